@@ -1,0 +1,208 @@
+"""Aliases: named pointers to a published version, optionally routing a share to one more.
+
+Model checks (patterns, ranges) come first and raise `ValidationException`, then AWS's
+business rules, in the order AWS applies them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import (
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+    validation_message,
+)
+from .project import Project
+from .store import AliasWrite
+from .versions import LATEST
+
+NAME_PATTERN = "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+VERSION_PATTERN = r"(\$LATEST|[0-9]+)"
+
+
+@dataclass(frozen=True)
+class Alias:
+    function: str
+    name: str
+    version: str
+    routing: Mapping[str, float] = field(default_factory=dict)
+    description: str = ""
+    revision_id: str = ""
+
+
+def create(
+    project: Project,
+    function: str,
+    name: str,
+    *,
+    version: str,
+    routing: Mapping[str, float] | None = None,
+    description: str = "",
+) -> Alias:
+    """Create an alias; 409 if it exists, 404 if a version it names does not."""
+    _check_name(name)
+    alias = Alias(function, name, version, dict(routing or {}), description, str(uuid.uuid4()))
+    return _write(project, alias, create=True)
+
+
+def update(
+    project: Project,
+    function: str,
+    name: str,
+    *,
+    version: str | None = None,
+    routing: Mapping[str, float] | None = None,
+    description: str | None = None,
+) -> Alias:
+    """Change the given fields of an existing alias; the rest stay as they were."""
+    _check_name(name)
+    current = _existing(project, function, name, missing="Alias not found: ")
+    alias = Alias(
+        function,
+        name,
+        current.version if version is None else version,
+        dict(current.routing if routing is None else routing),
+        current.description if description is None else description,
+        str(uuid.uuid4()),
+    )
+    return _write(project, alias, create=False)
+
+
+def delete(project: Project, function: str, name: str) -> None:
+    """Delete an alias. Deleting one that does not exist succeeds, as on AWS."""
+    _check_name(name)
+    project.function(function)
+    project.store.delete_alias(function, name)
+
+
+def get(project: Project, function: str, name: str) -> Alias:
+    _check_name(name)
+    return _existing(project, function, name, missing="Cannot find alias arn: ")
+
+
+def list_aliases(project: Project, function: str) -> list[Alias]:
+    project.function(function)
+    return [_from_record(function, r) for r in project.store.list_aliases(function)]
+
+
+def parse_routing(items: list[str]) -> dict[str, float]:
+    """`["2=0.1"]` -> `{"2": 0.1}`; raises on anything that is not VERSION=WEIGHT."""
+    routing: dict[str, float] = {}
+    for item in items:
+        version, sep, weight = item.partition("=")
+        try:
+            routing[version.strip()] = float(weight)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise InvalidParameterValueException(
+                f"routing '{item}' is not VERSION=WEIGHT (for example 2=0.1)"
+            )
+    return routing
+
+
+def _write(project: Project, alias: Alias, *, create: bool) -> Alias:
+    _check_model(alias)
+    project.function(alias.function)
+    _check_routing(alias)
+    versions = [int(v) for v in (alias.version, *alias.routing) if v != LATEST]
+    record = {
+        "name": alias.name,
+        "version": alias.version,
+        "routing": dict(alias.routing),
+        "description": alias.description,
+        "revision_id": alias.revision_id,
+    }
+    outcome = project.store.put_alias(
+        alias.function, alias.name, record, create=create, versions=versions
+    )
+    arn = project.arn(alias.function, alias.name)
+    if outcome is AliasWrite.EXISTS:
+        raise ResourceConflictException(f"Alias already exists: {arn}")
+    if outcome is AliasWrite.MISSING:
+        raise ResourceNotFoundException(f"Alias not found: {arn}")
+    if outcome is AliasWrite.VERSION_MISSING:
+        missing = next(
+            str(v) for v in versions if project.store.get_version(alias.function, v) is None
+        )
+        raise ResourceNotFoundException(
+            f"Function not found: {project.arn(alias.function, missing)}"
+        )
+    return alias
+
+
+def _existing(project: Project, function: str, name: str, *, missing: str) -> Alias:
+    project.function(function)
+    record = project.store.get_alias(function, name)
+    if record is None:
+        raise ResourceNotFoundException(missing + project.arn(function, name))
+    return _from_record(function, record)
+
+
+def _from_record(function: str, record: Mapping) -> Alias:
+    return Alias(
+        function,
+        record["name"],
+        record["version"],
+        dict(record.get("routing", {})),
+        record.get("description", ""),
+        record["revision_id"],
+    )
+
+
+def _check_name(name: str) -> None:
+    if len(name) > 128:
+        constraint = "Member must have length less than or equal to 128"
+        raise ValidationException(validation_message(name, "name", constraint))
+    if not re.fullmatch(NAME_PATTERN, name):
+        constraint = f"Member must satisfy regular expression pattern: {NAME_PATTERN}"
+        raise ValidationException(validation_message(name, "name", constraint))
+
+
+def _check_model(alias: Alias) -> None:
+    if not re.fullmatch(VERSION_PATTERN, alias.version):
+        constraint = f"Member must satisfy regular expression pattern: {VERSION_PATTERN}"
+        raise ValidationException(validation_message(alias.version, "functionVersion", constraint))
+    shown = "{" + ", ".join(f"{v}={float(w)}" for v, w in alias.routing.items()) + "}"
+    if any(not re.fullmatch("[0-9]+", v) for v in alias.routing):
+        raise ValidationException(
+            validation_message(
+                shown,
+                "routingConfig.additionalVersionWeights",
+                "Map keys must satisfy constraint: [Member must have length less than or equal "
+                "to 1024, Member must have length greater than or equal to 1, Member must "
+                "satisfy regular expression pattern: [0-9]+, Member must not be null]",
+            )
+        )
+    if any(not 0.0 <= w <= 1.0 for w in alias.routing.values()):
+        raise ValidationException(
+            validation_message(
+                shown,
+                "routingConfig.additionalVersionWeights",
+                "Map value must satisfy constraint: [Member must have value less than or equal "
+                "to 1.0, Member must have value greater than or equal to 0.0, Member must not "
+                "be null]",
+            )
+        )
+
+
+def _check_routing(alias: Alias) -> None:
+    if len(alias.routing) > 1:
+        raise InvalidParameterValueException(
+            "Number of items in AdditionalVersionWeights cannot be greater than 1"
+        )
+    if alias.routing and alias.version == LATEST:
+        raise InvalidParameterValueException(
+            "$LATEST is not supported for an alias pointing to more than 1 version"
+        )
+    if alias.version in alias.routing:
+        raise InvalidParameterValueException(
+            f"Invalid function version {alias.version}. Function version {alias.version} is "
+            "already included in routing configuration."
+        )

@@ -1,0 +1,85 @@
+"""The `lambdactl` command: registers the command groups and owns the one error edge."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import typer
+
+from ..errors import LambdactlError
+from . import aliases, functions, scaffold, versions
+from .session import Session
+
+app = typer.Typer(
+    name="lambdactl",
+    help="Define, version and invoke AWS-Lambda-style functions locally, without Docker.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    manifest: str = typer.Option(
+        None,
+        "--manifest",
+        "-f",
+        metavar="PATH",
+        help="The functions.yaml to use (default: $LAMBDACTL_MANIFEST, or search upward).",
+    ),
+) -> None:
+    ctx.obj = Session(manifest_option=manifest)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"lambdactl {__version__}")
+        raise typer.Exit()
+
+
+app.command("version", help="Print lambdactl's version.")(lambda: _version(True))
+functions.register(app)
+versions.register(app)
+scaffold.register(app)
+app.add_typer(aliases.app, name="alias")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; every expected failure becomes one line."""
+    try:
+        app(args=argv, prog_name="lambdactl")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except LambdactlError as exc:
+        _report(str(exc), exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so in one line, traceback on request
+        if os.environ.get("LAMBDACTL_DEBUG") == "1":
+            traceback.print_exc()
+        _report(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "this is a lambdactl bug; rerun with LAMBDACTL_DEBUG=1 for the traceback",
+        )
+        return 70
+    return 0
+
+
+def _report(message: str, hint: str | None) -> None:
+    if os.environ.get("LAMBDACTL_DEBUG") == "1":
+        traceback.print_exc()
+    from .render import error
+
+    error(message, hint)
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,99 @@
+"""`list`, `show` and `validate`: what the manifest declares and what each function is now."""
+
+from __future__ import annotations
+
+import typer
+
+from . import render
+from .session import OUTPUT_OPTION, Output, session
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_functions)
+    app.command("show")(show)
+    app.command("validate")(validate)
+
+
+def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
+    """List functions with their newest version, aliases, memory, timeout and runtime."""
+    from .. import aliases, shapes, versions
+
+    project = session(ctx).project()
+    latest = [versions.latest(project, name) for name in project.manifest.functions]
+    if output is Output.json:
+        render.print_json(
+            {"Functions": [shapes.function_configuration(project, v) for v in latest]}
+        )
+        return
+    rows = []
+    for version in latest:
+        published = project.store.list_versions(version.function)
+        names = [a.name for a in aliases.list_aliases(project, version.function)]
+        rows.append(
+            (
+                version.function,
+                str(published[-1][0]) if published else "-",
+                ", ".join(names) or "-",
+                version.config.runtime,
+                f"{version.config.memory} MB",
+                f"{version.config.timeout} s",
+                version.config.handler,
+                version.description,
+            )
+        )
+    columns = ("Function", "Latest version", "Aliases", "Runtime", "Memory", "Timeout",
+               "Handler", "Description")
+    render.table(None, columns, rows)
+
+
+def show(
+    ctx: typer.Context,
+    function: str = typer.Argument(..., metavar="FUNCTION[:QUALIFIER]"),
+    qualifier: str = typer.Option(None, "--qualifier", "-q", help="Version or alias."),
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Show a function's configuration (GetFunctionConfiguration)."""
+    from .. import aliases, shapes, versions
+
+    project = session(ctx).project()
+    ref = project.ref(function, qualifier)
+    target = ref.qualifier
+    if target and target != versions.LATEST and not target.isdigit():
+        target = aliases.get(project, ref.name, target).version
+    version = versions.get(project, ref.name, target)
+    shape = shapes.function_configuration(project, version, qualifier=ref.qualifier)
+    if output is Output.json:
+        render.print_json(shape)
+        return
+    config = version.config
+    render.fields(
+        shape["FunctionArn"],
+        [
+            ("Version", version.version),
+            ("Runtime", config.runtime),
+            ("Handler", config.handler),
+            ("Memory", f"{config.memory} MB"),
+            ("Timeout", f"{config.timeout} s"),
+            ("Description", version.description),
+            ("Environment", ", ".join(f"{k}={v}" for k, v in config.environment.items())),
+            ("Layers", ", ".join(x["Arn"] for x in shape.get("Layers", []))),
+            ("Code", str(version.code_dir)),
+            ("CodeSha256", version.code_sha256),
+            ("CodeSize", render.size(version.code_size)),
+            ("LastModified", version.last_modified),
+            ("RevisionId", version.revision_id),
+        ],
+    )
+
+
+def validate(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
+    """Check the manifest: syntax, keys, types, ranges, paths and AWS's limits."""
+    from .. import manifest
+
+    path = session(ctx).manifest_path()
+    loaded = manifest.load(path)
+    names = list(loaded.functions)
+    if output is Output.json:
+        render.print_json({"Manifest": str(path), "Valid": True, "Functions": names})
+        return
+    render.success(f"{path} is valid: {len(names)} function(s): {', '.join(names)}")

@@ -1,0 +1,43 @@
+"""What every command shares: the global options and the project they point at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+import typer
+
+from ..project import Project
+
+
+class Output(str, Enum):
+    text = "text"
+    json = "json"
+
+
+OUTPUT_OPTION = typer.Option(
+    Output.text, "--output", "-o", help="text (tables) or json (the AWS API's response shape)."
+)
+
+
+@dataclass
+class Session:
+    manifest_option: str | None = None
+    _project: Project | None = field(default=None, repr=False)
+
+    def manifest_path(self):  # type: ignore[no-untyped-def]
+        from ..manifest import find
+
+        return find(explicit=self.manifest_option)
+
+    def project(self) -> Project:
+        """The project, opened once per command (the manifest is validated on the way)."""
+        if self._project is None:
+            self._project = Project.open(self.manifest_path())
+        return self._project
+
+
+def session(ctx: typer.Context) -> Session:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Session)
+    return obj

@@ -1,0 +1,114 @@
+"""A code directory as Lambda sees it: the file set, its deterministic zip and `CodeSha256`.
+
+The zip depends only on relative paths, contents and the executable bit, so the same tree gives
+the same `CodeSha256` whatever the mtimes, owners or directory listing order.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UsageError
+
+ALWAYS_IGNORED_DIRS = frozenset({"__pycache__", ".git", ".lambda"})
+"""Directory names never packaged."""
+
+IGNORE_FILE = ".lambdaignore"
+"""Per code-directory file of gitignore-syntax patterns to leave out."""
+
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+"""Every entry gets this timestamp: the earliest a zip can hold."""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A packaged code directory."""
+
+    zip_bytes: bytes
+    sha256_hex: str
+    file_count: int
+
+    @property
+    def code_sha256(self) -> str:
+        return code_sha256(self.sha256_hex)
+
+    @property
+    def size(self) -> int:
+        return len(self.zip_bytes)
+
+
+def code_sha256(sha256_hex: str) -> str:
+    """AWS's `CodeSha256`: base64 of the zip's SHA-256 (we key blobs by its hex form)."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+def files(directory: Path) -> list[tuple[str, Path]]:
+    """The files to package, as sorted (posix relative path, real path) pairs.
+
+    Leaves out `__pycache__`, `*.pyc`, `.git`, `.lambda` and what `.lambdaignore` names.
+    Symlinked directories are followed once; a cycle is not followed twice.
+    """
+    root = directory.resolve()
+    spec = _ignore_spec(root)
+    found: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    for current, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(current)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        rel_dir = Path(current).relative_to(root).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in ALWAYS_IGNORED_DIRS and not (spec and spec.match_file(prefix + d + "/"))
+        )
+        for name in filenames:
+            rel = prefix + name
+            if name.endswith(".pyc") or (spec and spec.match_file(rel)):
+                continue
+            path = Path(current) / name
+            if path.is_file():
+                found.append((rel, path))
+    found.sort()
+    return found
+
+
+def package(directory: Path) -> Package:
+    """Zip `directory` deterministically. Raises `UsageError` if a file cannot be read."""
+    buffer = io.BytesIO()
+    entries = files(directory)
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for rel, path in entries:
+            try:
+                data = path.read_bytes()
+                mode = path.stat().st_mode
+            except OSError as exc:
+                raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            info = zipfile.ZipInfo(rel, date_time=_ZIP_EPOCH)
+            info.create_system = 3  # unix, so external_attr carries permission bits
+            executable = mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+            info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    data = buffer.getvalue()
+    return Package(data, hashlib.sha256(data).hexdigest(), len(entries))
+
+
+def _ignore_spec(root: Path):  # type: ignore[no-untyped-def]
+    ignore = root / IGNORE_FILE
+    if not ignore.is_file():
+        return None
+    import pathspec  # lazily: only projects with a .lambdaignore pay for it
+
+    lines = ignore.read_text(encoding="utf-8").splitlines()
+    return pathspec.GitIgnoreSpec.from_lines(lines)

@@ -1,0 +1,108 @@
+"""The error tree: every failure lambdactl reports on purpose is a `LambdactlError`.
+
+The CLI turns one into a single line plus an optional hint and the class's exit code; the REST
+API (later) turns the `AwsError` branch into AWS's HTTP status, error type and message.
+"""
+
+from __future__ import annotations
+
+
+class LambdactlError(Exception):
+    """Root of all expected failures. `exit_code` is what the CLI exits with."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(LambdactlError):
+    """Bad command-line input, or a project that cannot be found."""
+
+    exit_code = 2
+
+
+class ManifestError(UsageError):
+    """A manifest problem, located as precisely as the YAML allows."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str,
+        line: int | None = None,
+        key: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.key = key
+        self.detail = message
+        where = file if line is None else f"{file}:{line}"
+        prefix = f"{where}: {key}: " if key else f"{where}: "
+        super().__init__(prefix + message, hint=hint)
+
+
+class AwsError(LambdactlError):
+    """An error AWS Lambda defines: its exception type, HTTP status and exact message."""
+
+    aws_type: str = "ServiceException"
+    http_status: int = 500
+    exit_code = 6
+
+    def __str__(self) -> str:
+        return f"{self.aws_type}: {self.message}"
+
+
+class ValidationException(AwsError):
+    """AWS's generic model validation failure (`1 validation error detected: ...`)."""
+
+    aws_type = "ValidationException"
+    http_status = 400
+    exit_code = 2
+
+
+class InvalidParameterValueException(AwsError):
+    aws_type = "InvalidParameterValueException"
+    http_status = 400
+    exit_code = 2
+
+
+class InvalidRequestContentException(AwsError):
+    aws_type = "InvalidRequestContentException"
+    http_status = 400
+    exit_code = 2
+
+
+class ResourceNotFoundException(AwsError):
+    aws_type = "ResourceNotFoundException"
+    http_status = 404
+    exit_code = 3
+
+
+class ResourceConflictException(AwsError):
+    aws_type = "ResourceConflictException"
+    http_status = 409
+    exit_code = 4
+
+
+class PreconditionFailedException(AwsError):
+    aws_type = "PreconditionFailedException"
+    http_status = 412
+    exit_code = 4
+
+
+class StoreError(LambdactlError):
+    """The `.lambda/` state cannot be read or written (permissions, corruption, disk)."""
+
+    exit_code = 7
+
+
+def validation_message(value: object, field: str, constraint: str) -> str:
+    """AWS's wording for a single failed model constraint."""
+    return (
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: {constraint}"
+    )

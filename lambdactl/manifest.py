@@ -1,0 +1,503 @@
+"""`functions.yaml` -> a typed, validated `Manifest`.
+
+Validation walks the YAML node tree (not the constructed objects) so that every error can name
+the file, the line and the dotted key it is about. Messages use AWS's wording where AWS has one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ManifestError, UsageError, validation_message
+
+MANIFEST_NAMES = ("functions.yaml", "functions.yml")
+"""File names searched for, in this order, from the working directory upward."""
+
+STATE_DIR_NAME = ".lambda"
+"""Directory beside the manifest that holds all lambdactl state."""
+
+RUNTIMES = (
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "provided",
+    "provided.al2",
+    "provided.al2023",
+)
+"""Runtimes lambdactl can run: the managed Python runtimes and the OS-only ones."""
+
+DEPRECATED_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8")
+"""Runtimes AWS no longer accepts for creating or updating functions."""
+
+RESERVED_ENVIRONMENT_KEYS = (
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+)
+"""Keys the runtime sets itself; AWS rejects them in a function's configuration."""
+
+ENVIRONMENT_LIMIT_BYTES = 4096
+"""AWS's limit on the JSON of all environment variables together."""
+
+MAX_LAYERS = 5
+ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MINIMUM = 100
+
+FUNCTION_NAME_PATTERN = "[a-zA-Z0-9-_]+"
+ENV_KEY_PATTERN = "[a-zA-Z]([a-zA-Z0-9_])+"
+REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-\d{1}"
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """The part of a function that a published version freezes."""
+
+    runtime: str
+    handler: str
+    memory: int = 128
+    timeout: int = 3
+    environment: Mapping[str, str] = field(default_factory=dict)
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "runtime": self.runtime,
+            "handler": self.handler,
+            "memory": self.memory,
+            "timeout": self.timeout,
+            "environment": dict(self.environment),
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FunctionConfig:
+        """Rebuild from `to_dict` output; keys added in later releases fall back to defaults."""
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One function as the manifest declares it, with paths made absolute."""
+
+    name: str
+    code: Path
+    config: FunctionConfig
+    layers: tuple[Path, ...] = ()
+    reserved_concurrency: int | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    region: str = "us-east-1"
+    account: str = "000000000000"
+    functions: Mapping[str, FunctionSpec] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR_NAME
+
+
+def find(start: Path | None = None, explicit: str | None = None) -> Path:
+    """Locate the manifest: `explicit` (or $LAMBDACTL_MANIFEST), else search upward."""
+    explicit = explicit or os.environ.get("LAMBDACTL_MANIFEST") or None
+    if explicit:
+        path = Path(explicit).expanduser()
+        if path.is_dir():
+            for name in MANIFEST_NAMES:
+                if (path / name).is_file():
+                    return (path / name).resolve()
+        if not path.is_file():
+            raise UsageError(f"manifest not found: {explicit}")
+        return path.resolve()
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        for name in MANIFEST_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+    raise UsageError(
+        f"no functions.yaml in {here} or any parent directory",
+        hint="pass --manifest PATH, set LAMBDACTL_MANIFEST, or run `lambdactl init`",
+    )
+
+
+def load(path: Path) -> Manifest:
+    """Read and validate a manifest file. Raises `ManifestError` on the first problem."""
+    path = path.resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read manifest: {exc}", file=str(path)) from None
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Manifest:
+    """Validate manifest `text` as if read from `path` (relative paths resolve against it)."""
+    reader = _Reader(path)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        raise ManifestError(f"invalid YAML: {problem}", file=reader.file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(f"invalid YAML: {exc}", file=reader.file) from None
+    if root is None:
+        raise ManifestError("the manifest is empty; it needs a 'functions:' mapping", file=reader.file)
+    return reader.manifest(root)
+
+
+# --------------------------------------------------------------------------------------------
+# The node walker
+
+
+_TOP_KEYS = ("region", "account", "defaults", "functions")
+_DEFAULT_KEYS = ("runtime", "memory", "timeout", "environment", "layers")
+_FUNCTION_KEYS = (
+    "handler",
+    "code",
+    "runtime",
+    "memory",
+    "timeout",
+    "environment",
+    "description",
+    "layers",
+    "reserved_concurrency",
+)
+
+_Node = yaml.Node
+_Entries = dict[str, tuple[_Node, _Node]]
+
+
+class _Reader:
+    """Turns YAML nodes into values, raising located `ManifestError`s."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file = _display(path)
+        self._constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: _Node, key: str | None, message: str, hint: str | None = None) -> None:
+        raise ManifestError(
+            message, file=self.file, line=node.start_mark.line + 1, key=key, hint=hint
+        )
+
+    # -- shapes -------------------------------------------------------------------------------
+
+    def mapping(self, node: _Node, key: str | None, allowed: tuple[str, ...] | None) -> _Entries:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, key, f"expected a mapping, got {_describe(node)}")
+        self._constructor.flatten_mapping(node)  # resolve `<<` merge keys
+        entries: _Entries = {}
+        for key_node, value_node in node.value:
+            name = self.scalar(key_node, key)
+            where = f"{key}.{name}" if key else str(name)
+            if not isinstance(name, str):
+                self.fail(key_node, key, f"keys must be strings, got {name!r}")
+            if name in entries:
+                self.fail(key_node, where, "duplicate key")
+            if allowed is not None and name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
+                self.fail(key_node, where, f"unknown key '{name}'", hint=hint)
+            entries[name] = (key_node, value_node)
+        return entries
+
+    def scalar(self, node: _Node, key: str | None) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, key, f"expected a single value, got {_describe(node)}")
+        return self._constructor.construct_object(node, deep=True)
+
+    def string(self, node: _Node, key: str) -> str:
+        value = self.scalar(node, key)
+        if not isinstance(value, str):
+            self.fail(node, key, f"expected a string, got {_describe(node)}")
+        return value
+
+    def text(self, node: _Node, key: str) -> str:
+        """A scalar taken as written (so `PORT: 8080` and `account: 012...` keep their text)."""
+        if not isinstance(node, yaml.ScalarNode) or self.scalar(node, key) is None:
+            self.fail(node, key, f"expected a string, got {_describe(node)}")
+        return str(node.value)
+
+    def integer(self, node: _Node, key: str, aws_field: str, low: int, high: int) -> int:
+        value = self.scalar(node, key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(node, key, f"expected a whole number, got {_describe(node)}")
+        if value < low:
+            constraint = f"Member must have value greater than or equal to {low}"
+            self.fail(node, key, validation_message(value, aws_field, constraint))
+        if value > high:
+            constraint = f"Member must have value less than or equal to {high}"
+            self.fail(node, key, validation_message(value, aws_field, constraint))
+        return value
+
+    def directory(self, node: _Node, key: str) -> Path:
+        raw = self.string(node, key)
+        resolved = (self.path.parent / raw).resolve()
+        if not resolved.is_dir():
+            what = "is not a directory" if resolved.exists() else "does not exist"
+            self.fail(node, key, f"directory '{raw}' {what} (resolved to {resolved})")
+        return resolved
+
+    # -- sections -----------------------------------------------------------------------------
+
+    def manifest(self, root: _Node) -> Manifest:
+        top = self.mapping(root, None, _TOP_KEYS)
+        region, account = "us-east-1", "000000000000"
+        if "region" in top:
+            node = top["region"][1]
+            region = self.string(node, "region")
+            if not re.fullmatch(REGION_PATTERN, region):
+                self.fail(node, "region", f"'{region}' is not an AWS region name (like us-east-1)")
+        if "account" in top:
+            node = top["account"][1]
+            account = self.text(node, "account")
+            if not re.fullmatch(r"\d{12}", account):
+                self.fail(node, "account", f"'{account}' is not a 12-digit account id")
+        defaults: dict[str, tuple[_Node, _Node]] = {}
+        if "defaults" in top and not _is_null(top["defaults"][1]):
+            defaults = self.mapping(top["defaults"][1], "defaults", _DEFAULT_KEYS)
+        if "functions" not in top or _is_null(top["functions"][1]):
+            self.fail(root, "functions", "missing: declare at least one function")
+        entries = self.mapping(top["functions"][1], "functions", None)
+        functions = {
+            name: self.function(name, key_node, value_node, defaults)
+            for name, (key_node, value_node) in entries.items()
+        }
+        manifest = Manifest(path=self.path, region=region, account=account, functions=functions)
+        self.check_reserved_total(top["functions"][1], functions)
+        return manifest
+
+    def function(
+        self, name: str, key_node: _Node, node: _Node, defaults: _Entries
+    ) -> FunctionSpec:
+        where = f"functions.{name}"
+        if len(name) > 64:
+            constraint = "Member must have length less than or equal to 64"
+            self.fail(key_node, where, validation_message(name, "functionName", constraint))
+        if not re.fullmatch(FUNCTION_NAME_PATTERN, name):
+            constraint = f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}"
+            self.fail(key_node, where, validation_message(name, "functionName", constraint))
+        entries = self.mapping(node, where, _FUNCTION_KEYS)
+
+        def pick(key: str) -> tuple[str, _Node] | None:
+            if key in entries:
+                return f"{where}.{key}", entries[key][1]
+            if key in defaults:
+                return f"defaults.{key}", defaults[key][1]
+            return None
+
+        runtime = self.runtime(pick("runtime"))
+        memory = self.optional(pick("memory"), 128, lambda k, n: self.integer(n, k, "memorySize", 128, 10240))
+        timeout = self.optional(pick("timeout"), 3, lambda k, n: self.integer(n, k, "timeout", 1, 900))
+        handler = self.handler(entries, where, runtime, node)
+        if "code" not in entries:
+            self.fail(node, where, "missing key 'code' (the function's code directory)")
+        code = self.directory(entries["code"][1], f"{where}.code")
+        environment = self.environment(entries, defaults, where)
+        description = ""
+        if "description" in entries:
+            description = self.text(entries["description"][1], f"{where}.description")
+            if len(description) > 256:
+                constraint = "Member must have length less than or equal to 256"
+                self.fail(entries["description"][1], f"{where}.description",
+                          validation_message(description, "description", constraint))
+        layers = self.layers(pick("layers"))
+        reserved = self.optional(
+            pick("reserved_concurrency"),
+            None,
+            lambda k, n: self.integer(n, k, "reservedConcurrentExecutions", 0, ACCOUNT_CONCURRENCY),
+        )
+        config = FunctionConfig(
+            runtime=runtime,
+            handler=handler,
+            memory=memory,
+            timeout=timeout,
+            environment=environment,
+            description=description,
+        )
+        return FunctionSpec(
+            name=name, code=code, config=config, layers=layers, reserved_concurrency=reserved
+        )
+
+    def optional(self, picked: tuple[str, _Node] | None, default: Any, read: Callable[[str, _Node], Any]) -> Any:
+        if picked is None or _is_null(picked[1]):
+            return default
+        return read(*picked)
+
+    def runtime(self, picked: tuple[str, _Node] | None) -> str:
+        if picked is None:
+            return "python3.11"
+        key, node = picked
+        value = self.text(node, key)
+        if value in DEPRECATED_RUNTIMES:
+            self.fail(
+                node,
+                key,
+                f"The runtime parameter of {value} is no longer supported for creating or "
+                "updating AWS Lambda functions. We recommend you use a supported runtime while "
+                "creating or updating functions.",
+            )
+        if value not in RUNTIMES:
+            self.fail(
+                node,
+                key,
+                f"Value {value} at 'runtime' failed to satisfy constraint: Member must satisfy "
+                f"enum value set: [{', '.join(RUNTIMES)}] or be a valid ARN",
+            )
+        return value
+
+    def handler(self, entries: _Entries, where: str, runtime: str, node: _Node) -> str:
+        key = f"{where}.handler"
+        if "handler" not in entries:
+            if runtime.startswith("provided"):
+                return "bootstrap"
+            self.fail(node, where, "missing key 'handler' (MODULE.FUNCTION, e.g. app.handler)")
+        value_node = entries["handler"][1]
+        value = self.text(value_node, key)
+        if len(value) > 128:
+            constraint = "Member must have length less than or equal to 128"
+            self.fail(value_node, key, validation_message(value, "handler", constraint))
+        if not re.fullmatch(r"[^\s]+", value):
+            constraint = r"Member must satisfy regular expression pattern: [^\s]+"
+            self.fail(value_node, key, validation_message(value, "handler", constraint))
+        if runtime.startswith("python") and not _is_python_handler(value):
+            self.fail(
+                value_node,
+                key,
+                f"malformed handler '{value}': expected MODULE.FUNCTION, where MODULE may be a "
+                "dotted or slashed path (e.g. app.handler or src/app.handler)",
+            )
+        return value
+
+    def environment(self, entries: _Entries, defaults: _Entries, where: str) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for source, key in ((defaults, "defaults.environment"), (entries, f"{where}.environment")):
+            if "environment" not in source or _is_null(source["environment"][1]):
+                continue
+            node = source["environment"][1]
+            for name, (key_node, value_node) in self.mapping(node, key, None).items():
+                if not re.fullmatch(ENV_KEY_PATTERN, name):
+                    self.fail(
+                        key_node,
+                        f"{key}.{name}",
+                        "1 validation error detected: Value at 'environment.variables' failed to "
+                        "satisfy constraint: Map keys must satisfy constraint: [Member must "
+                        f"satisfy regular expression pattern: {ENV_KEY_PATTERN}]",
+                    )
+                merged[name] = self.text(value_node, f"{key}.{name}")
+        env_key = f"{where}.environment"
+        env_node = entries["environment"][1] if "environment" in entries else None
+        reserved = [name for name in merged if name in RESERVED_ENVIRONMENT_KEYS]
+        if reserved:
+            self.fail(
+                env_node or defaults["environment"][1],
+                env_key,
+                "Lambda was unable to configure your environment variables because the "
+                "environment variables you have provided contains reserved keys that are "
+                "currently not supported for modification. Reserved keys used in this request: "
+                + ", ".join(reserved),
+            )
+        measured = json.dumps(merged, separators=(",", ":"), ensure_ascii=False)
+        if len(measured.encode()) > ENVIRONMENT_LIMIT_BYTES:
+            self.fail(
+                env_node or defaults["environment"][1],
+                env_key,
+                "Lambda was unable to configure your environment variables because the "
+                "environment variables you have provided exceeded the 4KB limit. "
+                f"String measured: {measured}",
+            )
+        return merged
+
+    def layers(self, picked: tuple[str, _Node] | None) -> tuple[Path, ...]:
+        if picked is None or _is_null(picked[1]):
+            return ()
+        key, node = picked
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, key, f"expected a list of directories, got {_describe(node)}")
+        if len(node.value) > MAX_LAYERS:
+            constraint = f"Member must have length less than or equal to {MAX_LAYERS}"
+            self.fail(node, key, validation_message(len(node.value), "layers", constraint))
+        paths = [self.directory(item, f"{key}[{i}]") for i, item in enumerate(node.value)]
+        names = [p.name for p in paths]
+        for i, item in enumerate(node.value):
+            if names.count(names[i]) > 1:
+                self.fail(item, f"{key}[{i}]", f"two layers share the name '{names[i]}'")
+        return tuple(paths)
+
+    def check_reserved_total(self, node: _Node, functions: Mapping[str, FunctionSpec]) -> None:
+        total = sum(f.reserved_concurrency or 0 for f in functions.values())
+        if total > ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM:
+            self.fail(
+                node,
+                "functions",
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                "UnreservedConcurrentExecution below its minimum value of "
+                f"[{UNRESERVED_MINIMUM}].",
+            )
+
+
+def _is_python_handler(value: str) -> bool:
+    module, dot, function = value.rpartition(".")
+    if not dot or not module or not function or "/" in function:
+        return False
+    return not module.endswith("/") and not module.startswith("/")
+
+
+def _is_null(node: _Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _describe(node: _Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    kind = node.tag.rsplit(":", 1)[-1]
+    names = {"str": "string", "int": "integer", "bool": "boolean", "null": "nothing"}
+    return f"{names.get(kind, kind)} '{node.value}'"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def with_functions(manifest: Manifest, functions: Mapping[str, FunctionSpec]) -> Manifest:
+    """A copy of `manifest` holding only `functions` (used by tests and filters)."""
+    return replace(manifest, functions=dict(functions))

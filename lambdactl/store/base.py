@@ -1,0 +1,93 @@
+"""The metadata storage interface every backend implements.
+
+Records are plain JSON-able dicts; the services above give them meaning. Each method is atomic
+on its own, so the rules that must hold under concurrent processes (version numbers never
+reused, no alias to a deleted version) are enforced here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Outcome of `Store.delete_version`: nothing is deleted unless `deleted`."""
+
+    found: bool
+    blocked_by: tuple[str, ...] = ()
+
+    @property
+    def deleted(self) -> bool:
+        return self.found and not self.blocked_by
+
+
+class AliasWrite(enum.Enum):
+    """Outcome of `Store.put_alias`."""
+
+    WRITTEN = "written"
+    EXISTS = "exists"
+    MISSING = "missing"
+    VERSION_MISSING = "version-missing"
+
+
+class Store(ABC):
+    """Functions' observed `$LATEST` state, published versions, aliases and layer versions."""
+
+    @abstractmethod
+    def observe_latest(self, function: str, fingerprint: str, now: str) -> tuple[str, str]:
+        """Record `$LATEST`'s fingerprint; return its (RevisionId, LastModified).
+
+        Both change only when the fingerprint differs from the one recorded before.
+        """
+
+    @abstractmethod
+    def add_version(self, function: str, fingerprint: str, data: Record) -> tuple[int, Record, bool]:
+        """Publish: (number, record, created).
+
+        When the newest existing version has the same fingerprint, return it and create
+        nothing. Otherwise take the next number (never reused, not even after deletion).
+        """
+
+    @abstractmethod
+    def get_version(self, function: str, number: int) -> Record | None: ...
+
+    @abstractmethod
+    def list_versions(self, function: str) -> list[tuple[int, Record]]:
+        """Existing versions in ascending order."""
+
+    @abstractmethod
+    def delete_version(self, function: str, number: int) -> Deletion:
+        """Delete unless an alias (primary or routed) points to it."""
+
+    @abstractmethod
+    def get_alias(self, function: str, name: str) -> Record | None: ...
+
+    @abstractmethod
+    def list_aliases(self, function: str) -> list[Record]:
+        """Aliases ordered by name."""
+
+    @abstractmethod
+    def put_alias(
+        self, function: str, name: str, data: Record, *, create: bool, versions: list[int]
+    ) -> AliasWrite:
+        """Create (must not exist) or replace (must exist) an alias.
+
+        Every number in `versions` must exist at the moment of writing.
+        """
+
+    @abstractmethod
+    def delete_alias(self, function: str, name: str) -> bool:
+        """False when there was no such alias."""
+
+    @abstractmethod
+    def layer_version(self, layer: str, sha256_hex: str) -> int:
+        """The version number of this layer content, registering a new one if unseen."""
+
+    @abstractmethod
+    def close(self) -> None: ...

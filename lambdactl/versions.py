@@ -1,0 +1,216 @@
+"""Versions: `$LATEST` (the live working tree) and immutable published snapshots.
+
+A published version keeps its configuration and a content-addressed snapshot of its code and
+layers; nothing done to the working tree afterwards reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import code as code_module
+from .errors import (
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+)
+from .manifest import FunctionConfig, FunctionSpec
+from .project import Project
+from .timestamps import last_modified
+
+LATEST = "$LATEST"
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    version: int
+    sha256_hex: str
+    size: int
+    directory: Path
+
+
+@dataclass(frozen=True)
+class Version:
+    """One runnable version of a function: configuration plus where its code lives."""
+
+    function: str
+    version: str
+    config: FunctionConfig
+    code_dir: Path
+    code_sha256: str
+    code_size: int
+    layers: tuple[Layer, ...]
+    description: str
+    revision_id: str
+    last_modified: str
+
+    @property
+    def is_latest(self) -> bool:
+        return self.version == LATEST
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a qualifier resolved to: the version to run and the ARN the caller used."""
+
+    version: Version
+    qualifier: str
+    invoked_arn: str
+
+
+def latest(project: Project, name: str, *, now: datetime | None = None) -> Version:
+    """`$LATEST` as the working tree is right now (its RevisionId changes with any edit)."""
+    spec = project.function(name)
+    package = code_module.package(spec.code)
+    layers = _layers(project, spec, store_blobs=False)
+    fingerprint = _fingerprint(package.sha256_hex, layers, spec.config)
+    revision, modified = project.store.observe_latest(name, fingerprint, last_modified(now))
+    return Version(
+        function=name,
+        version=LATEST,
+        config=spec.config,
+        code_dir=spec.code,
+        code_sha256=package.code_sha256,
+        code_size=package.size,
+        layers=layers,
+        description=spec.config.description,
+        revision_id=revision,
+        last_modified=modified,
+    )
+
+
+def publish(
+    project: Project, name: str, *, description: str | None = None, now: datetime | None = None
+) -> tuple[Version, bool]:
+    """Snapshot `$LATEST` as the next version; (version, created).
+
+    When neither code nor configuration changed since the newest version, that version is
+    returned and nothing is created (AWS's rule). Blobs are stored before the record, so a
+    version never refers to a snapshot that is not there.
+    """
+    spec = project.function(name)
+    package = code_module.package(spec.code)
+    project.blobs.put(package)
+    layers = _layers(project, spec, store_blobs=True)
+    fingerprint = _fingerprint(package.sha256_hex, layers, spec.config)
+    record = {
+        "config": spec.config.to_dict(),
+        "code": {"sha256": package.sha256_hex, "size": package.size},
+        "layers": [
+            {"name": x.name, "version": x.version, "sha256": x.sha256_hex, "size": x.size}
+            for x in layers
+        ],
+        "description": spec.config.description if description is None else description,
+        "revision_id": str(uuid.uuid4()),
+        "last_modified": last_modified(now),
+    }
+    number, stored, created = project.store.add_version(name, fingerprint, record)
+    return _from_record(project, name, number, stored), created
+
+
+def get(project: Project, name: str, qualifier: str | None = None) -> Version:
+    """A version by number, or `$LATEST` for None/`$LATEST`. Aliases are not versions."""
+    project.function(name)
+    if qualifier in (None, LATEST):
+        return latest(project, name)
+    assert qualifier is not None
+    if qualifier.isdigit():
+        record = project.store.get_version(name, int(qualifier))
+        if record is not None:
+            return _from_record(project, name, int(qualifier), record)
+    raise ResourceNotFoundException(f"Function not found: {project.arn(name, qualifier)}")
+
+
+def list_versions(project: Project, name: str) -> list[Version]:
+    """`$LATEST` first, then published versions in ascending order."""
+    published = [
+        _from_record(project, name, number, record)
+        for number, record in project.store.list_versions(name)
+    ]
+    return [latest(project, name), *published]
+
+
+def delete(project: Project, name: str, qualifier: str) -> None:
+    """Delete one published version; refuses `$LATEST`, aliases and aliased versions."""
+    project.function(name)
+    if qualifier == LATEST:
+        raise InvalidParameterValueException(
+            "$LATEST version cannot be deleted without deleting the function."
+        )
+    if not qualifier.isdigit():
+        raise InvalidParameterValueException("Deletion of aliases is not currently supported.")
+    outcome = project.store.delete_version(name, int(qualifier))
+    if not outcome.found:
+        raise ResourceNotFoundException(f"Function not found: {project.arn(name, qualifier)}")
+    if outcome.blocked_by:
+        raise ResourceConflictException(
+            "Unable to delete version because the following aliases reference it: "
+            f"[{', '.join(outcome.blocked_by)}]"
+        )
+
+
+def resolve(
+    project: Project, name: str, qualifier: str | None, *, rng: random.Random | None = None
+) -> Resolution:
+    """Turn a qualifier (None, `$LATEST`, a number or an alias) into the version to run.
+
+    An alias with routing picks its additional version with the configured probability.
+    """
+    project.function(name)
+    arn = project.arn(name, qualifier)
+    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+        return Resolution(get(project, name, qualifier), qualifier or LATEST, arn)
+    alias = project.store.get_alias(name, qualifier)
+    if alias is None:
+        raise ResourceNotFoundException(f"Function not found: {arn}")
+    target = alias["version"]
+    for extra, weight in alias.get("routing", {}).items():
+        if (rng or random).random() < weight:
+            target = extra
+    return Resolution(get(project, name, target), qualifier, arn)
+
+
+def _from_record(project: Project, name: str, number: int, record: dict[str, Any]) -> Version:
+    code = record["code"]
+    package_sha = code["sha256"]
+    layers = tuple(
+        Layer(x["name"], x["version"], x["sha256"], x["size"], project.blobs.tree(x["sha256"]))
+        for x in record["layers"]
+    )
+    return Version(
+        function=name,
+        version=str(number),
+        config=FunctionConfig.from_dict(record["config"]),
+        code_dir=project.blobs.tree(package_sha),
+        code_sha256=code_module.code_sha256(package_sha),
+        code_size=code["size"],
+        layers=layers,
+        description=record["description"],
+        revision_id=record["revision_id"],
+        last_modified=record["last_modified"],
+    )
+
+
+def _layers(project: Project, spec: FunctionSpec, *, store_blobs: bool) -> tuple[Layer, ...]:
+    layers = []
+    for directory in spec.layers:
+        package = code_module.package(directory)
+        if store_blobs:
+            project.blobs.put(package)
+        number = project.store.layer_version(directory.name, package.sha256_hex)
+        layers.append(Layer(directory.name, number, package.sha256_hex, package.size, directory))
+    return tuple(layers)
+
+
+def _fingerprint(code_sha: str, layers: tuple[Layer, ...], config: FunctionConfig) -> str:
+    """What 'changed since the last version' compares: code, layers and configuration."""
+    body = {"code": code_sha, "layers": [x.sha256_hex for x in layers], "config": config.to_dict()}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
