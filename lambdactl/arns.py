@@ -39,9 +39,7 @@ def function_arn(region: str, account: str, name: str, qualifier: str | None = N
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
-def parse(
-    text: str, *, region: str, account: str, qualifier: str | None = None
-) -> FunctionRef:
+def parse(text: str, *, region: str, account: str, qualifier: str | None = None) -> FunctionRef:
     """Parse a function reference, checking region and account against the project.
 
     `qualifier` (a separate `--qualifier` option) must agree with one embedded in `text`.

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -175,7 +175,9 @@ def parse(text: str, path: Path) -> Manifest:
     except yaml.YAMLError as exc:
         raise ManifestError(f"invalid YAML: {exc}", file=reader.file) from None
     if root is None:
-        raise ManifestError("the manifest is empty; it needs a 'functions:' mapping", file=reader.file)
+        raise ManifestError(
+            "the manifest is empty; it needs a 'functions:' mapping", file=reader.file
+        )
     return reader.manifest(root)
 
 
@@ -209,7 +211,7 @@ class _Reader:
         self.file = _display(path)
         self._constructor = yaml.constructor.SafeConstructor()
 
-    def fail(self, node: _Node, key: str | None, message: str, hint: str | None = None) -> None:
+    def fail(self, node: _Node, key: str | None, message: str, hint: str | None = None) -> NoReturn:
         raise ManifestError(
             message, file=self.file, line=node.start_mark.line + 1, key=key, hint=hint
         )
@@ -301,9 +303,7 @@ class _Reader:
         self.check_reserved_total(top["functions"][1], functions)
         return manifest
 
-    def function(
-        self, name: str, key_node: _Node, node: _Node, defaults: _Entries
-    ) -> FunctionSpec:
+    def function(self, name: str, key_node: _Node, node: _Node, defaults: _Entries) -> FunctionSpec:
         where = f"functions.{name}"
         if len(name) > 64:
             constraint = "Member must have length less than or equal to 64"
@@ -321,8 +321,12 @@ class _Reader:
             return None
 
         runtime = self.runtime(pick("runtime"))
-        memory = self.optional(pick("memory"), 128, lambda k, n: self.integer(n, k, "memorySize", 128, 10240))
-        timeout = self.optional(pick("timeout"), 3, lambda k, n: self.integer(n, k, "timeout", 1, 900))
+        memory = self.optional(
+            pick("memory"), 128, lambda k, n: self.integer(n, k, "memorySize", 128, 10240)
+        )
+        timeout = self.optional(
+            pick("timeout"), 3, lambda k, n: self.integer(n, k, "timeout", 1, 900)
+        )
         handler = self.handler(entries, where, runtime, node)
         if "code" not in entries:
             self.fail(node, where, "missing key 'code' (the function's code directory)")
@@ -333,8 +337,11 @@ class _Reader:
             description = self.text(entries["description"][1], f"{where}.description")
             if len(description) > 256:
                 constraint = "Member must have length less than or equal to 256"
-                self.fail(entries["description"][1], f"{where}.description",
-                          validation_message(description, "description", constraint))
+                self.fail(
+                    entries["description"][1],
+                    f"{where}.description",
+                    validation_message(description, "description", constraint),
+                )
         layers = self.layers(pick("layers"))
         reserved = self.optional(
             pick("reserved_concurrency"),
@@ -353,7 +360,9 @@ class _Reader:
             name=name, code=code, config=config, layers=layers, reserved_concurrency=reserved
         )
 
-    def optional(self, picked: tuple[str, _Node] | None, default: Any, read: Callable[[str, _Node], Any]) -> Any:
+    def optional(
+        self, picked: tuple[str, _Node] | None, default: Any, read: Callable[[str, _Node], Any]
+    ) -> Any:
         if picked is None or _is_null(picked[1]):
             return default
         return read(*picked)

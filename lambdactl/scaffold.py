@@ -24,7 +24,7 @@ functions:
       GREETING: Hello
 """
 
-HANDLER = '''\
+HANDLER = """\
 import json
 import os
 
@@ -34,7 +34,7 @@ def handler(event, context):
     greeting = os.environ.get("GREETING", "Hello")
     print(f"greeting {name} from {context.function_name}")
     return {"statusCode": 200, "body": json.dumps({"message": f"{greeting}, {name}!"})}
-'''
+"""
 
 GITIGNORE = ".lambda/\n__pycache__/\n"
 
@@ -68,6 +68,8 @@ def init(directory: Path) -> list[Path]:
         written.append(path)
     existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
     if ".lambda/" not in existing.split():
-        gitignore.write_text(existing + ("\n" if existing and not existing.endswith("\n") else "") + GITIGNORE)
+        gitignore.write_text(
+            existing + ("\n" if existing and not existing.endswith("\n") else "") + GITIGNORE
+        )
         written.append(gitignore)
     return written

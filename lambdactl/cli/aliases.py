@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import typer
 
 from . import render
@@ -129,5 +131,5 @@ def _print(project, alias, output: Output, verb: str | None) -> None:  # type: i
     )
 
 
-def _routing(routing: dict[str, float]) -> str:
+def _routing(routing: Mapping[str, float]) -> str:
     return ", ".join(f"{v}: {w:.0%}" for v, w in routing.items())

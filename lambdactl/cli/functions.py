@@ -41,8 +41,16 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
                 version.description,
             )
         )
-    columns = ("Function", "Latest version", "Aliases", "Runtime", "Memory", "Timeout",
-               "Handler", "Description")
+    columns = (
+        "Function",
+        "Latest version",
+        "Aliases",
+        "Runtime",
+        "Memory",
+        "Timeout",
+        "Handler",
+        "Description",
+    )
     render.table(None, columns, rows)
 
 

@@ -24,7 +24,9 @@ def publish(
     from .. import shapes, versions
 
     project = session(ctx).project()
-    names = [project.ref(f).name for f in functions] if functions else list(project.manifest.functions)
+    names = (
+        [project.ref(f).name for f in functions] if functions else list(project.manifest.functions)
+    )
     for name in names:
         project.function(name)  # all names checked before anything is published
     results = [versions.publish(project, name, description=description) for name in names]
@@ -79,8 +81,16 @@ def list_versions(
         )
         for v in every
     ]
-    columns = ("Version", "Aliases", "Description", "CodeSha256", "Size", "Memory", "Timeout",
-               "LastModified (UTC)")
+    columns = (
+        "Version",
+        "Aliases",
+        "Description",
+        "CodeSha256",
+        "Size",
+        "Memory",
+        "Timeout",
+        "LastModified (UTC)",
+    )
     render.table(ref.name, columns, rows)
 
 

@@ -47,7 +47,9 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def add_version(self, function: str, fingerprint: str, data: Record) -> tuple[int, Record, bool]:
+    def add_version(
+        self, function: str, fingerprint: str, data: Record
+    ) -> tuple[int, Record, bool]:
         """Publish: (number, record, created).
 
         When the newest existing version has the same fingerprint, return it and create

@@ -123,7 +123,9 @@ class SqliteStore(Store):
 
     # -- versions -----------------------------------------------------------------------------
 
-    def add_version(self, function: str, fingerprint: str, data: Record) -> tuple[int, Record, bool]:
+    def add_version(
+        self, function: str, fingerprint: str, data: Record
+    ) -> tuple[int, Record, bool]:
         with self._write() as db:
             self._ensure_function(db, function)
             newest = db.execute(

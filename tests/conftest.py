@@ -1,0 +1,59 @@
+"""Shared fixtures: every test gets its own project directory and working directory."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from lambdactl.project import Project
+
+MANIFEST = """\
+region: us-east-1
+account: "123456789012"
+functions:
+  hello:
+    handler: app.handler
+    code: src/hello
+    environment: {GREETING: Hello}
+    description: Greets
+"""
+
+HELLO = """\
+def handler(event, context):
+    return {"hello": event.get("name", "world")}
+"""
+
+
+@pytest.fixture(autouse=True)
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh project directory, also the working directory, with one function `hello`."""
+    root = tmp_path / "project"
+    (root / "src" / "hello").mkdir(parents=True)
+    (root / "src" / "hello" / "app.py").write_text(HELLO)
+    (root / "functions.yaml").write_text(MANIFEST)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("LAMBDACTL_MANIFEST", raising=False)
+    monkeypatch.delenv("LAMBDACTL_DEBUG", raising=False)
+    return root
+
+
+@pytest.fixture
+def write_manifest(project_dir: Path) -> Callable[[str], Path]:
+    """Replace the manifest with dedented `text`; returns its path."""
+
+    def write(text: str) -> Path:
+        path = project_dir / "functions.yaml"
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def project(project_dir: Path) -> Project:
+    opened = Project.open(project_dir / "functions.yaml")
+    yield opened
+    opened.close()
