@@ -56,7 +56,7 @@ def files(directory: Path) -> list[tuple[str, Path]]:
     Symlinked directories are followed once; a cycle is not followed twice.
     """
     root = directory.resolve()
-    spec = _ignore_spec(root)
+    spec, dir_spec = _ignore_specs(root)
     found: list[tuple[str, Path]] = []
     seen: set[str] = set()
     for current, dirnames, filenames in os.walk(root, followlinks=True):
@@ -70,11 +70,12 @@ def files(directory: Path) -> list[tuple[str, Path]]:
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if d not in ALWAYS_IGNORED_DIRS and not (spec and spec.match_file(prefix + d + "/"))
+            if d not in ALWAYS_IGNORED_DIRS
+            and not (dir_spec is not None and dir_spec.match_file(prefix + d + "/"))
         )
         for name in filenames:
             rel = prefix + name
-            if name.endswith(".pyc") or (spec and spec.match_file(rel)):
+            if name.endswith(".pyc") or (spec is not None and spec.match_file(rel)):
                 continue
             path = Path(current) / name
             if path.is_file():
@@ -104,11 +105,21 @@ def package(directory: Path) -> Package:
     return Package(data, hashlib.sha256(data).hexdigest(), len(entries))
 
 
-def _ignore_spec(root: Path):  # type: ignore[no-untyped-def]
+def _ignore_specs(root: Path):  # type: ignore[no-untyped-def]
+    """(file patterns, directory patterns) from `.lambdaignore`, or (None, None).
+
+    As in git, an excluded directory's files cannot be re-included, so directories are
+    pruned; but `a/**` matches only what is inside `a`, never `a` itself, which for the
+    directory decision means `a/*`.
+    """
     ignore = root / IGNORE_FILE
     if not ignore.is_file():
-        return None
+        return None, None
     import pathspec  # lazily: only projects with a .lambdaignore pay for it
 
     lines = ignore.read_text(encoding="utf-8").splitlines()
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    directory_lines = [line[:-1] if line.rstrip().endswith("/**") else line for line in lines]
+    return (
+        pathspec.GitIgnoreSpec.from_lines(lines),
+        pathspec.GitIgnoreSpec.from_lines(directory_lines),
+    )

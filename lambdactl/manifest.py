@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -219,17 +219,23 @@ class _Reader:
     # -- shapes -------------------------------------------------------------------------------
 
     def mapping(self, node: _Node, key: str | None, allowed: tuple[str, ...] | None) -> _Entries:
+        """Keys as written; explicit keys override `<<` merged ones, as YAML specifies."""
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, key, f"expected a mapping, got {_describe(node)}")
-        self._constructor.flatten_mapping(node)  # resolve `<<` merge keys
+        explicit: set[str] = set()
+        for key_node, _value in node.value:
+            name = self.key_name(key_node, key)
+            if name != "<<" and name in explicit:
+                self.fail(key_node, f"{key}.{name}" if key else name, "duplicate key")
+            explicit.add(name)
+        try:
+            self._constructor.flatten_mapping(node)  # merged pairs come first, explicit win
+        except yaml.YAMLError as exc:
+            self.fail(node, key, f"invalid merge: {getattr(exc, 'problem', exc)}")
         entries: _Entries = {}
         for key_node, value_node in node.value:
-            name = self.scalar(key_node, key)
-            where = f"{key}.{name}" if key else str(name)
-            if not isinstance(name, str):
-                self.fail(key_node, key, f"keys must be strings, got {name!r}")
-            if name in entries:
-                self.fail(key_node, where, "duplicate key")
+            name = self.key_name(key_node, key)
+            where = f"{key}.{name}" if key else name
             if allowed is not None and name not in allowed:
                 close = difflib.get_close_matches(name, allowed, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
@@ -237,10 +243,20 @@ class _Reader:
             entries[name] = (key_node, value_node)
         return entries
 
+    def key_name(self, node: _Node, key: str | None) -> str:
+        """A mapping key as written (`123`, `ON` and `NO` stay text, as names and env keys)."""
+        if not isinstance(node, yaml.ScalarNode) or _is_null(node):
+            self.fail(node, key, f"keys must be plain names, got {_describe(node)}")
+        return str(node.value)
+
     def scalar(self, node: _Node, key: str | None) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             self.fail(node, key, f"expected a single value, got {_describe(node)}")
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            self.fail(node, key, f"invalid value '{node.value}': {problem}")
 
     def string(self, node: _Node, key: str) -> str:
         value = self.scalar(node, key)
@@ -250,8 +266,10 @@ class _Reader:
 
     def text(self, node: _Node, key: str) -> str:
         """A scalar taken as written (so `PORT: 8080` and `account: 012...` keep their text)."""
-        if not isinstance(node, yaml.ScalarNode) or self.scalar(node, key) is None:
+        if not isinstance(node, yaml.ScalarNode) or _is_null(node):
             self.fail(node, key, f"expected a string, got {_describe(node)}")
+        if not node.tag.startswith("tag:yaml.org,2002:"):
+            self.fail(node, key, f"unsupported tag {node.tag} on '{node.value}'")
         return str(node.value)
 
     def integer(self, node: _Node, key: str, aws_field: str, low: int, high: int) -> int:
@@ -295,6 +313,8 @@ class _Reader:
         if "functions" not in top or _is_null(top["functions"][1]):
             self.fail(root, "functions", "missing: declare at least one function")
         entries = self.mapping(top["functions"][1], "functions", None)
+        if not entries:
+            self.fail(top["functions"][1], "functions", "empty: declare at least one function")
         functions = {
             name: self.function(name, key_node, value_node, defaults)
             for name, (key_node, value_node) in entries.items()
@@ -463,6 +483,13 @@ class _Reader:
         paths = [self.directory(item, f"{key}[{i}]") for i, item in enumerate(node.value)]
         names = [p.name for p in paths]
         for i, item in enumerate(node.value):
+            if not re.fullmatch(FUNCTION_NAME_PATTERN, names[i]):
+                self.fail(
+                    item,
+                    f"{key}[{i}]",
+                    f"layer directory name '{names[i]}' is not a valid layer name "
+                    f"({FUNCTION_NAME_PATTERN}); rename the directory",
+                )
             if names.count(names[i]) > 1:
                 self.fail(item, f"{key}[{i}]", f"two layers share the name '{names[i]}'")
         return tuple(paths)
@@ -506,7 +533,3 @@ def _display(path: Path) -> str:
     except ValueError:
         return str(path)
 
-
-def with_functions(manifest: Manifest, functions: Mapping[str, FunctionSpec]) -> Manifest:
-    """A copy of `manifest` holding only `functions` (used by tests and filters)."""
-    return replace(manifest, functions=dict(functions))
