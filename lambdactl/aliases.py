@@ -62,6 +62,8 @@ def update(
 ) -> Alias:
     """Change the given fields of an existing alias; the rest stay as they were."""
     _check_name(name)
+    given = Alias(function, name, version or LATEST, dict(routing or {}))
+    _check_model(given)  # AWS validates the request before looking anything up
     current = _existing(project, function, name, missing="Alias not found: ")
     alias = Alias(
         function,
@@ -97,13 +99,16 @@ def parse_routing(items: list[str]) -> dict[str, float]:
     for item in items:
         version, sep, weight = item.partition("=")
         try:
-            routing[version.strip()] = float(weight)
+            value = float(weight)
         except ValueError:
             sep = ""
         if not sep:
             raise InvalidParameterValueException(
                 f"routing '{item}' is not VERSION=WEIGHT (for example 2=0.1)"
             )
+        if version.strip() in routing:
+            raise InvalidParameterValueException(f"routing names version {version.strip()} twice")
+        routing[version.strip()] = value
     return routing
 
 

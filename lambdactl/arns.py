@@ -61,9 +61,27 @@ def parse(text: str, *, region: str, account: str, qualifier: str | None = None)
             "Function not found: "
             + function_arn(match["region"] or region, match["account"], name, match["qualifier"])
         )
+    if qualifier is not None:
+        _check_qualifier(qualifier)
     embedded = match["qualifier"]
     if embedded and qualifier and embedded != qualifier:
         raise InvalidParameterValueException(
             "The derived qualifier from the function name does not match the specified qualifier."
         )
     return FunctionRef(name=name, qualifier=embedded or qualifier)
+
+
+QUALIFIER_PATTERN = "(|[a-zA-Z0-9$_-]+)"
+
+
+def _check_qualifier(qualifier: str) -> None:
+    if len(qualifier) > 128:
+        constraint = "Member must have length less than or equal to 128"
+        raise ValidationException(validation_message(qualifier, "qualifier", constraint))
+    if not qualifier or not re.fullmatch(QUALIFIER_PATTERN, qualifier):
+        constraint = (
+            "Member must have length greater than or equal to 1"
+            if not qualifier
+            else f"Member must satisfy regular expression pattern: {QUALIFIER_PATTERN}"
+        )
+        raise ValidationException(validation_message(qualifier, "qualifier", constraint))

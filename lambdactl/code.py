@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import stat
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,10 +85,37 @@ def files(directory: Path) -> list[tuple[str, Path]]:
     return found
 
 
+_recent: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], Package]] = {}
+_recent_lock = threading.Lock()
+
+
 def package(directory: Path) -> Package:
-    """Zip `directory` deterministically. Raises `UsageError` if a file cannot be read."""
-    buffer = io.BytesIO()
+    """Zip `directory` deterministically. Raises `UsageError` if a file cannot be read.
+
+    The last result per directory is reused while no file was added, removed, resized,
+    touched or chmod-ed: a warm `$LATEST` invoke must not re-zip the tree every time.
+    """
     entries = files(directory)
+    try:
+        signature = tuple(
+            (rel, st.st_mtime_ns, st.st_size, st.st_mode)
+            for rel, path in entries
+            for st in (path.stat(),)
+        )
+    except OSError:
+        signature = ()
+    with _recent_lock:
+        known = _recent.get(directory)
+    if signature and known and known[0] == signature:
+        return known[1]
+    built = _zip(entries)
+    with _recent_lock:
+        _recent[directory] = (signature, built)
+    return built
+
+
+def _zip(entries: list[tuple[str, Path]]) -> Package:
+    buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for rel, path in entries:
             try:

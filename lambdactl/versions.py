@@ -28,6 +28,11 @@ from .timestamps import last_modified
 LATEST = "$LATEST"
 
 
+def is_number(qualifier: str) -> bool:
+    """A published version number: ASCII digits only (`str.isdigit` also takes '²' and '١')."""
+    return qualifier.isascii() and qualifier.isdigit()
+
+
 @dataclass(frozen=True)
 class Layer:
     name: str
@@ -122,7 +127,7 @@ def get(project: Project, name: str, qualifier: str | None = None) -> Version:
     if qualifier in (None, LATEST):
         return latest(project, name)
     assert qualifier is not None
-    if qualifier.isdigit():
+    if is_number(qualifier):
         record = project.store.get_version(name, int(qualifier))
         if record is not None:
             return _from_record(project, name, int(qualifier), record)
@@ -145,7 +150,7 @@ def delete(project: Project, name: str, qualifier: str) -> None:
         raise InvalidParameterValueException(
             "$LATEST version cannot be deleted without deleting the function."
         )
-    if not qualifier.isdigit():
+    if not is_number(qualifier):
         raise InvalidParameterValueException("Deletion of aliases is not currently supported.")
     outcome = project.store.delete_version(name, int(qualifier))
     if not outcome.found:
@@ -166,7 +171,7 @@ def resolve(
     """
     project.function(name)
     arn = project.arn(name, qualifier)
-    if qualifier is None or qualifier == LATEST or qualifier.isdigit():
+    if qualifier is None or qualifier == LATEST or is_number(qualifier):
         return Resolution(get(project, name, qualifier), qualifier or LATEST, arn)
     alias = project.store.get_alias(name, qualifier)
     if alias is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -9,7 +10,7 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, functions, scaffold, versions
+from . import aliases, functions, invoke, scaffold, versions
 from .session import Session
 
 app = typer.Typer(
@@ -47,12 +48,26 @@ def _version(value: bool) -> None:
 app.command("version", help="Print lambdactl's version.")(lambda: _version(True))
 functions.register(app)
 versions.register(app)
+invoke.register(app)
 scaffold.register(app)
 app.add_typer(aliases.app, name="alias")
 
 
+class _WarningLine(logging.Handler):
+    """lambdactl's own warnings (e.g. an interpreter stand-in) as one stderr line each."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from .render import warning
+
+        warning(record.getMessage())
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every expected failure becomes one line."""
+    logger = logging.getLogger("lambdactl")
+    if not logger.handlers:
+        logger.addHandler(_WarningLine())
+        logger.propagate = False
     try:
         app(args=argv, prog_name="lambdactl")
     except SystemExit as exc:

@@ -66,7 +66,7 @@ def show(
     project = session(ctx).project()
     ref = project.ref(function, qualifier)
     target = ref.qualifier
-    if target and target != versions.LATEST and not target.isdigit():
+    if target and target != versions.LATEST and not versions.is_number(target):
         target = aliases.get(project, ref.name, target).version
     version = versions.get(project, ref.name, target)
     shape = shapes.function_configuration(project, version, qualifier=ref.qualifier)

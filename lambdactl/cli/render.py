@@ -79,3 +79,23 @@ def size(n: int) -> str:
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return f"{n} B"
+
+
+def invocation_summary(result) -> None:  # type: ignore[no-untyped-def]
+    """One dim stderr line of invocation metadata, in REPORT's terms."""
+    parts = [f"RequestId: {result.request_id}", f"Version: {result.executed_version}"]
+    if result.status_code == 204:
+        parts.append("DryRun: OK")
+    else:
+        parts += [
+            f"Duration: {result.duration_ms:.2f} ms",
+            f"Billed Duration: {result.billed_duration_ms} ms",
+            f"Memory Size: {result.memory_mb} MB",
+            f"Max Memory Used: {result.max_memory_mb} MB",
+        ]
+        if result.init_duration_ms is not None:
+            parts.append(f"Init Duration: {result.init_duration_ms:.2f} ms")
+        if result.function_error:
+            parts.append(f"Error: {result.error_type or result.function_error}")
+    style = "red" if result.function_error else "dim"
+    stderr.print(f"[{style}]{escape('  '.join(parts))}[/]")

@@ -1,0 +1,247 @@
+"""The invoker: the one path every call takes (CLI, REST API, worker, pollers, dev loop).
+
+It validates the request the way the Invoke API does, resolves the qualifier to a version,
+takes a warm environment from the pool and returns an `InvocationResult`. A function's
+failure is data in that result, never an exception.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+
+from . import logs, versions
+from .errors import (
+    AwsError,
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    ValidationException,
+    validation_message,
+)
+from .project import Project
+from .runtime import dependencies, interpreters, protocol
+from .runtime.environment import EnvironmentSpec, Request
+from .runtime.pool import Pool
+
+log = logging.getLogger("lambdactl")
+
+INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
+LOG_TYPES = ("None", "Tail")
+MAX_CLIENT_CONTEXT_BYTES = 3583
+"""The X-Amz-Client-Context header's limit (base64 text)."""
+
+PASSTHROUGH_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+"""Credentials a function receives as its role's on AWS: here, the caller's own, if set."""
+
+
+class RequestEntityTooLargeException(AwsError):
+    aws_type = "RequestEntityTooLargeException"
+    http_status = 413
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    """What Invoke returns, plus the timings and log lines behind it."""
+
+    status_code: int
+    request_id: str
+    executed_version: str
+    payload: bytes = b""
+    function_error: str | None = None
+    log_result: str | None = None
+    """base64 of the last 4 KB of the log, when `Tail` was asked for."""
+    duration_ms: float = 0.0
+    billed_duration_ms: int = 0
+    memory_mb: int = 0
+    max_memory_mb: int = 0
+    init_duration_ms: float | None = None
+    error_type: str | None = None
+    log: tuple[str, ...] = field(default=(), repr=False)
+    init_log: tuple[str, ...] = field(default=(), repr=False)
+    stream_name: str = ""
+
+
+class Invoker:
+    """Invokes a project's functions, keeping environments warm between calls."""
+
+    def __init__(self, project: Project, *, rng: random.Random | None = None) -> None:
+        self.project = project
+        self.pool = Pool(project.manifest.state_dir / "scratch")
+        self._rng = rng
+        self._warned: set[str] = set()
+        self._lock = threading.Lock()
+
+    def invoke(
+        self,
+        function: str,
+        *,
+        qualifier: str | None = None,
+        payload: bytes = b"",
+        invocation_type: str = "RequestResponse",
+        log_type: str = "None",
+        client_context: str | None = None,
+        request_id: str | None = None,
+    ) -> InvocationResult:
+        """Invoke synchronously (or validate only, for DryRun).
+
+        `client_context` is the base64 text of the X-Amz-Client-Context header.
+        Raises `AwsError` for what AWS rejects before running anything.
+        """
+        _check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
+        _check_enum(log_type, "logType", LOG_TYPES)
+        if invocation_type == "Event":
+            raise InvalidParameterValueException(
+                "asynchronous invocation (InvocationType Event) is not available yet"
+            )
+        event = check_payload(payload)
+        context = decode_client_context(client_context)
+        ref = self.project.ref(function, qualifier)
+        resolution = versions.resolve(self.project, ref.name, ref.qualifier, rng=self._rng)
+        version = resolution.version
+        request_id = request_id or str(uuid.uuid4())
+        if invocation_type == "DryRun":
+            return InvocationResult(204, request_id, version.version)
+        key = (version.function, version.version, version.revision_id)
+        env = self.pool.acquire(key, lambda: self._spec(version))
+        try:
+            outcome = env.invoke(Request(request_id, event, resolution.invoked_arn, context))
+        finally:
+            self.pool.release(key, env)
+        tail = None
+        if log_type == "Tail":
+            tail = base64.b64encode(logs.tail(list(outcome.log)).encode()).decode()
+        return InvocationResult(
+            status_code=200,
+            request_id=request_id,
+            executed_version=version.version,
+            payload=outcome.payload,
+            function_error="Unhandled" if outcome.function_error else None,
+            log_result=tail,
+            duration_ms=outcome.duration_ms,
+            billed_duration_ms=logs.billed_ms(outcome.duration_ms, outcome.init_duration_ms),
+            memory_mb=version.config.memory,
+            max_memory_mb=outcome.max_memory_mb,
+            init_duration_ms=outcome.init_duration_ms,
+            error_type=outcome.error_type,
+            log=outcome.log,
+            init_log=outcome.init_log,
+            stream_name=outcome.stream_name,
+        )
+
+    def close(self) -> None:
+        """Shut every environment down."""
+        self.pool.shutdown()
+
+    def __enter__(self) -> Invoker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _spec(self, version: versions.Version) -> EnvironmentSpec:
+        config = version.config
+        state = self.project.manifest.state_dir
+        python = config.runtime.startswith("python")
+        interpreter = interpreters.for_runtime(config.runtime if python else "python3")
+        if python and interpreter.warning and interpreter.warning not in self._warned:
+            self._warned.add(interpreter.warning)
+            log.warning(interpreter.warning)
+        deps = dependencies.requirements(version.code_dir, state, interpreter) if python else None
+        provided = dependencies.provided(state) if python else None
+        return EnvironmentSpec(
+            function=version.function,
+            version=version.version,
+            config=config,
+            code_dir=version.code_dir,
+            layer_dirs=tuple(layer.directory for layer in version.layers),
+            region=self.project.manifest.region,
+            account=self.project.manifest.account,
+            interpreter=interpreter,
+            dependency_dirs=(deps,) if deps else (),
+            provided_dirs=(provided,) if provided else (),
+            passthrough_env={k: os.environ[k] for k in PASSTHROUGH_VARIABLES if k in os.environ},
+        )
+
+
+def check_payload(payload: bytes) -> bytes:
+    """The event bytes to deliver: `{}` for an empty payload; AWS's errors otherwise."""
+    if len(payload) > protocol.MAX_PAYLOAD_BYTES:
+        raise RequestEntityTooLargeException(
+            f"Request must be smaller than {protocol.MAX_PAYLOAD_BYTES} bytes for the "
+            "InvokeFunction operation"
+        )
+    if not payload.strip():
+        return b"{}"
+    try:
+        json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequestContentException(
+            "Could not parse request body into json: Could not parse payload into json: "
+            + _jackson_style(payload, exc)
+        ) from None
+    return payload
+
+
+def decode_client_context(client_context: str | None) -> str | None:
+    """base64 client context -> the JSON text the runtime receives."""
+    if client_context is None:
+        return None
+    problem = "Client context must be a valid Base64-encoded JSON object."
+    if len(client_context) > MAX_CLIENT_CONTEXT_BYTES:
+        raise InvalidRequestContentException(
+            f"Client context must be smaller than {MAX_CLIENT_CONTEXT_BYTES} bytes."
+        )
+    try:
+        text = base64.b64decode(client_context, validate=True).decode()
+        if not isinstance(json.loads(text), dict):
+            raise ValueError
+    except ValueError:
+        raise InvalidRequestContentException(problem) from None
+    return text
+
+
+def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        raise ValidationException(validation_message(value, field_name, constraint))
+
+
+def _jackson_style(payload: bytes, exc: Exception) -> str:
+    """Describe a JSON syntax error the way AWS's (Jackson) parser words the common cases."""
+    text = payload.decode("utf-8", "replace")
+    position = min(getattr(exc, "pos", 0) or 0, len(text))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    problem = getattr(exc, "msg", "")
+    char = text[position] if position < len(text) else ""
+    unexpected = f"Unexpected character ('{char}' (code {ord(char)}))" if char else ""
+    expected = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+    inside = "Object" if text.rfind("{", 0, position) > text.rfind("[", 0, position) else "Array"
+    if not char:
+        detail = f"Unexpected end-of-input: expected close marker for {inside}"
+    elif problem.startswith("Expecting property name"):
+        detail = f"{unexpected}: was expecting double-quote to start field name"
+    elif problem.startswith("Expecting ',' delimiter"):
+        detail = f"{unexpected}: was expecting comma to separate {inside} entries"
+    elif problem.startswith("Expecting ':' delimiter"):
+        detail = f"{unexpected}: was expecting a colon to separate field name and value"
+    elif problem.startswith("Expecting value") and char.isalpha():
+        token = ""
+        for letter in text[position:]:
+            if not (letter.isalnum() or letter in "_$"):
+                break
+            token += letter
+        detail = f"Unrecognized token '{token}': was expecting {expected}"
+    elif problem.startswith("Expecting value"):
+        detail = f"{unexpected}: expected a valid value {expected}"
+    else:
+        detail = f"{problem}"
+    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+    return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"

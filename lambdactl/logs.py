@@ -1,0 +1,91 @@
+"""CloudWatch-style platform log lines, exactly as AWS Lambda writes them (text format).
+
+Fields are tab-separated; a REPORT line without a status ends in a tab, as AWS's does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import datetime, timezone
+
+TAIL_BYTES = 4096
+"""`LogType: Tail` returns the last 4 KB of the invocation's log."""
+
+
+def group_name(function: str) -> str:
+    return f"/aws/lambda/{function}"
+
+
+def stream_name(version: str, environment_id: str, moment: datetime | None = None) -> str:
+    """`YYYY/MM/DD/[VERSION]<32 hex>`: one stream per execution environment."""
+    day = (moment or datetime.now(timezone.utc)).strftime("%Y/%m/%d")
+    return f"{day}/[{version}]{environment_id}"
+
+
+def runtime_version(runtime: str, interpreter_version: str, region: str) -> tuple[str, str]:
+    """(Runtime Version, Runtime Version ARN) for INIT_START, stable per interpreter."""
+    name = runtime.removesuffix(".al2023").removesuffix(".al2")
+    label = f"python:{interpreter_version.rsplit('.', 1)[0]}" if name.startswith("python") else name
+    version = f"{label}.v{interpreter_version.rsplit('.', 1)[-1]}"
+    digest = hashlib.sha256(f"{runtime}:{interpreter_version}".encode()).hexdigest()
+    return version, f"arn:aws:lambda:{region}::runtime:{digest}"
+
+
+def init_start(version: str, version_arn: str) -> str:
+    return f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {version_arn}"
+
+
+def init_report(duration_ms: float, *, phase: str, status: str, error_type: str | None) -> str:
+    line = f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: {phase}\tStatus: {status}"
+    return line + (f"\tError Type: {error_type}" if error_type else "")
+
+
+def start(request_id: str, version: str) -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def billed_ms(duration_ms: float, init_duration_ms: float | None) -> int:
+    """Billed Duration: rounded up to 1 ms; since Aug 2025 the INIT phase is billed too."""
+    return math.ceil(duration_ms + (init_duration_ms or 0.0))
+
+
+def report(
+    request_id: str,
+    *,
+    duration_ms: float,
+    memory_mb: int,
+    max_memory_mb: int,
+    init_duration_ms: float | None = None,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> str:
+    """The REPORT line. `status` is None (success), `timeout` or `error`."""
+    line = (
+        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+        f"Billed Duration: {billed_ms(duration_ms, init_duration_ms)} ms\t"
+        f"Memory Size: {memory_mb} MB\tMax Memory Used: {max_memory_mb} MB\t"
+    )
+    if init_duration_ms is not None:
+        line += f"Init Duration: {init_duration_ms:.2f} ms\t"
+    if status:
+        line += f"Status: {status}"
+        if error_type:
+            line += f"\tError Type: {error_type}"
+    return line
+
+
+def timed_out(request_id: str, seconds: float, moment: datetime | None = None) -> str:
+    """The function-log line written when an invocation times out."""
+    stamp = (moment or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return f"{stamp} {request_id} Task timed out after {seconds:.2f} seconds"
+
+
+def tail(lines: list[str]) -> str:
+    """The last 4 KB of `lines` joined as the log text, cut on a character boundary."""
+    data = ("\n".join(lines) + "\n").encode()[-TAIL_BYTES:]
+    return data.decode("utf-8", "ignore")

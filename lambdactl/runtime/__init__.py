@@ -1,0 +1,1 @@
+"""Execution environments: child processes that speak the Lambda Runtime API to us."""

@@ -1,0 +1,534 @@
+"""An execution environment: one runtime process serving one function version, one
+invocation at a time, over its own Runtime API. The only code that starts processes.
+
+Lifecycle, as on AWS: the first invoke starts the process and waits for its first
+`GET /next` (init); later invokes reuse it (warm). A timeout or a crash resets the
+environment: the process (and everything it started) is killed and the next invoke inits
+again, while the scratch directory that plays `/tmp` survives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import logs
+from ..manifest import FunctionConfig
+from . import limits, protocol
+from .interpreters import Interpreter
+from .output import OutputPipe
+from .protocol import Invocation, Posted
+from .server import RuntimeApiServer
+
+INIT_LIMIT_SECONDS = 10.0
+"""AWS bounds the Init phase to 10 s."""
+
+BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
+"""The stdlib-only Python runtime client that runs inside the child."""
+
+_GO_SIGNAL_NAMES = {
+    signal.SIGKILL: "killed",
+    signal.SIGTERM: "terminated",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGABRT: "aborted",
+    signal.SIGINT: "interrupt",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGHUP: "hangup",
+    signal.SIGQUIT: "quit",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGUSR2: "user defined signal 2",
+    signal.SIGALRM: "alarm clock",
+}
+"""How AWS's (Go) platform names the signal that ended a runtime."""
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """Everything needed to start environments for one function version."""
+
+    function: str
+    version: str
+    config: FunctionConfig
+    code_dir: Path
+    layer_dirs: tuple[Path, ...]
+    region: str
+    account: str
+    interpreter: Interpreter
+    dependency_dirs: tuple[Path, ...] = ()
+    """`requirements.txt` installs: on the path right after the code."""
+    provided_dirs: tuple[Path, ...] = ()
+    """What the managed runtime itself provides (boto3): last on the path."""
+    passthrough_env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Request:
+    request_id: str
+    payload: bytes
+    invoked_arn: str
+    client_context: str | None = None
+    cognito_identity: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one invocation in this environment produced. `log` is START..REPORT."""
+
+    request_id: str
+    payload: bytes
+    function_error: bool
+    status: str
+    """`success`, `error` (runtime-level failure) or `timeout`."""
+    error_type: str | None
+    duration_ms: float
+    init_duration_ms: float | None
+    max_memory_mb: int
+    log: tuple[str, ...]
+    init_log: tuple[str, ...] = ()
+    stream_name: str = ""
+
+
+class Environment:
+    def __init__(self, spec: EnvironmentSpec, *, scratch_root: Path) -> None:
+        self.spec = spec
+        self.id = uuid.uuid4().hex
+        self.stream_name = logs.stream_name(spec.version, self.id)
+        self.scratch = scratch_root / self.id
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self._posts: queue.Queue[Posted] = queue.Queue()
+        self._server = RuntimeApiServer(self._posts.put)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._output: OutputPipe | None = None
+        self.invocations = 0
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def invoke(self, request: Request) -> Result:
+        """Run one invocation to its end: response, function error, crash or timeout."""
+        self.invocations += 1
+        init_log: list[str] = []
+        init_ms: float | None = None
+        if not self.alive:
+            failed, init_ms, init_log = self._init()
+            if failed is not None:
+                return self._init_failure(request, failed, init_ms, init_log)
+        stray = self._output.drain() if self._output else []
+        log = [*stray, logs.start(request.request_id, self.spec.version)]
+        timeout = self.spec.config.timeout
+        started = time.monotonic()
+        self._server.hand_over(
+            Invocation(
+                request_id=request.request_id,
+                payload=request.payload,
+                deadline_ms=int(time.time() * 1000) + timeout * 1000,
+                invoked_arn=request.invoked_arn,
+                trace_id=_trace_id(),
+                client_context=request.client_context,
+                cognito_identity=request.cognito_identity,
+            )
+        )
+        outcome = self._wait(request.request_id, started + timeout)
+        if outcome is None:
+            return self._timeout(request, log, init_ms, init_log)
+        duration = max(0.0, (outcome.at - started) * 1000)
+        memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
+        if outcome.kind == "exit":
+            return self._crash(request, outcome, log, duration, init_ms, init_log)
+        log += self._drain()
+        if outcome.kind == "too_large":
+            payload = _compact(
+                {
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                    f"({protocol.MAX_RESPONSE_BYTES} bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge",
+                }
+            )
+        else:
+            payload = outcome.body
+        function_error = outcome.kind != "response"
+        log += [
+            logs.end(request.request_id),
+            logs.report(
+                request.request_id,
+                duration_ms=duration,
+                memory_mb=self.spec.config.memory,
+                max_memory_mb=memory,
+                init_duration_ms=init_ms,
+            ),
+        ]
+        return Result(
+            request.request_id,
+            payload,
+            function_error,
+            "success",
+            None,
+            duration,
+            init_ms,
+            memory,
+            tuple(log),
+            tuple(init_log),
+            self.stream_name,
+        )
+
+    def shutdown(self) -> None:
+        """Kill the runtime and everything it started; remove the scratch directory."""
+        self._kill()
+        self._server.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # -- phases --------------------------------------------------------------------------------
+
+    def _init(self) -> tuple[Posted | None, float, list[str]]:
+        """Start the runtime and wait for its first `/next`: (failure or None, ms, log)."""
+        self._reset_channel()
+        version, version_arn = logs.runtime_version(
+            self.spec.config.runtime, self.spec.interpreter.version, self.spec.region
+        )
+        log = [logs.init_start(version, version_arn)]
+        began = time.monotonic()
+        failure = self._spawn()
+        if failure is None:
+            deadline = began + INIT_LIMIT_SECONDS
+            while True:
+                try:
+                    post = self._posts.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    failure = Posted("init_timeout", at=time.monotonic())
+                    break
+                if post.kind == "ready":
+                    break
+                if post.kind == "init_error" or (
+                    post.kind == "exit" and post.request_id == str(self.pid)
+                ):
+                    failure = post
+                    break
+        elapsed = ((failure.at if failure else time.monotonic()) - began) * 1000
+        log += self._drain()
+        return failure, elapsed, log
+
+    def _spawn(self) -> Posted | None:
+        command = self._command()
+        if command is None:
+            bootstrap = [str(self.spec.code_dir / "bootstrap")]
+            bootstrap += [str(d / "bootstrap") for d in self.spec.layer_dirs]
+            reason = f"Couldn't find valid bootstrap(s): [{' '.join(bootstrap)}]"
+            return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
+        read_fd, write_fd = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                command,
+                cwd=self.spec.code_dir,
+                env=self._environ(),
+                stdin=subprocess.DEVNULL,
+                stdout=write_fd,
+                stderr=write_fd,
+                start_new_session=True,  # its own process group: a kill takes its children too
+                close_fds=True,
+            )
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
+            return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
+        os.close(write_fd)
+        self._output = OutputPipe(read_fd)
+        process = self._process
+        threading.Thread(target=self._watch, args=(process,), daemon=True).start()
+        return None
+
+    def _watch(self, process: subprocess.Popen[bytes]) -> None:
+        status = process.wait()
+        self._posts.put(
+            Posted("exit", request_id=str(process.pid), exit_status=status, at=time.monotonic())
+        )
+
+    def _wait(self, request_id: str, deadline: float) -> Posted | None:
+        """The outcome of `request_id`, or None at the deadline."""
+        current = str(self.pid)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                post = self._posts.get(timeout=remaining)
+            except queue.Empty:
+                return None
+            if post.kind == "exit" and post.request_id == current:
+                return post
+            if post.kind in ("response", "error", "too_large") and post.request_id == request_id:
+                return post
+
+    def _timeout(
+        self, request: Request, log: list[str], init_ms: float | None, init_log: list[str]
+    ) -> Result:
+        timeout = float(self.spec.config.timeout)
+        memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
+        self._kill()
+        log += self._drain()
+        log += [
+            logs.timed_out(request.request_id, timeout),
+            logs.end(request.request_id),
+            logs.report(
+                request.request_id,
+                duration_ms=timeout * 1000,
+                memory_mb=self.spec.config.memory,
+                max_memory_mb=memory,
+                init_duration_ms=init_ms,
+                status="timeout",
+            ),
+        ]
+        payload = _compact(
+            {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request.request_id} Error: Task timed out after "
+                f"{timeout:.2f} seconds",
+            }
+        )
+        return Result(
+            request.request_id,
+            payload,
+            True,
+            "timeout",
+            "Sandbox.Timedout",
+            timeout * 1000,
+            init_ms,
+            memory,
+            tuple(log),
+            tuple(init_log),
+            self.stream_name,
+        )
+
+    def _crash(
+        self,
+        request: Request,
+        outcome: Posted,
+        log: list[str],
+        duration: float,
+        init_ms: float | None,
+        init_log: list[str],
+    ) -> Result:
+        memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
+        self._kill()
+        reason = _exit_reason(outcome.exit_status)
+        message = f"RequestId: {request.request_id} Error: {reason}"
+        log += self._drain()
+        log += [
+            message,
+            "Runtime.ExitError",
+            logs.end(request.request_id),
+            logs.report(
+                request.request_id,
+                duration_ms=duration,
+                memory_mb=self.spec.config.memory,
+                max_memory_mb=memory,
+                init_duration_ms=init_ms,
+                status="error",
+                error_type="Runtime.ExitError",
+            ),
+        ]
+        payload = _compact({"errorType": "Runtime.ExitError", "errorMessage": message})
+        return Result(
+            request.request_id,
+            payload,
+            True,
+            "error",
+            "Runtime.ExitError",
+            duration,
+            init_ms,
+            memory,
+            tuple(log),
+            tuple(init_log),
+            self.stream_name,
+        )
+
+    def _init_failure(
+        self, request: Request, failure: Posted, init_ms: float, init_log: list[str]
+    ) -> Result:
+        """Init failed: the invoke returns the init error, and the next invoke inits again."""
+        memory = limits.peak_memory_mb(self._process.pid) if self.alive and self._process else 0
+        self._kill()
+        init_log += self._drain()
+        if failure.kind == "init_error":
+            payload = failure.body
+            error_type = failure.error_type or _error_type_of(payload) or "Runtime.Unknown"
+            status = "error"
+        elif failure.kind == "no_entrypoint":
+            error_type, status = "Runtime.InvalidEntrypoint", "error"
+            message = f"RequestId: {request.request_id} Error: {failure.body.decode()}"
+            payload = _compact({"errorType": error_type, "errorMessage": message})
+        elif failure.kind == "init_timeout":
+            error_type, status = "Sandbox.Timedout", "timeout"
+            payload = _compact(
+                {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {request.request_id} Error: Task timed out "
+                    f"after {INIT_LIMIT_SECONDS:.2f} seconds",
+                }
+            )
+        else:
+            error_type, status = "Runtime.ExitError", "error"
+            message = f"RequestId: {request.request_id} Error: {_exit_reason(failure.exit_status)}"
+            payload = _compact({"errorType": error_type, "errorMessage": message})
+        init_log.append(
+            logs.init_report(
+                init_ms,
+                phase="init",
+                status=status,
+                error_type=None if status == "timeout" else error_type,
+            )
+        )
+        log = [
+            logs.start(request.request_id, self.spec.version),
+            logs.end(request.request_id),
+            logs.report(
+                request.request_id,
+                duration_ms=init_ms,
+                memory_mb=self.spec.config.memory,
+                max_memory_mb=memory,
+                status="error",
+                error_type=error_type,
+            ),
+        ]
+        return Result(
+            request.request_id,
+            payload,
+            True,
+            "error",
+            error_type,
+            init_ms,
+            None,
+            memory,
+            tuple(log),
+            tuple(init_log),
+            self.stream_name,
+        )
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _command(self) -> list[str] | None:
+        if self.spec.config.runtime.startswith("provided"):
+            for directory in (self.spec.code_dir, *self.spec.layer_dirs):
+                candidate = directory / "bootstrap"
+                if candidate.is_file() and os.access(candidate, os.X_OK):
+                    return [str(candidate)]
+            return None
+        # -I: no user site, no PYTHON* variables, no script directory on sys.path;
+        # -S: no site-packages at all. The bootstrap builds the function's sys.path itself.
+        return [
+            self.spec.interpreter.path,
+            "-I",
+            "-S",
+            "-u",
+            str(BOOTSTRAP),
+            self.spec.config.handler,
+        ]
+
+    def _environ(self) -> dict[str, str]:
+        spec, config = self.spec, self.spec.config
+        python_paths = []
+        for layer in spec.layer_dirs:
+            python_paths.append(layer / "python" / "lib" / f"{config.runtime}" / "site-packages")
+            python_paths.append(layer / "python")
+        path_dirs = [str(layer / "bin") for layer in spec.layer_dirs]
+        path_dirs += [str(Path(spec.interpreter.path).parent), os.environ.get("PATH", os.defpath)]
+        env = {
+            **spec.passthrough_env,
+            **config.environment,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
+            "AWS_LAMBDA_LOG_GROUP_NAME": logs.group_name(spec.function),
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.stream_name,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_RUNTIME_API": self._server.address,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            "LAMBDA_TASK_ROOT": str(spec.code_dir),
+            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
+            "_HANDLER": config.handler,
+            "TZ": ":UTC",
+            "LANG": "en_US.UTF-8",
+            "PATH": os.pathsep.join(path_dirs),
+            "LD_LIBRARY_PATH": os.pathsep.join(str(layer / "lib") for layer in spec.layer_dirs),
+            "TMPDIR": str(self.scratch),
+            "HOME": str(self.scratch),
+        }
+        if config.runtime.startswith("python"):
+            env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
+            search = [spec.code_dir, *spec.dependency_dirs, *python_paths]
+            env["_LAMBDACTL_SYS_PATH"] = os.pathsep.join(str(p) for p in search)
+            env["_LAMBDACTL_SYS_PATH_AFTER"] = os.pathsep.join(str(p) for p in spec.provided_dirs)
+        return env
+
+    def _drain(self) -> list[str]:
+        return self._output.drain(flush_partial=True) if self._output else []
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self._server.forget()
+
+    def _reset_channel(self) -> None:
+        if self._output is not None:
+            self._output.close()
+            self._output = None
+        self._server.forget()
+        while True:
+            try:
+                self._posts.get_nowait()
+            except queue.Empty:
+                return
+
+
+def _exit_reason(status: int | None) -> str:
+    if status is None or status == 0:
+        return "Runtime exited without providing a reason"
+    if status < 0:
+        name = _GO_SIGNAL_NAMES.get(signal.Signals(-status), f"signal {-status}")
+        return f"Runtime exited with error: signal: {name}"
+    return f"Runtime exited with error: exit status {status}"
+
+
+def _error_type_of(body: bytes) -> str | None:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value.get("errorType") if isinstance(value, dict) else None
+
+
+def _compact(value: dict[str, str]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _trace_id() -> str:
+    now = int(time.time())
+    return f"Root=1-{now:08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"

@@ -1,0 +1,72 @@
+"""An environment's stdout and stderr (one pipe), split into log lines per invocation.
+
+A background reader keeps the pipe from filling while the environment idles; `drain` reads
+whatever the child has already written, under the same lock, so lines printed before the
+runtime posted its response are always attributed to that invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+
+
+class OutputPipe:
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        os.set_blocking(fd, False)
+        self._lock = threading.Lock()
+        self._partial = b""
+        self._lines: list[str] = []
+        self._closed = False
+        threading.Thread(target=self._pump, name=f"output-{fd}", daemon=True).start()
+
+    def drain(self, *, flush_partial: bool = False) -> list[str]:
+        """All complete lines written so far (and the unfinished one, if asked), removed."""
+        with self._lock:
+            self._read_available()
+            if flush_partial and self._partial:
+                self._lines.append(self._partial.decode("utf-8", "replace"))
+                self._partial = b""
+            lines, self._lines = self._lines, []
+            return lines
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                readable, _, _ = select.select([self._fd], [], [], 0.5)
+            except (OSError, ValueError):
+                return
+            with self._lock:
+                if self._closed:
+                    return
+                if readable and self._read_available():
+                    self._closed = True  # end of file: the child is gone
+                    os.close(self._fd)
+                    return
+
+    def _read_available(self) -> bool:
+        """Read without blocking; True at end of file. Call with the lock held."""
+        if self._closed:
+            return True
+        while True:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True
+            if not chunk:
+                return True
+            data = self._partial + chunk
+            *complete, self._partial = data.split(b"\n")
+            self._lines.extend(line.decode("utf-8", "replace") for line in complete)

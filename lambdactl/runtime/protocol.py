@@ -1,0 +1,89 @@
+"""The Lambda Runtime API, as data: paths, headers, limits and the messages that cross it.
+
+Pure: no sockets, no processes. `server.py` speaks it, `environment.py` acts on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+API_VERSION = "2018-06-01"
+NEXT_PATH = f"/{API_VERSION}/runtime/invocation/next"
+INIT_ERROR_PATH = f"/{API_VERSION}/runtime/init/error"
+INVOCATION_PREFIX = f"/{API_VERSION}/runtime/invocation/"
+
+MAX_PAYLOAD_BYTES = 6 * 1024 * 1024
+"""Synchronous request payload limit (6 MB)."""
+
+MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100
+"""Response limit: AWS's 6 MB + 100 bytes (6291556)."""
+
+H_REQUEST_ID = "Lambda-Runtime-Aws-Request-Id"
+H_DEADLINE = "Lambda-Runtime-Deadline-Ms"
+H_ARN = "Lambda-Runtime-Invoked-Function-Arn"
+H_TRACE = "Lambda-Runtime-Trace-Id"
+H_CLIENT_CONTEXT = "Lambda-Runtime-Client-Context"
+H_COGNITO = "Lambda-Runtime-Cognito-Identity"
+H_ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One event handed to the runtime by `GET /next`."""
+
+    request_id: str
+    payload: bytes
+    deadline_ms: int
+    invoked_arn: str
+    trace_id: str
+    client_context: str | None = None
+    cognito_identity: str | None = None
+    content_type: str = "application/json"
+
+    def headers(self) -> list[tuple[str, str]]:
+        """The `/next` response headers; optional ones only when set, as the RIE does."""
+        headers = [
+            (H_REQUEST_ID, self.request_id),
+            (H_DEADLINE, str(self.deadline_ms)),
+            (H_ARN, self.invoked_arn),
+            (H_TRACE, self.trace_id),
+            ("Content-Type", self.content_type),
+        ]
+        if self.client_context:
+            headers.append((H_CLIENT_CONTEXT, self.client_context))
+        if self.cognito_identity:
+            headers.append((H_COGNITO, self.cognito_identity))
+        return headers
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Something the runtime told us: `kind` is `ready`, `response`, `error`,
+    `init_error`, `too_large` or `exit` (the process ended; `exit_status` says how)."""
+
+    kind: str
+    request_id: str = ""
+    body: bytes = b""
+    error_type: str | None = None
+    content_type: str | None = None
+    exit_status: int | None = None
+    at: float = 0.0
+
+
+def route(method: str, path: str) -> tuple[str, str]:
+    """Map a request to (`next` | `response` | `error` | `init_error` | `unknown`, request id)."""
+    if method == "GET" and path == NEXT_PATH:
+        return "next", ""
+    if method == "POST" and path == INIT_ERROR_PATH:
+        return "init_error", ""
+    if method == "POST" and path.startswith(INVOCATION_PREFIX):
+        request_id, _, action = path[len(INVOCATION_PREFIX) :].partition("/")
+        if action in ("response", "error") and request_id:
+            return action, request_id
+    return "unknown", ""
+
+
+def error_body(error_type: str, message: str) -> bytes:
+    import json
+
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
