@@ -1,0 +1,1 @@
+"""Runtime clients that run inside execution environments (never imported by lambdactl)."""
