@@ -6,7 +6,6 @@ the file, the line and the dotted key it is about. Messages use AWS's wording wh
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -237,6 +236,8 @@ class _Reader:
             name = self.key_name(key_node, key)
             where = f"{key}.{name}" if key else name
             if allowed is not None and name not in allowed:
+                import difflib  # only on the error path
+
                 close = difflib.get_close_matches(name, allowed, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(allowed)
                 self.fail(key_node, where, f"unknown key '{name}'", hint=hint)

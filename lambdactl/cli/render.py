@@ -1,19 +1,41 @@
-"""Terminal output: Rich tables for people, plain JSON for scripts. Rich stays in this layer."""
+"""Terminal output: Rich tables for people, plain JSON for scripts. Rich stays in this layer.
+
+Rich costs ~40 ms to import, so it is loaded only by the output that needs it (tables and
+summaries); one-line messages and the invoke path write plain text, coloured only on a TTY.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+@functools.cache
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _styled(stream: Any, text: str, code: str) -> None:
+    """Write one line, in an ANSI style when the stream is a terminal (and NO_COLOR unset)."""
+    if stream.isatty() and not os.environ.get("NO_COLOR"):
+        text = f"\033[{code}m{text}\033[0m"
+    stream.write(text + "\n")
+    stream.flush()
 
 
 def print_json(value: Any) -> None:
@@ -24,7 +46,10 @@ def print_json(value: Any) -> None:
 
 def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Identifier columns keep their full width; free text (descriptions) gives way."""
-    cells = [[escape("" if cell is None else str(cell)) for cell in row] for row in rows]
+    from rich import box
+    from rich.table import Table
+
+    cells = [[_escape("" if cell is None else str(cell)) for cell in row] for row in rows]
     grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     for i, column in enumerate(columns):
         if column == "Description":
@@ -34,34 +59,35 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
             grid.add_column(column, no_wrap=True, min_width=min(width, 48))
     for row in cells:
         grid.add_row(*row)
-    stdout.print(grid)
+    _console().print(grid)
 
 
 def fields(title: str, pairs: Iterable[tuple[str, Any]]) -> None:
     """A titled key/value summary."""
-    stdout.print(f"[bold]{escape(title)}[/]")
+    console = _console()
+    console.print(f"[bold]{_escape(title)}[/]")
     for key, value in pairs:
         if value in (None, "", [], {}):
             continue
-        stdout.print(f"  [dim]{escape(key):<16}[/] {escape(str(value))}")
+        console.print(f"  [dim]{_escape(key):<16}[/] {_escape(str(value))}")
 
 
 def line(message: str) -> None:
-    stdout.print(escape(message))
+    sys.stdout.write(message + "\n")
 
 
 def success(message: str) -> None:
-    stdout.print(f"[green]✓[/] {escape(message)}")
+    _styled(sys.stdout, f"✓ {message}", "32")
 
 
 def error(message: str, hint: str | None = None) -> None:
-    stderr.print(f"[bold red]error:[/] {escape(message)}")
+    _styled(sys.stderr, f"error: {message}", "1;31")
     if hint:
-        stderr.print(f"[dim]hint: {escape(hint)}[/]")
+        _styled(sys.stderr, f"hint: {hint}", "2")
 
 
 def warning(message: str) -> None:
-    stderr.print(f"[yellow]warning:[/] {escape(message)}")
+    _styled(sys.stderr, f"warning: {message}", "33")
 
 
 def short_sha(code_sha256: str) -> str:
@@ -97,5 +123,4 @@ def invocation_summary(result) -> None:  # type: ignore[no-untyped-def]
             parts.append(f"Init Duration: {result.init_duration_ms:.2f} ms")
         if result.function_error:
             parts.append(f"Error: {result.error_type or result.function_error}")
-    style = "red" if result.function_error else "dim"
-    stderr.print(f"[{style}]{escape('  '.join(parts))}[/]")
+    _styled(sys.stderr, "  ".join(parts), "31" if result.function_error else "2")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import typer
 
-from ..project import Project
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 class Output(str, Enum):
@@ -33,6 +35,8 @@ class Session:
     def project(self) -> Project:
         """The project, opened once per command (the manifest is validated on the way)."""
         if self._project is None:
+            from ..project import Project
+
             self._project = Project.open(self.manifest_path())
         return self._project
 
