@@ -56,32 +56,48 @@ def files(directory: Path) -> list[tuple[str, Path]]:
     Leaves out `__pycache__`, `*.pyc`, `.git`, `.lambda` and what `.lambdaignore` names.
     Symlinked directories are followed once; a cycle is not followed twice.
     """
+    return [(rel, path) for rel, path, _stat in _scan(directory)]
+
+
+def _scan(directory: Path) -> list[tuple[str, Path, os.stat_result]]:
+    """`files`, with each file's stat (one `stat` per file, as cheap as a walk gets)."""
     root = directory.resolve()
     spec, dir_spec = _ignore_specs(root)
-    found: list[tuple[str, Path]] = []
-    seen: set[str] = set()
-    for current, dirnames, filenames in os.walk(root, followlinks=True):
-        real = os.path.realpath(current)
-        if real in seen:
-            dirnames[:] = []
+    found: list[tuple[str, Path, os.stat_result]] = []
+    seen: set[tuple[int, int]] = set()
+    pending = [(str(root), "")]
+    while pending:
+        current, prefix = pending.pop()
+        try:
+            top = os.stat(current)
+            entries = list(os.scandir(current))
+        except OSError:
             continue
-        seen.add(real)
-        rel_dir = Path(current).relative_to(root).as_posix()
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in ALWAYS_IGNORED_DIRS
-            and not (dir_spec is not None and dir_spec.match_file(prefix + d + "/"))
-        )
-        for name in filenames:
-            rel = prefix + name
-            if name.endswith(".pyc") or (spec is not None and spec.match_file(rel)):
+        if (top.st_dev, top.st_ino) in seen:
+            continue  # a symlink cycle, or a directory reached twice
+        seen.add((top.st_dev, top.st_ino))
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()  # follows symlinks, like os.walk(followlinks=True)
+            except OSError:
                 continue
-            path = Path(current) / name
-            if path.is_file():
-                found.append((rel, path))
-    found.sort()
+            if is_dir:
+                if entry.name in ALWAYS_IGNORED_DIRS:
+                    continue
+                if dir_spec is not None and dir_spec.match_file(rel + "/"):
+                    continue
+                pending.append((entry.path, rel + "/"))
+                continue
+            if entry.name.endswith(".pyc") or (spec is not None and spec.match_file(rel)):
+                continue
+            try:
+                stat_result = entry.stat()
+            except OSError:
+                continue
+            if stat.S_ISREG(stat_result.st_mode):
+                found.append((rel, Path(entry.path), stat_result))
+    found.sort(key=lambda item: item[0])
     return found
 
 
@@ -95,20 +111,13 @@ def package(directory: Path) -> Package:
     The last result per directory is reused while no file was added, removed, resized,
     touched or chmod-ed: a warm `$LATEST` invoke must not re-zip the tree every time.
     """
-    entries = files(directory)
-    try:
-        signature = tuple(
-            (rel, st.st_mtime_ns, st.st_size, st.st_mode)
-            for rel, path in entries
-            for st in (path.stat(),)
-        )
-    except OSError:
-        signature = ()
+    scanned = _scan(directory)
+    signature = tuple((rel, st.st_mtime_ns, st.st_size, st.st_mode) for rel, _p, st in scanned)
     with _recent_lock:
         known = _recent.get(directory)
-    if signature and known and known[0] == signature:
+    if known and known[0] == signature:
         return known[1]
-    built = _zip(entries)
+    built = _zip([(rel, path) for rel, path, _st in scanned])
     with _recent_lock:
         _recent[directory] = (signature, built)
     return built
