@@ -101,7 +101,7 @@ def _scan(directory: Path) -> list[tuple[str, Path, os.stat_result]]:
     return found
 
 
-_recent: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], Package]] = {}
+_recent: dict[Path, tuple[tuple[tuple[str, int, int, int, int], ...], Package]] = {}
 _recent_lock = threading.Lock()
 
 
@@ -109,10 +109,14 @@ def package(directory: Path) -> Package:
     """Zip `directory` deterministically. Raises `UsageError` if a file cannot be read.
 
     The last result per directory is reused while no file was added, removed, resized,
-    touched or chmod-ed: a warm `$LATEST` invoke must not re-zip the tree every time.
+    touched or chmod-ed: a warm `$LATEST` invoke must not re-zip the tree every time. The
+    inode change time is part of the check, because a write cannot hide from it the way
+    a restored mtime can.
     """
     scanned = _scan(directory)
-    signature = tuple((rel, st.st_mtime_ns, st.st_size, st.st_mode) for rel, _p, st in scanned)
+    signature = tuple(
+        (rel, st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_mode) for rel, _p, st in scanned
+    )
     with _recent_lock:
         known = _recent.get(directory)
     if known and known[0] == signature:

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import random
-import threading
 import uuid
 from dataclasses import dataclass, field
 
@@ -76,7 +75,6 @@ class Invoker:
         self.pool = Pool(project.manifest.state_dir / "scratch")
         self._rng = rng
         self._warned: set[str] = set()
-        self._lock = threading.Lock()
 
     def invoke(
         self,
@@ -167,6 +165,7 @@ class Invoker:
             dependency_dirs=(deps,) if deps else (),
             provided_dirs=(provided,) if provided else (),
             passthrough_env={k: os.environ[k] for k in PASSTHROUGH_VARIABLES if k in os.environ},
+            pycache_dir=state / "pycache" / version.revision_id if python else None,
         )
 
 
@@ -199,12 +198,13 @@ def decode_client_context(client_context: str | None) -> str | None:
             f"Client context must be smaller than {MAX_CLIENT_CONTEXT_BYTES} bytes."
         )
     try:
-        text = base64.b64decode(client_context, validate=True).decode()
-        if not isinstance(json.loads(text), dict):
+        value = json.loads(base64.b64decode(client_context, validate=True).decode())
+        if not isinstance(value, dict):
             raise ValueError
     except ValueError:
         raise InvalidRequestContentException(problem) from None
-    return text
+    # One line: it travels in an HTTP header of the Runtime API.
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:

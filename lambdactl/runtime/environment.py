@@ -71,6 +71,9 @@ class EnvironmentSpec:
     provided_dirs: tuple[Path, ...] = ()
     """What the managed runtime itself provides (boto3): last on the path."""
     passthrough_env: dict[str, str] = field(default_factory=dict)
+    pycache_dir: Path | None = None
+    """Where the Python runtime keeps bytecode: per revision, so an edit that keeps a file's
+    size and mtime can never run stale bytecode, and snapshots stay untouched."""
 
 
 @dataclass(frozen=True)
@@ -255,9 +258,24 @@ class Environment:
         return None
 
     def _watch(self, process: subprocess.Popen[bytes]) -> None:
-        status = process.wait()
+        """Reap the runtime with `wait4`, which also tells its peak memory: once it is
+        reaped, /proc no longer can."""
+        try:
+            _pid, status, usage = os.wait4(process.pid, 0)
+        except ChildProcessError:  # already reaped by Popen
+            code, peak = process.returncode, None
+        else:
+            code = os.waitstatus_to_exitcode(status)
+            process.returncode = code  # keep Popen consistent: we reaped it
+            peak = limits.rusage_peak_mb(usage)
         self._posts.put(
-            Posted("exit", request_id=str(process.pid), exit_status=status, at=time.monotonic())
+            Posted(
+                "exit",
+                request_id=str(process.pid),
+                exit_status=code,
+                peak_memory_mb=peak,
+                at=time.monotonic(),
+            )
         )
 
     def _wait(self, request_id: str, deadline: float) -> Posted | None:
@@ -325,7 +343,7 @@ class Environment:
         init_ms: float | None,
         init_log: list[str],
     ) -> Result:
-        memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
+        memory = outcome.peak_memory_mb or 0
         self._kill()
         reason = _exit_reason(outcome.exit_status)
         message = f"RequestId: {request.request_id} Error: {reason}"
@@ -432,11 +450,13 @@ class Environment:
             return None
         # -I: no user site, no PYTHON* variables, no script directory on sys.path;
         # -S: no site-packages at all. The bootstrap builds the function's sys.path itself.
+        pycache = ["-X", f"pycache_prefix={self.spec.pycache_dir}"] if self.spec.pycache_dir else []
         return [
             self.spec.interpreter.path,
             "-I",
             "-S",
             "-u",
+            *pycache,
             str(BOOTSTRAP),
             self.spec.config.handler,
         ]

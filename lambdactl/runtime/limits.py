@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import resource
 import subprocess
 import sys
 
@@ -27,3 +28,9 @@ def peak_memory_mb(pid: int) -> int:
         return math.ceil(int(out.stdout.strip() or 0) / 1024)
     except (OSError, ValueError):
         return 0
+
+
+def rusage_peak_mb(usage: resource.struct_rusage) -> int:
+    """`ru_maxrss` in MB: kilobytes on Linux, bytes on macOS."""
+    kilobytes = usage.ru_maxrss / 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return math.ceil(kilobytes / 1024)

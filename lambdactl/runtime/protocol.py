@@ -67,6 +67,8 @@ class Posted:
     error_type: str | None = None
     content_type: str | None = None
     exit_status: int | None = None
+    peak_memory_mb: int | None = None
+    """For `exit`: the process's peak resident memory, from the kernel's accounting."""
     at: float = 0.0
 
 

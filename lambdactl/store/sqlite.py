@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ CREATE TABLE IF NOT EXISTS layer_versions (
 class SqliteStore(Store):
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.RLock()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
@@ -73,6 +75,10 @@ class SqliteStore(Store):
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         db = self._db
+        with self._lock:  # one connection, shared by the threads of this process
+            yield from self._transaction(db)
+
+    def _transaction(self, db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -86,7 +92,8 @@ class SqliteStore(Store):
 
     def _read(self, sql: str, *args: object) -> list[tuple]:
         try:
-            return self._db.execute(sql, args).fetchall()
+            with self._lock:
+                return self._db.execute(sql, args).fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"state database {self.path}: {exc}") from None
 

@@ -251,6 +251,8 @@ class _Encoder(json.JSONEncoder):
     def default(self, o):
         decimal = sys.modules.get("decimal")  # only a handler that imported it can return one
         if decimal is not None and isinstance(o, decimal.Decimal):
+            if o.is_nan():
+                return float("nan")
             return f"{self._token}{o}{self._token}"
         return super().default(o)
 
@@ -324,7 +326,10 @@ def fault_from_exception(exc_info, request_id):
 
     error_type, value, tb = exc_info
     frames = user_frames(tb)
-    error = make_error(str(value), error_type.__name__, traceback.format_list(frames), request_id)
+    # Plain tuples, as awslambdaric formats them: FrameSummary objects would add the
+    # `^^^^` position lines of Python 3.11+.
+    plain = [(f.filename, f.lineno, f.name, f.line) for f in frames]
+    error = make_error(str(value), error_type.__name__, traceback.format_list(plain), request_id)
     return error, xray_cause(error_type.__name__, str(value), frames)
 
 

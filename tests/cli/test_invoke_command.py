@@ -1,0 +1,217 @@
+"""`lambdactl invoke`, run in-process through the real entry point (real environments)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.runtime import REQUEST_ID, fn, write_functions
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function"
+PARSE_PREFIX = (
+    "error: InvalidRequestContentException: Could not parse request body into json: "
+    "Could not parse payload into json: "
+)
+
+
+@pytest.fixture
+def functions(project_dir: Path) -> Path:
+    """`hello` (from tests/conftest.py) plus fixture functions."""
+    write_functions(
+        project_dir,
+        {
+            "hello": {"handler": "app.handler", "environment": {"GREETING": "Hello"}},
+            "echo": fn("app.echo"),
+            "fails": fn("app.fails"),
+            "raw": fn("app.returns_plain_bytes", source=None),
+            "ctx": fn("app.context_info"),
+            "noisy": fn("app.noisy"),
+            "broken": fn("app.handler", "import_missing.py"),
+        },
+    )
+    (project_dir / "src" / "raw" / "app.py").write_text(
+        "def returns_plain_bytes(event, context):\n    return b'plain text, not json'\n"
+    )
+    return project_dir
+
+
+def test_prints_the_payload_exactly(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "hello", "-p", '{"name":"x"}')
+    assert result.code == 0
+    assert result.out == '{"hello": "x"}'
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1
+    match = re.match(rf"RequestId: ({REQUEST_ID})  Version: \$LATEST  Duration: ", lines[0])
+    assert match, lines[0]
+    assert "Init Duration: " in lines[0]
+    assert "Memory Size: 128 MB" in lines[0]
+
+
+def test_no_payload_sends_an_empty_object(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "echo")
+    assert (result.code, result.out) == (0, "{}")
+
+
+def test_raw_bytes_are_printed_as_returned(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "raw")
+    assert (result.code, result.out) == (0, "plain text, not json")
+
+
+def test_function_error_prints_the_error_payload_and_exits_1(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "fails")
+    assert result.code == 1
+    body = json.loads(result.out)
+    assert list(body) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert (body["errorMessage"], body["errorType"]) == ("bad thing", "ValueError")
+    assert f"RequestId: {body['requestId']}" in result.err
+    assert "Error: " in result.err
+
+
+def test_init_error_exits_1(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "broken")
+    assert result.code == 1
+    assert json.loads(result.out) == {
+        "errorMessage": "Unable to import module 'app': No module named 'missing_dependency_xyz'",
+        "errorType": "Runtime.ImportModuleError",
+        "requestId": "",
+        "stackTrace": [],
+    }
+    assert "Error: Runtime.ImportModuleError" in result.err
+
+
+def test_output_json(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "hello", "-p", '{"name": "j"}', "--output", "json")
+    assert result.code == 0
+    shape = result.json()
+    assert list(shape) == ["StatusCode", "ExecutedVersion", "Payload", "RequestId"]
+    assert shape["StatusCode"] == 200
+    assert shape["ExecutedVersion"] == "$LATEST"
+    assert shape["Payload"] == {"hello": "j"}
+    assert re.fullmatch(REQUEST_ID, shape["RequestId"])
+    assert result.err == ""
+
+
+def test_output_json_with_function_error_and_tail(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "fails", "--output", "json", "--log-type", "Tail")
+    assert result.code == 1
+    shape = result.json()
+    assert list(shape) == [
+        "StatusCode",
+        "FunctionError",
+        "ExecutedVersion",
+        "LogResult",
+        "Payload",
+        "RequestId",
+    ]
+    assert (shape["StatusCode"], shape["FunctionError"]) == (200, "Unhandled")
+    assert shape["Payload"]["requestId"] == shape["RequestId"]
+    log = base64.b64decode(shape["LogResult"]).decode()
+    assert log.startswith(f"START RequestId: {shape['RequestId']} Version: $LATEST\n")
+    assert "[ERROR] ValueError: bad thing\r" in log
+    assert f"\nEND RequestId: {shape['RequestId']}\n" in log
+    assert re.search(rf"\nREPORT RequestId: {shape['RequestId']}\t.*\t\n$", log)
+
+
+def test_tail_in_text_mode_goes_to_stderr(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "noisy", "--log-type", "Tail")
+    assert (result.code, result.out) == (0, '"ok"')
+    tail, _, _summary = result.err.rpartition("REPORT RequestId: ")
+    assert len(tail.encode()) < 4096
+    assert "END RequestId: " in tail
+    assert "n" * 1000 in tail
+
+
+def test_event_file(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    event = tmp_path / "event.json"
+    event.write_text('{"from": "file"}')
+    result = cli("invoke", "echo", "--event", str(event))
+    assert (result.code, json.loads(result.out)) == (0, {"from": "file"})
+    missing = cli("invoke", "echo", "--event", str(tmp_path / "nope.json"))
+    assert missing.code == 2
+    assert "cannot read event file" in missing.err
+
+
+def test_event_from_stdin(cli, functions, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    class Stdin:
+        buffer = io.BytesIO(b'{"from": "stdin"}')
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    result = cli("invoke", "echo", "--event", "-")
+    assert (result.code, json.loads(result.out)) == (0, {"from": "stdin"})
+
+
+def test_payload_and_event_together_is_a_usage_error(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    result = cli("invoke", "echo", "-p", "{}", "--event", str(event))
+    assert result.code == 2
+    assert result.out == ""
+    assert "not both" in result.err
+
+
+def test_invalid_json_exits_2_with_aws_message(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "echo", "-p", '{"a": }')
+    assert result.code == 2
+    assert result.out == ""
+    assert result.err.startswith(PARSE_PREFIX + "Unexpected character ('}' (code 125))")
+
+
+def test_payload_over_6_mb_exits_2(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    event = tmp_path / "big.json"
+    event.write_bytes(b'"' + b"x" * 6291456 + b'"')
+    result = cli("invoke", "echo", "--event", str(event))
+    assert result.code == 2
+    assert result.err.strip() == (
+        "error: RequestEntityTooLargeException: Request must be smaller than 6291456 bytes "
+        "for the InvokeFunction operation"
+    )
+
+
+def test_dry_run_prints_nothing(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "echo", "-p", '{"a": 1}', "--invocation-type", "DryRun")
+    assert (result.code, result.out) == (0, "")
+    assert "DryRun: OK" in result.err
+    as_json = cli("invoke", "echo", "--invocation-type", "DryRun", "--output", "json")
+    assert as_json.code == 0
+    assert as_json.json()["StatusCode"] == 204
+
+
+def test_unknown_function_exits_3(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "nope")
+    assert result.code == 3
+    assert result.out == ""
+    assert result.err.strip() == f"error: ResourceNotFoundException: Function not found: {ARN}:nope"
+
+
+def test_unknown_qualifier_exits_3(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "echo:7")
+    assert result.code == 3
+    assert f"Function not found: {ARN}:echo:7" in result.err
+
+
+def test_qualifier_and_client_context(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    assert cli("publish", "ctx").code == 0
+    context = json.dumps({"custom": {"k": "v"}, "client": {"app_title": "T"}})
+    result = cli("invoke", "ctx", "--qualifier", "1", "--client-context", context)
+    assert result.code == 0
+    seen = json.loads(result.out)
+    assert seen["invoked_function_arn"] == f"{ARN}:ctx:1"
+    assert seen["function_version"] == "1"
+    assert seen["client_context"]["custom"] == {"k": "v"}
+    assert seen["client_context"]["app_title"] == "T"
+    assert "Version: 1" in result.err
+    encoded = base64.b64encode(context.encode()).decode()
+    again = cli("invoke", "ctx:1", "--client-context", encoded)
+    assert json.loads(again.out)["client_context"]["custom"] == {"k": "v"}
+
+
+def test_bad_invocation_type_exits_2(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    result = cli("invoke", "echo", "--invocation-type", "Later")
+    assert result.code == 2
+    assert "Member must satisfy enum value set: [Event, RequestResponse, DryRun]" in result.err
