@@ -7,10 +7,10 @@ business rules, in the order AWS applies them.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from . import ids
 from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -47,7 +47,7 @@ def create(
 ) -> Alias:
     """Create an alias; 409 if it exists, 404 if a version it names does not."""
     _check_name(name)
-    alias = Alias(function, name, version, dict(routing or {}), description, str(uuid.uuid4()))
+    alias = Alias(function, name, version, dict(routing or {}), description, ids.uuid4())
     return _write(project, alias, create=True)
 
 
@@ -71,7 +71,7 @@ def update(
         current.version if version is None else version,
         dict(current.routing if routing is None else routing),
         current.description if description is None else description,
-        str(uuid.uuid4()),
+        ids.uuid4(),
     )
     return _write(project, alias, create=False)
 

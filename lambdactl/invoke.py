@@ -12,10 +12,9 @@ import json
 import logging
 import os
 import random
-import uuid
 from dataclasses import dataclass, field
 
-from . import logs, versions
+from . import ids, logs, versions
 from .errors import (
     AwsError,
     InvalidParameterValueException,
@@ -103,7 +102,7 @@ class Invoker:
         ref = self.project.ref(function, qualifier)
         resolution = versions.resolve(self.project, ref.name, ref.qualifier, rng=self._rng)
         version = resolution.version
-        request_id = request_id or str(uuid.uuid4())
+        request_id = request_id or ids.uuid4()
         if invocation_type == "DryRun":
             return InvocationResult(204, request_id, version.version)
         key = (version.function, version.version, version.revision_id)
@@ -166,6 +165,9 @@ class Invoker:
             provided_dirs=(provided,) if provided else (),
             passthrough_env={k: os.environ[k] for k in PASSTHROUGH_VARIABLES if k in os.environ},
             pycache_dir=state / "pycache" / version.revision_id if python else None,
+            bootstrap=interpreters.compiled_bootstrap(interpreter, state / "runtime")
+            if python
+            else interpreters.BOOTSTRAP,
         )
 
 

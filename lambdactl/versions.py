@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from . import code as code_module
+from . import ids
 from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -114,7 +114,7 @@ def publish(
             for x in layers
         ],
         "description": spec.config.description if description is None else description,
-        "revision_id": str(uuid.uuid4()),
+        "revision_id": ids.uuid4(),
         "last_modified": last_modified(now),
     }
     number, stored, created = project.store.add_version(name, fingerprint, record)

@@ -11,13 +11,9 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import importlib.util
 import os
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 from ..errors import LambdactlError
@@ -38,6 +34,10 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
     spec = code_dir / "requirements.txt"
     if not spec.is_file():
         return None
+    import fcntl
+    import subprocess
+    import tempfile
+
     content = spec.read_bytes()
     python = interpreter.version.rsplit(".", 1)[0]
     key = hashlib.sha256(content + f"\0python{python}\0{os.uname().machine}".encode()).hexdigest()
@@ -80,6 +80,9 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
 
 def provided(state_dir: Path) -> Path | None:
     """A directory of links to boto3 & co. from lambdactl's Python, or None without boto3."""
+    import importlib.util
+    import tempfile
+
     if importlib.util.find_spec("boto3") is None:
         return None
     sources: dict[str, Path] = {}

@@ -17,14 +17,13 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import logs
+from .. import ids, logs
 from ..manifest import FunctionConfig
 from . import limits, protocol
-from .interpreters import Interpreter
+from .interpreters import BOOTSTRAP, Interpreter
 from .output import OutputPipe
 from .protocol import Invocation, Posted
 from .server import RuntimeApiServer
@@ -32,8 +31,6 @@ from .server import RuntimeApiServer
 INIT_LIMIT_SECONDS = 10.0
 """AWS bounds the Init phase to 10 s."""
 
-BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
-"""The stdlib-only Python runtime client that runs inside the child."""
 
 _GO_SIGNAL_NAMES = {
     signal.SIGKILL: "killed",
@@ -71,6 +68,9 @@ class EnvironmentSpec:
     provided_dirs: tuple[Path, ...] = ()
     """What the managed runtime itself provides (boto3): last on the path."""
     passthrough_env: dict[str, str] = field(default_factory=dict)
+    bootstrap: Path = BOOTSTRAP
+    """The Python runtime client to run (its source, or bytecode compiled for the
+    interpreter)."""
     pycache_dir: Path | None = None
     """Where the Python runtime keeps bytecode: per revision, so an edit that keeps a file's
     size and mtime can never run stale bytecode, and snapshots stay untouched."""
@@ -106,7 +106,7 @@ class Result:
 class Environment:
     def __init__(self, spec: EnvironmentSpec, *, scratch_root: Path) -> None:
         self.spec = spec
-        self.id = uuid.uuid4().hex
+        self.id = ids.hex_id()
         self.stream_name = logs.stream_name(spec.version, self.id)
         self.scratch = scratch_root / self.id
         self.scratch.mkdir(parents=True, exist_ok=True)
@@ -457,7 +457,7 @@ class Environment:
             "-S",
             "-u",
             *pycache,
-            str(BOOTSTRAP),
+            str(self.spec.bootstrap),
             self.spec.config.handler,
         ]
 
@@ -551,4 +551,4 @@ def _compact(value: dict[str, str]) -> bytes:
 
 def _trace_id() -> str:
     now = int(time.time())
-    return f"Root=1-{now:08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    return f"Root=1-{now:08x}-{ids.hex_id(24)};Parent={ids.hex_id(16)};Sampled=0"

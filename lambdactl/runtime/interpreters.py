@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
+"""The stdlib-only Python runtime client that runs inside the child."""
 
 
 @dataclass(frozen=True)
@@ -53,3 +59,31 @@ def _probe(path: str) -> tuple[str, str] | None:
         return None
     lines = done.stdout.split()
     return (lines[0], lines[1]) if done.returncode == 0 and len(lines) == 2 else None
+
+
+def compiled_bootstrap(interpreter: Interpreter, cache_dir: Path) -> Path:
+    """The runtime client as bytecode for `interpreter`, compiled once per version.
+
+    A script is recompiled at every start (~10 ms of each cold start); a `.pyc` run directly
+    is not. Falls back to the source if compiling fails.
+    """
+    source = BOOTSTRAP.read_bytes()
+    digest = hashlib.sha256(source + interpreter.version.encode()).hexdigest()[:16]
+    target = cache_dir / f"python_runtime-{digest}.pyc"
+    if target.is_file():
+        return target
+    partial = cache_dir / f".python_runtime-{digest}.{os.getpid()}.pyc"
+    code = "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2], sys.argv[1], True)"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [interpreter.path, "-I", "-S", "-c", code, str(BOOTSTRAP), str(partial)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        os.replace(partial, target)
+    except (OSError, subprocess.SubprocessError):
+        partial.unlink(missing_ok=True)
+        return BOOTSTRAP
+    return target

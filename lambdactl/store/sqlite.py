@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import ids
 from ..errors import StoreError
 from .base import AliasWrite, Deletion, Record, Store
 
@@ -116,7 +116,7 @@ class SqliteStore(Store):
             ).fetchone()
             if current[0] == fingerprint:
                 return current[1], current[2]
-            revision = str(uuid.uuid4())
+            revision = ids.uuid4()
             db.execute(
                 "UPDATE functions SET latest_fingerprint = ?, latest_revision = ?, "
                 "latest_modified = ? WHERE name = ?",

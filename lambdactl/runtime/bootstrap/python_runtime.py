@@ -15,7 +15,7 @@ import sys
 import time
 
 API_PREFIX = "/2018-06-01/runtime"
-THIS_FILE = os.path.abspath(__file__)
+THIS_FILE = (lambda: None).__code__.co_filename  # the source path, also when run as .pyc
 USER_AGENT = "aws-lambda-python/{}-lambdactl".format(".".join(map(str, sys.version_info[:3])))
 INIT_WARNING = (
     "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function "
