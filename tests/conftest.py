@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from lambdactl.cli import run
+from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 
 MANIFEST = """\
@@ -83,3 +84,21 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def deploy(project_dir: Path):  # type: ignore[no-untyped-def]
+    """`deploy(name=fn(...), ...)` writes the manifest and returns an Invoker on it."""
+    from tests.runtime import Deployment
+
+    deployment = Deployment(project_dir)
+    yield deployment
+    deployment.close()
+
+
+@pytest.fixture
+def invoker(project: Project):  # type: ignore[no-untyped-def]
+    """An Invoker on the default project (function `hello`), closed at the end."""
+    opened = Invoker(project)
+    yield opened
+    opened.close()

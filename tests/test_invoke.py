@@ -12,7 +12,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,6 @@ from lambdactl.errors import (
     ValidationException,
 )
 from lambdactl.invoke import Invoker, RequestEntityTooLargeException, check_payload
-from lambdactl.project import Project
 from lambdactl.store.sqlite import SqliteStore
 from tests.runtime import (
     REQUEST_ID,
@@ -48,18 +46,6 @@ TOO_LARGE = {
 }
 
 
-@pytest.fixture
-def deploy(project_dir: Path) -> Iterator[Deployment]:
-    deployment = Deployment(project_dir)
-    yield deployment
-    deployment.close()
-
-
-@pytest.fixture
-def invoker(project: Project) -> Iterator[Invoker]:
-    opened = Invoker(project)
-    yield opened
-    opened.close()
 
 
 def _run(invoker: Invoker, **event: object):  # type: ignore[no-untyped-def]

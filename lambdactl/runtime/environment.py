@@ -166,29 +166,15 @@ class Environment:
             )
         else:
             payload = outcome.body
-        function_error = outcome.kind != "response"
-        log += [
-            logs.end(request.request_id),
-            logs.report(
-                request.request_id,
-                duration_ms=duration,
-                memory_mb=self.spec.config.memory,
-                max_memory_mb=memory,
-                init_duration_ms=init_ms,
-            ),
-        ]
-        return Result(
-            request.request_id,
-            payload,
-            function_error,
-            "success",
-            None,
-            duration,
-            init_ms,
-            memory,
-            tuple(log),
-            tuple(init_log),
-            self.stream_name,
+        return self._finish(
+            request,
+            log,
+            init_log,
+            payload=payload,
+            function_error=outcome.kind != "response",
+            duration=duration,
+            init_ms=init_ms,
+            memory=memory,
         )
 
     def shutdown(self) -> None:
@@ -301,18 +287,7 @@ class Environment:
         memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
         self._kill()
         log += self._drain()
-        log += [
-            logs.timed_out(request.request_id, timeout),
-            logs.end(request.request_id),
-            logs.report(
-                request.request_id,
-                duration_ms=timeout * 1000,
-                memory_mb=self.spec.config.memory,
-                max_memory_mb=memory,
-                init_duration_ms=init_ms,
-                status="timeout",
-            ),
-        ]
+        log.append(logs.timed_out(request.request_id, timeout))
         payload = _compact(
             {
                 "errorType": "Sandbox.Timedout",
@@ -320,18 +295,16 @@ class Environment:
                 f"{timeout:.2f} seconds",
             }
         )
-        return Result(
-            request.request_id,
-            payload,
-            True,
-            "timeout",
-            "Sandbox.Timedout",
-            timeout * 1000,
-            init_ms,
-            memory,
-            tuple(log),
-            tuple(init_log),
-            self.stream_name,
+        return self._finish(
+            request,
+            log,
+            init_log,
+            payload=payload,
+            duration=timeout * 1000,
+            init_ms=init_ms,
+            memory=memory,
+            status="timeout",
+            error_type="Sandbox.Timedout",
         )
 
     def _crash(
@@ -348,33 +321,17 @@ class Environment:
         reason = _exit_reason(outcome.exit_status)
         message = f"RequestId: {request.request_id} Error: {reason}"
         log += self._drain()
-        log += [
-            message,
-            "Runtime.ExitError",
-            logs.end(request.request_id),
-            logs.report(
-                request.request_id,
-                duration_ms=duration,
-                memory_mb=self.spec.config.memory,
-                max_memory_mb=memory,
-                init_duration_ms=init_ms,
-                status="error",
-                error_type="Runtime.ExitError",
-            ),
-        ]
-        payload = _compact({"errorType": "Runtime.ExitError", "errorMessage": message})
-        return Result(
-            request.request_id,
-            payload,
-            True,
-            "error",
-            "Runtime.ExitError",
-            duration,
-            init_ms,
-            memory,
-            tuple(log),
-            tuple(init_log),
-            self.stream_name,
+        log += [message, "Runtime.ExitError"]
+        return self._finish(
+            request,
+            log,
+            init_log,
+            payload=_compact({"errorType": "Runtime.ExitError", "errorMessage": message}),
+            duration=duration,
+            init_ms=init_ms,
+            memory=memory,
+            status="error",
+            error_type="Runtime.ExitError",
         )
 
     def _init_failure(
@@ -413,26 +370,53 @@ class Environment:
                 error_type=None if status == "timeout" else error_type,
             )
         )
-        log = [
-            logs.start(request.request_id, self.spec.version),
+        return self._finish(
+            request,
+            [logs.start(request.request_id, self.spec.version)],
+            init_log,
+            payload=payload,
+            duration=init_ms,
+            init_ms=None,  # reported by INIT_REPORT, not REPORT
+            memory=memory,
+            status="error",
+            error_type=error_type,
+        )
+
+    def _finish(
+        self,
+        request: Request,
+        log: list[str],
+        init_log: list[str],
+        *,
+        payload: bytes,
+        duration: float,
+        init_ms: float | None,
+        memory: int,
+        function_error: bool = True,
+        status: str = "success",
+        error_type: str | None = None,
+    ) -> Result:
+        """END and REPORT (with `Status` unless it succeeded), and the invocation's result."""
+        log += [
             logs.end(request.request_id),
             logs.report(
                 request.request_id,
-                duration_ms=init_ms,
+                duration_ms=duration,
                 memory_mb=self.spec.config.memory,
                 max_memory_mb=memory,
-                status="error",
-                error_type=error_type,
+                init_duration_ms=init_ms,
+                status=None if status == "success" else status,
+                error_type=error_type if status == "error" else None,
             ),
         ]
         return Result(
             request.request_id,
             payload,
-            True,
-            "error",
+            function_error,
+            status,
             error_type,
+            duration,
             init_ms,
-            None,
             memory,
             tuple(log),
             tuple(init_log),
