@@ -106,3 +106,18 @@ def validation_message(value: object, field: str, constraint: str) -> str:
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
         f"constraint: {constraint}"
     )
+
+
+class TooManyRequestsException(AwsError):
+    """A throttle; `reason` is AWS's Reason, e.g. ConcurrentInvocationLimitExceeded."""
+
+    aws_type = "TooManyRequestsException"
+    http_status = 429
+    exit_code = 5
+
+    def __init__(self, reason: str, message: str = "Rate Exceeded.") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.aws_type} ({self.reason}): {self.message}"

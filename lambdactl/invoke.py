@@ -24,7 +24,9 @@ from .errors import (
 )
 from .project import Project
 from .runtime import dependencies, interpreters, protocol
+from .runtime.concurrency import Limits
 from .runtime.environment import EnvironmentSpec, Request
+from .runtime.limits import Governor
 from .runtime.pool import Pool
 
 log = logging.getLogger("lambdactl")
@@ -69,9 +71,20 @@ class InvocationResult:
 class Invoker:
     """Invokes a project's functions, keeping environments warm between calls."""
 
-    def __init__(self, project: Project, *, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        *,
+        rng: random.Random | None = None,
+        throttle_cpu: bool | None = None,
+    ) -> None:
+        """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on)."""
         self.project = project
-        self.pool = Pool(project.manifest.state_dir / "scratch")
+        throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
+        self.pool = Pool(
+            project.manifest.state_dir / "scratch", governor=Governor(throttle_cpu=throttle)
+        )
+        self.limits = Limits(project.manifest)
         self._rng = rng
         self._warned: set[str] = set()
 
@@ -105,12 +118,16 @@ class Invoker:
         request_id = request_id or ids.uuid4()
         if invocation_type == "DryRun":
             return InvocationResult(204, request_id, version.version)
-        key = (version.function, version.version, version.revision_id)
-        env = self.pool.acquire(key, lambda: self._spec(version))
+        slot = self.limits.acquire(version.function)
         try:
-            outcome = env.invoke(Request(request_id, event, resolution.invoked_arn, context))
+            key = (version.function, version.version, version.revision_id)
+            env = self.pool.acquire(key, lambda: self._spec(version))
+            try:
+                outcome = env.invoke(Request(request_id, event, resolution.invoked_arn, context))
+            finally:
+                self.pool.release(key, env)
         finally:
-            self.pool.release(key, env)
+            slot.release()
         tail = None
         if log_type == "Tail":
             tail = base64.b64encode(logs.tail(list(outcome.log)).encode()).decode()

@@ -67,6 +67,8 @@ ENVIRONMENT_LIMIT_BYTES = 4096
 MAX_LAYERS = 5
 ACCOUNT_CONCURRENCY = 1000
 UNRESERVED_MINIMUM = 100
+IDLE_TIMEOUT = 300.0
+"""Default seconds before an idle environment is shut down (AWS keeps them minutes)."""
 
 FUNCTION_NAME_PATTERN = "[a-zA-Z0-9-_]+"
 ENV_KEY_PATTERN = "[a-zA-Z]([a-zA-Z0-9_])+"
@@ -118,6 +120,19 @@ class Manifest:
     region: str = "us-east-1"
     account: str = "000000000000"
     functions: Mapping[str, FunctionSpec] = field(default_factory=dict)
+    account_concurrency: int = ACCOUNT_CONCURRENCY
+    """The account's concurrency limit: all functions' invocations in flight together."""
+    idle_timeout: float = IDLE_TIMEOUT
+    """Seconds an environment may sit idle before it is shut down."""
+    cpu_throttling: bool = True
+    """CPU share proportional to memory, as on AWS."""
+
+    @property
+    def unreserved_concurrency(self) -> int:
+        """What functions without `reserved_concurrency` share."""
+        return self.account_concurrency - sum(
+            f.reserved_concurrency or 0 for f in self.functions.values()
+        )
 
     @property
     def root(self) -> Path:
@@ -184,7 +199,15 @@ def parse(text: str, path: Path) -> Manifest:
 # The node walker
 
 
-_TOP_KEYS = ("region", "account", "defaults", "functions")
+_TOP_KEYS = (
+    "region",
+    "account",
+    "account_concurrency",
+    "idle_timeout",
+    "cpu_throttling",
+    "defaults",
+    "functions",
+)
 _DEFAULT_KEYS = ("runtime", "memory", "timeout", "environment", "layers")
 _FUNCTION_KEYS = (
     "handler",
@@ -285,6 +308,20 @@ class _Reader:
             self.fail(node, key, validation_message(value, aws_field, constraint))
         return value
 
+    def number(self, node: _Node, key: str, low: float, high: float) -> float:
+        value = self.scalar(node, key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(node, key, f"expected a number, got {_describe(node)}")
+        if not low <= value <= high:
+            self.fail(node, key, f"{value} is out of range ({low:g}..{high:g})")
+        return float(value)
+
+    def boolean(self, node: _Node, key: str) -> bool:
+        value = self.scalar(node, key)
+        if not isinstance(value, bool):
+            self.fail(node, key, f"expected true or false, got {_describe(node)}")
+        return value
+
     def directory(self, node: _Node, key: str) -> Path:
         raw = self.string(node, key)
         resolved = (self.path.parent / raw).resolve()
@@ -320,9 +357,31 @@ class _Reader:
             name: self.function(name, key_node, value_node, defaults)
             for name, (key_node, value_node) in entries.items()
         }
-        manifest = Manifest(path=self.path, region=region, account=account, functions=functions)
-        self.check_reserved_total(top["functions"][1], functions)
-        return manifest
+        account_concurrency = ACCOUNT_CONCURRENCY
+        if "account_concurrency" in top:
+            account_concurrency = self.integer(
+                top["account_concurrency"][1],
+                "account_concurrency",
+                "concurrentExecutions",
+                1,
+                100000,
+            )
+        idle_timeout = IDLE_TIMEOUT
+        if "idle_timeout" in top:
+            idle_timeout = self.number(top["idle_timeout"][1], "idle_timeout", 0.1, 86400)
+        cpu_throttling = True
+        if "cpu_throttling" in top:
+            cpu_throttling = self.boolean(top["cpu_throttling"][1], "cpu_throttling")
+        self.check_reserved_total(top["functions"][1], functions, account_concurrency)
+        return Manifest(
+            path=self.path,
+            region=region,
+            account=account,
+            functions=functions,
+            account_concurrency=account_concurrency,
+            idle_timeout=idle_timeout,
+            cpu_throttling=cpu_throttling,
+        )
 
     def function(self, name: str, key_node: _Node, node: _Node, defaults: _Entries) -> FunctionSpec:
         where = f"functions.{name}"
@@ -495,9 +554,11 @@ class _Reader:
                 self.fail(item, f"{key}[{i}]", f"two layers share the name '{names[i]}'")
         return tuple(paths)
 
-    def check_reserved_total(self, node: _Node, functions: Mapping[str, FunctionSpec]) -> None:
+    def check_reserved_total(
+        self, node: _Node, functions: Mapping[str, FunctionSpec], account_concurrency: int
+    ) -> None:
         total = sum(f.reserved_concurrency or 0 for f in functions.values())
-        if total > ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM:
+        if total and total > account_concurrency - UNRESERVED_MINIMUM:
             self.fail(
                 node,
                 "functions",

@@ -351,7 +351,10 @@ def test_unknown_top_level_key_far_from_any(write_manifest: WriteManifest):
     error = load_error(write_manifest, one_function() + "zzz: 1\n")
     assert (error.line, error.key) == (5, "zzz")
     assert error.detail == "unknown key 'zzz'"
-    assert error.hint == "allowed: region, account, defaults, functions"
+    assert error.hint == (
+        "allowed: region, account, account_concurrency, idle_timeout, cpu_throttling, "
+        "defaults, functions"
+    )
 
 
 def test_unknown_function_key_close_match(write_manifest: WriteManifest):
@@ -915,3 +918,46 @@ def test_find_explicit_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with pytest.raises(UsageError) as info:
         manifest.find()
     assert info.value.message == f"manifest not found: {tmp_path}"
+
+
+def test_limits_keys(write_manifest: WriteManifest):
+    loaded = manifest.load(
+        write_manifest(
+            one_function() + "account_concurrency: 150\nidle_timeout: 2.5\ncpu_throttling: false\n"
+        )
+    )
+    assert (loaded.account_concurrency, loaded.idle_timeout, loaded.cpu_throttling) == (
+        150,
+        2.5,
+        False,
+    )
+    assert loaded.unreserved_concurrency == 150
+    defaults = manifest.load(write_manifest(one_function()))
+    assert (defaults.account_concurrency, defaults.idle_timeout, defaults.cpu_throttling) == (
+        1000,
+        300.0,
+        True,
+    )
+
+
+def test_reservations_must_leave_100_unreserved_of_the_account_limit(write_manifest: WriteManifest):
+    error = load_error(
+        write_manifest, one_function("reserved_concurrency: 60") + "account_concurrency: 150\n"
+    )
+    assert error.key == "functions"
+    assert "below its minimum value of [100]" in error.detail
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("cpu_throttling: maybe\n", "expected true or false"),
+        ("idle_timeout: 0\n", "out of range"),
+        ("idle_timeout: soon\n", "expected a number"),
+        ("account_concurrency: 0\n", "greater than or equal to 1"),
+    ],
+)
+def test_limits_keys_are_validated(write_manifest: WriteManifest, text: str, problem: str):
+    error = load_error(write_manifest, one_function() + text)
+    assert problem in error.detail
+    assert error.key == text.split(":")[0]

@@ -104,8 +104,12 @@ class Result:
 
 
 class Environment:
-    def __init__(self, spec: EnvironmentSpec, *, scratch_root: Path) -> None:
+    def __init__(
+        self, spec: EnvironmentSpec, *, scratch_root: Path, governor: limits.Governor | None = None
+    ) -> None:
         self.spec = spec
+        self._governor = governor or limits.Governor(throttle_cpu=False)
+        self._out_of_memory = False
         self.id = ids.hex_id()
         self.stream_name = logs.stream_name(spec.version, self.id)
         self.scratch = scratch_root / self.id
@@ -136,6 +140,7 @@ class Environment:
         stray = self._output.drain() if self._output else []
         log = [*stray, logs.start(request.request_id, self.spec.version)]
         timeout = self.spec.config.timeout
+        self._watch_limits(cpu=True)
         started = time.monotonic()
         self._server.hand_over(
             Invocation(
@@ -152,7 +157,7 @@ class Environment:
         if outcome is None:
             return self._timeout(request, log, init_ms, init_log)
         duration = max(0.0, (outcome.at - started) * 1000)
-        memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
+        memory = self._release_limits()
         if outcome.kind == "exit":
             return self._crash(request, outcome, log, duration, init_ms, init_log)
         log += self._drain()
@@ -195,6 +200,7 @@ class Environment:
         began = time.monotonic()
         failure = self._spawn()
         if failure is None:
+            self._watch_limits(cpu=False)  # init runs at full speed, but within its memory
             deadline = began + INIT_LIMIT_SECONDS
             while True:
                 try:
@@ -238,6 +244,7 @@ class Environment:
             reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
             return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
         os.close(write_fd)
+        self._out_of_memory = False
         self._output = OutputPipe(read_fd)
         process = self._process
         threading.Thread(target=self._watch, args=(process,), daemon=True).start()
@@ -284,7 +291,7 @@ class Environment:
         self, request: Request, log: list[str], init_ms: float | None, init_log: list[str]
     ) -> Result:
         timeout = float(self.spec.config.timeout)
-        memory = limits.peak_memory_mb(self._process.pid) if self._process else 0
+        memory = self._release_limits()
         self._kill()
         log += self._drain()
         log.append(logs.timed_out(request.request_id, timeout))
@@ -316,11 +323,13 @@ class Environment:
         init_ms: float | None,
         init_log: list[str],
     ) -> Result:
-        memory = outcome.peak_memory_mb or 0
+        memory = max(outcome.peak_memory_mb or 0, self._release_limits())
         self._kill()
         reason = _exit_reason(outcome.exit_status)
         message = f"RequestId: {request.request_id} Error: {reason}"
         log += self._drain()
+        # The caller sees the runtime's exit either way; REPORT names the cause.
+        error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
         log += [message, "Runtime.ExitError"]
         return self._finish(
             request,
@@ -331,14 +340,14 @@ class Environment:
             init_ms=init_ms,
             memory=memory,
             status="error",
-            error_type="Runtime.ExitError",
+            error_type=error_type,
         )
 
     def _init_failure(
         self, request: Request, failure: Posted, init_ms: float, init_log: list[str]
     ) -> Result:
         """Init failed: the invoke returns the init error, and the next invoke inits again."""
-        memory = limits.peak_memory_mb(self._process.pid) if self.alive and self._process else 0
+        memory = max(failure.peak_memory_mb or 0, self._release_limits())
         self._kill()
         init_log += self._drain()
         if failure.kind == "init_error":
@@ -359,9 +368,10 @@ class Environment:
                 }
             )
         else:
-            error_type, status = "Runtime.ExitError", "error"
             message = f"RequestId: {request.request_id} Error: {_exit_reason(failure.exit_status)}"
-            payload = _compact({"errorType": error_type, "errorMessage": message})
+            payload = _compact({"errorType": "Runtime.ExitError", "errorMessage": message})
+            status = "error"
+            error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
         init_log.append(
             logs.init_report(
                 init_ms,
@@ -486,10 +496,27 @@ class Environment:
     def _drain(self) -> list[str]:
         return self._output.drain(flush_partial=True) if self._output else []
 
+    def _watch_limits(self, *, cpu: bool) -> None:
+        if self._process is not None:
+            self._governor.watch(
+                self._process.pid, memory_mb=self.spec.config.memory, cpu=cpu, on_oom=self._oom
+            )
+
+    def _release_limits(self) -> int:
+        """Stop enforcing; the peak memory in MB seen so far (kernel's or sampled)."""
+        if self._process is None:
+            return 0
+        sampled = self._governor.unwatch(self._process.pid)
+        return max(sampled, limits.peak_memory_mb(self._process.pid))
+
+    def _oom(self) -> None:
+        self._out_of_memory = True
+
     def _kill(self) -> None:
         process = self._process
         if process is None:
             return
+        self._governor.unwatch(process.pid)
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

@@ -34,6 +34,11 @@ class OutputPipe:
 
     def close(self) -> None:
         with self._lock:
+            self._close_fd()
+
+    def _close_fd(self) -> None:
+        """Close once (call with the lock held); the pump thread then ends."""
+        if not self._closed:
             self._closed = True
             try:
                 os.close(self._fd)
@@ -47,15 +52,11 @@ class OutputPipe:
             except (OSError, ValueError):
                 return
             with self._lock:
-                if self._closed:
-                    return
-                if readable and self._read_available():
-                    self._closed = True  # end of file: the child is gone
-                    os.close(self._fd)
+                if self._closed or (readable and self._read_available()):
                     return
 
     def _read_available(self) -> bool:
-        """Read without blocking; True at end of file. Call with the lock held."""
+        """Read without blocking; at end of file close and return True. Lock held."""
         if self._closed:
             return True
         while True:
@@ -64,8 +65,9 @@ class OutputPipe:
             except BlockingIOError:
                 return False
             except OSError:
-                return True
-            if not chunk:
+                chunk = b""
+            if not chunk:  # end of file: the child and everything it started are gone
+                self._close_fd()
                 return True
             data = self._partial + chunk
             *complete, self._partial = data.split(b"\n")

@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from .environment import Environment, EnvironmentSpec
+from .limits import Governor
 
 PoolKey = tuple[str, str, Hashable]
 """(function, version, revision): a `$LATEST` edit changes the revision, so its
@@ -14,8 +15,9 @@ environments are replaced rather than reused."""
 
 
 class Pool:
-    def __init__(self, scratch_root: Path) -> None:
+    def __init__(self, scratch_root: Path, *, governor: Governor | None = None) -> None:
         self._scratch_root = scratch_root
+        self.governor = governor or Governor()
         self._lock = threading.Lock()
         self._idle: dict[PoolKey, list[Environment]] = {}
         self._busy: set[Environment] = set()
@@ -33,7 +35,7 @@ class Pool:
             else:
                 for other in [k for k in self._idle if k[:2] == key[:2] and k != key]:
                     stale += self._idle.pop(other)
-                env = Environment(spec(), scratch_root=self._scratch_root)
+                env = Environment(spec(), scratch_root=self._scratch_root, governor=self.governor)
             self._busy.add(env)
         for old in stale:
             old.shutdown()

@@ -1,0 +1,88 @@
+"""Concurrency limits shared by every lambdactl process of a project.
+
+A unit of concurrency is a *slot*: a small lock file under `.lambda/concurrency/<pool>/`,
+held with `flock` while one invocation runs. The kernel releases it when the holder exits,
+however it exits (even `kill -9`), so a crashed process never leaks capacity. A function with
+`reserved_concurrency: N` has its own pool of N slots; all other functions share the
+account's unreserved pool.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import random
+from pathlib import Path
+
+from ..errors import TooManyRequestsException
+from ..manifest import Manifest
+
+UNRESERVED = "unreserved"
+
+
+class Slot:
+    """A held unit of concurrency; `release` (or process exit) frees it."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor drops the flock
+            self._fd = None
+
+
+class Limits:
+    def __init__(self, manifest: Manifest) -> None:
+        self._manifest = manifest
+        self._root = manifest.state_dir / "concurrency"
+
+    def acquire(self, function: str) -> Slot:
+        """A slot for one invocation of `function`, or AWS's throttle error."""
+        reserved = self._manifest.functions[function].reserved_concurrency
+        if reserved is not None:
+            pool, size = f"function-{function}", reserved
+            reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
+        else:
+            pool, size = UNRESERVED, self._manifest.unreserved_concurrency
+            reason = "ConcurrentInvocationLimitExceeded"
+        slot = _take(self._root / pool, size)
+        if slot is None:
+            raise TooManyRequestsException(reason)
+        return slot
+
+    def in_use(self, function: str) -> int:
+        """How many of the function's pool's slots are held right now (by any process)."""
+        reserved = self._manifest.functions[function].reserved_concurrency
+        pool = f"function-{function}" if reserved is not None else UNRESERVED
+        size = reserved if reserved is not None else self._manifest.unreserved_concurrency
+        held = 0
+        for index in range(size):
+            slot = _try(self._root / pool / str(index))
+            if slot is None:
+                held += 1
+            else:
+                slot.release()
+        return held
+
+
+def _take(directory: Path, size: int) -> Slot | None:
+    if size <= 0:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    start = random.randrange(size)  # spread concurrent takers over the slots
+    for offset in range(size):
+        slot = _try(directory / str((start + offset) % size))
+        if slot is not None:
+            return slot
+    return None
+
+
+def _try(path: Path) -> Slot | None:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return Slot(fd)
