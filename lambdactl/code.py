@@ -61,7 +61,7 @@ def files(directory: Path) -> list[tuple[str, Path]]:
 
 def _scan(directory: Path) -> list[tuple[str, Path, os.stat_result]]:
     """`files`, with each file's stat (one `stat` per file, as cheap as a walk gets)."""
-    root = directory.resolve()
+    root = directory if directory.is_absolute() else directory.resolve()
     spec, dir_spec = _ignore_specs(root)
     found: list[tuple[str, Path, os.stat_result]] = []
     seen: set[tuple[int, int]] = set()

@@ -82,7 +82,9 @@ class Invoker:
         self.project = project
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
         self.pool = Pool(
-            project.manifest.state_dir / "scratch", governor=Governor(throttle_cpu=throttle)
+            project.manifest.state_dir / "scratch",
+            governor=Governor(throttle_cpu=throttle),
+            idle_timeout=project.manifest.idle_timeout,
         )
         self.limits = Limits(project.manifest)
         self._rng = rng

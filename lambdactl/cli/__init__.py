@@ -64,6 +64,7 @@ class _WarningLine(logging.Handler):
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every expected failure becomes one line."""
+    _exit_cleanly_on_termination()
     logger = logging.getLogger("lambdactl")
     if not logger.handlers:
         logger.addHandler(_WarningLine())
@@ -86,6 +87,21 @@ def run(argv: list[str] | None = None) -> int:
         )
         return 70
     return 0
+
+
+def _exit_cleanly_on_termination() -> None:
+    """SIGTERM and SIGHUP unwind like Ctrl-C does, so environments are shut down."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, terminate)
 
 
 def _report(message: str, hint: str | None) -> None:

@@ -15,8 +15,10 @@ import queue
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +111,8 @@ class Environment:
     ) -> None:
         self.spec = spec
         self._governor = governor or limits.Governor(throttle_cpu=False)
+        self.revision: object = None
+        """Set by the pool: what this environment's code and configuration are."""
         self._out_of_memory = False
         self.id = ids.hex_id()
         self.stream_name = logs.stream_name(spec.version, self.id)
@@ -228,15 +232,15 @@ class Environment:
             return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
         read_fd, write_fd = os.pipe()
         try:
-            self._process = subprocess.Popen(
+            self._process = SPAWNER.start(
                 command,
                 cwd=self.spec.code_dir,
                 env=self._environ(),
-                stdin=subprocess.DEVNULL,
-                stdout=write_fd,
-                stderr=write_fd,
-                start_new_session=True,  # its own process group: a kill takes its children too
-                close_fds=True,
+                output_fd=write_fd,
+                # Our Python runtime takes SIGTERM as "lambdactl is gone" and kills its whole
+                # process group, so the handler's own children go too; other runtimes get
+                # SIGKILL.
+                parent_death_signal=signal.SIGKILL if self._is_provided else signal.SIGTERM,
             )
         except OSError as exc:
             os.close(read_fd)
@@ -435,8 +439,12 @@ class Environment:
 
     # -- plumbing ------------------------------------------------------------------------------
 
+    @property
+    def _is_provided(self) -> bool:
+        return self.spec.config.runtime.startswith("provided")
+
     def _command(self) -> list[str] | None:
-        if self.spec.config.runtime.startswith("provided"):
+        if self._is_provided:
             for directory in (self.spec.code_dir, *self.spec.layer_dirs):
                 candidate = directory / "bootstrap"
                 if candidate.is_file() and os.access(candidate, os.X_OK):
@@ -537,6 +545,83 @@ class Environment:
                 self._posts.get_nowait()
             except queue.Empty:
                 return
+
+
+class Spawner:
+    """Starts runtime processes from one long-lived thread.
+
+    On Linux each child asks the kernel to kill it when its parent dies
+    (`PR_SET_PDEATHSIG`), so even `kill -9` of lambdactl leaves no runtime behind. The kernel
+    ties that to the *thread* that forked, hence a thread that lives as long as the process.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.Queue[tuple[Callable[[], subprocess.Popen[bytes]], queue.Queue]] = (
+            queue.Queue()
+        )
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(
+        self,
+        command: list[str],
+        *,
+        cwd: Path,
+        env: dict[str, str],
+        output_fd: int,
+        parent_death_signal: int = signal.SIGKILL,
+    ) -> subprocess.Popen[bytes]:
+        def launch() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=output_fd,
+                stderr=output_fd,
+                start_new_session=True,  # its own process group: a kill takes its children too
+                close_fds=True,
+                preexec_fn=_die_with_parent(parent_death_signal),
+            )
+
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="spawner", daemon=True)
+                self._thread.start()
+        reply: queue.Queue = queue.Queue()
+        self._requests.put((launch, reply))
+        ok, value = reply.get()
+        if not ok:
+            raise value
+        return value
+
+    def _run(self) -> None:
+        while True:
+            launch, reply = self._requests.get()
+            try:
+                reply.put((True, launch()))
+            except BaseException as exc:  # handed to the caller's thread
+                reply.put((False, exc))
+
+
+SPAWNER = Spawner()
+
+
+def _die_with_parent(signum: int) -> Callable[[], None] | None:
+    """A pre-exec hook that sets PR_SET_PDEATHSIG to `signum` (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def hook() -> None:
+        libc.prctl(1, signum)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the hook ran
+            os._exit(1)
+
+    return hook
 
 
 def _exit_reason(status: int | None) -> str:

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
+import time
+import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
 from .environment import Environment, EnvironmentSpec
 from .limits import Governor
+
+_LIVE_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
+
+
+@atexit.register
+def _shutdown_all() -> None:
+    """At interpreter exit, no environment outlives lambdactl."""
+    for pool in list(_LIVE_POOLS):
+        pool.shutdown()
+
 
 PoolKey = tuple[str, str, Hashable]
 """(function, version, revision): a `$LATEST` edit changes the revision, so its
@@ -15,13 +28,26 @@ environments are replaced rather than reused."""
 
 
 class Pool:
-    def __init__(self, scratch_root: Path, *, governor: Governor | None = None) -> None:
+    def __init__(
+        self,
+        scratch_root: Path,
+        *,
+        governor: Governor | None = None,
+        idle_timeout: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._scratch_root = scratch_root
         self.governor = governor or Governor()
+        self.idle_timeout = idle_timeout
+        self._clock = clock
         self._lock = threading.Lock()
         self._idle: dict[PoolKey, list[Environment]] = {}
+        self._idle_since: dict[Environment, float] = {}
         self._busy: set[Environment] = set()
         self._closed = False
+        self._reaper: threading.Thread | None = None
+        self._stop = threading.Event()
+        _LIVE_POOLS.add(self)
 
     def acquire(self, key: PoolKey, spec: Callable[[], EnvironmentSpec]) -> Environment:
         """A warm idle environment for `key`, or a new (cold) one built from `spec()`."""
@@ -31,11 +57,13 @@ class Pool:
                 raise RuntimeError("the pool is shut down")
             idle = self._idle.get(key)
             if idle:
-                env = idle.pop()
+                env = idle.pop()  # the most recently used: the warmest
+                self._idle_since.pop(env, None)
             else:
                 for other in [k for k in self._idle if k[:2] == key[:2] and k != key]:
                     stale += self._idle.pop(other)
                 env = Environment(spec(), scratch_root=self._scratch_root, governor=self.governor)
+                env.revision = key[2]
             self._busy.add(env)
         for old in stale:
             old.shutdown()
@@ -47,15 +75,54 @@ class Pool:
             self._busy.discard(env)
             if not self._closed:
                 self._idle.setdefault(key, []).append(env)
+                self._idle_since[env] = self._clock()
+                if self._reaper is None:
+                    self._reaper = threading.Thread(target=self._reap, name="reaper", daemon=True)
+                    self._reaper.start()
                 return
         env.shutdown()
 
+    def sizes(self) -> dict[PoolKey, tuple[int, int]]:
+        """(idle, busy) environment counts per key."""
+        with self._lock:
+            counts = {key: (len(envs), 0) for key, envs in self._idle.items() if envs}
+            for env in self._busy:
+                key = (env.spec.function, env.spec.version, env.revision)
+                idle, busy = counts.get(key, (0, 0))
+                counts[key] = (idle, busy + 1)
+            return counts
+
+    def reap(self) -> int:
+        """Shut down environments idle longer than `idle_timeout`; how many were."""
+        now = self._clock()
+        expired: list[Environment] = []
+        with self._lock:
+            for key, envs in self._idle.items():
+                keep = []
+                for env in envs:
+                    if now - self._idle_since.get(env, now) >= self.idle_timeout:
+                        expired.append(env)
+                        self._idle_since.pop(env, None)
+                    else:
+                        keep.append(env)
+                self._idle[key] = keep
+        for env in expired:
+            env.shutdown()
+        return len(expired)
+
+    def _reap(self) -> None:
+        interval = min(max(self.idle_timeout / 4, 0.05), 30.0)
+        while not self._stop.wait(interval):
+            self.reap()
+
     def shutdown(self) -> None:
         """Stop every environment, busy ones included; no child process outlives this."""
+        self._stop.set()
         with self._lock:
             self._closed = True
             everything = [env for envs in self._idle.values() for env in envs] + list(self._busy)
             self._idle.clear()
+            self._idle_since.clear()
             self._busy.clear()
         for env in everything:
             env.shutdown()
