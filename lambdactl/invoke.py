@@ -77,9 +77,14 @@ class Invoker:
         *,
         rng: random.Random | None = None,
         throttle_cpu: bool | None = None,
+        watch_code: bool = False,
     ) -> None:
-        """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on)."""
+        """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on).
+        `watch_code`: for long-running processes, notice code edits from file-system events
+        instead of re-scanning each function's files at every `$LATEST` invoke."""
         self.project = project
+        if watch_code:
+            project.watch_code()
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
         self.pool = Pool(
             project.manifest.state_dir / "scratch",

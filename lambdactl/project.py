@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import arns
 from . import manifest as manifest_module
@@ -11,12 +12,19 @@ from .errors import ResourceNotFoundException
 from .manifest import FunctionSpec, Manifest
 from .store import CodeStore, Store, open_store
 
+if TYPE_CHECKING:
+    from .changes import Changes
+
 
 @dataclass
 class Project:
     manifest: Manifest
     store: Store
     blobs: CodeStore
+    changes: Changes | None = None
+    """Set by `watch_code`: file-system events tell when `$LATEST` must be looked at again."""
+    latest_versions: dict[str, Any] = field(default_factory=dict)
+    """`$LATEST` per function as last computed, valid while `changes` reports nothing."""
 
     @classmethod
     def open(cls, manifest_path: Path) -> Project:
@@ -25,7 +33,19 @@ class Project:
         state = loaded.state_dir
         return cls(manifest=loaded, store=open_store(state), blobs=CodeStore(state))
 
+    def watch_code(self) -> None:
+        """Watch every function's code and layers, for long-running processes."""
+        from .changes import Changes
+
+        if self.changes is None:
+            self.changes = Changes()
+        for spec in self.manifest.functions.values():
+            for directory in (spec.code, *spec.layers):
+                self.changes.watch(directory)
+
     def close(self) -> None:
+        if self.changes is not None:
+            self.changes.close()
         self.store.close()
 
     def arn(self, name: str, qualifier: str | None = None) -> str:

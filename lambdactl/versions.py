@@ -72,13 +72,22 @@ class Resolution:
 
 
 def latest(project: Project, name: str, *, now: datetime | None = None) -> Version:
-    """`$LATEST` as the working tree is right now (its RevisionId changes with any edit)."""
+    """`$LATEST` as the working tree is right now (its RevisionId changes with any edit).
+
+    A project that watches its code reuses the last answer until a file changes.
+    """
     spec = project.function(name)
+    changes = project.changes
+    if changes is not None:
+        cached = project.latest_versions.pop(name, None)
+        if cached is not None and not changes.changed((spec.code, *spec.layers)):
+            project.latest_versions[name] = cached
+            return cached  # type: ignore[no-any-return]
     package = code_module.package(spec.code)
     layers = _layers(project, spec, store_blobs=False)
     fingerprint = _fingerprint(package.sha256_hex, layers, spec.config)
     revision, modified = project.store.observe_latest(name, fingerprint, last_modified(now))
-    return Version(
+    version = Version(
         function=name,
         version=LATEST,
         config=spec.config,
@@ -90,6 +99,9 @@ def latest(project: Project, name: str, *, now: datetime | None = None) -> Versi
         revision_id=revision,
         last_modified=modified,
     )
+    if changes is not None:
+        project.latest_versions[name] = version
+    return version
 
 
 def publish(

@@ -115,12 +115,9 @@ class Governor:
             if current is not None:
                 current.share = share
                 current.tokens_ns = quota
-                current.last_cpu_ns = _cpu_ns(pid)
-                current.last_wall_ns = time.monotonic_ns()
+                current.last_cpu_ns = None  # the governor's next sample starts the meter
             else:
-                self._watches[pid] = _Watch(
-                    pid, memory_mb * 1024, share, on_oom, quota, _cpu_ns(pid)
-                )
+                self._watches[pid] = _Watch(pid, memory_mb * 1024, share, on_oom, quota)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="governor", daemon=True)
                 self._thread.start()
@@ -172,6 +169,9 @@ class Governor:
                 self._decide(watch, watch.share, cpu, now)
 
     def _decide(self, watch: _Watch, share: float, cpu: int | None, now: int) -> None:
+        if watch.last_cpu_ns is None and cpu is not None:
+            watch.last_cpu_ns, watch.last_wall_ns = cpu, now  # first sample: start metering
+            return
         elapsed = now - watch.last_wall_ns
         if cpu is None or watch.last_cpu_ns is None:
             used = 0 if watch.stopped else elapsed  # no CPU clock: a plain duty cycle

@@ -1,0 +1,121 @@
+"""Warm pool, scaling and limits (run by hand; results go in the README).
+
+  1. throughput of warm invokes of a no-op handler with 1, 2, 8 and 32 concurrent callers
+     (target: at least 1,000 invokes/s on 2 cores);
+  2. the CPU-share ratio of a CPU-bound handler at 128 MB vs 1,769 MB
+     (target: within 15% of 1769/128 = 13.8);
+  3. memory per idle warm environment (resident memory of the runtime process).
+
+Usage: python benchmarks/scaling.py [--seconds S] [--callers 1,2,8,32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HANDLERS = '''\
+import time
+
+
+def noop(event, context):
+    return None
+
+
+def spin(event, context):
+    started, cpu, n = time.perf_counter(), time.process_time(), 0
+    while n < event["n"]:
+        n += 1
+    return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
+'''
+
+MANIFEST = """\
+functions:
+  noop: {handler: app.noop, code: fn, memory: 128}
+  spin128: {handler: app.spin, code: fn, memory: 128, timeout: 120}
+  spin1769: {handler: app.spin, code: fn, memory: 1769, timeout: 120}
+"""
+
+
+def throughput(invoker, callers: int, seconds: float) -> float:  # type: ignore[no-untyped-def]
+    for _ in range(callers * 3):  # warm enough environments for every caller
+        invoker.invoke("noop")
+    counts = [0] * callers
+    stop = time.perf_counter() + seconds
+
+    def caller(index: int) -> None:
+        while time.perf_counter() < stop:
+            invoker.invoke("noop")
+            counts[index] += 1
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(callers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def cpu_ratio(invoker, n: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    payload = json.dumps({"n": n}).encode()
+    invoker.invoke("spin128", payload=b'{"n": 1}')
+    invoker.invoke("spin1769", payload=b'{"n": 1}')
+    fast = min(
+        json.loads(invoker.invoke("spin1769", payload=payload).payload)["seconds"]
+        for _ in range(3)
+    )
+    slow = [json.loads(invoker.invoke("spin128", payload=payload).payload) for _ in range(2)]
+    ratio = statistics.median(s["seconds"] for s in slow) / fast
+    share = statistics.median(s["cpu"] / s["seconds"] for s in slow)
+    return ratio, share
+
+
+def idle_memory_mb(invoker) -> float:  # type: ignore[no-untyped-def]
+    from lambdactl.runtime.limits import _tree_rss_kb
+
+    invoker.invoke("noop")
+    pids = [env.pid for envs in invoker.pool._idle.values() for env in envs if env.pid]
+    return statistics.mean(_tree_rss_kb(pid) for pid in pids) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--callers", default="1,2,8,32")
+    parser.add_argument("--spin", type=int, default=2_000_000)
+    args = parser.parse_args()
+
+    from lambdactl.invoke import Invoker
+    from lambdactl.project import Project
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "fn").mkdir()
+        (root / "fn" / "app.py").write_text(HANDLERS)
+        (root / "functions.yaml").write_text(MANIFEST)
+        project = Project.open(root / "functions.yaml")
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        with Invoker(project, watch_code=True) as invoker:
+            for callers in (int(c) for c in args.callers.split(",")):
+                rate = throughput(invoker, callers, args.seconds)
+                print(f"warm no-op invokes/s, {callers:>2} concurrent callers: {rate:8.0f}")
+            print(f"memory per idle warm environment: {idle_memory_mb(invoker):.1f} MB RSS")
+            ratio, share = cpu_ratio(invoker, args.spin)
+            print(
+                f"CPU-bound slowdown 128 MB vs 1769 MB: {ratio:.2f} "
+                f"(AWS: {1769 / 128:.2f}, off by {100 * (ratio / (1769 / 128) - 1):+.1f}%); "
+                f"CPU share granted at 128 MB: {share:.4f} (AWS: {128 / 1769:.4f})"
+            )
+        project.close()
+
+
+if __name__ == "__main__":
+    main()
