@@ -35,6 +35,12 @@ def invoke(
     client_context: str = typer.Option(
         None, "--client-context", metavar="JSON", help="Client context (JSON, or base64 JSON)."
     ),
+    cpu_throttle: bool = typer.Option(
+        None,
+        "--cpu-throttle/--no-cpu-throttle",
+        help="CPU share proportional to memory, as on AWS (default: the manifest's "
+        "cpu_throttling, on).",
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
@@ -42,7 +48,7 @@ def invoke(
 
     body = _event_bytes(payload, event)
     project = session(ctx).project()
-    with Invoker(project) as invoker:
+    with Invoker(project, throttle_cpu=cpu_throttle) as invoker:
         result = invoker.invoke(
             function,
             qualifier=qualifier,
