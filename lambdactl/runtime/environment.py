@@ -163,7 +163,7 @@ class Environment:
         duration = max(0.0, (outcome.at - started) * 1000)
         memory = self._release_limits()
         if outcome.kind == "exit":
-            return self._crash(request, outcome, log, duration, init_ms, init_log)
+            return self._crash(request, outcome, log, duration, init_ms, init_log, memory)
         log += self._drain()
         if outcome.kind == "too_large":
             payload = _compact(
@@ -237,10 +237,6 @@ class Environment:
                 cwd=self.spec.code_dir,
                 env=self._environ(),
                 output_fd=write_fd,
-                # Our Python runtime takes SIGTERM as "lambdactl is gone" and kills its whole
-                # process group, so the handler's own children go too; other runtimes get
-                # SIGKILL.
-                parent_death_signal=signal.SIGKILL if self._is_provided else signal.SIGTERM,
             )
         except OSError as exc:
             os.close(read_fd)
@@ -326,8 +322,9 @@ class Environment:
         duration: float,
         init_ms: float | None,
         init_log: list[str],
+        memory: int,
     ) -> Result:
-        memory = max(outcome.peak_memory_mb or 0, self._release_limits())
+        memory = max(outcome.peak_memory_mb or 0, memory)
         self._kill()
         reason = _exit_reason(outcome.exit_status)
         message = f"RequestId: {request.request_id} Error: {reason}"
@@ -529,6 +526,7 @@ class Environment:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        SPAWNER.forget(process.pid)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -547,12 +545,36 @@ class Environment:
                 return
 
 
-class Spawner:
-    """Starts runtime processes from one long-lived thread.
+GUARDIAN = """
+import os, signal, sys
+fd, groups, pending = int(sys.argv[1]), set(), b""
+while True:
+    chunk = os.read(fd, 4096)
+    if not chunk:
+        break
+    pending += chunk
+    *lines, pending = pending.split(b"\\n")
+    for line in lines:
+        sign, group = line.split()
+        (groups.add if sign == b"+" else groups.discard)(int(group))
+for group in groups:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+"""A tiny stdlib process that outlives lambdactl by a moment: when the pipe from lambdactl
+reaches end of file (lambdactl is gone, however it ended), it kills every environment's
+process group it was told about: runtimes, stopped or not, and their children."""
 
-    On Linux each child asks the kernel to kill it when its parent dies
-    (`PR_SET_PDEATHSIG`), so even `kill -9` of lambdactl leaves no runtime behind. The kernel
-    ties that to the *thread* that forked, hence a thread that lives as long as the process.
+
+class Spawner:
+    """Starts runtime processes from one long-lived thread, each in its own process group.
+
+    Two safety nets make sure no environment outlives lambdactl, even after `kill -9`:
+    a guardian process (above) that kills the groups when lambdactl's end of a pipe closes,
+    and, on Linux, `PR_SET_PDEATHSIG` on each runtime. The kernel ties the latter to the
+    *thread* that forked, hence a thread that lives as long as the process.
     """
 
     def __init__(self) -> None:
@@ -561,18 +583,15 @@ class Spawner:
         )
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._guardian_fd: int | None = None
+        self._guardian: subprocess.Popen[bytes] | None = None
 
     def start(
-        self,
-        command: list[str],
-        *,
-        cwd: Path,
-        env: dict[str, str],
-        output_fd: int,
-        parent_death_signal: int = signal.SIGKILL,
+        self, command: list[str], *, cwd: Path, env: dict[str, str], output_fd: int
     ) -> subprocess.Popen[bytes]:
         def launch() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
+            self._ensure_guardian()
+            process = subprocess.Popen(
                 command,
                 cwd=cwd,
                 env=env,
@@ -581,8 +600,10 @@ class Spawner:
                 stderr=output_fd,
                 start_new_session=True,  # its own process group: a kill takes its children too
                 close_fds=True,
-                preexec_fn=_die_with_parent(parent_death_signal),
+                preexec_fn=_die_with_parent(),
             )
+            self._tell_guardian(f"+ {process.pid}\n")
+            return process
 
         with self._lock:
             if self._thread is None:
@@ -595,6 +616,10 @@ class Spawner:
             raise value
         return value
 
+    def forget(self, pid: int) -> None:
+        """The process group `pid` is gone: the guardian need not kill it."""
+        self._tell_guardian(f"- {pid}\n")
+
     def _run(self) -> None:
         while True:
             launch, reply = self._requests.get()
@@ -603,12 +628,36 @@ class Spawner:
             except BaseException as exc:  # handed to the caller's thread
                 reply.put((False, exc))
 
+    def _ensure_guardian(self) -> None:
+        if self._guardian_fd is not None:
+            return
+        read_fd, write_fd = os.pipe()
+        os.set_inheritable(write_fd, False)
+        self._guardian = subprocess.Popen(  # kept: it runs as long as lambdactl does
+            [sys.executable, "-I", "-S", "-c", GUARDIAN, str(read_fd)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(read_fd,),
+            start_new_session=True,  # not in any environment's group, nor the terminal's
+        )
+        os.close(read_fd)
+        self._guardian_fd = write_fd
+
+    def _tell_guardian(self, line: str) -> None:
+        with self._lock:
+            if self._guardian_fd is not None:
+                try:
+                    os.write(self._guardian_fd, line.encode())
+                except OSError:
+                    pass
+
 
 SPAWNER = Spawner()
 
 
-def _die_with_parent(signum: int) -> Callable[[], None] | None:
-    """A pre-exec hook that sets PR_SET_PDEATHSIG to `signum` (Linux), else None."""
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook that sets PR_SET_PDEATHSIG to SIGKILL (Linux), else None."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
@@ -617,7 +666,7 @@ def _die_with_parent(signum: int) -> Callable[[], None] | None:
     parent = os.getpid()
 
     def hook() -> None:
-        libc.prctl(1, signum)  # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the parent died before the hook ran
             os._exit(1)
 

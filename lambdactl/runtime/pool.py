@@ -44,6 +44,7 @@ class Pool:
         self._idle: dict[PoolKey, list[Environment]] = {}
         self._idle_since: dict[Environment, float] = {}
         self._busy: set[Environment] = set()
+        self._revisions: dict[tuple[str, str], Hashable] = {}
         self._closed = False
         self._reaper: threading.Thread | None = None
         self._stop = threading.Event()
@@ -55,6 +56,7 @@ class Pool:
         with self._lock:
             if self._closed:
                 raise RuntimeError("the pool is shut down")
+            self._revisions[key[:2]] = key[2]
             idle = self._idle.get(key)
             if idle:
                 env = idle.pop()  # the most recently used: the warmest
@@ -73,7 +75,8 @@ class Pool:
         """Return `env` for reuse (a reset one is reused too: it re-inits on next use)."""
         with self._lock:
             self._busy.discard(env)
-            if not self._closed:
+            current = self._revisions.get(key[:2]) == key[2]  # not replaced by an edit meanwhile
+            if not self._closed and current:
                 self._idle.setdefault(key, []).append(env)
                 self._idle_since[env] = self._clock()
                 if self._reaper is None:

@@ -538,18 +538,9 @@ def configure_path():
     sys.path.extend(p for p in after.split(os.pathsep) if p)
 
 
-def end_with_parent():
-    """lambdactl sets SIGTERM as this process's parent-death signal: take the whole process
-    group (the handler's own children too) down with us."""
-    import signal
-
-    signal.signal(signal.SIGTERM, lambda *_: os.killpg(0, signal.SIGKILL))
-
-
 def main():
     if len(sys.argv) < 2:
         raise ValueError("Handler not set")
-    end_with_parent()
     configure_path()
     client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     setup_logging()
