@@ -51,6 +51,24 @@ class Limits:
             raise TooManyRequestsException(reason)
         return slot
 
+    def in_use(self, function: str) -> int:
+        """How many of the function's pool's slots are held right now (by any process).
+
+        For observing (status, tests): it probes each slot by taking it for an instant, so a
+        concurrent `acquire` may see that slot as busy.
+        """
+        reserved = self._manifest.functions[function].reserved_concurrency
+        pool = f"function-{function}" if reserved is not None else UNRESERVED
+        size = reserved if reserved is not None else self._manifest.unreserved_concurrency
+        held = 0
+        for index in range(size):
+            slot = _try(self._root / pool / str(index))
+            if slot is None:
+                held += 1
+            else:
+                slot.release()
+        return held
+
 
 def _take(directory: Path, size: int) -> Slot | None:
     if size <= 0:
