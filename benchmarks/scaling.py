@@ -64,18 +64,18 @@ def throughput(invoker, callers: int, seconds: float) -> float:  # type: ignore[
     return sum(counts) / (time.perf_counter() - started)
 
 
-def cpu_ratio(invoker, n: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def cpu_ratio(invoker, n: int, rounds: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Median over interleaved pairs: this kind of VM drifts in CPU speed within seconds."""
     payload = json.dumps({"n": n}).encode()
     invoker.invoke("spin128", payload=b'{"n": 1}')
     invoker.invoke("spin1769", payload=b'{"n": 1}')
-    fast = min(
-        json.loads(invoker.invoke("spin1769", payload=payload).payload)["seconds"]
-        for _ in range(3)
-    )
-    slow = [json.loads(invoker.invoke("spin128", payload=payload).payload) for _ in range(2)]
-    ratio = statistics.median(s["seconds"] for s in slow) / fast
-    share = statistics.median(s["cpu"] / s["seconds"] for s in slow)
-    return ratio, share
+    ratios, shares = [], []
+    for _ in range(rounds):
+        fast = json.loads(invoker.invoke("spin1769", payload=payload).payload)
+        slow = json.loads(invoker.invoke("spin128", payload=payload).payload)
+        ratios.append(slow["seconds"] / fast["seconds"])
+        shares.append(slow["cpu"] / slow["seconds"])
+    return statistics.median(ratios), statistics.median(shares)
 
 
 def idle_memory_mb(invoker) -> float:  # type: ignore[no-untyped-def]
@@ -91,6 +91,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--callers", default="1,2,8,32")
     parser.add_argument("--spin", type=int, default=2_000_000)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     from lambdactl.invoke import Invoker
@@ -108,7 +109,7 @@ def main() -> None:
                 rate = throughput(invoker, callers, args.seconds)
                 print(f"warm no-op invokes/s, {callers:>2} concurrent callers: {rate:8.0f}")
             print(f"memory per idle warm environment: {idle_memory_mb(invoker):.1f} MB RSS")
-            ratio, share = cpu_ratio(invoker, args.spin)
+            ratio, share = cpu_ratio(invoker, args.spin, args.rounds)
             print(
                 f"CPU-bound slowdown 128 MB vs 1769 MB: {ratio:.2f} "
                 f"(AWS: {1769 / 128:.2f}, off by {100 * (ratio / (1769 / 128) - 1):+.1f}%); "

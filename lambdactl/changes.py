@@ -21,6 +21,7 @@ class Changes:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._dirty: dict[str, bool] = {}
+        self._real: dict[Path, str] = {}
         self._observer: Any = None
 
     def watch(self, directory: Path) -> None:
@@ -41,7 +42,9 @@ class Changes:
     def changed(self, directories: Iterable[Path]) -> bool:
         """True if any of `directories` changed (or is not watched) since the last call that
         included it; the answer resets them."""
-        roots = [os.path.realpath(d) for d in directories]
+        roots = [
+            self._real.get(d) or self._real.setdefault(d, os.path.realpath(d)) for d in directories
+        ]
         with self._lock:
             answer = any(self._dirty.get(root, True) for root in roots)
             for root in roots:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import threading
 from pathlib import Path
 
 from ..errors import TooManyRequestsException
@@ -23,13 +24,30 @@ UNRESERVED = "unreserved"
 class Slot:
     """A held unit of concurrency; `release` (or process exit) frees it."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, path: Path, fd: int) -> None:
+        self._path = path
         self._fd: int | None = fd
 
     def release(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor drops the flock
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            _spare(self._path, self._fd)  # kept open: the next take needs no open()
             self._fd = None
+
+
+_spares: dict[Path, int] = {}
+"""Open, unlocked slot files of this process, by path."""
+_spares_lock = threading.Lock()
+_made: set[Path] = set()
+"""Slot directories known to exist."""
+
+
+def _spare(path: Path, fd: int) -> None:
+    with _spares_lock:
+        if path in _spares:
+            os.close(fd)
+        else:
+            _spares[path] = fd
 
 
 class Limits:
@@ -73,7 +91,9 @@ class Limits:
 def _take(directory: Path, size: int) -> Slot | None:
     if size <= 0:
         return None
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory not in _made:
+        directory.mkdir(parents=True, exist_ok=True)
+        _made.add(directory)
     start = random.randrange(size)  # spread concurrent takers over the slots
     for offset in range(size):
         slot = _try(directory / str((start + offset) % size))
@@ -83,10 +103,13 @@ def _take(directory: Path, size: int) -> Slot | None:
 
 
 def _try(path: Path) -> Slot | None:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    with _spares_lock:
+        fd = _spares.pop(path, None)
+    if fd is None:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        os.close(fd)
+        _spare(path, fd)
         return None
-    return Slot(fd)
+    return Slot(path, fd)

@@ -527,6 +527,7 @@ class Environment:
         except (ProcessLookupError, PermissionError):
             pass
         SPAWNER.forget(process.pid)
+        limits.forget_process(process.pid)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:

@@ -62,13 +62,40 @@ def peak_memory_mb(pid: int) -> int:
     """
     if _LINUX:
         try:
-            with open(f"/proc/{pid}/status", "rb") as status:
-                data = status.read()
+            data = _proc_read(pid, "status")
             start = data.index(b"VmHWM:") + 6
             return math.ceil(int(data[start : data.index(b"kB", start)]) / 1024)
         except (OSError, ValueError):
             return 0
     return math.ceil(_ps_rss_kb([pid]) / 1024)
+
+
+_proc_fds: dict[tuple[int, str], int] = {}
+_proc_lock = threading.Lock()
+
+
+def _proc_read(pid: int, name: str) -> bytes:
+    """Read /proc/<pid>/<name>, keeping the file open between calls (half the cost)."""
+    key = (pid, name)
+    with _proc_lock:
+        fd = _proc_fds.get(key)
+        if fd is None:
+            fd = _proc_fds[key] = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            data = os.pread(fd, 8192, 0)
+        except OSError:
+            data = b""
+        if not data:  # the process is gone (or its pid was reused): start afresh next time
+            os.close(_proc_fds.pop(key))
+            raise ProcessLookupError(pid)
+        return data
+
+
+def forget_process(pid: int) -> None:
+    """Release what was kept open for `pid` (call when it has exited)."""
+    with _proc_lock:
+        for key in [k for k in _proc_fds if k[0] == pid]:
+            os.close(_proc_fds.pop(key))
 
 
 def rusage_peak_mb(usage: resource.struct_rusage) -> int:
@@ -117,7 +144,10 @@ class Governor:
                 current.tokens_ns = quota
                 current.last_cpu_ns = None  # the governor's next sample starts the meter
             else:
-                self._watches[pid] = _Watch(pid, memory_mb * 1024, share, on_oom, quota)
+                # First checks one interval from now: most invocations are over by then.
+                self._watches[pid] = _Watch(
+                    pid, memory_mb * 1024, share, on_oom, quota, last_memory_ns=time.monotonic_ns()
+                )
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="governor", daemon=True)
                 self._thread.start()
@@ -139,6 +169,8 @@ class Governor:
             with self._lock:
                 while not self._watches:
                     self._wake.wait()
+            time.sleep(INTERVAL)
+            with self._lock:
                 watches = list(self._watches.values())
             now = time.monotonic_ns()
             for watch in watches:
@@ -149,7 +181,6 @@ class Governor:
                     self._check_memory(watch)
                 if watch.share is not None and not watch.killed:
                     self._meter_cpu(watch, now)
-            time.sleep(INTERVAL)
 
     def _check_memory(self, watch: _Watch) -> None:
         used_kb = _tree_rss_kb(watch.pid)
