@@ -102,3 +102,29 @@ def invoker(project: Project):  # type: ignore[no-untyped-def]
     opened = Invoker(project)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def launch(project_dir: Path):  # type: ignore[no-untyped-def]
+    """`launch(top, name=fn(...), ..., **invoker_options)`: write the manifest (plus top-level
+    keys `top`), open the project and an Invoker on it (with `throttle_cpu`, `watch_code`);
+    all closed at the end."""
+    from tests.runtime import write_functions
+
+    opened: list[tuple[Project, Invoker]] = []
+    options = ("throttle_cpu", "watch_code")
+
+    def open_invoker(top: dict[str, Any] | None = None, **named: Any) -> Invoker:
+        invoker_options = {key: named.pop(key) for key in options if key in named}
+        path = write_functions(project_dir, named)
+        if top:
+            path.write_text(json.dumps({**json.loads(path.read_text()), **top}, indent=2))
+        project = Project.open(path)
+        invoker = Invoker(project, **invoker_options)
+        opened.append((project, invoker))
+        return invoker
+
+    yield open_invoker
+    for project, invoker in reversed(opened):
+        invoker.close()
+        project.close()

@@ -100,3 +100,8 @@ def process_gone(pid: int) -> bool:
     except OSError:
         return True
     return re.sub(r"^.*\) ", "", stat).startswith("Z")
+
+
+def call(invoker: Any, function: str = "f", **event: object) -> Any:
+    """Invoke `function` with `event` as its JSON payload."""
+    return invoker.invoke(function, payload=json.dumps(event).encode())

@@ -13,17 +13,15 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from lambdactl.errors import TooManyRequestsException
 from lambdactl.invoke import InvocationResult, Invoker
-from lambdactl.project import Project
 from lambdactl.runtime.concurrency import Limits
-from tests.runtime import fn, payload, process_gone, write_functions
+from tests.runtime import call, fn, payload, process_gone
 
 LIMITS = "limits.py"
 RESERVED = "ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -33,29 +31,6 @@ REPO = Path(__file__).resolve().parents[2]
 Launch = Callable[..., Invoker]
 
 
-@pytest.fixture
-def launch(project_dir: Path) -> Iterator[Launch]:
-    """`launch(top, name=fn(...))`: write the manifest (plus top-level keys `top`), open the
-    project and an Invoker on it; all closed at the end."""
-    opened: list[tuple[Project, Invoker]] = []
-
-    def open_invoker(top: dict[str, Any] | None = None, **functions: dict) -> Invoker:
-        path = write_functions(project_dir, functions)
-        if top:
-            path.write_text(json.dumps({**json.loads(path.read_text()), **top}, indent=2))
-        project = Project.open(path)
-        invoker = Invoker(project)
-        opened.append((project, invoker))
-        return invoker
-
-    yield open_invoker
-    for project, invoker in reversed(opened):
-        invoker.close()
-        project.close()
-
-
-def call(invoker: Invoker, function: str = "f", **event: object) -> InvocationResult:
-    return invoker.invoke(function, payload=json.dumps(event).encode())
 
 
 def together(count: int, work: Callable[[int], object]) -> list[tuple[object, float]]:

@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from lambdactl.invoke import InvocationResult, Invoker
-from lambdactl.project import Project
 from lambdactl.runtime.limits import ONE_VCPU_MB, cpu_share
-from tests.runtime import fn, payload, process_gone, report_fields, report_line, write_functions
+from tests.runtime import (
+    call,
+    fn,
+    payload,
+    process_gone,
+    report_fields,
+    report_line,
+)
 
 LIMITS = "limits.py"
 REPORT_HEAD = (
@@ -30,31 +35,6 @@ FAST_SECONDS = 0.18
 Launch = Callable[..., Invoker]
 
 
-@pytest.fixture
-def launch(project_dir: Path) -> Iterator[Launch]:
-    """`launch(top, throttle_cpu=..., name=fn(...))`: write the manifest (with the top-level
-    keys in `top`), open the project and an Invoker on it; all closed at the end."""
-    opened: list[tuple[Project, Invoker]] = []
-
-    def open_invoker(
-        top: dict[str, Any] | None = None, *, throttle_cpu: bool | None = None, **functions: dict
-    ) -> Invoker:
-        path = write_functions(project_dir, functions)
-        if top:
-            path.write_text(json.dumps({**json.loads(path.read_text()), **top}, indent=2))
-        project = Project.open(path)
-        invoker = Invoker(project, throttle_cpu=throttle_cpu)
-        opened.append((project, invoker))
-        return invoker
-
-    yield open_invoker
-    for project, invoker in reversed(opened):
-        invoker.close()
-        project.close()
-
-
-def call(invoker: Invoker, function: str = "f", **event: object) -> InvocationResult:
-    return invoker.invoke(function, payload=json.dumps(event).encode())
 
 
 def wait_gone(pid: int, seconds: float = 2.0) -> bool:

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,40 +17,14 @@ import pytest
 
 from lambdactl import versions
 from lambdactl.invoke import InvocationResult, Invoker
-from lambdactl.project import Project
 from lambdactl.runtime.pool import Pool
-from tests.runtime import fn, payload, process_gone, write_functions
+from tests.runtime import call, fn, payload, process_gone
 
 LIMITS = "limits.py"
 
 Launch = Callable[..., Invoker]
 
 
-@pytest.fixture
-def launch(project_dir: Path) -> Iterator[Launch]:
-    """`launch(top, watch_code=..., name=fn(...))`: write the manifest (plus top-level keys
-    `top`), open the project and an Invoker on it; all closed at the end."""
-    opened: list[tuple[Project, Invoker]] = []
-
-    def open_invoker(
-        top: dict[str, Any] | None = None, *, watch_code: bool = False, **functions: dict
-    ) -> Invoker:
-        path = write_functions(project_dir, functions)
-        if top:
-            path.write_text(json.dumps({**json.loads(path.read_text()), **top}, indent=2))
-        project = Project.open(path)
-        invoker = Invoker(project, watch_code=watch_code)
-        opened.append((project, invoker))
-        return invoker
-
-    yield open_invoker
-    for project, invoker in reversed(opened):
-        invoker.close()
-        project.close()
-
-
-def call(invoker: Invoker, function: str = "f", **event: object) -> InvocationResult:
-    return invoker.invoke(function, payload=json.dumps(event).encode())
 
 
 def wait_gone(pids: list[int], seconds: float = 2.0) -> bool:
