@@ -70,6 +70,18 @@ UNRESERVED_MINIMUM = 100
 IDLE_TIMEOUT = 300.0
 """Default seconds before an idle environment is shut down (AWS keeps them minutes)."""
 
+QUEUE_ATTRIBUTES: dict[str, tuple[str, int | bool, int, int]] = {
+    # manifest key: (SQS attribute, default, minimum, maximum)
+    "visibility_timeout": ("VisibilityTimeout", 30, 0, 43200),
+    "delay": ("DelaySeconds", 0, 0, 900),
+    "retention": ("MessageRetentionPeriod", 345600, 60, 1209600),
+    "max_message_size": ("MaximumMessageSize", 1048576, 1024, 1048576),
+    "receive_wait": ("ReceiveMessageWaitTimeSeconds", 0, 0, 20),
+    "fifo": ("FifoQueue", False, 0, 1),
+    "content_based_deduplication": ("ContentBasedDeduplication", False, 0, 1),
+}
+"""Queue attributes (`queues:` in the manifest), with SQS's names, defaults and ranges."""
+
 FUNCTION_NAME_PATTERN = "[a-zA-Z0-9-_]+"
 ENV_KEY_PATTERN = "[a-zA-Z]([a-zA-Z0-9_])+"
 REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-\d{1}"
@@ -126,6 +138,8 @@ class Manifest:
     """Seconds an environment may sit idle before it is shut down."""
     cpu_throttling: bool = True
     """CPU share proportional to memory, as on AWS."""
+    queues: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Declared local queues: name -> the attributes given (manifest keys)."""
 
     @property
     def unreserved_concurrency(self) -> int:
@@ -207,6 +221,7 @@ _TOP_KEYS = (
     "cpu_throttling",
     "defaults",
     "functions",
+    "queues",
 )
 _DEFAULT_KEYS = ("runtime", "memory", "timeout", "environment", "layers")
 _FUNCTION_KEYS = (
@@ -373,6 +388,7 @@ class _Reader:
         if "cpu_throttling" in top:
             cpu_throttling = self.boolean(top["cpu_throttling"][1], "cpu_throttling")
         self.check_reserved_total(top["functions"][1], functions, account_concurrency)
+        queues = self.queues(top["queues"][1]) if "queues" in top else {}
         return Manifest(
             path=self.path,
             region=region,
@@ -381,6 +397,7 @@ class _Reader:
             account_concurrency=account_concurrency,
             idle_timeout=idle_timeout,
             cpu_throttling=cpu_throttling,
+            queues=queues,
         )
 
     def function(self, name: str, key_node: _Node, node: _Node, defaults: _Entries) -> FunctionSpec:
@@ -553,6 +570,39 @@ class _Reader:
             if names.count(names[i]) > 1:
                 self.fail(item, f"{key}[{i}]", f"two layers share the name '{names[i]}'")
         return tuple(paths)
+
+    def queues(self, node: _Node) -> dict[str, dict[str, Any]]:
+        if _is_null(node):
+            return {}
+        declared: dict[str, dict[str, Any]] = {}
+        for name, (key_node, value_node) in self.mapping(node, "queues", None).items():
+            where = f"queues.{name}"
+            stem = name.removesuffix(".fifo")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", stem) or len(name) > 80:
+                self.fail(
+                    key_node,
+                    where,
+                    "Can only include alphanumeric characters, hyphens, or underscores. "
+                    "1 to 80 in length",
+                )
+            given: dict[str, Any] = {}
+            if not _is_null(value_node):
+                allowed = tuple(QUEUE_ATTRIBUTES)
+                for key, (_k, item) in self.mapping(value_node, where, allowed).items():
+                    aws_name, default, low, high = QUEUE_ATTRIBUTES[key]
+                    if isinstance(default, bool):
+                        given[key] = self.boolean(item, f"{where}.{key}")
+                    else:
+                        given[key] = self.integer(item, f"{where}.{key}", aws_name, low, high)
+            if given.get("fifo", False) != name.endswith(".fifo"):
+                self.fail(
+                    key_node,
+                    where,
+                    "a FIFO queue's name ends with .fifo, and only a FIFO queue's does "
+                    "(set fifo: true, or rename the queue)",
+                )
+            declared[name] = given
+        return declared
 
     def check_reserved_total(
         self, node: _Node, functions: Mapping[str, FunctionSpec], account_concurrency: int

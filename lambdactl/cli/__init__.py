@@ -10,7 +10,7 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, functions, invoke, scaffold, versions
+from . import aliases, functions, invoke, queues, scaffold, versions
 from .session import Session
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ versions.register(app)
 invoke.register(app)
 scaffold.register(app)
 app.add_typer(aliases.app, name="alias")
+app.add_typer(queues.app, name="queue")
 
 
 class _WarningLine(logging.Handler):

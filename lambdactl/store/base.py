@@ -91,5 +91,57 @@ class Store(ABC):
     def layer_version(self, layer: str, sha256_hex: str) -> int:
         """The version number of this layer content, registering a new one if unseen."""
 
+    # -- queues (SQS-like; bodies and attributes are opaque to the store) ----------------------
+
+    @abstractmethod
+    def put_queue(self, name: str, attributes: Record, now: float) -> Record:
+        """Create the queue, or replace its attributes; returns its record."""
+
+    @abstractmethod
+    def get_queue(self, name: str) -> Record | None: ...
+
+    @abstractmethod
+    def list_queues(self) -> list[Record]:
+        """Queues ordered by name; each record has `name`, `attributes`, `created`."""
+
+    @abstractmethod
+    def delete_queue(self, name: str) -> bool:
+        """Delete the queue and its messages; False when there was none."""
+
+    @abstractmethod
+    def send_message(self, queue: str, message: Record, *, visible_at: float) -> Record:
+        """Append a message (`id`, `body`, `attributes`, `sent`, optional `group`/`dedup`).
+
+        A message whose `dedup` id was sent to this queue within `message["dedup_window"]`
+        seconds is not added again: the earlier message's record is returned instead.
+        """
+
+    @abstractmethod
+    def receive_messages(
+        self, queue: str, *, limit: int, now: float, visibility_timeout: float, fifo: bool
+    ) -> list[Record]:
+        """Take up to `limit` visible messages, oldest first, hiding each for
+        `visibility_timeout` seconds with a new `receipt` and one more `receive_count`.
+
+        With `fifo`, a message group with a message in flight gives none, and at most the
+        oldest messages of each group come in order.
+        """
+
+    @abstractmethod
+    def delete_message(self, queue: str, receipt: str) -> bool:
+        """False when no message holds that receipt handle (any more)."""
+
+    @abstractmethod
+    def expire_messages(self, queue: str, sent_before: float) -> int:
+        """Delete messages sent before `sent_before` (retention); how many."""
+
+    @abstractmethod
+    def purge_queue(self, queue: str) -> int:
+        """Delete every message; how many there were."""
+
+    @abstractmethod
+    def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
+        """(visible, in flight) message counts."""
+
     @abstractmethod
     def close(self) -> None: ...

@@ -47,6 +47,34 @@ CREATE TABLE IF NOT EXISTS alias_targets (
     number INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alias_targets_by_version ON alias_targets (function, number);
+CREATE TABLE IF NOT EXISTS queues (
+    name TEXT PRIMARY KEY,
+    attributes TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    attributes TEXT NOT NULL,
+    sent REAL NOT NULL,
+    visible_at REAL NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    first_receive REAL,
+    receipt TEXT,
+    grp TEXT,
+    dedup TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, visible_at);
+CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt);
+CREATE TABLE IF NOT EXISTS dedup (
+    queue TEXT NOT NULL,
+    dedup TEXT NOT NULL,
+    id TEXT NOT NULL,
+    sent REAL NOT NULL,
+    PRIMARY KEY (queue, dedup)
+);
 CREATE TABLE IF NOT EXISTS layer_versions (
     layer TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -257,6 +285,146 @@ class SqliteStore(Store):
                 (layer, highest + 1, sha256_hex),
             )
             return int(highest + 1)
+
+    # -- queues -------------------------------------------------------------------------------
+
+    def put_queue(self, name: str, attributes: Record, now: float) -> Record:
+        with self._write() as db:
+            row = db.execute("SELECT created FROM queues WHERE name = ?", (name,)).fetchone()
+            created = row[0] if row else now
+            db.execute(
+                "INSERT OR REPLACE INTO queues (name, attributes, created) VALUES (?, ?, ?)",
+                (name, json.dumps(attributes), created),
+            )
+        return {"name": name, "attributes": attributes, "created": created}
+
+    def get_queue(self, name: str) -> Record | None:
+        rows = self._read("SELECT attributes, created FROM queues WHERE name = ?", name)
+        if not rows:
+            return None
+        return {"name": name, "attributes": json.loads(rows[0][0]), "created": rows[0][1]}
+
+    def list_queues(self) -> list[Record]:
+        rows = self._read("SELECT name, attributes, created FROM queues ORDER BY name")
+        return [{"name": n, "attributes": json.loads(a), "created": c} for n, a, c in rows]
+
+    def delete_queue(self, name: str) -> bool:
+        with self._write() as db:
+            gone = db.execute("DELETE FROM queues WHERE name = ?", (name,)).rowcount > 0
+            db.execute("DELETE FROM messages WHERE queue = ?", (name,))
+            db.execute("DELETE FROM dedup WHERE queue = ?", (name,))
+            return gone
+
+    def send_message(self, queue: str, message: Record, *, visible_at: float) -> Record:
+        with self._write() as db:
+            dedup = message.get("dedup")
+            if dedup is not None:
+                window_start = message["sent"] - message.get("dedup_window", 300)
+                db.execute("DELETE FROM dedup WHERE queue = ? AND sent < ?", (queue, window_start))
+                seen = db.execute(
+                    "SELECT id FROM dedup WHERE queue = ? AND dedup = ?", (queue, dedup)
+                ).fetchone()
+                if seen:
+                    return {**message, "id": seen[0], "duplicate": True}
+                db.execute(
+                    "INSERT INTO dedup (queue, dedup, id, sent) VALUES (?, ?, ?, ?)",
+                    (queue, dedup, message["id"], message["sent"]),
+                )
+            db.execute(
+                "INSERT INTO messages (queue, id, body, attributes, sent, visible_at, grp, dedup) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    queue,
+                    message["id"],
+                    message["body"],
+                    json.dumps(message.get("attributes", {})),
+                    message["sent"],
+                    visible_at,
+                    message.get("group"),
+                    dedup,
+                ),
+            )
+            return message
+
+    def receive_messages(
+        self, queue: str, *, limit: int, now: float, visibility_timeout: float, fifo: bool
+    ) -> list[Record]:
+        with self._write() as db:
+            if fifo:
+                busy = {
+                    g
+                    for (g,) in db.execute(
+                        "SELECT DISTINCT grp FROM messages WHERE queue = ? AND visible_at > ? "
+                        "AND receive_count > 0",
+                        (queue, now),
+                    )
+                }
+            rows = db.execute(
+                "SELECT seq, id, body, attributes, sent, receive_count, first_receive, grp "
+                "FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq",
+                (queue, now),
+            )
+            taken = []
+            for seq, mid, body, attributes, sent, count, first, group in rows:
+                if fifo and group in busy:
+                    continue
+                taken.append((seq, mid, body, attributes, sent, count, first, group))
+                if len(taken) == limit:
+                    break
+            received = []
+            for seq, mid, body, attributes, sent, count, first, group in taken:
+                receipt = ids.hex_id(64)
+                first = first if first is not None else now
+                db.execute(
+                    "UPDATE messages SET visible_at = ?, receive_count = ?, first_receive = ?, "
+                    "receipt = ? WHERE seq = ?",
+                    (now + visibility_timeout, count + 1, first, receipt, seq),
+                )
+                received.append(
+                    {
+                        "id": mid,
+                        "body": body,
+                        "attributes": json.loads(attributes),
+                        "sent": sent,
+                        "receive_count": count + 1,
+                        "first_receive": first,
+                        "receipt": receipt,
+                        "group": group,
+                    }
+                )
+            return received
+
+    def delete_message(self, queue: str, receipt: str) -> bool:
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM messages WHERE queue = ? AND receipt = ?", (queue, receipt)
+            )
+            return cursor.rowcount > 0
+
+    def expire_messages(self, queue: str, sent_before: float) -> int:
+        rows = self._read(
+            "SELECT 1 FROM messages WHERE queue = ? AND sent < ? LIMIT 1", queue, sent_before
+        )
+        if not rows:  # the common case costs a read, not a write lock
+            return 0
+        with self._write() as db:
+            return db.execute(
+                "DELETE FROM messages WHERE queue = ? AND sent < ?", (queue, sent_before)
+            ).rowcount
+
+    def purge_queue(self, queue: str) -> int:
+        with self._write() as db:
+            return db.execute("DELETE FROM messages WHERE queue = ?", (queue,)).rowcount
+
+    def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
+        rows = self._read(
+            "SELECT SUM(visible_at <= ?), SUM(visible_at > ?) FROM messages WHERE queue = ?",
+            now,
+            now,
+            queue,
+        )
+        visible, hidden = rows[0]
+        return int(visible or 0), int(hidden or 0)
 
     def close(self) -> None:
         self._db.close()

@@ -1,0 +1,193 @@
+"""`lambdactl queue ...`: local SQS-like queues."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from ..errors import UsageError
+from . import render
+from .session import OUTPUT_OPTION, Output, session
+
+app = typer.Typer(
+    help="Local queues with SQS semantics (durable in .lambda/).", no_args_is_help=True
+)
+
+NAME = typer.Argument(..., metavar="NAME")
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    name: str = NAME,
+    visibility_timeout: int = typer.Option(None, "--visibility-timeout", help="Seconds (30)."),
+    delay: int = typer.Option(None, "--delay", help="Seconds before a sent message shows (0)."),
+    retention: int = typer.Option(None, "--retention", help="Seconds messages are kept (4 days)."),
+    fifo: bool = typer.Option(False, "--fifo", help="A FIFO queue (name ends with .fifo)."),
+    content_based_deduplication: bool = typer.Option(False, "--content-based-deduplication"),
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Create a queue (CreateQueue); the same name and attributes again is not an error."""
+    from .. import queues
+
+    given = {
+        "visibility_timeout": visibility_timeout,
+        "delay": delay,
+        "retention": retention,
+        "fifo": fifo or None,
+        "content_based_deduplication": content_based_deduplication or None,
+    }
+    project = session(ctx).project()
+    queue = queues.create(project, name, {k: v for k, v in given.items() if v is not None})
+    if output is Output.json:
+        render.print_json({"QueueUrl": queues.url(project, queue.name)})
+        return
+    render.success(f"queue {queue.name} ({queues.url(project, queue.name)})")
+
+
+@app.command("list")
+def list_queues(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
+    """List queues (ListQueues), with their message counts."""
+    from .. import queues
+
+    project = session(ctx).project()
+    found = queues.list_queues(project)
+    if output is Output.json:
+        render.print_json({"QueueUrls": [queues.url(project, q.name) for q in found]})
+        return
+    rows = []
+    for queue in found:
+        visible, in_flight = queues.counts(project, queue.name)
+        attributes = queue.attributes
+        rows.append(
+            (
+                queue.name,
+                "FIFO" if queue.fifo else "standard",
+                str(visible),
+                str(in_flight),
+                f"{attributes['visibility_timeout']} s",
+                f"{attributes['delay']} s",
+            )
+        )
+    render.table(None, ("Queue", "Type", "Visible", "In flight", "Visibility", "Delay"), rows)
+
+
+@app.command("send")
+def send(
+    ctx: typer.Context,
+    name: str = NAME,
+    body: str = typer.Argument(None, metavar="[BODY]", help="The message body ('-': stdin)."),
+    body_file: Path = typer.Option(None, "--body-file", help="Read the body from a file."),
+    delay: int = typer.Option(None, "--delay", help="Seconds before it can be received."),
+    group_id: str = typer.Option(None, "--group-id", help="FIFO message group."),
+    deduplication_id: str = typer.Option(None, "--deduplication-id", help="FIFO de-dup id."),
+    attribute: list[str] = typer.Option(
+        None, "--attribute", metavar="NAME=VALUE", help="A String message attribute."
+    ),
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Send a message (SendMessage)."""
+    from .. import queues
+
+    text = _body(body, body_file)
+    attributes = {}
+    for item in attribute or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"attribute '{item}' is not NAME=VALUE")
+        attributes[key] = {"DataType": "String", "StringValue": value}
+    project = session(ctx).project()
+    response = queues.send(
+        project,
+        name,
+        text,
+        delay=delay,
+        group_id=group_id,
+        deduplication_id=deduplication_id,
+        message_attributes=attributes or None,
+    )
+    if output is Output.json:
+        render.print_json(response)
+        return
+    render.success(f"sent {response['MessageId']} to {name}")
+
+
+@app.command("receive")
+def receive(
+    ctx: typer.Context,
+    name: str = NAME,
+    max_messages: int = typer.Option(1, "--max", help="1..10 messages."),
+    wait: int = typer.Option(None, "--wait", help="Long poll up to this many seconds (0..20)."),
+    visibility_timeout: int = typer.Option(None, "--visibility-timeout"),
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Receive messages (ReceiveMessage); they stay hidden for the visibility timeout."""
+    from .. import queues
+
+    project = session(ctx).project()
+    messages = queues.receive(
+        project, name, max_messages=max_messages, wait=wait, visibility_timeout=visibility_timeout
+    )
+    if output is Output.json:
+        render.print_json({"Messages": messages} if messages else {})
+        return
+    if not messages:
+        render.line("no messages")
+        return
+    for message in messages:
+        render.fields(
+            message["MessageId"],
+            [
+                ("Body", message["Body"]),
+                ("ReceiptHandle", message["ReceiptHandle"]),
+                ("Receive count", message["Attributes"]["ApproximateReceiveCount"]),
+                ("Attributes", json.dumps(message.get("MessageAttributes", {}))),
+            ],
+        )
+
+
+@app.command("delete-message")
+def delete_message(
+    ctx: typer.Context,
+    name: str = NAME,
+    receipt_handle: str = typer.Argument(..., metavar="RECEIPT_HANDLE"),
+) -> None:
+    """Delete a received message by its receipt handle (DeleteMessage)."""
+    from .. import queues
+
+    queues.delete_message(session(ctx).project(), name, receipt_handle)
+    render.success("deleted")
+
+
+@app.command("purge")
+def purge(ctx: typer.Context, name: str = NAME) -> None:
+    """Delete every message in the queue (PurgeQueue)."""
+    from .. import queues
+
+    count = queues.purge(session(ctx).project(), name)
+    render.success(f"purged {count} message(s) from {name}")
+
+
+@app.command("delete")
+def delete(ctx: typer.Context, name: str = NAME) -> None:
+    """Delete the queue and its messages (DeleteQueue)."""
+    from .. import queues
+
+    queues.delete(session(ctx).project(), name)
+    render.success(f"deleted queue {name}")
+
+
+def _body(body: str | None, body_file: Path | None) -> str:
+    if body is not None and body_file is not None:
+        raise UsageError("give the body as an argument or with --body-file, not both")
+    if body_file is not None:
+        try:
+            return body_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {body_file}: {exc}") from None
+    if body == "-" or body is None:
+        return sys.stdin.read()
+    return body

@@ -1,0 +1,334 @@
+"""Local queues with Amazon SQS's semantics: durable messages in `.lambda/`, visibility
+timeouts, receive counts, long polling, delays, FIFO groups and de-duplication.
+
+They are the targets of async destinations and dead-letter queues, and (later) event
+sources. Queues declared in the manifest exist without `create`; the manifest's attributes
+win over stored ones. Shapes and error messages are SQS's (JSON protocol).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import ids
+from .errors import AwsError, InvalidParameterValueException
+from .manifest import QUEUE_ATTRIBUTES
+from .project import Project
+
+NAME_RULE = "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+FIFO_NAME_RULE = (
+    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+    "underscores, must end with .fifo suffix and be 1 to 80 in length."
+)
+DEDUP_WINDOW_SECONDS = 300
+"""FIFO queues drop a message whose de-duplication id was seen in the last 5 minutes."""
+POLL_SECONDS = 0.05
+"""How often a long poll looks again."""
+
+ATTRIBUTES = QUEUE_ATTRIBUTES
+
+
+class QueueDoesNotExist(AwsError):
+    aws_type = "QueueDoesNotExist"
+    http_status = 400
+    exit_code = 3
+
+    def __init__(self) -> None:
+        super().__init__("The specified queue does not exist.")
+
+
+class QueueNameExists(AwsError):
+    aws_type = "QueueNameExists"
+    http_status = 400
+    exit_code = 4
+
+
+class ReceiptHandleIsInvalid(AwsError):
+    aws_type = "ReceiptHandleIsInvalid"
+    http_status = 400
+    exit_code = 2
+
+
+class MissingParameter(AwsError):
+    aws_type = "MissingParameter"
+    http_status = 400
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    attributes: Mapping[str, Any]
+    """Manifest-style keys (`visibility_timeout`, `fifo`, ...), every one present."""
+    created: float
+
+    @property
+    def fifo(self) -> bool:
+        return bool(self.attributes["fifo"])
+
+
+def check_attributes(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a queue's name and attributes (SQS's rules); every attribute filled in."""
+    attributes: dict[str, Any] = {}
+    for key, (aws_name, default, low, high) in ATTRIBUTES.items():
+        value = given.get(key, default)
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise InvalidParameterValueException(f"Invalid value for the parameter {aws_name}.")
+        elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise InvalidParameterValueException(f"Invalid value for the parameter {aws_name}.")
+        attributes[key] = value
+    unknown = set(given) - set(ATTRIBUTES)
+    if unknown:
+        raise InvalidParameterValueException(f"Unknown Attribute {sorted(unknown)[0]}.")
+    fifo = attributes["fifo"]
+    stem = name[: -len(".fifo")] if fifo and name.endswith(".fifo") else name
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", stem) or len(name) > 80:
+        raise InvalidParameterValueException(FIFO_NAME_RULE if fifo else NAME_RULE)
+    if fifo and not name.endswith(".fifo"):
+        raise InvalidParameterValueException(FIFO_NAME_RULE)
+    if attributes["content_based_deduplication"] and not fifo:
+        raise InvalidParameterValueException(
+            "Unknown Attribute ContentBasedDeduplication."  # SQS: standard queues lack it
+        )
+    return attributes
+
+
+def url(project: Project, name: str) -> str:
+    manifest = project.manifest
+    return f"https://sqs.{manifest.region}.amazonaws.com/{manifest.account}/{name}"
+
+
+def arn(project: Project, name: str) -> str:
+    return f"arn:aws:sqs:{project.manifest.region}:{project.manifest.account}:{name}"
+
+
+def ensure_declared(project: Project, now: float | None = None) -> None:
+    """Make the manifest's queues exist with the manifest's attributes."""
+    for name, given in project.manifest.queues.items():
+        attributes = check_attributes(name, given)
+        current = project.store.get_queue(name)
+        if current is None or current["attributes"] != attributes:
+            project.store.put_queue(name, attributes, time.time() if now is None else now)
+
+
+def create(project: Project, name: str, attributes: Mapping[str, Any] | None = None) -> Queue:
+    """CreateQueue: idempotent for the same attributes, QueueNameExists for different ones."""
+    ensure_declared(project)
+    wanted = check_attributes(name, attributes or {})
+    current = project.store.get_queue(name)
+    if current is not None:
+        for key, value in wanted.items():
+            if current["attributes"].get(key) != value:
+                raise QueueNameExists(
+                    "A queue already exists with the same name and a different value for "
+                    f"attribute {ATTRIBUTES[key][0]}"
+                )
+        return _queue(current)
+    return _queue(project.store.put_queue(name, wanted, time.time()))
+
+
+def get(project: Project, name: str) -> Queue:
+    ensure_declared(project)
+    record = project.store.get_queue(name)
+    if record is None:
+        raise QueueDoesNotExist()
+    return _queue(record)
+
+
+def list_queues(project: Project) -> list[Queue]:
+    ensure_declared(project)
+    return [_queue(record) for record in project.store.list_queues()]
+
+
+def delete(project: Project, name: str) -> None:
+    get(project, name)
+    project.store.delete_queue(name)
+
+
+def purge(project: Project, name: str) -> int:
+    get(project, name)
+    return project.store.purge_queue(name)
+
+
+def counts(project: Project, name: str) -> tuple[int, int]:
+    """(visible, in flight) messages."""
+    get(project, name)
+    return project.store.queue_counts(name, time.time())
+
+
+def send(
+    project: Project,
+    name: str,
+    body: str,
+    *,
+    delay: int | None = None,
+    group_id: str | None = None,
+    deduplication_id: str | None = None,
+    message_attributes: Mapping[str, Mapping[str, str]] | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """SendMessage; returns SQS's response shape."""
+    queue = get(project, name)
+    now = time.time() if now is None else now
+    size = len(body.encode()) + sum(
+        len(k.encode())
+        + len(v.get("DataType", "").encode())
+        + len(v.get("StringValue", "").encode())
+        for k, v in (message_attributes or {}).items()
+    )
+    limit = queue.attributes["max_message_size"]
+    if size > limit:
+        raise InvalidParameterValueException(
+            "One or more parameters are invalid. Reason: Message must be shorter than "
+            f"{limit} bytes."
+        )
+    if not body:
+        raise MissingParameter("The request must contain the parameter MessageBody.")
+    if queue.fifo:
+        if not group_id:
+            raise MissingParameter("The request must contain the parameter MessageGroupId.")
+        if deduplication_id is None:
+            if not queue.attributes["content_based_deduplication"]:
+                raise InvalidParameterValueException(
+                    "The queue should either have ContentBasedDeduplication enabled or "
+                    "MessageDeduplicationId provided explicitly"
+                )
+            deduplication_id = hashlib.sha256(body.encode()).hexdigest()
+    elif group_id is not None:
+        raise InvalidParameterValueException(
+            "The request include parameter that is not valid for this queue type"
+        )
+    delay = queue.attributes["delay"] if delay is None else delay
+    if not 0 <= delay <= 900:
+        raise InvalidParameterValueException(
+            f"Value {delay} for parameter DelaySeconds is invalid. Reason: must be >= 0 and <= 900."
+        )
+    message = {
+        "id": ids.uuid4(),
+        "body": body,
+        "attributes": dict(message_attributes or {}),
+        "sent": now,
+        "group": group_id,
+        "dedup": deduplication_id,
+        "dedup_window": DEDUP_WINDOW_SECONDS,
+    }
+    stored = project.store.send_message(name, message, visible_at=now + delay)
+    response: dict[str, Any] = {"MD5OfMessageBody": _md5(body.encode())}
+    if message_attributes:
+        response["MD5OfMessageAttributes"] = attributes_md5(message_attributes)
+    response["MessageId"] = stored["id"]
+    if queue.fifo:
+        response["SequenceNumber"] = f"{int(stored['sent'] * 1_000_000):020d}"
+    return response
+
+
+def receive(
+    project: Project,
+    name: str,
+    *,
+    max_messages: int = 1,
+    wait: int | None = None,
+    visibility_timeout: int | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[dict[str, Any]]:
+    """ReceiveMessage: up to `max_messages` (1..10), long polling up to `wait` seconds."""
+    queue = get(project, name)
+    if not 1 <= max_messages <= 10:
+        raise InvalidParameterValueException(
+            f"Value {max_messages} for parameter MaxNumberOfMessages is invalid. Reason: Must "
+            "be between 1 and 10, if provided."
+        )
+    wait = queue.attributes["receive_wait"] if wait is None else wait
+    if not 0 <= wait <= 20:
+        raise InvalidParameterValueException(
+            f"Value {wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and "
+            "<= 20, if provided."
+        )
+    hide = (
+        queue.attributes["visibility_timeout"] if visibility_timeout is None else visibility_timeout
+    )
+    if not 0 <= hide <= 43200:
+        raise InvalidParameterValueException(
+            f"Value {hide} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 "
+            "and <= 43200, if provided."
+        )
+    deadline = clock() + wait
+    while True:
+        now = clock()
+        _expire(project, queue, now)
+        taken = project.store.receive_messages(
+            name, limit=max_messages, now=now, visibility_timeout=hide, fifo=queue.fifo
+        )
+        if taken or now >= deadline:
+            return [_message_shape(project, queue, m) for m in taken]
+        sleep(min(POLL_SECONDS, max(0.0, deadline - now)))
+
+
+def delete_message(project: Project, name: str, receipt_handle: str) -> None:
+    get(project, name)
+    if not project.store.delete_message(name, receipt_handle):
+        raise ReceiptHandleIsInvalid(
+            f'The input receipt handle "{receipt_handle}" is not a valid receipt handle.'
+        )
+
+
+def attributes_md5(attributes: Mapping[str, Mapping[str, str]]) -> str:
+    """SQS's MD5OfMessageAttributes: names sorted, each length-prefixed with its data type,
+    a transport byte (1 string/number, 2 binary) and its value."""
+    digest = hashlib.md5()
+    for name in sorted(attributes):
+        value = attributes[name]
+        data_type = value.get("DataType", "String")
+        for part in (name, data_type):
+            encoded = part.encode()
+            digest.update(struct.pack(">I", len(encoded)) + encoded)
+        if data_type.startswith("Binary"):
+            raw = value.get("BinaryValue", "").encode()
+            digest.update(b"\x02" + struct.pack(">I", len(raw)) + raw)
+        else:
+            raw = value.get("StringValue", "").encode()
+            digest.update(b"\x01" + struct.pack(">I", len(raw)) + raw)
+    return digest.hexdigest()
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def _expire(project: Project, queue: Queue, now: float) -> None:
+    """Retention: messages older than the queue's retention period are gone."""
+    project.store.expire_messages(queue.name, now - queue.attributes["retention"])
+
+
+def _queue(record: Mapping[str, Any]) -> Queue:
+    return Queue(record["name"], dict(record["attributes"]), record["created"])
+
+
+def _message_shape(project: Project, queue: Queue, message: Mapping[str, Any]) -> dict[str, Any]:
+    attributes = {
+        "SenderId": project.manifest.account,
+        "SentTimestamp": str(int(message["sent"] * 1000)),
+        "ApproximateReceiveCount": str(message["receive_count"]),
+        "ApproximateFirstReceiveTimestamp": str(int(message["first_receive"] * 1000)),
+    }
+    if queue.fifo:
+        attributes["MessageGroupId"] = message["group"]
+    shape: dict[str, Any] = {
+        "MessageId": message["id"],
+        "ReceiptHandle": message["receipt"],
+        "MD5OfBody": _md5(message["body"].encode()),
+        "Body": message["body"],
+        "Attributes": attributes,
+    }
+    if message["attributes"]:
+        shape["MD5OfMessageAttributes"] = attributes_md5(message["attributes"])
+        shape["MessageAttributes"] = message["attributes"]
+    return shape
