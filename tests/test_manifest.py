@@ -353,7 +353,7 @@ def test_unknown_top_level_key_far_from_any(write_manifest: WriteManifest):
     assert error.detail == "unknown key 'zzz'"
     assert error.hint == (
         "allowed: region, account, account_concurrency, idle_timeout, cpu_throttling, "
-        "defaults, functions"
+        "defaults, functions, queues"
     )
 
 
