@@ -586,14 +586,22 @@ class _Reader:
                     "1 to 80 in length",
                 )
             given: dict[str, Any] = {}
+            entries: _Entries = {}
             if not _is_null(value_node):
                 allowed = tuple(QUEUE_ATTRIBUTES)
-                for key, (_k, item) in self.mapping(value_node, where, allowed).items():
+                entries = self.mapping(value_node, where, allowed)
+                for key, (_k, item) in entries.items():
                     aws_name, default, low, high = QUEUE_ATTRIBUTES[key]
                     if isinstance(default, bool):
                         given[key] = self.boolean(item, f"{where}.{key}")
                     else:
                         given[key] = self.integer(item, f"{where}.{key}", aws_name, low, high)
+            if given.get("content_based_deduplication") and not given.get("fifo"):
+                self.fail(
+                    entries["content_based_deduplication"][0],
+                    f"{where}.content_based_deduplication",
+                    "for FIFO queues only (set fifo: true and a name ending with .fifo)",
+                )
             if given.get("fifo", False) != name.endswith(".fifo"):
                 self.fail(
                     key_node,

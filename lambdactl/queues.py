@@ -121,11 +121,12 @@ def ensure_declared(project: Project, now: float | None = None) -> None:
 def create(project: Project, name: str, attributes: Mapping[str, Any] | None = None) -> Queue:
     """CreateQueue: idempotent for the same attributes, QueueNameExists for different ones."""
     ensure_declared(project)
-    wanted = check_attributes(name, attributes or {})
+    given = dict(attributes or {})
+    wanted = check_attributes(name, given)
     current = project.store.get_queue(name)
     if current is not None:
-        for key, value in wanted.items():
-            if current["attributes"].get(key) != value:
+        for key in given:  # SQS compares only the attributes the request gives
+            if current["attributes"].get(key) != wanted[key]:
                 raise QueueNameExists(
                     "A queue already exists with the same name and a different value for "
                     f"attribute {ATTRIBUTES[key][0]}"
@@ -153,14 +154,15 @@ def delete(project: Project, name: str) -> None:
 
 
 def purge(project: Project, name: str) -> int:
-    get(project, name)
+    _expire(project, get(project, name), time.time())
     return project.store.purge_queue(name)
 
 
 def counts(project: Project, name: str) -> tuple[int, int]:
     """(visible, in flight) messages."""
-    get(project, name)
-    return project.store.queue_counts(name, time.time())
+    now = time.time()
+    _expire(project, get(project, name), now)
+    return project.store.queue_counts(name, now)
 
 
 def send(
@@ -201,21 +203,24 @@ def send(
                     "MessageDeduplicationId provided explicitly"
                 )
             deduplication_id = hashlib.sha256(body.encode()).hexdigest()
-    elif group_id is not None:
+    # A standard queue takes a MessageGroupId (SQS fair queues) without ordering by it.
+    if delay is not None and not 0 <= delay <= 900:
         raise InvalidParameterValueException(
-            "The request include parameter that is not valid for this queue type"
+            f"Value {delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be "
+            ">= 0 and <= 900."
+        )
+    if queue.fifo and delay:  # per-message delays would let a group's messages overtake
+        raise InvalidParameterValueException(
+            f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include "
+            "parameter that is not valid for this queue type."
         )
     delay = queue.attributes["delay"] if delay is None else delay
-    if not 0 <= delay <= 900:
-        raise InvalidParameterValueException(
-            f"Value {delay} for parameter DelaySeconds is invalid. Reason: must be >= 0 and <= 900."
-        )
     message = {
         "id": ids.uuid4(),
         "body": body,
         "attributes": dict(message_attributes or {}),
         "sent": now,
-        "group": group_id,
+        "group": group_id if queue.fifo else None,
         "dedup": deduplication_id,
         "dedup_window": DEDUP_WINDOW_SECONDS,
     }

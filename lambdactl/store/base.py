@@ -141,7 +141,7 @@ class Store(ABC):
 
     @abstractmethod
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
-        """(visible, in flight) message counts."""
+        """(visible, in flight) message counts; a delayed, never received message is neither."""
 
     @abstractmethod
     def close(self) -> None: ...

@@ -418,7 +418,8 @@ class SqliteStore(Store):
 
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         rows = self._read(
-            "SELECT SUM(visible_at <= ?), SUM(visible_at > ?) FROM messages WHERE queue = ?",
+            "SELECT SUM(visible_at <= ?), SUM(visible_at > ? AND receive_count > 0) "
+            "FROM messages WHERE queue = ?",
             now,
             now,
             queue,
