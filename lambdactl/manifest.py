@@ -116,6 +116,27 @@ class FunctionConfig:
 
 
 @dataclass(frozen=True)
+class Destination:
+    """Where an invocation record or a dead letter goes: a function or a local queue."""
+
+    kind: str
+    """`function` or `queue`."""
+    name: str
+
+
+@dataclass(frozen=True)
+class AsyncConfig:
+    """Asynchronous invocation settings (AWS's EventInvokeConfig, plus local retry delays)."""
+
+    maximum_retry_attempts: int = 2
+    maximum_event_age: int = 21600
+    retry_delays: tuple[float, float] = (60.0, 120.0)
+    """Seconds before the 1st and the 2nd retry: AWS's 1 and 2 minutes unless shortened."""
+    on_success: Destination | None = None
+    on_failure: Destination | None = None
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One function as the manifest declares it, with paths made absolute."""
 
@@ -124,6 +145,8 @@ class FunctionSpec:
     config: FunctionConfig
     layers: tuple[Path, ...] = ()
     reserved_concurrency: int | None = None
+    asynchronous: AsyncConfig = field(default_factory=AsyncConfig)
+    dead_letter: Destination | None = None
 
 
 @dataclass(frozen=True)
@@ -234,6 +257,15 @@ _FUNCTION_KEYS = (
     "description",
     "layers",
     "reserved_concurrency",
+    "async",
+    "dead_letter",
+)
+_ASYNC_KEYS = (
+    "maximum_retry_attempts",
+    "maximum_event_age",
+    "retry_delays",
+    "on_success",
+    "on_failure",
 )
 
 _Node = yaml.Node
@@ -389,6 +421,7 @@ class _Reader:
             cpu_throttling = self.boolean(top["cpu_throttling"][1], "cpu_throttling")
         self.check_reserved_total(top["functions"][1], functions, account_concurrency)
         queues = self.queues(top["queues"][1]) if "queues" in top else {}
+        self.check_destinations(entries, functions, queues)
         return Manifest(
             path=self.path,
             region=region,
@@ -453,9 +486,69 @@ class _Reader:
             environment=environment,
             description=description,
         )
+        asynchronous = AsyncConfig()
+        if "async" in entries and not _is_null(entries["async"][1]):
+            asynchronous = self.asynchronous(entries["async"][1], f"{where}.async")
+        dead_letter = None
+        if "dead_letter" in entries:
+            dead_letter = self.destination(entries["dead_letter"][1], f"{where}.dead_letter")
+            if dead_letter.kind != "queue":
+                self.fail(
+                    entries["dead_letter"][1],
+                    f"{where}.dead_letter",
+                    "a dead-letter target is a queue: {queue: NAME}",
+                )
         return FunctionSpec(
-            name=name, code=code, config=config, layers=layers, reserved_concurrency=reserved
+            name=name,
+            code=code,
+            config=config,
+            layers=layers,
+            reserved_concurrency=reserved,
+            asynchronous=asynchronous,
+            dead_letter=dead_letter,
         )
+
+    def asynchronous(self, node: _Node, where: str) -> AsyncConfig:
+        entries = self.mapping(node, where, _ASYNC_KEYS)
+        values: dict[str, Any] = {}
+        if "maximum_retry_attempts" in entries:
+            values["maximum_retry_attempts"] = self.integer(
+                entries["maximum_retry_attempts"][1],
+                f"{where}.maximum_retry_attempts",
+                "maximumRetryAttempts",
+                0,
+                2,
+            )
+        if "maximum_event_age" in entries:
+            values["maximum_event_age"] = self.integer(
+                entries["maximum_event_age"][1],
+                f"{where}.maximum_event_age",
+                "maximumEventAgeInSeconds",
+                60,
+                21600,
+            )
+        if "retry_delays" in entries:
+            node_delays = entries["retry_delays"][1]
+            key = f"{where}.retry_delays"
+            if not isinstance(node_delays, yaml.SequenceNode) or len(node_delays.value) != 2:
+                self.fail(
+                    node_delays, key, "expected two numbers: seconds before the 1st and 2nd retry"
+                )
+            values["retry_delays"] = tuple(
+                self.number(item, f"{key}[{i}]", 0, 3600)
+                for i, item in enumerate(node_delays.value)
+            )
+        for name in ("on_success", "on_failure"):
+            if name in entries:
+                values[name] = self.destination(entries[name][1], f"{where}.{name}")
+        return AsyncConfig(**values)
+
+    def destination(self, node: _Node, key: str) -> Destination:
+        entries = self.mapping(node, key, ("function", "queue"))
+        if len(entries) != 1:
+            self.fail(node, key, "expected exactly one of {function: NAME} or {queue: NAME}")
+        ((kind, (_k, value)),) = entries.items()
+        return Destination(kind, self.string(value, f"{key}.{kind}"))
 
     def optional(
         self, picked: tuple[str, _Node] | None, default: Any, read: Callable[[str, _Node], Any]
@@ -611,6 +704,34 @@ class _Reader:
                 )
             declared[name] = given
         return declared
+
+    def check_destinations(
+        self,
+        entries: _Entries,
+        functions: Mapping[str, FunctionSpec],
+        queues: Mapping[str, Any],
+    ) -> None:
+        """Every destination names a declared function or queue, and never itself."""
+        for name, spec in functions.items():
+            targets = {
+                "async.on_success": spec.asynchronous.on_success,
+                "async.on_failure": spec.asynchronous.on_failure,
+                "dead_letter": spec.dead_letter,
+            }
+            for where, target in targets.items():
+                if target is None:
+                    continue
+                node = entries[name][1]
+                key = f"functions.{name}.{where}"
+                if target.kind == "function" and target.name == name:
+                    self.fail(
+                        node, key, "You can't specify the function as a destination for itself."
+                    )
+                known = functions if target.kind == "function" else queues
+                if target.name not in known:
+                    self.fail(
+                        node, key, f"no {target.kind} '{target.name}' is declared in the manifest"
+                    )
 
     def check_reserved_total(
         self, node: _Node, functions: Mapping[str, FunctionSpec], account_concurrency: int
