@@ -1,0 +1,2 @@
+"""Asynchronous invocation: the durable event queue, its retry policy, the worker and
+destinations."""
