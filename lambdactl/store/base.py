@@ -143,5 +143,46 @@ class Store(ABC):
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         """(visible, in flight) message counts; a delayed, never received message is neither."""
 
+    # -- asynchronous events ----------------------------------------------------------------
+
+    @abstractmethod
+    def enqueue_event(self, event: Record) -> None:
+        """Store a new event (`id`, `function`, `due_at`, `enqueued_at`, `data`) as pending.
+
+        Durable when this returns: the caller may then answer 202.
+        """
+
+    @abstractmethod
+    def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
+        """Take up to `limit` events that are due (pending or retrying, `due_at` <= now),
+        finished but not yet delivered, or abandoned (a lease expired), oldest due first:
+        each becomes leased to `owner` until `now + lease`."""
+
+    @abstractmethod
+    def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
+        """Extend `owner`'s lease (a heartbeat); False if it is no longer theirs."""
+
+    @abstractmethod
+    def update_event(
+        self,
+        event_id: str,
+        owner: str,
+        *,
+        state: str,
+        data: Record,
+        due_at: float | None = None,
+        release: bool = True,
+    ) -> bool:
+        """Record a state change, atomically, only if `owner` still holds the lease (False,
+        nothing written, otherwise); the lease is released unless `release` is False."""
+
+    @abstractmethod
+    def get_event(self, event_id: str) -> Record | None: ...
+
+    @abstractmethod
+    def list_events(self, *, function: str | None = None, state: str | None = None) -> list[Record]:
+        """Events, oldest first; each record has `id`, `function`, `state`, `due_at`,
+        `enqueued_at`, `data`."""
+
     @abstractmethod
     def close(self) -> None: ...

@@ -75,6 +75,17 @@ CREATE TABLE IF NOT EXISTS dedup (
     sent REAL NOT NULL,
     PRIMARY KEY (queue, dedup)
 );
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    function TEXT NOT NULL,
+    state TEXT NOT NULL,
+    due_at REAL NOT NULL,
+    enqueued_at REAL NOT NULL,
+    lease_owner TEXT,
+    lease_until REAL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_due ON events (state, due_at);
 CREATE TABLE IF NOT EXISTS layer_versions (
     layer TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -427,5 +438,119 @@ class SqliteStore(Store):
         visible, hidden = rows[0]
         return int(visible or 0), int(hidden or 0)
 
+    # -- asynchronous events ----------------------------------------------------------------
+
+    def enqueue_event(self, event: Record) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO events (id, function, state, due_at, enqueued_at, data) "
+                "VALUES (?, ?, 'pending', ?, ?, ?)",
+                (
+                    event["id"],
+                    event["function"],
+                    event["due_at"],
+                    event["enqueued_at"],
+                    json.dumps(event["data"]),
+                ),
+            )
+
+    def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
+        ready = self._read(
+            "SELECT 1 FROM events WHERE (state IN ('pending', 'retrying') AND due_at <= ?) "
+            "OR state = 'delivering' OR (state = 'running' AND lease_until < ?) LIMIT 1",
+            now,
+            now,
+        )
+        if not ready:  # an idle poll costs a read, not the write lock
+            return []
+        with self._write() as db:
+            rows = db.execute(
+                "SELECT id, function, state, due_at, enqueued_at, data FROM events "
+                "WHERE ((state IN ('pending', 'retrying') AND due_at <= ?) "
+                "OR (state = 'delivering' AND (lease_until IS NULL OR lease_until < ?)) "
+                "OR (state = 'running' AND lease_until < ?)) "
+                "ORDER BY due_at LIMIT ?",
+                (now, now, now, limit),
+            ).fetchall()
+            leased = []
+            for event_id, function, state, due_at, enqueued_at, data in rows:
+                taken = "delivering" if state == "delivering" else "running"
+                db.execute(
+                    "UPDATE events SET state = ?, lease_owner = ?, lease_until = ? WHERE id = ?",
+                    (taken, owner, now + lease, event_id),
+                )
+                leased.append(
+                    {
+                        "id": event_id,
+                        "function": function,
+                        "state": taken,
+                        "previous_state": state,
+                        "due_at": due_at,
+                        "enqueued_at": enqueued_at,
+                        "data": json.loads(data),
+                    }
+                )
+            return leased
+
+    def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
+        with self._write() as db:
+            return (
+                db.execute(
+                    "UPDATE events SET lease_until = ? WHERE id = ? AND lease_owner = ? "
+                    "AND state IN ('running', 'delivering')",
+                    (until, event_id, owner),
+                ).rowcount
+                > 0
+            )
+
+    def update_event(
+        self,
+        event_id: str,
+        owner: str,
+        *,
+        state: str,
+        data: Record,
+        due_at: float | None = None,
+        release: bool = True,
+    ) -> bool:
+        lease = "lease_owner = NULL, lease_until = NULL" if release else "lease_owner = lease_owner"
+        with self._write() as db:
+            cursor = db.execute(
+                f"UPDATE events SET state = ?, data = ?, due_at = COALESCE(?, due_at), {lease} "
+                "WHERE id = ? AND lease_owner = ? AND state IN ('running', 'delivering')",
+                (state, json.dumps(data), due_at, event_id, owner),
+            )
+            return cursor.rowcount > 0
+
+    def get_event(self, event_id: str) -> Record | None:
+        rows = self._read(
+            "SELECT id, function, state, due_at, enqueued_at, data FROM events WHERE id = ?",
+            event_id,
+        )
+        return _event(rows[0]) if rows else None
+
+    def list_events(self, *, function: str | None = None, state: str | None = None) -> list[Record]:
+        rows = self._read(
+            "SELECT id, function, state, due_at, enqueued_at, data FROM events "
+            "WHERE (? IS NULL OR function = ?) AND (? IS NULL OR state = ?) ORDER BY enqueued_at",
+            function,
+            function,
+            state,
+            state,
+        )
+        return [_event(row) for row in rows]
+
     def close(self) -> None:
         self._db.close()
+
+
+def _event(row: tuple) -> Record:
+    event_id, function, state, due_at, enqueued_at, data = row
+    return {
+        "id": event_id,
+        "function": function,
+        "state": state,
+        "due_at": due_at,
+        "enqueued_at": enqueued_at,
+        "data": json.loads(data),
+    }
