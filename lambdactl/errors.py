@@ -121,3 +121,11 @@ class TooManyRequestsException(AwsError):
 
     def __str__(self) -> str:
         return f"{self.aws_type} ({self.reason}): {self.message}"
+
+
+class RequestEntityTooLargeException(AwsError):
+    """A payload over the Invoke API's limit (the wire code AWS really sends)."""
+
+    aws_type = "RequestEntityTooLargeException"
+    http_status = 413
+    exit_code = 2

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 from . import ids, logs, versions
 from .errors import (
-    AwsError,
-    InvalidParameterValueException,
     InvalidRequestContentException,
+    RequestEntityTooLargeException,
     ValidationException,
     validation_message,
 )
@@ -38,12 +37,6 @@ MAX_CLIENT_CONTEXT_BYTES = 3583
 
 PASSTHROUGH_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 """Credentials a function receives as its role's on AWS: here, the caller's own, if set."""
-
-
-class RequestEntityTooLargeException(AwsError):
-    aws_type = "RequestEntityTooLargeException"
-    http_status = 413
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -113,10 +106,13 @@ class Invoker:
         """
         _check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
         _check_enum(log_type, "logType", LOG_TYPES)
-        if invocation_type == "Event":
-            raise InvalidParameterValueException(
-                "asynchronous invocation (InvocationType Event) is not available yet"
+        if invocation_type == "Event":  # queued durably; the worker runs it
+            from .events.enqueue import enqueue
+
+            queued_id, queued_version = enqueue(
+                self.project, function, payload, qualifier=qualifier, request_id=request_id
             )
+            return InvocationResult(202, queued_id, queued_version)
         event = check_payload(payload)
         context = decode_client_context(client_context)
         ref = self.project.ref(function, qualifier)

@@ -10,7 +10,7 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, functions, invoke, queues, scaffold, versions
+from . import aliases, functions, invoke, queues, scaffold, versions, worker
 from .session import Session
 
 app = typer.Typer(
@@ -52,6 +52,7 @@ invoke.register(app)
 scaffold.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
+app.add_typer(worker.app, name="worker")
 
 
 class _WarningLine(logging.Handler):

@@ -27,8 +27,9 @@ def invoke(
         None, "--event", "-e", metavar="FILE", help="Read the event from FILE ('-' for stdin)."
     ),
     invocation_type: str = typer.Option(
-        "RequestResponse", "--invocation-type", help="RequestResponse or DryRun."
+        "RequestResponse", "--invocation-type", help="RequestResponse, Event or DryRun."
     ),
+    asynchronous: bool = typer.Option(False, "--async", help="Short for --invocation-type Event."),
     log_type: str = typer.Option(
         "None", "--log-type", help="Tail prints the last 4 KB of the invocation's log."
     ),
@@ -47,6 +48,8 @@ def invoke(
     from ..invoke import Invoker
 
     body = _event_bytes(payload, event)
+    if asynchronous:
+        invocation_type = "Event"
     project = session(ctx).project()
     with Invoker(project, throttle_cpu=cpu_throttle) as invoker:
         result = invoker.invoke(
@@ -57,6 +60,15 @@ def invoke(
             log_type=log_type,
             client_context=_client_context(client_context),
         )
+    if result.status_code == 202:  # queued: a worker runs it
+        from ..events import daemon
+
+        daemon.ensure(project)
+        if output is Output.json:
+            render.print_json({"StatusCode": 202, "RequestId": result.request_id})
+        else:
+            render.line(result.request_id)
+        return
     if output is Output.json:
         shape: dict[str, object] = {"StatusCode": result.status_code}
         if result.function_error:

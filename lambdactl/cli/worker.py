@@ -1,0 +1,80 @@
+"""`lambdactl worker`: run the asynchronous retry worker; `worker status|stop`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import typer
+
+from . import render
+from .session import session
+
+app = typer.Typer(
+    help="The retry worker that runs asynchronous invocations.", invoke_without_command=True
+)
+
+
+@app.callback()
+def worker(
+    ctx: typer.Context,
+    idle_exit: float = typer.Option(
+        None, "--idle-exit", metavar="SECONDS", help="Exit after this long with nothing to do."
+    ),
+    concurrency: int = typer.Option(4, "--concurrency", help="Events run at the same time."),
+) -> None:
+    """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import threading
+
+    from ..events import daemon
+    from ..events.worker import Worker
+
+    project = session(ctx).project()
+    lock = daemon.hold(project.manifest.state_dir)
+    if lock is None:
+        render.line("a worker is already running for this project")
+        return
+    stop = threading.Event()
+    runner = Worker(project, concurrency=concurrency)
+    render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
+    try:
+        runner.run(stop, idle_exit=idle_exit)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        runner.close()
+        render.line(f"worker stopped after {runner.processed} event(s)")
+
+
+@app.command("status")
+def status(ctx: typer.Context) -> None:
+    """Whether a worker runs for this project, and how many events wait."""
+    from ..events import daemon
+
+    project = session(ctx).project()
+    pid = daemon.running_pid(project.manifest.state_dir)
+    waiting = sum(
+        len(project.store.list_events(state=s)) for s in ("pending", "retrying", "running")
+    )
+    render.line(f"worker: {'running, pid ' + str(pid) if pid else 'not running'}")
+    render.line(f"events waiting or running: {waiting}")
+
+
+@app.command("stop")
+def stop(ctx: typer.Context) -> None:
+    """Stop the project's worker (it finishes in-flight events first)."""
+    from ..events import daemon
+
+    state = session(ctx).project().manifest.state_dir
+    pid = daemon.running_pid(state)
+    if pid is None:
+        render.line("no worker is running")
+        return
+    os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + 30
+    while daemon.running_pid(state) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    render.success(f"stopped worker {pid}")

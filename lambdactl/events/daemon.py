@@ -1,0 +1,69 @@
+"""One retry worker per project: a lock in `.lambda/` says whether it runs, and an
+asynchronous invoke starts a detached one when none does (it exits when idle)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ..project import Project
+
+LOCK_NAME = "worker.lock"
+LOG_NAME = "worker.log"
+IDLE_EXIT_SECONDS = 60.0
+"""A detached worker exits after this long with nothing to do."""
+
+
+def hold(state_dir: Path) -> int | None:
+    """Take the project's worker lock (kept until the process exits); None if taken."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    os.ftruncate(fd, 0)
+    os.write(fd, str(os.getpid()).encode())
+    return fd
+
+
+def running_pid(state_dir: Path) -> int | None:
+    """The pid of the project's running worker, or None."""
+    fd = hold(state_dir)
+    if fd is not None:
+        os.close(fd)
+        return None
+    try:
+        return int((state_dir / LOCK_NAME).read_text().strip() or 0) or None
+    except (OSError, ValueError):
+        return None
+
+
+def ensure(project: Project) -> None:
+    """Start a detached worker for the project unless one is running."""
+    state = project.manifest.state_dir
+    if running_pid(state) is not None:
+        return
+    idle = os.environ.get("LAMBDACTL_WORKER_IDLE_EXIT", str(IDLE_EXIT_SECONDS))
+    with open(state / LOG_NAME, "ab") as log:
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lambdactl",
+                "--manifest",
+                str(project.manifest.path),
+                "worker",
+                "--idle-exit",
+                idle,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # outlives this command, as a daemon does
+            cwd=project.manifest.root,
+        )
