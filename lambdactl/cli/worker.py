@@ -23,6 +23,12 @@ def worker(
         None, "--idle-exit", metavar="SECONDS", help="Exit after this long with nothing to do."
     ),
     concurrency: int = typer.Option(4, "--concurrency", help="Events run at the same time."),
+    lease: float = typer.Option(
+        30.0,
+        "--lease",
+        metavar="SECONDS",
+        help="How long a dead worker's events wait for takeover.",
+    ),
 ) -> None:
     """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits)."""
     if ctx.invoked_subcommand is not None:
@@ -38,7 +44,7 @@ def worker(
         render.line("a worker is already running for this project")
         return
     stop = threading.Event()
-    runner = Worker(project, concurrency=concurrency)
+    runner = Worker(project, concurrency=concurrency, lease=lease)
     render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
     try:
         runner.run(stop, idle_exit=idle_exit)
