@@ -10,7 +10,7 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, functions, invoke, queues, scaffold, versions, worker
+from . import aliases, events, functions, invoke, queues, scaffold, versions, worker
 from .session import Session
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ scaffold.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(worker.app, name="worker")
+app.add_typer(events.app, name="events")
 
 
 class _WarningLine(logging.Handler):

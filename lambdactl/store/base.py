@@ -177,6 +177,10 @@ class Store(ABC):
         nothing written, otherwise); the lease is released unless `release` is False."""
 
     @abstractmethod
+    def redrive_event(self, event_id: str, data: Record, *, now: float) -> bool:
+        """Make a failed event pending again (age counted from `now`); False otherwise."""
+
+    @abstractmethod
     def get_event(self, event_id: str) -> Record | None: ...
 
     @abstractmethod

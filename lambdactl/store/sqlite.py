@@ -522,6 +522,15 @@ class SqliteStore(Store):
             )
             return cursor.rowcount > 0
 
+    def redrive_event(self, event_id: str, data: Record, *, now: float) -> bool:
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE events SET state = 'pending', due_at = ?, enqueued_at = ?, data = ? "
+                "WHERE id = ? AND state = 'failed'",
+                (now, now, json.dumps(data), event_id),
+            )
+            return cursor.rowcount > 0
+
     def get_event(self, event_id: str) -> Record | None:
         rows = self._read(
             "SELECT id, function, state, due_at, enqueued_at, data FROM events WHERE id = ?",
