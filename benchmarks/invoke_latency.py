@@ -127,11 +127,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         manifest = make_project(Path(tmp))
         figures = warm_and_cold(manifest, args.warm, args.cold)
-        lambdactl_cmd = [sys.executable, "-m", "lambdactl", "invoke", "bench", "--event", "event.json"]
+        lambdactl_cmd = [
+            sys.executable,
+            "-m",
+            "lambdactl",
+            "invoke",
+            "bench",
+            "--event",
+            "event.json",
+        ]
         pll_cmd = [str(python_lambda_local()), "-f", "handler", "fn/app.py", "event.json"]
         figures["lambdactl_invoke_ms"] = wall(lambdactl_cmd, Path(tmp), args.cli)
         figures["python_lambda_local_ms"] = wall(pll_cmd, Path(tmp), args.cli)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     print(f"{'measure':<36}{'ms':>10}")
     labels = {
         "direct_p50_ms": "direct in-process call, p50",

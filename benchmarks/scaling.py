@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-HANDLERS = '''\
+HANDLERS = """\
 import time
 
 
@@ -34,7 +34,7 @@ def spin(event, context):
     while n < event["n"]:
         n += 1
     return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
-'''
+"""
 
 MANIFEST = """\
 functions:
@@ -103,7 +103,10 @@ def main() -> None:
         (root / "fn" / "app.py").write_text(HANDLERS)
         (root / "functions.yaml").write_text(MANIFEST)
         project = Project.open(root / "functions.yaml")
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
         with Invoker(project, watch_code=True) as invoker:
             for callers in (int(c) for c in args.callers.split(",")):
                 rate = throughput(invoker, callers, args.seconds)
