@@ -75,14 +75,17 @@ def drain_rate(manifest: Path, concurrency: int) -> float:
 
     project = Project.open(manifest)
     waiting = len(project.store.list_events(state="pending"))
+    finished_before = len(project.store.list_events(state="succeeded"))
     worker = Worker(project, concurrency=concurrency)
     for _ in range(concurrency):  # warm the environments first
         worker.invoker.invoke("noop")
+    idle_exit = 0.3
     started = time.perf_counter()
-    done = 0
-    while done < waiting:
-        done += worker.run_once() or 0
-    rate = done / (time.perf_counter() - started)
+    worker.run(threading.Event(), idle_exit=idle_exit)  # returns once idle for idle_exit s
+    elapsed = time.perf_counter() - started - idle_exit
+    finished = len(project.store.list_events(state="succeeded")) - finished_before
+    assert finished == waiting, (finished, waiting)
+    rate = waiting / elapsed
     worker.close()
     project.close()
     return rate

@@ -9,10 +9,11 @@ an invocation recorded as finished is never run again.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from .. import ids, queues
@@ -21,6 +22,8 @@ from ..invoke import Invoker
 from ..project import Project
 from . import policy, records
 from .enqueue import enqueue
+
+log = logging.getLogger("lambdactl")
 
 LEASE_SECONDS = 30.0
 """How long a leased event is a worker's before another may take it over."""
@@ -46,6 +49,12 @@ class Worker:
         self.clock = clock
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="event")
         self.processed = 0
+        self._running: set[str] = set()
+        """Events whose invocation is under way: the heartbeat renews their leases."""
+        self._running_lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._heartbeat.start()
 
     def run_once(self) -> int:
         """Lease what is due and process it to the end; how many events were taken."""
@@ -58,19 +67,59 @@ class Worker:
         return len(leased)
 
     def run(self, stop: threading.Event, *, idle_exit: float | None = None) -> None:
-        """Work until `stop` is set (in-flight events finish first) or idle for `idle_exit` s."""
+        """Work until `stop` is set or idle for `idle_exit` s; in-flight events finish first.
+
+        Up to `concurrency` events run at once, and a finished one makes room for the next
+        due event at once (no waiting for a whole batch).
+        """
+        in_flight: set[Future[None]] = set()
         idle_since = time.monotonic()
         while not stop.is_set():
-            if self.run_once():
+            in_flight = {future for future in in_flight if not future.done()}
+            free = self.concurrency - len(in_flight)
+            leased = (
+                self.project.store.lease_events(
+                    self.owner, now=self.clock(), lease=self.lease, limit=free
+                )
+                if free
+                else []
+            )
+            for event in leased:
+                in_flight.add(self._pool.submit(self._process_logged, event))
+            self.processed += len(leased)
+            if leased or in_flight:
                 idle_since = time.monotonic()
-                continue
-            if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
-                return
-            stop.wait(POLL_SECONDS)
+            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                break
+            if not leased:
+                if in_flight:
+                    wait(in_flight, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                else:
+                    stop.wait(POLL_SECONDS)
+        wait(in_flight)
+
+    def _process_logged(self, event: dict[str, Any]) -> None:
+        """A bug in one event's processing must not stop the worker: its lease expires and
+        the event is taken up again."""
+        try:
+            self.process(event)
+        except Exception:
+            log.exception("processing event %s failed", event["id"])
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        self._stopped.set()
         self.invoker.close()
+
+    def _beat(self) -> None:
+        """One heartbeat for all: renew the lease of every event being invoked."""
+        while not self._stopped.wait(self.lease / 3):
+            with self._running_lock:
+                running = list(self._running)
+            for event_id in running:
+                self.project.store.renew_lease(
+                    event_id, self.owner, until=self.clock() + self.lease
+                )
 
     # -- one event ----------------------------------------------------------------------------
 
@@ -107,7 +156,8 @@ class Worker:
     def _attempt(self, event: dict[str, Any], *, reserved: int | None) -> str:
         data = event["data"]
         started = self.clock()
-        beat = _Heartbeat(self, event["id"])
+        with self._running_lock:
+            self._running.add(event["id"])
         try:
             result = self.invoker.invoke(
                 event["function"],
@@ -116,7 +166,6 @@ class Worker:
                 request_id=event["id"],
             )
         except TooManyRequestsException as exc:
-            beat.stop()
             outcome = "zero_concurrency" if reserved == 0 else "throttled"
             if outcome == "throttled":
                 data["throttles"] += 1
@@ -125,7 +174,6 @@ class Worker:
             )
             return outcome
         except LambdactlError as exc:  # e.g. the qualifier's version was deleted meanwhile
-            beat.stop()
             data["attempts"] += 1
             data["last"] = {
                 "statusCode": 200,
@@ -137,7 +185,9 @@ class Worker:
                 {"time": started, "duration_ms": 0.0, "outcome": "error", "error": str(exc)}
             )
             return "error"
-        beat.stop()
+        finally:
+            with self._running_lock:
+                self._running.discard(event["id"])
         data["attempts"] += 1
         data["last"] = {
             "statusCode": result.status_code,
@@ -217,23 +267,3 @@ class Worker:
                 event["data"]["payload"],
                 message_attributes=delivery["attributes"],
             )
-
-
-class _Heartbeat:
-    """Renews an event's lease while its invocation runs."""
-
-    def __init__(self, worker: Worker, event_id: str) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, args=(worker, event_id), name="heartbeat", daemon=True
-        )
-        self._thread.start()
-
-    def _beat(self, worker: Worker, event_id: str) -> None:
-        while not self._stop.wait(worker.lease / 3):
-            worker.project.store.renew_lease(
-                event_id, worker.owner, until=worker.clock() + worker.lease
-            )
-
-    def stop(self) -> None:
-        self._stop.set()
