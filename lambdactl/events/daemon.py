@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from ..project import Project
@@ -49,21 +49,42 @@ def ensure(project: Project) -> None:
     if running_pid(state) is not None:
         return
     idle = os.environ.get("LAMBDACTL_WORKER_IDLE_EXIT", str(IDLE_EXIT_SECONDS))
-    with open(state / LOG_NAME, "ab") as log:
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "lambdactl",
-                "--manifest",
-                str(project.manifest.path),
-                "worker",
-                "--idle-exit",
-                idle,
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # outlives this command, as a daemon does
-            cwd=project.manifest.root,
-        )
+    command = [
+        sys.executable,
+        "-m",
+        "lambdactl",
+        "--manifest",
+        str(project.manifest.path),
+        "worker",
+        "--idle-exit",
+        idle,
+    ]
+    _detach(command, cwd=project.manifest.root, log=state / LOG_NAME)
+
+
+def _detach(command: list[str], *, cwd: Path, log: Path) -> None:
+    """Start `command` as a daemon: in its own session, reparented to init (double fork),
+    so it outlives this process and never lingers as its child."""
+    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    null_fd = os.open(os.devnull, os.O_RDONLY)
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about fork in a threaded process; the child only forks and
+            # execs, which is safe.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the forked child
+            try:
+                os.setsid()
+                if os.fork() == 0:
+                    os.chdir(cwd)
+                    os.dup2(null_fd, 0)
+                    os.dup2(log_fd, 1)
+                    os.dup2(log_fd, 2)
+                    os.execv(command[0], command)
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+    finally:
+        os.close(log_fd)
+        os.close(null_fd)

@@ -243,7 +243,19 @@ class Worker:
         for delivery in data.get("deliveries", []):
             if delivery.get("done"):
                 continue
-            self._send(event, delivery)
+            try:
+                self._send(event, delivery)
+            except LambdactlError as exc:
+                # As on AWS, a record the target refuses is dropped (AWS counts it in the
+                # DestinationDeliveryFailures / DeadLetterErrors metrics); say why.
+                delivery["error"] = str(exc)
+                log.warning(
+                    "event %s: delivery to %s %s failed: %s",
+                    event["id"],
+                    delivery["kind"],
+                    delivery["name"],
+                    exc,
+                )
             delivery["done"] = True
             if not self.project.store.update_event(
                 event["id"], self.owner, state="delivering", data=data, release=False
