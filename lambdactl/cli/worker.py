@@ -44,12 +44,16 @@ def worker(
         render.line("a worker is already running for this project")
         return
     stop = threading.Event()
+
+    def finish(_signum: int, _frame: object) -> None:  # finish in-flight events, then exit
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored
+        signal.signal(signum, finish)
     runner = Worker(project, concurrency=concurrency, lease=lease)
     render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
     try:
         runner.run(stop, idle_exit=idle_exit)
-    except KeyboardInterrupt:
-        stop.set()
     finally:
         runner.close()
         render.line(f"worker stopped after {runner.processed} event(s)")
@@ -79,8 +83,12 @@ def stop(ctx: typer.Context) -> None:
     if pid is None:
         render.line("no worker is running")
         return
-    os.kill(pid, signal.SIGINT)
+    os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
     while daemon.running_pid(state) is not None and time.monotonic() < deadline:
         time.sleep(0.05)
+    if daemon.running_pid(state) is not None:
+        from ..errors import LambdactlError
+
+        raise LambdactlError(f"worker {pid} did not stop within 30 s")
     render.success(f"stopped worker {pid}")
