@@ -67,10 +67,11 @@ def status(ctx: typer.Context) -> None:
     project = session(ctx).project()
     pid = daemon.running_pid(project.manifest.state_dir)
     waiting = sum(
-        len(project.store.list_events(state=s)) for s in ("pending", "retrying", "running")
+        len(project.store.list_events(state=s))
+        for s in ("pending", "retrying", "running", "delivering")
     )
     render.line(f"worker: {'running, pid ' + str(pid) if pid else 'not running'}")
-    render.line(f"events waiting or running: {waiting}")
+    render.line(f"events waiting, running or delivering: {waiting}")
 
 
 @app.command("stop")

@@ -17,8 +17,11 @@ IDLE_EXIT_SECONDS = 60.0
 """A detached worker exits after this long with nothing to do."""
 
 
-def hold(state_dir: Path) -> int | None:
-    """Take the project's worker lock (kept until the process exits); None if taken."""
+def hold(state_dir: Path, *, claim: bool = True) -> int | None:
+    """Take the project's worker lock (kept until the process exits); None if taken.
+
+    With `claim`, the lock file then names this process; a mere probe leaves it alone.
+    """
     state_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
@@ -26,14 +29,15 @@ def hold(state_dir: Path) -> int | None:
     except BlockingIOError:
         os.close(fd)
         return None
-    os.ftruncate(fd, 0)
-    os.write(fd, str(os.getpid()).encode())
+    if claim:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
     return fd
 
 
 def running_pid(state_dir: Path) -> int | None:
     """The pid of the project's running worker, or None."""
-    fd = hold(state_dir)
+    fd = hold(state_dir, claim=False)
     if fd is not None:
         os.close(fd)
         return None

@@ -239,6 +239,15 @@ class Worker:
             self._deliver(event)
 
     def _deliver(self, event: dict[str, Any]) -> None:
+        with self._running_lock:  # heartbeated while delivering too
+            self._running.add(event["id"])
+        try:
+            self._deliver_all(event)
+        finally:
+            with self._running_lock:
+                self._running.discard(event["id"])
+
+    def _deliver_all(self, event: dict[str, Any]) -> None:
         data = event["data"]
         for delivery in data.get("deliveries", []):
             if delivery.get("done"):

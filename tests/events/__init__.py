@@ -142,12 +142,25 @@ class Harness:
             assert time.monotonic() < deadline, f"events not finished: {states}"
             time.sleep(0.01)
 
-    def spawn_worker(self, *args: str, output: Path | None = None) -> subprocess.Popen[bytes]:
-        """`python -m lambdactl worker ARGS` in the project directory (stdout unbuffered)."""
+    def spawn_worker(
+        self, *args: str, output: Path | None = None, sigint: str = "SIG_DFL"
+    ) -> subprocess.Popen[bytes]:
+        """`python -m lambdactl worker ARGS` in the project directory (stdout unbuffered).
+
+        SIGINT's disposition is set first (`SIG_DFL`, or `SIG_IGN`) and the worker exec'd in
+        the same process, so the pid is the worker's: a Python started with SIGINT ignored
+        (as a background job of a non-interactive shell is) keeps ignoring it, and these
+        tests must not depend on how pytest itself was started.
+        """
         out = open(output or self.root.parent / "worker.out", "ab")
+        trampoline = (
+            "import os, signal, sys; "
+            f"signal.signal(signal.SIGINT, signal.{sigint}); "
+            "os.execv(sys.executable, [sys.executable, '-m', 'lambdactl', *sys.argv[1:]])"
+        )
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "lambdactl", "worker", *args],
+                [sys.executable, "-c", trampoline, "worker", *args],
                 cwd=self.root,
                 stdin=subprocess.DEVNULL,
                 stdout=out,

@@ -9,7 +9,9 @@ killed or waited for (idle exit) before the test ends.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -256,8 +258,7 @@ def test_invoke_async_and_the_detached_worker(
     assert re.fullmatch(REQUEST_ID, second) and second != first
 
     # The second invoke may come before the first's worker holds the lock and start another
-    # one, which exits at once ("a worker is already running"). daemon.ensure drops its
-    # Popen while the worker runs: the ResourceWarning that causes is ignored above.
+    # one, which exits at once ("a worker is already running").
 
     # the detached worker runs both; the request id is the handler's aws_request_id
     runs = harness.wait_for_runs(2)
@@ -266,6 +267,8 @@ def test_invoke_async_and_the_detached_worker(
     )
     pid = daemon.running_pid(state)
     assert pid is not None
+    parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    assert parent != os.getpid()  # detached: not a child of the invoking process
     wait_gone(pid, timeout=15)  # idle for 1 s, then it exits (not after the default 60 s)
     gone_at = time.time()
     wait_unlocked(state)
@@ -310,13 +313,18 @@ def test_worker_status_and_stop(harness: Harness, cli, tmp_path: Path) -> None: 
     release = tmp_path / "release"
     request_id = harness.enqueue(project, "w", {"release": str(release)})
     status = cli("worker", "status")
-    assert (status.code, status.out) == (0, "worker: not running\nevents waiting or running: 1\n")
+    assert (status.code, status.out) == (
+        0,
+        "worker: not running\nevents waiting, running or delivering: 1\n",
+    )
 
     output = tmp_path / "worker.out"
     process = harness.spawn_worker(output=output)
     harness.wait_for_runs(1)  # the worker runs the event; it waits for its release file
     status = cli("worker", "status")
-    assert status.out == (f"worker: running, pid {process.pid}\nevents waiting or running: 1\n")
+    assert status.out == (
+        f"worker: running, pid {process.pid}\nevents waiting, running or delivering: 1\n"
+    )
 
     # one worker per project
     second = subprocess.run(
@@ -344,9 +352,42 @@ def test_worker_status_and_stop(harness: Harness, cli, tmp_path: Path) -> None: 
     assert out.endswith("worker stopped after 1 event(s)\n")  # drained, and counted
 
     status = cli("worker", "status")
-    assert status.out == "worker: not running\nevents waiting or running: 0\n"
+    assert status.out == "worker: not running\nevents waiting, running or delivering: 0\n"
     again = cli("worker", "stop")
     assert (again.code, again.out) == (0, "no worker is running\n")
+
+
+def wait_for_banner(output: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 15
+    while "worker worker-" not in (output.read_text() if output.exists() else ""):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.02)
+
+
+def test_a_worker_started_with_sigint_ignored_still_stops(harness: Harness, tmp_path: Path) -> None:
+    """A background job of a non-interactive shell (`lambdactl worker &` in a script, or a
+    detached worker started from one) inherits SIGINT ignored: `worker stop` and Ctrl-C
+    must stop it all the same."""
+    harness.deploy({"f": handler("succeeds")})
+    output = tmp_path / "worker.out"
+    process = harness.spawn_worker(output=output, sigint="SIG_IGN")
+    wait_for_banner(output, process)
+    stopper = subprocess.run(
+        [sys.executable, "-m", "lambdactl", "worker", "stop"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert stopper.returncode == 0, stopper.stderr
+    assert f"stopped worker {process.pid}" in stopper.stdout
+    assert process.wait(timeout=5) == 0  # a normal stop takes a fraction of a second
+
+    output = tmp_path / "worker-2.out"
+    process = harness.spawn_worker(output=output, sigint="SIG_IGN")
+    wait_for_banner(output, process)
+    process.send_signal(signal.SIGINT)  # Ctrl-C
+    assert process.wait(timeout=5) == 0
+    assert output.read_text().endswith("worker stopped after 0 event(s)\n")
 
 
 def test_worker_process_idle_exit(harness: Harness, tmp_path: Path) -> None:
