@@ -6,11 +6,13 @@ summaries); one-line messages and the invoke path write plain text, coloured onl
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -124,3 +126,26 @@ def invocation_summary(result) -> None:  # type: ignore[no-untyped-def]
         if result.function_error:
             parts.append(f"Error: {result.error_type or result.function_error}")
     _styled(sys.stderr, "  ".join(parts), "31" if result.function_error else "2")
+
+
+@contextlib.contextmanager
+def live_status(describe: Callable[[], str], every: float = 0.5) -> Iterator[None]:
+    """A Rich spinner whose text `describe()` refreshes, on a terminal; nothing elsewhere
+    (a detached worker writes to a log file)."""
+    if not sys.stdout.isatty():
+        yield
+        return
+    done = threading.Event()
+    with _console().status(describe()) as status:
+
+        def refresh() -> None:
+            while not done.wait(every):
+                status.update(describe())
+
+        thread = threading.Thread(target=refresh, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()

@@ -53,7 +53,8 @@ def worker(
     runner = Worker(project, concurrency=concurrency, lease=lease)
     render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
     try:
-        runner.run(stop, idle_exit=idle_exit)
+        with render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop"):
+            runner.run(stop, idle_exit=idle_exit)
     finally:
         runner.close()
         render.line(f"worker stopped after {runner.processed} event(s)")
