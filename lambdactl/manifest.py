@@ -82,6 +82,25 @@ QUEUE_ATTRIBUTES: dict[str, tuple[str, int | bool, int, int]] = {
 }
 """Queue attributes (`queues:` in the manifest), with SQS's names, defaults and ranges."""
 
+QUEUE_NAME_RULE = (
+    "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+)
+FIFO_QUEUE_NAME_RULE = (
+    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+    "underscores, must end with .fifo suffix and be 1 to 80 in length."
+)
+
+
+def queue_name_problem(name: str, *, fifo: bool) -> str | None:
+    """SQS's message for an invalid queue name (FIFO names end with .fifo), else None."""
+    stem = name[: -len(".fifo")] if fifo and name.endswith(".fifo") else name
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", stem) or len(name) > 80:
+        return FIFO_QUEUE_NAME_RULE if fifo else QUEUE_NAME_RULE
+    if fifo and not name.endswith(".fifo"):
+        return FIFO_QUEUE_NAME_RULE
+    return None
+
+
 FUNCTION_NAME_PATTERN = "[a-zA-Z0-9-_]+"
 ENV_KEY_PATTERN = "[a-zA-Z]([a-zA-Z0-9_])+"
 REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-\d{1}"
@@ -670,14 +689,9 @@ class _Reader:
         declared: dict[str, dict[str, Any]] = {}
         for name, (key_node, value_node) in self.mapping(node, "queues", None).items():
             where = f"queues.{name}"
-            stem = name.removesuffix(".fifo")
-            if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", stem) or len(name) > 80:
-                self.fail(
-                    key_node,
-                    where,
-                    "Can only include alphanumeric characters, hyphens, or underscores. "
-                    "1 to 80 in length",
-                )
+            problem = queue_name_problem(name, fifo=name.endswith(".fifo"))
+            if problem is not None:
+                self.fail(key_node, where, QUEUE_NAME_RULE)
             given: dict[str, Any] = {}
             entries: _Entries = {}
             if not _is_null(value_node):

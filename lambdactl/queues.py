@@ -9,7 +9,6 @@ win over stored ones. Shapes and error messages are SQS's (JSON protocol).
 from __future__ import annotations
 
 import hashlib
-import re
 import struct
 import time
 from collections.abc import Callable, Mapping
@@ -18,14 +17,9 @@ from typing import Any
 
 from . import ids
 from .errors import AwsError, InvalidParameterValueException
-from .manifest import QUEUE_ATTRIBUTES
+from .manifest import QUEUE_ATTRIBUTES, queue_name_problem
 from .project import Project
 
-NAME_RULE = "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
-FIFO_NAME_RULE = (
-    "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
-    "underscores, must end with .fifo suffix and be 1 to 80 in length."
-)
 DEDUP_WINDOW_SECONDS = 300
 """FIFO queues drop a message whose de-duplication id was seen in the last 5 minutes."""
 POLL_SECONDS = 0.05
@@ -88,11 +82,9 @@ def check_attributes(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InvalidParameterValueException(f"Unknown Attribute {sorted(unknown)[0]}.")
     fifo = attributes["fifo"]
-    stem = name[: -len(".fifo")] if fifo and name.endswith(".fifo") else name
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,80}", stem) or len(name) > 80:
-        raise InvalidParameterValueException(FIFO_NAME_RULE if fifo else NAME_RULE)
-    if fifo and not name.endswith(".fifo"):
-        raise InvalidParameterValueException(FIFO_NAME_RULE)
+    problem = queue_name_problem(name, fifo=fifo)
+    if problem is not None:
+        raise InvalidParameterValueException(problem)
     if attributes["content_based_deduplication"] and not fifo:
         raise InvalidParameterValueException(
             "Unknown Attribute ContentBasedDeduplication."  # SQS: standard queues lack it

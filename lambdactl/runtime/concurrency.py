@@ -55,16 +55,25 @@ class Limits:
         self._manifest = manifest
         self._root = manifest.state_dir / "concurrency"
 
-    def acquire(self, function: str) -> Slot:
-        """A slot for one invocation of `function`, or AWS's throttle error."""
+    def _pool(self, function: str) -> tuple[Path, int, str]:
+        """(slot directory, size, throttle Reason) of the pool `function` draws from."""
         reserved = self._manifest.functions[function].reserved_concurrency
         if reserved is not None:
-            pool, size = f"function-{function}", reserved
-            reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
-        else:
-            pool, size = UNRESERVED, self._manifest.unreserved_concurrency
-            reason = "ConcurrentInvocationLimitExceeded"
-        slot = _take(self._root / pool, size)
+            return (
+                self._root / f"function-{function}",
+                reserved,
+                "ReservedFunctionConcurrentInvocationLimitExceeded",
+            )
+        return (
+            self._root / UNRESERVED,
+            self._manifest.unreserved_concurrency,
+            "ConcurrentInvocationLimitExceeded",
+        )
+
+    def acquire(self, function: str) -> Slot:
+        """A slot for one invocation of `function`, or AWS's throttle error."""
+        directory, size, reason = self._pool(function)
+        slot = _take(directory, size)
         if slot is None:
             raise TooManyRequestsException(reason)
         return slot
@@ -75,12 +84,10 @@ class Limits:
         For observing (status, tests): it probes each slot by taking it for an instant, so a
         concurrent `acquire` may see that slot as busy.
         """
-        reserved = self._manifest.functions[function].reserved_concurrency
-        pool = f"function-{function}" if reserved is not None else UNRESERVED
-        size = reserved if reserved is not None else self._manifest.unreserved_concurrency
+        directory, size, _reason = self._pool(function)
         held = 0
         for index in range(size):
-            slot = _try(self._root / pool / str(index))
+            slot = _try(directory / str(index))
             if slot is None:
                 held += 1
             else:
