@@ -35,8 +35,6 @@ FAST_SECONDS = 0.18
 Launch = Callable[..., Invoker]
 
 
-
-
 def wait_gone(pid: int, seconds: float = 2.0) -> bool:
     deadline = time.monotonic() + seconds
     while not process_gone(pid):
@@ -105,7 +103,8 @@ def test_timeout_stops_a_handler_that_ignores_signals(
 
 
 def test_allocation_past_memory_is_killed_as_out_of_memory(launch: Launch) -> None:
-    invoker = launch(f=fn("app.allocate", LIMITS, memory=128, timeout=5))
+    # CPU share off: at 128 MB a throttled allocation loop on a busy machine can outlast its timeout
+    invoker = launch(throttle_cpu=False, f=fn("app.allocate", LIMITS, memory=128, timeout=5))
     warm = call(invoker, mb=1)
     old_pid = payload(warm)["pid"]
     result = call(invoker, mb=300)
@@ -141,7 +140,9 @@ def test_allocation_past_memory_is_killed_as_out_of_memory(launch: Launch) -> No
 
 
 def oom_in_child(launch: Launch, tmp_path: Path) -> tuple[InvocationResult, int]:
-    invoker = launch(f=fn("app.allocate_in_child", LIMITS, memory=128, timeout=5))
+    invoker = launch(
+        throttle_cpu=False, f=fn("app.allocate_in_child", LIMITS, memory=128, timeout=5)
+    )
     pid_file = tmp_path / "child.pid"
     result = call(invoker, mb=300, pid_file=str(pid_file))
     return result, int(pid_file.read_text())
