@@ -14,17 +14,20 @@ import os
 import random
 from dataclasses import dataclass, field
 
-from . import ids, logs, versions
+from . import ids, versions
 from .errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
     ValidationException,
     validation_message,
 )
+from .logs import lines
+from .logs.store import LogEntry, Query
+from .logs.writer import LogWriter
 from .project import Project
 from .runtime import dependencies, interpreters, protocol
 from .runtime.concurrency import Limits
-from .runtime.environment import EnvironmentSpec, Request
+from .runtime.environment import EnvironmentSpec, Request, Result
 from .runtime.limits import Governor
 from .runtime.pool import Pool
 
@@ -57,6 +60,7 @@ class InvocationResult:
     init_duration_ms: float | None = None
     error_type: str | None = None
     log: tuple[str, ...] = field(default=(), repr=False)
+    """START..REPORT, as stored."""
     init_log: tuple[str, ...] = field(default=(), repr=False)
     stream_name: str = ""
 
@@ -85,6 +89,11 @@ class Invoker:
             idle_timeout=project.manifest.idle_timeout,
         )
         self.limits = Limits(project.manifest)
+        manifest = project.manifest
+        self.logs = LogWriter(
+            manifest.state_dir,
+            retention=lambda group: manifest.retention(group.removeprefix(lines.GROUP_PREFIX)),
+        )
         self._rng = rng
         self._warned: set[str] = set()
 
@@ -131,9 +140,12 @@ class Invoker:
                 self.pool.release(key, env)
         finally:
             slot.release()
+        self._store_log(version.function, version.version, outcome)
         tail = None
         if log_type == "Tail":
-            tail = base64.b64encode(logs.tail(list(outcome.log)).encode()).decode()
+            tail = base64.b64encode(
+                lines.tail(self._stored_log(version.function, outcome)).encode()
+            ).decode()
         return InvocationResult(
             status_code=200,
             request_id=request_id,
@@ -142,7 +154,7 @@ class Invoker:
             function_error="Unhandled" if outcome.function_error else None,
             log_result=tail,
             duration_ms=outcome.duration_ms,
-            billed_duration_ms=logs.billed_ms(outcome.duration_ms, outcome.init_duration_ms),
+            billed_duration_ms=lines.billed_ms(outcome.duration_ms, outcome.init_duration_ms),
             memory_mb=version.config.memory,
             max_memory_mb=outcome.max_memory_mb,
             init_duration_ms=outcome.init_duration_ms,
@@ -153,8 +165,28 @@ class Invoker:
         )
 
     def close(self) -> None:
-        """Shut every environment down."""
+        """Shut every environment down and store the last log lines."""
         self.pool.shutdown()
+        self.logs.close()
+
+    def _store_log(self, function: str, version: str, outcome: Result) -> None:
+        group, stream = lines.group_name(function), outcome.stream_name
+        rid = outcome.request_id
+        self.logs.write(
+            [
+                LogEntry(group, stream, version, outcome.stray_events, kind="other"),
+                LogEntry(group, stream, version, outcome.init_events, rid, kind="init"),
+                LogEntry(group, stream, version, outcome.events, rid),
+            ]
+        )
+
+    def _stored_log(self, function: str, outcome: Result) -> list[str]:
+        """The invocation's lines (START..REPORT) read back from the log store."""
+        if not self.logs.flush():
+            return list(outcome.log)  # the store is stuck: the lines are still here
+        group = lines.group_name(function)
+        query = Query(request_id=outcome.request_id, kinds=("invoke",))
+        return [event.message for event in self.logs.store().read(group, query)]
 
     def __enter__(self) -> Invoker:
         return self

@@ -106,6 +106,41 @@ ENV_KEY_PATTERN = "[a-zA-Z]([a-zA-Z0-9_])+"
 REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-\d{1}"
 
 
+APPLICATION_LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL")
+SYSTEM_LOG_LEVELS = ("DEBUG", "INFO", "WARN")
+LOG_FORMATS = ("Text", "JSON")
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """AWS's LoggingConfig: the log format and, in JSON format only, the levels kept."""
+
+    format: str = "Text"
+    application_level: str = "INFO"
+    system_level: str = "INFO"
+
+    @property
+    def json(self) -> bool:
+        return self.format == "JSON"
+
+    def to_dict(self) -> dict[str, str]:
+        if not self.json:
+            return {"format": self.format}
+        return {
+            "format": self.format,
+            "application_level": self.application_level,
+            "system_level": self.system_level,
+        }
+
+
+@dataclass(frozen=True)
+class LogRetention:
+    """How much of one log group the store keeps (enforced in the background)."""
+
+    days: float = 30.0
+    max_size_mb: float = 100.0
+
+
 @dataclass(frozen=True)
 class FunctionConfig:
     """The part of a function that a published version freezes."""
@@ -116,9 +151,10 @@ class FunctionConfig:
     timeout: int = 3
     environment: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "runtime": self.runtime,
             "handler": self.handler,
             "memory": self.memory,
@@ -126,11 +162,16 @@ class FunctionConfig:
             "environment": dict(self.environment),
             "description": self.description,
         }
+        if self.logging != LoggingConfig():  # left out by default: older versions keep their hash
+            data["logging"] = self.logging.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FunctionConfig:
         """Rebuild from `to_dict` output; keys added in later releases fall back to defaults."""
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if "logging" in known:
+            known["logging"] = LoggingConfig(**known["logging"])
         return cls(**known)
 
 
@@ -166,6 +207,7 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     asynchronous: AsyncConfig = field(default_factory=AsyncConfig)
     dead_letter: Destination | None = None
+    log_retention: LogRetention = field(default_factory=LogRetention)
 
 
 @dataclass(frozen=True)
@@ -182,6 +224,12 @@ class Manifest:
     """CPU share proportional to memory, as on AWS."""
     queues: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Declared local queues: name -> the attributes given (manifest keys)."""
+    log_retention: LogRetention = field(default_factory=LogRetention)
+    """What the log store keeps of a group no function here declares otherwise."""
+
+    def retention(self, function: str) -> LogRetention:
+        spec = self.functions.get(function)
+        return spec.log_retention if spec else self.log_retention
 
     @property
     def unreserved_concurrency(self) -> int:
@@ -264,8 +312,9 @@ _TOP_KEYS = (
     "defaults",
     "functions",
     "queues",
+    "logs",
 )
-_DEFAULT_KEYS = ("runtime", "memory", "timeout", "environment", "layers")
+_DEFAULT_KEYS = ("runtime", "memory", "timeout", "environment", "layers", "logging")
 _FUNCTION_KEYS = (
     "handler",
     "code",
@@ -278,7 +327,10 @@ _FUNCTION_KEYS = (
     "reserved_concurrency",
     "async",
     "dead_letter",
+    "logging",
 )
+_LOGGING_KEYS = ("format", "application_level", "system_level", "retention_days", "max_size_mb")
+_RETENTION_KEYS = ("retention_days", "max_size_mb")
 _ASYNC_KEYS = (
     "maximum_retry_attempts",
     "maximum_event_age",
@@ -295,6 +347,7 @@ class _Reader:
     """Turns YAML nodes into values, raising located `ManifestError`s."""
 
     def __init__(self, path: Path) -> None:
+        self.log_retention = LogRetention()
         self.path = path
         self.file = _display(path)
         self._constructor = yaml.constructor.SafeConstructor()
@@ -417,6 +470,11 @@ class _Reader:
         if "functions" not in top or _is_null(top["functions"][1]):
             self.fail(root, "functions", "missing: declare at least one function")
         entries = self.mapping(top["functions"][1], "functions", None)
+        log_retention = LogRetention()
+        if "logs" in top and not _is_null(top["logs"][1]):
+            logs_entries = self.mapping(top["logs"][1], "logs", _RETENTION_KEYS)
+            log_retention = self.retention(logs_entries, "logs", LogRetention())
+        self.log_retention = log_retention  # what a function's own `logging:` refines
         if not entries:
             self.fail(top["functions"][1], "functions", "empty: declare at least one function")
         functions = {
@@ -450,6 +508,7 @@ class _Reader:
             idle_timeout=idle_timeout,
             cpu_throttling=cpu_throttling,
             queues=queues,
+            log_retention=log_retention,
         )
 
     def function(self, name: str, key_node: _Node, node: _Node, defaults: _Entries) -> FunctionSpec:
@@ -497,6 +556,10 @@ class _Reader:
             None,
             lambda k, n: self.integer(n, k, "reservedConcurrentExecutions", 0, ACCOUNT_CONCURRENCY),
         )
+        logging_config, log_retention = LoggingConfig(), self.log_retention
+        picked = pick("logging")
+        if picked is not None and not _is_null(picked[1]):
+            logging_config, log_retention = self.logging(picked[1], picked[0])
         config = FunctionConfig(
             runtime=runtime,
             handler=handler,
@@ -504,6 +567,7 @@ class _Reader:
             timeout=timeout,
             environment=environment,
             description=description,
+            logging=logging_config,
         )
         asynchronous = AsyncConfig()
         if "async" in entries and not _is_null(entries["async"][1]):
@@ -525,7 +589,48 @@ class _Reader:
             reserved_concurrency=reserved,
             asynchronous=asynchronous,
             dead_letter=dead_letter,
+            log_retention=log_retention,
         )
+
+    def logging(self, node: _Node, where: str) -> tuple[LoggingConfig, LogRetention]:
+        """`logging:`: AWS's LoggingConfig, plus the retention of the function's log group."""
+        entries = self.mapping(node, where, _LOGGING_KEYS)
+        values: dict[str, str] = {}
+        for key, aws_field, allowed in (
+            ("format", "logFormat", LOG_FORMATS),
+            ("application_level", "applicationLogLevel", APPLICATION_LOG_LEVELS),
+            ("system_level", "systemLogLevel", SYSTEM_LOG_LEVELS),
+        ):
+            if key in entries:
+                value = self.string(entries[key][1], f"{where}.{key}")
+                if value not in allowed:
+                    constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+                    self.fail(
+                        entries[key][1],
+                        f"{where}.{key}",
+                        validation_message(value, aws_field, constraint),
+                    )
+                values[key] = value
+        config = LoggingConfig(**values)
+        for key in ("application_level", "system_level"):
+            if key in entries and not config.json:
+                self.fail(
+                    entries[key][1],
+                    f"{where}.{key}",
+                    "log levels are filtered only in the JSON log format (AWS's rule): "
+                    "add format: JSON",
+                )
+        return config, self.retention(entries, where, self.log_retention)
+
+    def retention(self, entries: _Entries, where: str, default: LogRetention) -> LogRetention:
+        days, size = default.days, default.max_size_mb
+        if "retention_days" in entries:
+            days = self.number(
+                entries["retention_days"][1], f"{where}.retention_days", 0.0001, 3653
+            )
+        if "max_size_mb" in entries:
+            size = self.number(entries["max_size_mb"][1], f"{where}.max_size_mb", 0.001, 1048576)
+        return LogRetention(days=days, max_size_mb=size)
 
     def asynchronous(self, node: _Node, where: str) -> AsyncConfig:
         entries = self.mapping(node, where, _ASYNC_KEYS)

@@ -22,7 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import ids, logs
+from .. import ids
+from ..logs import lines
+from ..logs.lines import LogEvent
+from ..logs.platform import PlatformLog
 from ..manifest import FunctionConfig
 from . import limits, protocol
 from .interpreters import BOOTSTRAP, Interpreter
@@ -89,7 +92,9 @@ class Request:
 
 @dataclass(frozen=True)
 class Result:
-    """What one invocation in this environment produced. `log` is START..REPORT."""
+    """What one invocation in this environment produced. `events` is START..REPORT;
+    `init_events` the init phase it caused; `stray_events` what the environment wrote
+    between invocations, delivered with the next one."""
 
     request_id: str
     payload: bytes
@@ -100,9 +105,18 @@ class Result:
     duration_ms: float
     init_duration_ms: float | None
     max_memory_mb: int
-    log: tuple[str, ...]
-    init_log: tuple[str, ...] = ()
+    events: tuple[LogEvent, ...]
+    init_events: tuple[LogEvent, ...] = ()
     stream_name: str = ""
+    stray_events: tuple[LogEvent, ...] = ()
+
+    @property
+    def log(self) -> tuple[str, ...]:
+        return tuple(event.message for event in self.events)
+
+    @property
+    def init_log(self) -> tuple[str, ...]:
+        return tuple(event.message for event in self.init_events)
 
 
 class Environment:
@@ -115,7 +129,10 @@ class Environment:
         """Set by the pool: what this environment's code and configuration are."""
         self._out_of_memory = False
         self.id = ids.hex_id()
-        self.stream_name = logs.stream_name(spec.version, self.id)
+        self.stream_name = lines.stream_name(spec.version, self.id)
+        self._platform = PlatformLog(
+            spec.config.logging, function=spec.function, version=spec.version
+        )
         self.scratch = scratch_root / self.id
         self.scratch.mkdir(parents=True, exist_ok=True)
         self._posts: queue.Queue[Posted] = queue.Queue()
@@ -135,14 +152,14 @@ class Environment:
     def invoke(self, request: Request) -> Result:
         """Run one invocation to its end: response, function error, crash or timeout."""
         self.invocations += 1
-        init_log: list[str] = []
+        init_log: list[LogEvent] = []
         init_ms: float | None = None
+        stray = self._platform.application(self._output.drain()) if self._output else []
         if not self.alive:
             failed, init_ms, init_log = self._init()
             if failed is not None:
-                return self._init_failure(request, failed, init_ms, init_log)
-        stray = self._output.drain() if self._output else []
-        log = [*stray, logs.start(request.request_id, self.spec.version)]
+                return self._init_failure(request, failed, init_ms, init_log, stray)
+        log = self._platform.start(request.request_id)
         timeout = self.spec.config.timeout
         self._watch_limits(cpu=True)
         started = time.monotonic()
@@ -159,11 +176,11 @@ class Environment:
         )
         outcome = self._wait(request.request_id, started + timeout)
         if outcome is None:
-            return self._timeout(request, log, init_ms, init_log)
+            return self._timeout(request, log, init_ms, init_log, stray)
         duration = max(0.0, (outcome.at - started) * 1000)
         memory = self._release_limits()
         if outcome.kind == "exit":
-            return self._crash(request, outcome, log, duration, init_ms, init_log, memory)
+            return self._crash(request, outcome, log, duration, init_ms, init_log, memory, stray)
         log += self._drain()
         if outcome.kind == "too_large":
             payload = _compact(
@@ -184,6 +201,7 @@ class Environment:
             duration=duration,
             init_ms=init_ms,
             memory=memory,
+            stray=stray,
         )
 
     def shutdown(self) -> None:
@@ -194,13 +212,13 @@ class Environment:
 
     # -- phases --------------------------------------------------------------------------------
 
-    def _init(self) -> tuple[Posted | None, float, list[str]]:
+    def _init(self) -> tuple[Posted | None, float, list[LogEvent]]:
         """Start the runtime and wait for its first `/next`: (failure or None, ms, log)."""
         self._reset_channel()
-        version, version_arn = logs.runtime_version(
+        version, version_arn = lines.runtime_version(
             self.spec.config.runtime, self.spec.interpreter.version, self.spec.region
         )
-        log = [logs.init_start(version, version_arn)]
+        log = self._platform.init_start(version, version_arn)
         began = time.monotonic()
         failure = self._spawn()
         if failure is None:
@@ -288,13 +306,18 @@ class Environment:
                 return post
 
     def _timeout(
-        self, request: Request, log: list[str], init_ms: float | None, init_log: list[str]
+        self,
+        request: Request,
+        log: list[LogEvent],
+        init_ms: float | None,
+        init_log: list[LogEvent],
+        stray: list[LogEvent],
     ) -> Result:
         timeout = float(self.spec.config.timeout)
         memory = self._release_limits()
         self._kill()
         log += self._drain()
-        log.append(logs.timed_out(request.request_id, timeout))
+        log += self._platform.fault(lines.timed_out(request.request_id, timeout))
         payload = _compact(
             {
                 "errorType": "Sandbox.Timedout",
@@ -312,17 +335,19 @@ class Environment:
             memory=memory,
             status="timeout",
             error_type="Sandbox.Timedout",
+            stray=stray,
         )
 
     def _crash(
         self,
         request: Request,
         outcome: Posted,
-        log: list[str],
+        log: list[LogEvent],
         duration: float,
         init_ms: float | None,
-        init_log: list[str],
+        init_log: list[LogEvent],
         memory: int,
+        stray: list[LogEvent],
     ) -> Result:
         memory = max(outcome.peak_memory_mb or 0, memory)
         self._kill()
@@ -331,7 +356,7 @@ class Environment:
         log += self._drain()
         # The caller sees the runtime's exit either way; REPORT names the cause.
         error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
-        log += [message, "Runtime.ExitError"]
+        log += self._platform.fault(message, "Runtime.ExitError")
         return self._finish(
             request,
             log,
@@ -342,10 +367,16 @@ class Environment:
             memory=memory,
             status="error",
             error_type=error_type,
+            stray=stray,
         )
 
     def _init_failure(
-        self, request: Request, failure: Posted, init_ms: float, init_log: list[str]
+        self,
+        request: Request,
+        failure: Posted,
+        init_ms: float,
+        init_log: list[LogEvent],
+        stray: list[LogEvent],
     ) -> Result:
         """Init failed: the invoke returns the init error, and the next invoke inits again."""
         memory = max(failure.peak_memory_mb or 0, self._release_limits())
@@ -373,17 +404,15 @@ class Environment:
             payload = _compact({"errorType": "Runtime.ExitError", "errorMessage": message})
             status = "error"
             error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
-        init_log.append(
-            logs.init_report(
-                init_ms,
-                phase="init",
-                status=status,
-                error_type=None if status == "timeout" else error_type,
-            )
+        init_log += self._platform.init_report(
+            init_ms,
+            phase="init",
+            status=status,
+            error_type=None if status == "timeout" else error_type,
         )
         return self._finish(
             request,
-            [logs.start(request.request_id, self.spec.version)],
+            self._platform.start(request.request_id),
             init_log,
             payload=payload,
             duration=init_ms,
@@ -391,13 +420,14 @@ class Environment:
             memory=memory,
             status="error",
             error_type=error_type,
+            stray=stray,
         )
 
     def _finish(
         self,
         request: Request,
-        log: list[str],
-        init_log: list[str],
+        log: list[LogEvent],
+        init_log: list[LogEvent],
         *,
         payload: bytes,
         duration: float,
@@ -406,20 +436,25 @@ class Environment:
         function_error: bool = True,
         status: str = "success",
         error_type: str | None = None,
+        stray: list[LogEvent] | None = None,
     ) -> Result:
         """END and REPORT (with `Status` unless it succeeded), and the invocation's result."""
-        log += [
-            logs.end(request.request_id),
-            logs.report(
-                request.request_id,
-                duration_ms=duration,
-                memory_mb=self.spec.config.memory,
-                max_memory_mb=memory,
-                init_duration_ms=init_ms,
-                status=None if status == "success" else status,
-                error_type=error_type if status == "error" else None,
-            ),
-        ]
+        log += self._platform.end(
+            request.request_id,
+            status=status,
+            duration_ms=duration,
+            produced_bytes=len(payload),
+            error_type=error_type,
+        )
+        log += self._platform.report(
+            request.request_id,
+            duration_ms=duration,
+            memory_mb=self.spec.config.memory,
+            max_memory_mb=memory,
+            init_duration_ms=init_ms,
+            status=status,
+            error_type=error_type,
+        )
         return Result(
             request.request_id,
             payload,
@@ -432,6 +467,7 @@ class Environment:
             tuple(log),
             tuple(init_log),
             self.stream_name,
+            tuple(stray or ()),
         )
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -474,8 +510,9 @@ class Environment:
             "AWS_LAMBDA_FUNCTION_NAME": spec.function,
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
-            "AWS_LAMBDA_LOG_GROUP_NAME": logs.group_name(spec.function),
+            "AWS_LAMBDA_LOG_GROUP_NAME": lines.group_name(spec.function),
             "AWS_LAMBDA_LOG_STREAM_NAME": self.stream_name,
+            "AWS_LAMBDA_LOG_FORMAT": config.logging.format,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_RUNTIME_API": self._server.address,
             "AWS_REGION": spec.region,
@@ -491,6 +528,8 @@ class Environment:
             "TMPDIR": str(self.scratch),
             "HOME": str(self.scratch),
         }
+        if config.logging.json:
+            env["AWS_LAMBDA_LOG_LEVEL"] = config.logging.application_level
         if config.runtime.startswith("python"):
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
             search = [spec.code_dir, *spec.dependency_dirs, *python_paths]
@@ -498,8 +537,11 @@ class Environment:
             env["_LAMBDACTL_SYS_PATH_AFTER"] = os.pathsep.join(str(p) for p in spec.provided_dirs)
         return env
 
-    def _drain(self) -> list[str]:
-        return self._output.drain(flush_partial=True) if self._output else []
+    def _drain(self) -> list[LogEvent]:
+        """The function's output so far, as its log level keeps it."""
+        if self._output is None:
+            return []
+        return self._platform.application(self._output.drain(flush_partial=True))
 
     def _watch_limits(self, *, cpu: bool) -> None:
         if self._process is not None:

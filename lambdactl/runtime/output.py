@@ -11,6 +11,8 @@ import os
 import select
 import threading
 
+from ..logs.lines import LogEvent, now_ms
+
 
 class OutputPipe:
     def __init__(self, fd: int) -> None:
@@ -18,16 +20,17 @@ class OutputPipe:
         os.set_blocking(fd, False)
         self._lock = threading.Lock()
         self._partial = b""
-        self._lines: list[str] = []
+        self._lines: list[LogEvent] = []
         self._closed = False
         threading.Thread(target=self._pump, name=f"output-{fd}", daemon=True).start()
 
-    def drain(self, *, flush_partial: bool = False) -> list[str]:
-        """All complete lines written so far (and the unfinished one, if asked), removed."""
+    def drain(self, *, flush_partial: bool = False) -> list[LogEvent]:
+        """All complete lines written so far (and the unfinished one, if asked), removed,
+        each stamped with the time it was read: at once, since a thread waits on the pipe."""
         with self._lock:
             self._read_available()
             if flush_partial and self._partial:
-                self._lines.append(self._partial.decode("utf-8", "replace"))
+                self._lines.append(LogEvent(now_ms(), self._partial.decode("utf-8", "replace")))
                 self._partial = b""
             lines, self._lines = self._lines, []
             return lines
@@ -71,4 +74,5 @@ class OutputPipe:
                 return True
             data = self._partial + chunk
             *complete, self._partial = data.split(b"\n")
-            self._lines.extend(line.decode("utf-8", "replace") for line in complete)
+            now = now_ms()
+            self._lines.extend(LogEvent(now, line.decode("utf-8", "replace")) for line in complete)

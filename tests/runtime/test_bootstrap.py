@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import logs
+from lambdactl.logs import lines as logs
 from lambdactl.manifest import FunctionConfig
 from lambdactl.runtime import interpreters
 from lambdactl.runtime.environment import Environment, EnvironmentSpec, Request

@@ -7,14 +7,36 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 TAIL_BYTES = 4096
 """`LogType: Tail` returns the last 4 KB of the invocation's log."""
 
 
+class LogEvent(NamedTuple):
+    """One CloudWatch log event: when (ms since the epoch) and the line, without its newline."""
+
+    timestamp: int
+    message: str
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def stamped(*messages: str) -> list[LogEvent]:
+    """`messages` as events of this millisecond."""
+    now = now_ms()
+    return [LogEvent(now, message) for message in messages]
+
+
+GROUP_PREFIX = "/aws/lambda/"
+
+
 def group_name(function: str) -> str:
-    return f"/aws/lambda/{function}"
+    return GROUP_PREFIX + function
 
 
 def stream_name(version: str, environment_id: str, moment: datetime | None = None) -> str:

@@ -1,0 +1,1 @@
+"""Logs, as CloudWatch Logs keeps Lambda's: platform lines, the store, reading and following."""

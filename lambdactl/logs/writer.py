@@ -1,0 +1,144 @@
+"""Writes log lines to the store from a background thread, off the invoke path.
+
+An invocation hands its lines over (a queue put) and returns; the thread commits whatever
+has gathered in one transaction, so under load many invocations share one commit. `flush`
+waits until everything handed over so far is stored (`--log-type Tail` reads the store),
+and the writer flushes when it closes and when the interpreter exits. Retention runs on
+the same thread, at most once a minute across all writers of a project.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..manifest import LogRetention
+from .lines import now_ms
+from .store import LogEntry, LogStore
+
+RETENTION_INTERVAL_MS = 60_000
+MAX_BATCH = 2000
+"""Entries per transaction at most."""
+
+log = logging.getLogger("lambdactl")
+
+_LIVE: weakref.WeakSet[LogWriter] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_all() -> None:
+    for writer in list(_LIVE):
+        writer.close()
+
+
+class LogWriter:
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        retention: Callable[[str], LogRetention] | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        """`retention` gives a log group's limits (None: AWS-like defaults for all)."""
+        self._state_dir = state_dir
+        self._retention = retention or (lambda _group: LogRetention())
+        self._clock = clock
+        self._queue: queue.Queue[list[LogEntry] | None] = queue.Queue()
+        self._done = threading.Condition()
+        self._submitted = 0
+        self._written = 0
+        self._thread: threading.Thread | None = None
+        self._store: LogStore | None = None
+        self._store_lock = threading.Lock()
+        self._closed = False
+        self._warned = False
+        _LIVE.add(self)
+
+    def write(self, entries: Sequence[LogEntry]) -> None:
+        """Hand `entries` over to be stored (in this order, together); returns at once."""
+        entries = [entry for entry in entries if entry.events]
+        if not entries or self._closed:
+            return
+        with self._done:
+            self._submitted += 1
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
+                self._thread.start()
+        self._queue.put(entries)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything written so far is stored; False if it took too long."""
+        with self._done:
+            target = self._submitted
+            return self._done.wait_for(lambda: self._written >= target, timeout)
+
+    def store(self) -> LogStore:
+        """The writer's own store connection (opened on first use), for reading back."""
+        with self._store_lock:
+            if self._store is None:
+                self._store = LogStore(self._state_dir)
+            return self._store
+
+    def close(self) -> None:
+        """Store what is pending and stop the thread."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: list[LogEntry] = []
+            handed = 0
+            item = self._queue.get()
+            while True:
+                if item is None:
+                    stopping = True
+                else:
+                    batch += item
+                    handed += 1
+                if stopping or len(batch) >= MAX_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._store_batch(batch)
+            with self._done:
+                self._written += handed
+                self._done.notify_all()
+            if batch:
+                self._maybe_enforce_retention()
+
+    def _store_batch(self, batch: list[LogEntry]) -> None:
+        try:
+            self.store().append(batch, now=self._clock())
+        except (sqlite3.Error, OSError) as exc:
+            self._warn(f"could not store {len(batch)} log entries in {self._state_dir}: {exc}")
+
+    def _maybe_enforce_retention(self) -> None:
+        try:
+            store = self.store()
+            now = self._clock()
+            if store.claim_retention(now=now, interval_ms=RETENTION_INTERVAL_MS):
+                store.enforce_retention(self._retention, now=now)
+        except (sqlite3.Error, OSError) as exc:
+            self._warn(f"log retention failed in {self._state_dir}: {exc}")
+
+    def _warn(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            log.warning(message)
