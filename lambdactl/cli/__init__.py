@@ -10,7 +10,7 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, events, functions, invoke, queues, scaffold, versions, worker
+from . import aliases, events, functions, invoke, logs, queues, scaffold, versions, worker
 from .session import Session
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ app.command("version", help="Print lambdactl's version.")(lambda: _version(True)
 functions.register(app)
 versions.register(app)
 invoke.register(app)
+logs.register(app)
 scaffold.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")

@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS streams (
     UNIQUE (grp, name)
 );
 CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, stream INTEGER NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, grp INTEGER NOT NULL, stream INTEGER NOT NULL,
     ts INTEGER NOT NULL, ingested INTEGER NOT NULL, request TEXT, kind INTEGER NOT NULL,
     message TEXT NOT NULL
 );
@@ -81,6 +81,8 @@ class Query:
     version: str | None = None
     after_id: int | None = None
     """Only events stored after this one (by id: in commit order, for following)."""
+    max_id: int | None = None
+    """Only events stored up to this one."""
     kinds: tuple[str, ...] | None = None
 
 
@@ -184,10 +186,13 @@ class LogStore:
     ) -> Iterator[StoredEvent]:
         """The group's events that match `query`: by time (then id), or by id when following
         (`after_id` set). Rows are fetched `batch` at a time, so the first come at once."""
+        # Following reads a range of ids: `+e.grp` keeps SQLite on the id range rather than
+        # scanning the whole group through the (group, time) index.
+        column = "+e.grp" if query.after_id is not None else "e.grp"
         sql = (
             "SELECT e.id, e.ts, e.ingested, s.name, e.message, e.request, e.kind FROM events e "
             "JOIN streams s ON s.id = e.stream "
-            "WHERE e.grp = (SELECT id FROM groups WHERE name = ?)"
+            f"WHERE {column} = (SELECT id FROM groups WHERE name = ?)"
         )
         args: list[object] = [group]
         if query.since is not None:
@@ -202,6 +207,9 @@ class LogStore:
         if query.version is not None:
             sql += " AND s.version = ?"
             args.append(query.version)
+        if query.max_id is not None:
+            sql += " AND e.id <= ?"
+            args.append(query.max_id)
         if query.kinds is not None:
             sql += f" AND e.kind IN ({', '.join(str(KINDS[k]) for k in query.kinds)})"
         if query.after_id is not None:
@@ -221,7 +229,9 @@ class LogStore:
                 rows = cursor.fetchmany(batch)
 
     def last_id(self) -> int:
-        """The newest event's id (0 when there is none): where following starts."""
+        """The newest event's id (0 when there is none): where following starts. Ids are
+        never reused (AUTOINCREMENT), and every event up to this one is committed, since
+        writers take turns and ids are handed out in that order."""
         with self._lock:
             (value,) = self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
             return int(value)

@@ -1,0 +1,282 @@
+"""`lambdactl logs` and `lambdactl tail`: read (and follow) a function's log group."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+import typer
+
+from ..errors import UsageError
+from .session import Output, session
+
+
+def register(app: typer.Typer) -> None:
+    app.command("logs")(logs)
+    app.command("tail")(tail)
+
+
+FUNCTION_ARGUMENT = typer.Argument(..., metavar="FUNCTION", help="Function name (or ARN).")
+SINCE_OPTION = typer.Option(
+    None, "--since", metavar="WHEN", help="From this time: 10m, 1h, 2d or ISO (UTC if no zone)."
+)
+UNTIL_OPTION = typer.Option(None, "--until", metavar="WHEN", help="Up to this time.")
+FILTER_OPTION = typer.Option(
+    None,
+    "--filter",
+    metavar="PATTERN",
+    help='CloudWatch filter pattern: words, "phrase", ?any, -not, { $.level = "ERROR" }.',
+)
+REQUEST_OPTION = typer.Option(None, "--request-id", metavar="ID", help="One invocation's lines.")
+VERSION_OPTION = typer.Option(None, "--version", metavar="V", help="Only this version's streams.")
+LOG_OUTPUT_OPTION = typer.Option(
+    Output.text, "--output", "-o", help="text, or json: one filter-log-events event per line."
+)
+
+
+def logs(
+    ctx: typer.Context,
+    function: str = FUNCTION_ARGUMENT,
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new lines."),
+    since: str = SINCE_OPTION,
+    until: str = UNTIL_OPTION,
+    pattern: str = FILTER_OPTION,
+    request_id: str = REQUEST_OPTION,
+    version: str = VERSION_OPTION,
+    output: Output = LOG_OUTPUT_OPTION,
+) -> None:
+    """Show a function's logs (log group /aws/lambda/FUNCTION), oldest first."""
+    _show(ctx, function, follow, since, until, pattern, request_id, version, output)
+
+
+def tail(
+    ctx: typer.Context,
+    function: str = FUNCTION_ARGUMENT,
+    since: str = typer.Option(
+        "10m", "--since", metavar="WHEN", help="Start this far back (10m, 1h, 2d or ISO)."
+    ),
+    pattern: str = FILTER_OPTION,
+    request_id: str = REQUEST_OPTION,
+    version: str = VERSION_OPTION,
+    output: Output = LOG_OUTPUT_OPTION,
+) -> None:
+    """Follow a function's logs: the last 10 minutes, then new lines as they come (Ctrl-C ends)."""
+    _show(ctx, function, True, since, None, pattern, request_id, version, output)
+
+
+def _show(
+    ctx: typer.Context,
+    function: str,
+    follow: bool,
+    since: str | None,
+    until: str | None,
+    pattern_text: str | None,
+    request_id: str | None,
+    version: str | None,
+    output: Output,
+) -> None:
+    from ..logs import lines, reader
+    from ..logs.query import FilterPattern, parse_time
+    from ..logs.store import Query
+
+    project = session(ctx).project()
+    ref = project.ref(function)
+    if ref.qualifier is not None:
+        raise UsageError(
+            f"logs belong to a function, not '{function}': use --version to pick a version's "
+            "streams"
+        )
+    group = lines.group_name(ref.name)
+    state = project.manifest.state_dir
+    if ref.name not in project.manifest.functions and group not in reader.groups(state):
+        project.function(ref.name)  # AWS's Function not found
+    now = lines.now_ms()
+    query = Query(
+        since=parse_time(since, now=now, option="--since") if since else None,
+        until=parse_time(until, now=now, option="--until") if until else None,
+        request_id=request_id,
+        version=version,
+    )
+    pattern = FilterPattern(pattern_text) if pattern_text is not None else None
+    stop = threading.Event()
+    if follow:
+        # SIGTERM ends following as Ctrl-C does: quietly, exit 0.
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    printer = _json_line if output is Output.json else _Printer().print
+    try:
+        for event in reader.read(state, group, query, pattern=pattern, follow=follow, stop=stop):
+            printer(event)
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:  # `lambdactl logs f | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _json_line(event: Any) -> None:
+    """One event as `aws logs filter-log-events` returns it (messages end in a newline)."""
+    value = {
+        "logStreamName": event.stream,
+        "timestamp": event.timestamp,
+        "message": event.message + "\n",
+        "ingestionTime": event.ingestion_time,
+        "eventId": str(event.id),
+    }
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+# -- human output --------------------------------------------------------------------------------
+
+_STYLES = {
+    "dim": "2",
+    "red": "31",
+    "bold_red": "1;31",
+    "yellow": "33",
+    "green": "32",
+    "cyan": "36",
+    "magenta": "35",
+}
+_LEVEL_STYLES = {
+    "ERROR": "bold_red",
+    "CRITICAL": "bold_red",
+    "FATAL": "bold_red",
+    "WARNING": "yellow",
+    "WARN": "yellow",
+    "DEBUG": "dim",
+    "TRACE": "dim",
+}
+_TEXT_LEVEL = re.compile(r"\[(ERROR|CRITICAL|FATAL|WARNING|WARN|INFO|DEBUG|TRACE)\]\t")
+_REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
+
+
+class _Printer:
+    """Timestamp, the stream's short id, then the line: levels coloured, a stack trace kept
+    together under its line, REPORT summarised and marked when cold or failed."""
+
+    def __init__(self) -> None:
+        self.colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    def print(self, event: Any) -> None:
+        stamp = datetime.fromtimestamp(event.timestamp / 1000, timezone.utc)
+        when = stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{event.timestamp % 1000:03d}"
+        prefix = f"{self._paint(when, 'dim')} {self._paint(_short_stream(event.stream), 'cyan')} "
+        body = self._body(event.message)
+        indent = " " * (len(when) + len(_short_stream(event.stream)) + 2)
+        sys.stdout.write(prefix + body.replace("\n", "\n" + indent) + "\n")
+        sys.stdout.flush()
+
+    def _paint(self, text: str, style: str | None) -> str:
+        if not self.colour or not style:
+            return text
+        return f"\033[{_STYLES[style]}m{text}\033[0m"
+
+    def _body(self, message: str) -> str:
+        if message.startswith("REPORT RequestId: "):
+            return self._report(message)
+        if message.startswith(("START RequestId: ", "END RequestId: ", "INIT_START ")):
+            return self._paint(message, "dim")
+        if message.startswith("INIT_REPORT "):
+            return self._paint(message, "red" if "\tStatus: " in message else "dim")
+        if message.startswith("{"):
+            record = _json_object(message)
+            if record is not None:
+                return self._record(record, message)
+        # A traceback arrives as one event with `\r` between its lines (and NBSP indents).
+        text = message.replace("\r", "\n").replace("\u00a0", " ").replace("\t", "  ")
+        level = _TEXT_LEVEL.match(message)
+        if level:
+            return self._paint(text, _LEVEL_STYLES.get(level.group(1)))
+        if " Task timed out after " in message or message.startswith("RequestId: "):
+            return self._paint(text, "red")
+        if message.startswith("Runtime.") or message.startswith("Sandbox."):
+            return self._paint(text, "red")
+        return text
+
+    def _report(self, message: str) -> str:
+        fields = dict(_REPORT_FIELD.findall(message.removeprefix("REPORT ")))
+        return self._summary(
+            fields.get("RequestId", "").split()[0] if fields.get("RequestId") else "",
+            duration=fields.get("Duration", "?"),
+            billed=fields.get("Billed Duration", "?"),
+            used=fields.get("Max Memory Used", "?").removesuffix(" MB"),
+            size=fields.get("Memory Size", "?"),
+            init=fields.get("Init Duration"),
+            status=fields.get("Status"),
+            error_type=fields.get("Error Type"),
+        )
+
+    def _summary(
+        self,
+        request_id: str,
+        *,
+        duration: str,
+        billed: str,
+        used: str,
+        size: str,
+        init: str | None,
+        status: str | None,
+        error_type: str | None,
+    ) -> str:
+        parts = [f"REPORT {request_id}", f"{duration} (billed {billed})", f"{used}/{size}"]
+        if init:
+            parts.append(f"cold start, init {init}")
+        if status:
+            parts.append(f"{status}" + (f" {error_type}" if error_type else ""))
+        style = "bold_red" if status else ("yellow" if init else "green")
+        return self._paint("  ".join(parts), style)
+
+    def _record(self, record: dict[str, Any], message: str) -> str:
+        kind = record.get("type")
+        data = record.get("record")
+        if isinstance(kind, str) and kind.startswith("platform.") and isinstance(data, dict):
+            return self._platform(kind, data, message)
+        level = str(record.get("level", record.get("log_level", "INFO"))).upper()
+        text = str(record.get("message", record.get("errorMessage", message)))
+        if "errorType" in record and "message" not in record:
+            text = f"{record['errorType']}: {text}"
+        lines = [f"[{level}] {text}"]
+        trace = record.get("stackTrace")
+        if isinstance(trace, list):
+            lines += [str(frame).rstrip("\n") for frame in trace]
+        return self._paint("\n".join(lines), _LEVEL_STYLES.get(level))
+
+    def _platform(self, kind: str, data: dict[str, Any], message: str) -> str:
+        if kind == "platform.report":
+            metrics = data.get("metrics") or {}
+            status = data.get("status")
+            init = metrics.get("initDurationMs")
+            return self._summary(
+                str(data.get("requestId", "")),
+                duration=f"{metrics.get('durationMs', '?')} ms",
+                billed=f"{metrics.get('billedDurationMs', '?')} ms",
+                used=str(metrics.get("maxMemoryUsedMB", "?")),
+                size=f"{metrics.get('memorySizeMB', '?')} MB",
+                init=f"{init} ms" if init is not None else None,
+                status=None if status == "success" else status,
+                error_type=data.get("errorType"),
+            )
+        if kind == "platform.start":
+            return self._paint(f"START {data.get('requestId')} {data.get('version')}", "dim")
+        failed = data.get("status") not in (None, "success")
+        return self._paint(message, "red" if failed else "dim")
+
+
+def _short_stream(stream: str) -> str:
+    """`2026/11/27/[$LATEST]3893ab…` -> `[$LATEST]3893ab`."""
+    name = stream.rsplit("/", 1)[-1]
+    head, _, hexid = name.rpartition("]")
+    return f"{head}]{hexid[:6]}" if head else name[:12]
+
+
+def _json_object(message: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(message)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
