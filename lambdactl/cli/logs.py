@@ -263,7 +263,14 @@ class _Printer:
             )
         if kind == "platform.start":
             return self._paint(f"START {data.get('requestId')} {data.get('version')}", "dim")
+        if kind == "platform.initStart":
+            return self._paint(f"INIT_START {data.get('runtimeVersion')}", "dim")
         failed = data.get("status") not in (None, "success")
+        if kind == "platform.initReport":
+            duration = (data.get("metrics") or {}).get("durationMs")
+            text = f"INIT_REPORT {duration} ms  phase {data.get('phase')}  {data.get('status')}"
+            text += f" {data['errorType']}" if data.get("errorType") else ""
+            return self._paint(text, "red" if failed else "dim")
         return self._paint(message, "red" if failed else "dim")
 
 
