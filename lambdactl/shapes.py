@@ -63,9 +63,20 @@ def function_configuration(
             "Architectures": [_ARCHITECTURE],
             "EphemeralStorage": {"Size": 512},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{version.function}"},
+            "LoggingConfig": _logging_config(version),
         }
     )
+    return shape
+
+
+def _logging_config(version: Version) -> dict[str, str]:
+    """AWS's LoggingConfig: levels appear only in the JSON format."""
+    logging = version.config.logging
+    shape = {"LogFormat": logging.format}
+    if logging.json:
+        shape["ApplicationLogLevel"] = logging.application_level
+        shape["SystemLogLevel"] = logging.system_level
+    shape["LogGroup"] = f"/aws/lambda/{version.function}"
     return shape
 
 
