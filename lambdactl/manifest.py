@@ -432,7 +432,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.fail(node, key, f"expected a number, got {_describe(node)}")
         if not low <= value <= high:
-            self.fail(node, key, f"{value} is out of range ({low:g}..{high:g})")
+            self.fail(node, key, f"{value} is out of range ({_plain(low)}..{_plain(high)})")
         return float(value)
 
     def boolean(self, node: _Node, key: str) -> bool:
@@ -871,6 +871,11 @@ def _is_python_handler(value: str) -> bool:
     if not dot or not module or not function or "/" in function:
         return False
     return not module.endswith("/") and not module.startswith("/")
+
+
+def _plain(number: float) -> str:
+    """1048576.0 -> `1048576`, 0.001 -> `0.001`: bounds as people write them."""
+    return str(int(number)) if float(number).is_integer() else repr(number)
 
 
 def _is_null(node: _Node) -> bool:

@@ -9,10 +9,8 @@ Matching is case-sensitive, as in CloudWatch.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
-import shlex
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -22,8 +20,10 @@ from ..errors import UsageError
 UNITS_MS = {"s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)\s*(s|m|h|d|w)")
 _COMPARISON = re.compile(
-    r"\s*\$((?:\.[A-Za-z_][\w-]*|\[\d+\])+)\s*(=|!=|<=|>=|<|>)\s*(\"(?:[^\"\\]|\\.)*\"|[^\s&|]+)\s*"
+    r"\s*\$((?:\.[A-Za-z_][\w-]*|\[\d+\])+)\s*(=|!=|<=|>=|<|>)\s*(\"(?:[^\"\\]|\\.)*\"|[^\s&|\"]+)\s*"
 )
+_JOIN = re.compile(r"(&&|\|\|)")
+_TERM = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
 
 
 def parse_time(text: str, *, now: int, option: str) -> int:
@@ -31,7 +31,7 @@ def parse_time(text: str, *, now: int, option: str) -> int:
     value = text.strip()
     relative = _RELATIVE.fullmatch(value)
     if relative:
-        return now - int(float(relative.group(1)) * UNITS_MS[relative.group(2)])
+        return now - round(float(relative.group(1)) * UNITS_MS[relative.group(2)])
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
@@ -60,13 +60,30 @@ class FilterPattern:
 
 
 def _term_pattern(stripped: str, original: str) -> Callable[[str], bool]:
-    try:
-        words = shlex.split(stripped, posix=True)
-    except ValueError:
-        raise UsageError(f"--filter '{original}': unbalanced quotes") from None
-    required = [w for w in words if not w.startswith(("?", "-")) or len(w) == 1]
-    any_of = [w[1:] for w in words if w.startswith("?") and len(w) > 1]
-    excluded = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+    required: list[str] = []
+    any_of: list[str] = []
+    excluded: list[str] = []
+    position = 0
+    while position < len(stripped):
+        if stripped[position].isspace():
+            position += 1
+            continue
+        match = _TERM.match(stripped, position)
+        if match is None:  # an opening quote without its closing one
+            raise UsageError(f"--filter '{original}': unbalanced quotes")
+        position = match.end()
+        if match.group(1) is not None:  # a quoted phrase is literal, even "-x" or "?x"
+            required.append(match.group(1).replace('\\"', '"'))
+            continue
+        word = match.group(2)
+        if '"' in word:
+            raise UsageError(f"--filter '{original}': unbalanced quotes")
+        if word.startswith("?") and len(word) > 1:
+            any_of.append(word[1:].strip('"'))
+        elif word.startswith("-") and len(word) > 1:
+            excluded.append(word[1:].strip('"'))
+        else:
+            required.append(word)
 
     def test(message: str) -> bool:
         if any(word in message for word in excluded):
@@ -82,18 +99,26 @@ def _json_pattern(stripped: str, original: str) -> Callable[[str], bool]:
     if not stripped.endswith("}"):
         raise UsageError(f"--filter '{original}': a JSON pattern ends with '}}'")
     body = stripped[1:-1]
-    alternatives = []
-    for alternative in body.split("||"):
-        tests = []
-        for clause in alternative.split("&&"):
-            match = _COMPARISON.fullmatch(clause)
-            if not match:
-                raise UsageError(
-                    f"--filter '{original}': cannot read '{clause.strip()}' "
-                    '(expected like $.level = "ERROR" or $.metrics.durationMs > 100)'
-                )
-            tests.append(_comparison(*match.groups()))
-        alternatives.append(tests)
+    alternatives: list[list[Callable[[Any], bool]]] = [[]]
+    position = 0
+    while True:
+        match = _COMPARISON.match(body, position)
+        if match is None:
+            rest = body[position:].strip() or "(nothing)"
+            raise UsageError(
+                f"--filter '{original}': cannot read '{rest}' "
+                '(expected like $.level = "ERROR" or $.metrics.durationMs > 100)'
+            )
+        alternatives[-1].append(_comparison(*match.groups(), original=original))
+        position = match.end()
+        if position >= len(body):
+            break
+        join = _JOIN.match(body, position)
+        if join is None:
+            raise UsageError(f"--filter '{original}': expected && or || before '{body[position:]}'")
+        if join.group(1) == "||":
+            alternatives.append([])
+        position = join.end()
 
     def test(message: str) -> bool:
         if not message.startswith("{"):
@@ -107,12 +132,20 @@ def _json_pattern(stripped: str, original: str) -> Callable[[str], bool]:
     return test
 
 
-def _comparison(path: str, operator: str, raw: str) -> Callable[[Any], bool]:
+def _comparison(path: str, operator: str, raw: str, *, original: str) -> Callable[[Any], bool]:
     steps: list[str | int] = [
         int(part[1:-1]) if part.startswith("[") else part[1:]
         for part in re.findall(r"\.[A-Za-z_][\w-]*|\[\d+\]", path)
     ]
-    expected: Any = json.loads(raw) if raw.startswith('"') else _number_or_word(raw)
+    try:
+        expected: Any = json.loads(raw) if raw.startswith('"') else _number_or_word(raw)
+    except ValueError:
+        raise UsageError(f"--filter '{original}': cannot read the value {raw}") from None
+    wildcard = (
+        re.compile(".*".join(re.escape(part) for part in expected.split("*")), re.DOTALL)
+        if isinstance(expected, str)
+        else None
+    )
 
     def check(document: Any) -> bool:
         value = document
@@ -124,9 +157,8 @@ def _comparison(path: str, operator: str, raw: str) -> Callable[[Any], bool]:
         if isinstance(expected, str):
             if operator not in ("=", "!="):
                 return False
-            same = isinstance(value, str) and fnmatch.fnmatchcase(value, expected)
-            if not isinstance(value, str):
-                same = json.dumps(value) == expected
+            text = value if isinstance(value, str) else json.dumps(value)
+            same = wildcard is not None and wildcard.fullmatch(text) is not None
             return same if operator == "=" else not same
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return operator == "!="

@@ -304,9 +304,7 @@ def test_json_runtime_done_is_dropped_at_info(clock: int) -> None:
 
 
 def test_json_init_start_record(clock: int) -> None:
-    got = record(
-        json_log(version="2").init_start("python:3.12.v38", ARN), "platform.initStart"
-    )
+    got = record(json_log(version="2").init_start("python:3.12.v38", ARN), "platform.initStart")
     assert got == {
         "initializationType": "on-demand",
         "phase": "init",
@@ -543,6 +541,9 @@ def test_json_format_end_to_end(deploy: Deployment) -> None:
         "initDurationMs",  # the first invocation of the environment
     ]
     assert metrics["memorySizeMB"] == 128
+    assert metrics["durationMs"] == pytest.approx(result.duration_ms, abs=0.001)
+    assert metrics["billedDurationMs"] == result.billed_duration_ms
+    assert metrics["maxMemoryUsedMB"] == result.max_memory_mb
     assert metrics["initDurationMs"] == pytest.approx(result.init_duration_ms, abs=0.001)
     assert [r["type"] for r in _platform(records)] == ["platform.start", "platform.report"]
     assert _without_timestamp(_application(records)) == _expected_application(rid)
@@ -639,9 +640,7 @@ def test_text_format_is_unchanged(deploy: Deployment) -> None:
 def test_text_format_timeout_keeps_the_task_timed_out_line(deploy: Deployment) -> None:
     result = deploy(f=fn("app.hangs", "json_logging.py")).invoke("f")
     rid = result.request_id
-    assert re.fullmatch(
-        rf"{TIMESTAMP_MS} {rid} Task timed out after 1\.00 seconds", result.log[-3]
-    )
+    assert re.fullmatch(rf"{TIMESTAMP_MS} {rid} Task timed out after 1\.00 seconds", result.log[-3])
     assert result.log[-1].endswith("\tStatus: timeout")
 
 
@@ -659,7 +658,9 @@ def test_event_timestamps_are_now_in_ms_and_in_order(
     spec = EnvironmentSpec(
         function="f",
         version="$LATEST",
-        config=FunctionConfig(runtime="python3.11", handler="app.mixed", timeout=1, logging=logging),
+        config=FunctionConfig(
+            runtime="python3.11", handler="app.mixed", timeout=1, logging=logging
+        ),
         code_dir=code,
         layer_dirs=(),
         region="us-east-1",
