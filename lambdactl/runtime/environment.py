@@ -512,7 +512,6 @@ class Environment:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory),
             "AWS_LAMBDA_LOG_GROUP_NAME": lines.group_name(spec.function),
             "AWS_LAMBDA_LOG_STREAM_NAME": self.stream_name,
-            "AWS_LAMBDA_LOG_FORMAT": config.logging.format,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_RUNTIME_API": self._server.address,
             "AWS_REGION": spec.region,
@@ -528,7 +527,8 @@ class Environment:
             "TMPDIR": str(self.scratch),
             "HOME": str(self.scratch),
         }
-        if config.logging.json:
+        if config.logging.json:  # as on AWS, only when the function is set to JSON
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = config.logging.application_level
         if config.runtime.startswith("python"):
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
