@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import sys
-import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -104,13 +103,11 @@ def _show(
         version=version,
     )
     pattern = FilterPattern(pattern_text) if pattern_text is not None else None
-    stop = threading.Event()
-    if follow:
-        # SIGTERM ends following as Ctrl-C does: quietly, exit 0.
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if follow:  # SIGTERM ends following as Ctrl-C does: quietly, exit 0
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     printer = _json_line if output is Output.json else _Printer().print
     try:
-        for event in reader.read(state, group, query, pattern=pattern, follow=follow, stop=stop):
+        for event in reader.read(state, group, query, pattern=pattern, follow=follow):
             printer(event)
     except KeyboardInterrupt:
         pass

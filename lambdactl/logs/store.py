@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..manifest import LogRetention
+from ..store.sqlite import connect
 from .lines import LogEvent
 
 FILE_NAME = "logs.db"
@@ -87,25 +88,32 @@ class Query:
 
 
 class LogStore:
-    """One connection to the project's log database; safe to share between threads."""
+    """One connection to the project's log database, shared by threads under a lock.
+
+    A `read` in progress holds a snapshot of the database on this connection: write through
+    another `LogStore` (the writer keeps its own) rather than this one while reading."""
 
     def __init__(self, state_dir: Path, *, create: bool = True) -> None:
-        """`create` False opens only a database that exists (FileNotFoundError otherwise)."""
+        """`create` False opens only a database that is there and set up (FileNotFoundError
+        otherwise: a writer may have created the file and not yet its tables)."""
         path = state_dir / FILE_NAME
         if not create and not path.exists():
             raise FileNotFoundError(path)
-        state_dir.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(
-            path, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
+        if create:
+            self._db = connect(path, schema=_SCHEMA, timeout=30.0)
+        else:
+            self._db = sqlite3.connect(
+                path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            ready = self._db.execute(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+            ).fetchone()[0]
+            if not ready:
+                self._db.close()
+                raise FileNotFoundError(path)
         self._lock = threading.RLock()
         self._ids: dict[tuple[str, ...], int] = {}
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            if create:
-                self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         with self._lock:

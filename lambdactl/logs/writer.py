@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import logging
 import queue
-import sqlite3
 import threading
 import time
 import weakref
@@ -63,6 +62,9 @@ class LogWriter:
         self._written = 0
         self._thread: threading.Thread | None = None
         self._store: LogStore | None = None
+        """For readers (`store()`); the thread writes through a connection of its own, so
+        that a paused read never stands in a write's way."""
+        self._own: LogStore | None = None
         self._store_lock = threading.Lock()
         self._closed = False
         self._warned = False
@@ -91,8 +93,10 @@ class LogWriter:
             return self._done.wait_for(lambda: self._written >= target, timeout)
 
     def store(self) -> LogStore:
-        """The writer's own store connection (opened on first use), for reading back."""
+        """A connection for reading back what was written (opened on first use)."""
         with self._store_lock:
+            if self._closed:
+                raise RuntimeError("the log writer is closed")
             if self._store is None:
                 self._store = LogStore(self._state_dir)
             return self._store
@@ -105,9 +109,11 @@ class LogWriter:
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=30)
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        with self._store_lock:
+            for store in (self._store, self._own):
+                if store is not None:
+                    store.close()
+            self._store = self._own = None
 
     def _run(self) -> None:
         stopping = False
@@ -138,19 +144,25 @@ class LogWriter:
             if batch:
                 self._maybe_enforce_retention()
 
+    def _writing_store(self) -> LogStore:
+        """The thread's own connection."""
+        if self._own is None:
+            self._own = LogStore(self._state_dir)
+        return self._own
+
     def _store_batch(self, batch: list[LogEntry]) -> None:
         try:
-            self.store().append(batch, now=self._clock())
-        except (sqlite3.Error, OSError) as exc:
+            self._writing_store().append(batch, now=self._clock())
+        except Exception as exc:  # the thread must live on: a lost batch is warned about
             self._warn(f"could not store {len(batch)} log entries in {self._state_dir}: {exc}")
 
     def _maybe_enforce_retention(self) -> None:
         try:
-            store = self.store()
+            store = self._writing_store()
             now = self._clock()
             if store.claim_retention(now=now, interval_ms=RETENTION_INTERVAL_MS):
                 store.enforce_retention(self._retention, now=now)
-        except (sqlite3.Error, OSError) as exc:
+        except Exception as exc:
             self._warn(f"log retention failed in {self._state_dir}: {exc}")
 
     def _warn(self, message: str) -> None:

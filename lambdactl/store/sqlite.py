@@ -7,8 +7,10 @@ so concurrent processes serialize instead of failing halfway through a read-then
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,19 +97,38 @@ CREATE TABLE IF NOT EXISTS layer_versions (
 """
 
 
+def connect(
+    path: Path, *, schema: str, timeout: float = BUSY_TIMEOUT_MS / 1000
+) -> sqlite3.Connection:
+    """A connection in WAL mode with `schema` (idempotent DDL) applied.
+
+    Processes that open a new database at the same moment race to switch it to WAL, and
+    SQLite answers the losers "locked" at once instead of waiting (it would deadlock), so the
+    switch and the schema are retried until `timeout`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(schema)  # executescript commits by itself
+            return db
+        except sqlite3.OperationalError as exc:
+            contended = "locked" in str(exc) or "busy" in str(exc)
+            if not contended or time.monotonic() > deadline:
+                db.close()
+                raise
+            time.sleep(0.005 + random.random() * 0.02)
+
+
 class SqliteStore(Store):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-            )
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(_SCHEMA)  # idempotent; executescript commits by itself
+            self._db = connect(path, schema=_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open state database {path}: {exc}") from None
 
