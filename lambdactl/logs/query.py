@@ -49,17 +49,19 @@ class FilterPattern:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.required: tuple[str, ...] = ()
+        """Text every matching message contains: the store can narrow its scan with it."""
         stripped = text.strip()
         if stripped.startswith("{"):
             self._test = _json_pattern(stripped, text)
         else:
-            self._test = _term_pattern(stripped, text)
+            self._test, self.required = _term_pattern(stripped, text)
 
     def matches(self, message: str) -> bool:
         return self._test(message)
 
 
-def _term_pattern(stripped: str, original: str) -> Callable[[str], bool]:
+def _term_pattern(stripped: str, original: str) -> tuple[Callable[[str], bool], tuple[str, ...]]:
     required: list[str] = []
     any_of: list[str] = []
     excluded: list[str] = []
@@ -92,7 +94,7 @@ def _term_pattern(stripped: str, original: str) -> Callable[[str], bool]:
             return False
         return not any_of or any(word in message for word in any_of)
 
-    return test
+    return test, tuple(required)
 
 
 def _json_pattern(stripped: str, original: str) -> Callable[[str], bool]:

@@ -31,6 +31,8 @@ def read(
     """The group's events matching `query` and `pattern` in time order; then, if `follow`,
     new ones as they are stored, until `stop` is set."""
     stop = stop or threading.Event()
+    if pattern is not None and pattern.required:  # let SQLite skip what cannot match
+        query = dataclasses.replace(query, contains=query.contains + pattern.required)
     store = _open(state_dir, wait=follow, stop=stop)
     if store is None:
         return

@@ -85,6 +85,8 @@ class Query:
     max_id: int | None = None
     """Only events stored up to this one."""
     kinds: tuple[str, ...] | None = None
+    contains: tuple[str, ...] = ()
+    """Text each message must contain (case-sensitive)."""
 
 
 class LogStore:
@@ -215,6 +217,9 @@ class LogStore:
         if query.version is not None:
             sql += " AND s.version = ?"
             args.append(query.version)
+        for text in query.contains:
+            sql += " AND instr(e.message, ?) > 0"
+            args.append(text)
         if query.max_id is not None:
             sql += " AND e.id <= ?"
             args.append(query.max_id)
