@@ -112,9 +112,11 @@ def kill_loop(
     kills = 0
     mid_delivery = 0
 
+    wanted = set(ids)
+
     def observe() -> None:
         now = time.time()
-        for request_id in recorded_done(project):
+        for request_id in recorded_done(project) & wanted:
             first_seen.setdefault(request_id, now)
 
     pulses = Contention(project.store.path) if contention else None
@@ -182,11 +184,23 @@ def test_kill_9_loses_no_destination_record(harness: Harness) -> None:
         queues={"done": {}},
         top={"cpu_throttling": False},
     )
-    ids = [harness.enqueue(project, "f", {"n": n}) for n in range(N)]
-    loop = kill_loop(harness, project, ids, contention=True)
-    check_at_least_once(harness, project, ids, loop)
-    # some kill found events recorded as finished but not yet (fully) delivered
-    assert loop["mid_delivery"] >= 1, loop["seed"]
+    # Until some kill has found events recorded as finished but not yet (fully) delivered:
+    # that is the case this test is about, and where kills land is chance (a busy machine
+    # may need another round).
+    ids: list[str] = []
+    total = {"seed": [], "kills": 0, "first_seen": {}, "mid_delivery": 0}
+    for _ in range(4):
+        batch = [harness.enqueue(project, "f", {"n": len(ids) + n}) for n in range(N)]
+        ids += batch
+        loop = kill_loop(harness, project, batch, contention=True)
+        total["seed"].append(loop["seed"])
+        total["kills"] += loop["kills"]
+        total["first_seen"].update(loop["first_seen"])
+        total["mid_delivery"] += loop["mid_delivery"]
+        if total["mid_delivery"]:
+            break
+    check_at_least_once(harness, project, ids, total)
+    assert total["mid_delivery"] >= 1, total["seed"]
 
     records = harness.records(project, "done")
     assert len(records) >= N  # at least once: a repeated delivery is allowed
