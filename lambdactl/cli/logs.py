@@ -149,6 +149,7 @@ _LEVEL_STYLES = {
     "TRACE": "dim",
 }
 _TEXT_LEVEL = re.compile(r"\[(ERROR|CRITICAL|FATAL|WARNING|WARN|INFO|DEBUG|TRACE)\]\t")
+_LOG_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 _REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
 
 
@@ -185,10 +186,16 @@ class _Printer:
             if record is not None:
                 return self._record(record, message)
         # A traceback arrives as one event with `\r` between its lines (and NBSP indents).
-        text = message.replace("\r", "\n").replace("\u00a0", " ").replace("\t", "  ")
+        text = message.replace("\r", "\n").replace("\u00a0", " ")
         level = _TEXT_LEVEL.match(message)
         if level:
-            return self._paint(text, _LEVEL_STYLES.get(level.group(1)))
+            # `[INFO]\t<time>\t<request id>\t<message>`: the time and the invocation are
+            # already on the line and in its START, so only the level and message remain.
+            parts = text.split("\t", 3)
+            if len(parts) == 4 and _LOG_TIME.fullmatch(parts[1]):
+                text = f"{parts[0]} {parts[3]}"
+            return self._paint(text.replace("\t", "  "), _LEVEL_STYLES.get(level.group(1)))
+        text = text.replace("\t", "  ")
         if " Task timed out after " in message or message.startswith("RequestId: "):
             return self._paint(text, "red")
         if message.startswith("Runtime.") or message.startswith("Sandbox."):
