@@ -22,12 +22,13 @@ from .errors import (
     validation_message,
 )
 from .logs import lines
+from .logs.lines import LogEvent
 from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
 from .project import Project
 from .runtime import dependencies, interpreters, protocol
 from .runtime.concurrency import Limits
-from .runtime.environment import EnvironmentSpec, Request, Result
+from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.limits import Governor
 from .runtime.pool import Pool
 
@@ -83,17 +84,18 @@ class Invoker:
         if watch_code:
             project.watch_code()
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
-        self.pool = Pool(
-            project.manifest.state_dir / "scratch",
-            governor=Governor(throttle_cpu=throttle),
-            idle_timeout=project.manifest.idle_timeout,
-        )
-        self.limits = Limits(project.manifest)
         manifest = project.manifest
         self.logs = LogWriter(
             manifest.state_dir,
             retention=lambda group: manifest.retention(group.removeprefix(lines.GROUP_PREFIX)),
         )
+        self.pool = Pool(
+            manifest.state_dir / "scratch",
+            governor=Governor(throttle_cpu=throttle),
+            idle_timeout=manifest.idle_timeout,
+            on_output=self._store_leftover,
+        )
+        self.limits = Limits(manifest)
         self._rng = rng
         self._warned: set[str] = set()
 
@@ -179,6 +181,12 @@ class Invoker:
                 LogEntry(group, stream, version, outcome.events, rid),
             ]
         )
+
+    def _store_leftover(self, env: Environment, events: list[LogEvent]) -> None:
+        """What an environment wrote after its last invocation, stored as it shuts down."""
+        spec = env.spec
+        group = lines.group_name(spec.function)
+        self.logs.write([LogEntry(group, env.stream_name, spec.version, events, kind="other")])
 
     def _stored_log(self, function: str, outcome: Result) -> list[str]:
         """The invocation's lines (START..REPORT) read back from the log store."""

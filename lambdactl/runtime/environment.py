@@ -121,9 +121,17 @@ class Result:
 
 class Environment:
     def __init__(
-        self, spec: EnvironmentSpec, *, scratch_root: Path, governor: limits.Governor | None = None
+        self,
+        spec: EnvironmentSpec,
+        *,
+        scratch_root: Path,
+        governor: limits.Governor | None = None,
+        on_output: Callable[[Environment, list[LogEvent]], None] | None = None,
     ) -> None:
+        """`on_output` receives what the environment wrote after its last invocation, when
+        it is shut down (invocations carry their own lines)."""
         self.spec = spec
+        self._on_output = on_output
         self._governor = governor or limits.Governor(throttle_cpu=False)
         self.revision: object = None
         """Set by the pool: what this environment's code and configuration are."""
@@ -207,6 +215,9 @@ class Environment:
     def shutdown(self) -> None:
         """Kill the runtime and everything it started; remove the scratch directory."""
         self._kill()
+        leftover = self._drain()
+        if leftover and self._on_output is not None:
+            self._on_output(self, leftover)
         self._server.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

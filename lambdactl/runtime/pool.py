@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
+from ..logs.lines import LogEvent
 from .environment import Environment, EnvironmentSpec
 from .limits import Governor
 
@@ -35,8 +36,11 @@ class Pool:
         governor: Governor | None = None,
         idle_timeout: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        on_output: Callable[[Environment, list[LogEvent]], None] | None = None,
     ) -> None:
+        """`on_output`: where an environment's last lines go when it is shut down."""
         self._scratch_root = scratch_root
+        self._on_output = on_output
         self.governor = governor or Governor()
         self.idle_timeout = idle_timeout
         self._clock = clock
@@ -64,7 +68,12 @@ class Pool:
             else:
                 for other in [k for k in self._idle if k[:2] == key[:2] and k != key]:
                     stale += self._idle.pop(other)
-                env = Environment(spec(), scratch_root=self._scratch_root, governor=self.governor)
+                env = Environment(
+                    spec(),
+                    scratch_root=self._scratch_root,
+                    governor=self.governor,
+                    on_output=self._on_output,
+                )
                 env.revision = key[2]
             self._busy.add(env)
         for old in stale:
