@@ -108,6 +108,11 @@ def validation_message(value: object, field: str, constraint: str) -> str:
     )
 
 
+def enum_constraint(allowed: tuple[str, ...]) -> str:
+    """AWS's constraint text for a value outside an enum."""
+    return f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+
+
 class TooManyRequestsException(AwsError):
     """A throttle; `reason` is AWS's Reason, e.g. ConcurrentInvocationLimitExceeded."""
 

@@ -19,6 +19,7 @@ from .errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
     ValidationException,
+    enum_constraint,
     validation_message,
 )
 from .logs import lines
@@ -271,8 +272,7 @@ def decode_client_context(client_context: str | None) -> str | None:
 
 def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-        raise ValidationException(validation_message(value, field_name, constraint))
+        raise ValidationException(validation_message(value, field_name, enum_constraint(allowed)))
 
 
 def _jackson_style(payload: bytes, exc: Exception) -> str:

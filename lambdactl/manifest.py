@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from .errors import ManifestError, UsageError, validation_message
+from .errors import ManifestError, UsageError, enum_constraint, validation_message
 
 MANIFEST_NAMES = ("functions.yaml", "functions.yml")
 """File names searched for, in this order, from the working directory upward."""
@@ -604,11 +604,10 @@ class _Reader:
             if key in entries:
                 value = self.string(entries[key][1], f"{where}.{key}")
                 if value not in allowed:
-                    constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
                     self.fail(
                         entries[key][1],
                         f"{where}.{key}",
-                        validation_message(value, aws_field, constraint),
+                        validation_message(value, aws_field, enum_constraint(allowed)),
                     )
                 values[key] = value
         config = LoggingConfig(**values)
@@ -698,8 +697,8 @@ class _Reader:
             self.fail(
                 node,
                 key,
-                f"Value {value} at 'runtime' failed to satisfy constraint: Member must satisfy "
-                f"enum value set: [{', '.join(RUNTIMES)}] or be a valid ARN",
+                f"Value {value} at 'runtime' failed to satisfy constraint: "
+                f"{enum_constraint(RUNTIMES)} or be a valid ARN",
             )
         return value
 
