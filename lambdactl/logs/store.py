@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,41 +128,38 @@ class LogStore:
         """Store `entries` in one transaction, in the order given."""
         rows: list[tuple[int, int, int, int, str | None, int, str]] = []
         added: dict[int, int] = {}
+        with self._transaction() as db:
+            for entry in entries:
+                group = self._group_id(entry.group)
+                stream = self._stream_id(group, entry.stream, entry.version)
+                kind = KINDS[entry.kind]
+                for event in entry.events:
+                    row = (group, stream, event.timestamp, now, entry.request_id, kind)
+                    rows.append((*row, event.message))
+                    size = len(event.message.encode()) + EVENT_OVERHEAD_BYTES
+                    added[group] = added.get(group, 0) + size
+            db.executemany(
+                "INSERT INTO events (grp, stream, ts, ingested, request, kind, message) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            db.executemany(
+                "UPDATE groups SET bytes = bytes + ? WHERE id = ?",
+                [(size, group) for group, size in added.items()],
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (`BEGIN IMMEDIATE`), under this connection's lock."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for entry in entries:
-                    group = self._group_id(entry.group)
-                    stream = self._stream_id(group, entry.stream, entry.version)
-                    kind = KINDS[entry.kind]
-                    for event in entry.events:
-                        rows.append(
-                            (
-                                group,
-                                stream,
-                                event.timestamp,
-                                now,
-                                entry.request_id,
-                                kind,
-                                event.message,
-                            )
-                        )
-                        size = len(event.message.encode()) + EVENT_OVERHEAD_BYTES
-                        added[group] = added.get(group, 0) + size
-                self._db.executemany(
-                    "INSERT INTO events (grp, stream, ts, ingested, request, kind, message) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-                self._db.executemany(
-                    "UPDATE groups SET bytes = bytes + ? WHERE id = ?",
-                    [(size, group) for group, size in added.items()],
-                )
-                self._db.execute("COMMIT")
+                yield self._db
             except BaseException:
                 self._db.execute("ROLLBACK")
                 self._ids.clear()  # ids created in the rolled-back transaction are gone
                 raise
+            self._db.execute("COMMIT")
 
     def _group_id(self, name: str) -> int:
         key = ("g", name)
@@ -254,23 +252,15 @@ class LogStore:
     def claim_retention(self, *, now: int, interval_ms: int) -> bool:
         """True for the one process that should enforce retention now (at most once per
         `interval_ms` across all writers)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT value FROM settings WHERE key = 'retention_at'"
-                ).fetchone()
-                due = row is None or now - row[0] >= interval_ms
-                if due:
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO settings (key, value) VALUES ('retention_at', ?)",
-                        (now,),
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            return due
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM settings WHERE key = 'retention_at'").fetchone()
+            due = row is None or now - row[0] >= interval_ms
+            if due:
+                db.execute(
+                    "INSERT OR REPLACE INTO settings (key, value) VALUES ('retention_at', ?)",
+                    (now,),
+                )
+        return due
 
     def enforce_retention(self, limits: Callable[[str], LogRetention], *, now: int) -> int:
         """Delete events older than each group's age limit, then the oldest events of any
@@ -321,27 +311,20 @@ class LogStore:
 
     def _delete(self, group: str, condition: str, args: tuple[int, ...]) -> tuple[int, int]:
         """Delete the group's events matching `condition`: (count, bytes freed)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute("SELECT id FROM groups WHERE name = ?", (group,)).fetchone()
-                if row is None:
-                    self._db.execute("COMMIT")
-                    return 0, 0
-                chosen = f"SELECT id FROM events WHERE grp = {int(row[0])} AND {condition}"
-                count, freed = self._db.execute(
-                    "SELECT count(*), coalesce(sum(length(CAST(message AS BLOB))), 0) "
-                    f"FROM events WHERE id IN ({chosen})",
-                    args,
-                ).fetchone()
-                if count:
-                    self._db.execute(f"DELETE FROM events WHERE id IN ({chosen})", args)
-                    freed += count * EVENT_OVERHEAD_BYTES
-                    self._db.execute(
-                        "UPDATE groups SET bytes = max(bytes - ?, 0) WHERE id = ?", (freed, row[0])
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            return int(count), int(freed)
+        with self._transaction() as db:
+            row = db.execute("SELECT id FROM groups WHERE name = ?", (group,)).fetchone()
+            if row is None:
+                return 0, 0
+            chosen = f"SELECT id FROM events WHERE grp = {int(row[0])} AND {condition}"
+            count, freed = db.execute(
+                "SELECT count(*), coalesce(sum(length(CAST(message AS BLOB))), 0) "
+                f"FROM events WHERE id IN ({chosen})",
+                args,
+            ).fetchone()
+            if count:
+                db.execute(f"DELETE FROM events WHERE id IN ({chosen})", args)
+                freed += count * EVENT_OVERHEAD_BYTES
+                db.execute(
+                    "UPDATE groups SET bytes = max(bytes - ?, 0) WHERE id = ?", (freed, row[0])
+                )
+        return int(count), int(freed)
