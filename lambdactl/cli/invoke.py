@@ -34,7 +34,10 @@ def invoke(
         "None", "--log-type", help="Tail prints the last 4 KB of the invocation's log."
     ),
     client_context: str = typer.Option(
-        None, "--client-context", metavar="JSON", help="Client context (JSON, or base64 JSON)."
+        None,
+        "--client-context",
+        metavar="JSON",
+        help="A JSON object (or its base64): the handler's context.client_context.",
     ),
     cpu_throttle: bool = typer.Option(
         None,
@@ -108,14 +111,38 @@ def _event_bytes(payload: str | None, event: str | None) -> bytes:
 
 
 def _client_context(text: str | None) -> str | None:
-    """The API carries client context as base64; accept plain JSON for convenience."""
+    """The flag takes a JSON object, or its base64 as the API carries it (then passed on as
+    is); plain JSON is encoded here. Anything else is the flag's error, said in its terms."""
     if text is None:
         return None
     try:
-        json.loads(text)
+        value = json.loads(text)
     except ValueError:
-        return text  # already base64 (or invalid: the invoker says so in AWS's words)
-    return base64.b64encode(text.encode()).decode()
+        value = _base64_json(text)
+        if isinstance(value, dict):
+            return text
+        got = _json_kind(value) if value is not None else f"'{text[:40]}'"
+    else:
+        if isinstance(value, dict):
+            return base64.b64encode(text.encode()).decode()
+        got = _json_kind(value)
+    raise UsageError(
+        '--client-context takes a JSON object such as \'{"custom": {"key": "value"}}\' '
+        f"(or its base64), not {got}"
+    )
+
+
+def _base64_json(text: str) -> object | None:
+    """The JSON value `text` is the base64 of, or None."""
+    try:
+        return json.loads(base64.b64decode(text, validate=True).decode())
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def _json_kind(value: object) -> str:
+    kinds = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return "a JSON " + kinds.get(type(value), "number")
 
 
 def _payload_value(payload: bytes) -> object:

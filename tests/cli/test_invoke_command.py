@@ -215,3 +215,33 @@ def test_bad_invocation_type_exits_2(cli, functions) -> None:  # type: ignore[no
     result = cli("invoke", "echo", "--invocation-type", "Later")
     assert result.code == 2
     assert "Member must satisfy enum value set: [Event, RequestResponse, DryRun]" in result.err
+
+
+@pytest.mark.parametrize(
+    ("given", "got"),
+    [
+        ("notjson", "'notjson'"),
+        ("[1, 2]", "a JSON array"),
+        ('"text"', "a JSON string"),
+        (base64.b64encode(b"[1]").decode(), "a JSON array"),
+    ],
+)
+def test_a_bad_client_context_says_what_the_flag_takes(cli, functions, given, got) -> None:  # type: ignore[no-untyped-def]
+    for extra in ((), ("--async",)):
+        result = cli("invoke", "ctx", "--client-context", given, *extra)
+        assert (result.code, result.out) == (2, "")
+        assert result.err.strip() == (
+            "error: --client-context takes a JSON object such as "
+            f'\'{{"custom": {{"key": "value"}}}}\' (or its base64), not {got}'
+        )
+
+
+def test_the_invoker_keeps_aws_wording_for_client_context(invoker) -> None:  # type: ignore[no-untyped-def]
+    """The API's ClientContext is base64 text: what is not gets AWS's message."""
+    from lambdactl.errors import InvalidRequestContentException
+
+    with pytest.raises(InvalidRequestContentException) as raised:
+        invoker.invoke("hello", client_context="notjson")
+    assert str(raised.value) == (
+        "InvalidRequestContentException: Client context must be a valid Base64-encoded JSON object."
+    )
