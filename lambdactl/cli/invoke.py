@@ -51,6 +51,7 @@ def invoke(
     from ..invoke import Invoker
 
     body = _event_bytes(payload, event)
+    context = _client_context(client_context)
     if asynchronous:
         invocation_type = "Event"
     project = session(ctx).project()
@@ -61,7 +62,7 @@ def invoke(
             payload=body,
             invocation_type=invocation_type,
             log_type=log_type,
-            client_context=_client_context(client_context),
+            client_context=context,
         )
     if result.status_code == 202:  # queued: a worker runs it
         from ..events import daemon
