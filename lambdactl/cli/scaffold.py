@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -19,4 +20,7 @@ def init(directory: Path = typer.Argument(Path("."), metavar="[DIR]")) -> None:
 
     for path in scaffold.init(directory):
         render.success(f"created {path}")
-    render.line("next: lambdactl publish && lambdactl versions hello")
+    steps = "lambdactl publish && lambdactl versions hello"
+    if directory.resolve() != Path.cwd().resolve():  # the manifest is found from the cwd
+        steps = f"cd {shlex.quote(str(directory))} && {steps}"
+    render.line(f"next: {steps}")
