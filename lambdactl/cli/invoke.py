@@ -88,8 +88,8 @@ def invoke(
             sys.stderr.write(base64.b64decode(result.log_result).decode("utf-8", "replace"))
         if result.status_code != 204:
             sys.stdout.buffer.write(result.payload)
-            if sys.stdout.isatty():
-                sys.stdout.buffer.write(b"\n")
+            if sys.stdout.isatty() and not result.payload.endswith(b"\n"):
+                sys.stdout.buffer.write(b"\n")  # the summary below starts its own line
             sys.stdout.flush()
         render.invocation_summary(result)
     if result.function_error:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
+import subprocess
 import sys
+import tty
 from pathlib import Path
 
 import pytest
@@ -33,10 +36,14 @@ def functions(project_dir: Path) -> Path:
             "ctx": fn("app.context_info"),
             "noisy": fn("app.noisy"),
             "broken": fn("app.handler", "import_missing.py"),
+            "lines": fn("app.handler", source=None),
         },
     )
     (project_dir / "src" / "raw" / "app.py").write_text(
         "def returns_plain_bytes(event, context):\n    return b'plain text, not json'\n"
+    )
+    (project_dir / "src" / "lines" / "app.py").write_text(
+        "def handler(event, context):\n    return b'a\\nb\\n'\n"
     )
     return project_dir
 
@@ -245,3 +252,52 @@ def test_the_invoker_keeps_aws_wording_for_client_context(invoker) -> None:  # t
     assert str(raised.value) == (
         "InvalidRequestContentException: Client context must be a valid Base64-encoded JSON object."
     )
+
+
+def _invoke_process(project_dir: Path, function: str, *, terminal: bool) -> tuple[bytes, str]:
+    """`lambdactl invoke FUNCTION` as a process whose stdout is a terminal (a pty, in raw mode
+    so the bytes arrive untranslated) or a pipe: (stdout bytes, stderr)."""
+    if not terminal:
+        done = subprocess.run(
+            [sys.executable, "-m", "lambdactl", "invoke", function],
+            cwd=project_dir,
+            capture_output=True,
+            timeout=60,
+        )
+        return done.stdout, done.stderr.decode()
+    reader, writer = os.openpty()
+    tty.setraw(writer)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lambdactl", "invoke", function],
+            cwd=project_dir,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    finally:
+        os.close(writer)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(reader, 65536)
+        except OSError:  # EIO: the terminal's other side is closed and drained
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(reader)
+    return out, done.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("function", "returned"),
+    [("hello", b'{"hello": "world"}'), ("raw", b"plain text, not json"), ("lines", b"a\nb\n")],
+)
+def test_on_a_terminal_the_payload_ends_its_line(functions, function, returned) -> None:  # type: ignore[no-untyped-def]
+    """So the summary on stderr starts a line of its own; a pipe gets the exact bytes."""
+    piped, err = _invoke_process(functions, function, terminal=False)
+    assert piped == returned, err
+    shown, err = _invoke_process(functions, function, terminal=True)
+    assert shown == returned.removesuffix(b"\n") + b"\n", err
+    assert err.startswith("RequestId: ")
