@@ -51,7 +51,7 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         "Handler",
         "Description",
     )
-    render.table(None, columns, rows)
+    render.table(None, columns, rows, give_way={"Description": "ellipsis", "Handler": "fold"})
 
 
 def show(
