@@ -65,17 +65,24 @@ def table(
     give_way = {"Description": "ellipsis"} if give_way is None else give_way
     text = [["" if cell is None else str(cell) for cell in row] for row in rows]
     layout = _layout(columns, text, _console().width, list(give_way))
-    compact = {"padding": (0, 0), "show_edge": False} if layout else {}
     grid = Table(
-        title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, **compact
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0) if layout else (0, 1),
+        show_edge=layout is None,
     )
     for i, column in enumerate(columns):
         if layout is None:
             grid.add_column(column, no_wrap=True)
         elif column in give_way:  # too narrow to fold readably: cut short
-            overflow = give_way[column] if layout.widths[i] >= GIVE_WAY_MIN else "ellipsis"
+            fold = give_way[column] == "fold" and layout.widths[i] >= GIVE_WAY_MIN
             grid.add_column(
-                column, width=layout.widths[i], no_wrap=overflow == "ellipsis", overflow=overflow
+                column,
+                width=layout.widths[i],
+                no_wrap=not fold,
+                overflow="fold" if fold else "ellipsis",
             )
         else:
             grid.add_column(layout.headers[i], width=layout.widths[i], overflow="fold")
