@@ -11,7 +11,7 @@ import typer
 
 from ..errors import LambdactlError
 from . import aliases, events, functions, invoke, logs, queues, scaffold, versions, worker
-from .session import Session
+from .session import OUTPUT_OPTION, Output, Session
 
 app = typer.Typer(
     name="lambdactl",
@@ -37,15 +37,19 @@ def _global(
     ctx.obj = Session(manifest_option=manifest)
 
 
-def _version(value: bool) -> None:
-    if value:
-        from .. import __version__
+@app.command("version")
+def _version(output: Output = OUTPUT_OPTION) -> None:
+    """Print lambdactl's version."""
+    from .. import __version__
 
-        typer.echo(f"lambdactl {__version__}")
-        raise typer.Exit()
+    if output is Output.json:
+        from .render import print_json
+
+        print_json({"Version": __version__})
+        return
+    typer.echo(f"lambdactl {__version__}")
 
 
-app.command("version", help="Print lambdactl's version.")(lambda: _version(True))
 functions.register(app)
 versions.register(app)
 invoke.register(app)

@@ -72,13 +72,18 @@ def update(
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, function: str = FUNCTION, alias: str = ALIAS) -> None:
-    """Delete an alias."""
+def delete(
+    ctx: typer.Context, function: str = FUNCTION, alias: str = ALIAS, output: Output = OUTPUT_OPTION
+) -> None:
+    """Delete an alias (DeleteAlias)."""
     from .. import aliases
 
     project = session(ctx).project()
     name = project.ref(function).name
     aliases.delete(project, name, alias)
+    if output is Output.json:
+        render.print_json({})  # DeleteAlias returns no body
+        return
     render.success(f"deleted {project.arn(name, alias)}")
 
 

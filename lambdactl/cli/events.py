@@ -95,6 +95,7 @@ def redrive(
     ctx: typer.Context,
     request_id: str = typer.Argument(None, metavar="[REQUEST_ID]"),
     all_failed: bool = typer.Option(False, "--all-failed", help="Every failed event."),
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """Queue failed events again (from their first attempt)."""
     from ..errors import UsageError
@@ -113,4 +114,7 @@ def redrive(
         raise UsageError(f"event {request_id} has not failed: nothing to redrive")
     if redriven:
         daemon.ensure(project)
+    if output is Output.json:
+        render.print_json({"Redriven": redriven})
+        return
     render.success(f"redriven {len(redriven)} event(s)")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ..errors import UsageError
+from . import render
 from .session import Output, session
 
 if TYPE_CHECKING:
@@ -148,12 +149,12 @@ def _group(project: Project, function: str, command: str) -> str:
 
 def _json_line(event: Any) -> None:
     """One event as `aws logs filter-log-events` returns it (messages end in a newline)."""
-    _write_json(_event_shape(event))
+    render.json_line(_event_shape(event))
 
 
 def _json_line_with_group(event: Any) -> None:
     """One event of every function's: its log group first, then filter-log-events' keys."""
-    _write_json({"logGroupName": event.group, **_event_shape(event)})
+    render.json_line({"logGroupName": event.group, **_event_shape(event)})
 
 
 def _event_shape(event: Any) -> dict[str, Any]:
@@ -164,11 +165,6 @@ def _event_shape(event: Any) -> dict[str, Any]:
         "ingestionTime": event.ingestion_time,
         "eventId": str(event.id),
     }
-
-
-def _write_json(value: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 # -- human output --------------------------------------------------------------------------------

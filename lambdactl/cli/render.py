@@ -48,6 +48,12 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+def json_line(value: Any) -> None:
+    """JSON for streams (logs, a running worker): one compact object per line."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
 def table(
     title: str | None,
     columns: Sequence[str],

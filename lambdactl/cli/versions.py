@@ -98,6 +98,7 @@ def delete_version(
     ctx: typer.Context,
     function: str = typer.Argument(..., metavar="FUNCTION"),
     version: str = typer.Argument(..., metavar="VERSION"),
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """Delete a published version (refused while an alias points to it)."""
     from .. import versions
@@ -105,4 +106,7 @@ def delete_version(
     project = session(ctx).project()
     ref = project.ref(function)
     versions.delete(project, ref.name, version)
+    if output is Output.json:
+        render.print_json({})  # DeleteFunction (with a qualifier) returns no body
+        return
     render.success(f"deleted {project.arn(ref.name, version)}")
