@@ -11,13 +11,15 @@ import typer
 
 from ..errors import LambdactlError
 from . import aliases, events, functions, invoke, logs, queues, scaffold, versions, worker
+from .completion import Group
 from .session import OUTPUT_OPTION, Output, Session
 
 app = typer.Typer(
     name="lambdactl",
     help="Define, version and invoke AWS-Lambda-style functions locally, without Docker.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (cli/completion.py)
+    cls=Group,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

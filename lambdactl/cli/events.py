@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 app = typer.Typer(help="Asynchronous invocations: their state and attempts.", no_args_is_help=True)
@@ -21,7 +21,12 @@ def _when(epoch: float | None) -> str:
 @app.command("list")
 def list_events(
     ctx: typer.Context,
-    function: str = typer.Option(None, "--function", help="Only this function's events."),
+    function: str = typer.Option(
+        None,
+        "--function",
+        help="Only this function's events.",
+        autocompletion=completion.functions,
+    ),
     state: str = typer.Option(
         None, "--state", help="pending, running, retrying, delivering, succeeded or failed."
     ),

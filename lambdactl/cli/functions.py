@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 
@@ -56,8 +56,12 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
 
 def show(
     ctx: typer.Context,
-    function: str = typer.Argument(..., metavar="FUNCTION[:QUALIFIER]"),
-    qualifier: str = typer.Option(None, "--qualifier", "-q", help="Version or alias."),
+    function: str = typer.Argument(
+        ..., metavar="FUNCTION[:QUALIFIER]", autocompletion=completion.function_refs
+    ),
+    qualifier: str = typer.Option(
+        None, "--qualifier", "-q", help="Version or alias.", autocompletion=completion.qualifiers
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Show a function's configuration (GetFunctionConfiguration)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from ..errors import UsageError
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 
@@ -20,8 +20,12 @@ def register(app: typer.Typer) -> None:
 
 def invoke(
     ctx: typer.Context,
-    function: str = typer.Argument(..., metavar="FUNCTION[:QUALIFIER]"),
-    qualifier: str = typer.Option(None, "--qualifier", "-q", help="Version or alias."),
+    function: str = typer.Argument(
+        ..., metavar="FUNCTION[:QUALIFIER]", autocompletion=completion.function_refs
+    ),
+    qualifier: str = typer.Option(
+        None, "--qualifier", "-q", help="Version or alias.", autocompletion=completion.qualifiers
+    ),
     payload: str = typer.Option(None, "--payload", "-p", help="The event, as JSON text."),
     event: str = typer.Option(
         None, "--event", "-e", metavar="FILE", help="Read the event from FILE ('-' for stdin)."

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ..errors import UsageError
-from . import render
+from . import completion, render
 from .session import Output, session
 
 if TYPE_CHECKING:
@@ -26,7 +26,10 @@ def register(app: typer.Typer) -> None:
 
 
 FUNCTION_ARGUMENT = typer.Argument(
-    None, metavar="[FUNCTION]", help="Function name (or ARN); none: every function."
+    None,
+    metavar="[FUNCTION]",
+    help="Function name (or ARN); none: every function.",
+    autocompletion=completion.functions,
 )
 SINCE_OPTION = typer.Option(
     None, "--since", metavar="WHEN", help="From this time: 10m, 1h, 2d or ISO (UTC if no zone)."
