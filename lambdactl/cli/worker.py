@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -66,8 +67,9 @@ def worker(
         render.json_line({"Status": "started", **whom, "Manifest": str(project.manifest.path)})
     else:
         render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
+    status = render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop")
     try:
-        with render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop"):
+        with status if output is Output.text else contextlib.nullcontext():  # JSON: lines only
             runner.run(stop, idle_exit=idle_exit)
     finally:
         runner.close()
