@@ -27,7 +27,8 @@ def worker(
         30.0,
         "--lease",
         metavar="SECONDS",
-        help="How long a dead worker's events wait for takeover.",
+        help="How long an event stays leased without a heartbeat (a dead worker's events are "
+        "taken over at once by the next worker).",
     ),
 ) -> None:
     """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits)."""
@@ -52,6 +53,9 @@ def worker(
         signal.signal(signum, finish)
     runner = Worker(project, concurrency=concurrency, lease=lease)
     render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
+    reclaimed = runner.take_over()  # we hold the lock: every other lease holder is dead
+    if reclaimed:
+        render.line(f"took over {reclaimed} event(s) left leased by a worker that died")
     try:
         with render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop"):
             runner.run(stop, idle_exit=idle_exit)

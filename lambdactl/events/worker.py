@@ -2,9 +2,10 @@
 destinations and dead letters.
 
 At-least-once, never lost: an event is leased (and heartbeated while it runs), every state
-change is persisted before anything is delivered, and a lease that expires because its
-worker died is taken over by the next worker. A delivery interrupted by a crash is repeated;
-an invocation recorded as finished is never run again.
+change is persisted before anything is delivered, and a dead worker's leases are taken over
+by the next worker (at once when it holds the project's worker lock, else when they expire).
+A delivery interrupted by a crash is repeated; an invocation recorded as finished is never
+run again.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ class Worker:
         self._stopped = threading.Event()
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._heartbeat.start()
+
+    def take_over(self) -> int:
+        """Reclaim every event another worker left leased, so it runs again now rather than
+        when its lease runs out; how many. Only for the holder of the project's worker lock:
+        one worker runs per project, so every other lease holder is dead."""
+        return self.project.store.reclaim_leases(self.owner)
 
     def run_once(self) -> int:
         """Lease what is due and process it to the end; how many events were taken."""

@@ -155,8 +155,16 @@ class Store(ABC):
     @abstractmethod
     def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
         """Take up to `limit` events that are due (pending or retrying, `due_at` <= now),
-        finished but not yet delivered, or abandoned (a lease expired), oldest due first:
-        each becomes leased to `owner` until `now + lease`."""
+        finished but not yet delivered, or abandoned (a lease expired or was reclaimed),
+        oldest due first: each becomes leased to `owner` until `now + lease`."""
+
+    @abstractmethod
+    def reclaim_leases(self, owner: str) -> int:
+        """End at once every lease held by anyone but `owner`, as if it had expired: each such
+        event can be leased again straight away, in the state its holder left it (`running`:
+        attempted again, the cut-off attempt not counted; `delivering`: what is left is
+        delivered). Only for a caller that knows every other holder is dead (the holder of
+        the project's worker lock). How many leases ended."""
 
     @abstractmethod
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:

@@ -478,7 +478,8 @@ class SqliteStore(Store):
     def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
         ready = self._read(
             "SELECT 1 FROM events WHERE (state IN ('pending', 'retrying') AND due_at <= ?) "
-            "OR state = 'delivering' OR (state = 'running' AND lease_until < ?) LIMIT 1",
+            "OR (state IN ('running', 'delivering') AND (lease_until IS NULL OR lease_until < ?)) "
+            "LIMIT 1",
             now,
             now,
         )
@@ -488,10 +489,10 @@ class SqliteStore(Store):
             rows = db.execute(
                 "SELECT id, function, state, due_at, enqueued_at, data FROM events "
                 "WHERE ((state IN ('pending', 'retrying') AND due_at <= ?) "
-                "OR (state = 'delivering' AND (lease_until IS NULL OR lease_until < ?)) "
-                "OR (state = 'running' AND lease_until < ?)) "
+                "OR (state IN ('running', 'delivering') "
+                "AND (lease_until IS NULL OR lease_until < ?))) "
                 "ORDER BY due_at LIMIT ?",
-                (now, now, now, limit),
+                (now, now, limit),
             ).fetchall()
             leased = []
             for event_id, function, state, due_at, enqueued_at, data in rows:
@@ -512,6 +513,15 @@ class SqliteStore(Store):
                     }
                 )
             return leased
+
+    def reclaim_leases(self, owner: str) -> int:
+        with self._write() as db:
+            return db.execute(
+                "UPDATE events SET lease_owner = NULL, lease_until = NULL "
+                "WHERE lease_owner IS NOT NULL AND lease_owner != ? "
+                "AND state IN ('running', 'delivering')",
+                (owner,),
+            ).rowcount
 
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
         with self._write() as db:
