@@ -56,11 +56,16 @@ def worker(
     reclaimed = runner.take_over()  # we hold the lock: every other lease holder is dead
     if reclaimed:
         render.line(f"took over {reclaimed} event(s) left leased by a worker that died")
+    lost = None
     try:
         with render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop"):
-            runner.run(stop, idle_exit=idle_exit)
+            lost = runner.run(
+                stop, idle_exit=idle_exit, lost=daemon.watch(project.manifest.state_dir, lock)
+            )
     finally:
-        runner.close()
+        if lost is not None:
+            render.line(f"worker exiting: {lost}; in-flight events stopped, nothing recorded")
+        runner.close(abandon=lost is not None)
         render.line(f"worker stopped after {runner.processed} event(s)")
 
 

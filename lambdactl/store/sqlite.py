@@ -581,7 +581,8 @@ class SqliteStore(Store):
         return [_event(row) for row in rows]
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:  # after any write under way; later calls fail with StoreError
+            self._db.close()
 
 
 def _event(row: tuple) -> Record:
