@@ -91,6 +91,22 @@ class Store(ABC):
     def layer_version(self, layer: str, sha256_hex: str) -> int:
         """The version number of this layer content, registering a new one if unseen."""
 
+    # -- recovery (rebuilding a lost state from `store.ledger` records) -----------------------
+
+    @abstractmethod
+    def restore_version(
+        self, function: str, number: int, fingerprint: str, data: Record | None
+    ) -> bool:
+        """Put back version `number` as it was recorded; None `data` for a version recorded
+        as deleted, whose number only stays used. Either way the function's next number
+        becomes at least `number + 1` (numbers are never reused). False, nothing written,
+        when that version exists."""
+
+    @abstractmethod
+    def restore_layer_version(self, layer: str, number: int, sha256_hex: str) -> bool:
+        """Put back layer version `number` for this content; False, nothing written, when
+        the layer already has that number or that content."""
+
     # -- queues (SQS-like; bodies and attributes are opaque to the store) ----------------------
 
     @abstractmethod

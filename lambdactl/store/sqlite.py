@@ -123,6 +123,24 @@ def connect(
             time.sleep(0.005 + random.random() * 0.02)
 
 
+def check(path: Path) -> str | None:
+    """What is wrong with the existing SQLite database file at `path` (not a database,
+    corrupt), by SQLite's quick check, or None. Writes nothing but what closing a database
+    does (a checkpoint of its write-ahead log)."""
+    try:
+        # read-write: a read-only connection would leave -wal and -shm files behind
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        db.close()
+    return None if problems == ["ok"] else "; ".join(problems[:3])
+
+
 class SqliteStore(Store):
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -317,6 +335,40 @@ class SqliteStore(Store):
                 (layer, highest + 1, sha256_hex),
             )
             return int(highest + 1)
+
+    # -- recovery ---------------------------------------------------------------------------
+
+    def restore_version(
+        self, function: str, number: int, fingerprint: str, data: Record | None
+    ) -> bool:
+        with self._write() as db:
+            self._ensure_function(db, function)
+            db.execute(
+                "UPDATE functions SET next_version = MAX(next_version, ?) WHERE name = ?",
+                (number + 1, function),
+            )
+            if data is None:
+                return False
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO versions (function, number, fingerprint, data) "
+                "VALUES (?, ?, ?, ?)",
+                (function, number, fingerprint, json.dumps(data)),
+            )
+            return cursor.rowcount > 0
+
+    def restore_layer_version(self, layer: str, number: int, sha256_hex: str) -> bool:
+        with self._write() as db:
+            taken = db.execute(
+                "SELECT 1 FROM layer_versions WHERE layer = ? AND (number = ? OR sha256 = ?)",
+                (layer, number, sha256_hex),
+            ).fetchone()
+            if taken:
+                return False
+            db.execute(
+                "INSERT INTO layer_versions (layer, number, sha256) VALUES (?, ?, ?)",
+                (layer, number, sha256_hex),
+            )
+            return True
 
     # -- queues -------------------------------------------------------------------------------
 
