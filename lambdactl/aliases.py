@@ -21,7 +21,7 @@ from .errors import (
     validation_message,
 )
 from .project import Project
-from .store import AliasWrite, Ledger
+from .store import AliasWrite
 from .versions import LATEST
 
 log = logging.getLogger("lambdactl")
@@ -85,6 +85,8 @@ def delete(project: Project, function: str, name: str) -> None:
     _check_name(name)
     project.function(function)
     project.store.delete_alias(function, name)
+    from .store.ledger import Ledger
+
     try:
         Ledger(project.manifest.state_dir).forget_alias(function, name)
     except StoreError as exc:
@@ -150,6 +152,8 @@ def _write(project: Project, alias: Alias, *, create: bool) -> Alias:
         raise ResourceNotFoundException(
             f"Function not found: {project.arn(alias.function, missing)}"
         )
+    from .store.ledger import Ledger
+
     try:
         Ledger(project.manifest.state_dir).record_alias(alias.function, record)
     except StoreError as exc:

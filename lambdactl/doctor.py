@@ -27,15 +27,8 @@ from . import aliases, versions
 from .errors import StoreError
 from .manifest import Manifest
 from .project import Project
-from .store import (
-    STATE_FILE,
-    AliasWrite,
-    CodeStore,
-    Ledger,
-    lost_state,
-    open_store,
-    signs_of_use,
-)
+from .store import STATE_FILE, AliasWrite, CodeStore, lost_state, open_store, signs_of_use
+from .store.ledger import Ledger
 from .store.sqlite import check
 
 LOGS_FILE = "logs.db"

@@ -26,7 +26,6 @@ from .errors import (
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
-from .store import Ledger
 from .timestamps import last_modified
 
 log = logging.getLogger("lambdactl")
@@ -146,6 +145,8 @@ def remember(project: Project, name: str) -> list[int]:
     one just published, and any from before lambdactl kept records); the numbers written.
 
     The version is published whether or not this works: a failure is a warning."""
+    from .store.ledger import Ledger
+
     ledger = Ledger(project.manifest.state_dir)
     recorded = ledger.numbers(name)
     missing = [(n, r) for n, r in project.store.list_versions(name) if n not in recorded]
@@ -212,6 +213,8 @@ def delete(project: Project, name: str, qualifier: str) -> None:
             "Unable to delete version because the following aliases reference it: "
             f"[{', '.join(outcome.blocked_by)}]"
         )
+    from .store.ledger import Ledger
+
     try:
         Ledger(project.manifest.state_dir).record_deletion(name, int(qualifier))
     except StoreError as exc:

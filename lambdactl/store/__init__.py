@@ -1,4 +1,5 @@
-"""State in `.lambda/`: one metadata storage interface, its backends, and the code blob store."""
+"""State in `.lambda/`: one metadata storage interface, its backends, the code blob store and
+the recovery records (`ledger`, imported where needed)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ from pathlib import Path
 from ..errors import StoreError
 from .base import AliasWrite, Deletion, Store
 from .blobs import CodeStore
-from .ledger import Ledger
 
 __all__ = [
     "STATE_FILE",
     "AliasWrite",
     "CodeStore",
     "Deletion",
-    "Ledger",
     "Store",
     "lost_state",
     "open_store",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lambdactl.store import Ledger
+from lambdactl.store.ledger import Ledger
 
 
 def test_versions_round_trip_and_a_deletion_wins(tmp_path: Path) -> None:
