@@ -145,6 +145,7 @@ class Worker:
             self._abandoned.set()
             self._stopped.set()
             self.project.store.close()
+            self.invoker.logs.abandon()  # the environments' last lines are not stored either
             self.invoker.close()
         self._pool.shutdown(wait=True)
         self._stopped.set()
