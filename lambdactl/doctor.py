@@ -151,7 +151,7 @@ def _database_check(path: Path, part: str, what: str, *, rebuild: str = "") -> C
         return Check(part, "none", "not made yet (made on first use)")
     problem = check(path)
     if problem is None:
-        return Check(part, "ok", f"{_size(path)}")
+        return Check(part, "ok", _size(path))
     return Check(
         part,
         "damaged",
