@@ -70,12 +70,13 @@ def enqueue_rate(manifest: Path, total: int, clients: int) -> float:
 
 
 def drain_rate(manifest: Path, concurrency: int) -> float:
+    from lambdactl.events.model import EventState
     from lambdactl.events.worker import Worker
     from lambdactl.project import Project
 
     project = Project.open(manifest)
-    waiting = len(project.store.list_events(state="pending"))
-    finished_before = len(project.store.list_events(state="succeeded"))
+    waiting = len(project.store.list_events(state=EventState.PENDING))
+    finished_before = len(project.store.list_events(state=EventState.SUCCEEDED))
     worker = Worker(project, concurrency=concurrency)
     for _ in range(concurrency):  # warm the environments first
         worker.invoker.invoke("noop")
@@ -83,7 +84,7 @@ def drain_rate(manifest: Path, concurrency: int) -> float:
     started = time.perf_counter()
     worker.run(threading.Event(), idle_exit=idle_exit)  # returns once idle for idle_exit s
     elapsed = time.perf_counter() - started - idle_exit
-    finished = len(project.store.list_events(state="succeeded")) - finished_before
+    finished = len(project.store.list_events(state=EventState.SUCCEEDED)) - finished_before
     assert finished == waiting, (finished, waiting)
     rate = waiting / elapsed
     worker.close()
@@ -95,6 +96,7 @@ def start_latency(manifest: Path, samples: int) -> list[float]:
     import json
 
     from lambdactl.events.enqueue import enqueue
+    from lambdactl.events.model import EventState
     from lambdactl.events.worker import Worker
     from lambdactl.project import Project
 
@@ -110,16 +112,17 @@ def start_latency(manifest: Path, samples: int) -> list[float]:
         time.sleep(0.02)
     deadline = time.time() + 30
     while time.time() < deadline:
-        states = [project.store.get_event(i)["state"] for i in ids]
-        if all(s == "succeeded" for s in states):
+        states = [project.store.get_event(i).state for i in ids]
+        if all(s is EventState.SUCCEEDED for s in states):
             break
         time.sleep(0.05)
     stop.set()
     thread.join()
     latencies = []
     for event_id in ids:
-        data = project.store.get_event(event_id)["data"]
-        result = json.loads(data["last"]["payload"])
+        last = project.store.get_event(event_id).last
+        assert last is not None
+        result = json.loads(last.payload)
         latencies.append((result["started"] - result["queued"]) * 1000)
     worker.close()
     project.close()

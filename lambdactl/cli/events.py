@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import typer
 
+from ..events.model import EventState
 from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
@@ -27,9 +28,7 @@ def list_events(
         help="Only this function's events.",
         autocompletion=completion.functions,
     ),
-    state: str = typer.Option(
-        None, "--state", help="pending, running, retrying, delivering, succeeded or failed."
-    ),
+    state: EventState = typer.Option(None, "--state", help="Only events in this state."),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """List asynchronous events, oldest first."""
@@ -37,17 +36,10 @@ def list_events(
 
     found = history.list_events(session(ctx).project(), function=function, state=state)
     if output is Output.json:
-        render.print_json({"Events": found})
+        render.print_json({"Events": [event.document() for event in found]})
         return
     rows = [
-        (
-            e["id"],
-            e["function"],
-            e["state"],
-            str(e["data"].get("attempts", 0)),
-            e["data"].get("condition") or "-",
-            _when(e["enqueued_at"]),
-        )
+        (e.id, e.function, e.state.value, str(e.attempts), e.condition or "-", _when(e.enqueued_at))
         for e in found
     ]
     render.table(
@@ -66,31 +58,21 @@ def show(
 
     event = history.show(session(ctx).project(), request_id)
     if output is Output.json:
-        render.print_json(event)
+        render.print_json(event.document())
         return
-    data = event["data"]
     render.fields(
-        event["id"],
+        event.id,
         [
-            (
-                "Function",
-                event["function"] + (f":{data['qualifier']}" if data.get("qualifier") else ""),
-            ),
-            ("State", event["state"]),
-            ("Condition", data.get("condition")),
-            ("Queued", _when(event["enqueued_at"])),
-            ("Payload", data["payload"][:200]),
+            ("Function", event.function + (f":{event.qualifier}" if event.qualifier else "")),
+            ("State", event.state.value),
+            ("Condition", event.condition),
+            ("Queued", _when(event.enqueued_at)),
+            ("Payload", event.payload[:200]),
         ],
     )
     rows = [
-        (
-            str(i + 1),
-            _when(a.get("time")),
-            f"{a.get('duration_ms', 0):.1f} ms",
-            a.get("outcome", "-"),
-            a.get("error") or "",
-        )
-        for i, a in enumerate(data.get("history", []))
+        (str(i + 1), _when(a.time), f"{a.duration_ms:.1f} ms", a.outcome, a.error or "")
+        for i, a in enumerate(event.history)
     ]
     render.table("attempts", ("#", "Time (UTC)", "Duration", "Outcome", "Error"), rows)
 
@@ -112,7 +94,7 @@ def redrive(
     ids = (
         [request_id]
         if request_id
-        else [e["id"] for e in history.list_events(project, state="failed")]
+        else [e.id for e in history.list_events(project, state=EventState.FAILED)]
     )
     redriven = [i for i in ids if history.redrive(project, i)]
     if request_id and not redriven:

@@ -94,14 +94,11 @@ def worker(
 @app.command("status")
 def status(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """Whether a worker runs for this project, and how many events wait."""
-    from ..events import daemon
+    from ..events import daemon, model
 
     project = session(ctx).project()
     pid = daemon.running_pid(project.manifest.state_dir)
-    waiting = sum(
-        len(project.store.list_events(state=s))
-        for s in ("pending", "retrying", "running", "delivering")
-    )
+    waiting = sum(len(project.store.list_events(state=s)) for s in model.WAITING)
     if output is Output.json:
         render.print_json({"Running": pid is not None, "Pid": pid, "Waiting": waiting})
         return

@@ -7,6 +7,7 @@ import time
 from .. import ids, versions
 from ..errors import RequestEntityTooLargeException
 from ..project import Project
+from .model import Event
 
 MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024
 """AWS's asynchronous payload limit (1 MB since October 2025)."""
@@ -35,21 +36,12 @@ def enqueue(
     event = check_payload(payload)
     ref = project.ref(function, qualifier)
     resolved = versions.resolve(project, ref.name, ref.qualifier)
-    request_id = request_id or ids.uuid4()
-    moment = time.time() if now is None else now
-    project.store.enqueue_event(
-        {
-            "id": request_id,
-            "function": ref.name,
-            "due_at": moment,
-            "enqueued_at": moment,
-            "data": {
-                "qualifier": ref.qualifier,
-                "payload": event.decode("utf-8", "replace"),
-                "attempts": 0,
-                "throttles": 0,
-                "history": [],
-            },
-        }
+    queued = Event.queued(
+        request_id or ids.uuid4(),
+        ref.name,
+        event.decode("utf-8", "replace"),
+        qualifier=ref.qualifier,
+        now=time.time() if now is None else now,
     )
-    return request_id, resolved.version.version
+    project.store.enqueue_event(queued)
+    return queued.id, resolved.version.version

@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from ..errors import ResourceNotFoundException, UsageError
+from ..errors import ResourceNotFoundException
 from ..project import Project
-
-STATES = ("pending", "running", "retrying", "delivering", "succeeded", "failed")
+from . import model
+from .model import Event, EventState
 
 
 def list_events(
-    project: Project, *, function: str | None = None, state: str | None = None
-) -> list[dict[str, Any]]:
-    if state is not None and state not in STATES:
-        raise UsageError(f"unknown state '{state}' (one of: {', '.join(STATES)})")
+    project: Project, *, function: str | None = None, state: EventState | None = None
+) -> list[Event]:
     if function is not None:
         function = project.ref(function).name
     return project.store.list_events(function=function, state=state)
 
 
-def show(project: Project, request_id: str) -> dict[str, Any]:
+def show(project: Project, request_id: str) -> Event:
     event = project.store.get_event(request_id)
     if event is None:
         raise ResourceNotFoundException(f"no asynchronous event with request id {request_id}")
@@ -31,12 +28,8 @@ def show(project: Project, request_id: str) -> dict[str, Any]:
 def redrive(project: Project, request_id: str, *, now: float | None = None) -> bool:
     """Queue a failed event again, from its first attempt; False if it had not failed."""
     event = show(project, request_id)
-    data = dict(event["data"])
-    data["history"] = [
-        *data.get("history", []),
-        {"time": now or time.time(), "outcome": "redriven"},
-    ]
-    for key in ("condition", "final_state", "deliveries", "last"):
-        data.pop(key, None)
-    data["attempts"] = data["throttles"] = 0
-    return project.store.redrive_event(request_id, data, now=time.time() if now is None else now)
+    if event.state is not EventState.FAILED:
+        return False
+    return project.store.redrive_event(
+        model.redrive(event, now=time.time() if now is None else now)
+    )

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..project import Project
+from .model import Event
 
 ERROR_MESSAGE_LIMIT = 1024
 """A dead letter's ErrorMessage attribute holds the first 1 KB of the error message."""
@@ -15,45 +16,44 @@ ERROR_MESSAGE_LIMIT = 1024
 
 def invocation_record(
     project: Project,
-    event: dict[str, Any],
+    event: Event,
     *,
     condition: str,
     now: float,
 ) -> dict[str, Any]:
     """The record sent to an on-success or on-failure destination."""
-    data = event["data"]
-    last = data.get("last")
-    version = last["executedVersion"] if last else (data.get("qualifier") or "$LATEST")
+    last = event.last
+    version = last.executed_version if last else (event.qualifier or "$LATEST")
     record: dict[str, Any] = {
         "version": "1.0",
         "timestamp": _timestamp(now),
         "requestContext": {
-            "requestId": event["id"],
-            "functionArn": project.arn(event["function"], version),
+            "requestId": event.id,
+            "functionArn": project.arn(event.function, version),
             "condition": condition,
-            "approximateInvokeCount": data.get("attempts", 0),
+            "approximateInvokeCount": event.attempts,
         },
-        "requestPayload": _parsed(data["payload"]),
+        "requestPayload": _parsed(event.payload),
     }
     if last is not None:  # ZeroReservedConcurrency: never ran, so no response
-        response = {"statusCode": last["statusCode"], "executedVersion": last["executedVersion"]}
-        if last.get("functionError"):
-            response["functionError"] = last["functionError"]
+        response = {"statusCode": last.status_code, "executedVersion": last.executed_version}
+        if last.function_error:
+            response["functionError"] = last.function_error
         record["responseContext"] = response
-        record["responsePayload"] = _parsed(last["payload"])
+        record["responsePayload"] = _parsed(last.payload)
     return record
 
 
-def dead_letter_attributes(event: dict[str, Any]) -> dict[str, dict[str, str]]:
+def dead_letter_attributes(event: Event) -> dict[str, dict[str, str]]:
     """RequestID, ErrorCode (the HTTP status: 200 for function errors) and ErrorMessage."""
-    last = event["data"].get("last")
+    last = event.last
     if last is None:
         code, message = "429", "Rate Exceeded."
     else:
-        code = str(last["statusCode"])
-        message = _error_message(last["payload"])
+        code = str(last.status_code)
+        message = _error_message(last.payload)
     return {
-        "RequestID": {"DataType": "String", "StringValue": event["id"]},
+        "RequestID": {"DataType": "String", "StringValue": event.id},
         "ErrorCode": {"DataType": "Number", "StringValue": code},
         "ErrorMessage": {
             "DataType": "String",

@@ -15,14 +15,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
 
 from .. import ids, queues
 from ..errors import LambdactlError, StoreError, TooManyRequestsException
 from ..invoke import Invoker
 from ..project import Project
-from . import policy, records
+from . import model, policy, records
 from .enqueue import enqueue
+from .model import DEAD_LETTER, Attempt, Delivery, Event, EventState, Result
 
 log = logging.getLogger("lambdactl")
 
@@ -125,14 +125,14 @@ class Worker:
         wait(in_flight)
         return None
 
-    def _process_logged(self, event: dict[str, Any]) -> None:
+    def _process_logged(self, event: Event) -> None:
         """A bug in one event's processing must not stop the worker: its lease expires and
         the event is taken up again."""
         try:
             self.process(event)
         except Exception:
             if not self._abandoned.is_set():  # else: the closed store refused the record
-                log.exception("processing event %s failed", event["id"])
+                log.exception("processing event %s failed", event.id)
 
     def close(self, *, abandon: bool = False) -> None:
         """Let in-flight events finish, then shut the environments down.
@@ -168,95 +168,74 @@ class Worker:
 
     # -- one event ----------------------------------------------------------------------------
 
-    def process(self, event: dict[str, Any]) -> None:
-        if event["state"] == "delivering":
+    def process(self, event: Event) -> None:
+        if event.state is EventState.DELIVERING:
             self._deliver(event)
             return
-        spec = self.project.manifest.functions.get(event["function"])
+        spec = self.project.manifest.functions.get(event.function)
         if spec is None:  # the function left the manifest: nothing can run it any more
-            event["data"]["error"] = "the function is no longer declared in the manifest"
-            self._finish(event, policy.EVENT_AGE_EXCEEDED, deliver=False)
+            gone = event.not_attempted("the function is no longer declared in the manifest")
+            self._finish(gone, policy.EVENT_AGE_EXCEEDED, deliver=False)
             return
         config = spec.asynchronous
-        if policy.expired(enqueued_at=event["enqueued_at"], now=self.clock(), config=config):
+        if policy.expired(enqueued_at=event.enqueued_at, now=self.clock(), config=config):
             self._finish(event, policy.EVENT_AGE_EXCEEDED)
             return
-        outcome = self._attempt(event, reserved=spec.reserved_concurrency)
-        data = event["data"]
+        outcome, event = self._attempt(event, reserved=spec.reserved_concurrency)
         decision = policy.after_attempt(
             outcome,
-            attempts=data["attempts"],
-            throttles=data["throttles"],
+            attempts=event.attempts,
+            throttles=event.throttles,
             now=self.clock(),
             config=config,
         )
         if decision.action == "retry":
-            self.project.store.update_event(
-                event["id"], self.owner, state="retrying", data=data, due_at=decision.retry_at
-            )
+            assert decision.retry_at is not None
+            self.project.store.update_event(model.retry(event, at=decision.retry_at), self.owner)
         else:
             assert decision.condition is not None
             self._finish(event, decision.condition)
 
-    def _attempt(self, event: dict[str, Any], *, reserved: int | None) -> str:
-        data = event["data"]
+    def _attempt(self, event: Event, *, reserved: int | None) -> tuple[str, Event]:
+        """Invoke once: the outcome (`policy.after_attempt`'s), and the event with it recorded."""
         started = self.clock()
         with self._running_lock:
-            self._running.add(event["id"])
+            self._running.add(event.id)
         try:
             result = self.invoker.invoke(
-                event["function"],
-                qualifier=data.get("qualifier"),
-                payload=data["payload"].encode(),
-                request_id=event["id"],
+                event.function,
+                qualifier=event.qualifier,
+                payload=event.payload.encode(),
+                request_id=event.id,
             )
         except TooManyRequestsException as exc:
             outcome = "zero_concurrency" if reserved == 0 else "throttled"
-            if outcome == "throttled":
-                data["throttles"] += 1
-            data["history"].append(
-                {"time": started, "duration_ms": 0.0, "outcome": outcome, "error": exc.reason}
-            )
-            return outcome
+            return outcome, event.attempted(Attempt(started, outcome, error=exc.reason))
         except LambdactlError as exc:  # e.g. the qualifier's version was deleted meanwhile
-            data["attempts"] += 1
-            data["last"] = {
-                "statusCode": 200,
-                "executedVersion": data.get("qualifier") or "$LATEST",
-                "functionError": "Unhandled",
-                "payload": str(exc),
-            }
-            data["history"].append(
-                {"time": started, "duration_ms": 0.0, "outcome": "error", "error": str(exc)}
-            )
-            return "error"
+            last = Result(200, event.qualifier or "$LATEST", "Unhandled", str(exc))
+            return "error", event.attempted(Attempt(started, "error", error=str(exc)), last=last)
         finally:
             with self._running_lock:
-                self._running.discard(event["id"])
-        data["attempts"] += 1
-        data["last"] = {
-            "statusCode": result.status_code,
-            "executedVersion": result.executed_version,
-            "functionError": result.function_error,
-            "payload": result.payload.decode("utf-8", "replace"),
-        }
-        data["history"].append(
-            {
-                "time": started,
-                "duration_ms": result.duration_ms,
-                "outcome": "error" if result.function_error else "success",
-                "error": result.error_type or (result.function_error and "Unhandled"),
-            }
+                self._running.discard(event.id)
+        outcome = "error" if result.function_error else "success"
+        attempt = Attempt(
+            started,
+            outcome,
+            duration_ms=result.duration_ms,
+            error=result.error_type or (result.function_error and "Unhandled"),
         )
-        return "error" if result.function_error else "success"
+        last = Result(
+            result.status_code,
+            result.executed_version,
+            result.function_error,
+            result.payload.decode("utf-8", "replace"),
+        )
+        return outcome, event.attempted(attempt, last=last)
 
-    def _finish(self, event: dict[str, Any], condition: str, *, deliver: bool = True) -> None:
+    def _finish(self, event: Event, condition: str, *, deliver: bool = True) -> None:
         """Persist the outcome first (with what is still to be delivered), then deliver."""
-        data = event["data"]
-        spec = self.project.manifest.functions.get(event["function"])
-        data["condition"] = condition
-        data["final_state"] = "succeeded" if condition == policy.SUCCESS else "failed"
-        deliveries = []
+        spec = self.project.manifest.functions.get(event.function)
+        deliveries: list[Delivery] = []
         if deliver and spec is not None:
             record = records.invocation_record(
                 self.project, event, condition=condition, now=self.clock()
@@ -267,69 +246,67 @@ class Worker:
                 else spec.asynchronous.on_failure
             )
             if target is not None:
-                deliveries.append({"kind": target.kind, "name": target.name, "record": record})
+                deliveries.append(Delivery(target.kind, target.name, record=record))
             if condition != policy.SUCCESS and spec.dead_letter is not None:
+                attributes = records.dead_letter_attributes(event)
                 deliveries.append(
-                    {
-                        "kind": "dead_letter",
-                        "name": spec.dead_letter.name,
-                        "attributes": records.dead_letter_attributes(event),
-                    }
+                    Delivery(DEAD_LETTER, spec.dead_letter.name, attributes=attributes)
                 )
-        data["deliveries"] = deliveries
-        if self.project.store.update_event(
-            event["id"], self.owner, state="delivering", data=data, release=False
-        ):
-            event["state"] = "delivering"
-            self._deliver(event)
+        finished = model.finish(
+            event,
+            condition,
+            succeeded=condition == policy.SUCCESS,
+            deliveries=tuple(deliveries),
+        )
+        if finished.state is EventState.DELIVERING:
+            if self.project.store.update_event(finished, self.owner, release=False):
+                self._deliver(finished)
+        else:
+            self.project.store.update_event(finished, self.owner)
 
-    def _deliver(self, event: dict[str, Any]) -> None:
+    def _deliver(self, event: Event) -> None:
         with self._running_lock:  # heartbeated while delivering too
-            self._running.add(event["id"])
+            self._running.add(event.id)
         try:
             self._deliver_all(event)
         finally:
             with self._running_lock:
-                self._running.discard(event["id"])
+                self._running.discard(event.id)
 
-    def _deliver_all(self, event: dict[str, Any]) -> None:
-        data = event["data"]
-        for delivery in data.get("deliveries", []):
-            if delivery.get("done"):
+    def _deliver_all(self, event: Event) -> None:
+        for index, delivery in enumerate(event.deliveries):
+            if delivery.done:
                 continue
+            error = None
             try:
                 self._send(event, delivery)
             except LambdactlError as exc:
                 # As on AWS, a record the target refuses is dropped (AWS counts it in the
                 # DestinationDeliveryFailures / DeadLetterErrors metrics); say why.
-                delivery["error"] = str(exc)
+                error = str(exc)
                 log.warning(
                     "event %s: delivery to %s %s failed: %s",
-                    event["id"],
-                    delivery["kind"],
-                    delivery["name"],
+                    event.id,
+                    delivery.kind,
+                    delivery.name,
                     exc,
                 )
-            delivery["done"] = True
-            if not self.project.store.update_event(
-                event["id"], self.owner, state="delivering", data=data, release=False
-            ):
+            event = model.delivered(event, index, error=error)
+            if not self.project.store.update_event(event, self.owner, release=False):
                 return  # the lease was lost: whoever holds it now finishes the deliveries
-        self.project.store.update_event(
-            event["id"], self.owner, state=data["final_state"], data=data
-        )
+        self.project.store.update_event(model.settle(event), self.owner)
 
-    def _send(self, event: dict[str, Any], delivery: dict[str, Any]) -> None:
+    def _send(self, event: Event, delivery: Delivery) -> None:
         import json
 
-        if delivery["kind"] == "queue":
-            queues.send(self.project, delivery["name"], json.dumps(delivery["record"]))
-        elif delivery["kind"] == "function":
-            enqueue(self.project, delivery["name"], json.dumps(delivery["record"]).encode())
+        if delivery.kind == "queue":
+            queues.send(self.project, delivery.name, json.dumps(delivery.record))
+        elif delivery.kind == "function":
+            enqueue(self.project, delivery.name, json.dumps(delivery.record).encode())
         else:  # dead letter: the original event, with AWS's three attributes
             queues.send(
                 self.project,
-                delivery["name"],
-                event["data"]["payload"],
-                message_attributes=delivery["attributes"],
+                delivery.name,
+                event.payload,
+                message_attributes=delivery.attributes,
             )

@@ -1,6 +1,7 @@
 """The metadata storage interface every backend implements.
 
-Records are plain JSON-able dicts; the services above give them meaning. Each method is atomic
+Records are plain JSON-able dicts that the services above give meaning to, except the
+asynchronous events: `events.model.Event`s, whose states the store keeps. Each method is atomic
 on its own, so the rules that must hold under concurrent processes (version numbers never
 reused, no alias to a deleted version) are enforced here and nowhere else.
 """
@@ -11,6 +12,8 @@ import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
+
+from ..events.model import Event, EventState
 
 Record = dict[str, Any]
 
@@ -159,58 +162,50 @@ class Store(ABC):
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         """(visible, in flight) message counts; a delayed, never received message is neither."""
 
-    # -- asynchronous events ----------------------------------------------------------------
+    # -- asynchronous events (records of `events.model`; the store keeps their state) -------
 
     @abstractmethod
-    def enqueue_event(self, event: Record) -> None:
-        """Store a new event (`id`, `function`, `due_at`, `enqueued_at`, `data`) as pending.
-
-        Durable when this returns: the caller may then answer 202.
-        """
+    def enqueue_event(self, event: Event) -> None:
+        """Store a new (pending) event. Durable when this returns: the caller may answer 202."""
 
     @abstractmethod
-    def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
-        """Take up to `limit` events that are due (pending or retrying, `due_at` <= now),
-        finished but not yet delivered, or abandoned (a lease expired or was reclaimed),
-        oldest due first: each becomes leased to `owner` until `now + lease`."""
+    def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Event]:
+        """Take up to `limit` events that are due (pending or retrying, `due_at` <= now) or
+        whose lease ran out (running or delivering: their holder is gone), oldest due first:
+        each becomes leased to `owner` until `now + lease`, in its state after `model.lease`
+        (`previous`: the state it was leased in). Empty when there is none."""
 
     @abstractmethod
     def reclaim_leases(self, owner: str) -> int:
-        """End at once every lease held by anyone but `owner`, as if it had expired: each such
-        event can be leased again straight away, in the state its holder left it (`running`:
-        attempted again, the cut-off attempt not counted; `delivering`: what is left is
-        delivered). Only for a caller that knows every other holder is dead (the holder of
-        the project's worker lock). How many leases ended."""
+        """End at once every lease held by anyone but `owner`, each event `model.release`d:
+        an attempt cut off goes back to pending or retrying, due as it was (not counted, as
+        when its lease runs out); a delivering event is leased again straight away and what
+        is left is delivered. Only for a caller that knows every other holder is dead (the
+        holder of the project's worker lock). How many leases ended."""
 
     @abstractmethod
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
         """Extend `owner`'s lease (a heartbeat); False if it is no longer theirs."""
 
     @abstractmethod
-    def update_event(
-        self,
-        event_id: str,
-        owner: str,
-        *,
-        state: str,
-        data: Record,
-        due_at: float | None = None,
-        release: bool = True,
-    ) -> bool:
-        """Record a state change, atomically, only if `owner` still holds the lease (False,
-        nothing written, otherwise); the lease is released unless `release` is False."""
+    def update_event(self, event: Event, owner: str, *, release: bool = True) -> bool:
+        """Record `event` (its state, `due_at` and fields, as a `model` change made them),
+        atomically, only if `owner` still holds its lease (False, nothing written, otherwise);
+        the lease is released unless `release` is False."""
 
     @abstractmethod
-    def redrive_event(self, event_id: str, data: Record, *, now: float) -> bool:
-        """Make a failed event pending again (age counted from `now`); False otherwise."""
+    def redrive_event(self, event: Event) -> bool:
+        """Record `event`, made pending again by `model.redrive` (with a new `due_at` and
+        `enqueued_at`), only if the stored event is still failed; False otherwise."""
 
     @abstractmethod
-    def get_event(self, event_id: str) -> Record | None: ...
+    def get_event(self, event_id: str) -> Event | None: ...
 
     @abstractmethod
-    def list_events(self, *, function: str | None = None, state: str | None = None) -> list[Record]:
-        """Events, oldest first; each record has `id`, `function`, `state`, `due_at`,
-        `enqueued_at`, `data`."""
+    def list_events(
+        self, *, function: str | None = None, state: EventState | None = None
+    ) -> list[Event]:
+        """Events (only `function`'s, only those in `state`), oldest queued first."""
 
     @abstractmethod
     def close(self) -> None: ...

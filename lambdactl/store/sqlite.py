@@ -17,6 +17,8 @@ from pathlib import Path
 
 from .. import ids
 from ..errors import StoreError
+from ..events import model
+from ..events.model import Event, EventState
 from .base import AliasWrite, Deletion, Record, Store
 
 BUSY_TIMEOUT_MS = 30_000
@@ -529,122 +531,110 @@ class SqliteStore(Store):
 
     # -- asynchronous events ----------------------------------------------------------------
 
-    def enqueue_event(self, event: Record) -> None:
+    def enqueue_event(self, event: Event) -> None:
         with self._write() as db:
             db.execute(
                 "INSERT INTO events (id, function, state, due_at, enqueued_at, data) "
-                "VALUES (?, ?, 'pending', ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    event["id"],
-                    event["function"],
-                    event["due_at"],
-                    event["enqueued_at"],
-                    json.dumps(event["data"]),
+                    event.id,
+                    event.function,
+                    event.state.value,
+                    event.due_at,
+                    event.enqueued_at,
+                    json.dumps(event.data()),
                 ),
             )
 
-    def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
-        ready = self._read(
-            "SELECT 1 FROM events WHERE (state IN ('pending', 'retrying') AND due_at <= ?) "
-            "OR (state IN ('running', 'delivering') AND (lease_until IS NULL OR lease_until < ?)) "
-            "LIMIT 1",
-            now,
-            now,
-        )
+    def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Event]:
+        ready = self._read(f"SELECT 1 FROM events WHERE {_LEASABLE} LIMIT 1", *_leasable(now))
         if not ready:  # an idle poll costs a read, not the write lock
             return []
         with self._write() as db:
             rows = db.execute(
-                "SELECT id, function, state, due_at, enqueued_at, data FROM events "
-                "WHERE ((state IN ('pending', 'retrying') AND due_at <= ?) "
-                "OR (state IN ('running', 'delivering') "
-                "AND (lease_until IS NULL OR lease_until < ?))) "
-                "ORDER BY due_at LIMIT ?",
-                (now, now, limit),
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE {_LEASABLE} ORDER BY due_at LIMIT ?",
+                (*_leasable(now), limit),
             ).fetchall()
-            leased = []
-            for event_id, function, state, due_at, enqueued_at, data in rows:
-                taken = "delivering" if state == "delivering" else "running"
-                db.execute(
-                    "UPDATE events SET state = ?, lease_owner = ?, lease_until = ? WHERE id = ?",
-                    (taken, owner, now + lease, event_id),
-                )
-                leased.append(
-                    {
-                        "id": event_id,
-                        "function": function,
-                        "state": taken,
-                        "previous_state": state,
-                        "due_at": due_at,
-                        "enqueued_at": enqueued_at,
-                        "data": json.loads(data),
-                    }
-                )
+            leased = [model.lease(_event(row)) for row in rows]
+            db.executemany(
+                "UPDATE events SET state = ?, lease_owner = ?, lease_until = ? WHERE id = ?",
+                [(event.state.value, owner, now + lease, event.id) for event in leased],
+            )
             return leased
 
     def reclaim_leases(self, owner: str) -> int:
         with self._write() as db:
-            return db.execute(
-                "UPDATE events SET lease_owner = NULL, lease_until = NULL "
-                "WHERE lease_owner IS NOT NULL AND lease_owner != ? "
-                "AND state IN ('running', 'delivering')",
-                (owner,),
-            ).rowcount
+            rows = db.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE lease_owner IS NOT NULL "
+                "AND lease_owner != ? AND state IN (?, ?)",
+                (owner, *_LEASED),
+            ).fetchall()
+            released = [model.release(_event(row)) for row in rows]
+            db.executemany(
+                "UPDATE events SET state = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
+                [(event.state.value, event.id) for event in released],
+            )
+            return len(released)
 
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
         with self._write() as db:
             return (
                 db.execute(
                     "UPDATE events SET lease_until = ? WHERE id = ? AND lease_owner = ? "
-                    "AND state IN ('running', 'delivering')",
-                    (until, event_id, owner),
+                    "AND state IN (?, ?)",
+                    (until, event_id, owner, *_LEASED),
                 ).rowcount
                 > 0
             )
 
-    def update_event(
-        self,
-        event_id: str,
-        owner: str,
-        *,
-        state: str,
-        data: Record,
-        due_at: float | None = None,
-        release: bool = True,
-    ) -> bool:
+    def update_event(self, event: Event, owner: str, *, release: bool = True) -> bool:
         lease = "lease_owner = NULL, lease_until = NULL" if release else "lease_owner = lease_owner"
         with self._write() as db:
             cursor = db.execute(
-                f"UPDATE events SET state = ?, data = ?, due_at = COALESCE(?, due_at), {lease} "
-                "WHERE id = ? AND lease_owner = ? AND state IN ('running', 'delivering')",
-                (state, json.dumps(data), due_at, event_id, owner),
+                f"UPDATE events SET state = ?, data = ?, due_at = ?, {lease} "
+                "WHERE id = ? AND lease_owner = ? AND state IN (?, ?)",
+                (
+                    event.state.value,
+                    json.dumps(event.data()),
+                    event.due_at,
+                    event.id,
+                    owner,
+                    *_LEASED,
+                ),
             )
             return cursor.rowcount > 0
 
-    def redrive_event(self, event_id: str, data: Record, *, now: float) -> bool:
+    def redrive_event(self, event: Event) -> bool:
         with self._write() as db:
             cursor = db.execute(
-                "UPDATE events SET state = 'pending', due_at = ?, enqueued_at = ?, data = ? "
-                "WHERE id = ? AND state = 'failed'",
-                (now, now, json.dumps(data), event_id),
+                "UPDATE events SET state = ?, due_at = ?, enqueued_at = ?, data = ? "
+                "WHERE id = ? AND state = ?",
+                (
+                    event.state.value,
+                    event.due_at,
+                    event.enqueued_at,
+                    json.dumps(event.data()),
+                    event.id,
+                    EventState.FAILED.value,
+                ),
             )
             return cursor.rowcount > 0
 
-    def get_event(self, event_id: str) -> Record | None:
-        rows = self._read(
-            "SELECT id, function, state, due_at, enqueued_at, data FROM events WHERE id = ?",
-            event_id,
-        )
+    def get_event(self, event_id: str) -> Event | None:
+        rows = self._read(f"SELECT {_EVENT_COLUMNS} FROM events WHERE id = ?", event_id)
         return _event(rows[0]) if rows else None
 
-    def list_events(self, *, function: str | None = None, state: str | None = None) -> list[Record]:
+    def list_events(
+        self, *, function: str | None = None, state: EventState | None = None
+    ) -> list[Event]:
+        value = None if state is None else state.value
         rows = self._read(
-            "SELECT id, function, state, due_at, enqueued_at, data FROM events "
+            f"SELECT {_EVENT_COLUMNS} FROM events "
             "WHERE (? IS NULL OR function = ?) AND (? IS NULL OR state = ?) ORDER BY enqueued_at",
             function,
             function,
-            state,
-            state,
+            value,
+            value,
         )
         return [_event(row) for row in rows]
 
@@ -653,13 +643,19 @@ class SqliteStore(Store):
             self._db.close()
 
 
-def _event(row: tuple) -> Record:
+_EVENT_COLUMNS = "id, function, state, due_at, enqueued_at, data"
+_LEASED = tuple(state.value for state in model.LEASED)
+_LEASABLE = (
+    "((state IN (?, ?) AND due_at <= ?) "
+    "OR (state IN (?, ?) AND (lease_until IS NULL OR lease_until < ?)))"
+)
+"""Due, or leased by a holder whose lease ran out (or was ended: NULL)."""
+
+
+def _leasable(now: float) -> tuple[object, ...]:
+    return (*(state.value for state in model.DUE), now, *_LEASED, now)
+
+
+def _event(row: tuple) -> Event:
     event_id, function, state, due_at, enqueued_at, data = row
-    return {
-        "id": event_id,
-        "function": function,
-        "state": state,
-        "due_at": due_at,
-        "enqueued_at": enqueued_at,
-        "data": json.loads(data),
-    }
+    return Event.stored(event_id, function, state, due_at, enqueued_at, json.loads(data))

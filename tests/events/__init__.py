@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import queues
+from lambdactl.events.model import FINAL
 from lambdactl.events.worker import Worker
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from tests.runtime import process_gone, write_functions
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
-FINAL = ("succeeded", "failed")
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 """An invocation record's timestamp: ISO 8601, UTC, milliseconds, `Z`."""
 
@@ -136,7 +136,7 @@ class Harness:
         deadline = time.monotonic() + timeout
         while True:
             worker.run_once()
-            states = [store.get_event(i)["state"] for i in wanted]
+            states = [store.get_event(i).state for i in wanted]
             if all(s in FINAL for s in states) and (done is None or done()):
                 return
             assert time.monotonic() < deadline, f"events not finished: {states}"

@@ -41,10 +41,12 @@ from pathlib import Path
 
 import pytest
 
+from lambdactl.events.model import DEAD_LETTER, EventState
 from lambdactl.events.worker import Worker
 from lambdactl.project import Project
 from tests.events import Harness, handler
 
+S = EventState
 N = 40
 DEADLINE_SECONDS = 40.0
 
@@ -58,10 +60,10 @@ def harness(project_dir: Path) -> Iterator[Harness]:
 
 def recorded_done(project: Project) -> set[str]:
     """Events the store records as finished successfully (deliveries possibly pending)."""
-    finished = {e["id"] for e in project.store.list_events(state="succeeded")}
-    for event in project.store.list_events(state="delivering"):
-        if event["data"].get("final_state") == "succeeded":
-            finished.add(event["id"])
+    finished = {e.id for e in project.store.list_events(state=S.SUCCEEDED)}
+    for event in project.store.list_events(state=S.DELIVERING):
+        if event.final_state is S.SUCCEEDED:
+            finished.add(event.id)
     return finished
 
 
@@ -137,7 +139,7 @@ def kill_loop(
         process.wait(timeout=10)
         kills += 1
         observe()
-        mid_delivery += len(project.store.list_events(state="delivering"))
+        mid_delivery += len(project.store.list_events(state=S.DELIVERING))
     if pulses is not None:
         pulses.stop()
     # The last worker may have died between recording an outcome and its deliveries (or
@@ -159,9 +161,9 @@ def check_at_least_once(harness: Harness, project: Project, ids: list[str], loop
 
     for request_id in ids:
         event = project.store.get_event(request_id)
-        assert event["state"] == "succeeded", context
-        assert event["data"]["attempts"] == 1, context
-        assert [h["outcome"] for h in event["data"]["history"]] == ["success"], context
+        assert event.state is S.SUCCEEDED, context
+        assert event.attempts == 1, context
+        assert [h.outcome for h in event.history] == ["success"], context
     assert sorted(starts) == sorted(ids), context  # nothing unknown ran
     assert sorted(dones) == sorted(ids), context  # every event ran to its end at least once
     for request_id in ids:
@@ -219,7 +221,7 @@ class Crash(BaseException):
 
 class DiesBeforeTheDeadLetter(Worker):
     def _send(self, event, delivery):  # type: ignore[no-untyped-def]
-        if delivery["kind"] == "dead_letter":
+        if delivery.kind == DEAD_LETTER:
             raise Crash()
         super()._send(event, delivery)
 
@@ -246,14 +248,14 @@ def test_a_crash_mid_delivery_sends_the_rest_and_never_reruns(harness: Harness) 
         dying.close()
     # the outcome was recorded before delivering; the first delivery is marked done
     event = project.store.get_event(request_id)
-    assert (event["state"], event["data"]["final_state"]) == ("delivering", "failed")
-    assert [d.get("done", False) for d in event["data"]["deliveries"]] == [True, False]
+    assert (event.state, event.final_state) == (S.DELIVERING, S.FAILED)
+    assert [d.done for d in event.deliveries] == [True, False]
 
     successor = harness.worker(project)
     assert successor.run_once() == 0  # the dead worker's lease has not run out yet
     time.sleep(0.35)
     assert successor.run_once() == 1
-    assert project.store.get_event(request_id)["state"] == "failed"
+    assert project.store.get_event(request_id).state is S.FAILED
     assert len(harness.runs()) == 1  # the function did not run again
     assert len(harness.receive_all(project, "failures")) == 1  # not delivered twice
     [letter] = harness.receive_all(project, "dlq")
@@ -274,7 +276,7 @@ def test_a_restarted_worker_takes_over_a_killed_workers_leases_at_once(
     harness.wait_for_runs(4)  # all four are mid-invoke
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
-    assert {e["state"] for e in project.store.list_events()} == {"running"}
+    assert {e.state for e in project.store.list_events()} == {S.RUNNING}
 
     offset = output.stat().st_size
     second = harness.spawn_worker("--concurrency", "4", "--idle-exit", "0.5", output=output)
@@ -288,6 +290,6 @@ def test_a_restarted_worker_takes_over_a_killed_workers_leases_at_once(
     assert sorted(r["id"] for r in runs) == sorted(ids * 2)  # each cut-off run, once again
     for request_id in ids:
         event = project.store.get_event(request_id)
-        assert event["state"] == "succeeded"
-        assert [h["outcome"] for h in event["data"]["history"]] == ["success"]
-        assert event["data"]["attempts"] == 1
+        assert event.state is S.SUCCEEDED
+        assert [h.outcome for h in event.history] == ["success"]
+        assert event.attempts == 1

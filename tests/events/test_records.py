@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from lambdactl import aliases, versions
+from lambdactl.events.model import EventState
 from tests.events import ARN, TIMESTAMP, Harness, epoch, handler, line_of
 
+S = EventState
 RAISE = 'raise ValueError(event.get("message", "intentional failure"))'
 RECORD_KEYS = [
     "version",
@@ -86,9 +88,9 @@ def test_three_attempts_then_on_failure_record_and_dead_letter(harness: Harness)
     assert third - first < 5  # shortened: not AWS's 1 and 2 minutes
 
     event = project.store.get_event(request_id)
-    assert event["state"] == "failed"
-    assert event["data"]["attempts"] == 3
-    assert [h["outcome"] for h in event["data"]["history"]] == ["error"] * 3
+    assert event.state is S.FAILED
+    assert event.attempts == 3
+    assert [h.outcome for h in event.history] == ["error"] * 3
 
     # the on-failure record: AWS's shape, keys in AWS's order
     [message] = harness.receive_all(project, "failures")
@@ -216,7 +218,7 @@ def test_on_failure_function_destination(harness: Harness) -> None:
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["responsePayload"] == error_payload(harness, "f", "to audit", request_id)
     [audit_event] = project.store.list_events(function="audit")
-    assert audit_event["id"] == audit_run["id"] != request_id  # its own, queued invocation
+    assert audit_event.id == audit_run["id"] != request_id  # its own, queued invocation
 
 
 # -- the success path ---------------------------------------------------------------------------
@@ -239,10 +241,10 @@ def test_on_success_function_destination_gets_the_record_asynchronously(
     after = time.time()
     # f finished first; the record then went through audit's own asynchronous queue
     [audit_event] = project.store.list_events(function="audit")
-    audit_id = audit_event["id"]
+    audit_id = audit_event.id
     assert audit_id != request_id
     harness.drain(worker, [audit_id])
-    assert project.store.get_event(audit_id)["state"] == "succeeded"
+    assert project.store.get_event(audit_id).state is S.SUCCEEDED
 
     runs = harness.runs()
     assert [(r["id"], r["version"]) for r in runs] == [
@@ -266,7 +268,7 @@ def test_on_success_function_destination_gets_the_record_asynchronously(
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
         "responsePayload": {"handled": event},
     }
-    assert json.loads(audit_event["data"]["payload"]) == record
+    assert json.loads(audit_event.payload) == record
 
 
 def test_on_success_queue_destination(harness: Harness) -> None:
@@ -291,7 +293,7 @@ def test_on_success_queue_destination(harness: Harness) -> None:
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
         "responsePayload": {"handled": [1, 2, 3]},
     }
-    assert project.store.get_event(request_id)["state"] == "succeeded"
+    assert project.store.get_event(request_id).state is S.SUCCEEDED
 
 
 def test_success_sends_no_dead_letter_and_no_failure_record(harness: Harness) -> None:
@@ -331,8 +333,8 @@ def test_zero_reserved_concurrency_goes_straight_to_failure(harness: Harness) ->
     after = time.time()
     assert harness.runs() == []  # never attempted
     event = project.store.get_event(request_id)
-    assert event["state"] == "failed"
-    assert (event["data"]["attempts"], event["data"]["throttles"]) == (0, 0)
+    assert event.state is S.FAILED
+    assert (event.attempts, event.throttles) == (0, 0)
     [record] = harness.records(project, "failures")
     assert list(record) == ["version", "timestamp", "requestContext", "requestPayload"]
     check_timestamp(record, before, after)
@@ -370,13 +372,13 @@ def test_event_age_exceeded_before_a_retry(harness: Harness) -> None:
     request_id = harness.enqueue(project, "f", {"message": "old"})
     assert worker.run_once() == 1
     event = project.store.get_event(request_id)
-    assert (event["state"], event["data"]["attempts"]) == ("retrying", 1)
+    assert (event.state, event.attempts) == (S.RETRYING, 1)
 
     offset[0] = 61.0  # the retry comes due, but the event is now older than 60 s
     assert worker.run_once() == 1
     assert len(harness.runs()) == 1  # not attempted again
     event = project.store.get_event(request_id)
-    assert event["state"] == "failed"
+    assert event.state is S.FAILED
     [record] = harness.records(project, "failures")
     assert list(record) == RECORD_KEYS
     assert record == {
@@ -397,7 +399,7 @@ def test_event_age_exceeded_before_a_retry(harness: Harness) -> None:
         "responsePayload": error_payload(harness, "f", "old", request_id),
     }
     # the record is stamped with the worker's clock
-    assert epoch(record["timestamp"]) >= event["enqueued_at"] + 60
+    assert epoch(record["timestamp"]) >= event.enqueued_at + 60
 
 
 # -- qualifiers ---------------------------------------------------------------------------------

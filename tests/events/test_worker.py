@@ -22,10 +22,12 @@ from pathlib import Path
 import pytest
 
 from lambdactl.events import daemon
+from lambdactl.events.model import Event, EventState
 from lambdactl.events.worker import Worker
 from tests.events import Harness, handler, wait_gone, worker_processes
 from tests.runtime import REQUEST_ID
 
+S = EventState
 TOO_LARGE = "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
 
 
@@ -36,8 +38,8 @@ def harness(project_dir: Path) -> Iterator[Harness]:
     opened.close()
 
 
-def ids(events: list[dict]) -> list[str]:
-    return [e["id"] for e in events]
+def ids(events: list[Event]) -> list[str]:
+    return [e.id for e in events]
 
 
 def wait_unlocked(state: Path, timeout: float = 10.0) -> None:
@@ -63,7 +65,7 @@ def test_states_pending_running_retrying_failed(harness: Harness, tmp_path: Path
     store = project.store
     release = tmp_path / "release"
     request_id = harness.enqueue(project, "w", {"release": str(release), "fail": True})
-    assert ids(store.list_events(state="pending")) == [request_id]
+    assert ids(store.list_events(state=S.PENDING)) == [request_id]
     assert ids(store.list_events(function="w")) == [request_id]
     assert store.list_events(function="other") == []
 
@@ -72,27 +74,27 @@ def test_states_pending_running_retrying_failed(harness: Harness, tmp_path: Path
     running.start()
     try:
         harness.wait_for_runs(1)  # the handler is waiting for its release file
-        assert ids(store.list_events(state="running")) == [request_id]
-        assert store.list_events(state="pending") == []
+        assert ids(store.list_events(state=S.RUNNING)) == [request_id]
+        assert store.list_events(state=S.PENDING) == []
     finally:
         release.touch()
         running.join(timeout=15)
     assert not running.is_alive()
 
     event = store.get_event(request_id)
-    assert ids(store.list_events(state="retrying")) == [request_id]
-    assert event["data"]["attempts"] == 1
-    assert event["due_at"] >= event["data"]["history"][0]["time"] + 0.3
+    assert ids(store.list_events(state=S.RETRYING)) == [request_id]
+    assert event.attempts == 1
+    assert event.due_at >= event.history[0].time + 0.3
     assert worker.run_once() == 0  # not due yet
-    assert store.get_event(request_id)["state"] == "retrying"
+    assert store.get_event(request_id).state is S.RETRYING
 
     harness.drain(worker, [request_id])
-    assert ids(store.list_events(state="failed")) == [request_id]
+    assert ids(store.list_events(state=S.FAILED)) == [request_id]
     event = store.get_event(request_id)
-    assert event["data"]["attempts"] == 2
-    assert [h["outcome"] for h in event["data"]["history"]] == ["error", "error"]
+    assert event.attempts == 2
+    assert [h.outcome for h in event.history] == ["error", "error"]
     assert [r["id"] for r in harness.runs()] == [request_id] * 2
-    for state in ("pending", "running", "retrying", "succeeded", "delivering"):
+    for state in (S.PENDING, S.RUNNING, S.RETRYING, S.SUCCEEDED, S.DELIVERING):
         assert store.list_events(state=state) == []
 
 
@@ -101,20 +103,20 @@ def test_states_pending_running_succeeded(harness: Harness, tmp_path: Path) -> N
     store = project.store
     release = tmp_path / "release"
     request_id = harness.enqueue(project, "w", {"release": str(release)})
-    assert store.get_event(request_id)["state"] == "pending"
+    assert store.get_event(request_id).state is S.PENDING
     worker = harness.worker(project)
     running = threading.Thread(target=worker.run_once)
     running.start()
     try:
         harness.wait_for_runs(1)
-        assert store.get_event(request_id)["state"] == "running"
+        assert store.get_event(request_id).state is S.RUNNING
     finally:
         release.touch()
         running.join(timeout=15)
-    assert ids(store.list_events(state="succeeded")) == [request_id]
+    assert ids(store.list_events(state=S.SUCCEEDED)) == [request_id]
     event = store.get_event(request_id)
-    assert (event["data"]["attempts"], event["data"]["condition"]) == (1, "Success")
-    assert [h["outcome"] for h in event["data"]["history"]] == ["success"]
+    assert (event.attempts, event.condition) == (1, "Success")
+    assert [h.outcome for h in event.history] == ["success"]
     assert worker.run_once() == 0
 
 
@@ -136,7 +138,7 @@ def test_heartbeat_keeps_a_long_invocation_from_being_taken_over(harness: Harnes
     running.join()
     assert taken == 0
     assert [r["id"] for r in harness.runs()] == [request_id]
-    assert project.store.get_event(request_id)["state"] == "succeeded"
+    assert project.store.get_event(request_id).state is S.SUCCEEDED
 
 
 def test_an_abandoned_lease_is_taken_over(harness: Harness) -> None:
@@ -144,12 +146,12 @@ def test_an_abandoned_lease_is_taken_over(harness: Harness) -> None:
     request_id = harness.enqueue(project, "f", {"n": 1})
     # a worker that leased the event and died
     [leased] = project.store.lease_events("dead-worker", now=time.time(), lease=0.4, limit=10)
-    assert (leased["id"], leased["state"]) == (request_id, "running")
+    assert (leased.id, leased.state) == (request_id, S.RUNNING)
     worker = harness.worker(project)
     assert worker.run_once() == 0  # its lease still runs
     time.sleep(0.45)
     assert worker.run_once() == 1
-    assert project.store.get_event(request_id)["state"] == "succeeded"
+    assert project.store.get_event(request_id).state is S.SUCCEEDED
     assert [r["id"] for r in harness.runs()] == [request_id]
 
 
@@ -186,15 +188,14 @@ def test_a_throttle_backs_off_and_is_not_an_attempt(harness: Harness) -> None:
         worker = harness.worker(project)
         assert worker.run_once() == 1
         event = project.store.get_event(request_id)
-        assert event["state"] == "retrying"
-        data = event["data"]
-        assert (data["attempts"], data["throttles"]) == (0, 1)
-        [throttle] = data["history"]
-        assert (throttle["outcome"], throttle["error"]) == (
+        assert event.state is S.RETRYING
+        assert (event.attempts, event.throttles) == (0, 1)
+        [throttle] = event.history
+        assert (throttle.outcome, throttle.error) == (
             "throttled",
             "ReservedFunctionConcurrentInvocationLimitExceeded",
         )
-        assert event["due_at"] == pytest.approx(throttle["time"] + 1.0, abs=0.1)
+        assert event.due_at == pytest.approx(throttle.time + 1.0, abs=0.1)
         harness.drain(worker, [request_id])
     finally:
         holder.join(timeout=15)
@@ -202,10 +203,10 @@ def test_a_throttle_backs_off_and_is_not_an_attempt(harness: Harness) -> None:
 
     async_runs = harness.runs(id=request_id)
     assert len(async_runs) == 2
-    assert async_runs[0]["time"] >= throttle["time"] + 1.0  # backed off 1 s
+    assert async_runs[0]["time"] >= throttle.time + 1.0  # backed off 1 s
     event = project.store.get_event(request_id)
-    assert [h["outcome"] for h in event["data"]["history"]] == ["throttled", "error", "error"]
-    assert (event["data"]["attempts"], event["data"]["throttles"]) == (2, 1)
+    assert [h.outcome for h in event.history] == ["throttled", "error", "error"]
+    assert (event.attempts, event.throttles) == (2, 1)
     [record] = harness.records(project, "failures")
     assert record["requestContext"]["condition"] == "RetriesExhausted"
     assert record["requestContext"]["approximateInvokeCount"] == len(async_runs) == 2
@@ -225,7 +226,7 @@ def test_a_failed_delivery_neither_crashes_the_worker_nor_blocks_the_event(
     fits = harness.enqueue(project, "f", {"pad": "y"})
     worker = harness.worker(project, concurrency=1)
     deadline = time.monotonic() + 15
-    while {project.store.get_event(i)["state"] for i in (too_big, fits)} != {"succeeded"}:
+    while {project.store.get_event(i).state for i in (too_big, fits)} != {S.SUCCEEDED}:
         assert time.monotonic() < deadline
         worker.run_once()  # AWS drops an undeliverable record (DestinationDeliveryFailures)
         time.sleep(0.01)
@@ -274,7 +275,7 @@ def test_invoke_async_and_the_detached_worker(
     wait_unlocked(state)
     assert gone_at - max(r["time"] for r in runs) >= 1.0
     for request_id in (first, second):
-        assert project.store.get_event(request_id)["state"] == "succeeded"
+        assert project.store.get_event(request_id).state is S.SUCCEEDED
     log = (state / daemon.LOG_NAME).read_text()
     assert f"(pid {pid})" in log
     assert "worker stopped after 2 event(s)" in log
@@ -335,11 +336,7 @@ def test_a_worker_exits_when_its_store_is_replaced(
         assert list(state.iterdir()) == []
     # the project's connection follows the old store wherever it went
     event = project.store.get_event(request_id)
-    assert (event["state"], event["data"]["attempts"], event["data"]["history"]) == (
-        "running",
-        0,
-        [],
-    )
+    assert (event.state, event.attempts, event.history) == (S.RUNNING, 0, ())
     assert len(harness.runs()) == 1
 
 
@@ -402,7 +399,7 @@ def test_worker_status_and_stop(harness: Harness, cli, tmp_path: Path) -> None: 
     assert stopped.code == 0
     assert f"stopped worker {process.pid}" in stopped.out
     assert process.wait(timeout=5) == 0
-    assert project.store.get_event(request_id)["state"] == "succeeded"
+    assert project.store.get_event(request_id).state is S.SUCCEEDED
     assert [r["id"] for r in harness.runs()] == [request_id]
     out = output.read_text()
     assert out.startswith("worker worker-")
@@ -456,7 +453,7 @@ def test_worker_process_idle_exit(harness: Harness, tmp_path: Path) -> None:
     process = harness.spawn_worker("--idle-exit", "0.5", "--concurrency", "2", output=output)
     assert process.wait(timeout=20) == 0
     assert time.monotonic() - started >= 0.5
-    assert project.store.get_event(request_id)["state"] == "succeeded"
+    assert project.store.get_event(request_id).state is S.SUCCEEDED
     assert output.read_text().endswith("worker stopped after 1 event(s)\n")
 
 
@@ -469,4 +466,4 @@ def test_worker_drains_many_events_concurrently(harness: Harness) -> None:
     assert sorted(r["id"] for r in runs) == sorted(queued)
     starts = sorted(r["time"] for r in runs)
     assert starts[-1] - starts[0] < 0.3  # all four ran at once
-    assert {project.store.get_event(i)["state"] for i in queued} == {"succeeded"}
+    assert {project.store.get_event(i).state for i in queued} == {S.SUCCEEDED}

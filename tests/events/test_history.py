@@ -1,0 +1,90 @@
+"""`lambdactl events list|show|redrive` (`lambdactl.events.history`) through the real CLI:
+the states it filters by (the model's), the printed event, and a failed event sent round
+again by a detached worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lambdactl.events import daemon
+from lambdactl.events.model import EventState
+from lambdactl.project import Project
+from tests.events import Harness, handler, wait_gone
+
+S = EventState
+
+
+@pytest.fixture
+def harness(project_dir: Path) -> Iterator[Harness]:
+    opened = Harness(project_dir)
+    yield opened
+    opened.close()
+
+
+def failed_event(harness: Harness) -> tuple[Project, str]:
+    project = harness.deploy({"f": handler("fails", **{"async": {"maximum_retry_attempts": 0}})})
+    request_id = harness.enqueue(project, "f", {"message": "no"})
+    harness.drain(harness.worker(project), [request_id])
+    return project, request_id
+
+
+def test_list_and_show_a_failed_event(
+    harness: Harness, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "200")  # tables unfolded
+    _project, request_id = failed_event(harness)
+    listed = cli("events", "list", "--state", "failed")
+    assert listed.code == 0
+    assert request_id in listed.out and "RetriesExhausted" in listed.out
+    assert request_id not in cli("events", "list", "--state", "succeeded").out
+
+    [event] = cli("events", "list", "-o", "json").json()["Events"]
+    assert (event["id"], event["function"], event["state"]) == (request_id, "f", "failed")
+    data = event["data"]
+    assert (data["attempts"], data["condition"], data["final_state"]) == (
+        1,
+        "RetriesExhausted",
+        "failed",
+    )
+    assert [h["outcome"] for h in data["history"]] == ["error"]
+    assert json.loads(data["payload"]) == {"message": "no"}
+    assert cli("events", "show", request_id, "-o", "json").json() == event
+
+    shown = cli("events", "show", request_id)
+    assert shown.code == 0
+    assert "failed" in shown.out and "RetriesExhausted" in shown.out
+    assert "error" in shown.out and "Unhandled" in shown.out  # the attempt's row
+
+
+def test_an_unknown_state_names_the_states(harness: Harness, cli) -> None:  # type: ignore[no-untyped-def]
+    harness.deploy({"f": handler("succeeds")})
+    result = cli("events", "list", "--state", "lost")
+    assert result.code == 2
+    for state in EventState:
+        assert state.value in result.err
+
+
+def test_redrive_runs_a_failed_event_again_from_its_first_attempt(
+    harness: Harness, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "0.5")
+    project, request_id = failed_event(harness)
+    not_failed = harness.enqueue(project, "f", {"message": "later"})
+    refused = cli("events", "redrive", not_failed)
+    assert refused.code == 2
+    assert f"event {not_failed} has not failed" in refused.err
+
+    redriven = cli("events", "redrive", request_id, "-o", "json")
+    assert (redriven.code, redriven.json()) == (0, {"Redriven": [request_id]})
+    harness.wait_for_runs(3)  # once before, then both events by the detached worker
+    pid = daemon.running_pid(project.manifest.state_dir)
+    if pid is not None:
+        wait_gone(pid, timeout=15)  # idle for 0.5 s, it exits
+    event = project.store.get_event(request_id)
+    assert (event.state, event.attempts, event.condition) == (S.FAILED, 1, "RetriesExhausted")
+    assert [a.outcome for a in event.history] == ["error", "redriven", "error"]
+    assert [r["id"] for r in harness.runs()].count(request_id) == 2
