@@ -237,15 +237,15 @@ class Worker:
         spec = self.project.manifest.functions.get(event.function)
         deliveries: list[Delivery] = []
         if deliver and spec is not None:
-            record = records.invocation_record(
-                self.project, event, condition=condition, now=self.clock()
-            )
             target = (
                 spec.asynchronous.on_success
                 if condition == policy.SUCCESS
                 else spec.asynchronous.on_failure
             )
             if target is not None:
+                record = records.invocation_record(
+                    self.project, event, condition=condition, now=self.clock()
+                )
                 deliveries.append(Delivery(target.kind, target.name, record=record))
             if condition != policy.SUCCESS and spec.dead_letter is not None:
                 attributes = records.dead_letter_attributes(event)
