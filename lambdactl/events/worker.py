@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 
 from .. import ids, queues
 from ..errors import LambdactlError, StoreError, TooManyRequestsException
@@ -52,9 +53,20 @@ class Worker:
         self.clock = clock
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="event")
         self.processed = 0
-        self._running: set[str] = set()
-        """Events whose invocation is under way: the heartbeat renews their leases."""
-        self._running_lock = threading.Lock()
+        self._held: set[str] = set()
+        """Events leased to this worker and not yet recorded: the heartbeat renews them."""
+        self._held_lock = threading.Lock()
+        self._ready: deque[Event] = deque()
+        """Leased in the same batch as the event a runner took, for the next free runner."""
+        self._busy = 0
+        """Runners processing an event."""
+        self._lock = threading.Lock()
+        """Guards `_ready`, `_busy`, `_active_at` and `processed`."""
+        self._leasing = threading.Lock()
+        """One runner leases at a time (the others then find its batch ready)."""
+        self._active_at = time.monotonic()
+        self._runners: list[threading.Thread] = []
+        self._failure: BaseException | None = None
         self._stopped = threading.Event()
         self._abandoned = threading.Event()
         """Set when the store is gone: whatever is still in flight records nothing."""
@@ -69,10 +81,8 @@ class Worker:
 
     def run_once(self) -> int:
         """Lease what is due and process it to the end; how many events were taken."""
-        leased = self.project.store.lease_events(
-            self.owner, now=self.clock(), lease=self.lease, limit=self.concurrency
-        )
-        for future in [self._pool.submit(self.process, event) for event in leased]:
+        leased = self._lease(self.concurrency)
+        for future in [self._pool.submit(self._process_held, event) for event in leased]:
             future.result()
         self.processed += len(leased)
         return len(leased)
@@ -86,50 +96,113 @@ class Worker:
     ) -> str | None:
         """Work until `stop` is set or idle for `idle_exit` s; in-flight events finish first.
 
-        Up to `concurrency` events run at once, and a finished one makes room for the next
-        due event at once (no waiting for a whole batch).
+        `concurrency` runners each take an event, process it to the end and take the next:
+        a finished event makes room for the next due one at once. A runner that finds none
+        ready leases a batch (up to `concurrency`): one write for several events; those the
+        others have not taken when the worker stops are handed back (`model.release`).
 
         `lost`, asked every `WATCH_SECONDS`, says why the store is no longer there (None while
         it is): then the worker stops leasing at once and returns that reason, without waiting
         for its in-flight events (`close(abandon=True)` ends them); otherwise None.
         """
-        in_flight: set[Future[None]] = set()
-        idle_since = watched = time.monotonic()
-        while not stop.is_set():
-            if lost is not None and time.monotonic() - watched >= WATCH_SECONDS:
-                watched = time.monotonic()
-                reason = lost()
-                if reason is not None:
-                    return reason
-            in_flight = {future for future in in_flight if not future.done()}
-            free = self.concurrency - len(in_flight)
-            leased = (
-                self.project.store.lease_events(
-                    self.owner, now=self.clock(), lease=self.lease, limit=free
-                )
-                if free
-                else []
-            )
-            for event in leased:
-                in_flight.add(self._pool.submit(self._process_logged, event))
-            self.processed += len(leased)
-            if leased or in_flight:
-                idle_since = time.monotonic()
-            elif idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
-                break
-            if not leased:
-                if in_flight:
-                    wait(in_flight, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                else:
-                    stop.wait(POLL_SECONDS)
-        wait(in_flight)
+        halt = threading.Event()
+        self._active_at = watched = time.monotonic()
+        self._runners = [
+            threading.Thread(target=self._runner, args=(halt,), name=f"event-{n}")
+            for n in range(self.concurrency)
+        ]
+        for runner in self._runners:
+            runner.start()
+        try:
+            while not stop.wait(POLL_SECONDS) and self._failure is None:
+                if lost is not None and time.monotonic() - watched >= WATCH_SECONDS:
+                    watched = time.monotonic()
+                    reason = lost()
+                    if reason is not None:
+                        return reason
+                if idle_exit is not None and self._idle_for() >= idle_exit:
+                    break
+        finally:
+            halt.set()
+        for runner in self._runners:
+            runner.join()
+        if self._failure is not None:
+            raise self._failure  # what is still leased is taken over by the next worker
+        self._hand_back()
         return None
+
+    def _runner(self, halt: threading.Event) -> None:
+        while not halt.is_set():
+            try:
+                event = self._take()
+            except BaseException as exc:  # e.g. the store cannot be written: `run` raises it
+                if not self._abandoned.is_set():
+                    self._failure = exc
+                return
+            if event is None:
+                halt.wait(POLL_SECONDS)
+                continue
+            try:
+                self._process_logged(event)
+            finally:
+                with self._lock:
+                    self._busy -= 1
+                    self._active_at = time.monotonic()
+
+    def _take(self) -> Event | None:
+        """The next event for a runner: one ready, else the first of a new batch (up to
+        `concurrency`, the rest ready for the runners that finish next); None if none is due."""
+        with self._leasing:
+            with self._lock:
+                if self._ready:
+                    return self._start(self._ready.popleft())
+            leased = self._lease(self.concurrency)
+            with self._lock:
+                self._ready.extend(leased)
+                return self._start(self._ready.popleft()) if self._ready else None
+
+    def _start(self, event: Event) -> Event:
+        self._busy += 1
+        self.processed += 1
+        self._active_at = time.monotonic()
+        return event
+
+    def _idle_for(self) -> float:
+        with self._lock:
+            busy = self._busy or self._ready
+            return 0.0 if busy else time.monotonic() - self._active_at
+
+    def _lease(self, limit: int) -> list[Event]:
+        leased = self.project.store.lease_events(
+            self.owner, now=self.clock(), lease=self.lease, limit=limit
+        )
+        with self._held_lock:
+            self._held.update(event.id for event in leased)
+        return leased
+
+    def _hand_back(self) -> None:
+        """Give back what was leased but not taken: due again at once, for any worker."""
+        with self._lock:
+            left, self._ready = list(self._ready), deque()
+        for event in left:
+            self.project.store.update_event(model.release(event), self.owner)
+            self._let_go(event)
+
+    def _let_go(self, event: Event) -> None:
+        with self._held_lock:
+            self._held.discard(event.id)
+
+    def _process_held(self, event: Event) -> None:
+        try:
+            self.process(event)
+        finally:
+            self._let_go(event)
 
     def _process_logged(self, event: Event) -> None:
         """A bug in one event's processing must not stop the worker: its lease expires and
         the event is taken up again."""
         try:
-            self.process(event)
+            self._process_held(event)
         except Exception:
             if not self._abandoned.is_set():  # else: the closed store refused the record
                 log.exception("processing event %s failed", event.id)
@@ -147,16 +220,18 @@ class Worker:
             self.project.store.close()
             self.invoker.logs.abandon()  # the environments' last lines are not stored either
             self.invoker.close()
+        for runner in self._runners:
+            runner.join()
         self._pool.shutdown(wait=True)
         self._stopped.set()
         self.invoker.close()
 
     def _beat(self) -> None:
-        """One heartbeat for all: renew the lease of every event being invoked."""
+        """One heartbeat for all: renew the lease of every event this worker holds."""
         while not self._stopped.wait(self.lease / 3):
-            with self._running_lock:
-                running = list(self._running)
-            for event_id in running:
+            with self._held_lock:
+                held = list(self._held)
+            for event_id in held:
                 try:
                     self.project.store.renew_lease(
                         event_id, self.owner, until=self.clock() + self.lease
@@ -199,8 +274,6 @@ class Worker:
     def _attempt(self, event: Event, *, reserved: int | None) -> tuple[str, Event]:
         """Invoke once: the outcome (`policy.after_attempt`'s), and the event with it recorded."""
         started = self.clock()
-        with self._running_lock:
-            self._running.add(event.id)
         try:
             result = self.invoker.invoke(
                 event.function,
@@ -214,9 +287,6 @@ class Worker:
         except LambdactlError as exc:  # e.g. the qualifier's version was deleted meanwhile
             last = Result(200, event.qualifier or "$LATEST", "Unhandled", str(exc))
             return "error", event.attempted(Attempt(started, "error", error=str(exc)), last=last)
-        finally:
-            with self._running_lock:
-                self._running.discard(event.id)
         outcome = "error" if result.function_error else "success"
         attempt = Attempt(
             started,
@@ -265,15 +335,6 @@ class Worker:
             self.project.store.update_event(finished, self.owner)
 
     def _deliver(self, event: Event) -> None:
-        with self._running_lock:  # heartbeated while delivering too
-            self._running.add(event.id)
-        try:
-            self._deliver_all(event)
-        finally:
-            with self._running_lock:
-                self._running.discard(event.id)
-
-    def _deliver_all(self, event: Event) -> None:
         for index, delivery in enumerate(event.deliveries):
             if delivery.done:
                 continue

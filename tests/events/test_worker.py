@@ -155,6 +155,39 @@ def test_an_abandoned_lease_is_taken_over(harness: Harness) -> None:
     assert [r["id"] for r in harness.runs()] == [request_id]
 
 
+def test_a_stopped_worker_hands_back_what_it_leased_but_did_not_start(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """A runner leases a batch and keeps the rest ready for the next free runner; what no
+    runner took when the worker stops is pending again at once, for any worker."""
+    project = harness.deploy({"w": handler("waits")})
+    release = [tmp_path / f"release-{n}" for n in range(4)]
+    queued = [
+        harness.enqueue(project, "w", {"release": str(r), "n": n}) for n, r in enumerate(release)
+    ]
+    worker = harness.worker(project, concurrency=2)
+    stop = threading.Event()
+    running = threading.Thread(target=worker.run, args=(stop,))
+    running.start()
+    try:
+        harness.wait_for_runs(2)  # the first two, one per runner
+        release[0].touch()  # its runner leases the last two: starts one, keeps one ready
+        harness.wait_for_runs(3)
+        assert ids(project.store.list_events(state=S.RUNNING)) == queued[1:]
+        stop.set()
+    finally:
+        for path in release:
+            path.touch()
+        running.join(timeout=15)
+    assert not running.is_alive()
+    assert sorted(r["event"]["n"] for r in harness.runs()) == [0, 1, 2]
+    assert worker.processed == 3
+    handed_back = project.store.get_event(queued[3])
+    assert (handed_back.state, handed_back.attempts, handed_back.history) == (S.PENDING, 0, ())
+    [taken] = project.store.lease_events("other", now=time.time(), lease=30, limit=10)
+    assert taken.id == queued[3]
+
+
 # -- throttling ---------------------------------------------------------------------------------
 
 
