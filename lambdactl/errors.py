@@ -99,6 +99,34 @@ class StoreError(LambdactlError):
 
     exit_code = 7
 
+    @classmethod
+    def from_os(cls, exc: OSError, path: object, *, doing: str = "write") -> StoreError:
+        """The one line for a path in `.lambda/` the system refused (`doing`: read or write).
+
+        It names the path, and says so plainly when a file stands where a directory must be
+        (a damaged `.lambda/`, which blocks even root)."""
+        import os.path
+        from pathlib import Path
+
+        named = [Path(n) for n in (exc.filename2, exc.filename) if isinstance(n, str)]
+        target = named[-1] if named else Path(str(path))
+        if isinstance(exc, (NotADirectoryError, FileExistsError)):
+            for candidate in (c for name in named or [target] for c in (name, *name.parents)):
+                if os.path.isdir(candidate):
+                    continue
+                if os.path.lexists(candidate):
+                    return cls(
+                        f"{candidate} is a file where lambdactl keeps a directory",
+                        hint="move it aside; lambdactl makes a new one",
+                    )
+        if isinstance(exc, PermissionError):
+            return cls(
+                f"cannot {doing} {target}: permission denied",
+                hint="lambdactl keeps its state in .lambda/ beside functions.yaml: "
+                "make it writable for this user",
+            )
+        return cls(f"cannot {doing} {target}: {exc.strerror or exc}")
+
 
 def validation_message(value: object, field: str, constraint: str) -> str:
     """AWS's wording for a single failed model constraint."""

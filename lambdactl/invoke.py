@@ -18,6 +18,7 @@ from . import ids, versions
 from .errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
+    StoreError,
     ValidationException,
     enum_constraint,
     validation_message,
@@ -190,12 +191,18 @@ class Invoker:
         self.logs.write([LogEntry(group, env.stream_name, spec.version, events, kind="other")])
 
     def _stored_log(self, function: str, outcome: Result) -> list[str]:
-        """The invocation's lines (START..REPORT) read back from the log store."""
+        """The invocation's lines (START..REPORT) read back from the log store, or the lines
+        in hand when the store cannot give them: the result reaches the caller all the same
+        (the writer has warned that they were not stored)."""
         if not self.logs.flush():
             return list(outcome.log)  # the store is stuck: the lines are still here
         group = lines.group_name(function)
         query = Query(request_id=outcome.request_id, kinds=("invoke",))
-        return [event.message for event in self.logs.store().read(group, query)]
+        try:
+            stored = [event.message for event in self.logs.store().read(group, query)]
+        except StoreError:  # damaged or unreadable
+            return list(outcome.log)
+        return stored or list(outcome.log)  # empty: the write failed
 
     def __enter__(self) -> Invoker:
         return self

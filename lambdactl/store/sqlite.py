@@ -104,8 +104,12 @@ def connect(
 
     Processes that open a new database at the same moment race to switch it to WAL, and
     SQLite answers the losers "locked" at once instead of waiting (it would deadlock), so the
-    switch and the schema are retried until `timeout`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    switch and the schema are retried until `timeout`. A directory that cannot be made is a
+    `StoreError` naming it; SQLite's own errors are the caller's to word."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError.from_os(exc, path.parent) from None
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     deadline = time.monotonic() + timeout
     while True:
@@ -121,6 +125,9 @@ def connect(
                 db.close()
                 raise
             time.sleep(0.005 + random.random() * 0.02)
+        except sqlite3.Error:  # not a database, malformed
+            db.close()
+            raise
 
 
 class SqliteStore(Store):
