@@ -218,8 +218,13 @@ class Invoker:
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)
-        deps = dependencies.requirements(version.code_dir, state, interpreter) if python else None
-        provided = dependencies.provided(state) if python else None
+        deps = provided = None
+        try:
+            if python:
+                deps = dependencies.requirements(version.code_dir, state, interpreter)
+                provided = dependencies.provided(state)
+        except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
+            raise StoreError.from_os(exc, state) from None
         return EnvironmentSpec(
             function=version.function,
             version=version.version,

@@ -1,12 +1,21 @@
-"""A damaged or unwritable `.lambda/`: a clear line and exit 7, never an internal error (70)."""
+"""A damaged or unwritable `.lambda/`: a clear line and exit 7, never an internal error (70).
+
+Read-only cases run lambdactl in a child process that file permissions bind, also when the
+tests run as root (it drops the capabilities that override them); the rest runs in-process.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import json
+import os
 import random
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +131,115 @@ def test_garbage_in_the_state_database_exits_7_naming_it(cli, project_dir: Path)
         result = cli(*argv)
         assert result.code == 7, (argv, result.err)
         assert str(state) in one_error_line(result.err)
+
+
+# -- read-only state ----------------------------------------------------------------------------
+
+
+def _drop_permission_overrides() -> None:  # pragma: no cover - runs in the forked child
+    """For root: give up CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH in what is exec'd next."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    for capability in (1, 2):
+        if prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "cannot drop a capability")
+
+
+@pytest.fixture
+def bound_by_permissions(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`run(*argv)`: lambdactl in a child process on which file permissions are enforced."""
+    preexec = _drop_permission_overrides if os.geteuid() == 0 else None
+
+    def lambdactl(*argv: str, code: str | None = None) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, *(["-c", code] if code else ["-m", "lambdactl", *argv])]
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=60, preexec_fn=preexec
+        )
+
+    probe = tmp_path / "read-only"
+    probe.mkdir(mode=0o555)
+    try:
+        tried = lambdactl(code=f"open({str(probe / 'x')!r}, 'w')")
+    except subprocess.SubprocessError as exc:
+        pytest.skip(f"cannot drop root's permission overrides here: {exc}")
+    finally:
+        probe.chmod(0o755)
+    if tried.returncode == 0:
+        pytest.skip("file permissions are not enforced on this process (root's overrides)")
+    return lambdactl
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("invoke", "hello"),
+        ("invoke", "hello", "--log-type", "Tail"),
+        ("invoke", "hello", "--async"),
+        ("logs", "hello"),
+        ("publish", "hello"),
+        ("queue", "create", "q"),
+        ("worker", "status"),
+    ],
+    ids=" ".join,
+)
+def test_a_read_only_project_without_state_exits_7_naming_it(
+    argv: tuple[str, ...], project_dir: Path, bound_by_permissions: Callable[..., Any]
+) -> None:
+    project_dir.chmod(0o555)
+    try:
+        result = bound_by_permissions(*argv)
+    finally:
+        project_dir.chmod(0o755)
+    assert result.returncode == 7, result.stderr
+    line = one_error_line(result.stderr)
+    assert line == f"error: cannot write {project_dir / '.lambda'}: permission denied"
+    assert not (project_dir / ".lambda").exists()
+
+
+@pytest.fixture
+def read_only_state(cli, project_dir: Path) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """`.lambda/` of a used project with every directory read-only; its databases (and their
+    `-wal`/`-shm` files, left by a CLI invoke) still open for writing."""
+    assert cli("publish", "hello").code == 0
+    assert cli("invoke", "hello").code == 0
+    state = project_dir / ".lambda"
+    holder = sqlite3.connect(state / "state.db")  # keeps -wal and -shm, as a running worker
+    holder.execute("SELECT count(*) FROM functions").fetchone()
+    directories = [state, *(p for p in state.rglob("*") if p.is_dir() and not p.is_symlink())]
+    modes = {d: d.stat().st_mode for d in directories}
+    for directory in directories:
+        directory.chmod(0o555)
+    yield state
+    for directory, mode in modes.items():
+        directory.chmod(mode)
+    holder.close()
+
+
+@pytest.mark.parametrize("argv", [("invoke", "hello"), ("invoke", "hello:1")], ids=" ".join)
+def test_invoke_in_a_read_only_state_exits_7_naming_the_path(
+    argv: tuple[str, ...], read_only_state: Path, bound_by_permissions: Callable[..., Any]
+) -> None:
+    result = bound_by_permissions(*argv)
+    assert result.returncode == 7, result.stderr
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"error: cannot write {read_only_state}/"), line
+    assert line.endswith(": permission denied")
+
+
+def test_logs_in_a_read_only_state_exits_7_naming_the_log_store(
+    read_only_state: Path, bound_by_permissions: Callable[..., Any]
+) -> None:
+    result = bound_by_permissions("logs", "hello")
+    assert result.returncode == 7, result.stderr
+    assert f"the log store {read_only_state / 'logs.db'}" in one_error_line(result.stderr)
+
+
+def test_an_async_invoke_that_cannot_start_a_worker_is_still_accepted(
+    read_only_state: Path, bound_by_permissions: Callable[..., Any]
+) -> None:
+    result = bound_by_permissions("invoke", "hello", "--async", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["StatusCode"] == 202  # queued durably
+    assert result.stderr.splitlines() == [
+        f"warning: no worker could be started (cannot write {read_only_state / 'worker.lock'}: "
+        "permission denied); run `lambdactl worker`"
+    ]
