@@ -211,6 +211,8 @@ class Invoker:
         self.close()
 
     def _spec(self, version: versions.Version) -> EnvironmentSpec:
+        if not version.is_latest:
+            _check_snapshots(version)
         config = version.config
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
@@ -242,6 +244,18 @@ class Invoker:
             if python
             else interpreters.BOOTSTRAP,
         )
+
+
+def _check_snapshots(version: versions.Version) -> None:
+    """A published version's code and layers are snapshots in `.lambda/code/`: one that is
+    gone is damaged state, not the function's import error."""
+    for directory in (version.code_dir, *(layer.directory for layer in version.layers)):
+        if not directory.is_dir():
+            raise StoreError(
+                f"the code of {version.function}:{version.version} is missing: {directory} "
+                "is not a directory",
+                hint="restore .lambda/code/ from a backup, or publish a new version",
+            )
 
 
 def check_payload(payload: bytes) -> bytes:

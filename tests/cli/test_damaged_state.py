@@ -1,7 +1,9 @@
 """A damaged or unwritable `.lambda/`: a clear line and exit 7, never an internal error (70).
 
-Read-only cases run lambdactl in a child process that file permissions bind, also when the
-tests run as root (it drops the capabilities that override them); the rest runs in-process.
+Garbage in the log store, a read-only project, and then every command against every file of
+a used project's `.lambda/` damaged in turn. Read-only cases run lambdactl in a child process
+that file permissions bind, also when the tests run as root (it drops the capabilities that
+override them); everything else runs in-process.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import ctypes
 import json
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from lambdactl.cli import run
+from tests.conftest import HELLO, MANIFEST
 
 GARBAGE = random.Random(9).randbytes(4096)
 """Not a database, a zip, bytecode or a number: what a disk error or a stray write leaves."""
@@ -133,6 +139,31 @@ def test_garbage_in_the_state_database_exits_7_naming_it(cli, project_dir: Path)
         assert str(state) in one_error_line(result.err)
 
 
+def test_a_damaged_bytecode_cache_of_the_runtime_client_is_compiled_again(  # type: ignore[no-untyped-def]
+    cli, project_dir: Path
+) -> None:
+    assert cli("invoke", "hello").code == 0
+    (compiled,) = (project_dir / ".lambda" / "runtime").glob("python_runtime-*.pyc")
+    garble(compiled)
+    result = cli("invoke", "hello")
+    assert result.code == 0, result.err  # not the function's Runtime.ExitError
+    assert compiled.read_bytes() != GARBAGE
+
+
+def test_a_published_version_whose_snapshot_is_gone_exits_7_naming_it(  # type: ignore[no-untyped-def]
+    cli, project_dir: Path
+) -> None:
+    assert cli("publish", "hello").code == 0
+    (snapshot,) = (p for p in (project_dir / ".lambda" / "code").iterdir() if p.is_dir())
+    _file_for_directory(snapshot)
+    result = cli("invoke", "hello:1")
+    assert result.code == 7, result.err  # not the function's Runtime.ImportModuleError
+    assert one_error_line(result.err) == (
+        f"error: the code of hello:1 is missing: {snapshot} is not a directory"
+    )
+    assert cli("invoke", "hello").code == 0  # $LATEST runs from the working tree
+
+
 # -- read-only state ----------------------------------------------------------------------------
 
 
@@ -243,3 +274,123 @@ def test_an_async_invoke_that_cannot_start_a_worker_is_still_accepted(
         f"warning: no worker could be started (cannot write {read_only_state / 'worker.lock'}: "
         "permission denied); run `lambdactl worker`"
     ]
+
+
+# -- every command, every file damaged ------------------------------------------------------
+
+COMMANDS: list[tuple[str, ...]] = [
+    ("list",),
+    ("show", "hello:live"),
+    ("versions", "hello"),
+    ("invoke", "hello"),
+    ("invoke", "hello:live", "--log-type", "Tail"),
+    ("invoke", "hello", "--async"),
+    ("alias", "list", "hello"),
+    ("queue", "list"),
+    ("queue", "receive", "q"),
+    ("events", "list"),
+    ("events", "show", "{event}"),
+    ("logs", "hello"),
+    ("worker", "status"),
+    ("validate",),
+    # the ones that write last: what they leave behind is the next command's state
+    ("publish", "hello"),
+    ("alias", "create", "hello", "beta", "--version", "1"),
+    ("queue", "send", "q", "hi"),
+    ("events", "redrive", "--all-failed"),
+    ("delete-version", "hello", "1"),
+]
+
+
+def _used_project(root: Path) -> str:
+    """A project with some of everything in `.lambda/`; the request id of its queued event."""
+    (root / "src" / "hello").mkdir(parents=True)
+    (root / "src" / "hello" / "app.py").write_text(HELLO)
+    (root / "functions.yaml").write_text(MANIFEST)
+    manifest = str(root / "functions.yaml")
+    for argv in (
+        ("publish", "hello"),
+        ("alias", "create", "hello", "live", "--version", "1"),
+        ("queue", "create", "q"),
+        ("queue", "send", "q", "kept"),
+        ("invoke", "hello:live"),
+        ("invoke", "hello", "--async"),
+    ):
+        assert run(["-f", manifest, *argv]) == 0, argv
+    state = root / ".lambda"
+    for database in ("state.db", "logs.db"):  # all in the main file, as after a clean exit
+        with sqlite3.connect(state / database) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+    db = sqlite3.connect(state / "state.db")
+    (event,) = db.execute("SELECT id FROM events").fetchone()
+    db.close()
+    return str(event)
+
+
+def _damages(state: Path) -> list[tuple[str, Callable[[Path], None]]]:
+    """(path, how to damage it) for what is in `state`: a file gets garbage, a directory is
+    replaced by a file (which blocks writing into it, even for root). Below two levels only
+    files count (the rest are the bytecode caches of Python itself)."""
+    found: list[tuple[str, Callable[[Path], None]]] = [(".lambda/", _file_for_directory)]
+    for path in sorted(state.rglob("*")):
+        depth = len(path.relative_to(state).parts)
+        if path.is_symlink() or (path.is_dir() and depth > 2) or depth > 3:
+            continue
+        what = f".lambda/{path.relative_to(state)}"
+        found.append((what + "/", _file_for_directory) if path.is_dir() else (what, garble))
+    return found
+
+
+def _file_for_directory(path: Path) -> None:
+    def writable(func: Any, target: str, _exc: Any) -> None:
+        os.chmod(os.path.dirname(target), 0o755)
+        os.chmod(target, 0o755)
+        func(target)
+
+    shutil.rmtree(path, onerror=writable)
+    path.write_bytes(GARBAGE)
+
+
+@pytest.fixture(scope="module")
+def damaged_projects(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """[(what was damaged, the project)] and the queued event's request id: one copy of a
+    used project per damage. No detached worker runs (or outlives) these tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("lambdactl.events.daemon._detach", lambda *_a, **_k: None)
+        base = tmp_path_factory.mktemp("damaged")
+        event = _used_project(base / "used")
+        projects = []
+        for index, (what, damage) in enumerate(_damages(base / "used" / ".lambda")):
+            copy = base / str(index)
+            shutil.copytree(base / "used", copy, symlinks=True)
+            damage(copy / what.rstrip("/"))
+            projects.append((what, copy))
+        yield projects, event
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_no_command_fails_as_a_bug_on_damaged_state(
+    command: tuple[str, ...],
+    damaged_projects: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    projects, event = damaged_projects
+    monkeypatch.setattr("lambdactl.events.daemon._detach", lambda *_a, **_k: None)
+    argv = [part.format(event=event) for part in command]
+    problems = []
+    for what, project in projects:
+        monkeypatch.chdir(project)
+        code = run(argv)
+        err = capsys.readouterr().err
+        errors = [line for line in err.splitlines() if line.startswith("error:")]
+        if code == 70 or "Traceback" in err:
+            problems.append(f"{what}: exit {code}: {err.strip()}")
+        elif code == 1 and not what.startswith(".lambda/code/"):  # only snapshots hold code
+            problems.append(f"{what}: a function error from damaged state: {err.strip()}")
+        elif code not in (0, 1) and len(errors) != 1:
+            problems.append(f"{what}: exit {code} without exactly one error line: {err!r}")
+        elif code == 7 and what.rstrip("/").removeprefix(".lambda/") not in errors[0]:
+            problems.append(f"{what}: exit 7 without naming it: {errors[0]}")
+    assert not problems, "\n".join(problems)
