@@ -136,6 +136,42 @@ def validation_message(value: object, field: str, constraint: str) -> str:
     )
 
 
+def utf8_problem(data: bytes) -> tuple[str, int] | None:
+    """Where `data` stops being UTF-8, in the words of AWS's JSON parser (Jackson): (what,
+    offset of the byte at fault), or None when it is all UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            return "Unexpected end-of-input in VALUE_STRING", len(data)
+        if exc.reason == "invalid continuation byte" and exc.end < len(data):
+            return f"Invalid UTF-8 middle byte 0x{data[exc.end]:02x}", exc.end
+        return f"Invalid UTF-8 start byte 0x{data[exc.start]:02x}", exc.start
+    return None
+
+
+def given_bytes(text: str) -> bytes:
+    """The bytes behind `text`: Python keeps command-line (and file-name) bytes that are not
+    UTF-8 as lone surrogates, which `str.encode()` refuses."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "surrogatepass")
+
+
+def check_request_text(*texts: str | None) -> None:
+    """Text fields of a Lambda API request: bytes that are not UTF-8 leave AWS unable to parse
+    the request body (InvalidRequestContentException)."""
+    for text in texts:
+        if text is None or text.isascii():
+            continue
+        problem = utf8_problem(given_bytes(text))
+        if problem is not None:
+            raise InvalidRequestContentException(
+                f"Could not parse request body into json: {problem[0]}"
+            )
+
+
 def enum_constraint(allowed: tuple[str, ...]) -> str:
     """AWS's constraint text for a value outside an enum."""
     return f"Member must satisfy enum value set: [{', '.join(allowed)}]"

@@ -20,6 +20,7 @@ from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
     ResourceNotFoundException,
+    check_request_text,
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
@@ -113,6 +114,7 @@ def publish(
     returned and nothing is created (AWS's rule). Blobs are stored before the record, so a
     version never refers to a snapshot that is not there.
     """
+    check_request_text(description)
     spec = project.function(name)
     package = code_module.package(spec.code)
     project.blobs.put(package)

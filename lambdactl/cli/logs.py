@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from ..errors import UsageError
+from ..errors import UsageError, given_bytes, utf8_problem
 from .session import Output, session
 
 
@@ -84,6 +84,10 @@ def _show(
     from ..logs.query import FilterPattern, parse_time
     from ..logs.store import Query
 
+    texts = {"--filter": pattern_text, "--request-id": request_id, "--version": version}
+    for option, text in texts.items():
+        if text is not None and utf8_problem(given_bytes(text)):
+            raise UsageError(f"{option} is not UTF-8 text: {given_bytes(text)!r}")
     project = session(ctx).project()
     ref = project.ref(function)
     if ref.qualifier is not None:
