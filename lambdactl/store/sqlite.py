@@ -21,6 +21,8 @@ from .base import AliasWrite, Deletion, Record, Store
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's transaction before giving up."""
+MAX_INTEGER = 2**63 - 1
+"""SQLite's largest INTEGER: a larger version number (a user can type one) names none."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -222,6 +224,8 @@ class SqliteStore(Store):
             return number, data, True
 
     def get_version(self, function: str, number: int) -> Record | None:
+        if number > MAX_INTEGER:
+            return None
         rows = self._read(
             "SELECT data FROM versions WHERE function = ? AND number = ?", function, number
         )
@@ -234,6 +238,8 @@ class SqliteStore(Store):
         return [(number, json.loads(data)) for number, data in rows]
 
     def delete_version(self, function: str, number: int) -> Deletion:
+        if number > MAX_INTEGER:
+            return Deletion(found=False)
         with self._write() as db:
             found = db.execute(
                 "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
@@ -274,7 +280,7 @@ class SqliteStore(Store):
             if not create and not exists:
                 return AliasWrite.MISSING
             for number in versions:
-                if not db.execute(
+                if number > MAX_INTEGER or not db.execute(
                     "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
                 ).fetchone():
                     return AliasWrite.VERSION_MISSING

@@ -1,7 +1,9 @@
-"""Command-line text that is not UTF-8: AWS's error for those bytes (exit 2), never exit 70.
+"""What a user can type that lambdactl cannot take as given: AWS's error for it (or a usage
+error for lambdactl's own options), never an internal error (exit 70).
 
-Python hands over argv bytes that are not UTF-8 as lone surrogates (`\\xff` -> `\\udcff`);
-in-process tests pass such strings, and one runs real bytes through a child process.
+Mostly command-line text that is not UTF-8: Python hands over such argv bytes as lone
+surrogates (`\\xff` -> `\\udcff`); in-process tests pass such strings, and one runs real bytes
+through a child process. Then numbers too large for the store, and odd option values.
 """
 
 from __future__ import annotations
@@ -270,3 +272,63 @@ def test_real_command_line_bytes(cli, used) -> None:  # type: ignore[no-untyped-
         b"error: InvalidMessageContents: Invalid binary character '#xFF' was found in the "
         b"message body"
     )
+
+
+# -- numbers and option values ------------------------------------------------------------------
+
+HUGE = "99999999999999999999"
+"""A version number larger than SQLite's integers."""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("invoke", f"hello:{HUGE}"),
+        ("invoke", "hello", "--qualifier", HUGE),
+        ("show", f"hello:{HUGE}"),
+        ("delete-version", "hello", HUGE),
+        ("alias", "create", "hello", "big", "--version", HUGE),
+        ("alias", "update", "hello", "live", "--routing", f"{HUGE}=0.5"),
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_version_number_beyond_the_store_is_not_found(cli, used, argv: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    result = cli(*argv)
+    assert result.code == 3
+    assert error_of(result) == (
+        "error: ResourceNotFoundException: Function not found: "
+        f"arn:aws:lambda:us-east-1:123456789012:function:hello:{HUGE}"
+    )
+
+
+def test_logs_since_longer_ago_than_1970(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("invoke", "hello").code == 0
+    for since in (f"{HUGE}d", "9" * 400 + "w"):  # the second is more than a float holds
+        result = cli("logs", "hello", "--since", since)
+        assert result.code == 0, result.err
+        assert "START RequestId: " in result.out
+
+
+def test_a_worker_with_no_concurrency_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("worker", "--concurrency", "0", "--idle-exit", "0.1")
+    assert result.code == 2
+    assert "Invalid value for '--concurrency': 0 is not in the range x>=1." in result.err
+    assert "internal error" not in result.err
+
+
+@pytest.mark.parametrize("where", ["under a file", "missing parent"])
+def test_init_where_nothing_can_be_written(cli, project_dir: Path, where: str) -> None:  # type: ignore[no-untyped-def]
+    (project_dir / "a-file").write_text("")
+    target = "a-file/new" if where == "under a file" else "/proc/no/such/dir"
+    result = cli("init", target)
+    assert result.code == 2
+    reason = "Not a directory" if where == "under a file" else "No such file or directory"
+    assert error_of(result).startswith("error: cannot write ")
+    assert error_of(result).endswith(f": {reason}")
+
+
+def test_init_keeps_the_bytes_of_an_existing_gitignore(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / ".gitignore").write_bytes(b"caf\xe9/\n")  # Latin-1
+    assert cli("init", str(tmp_path / "new")).code == 0
+    assert (tmp_path / "new" / ".gitignore").read_bytes() == (b"caf\xe9/\n.lambda/\n__pycache__/\n")
