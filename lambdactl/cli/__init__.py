@@ -11,13 +11,15 @@ import typer
 
 from ..errors import LambdactlError
 from . import aliases, events, functions, invoke, logs, queues, scaffold, versions, worker
-from .session import Session
+from .completion import Group
+from .session import OUTPUT_OPTION, Output, Session
 
 app = typer.Typer(
     name="lambdactl",
     help="Define, version and invoke AWS-Lambda-style functions locally, without Docker.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (cli/completion.py)
+    cls=Group,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -37,15 +39,19 @@ def _global(
     ctx.obj = Session(manifest_option=manifest)
 
 
-def _version(value: bool) -> None:
-    if value:
-        from .. import __version__
+@app.command("version")
+def _version(output: Output = OUTPUT_OPTION) -> None:
+    """Print lambdactl's version."""
+    from .. import __version__
 
-        typer.echo(f"lambdactl {__version__}")
-        raise typer.Exit()
+    if output is Output.json:
+        from .render import print_json
+
+        print_json({"Version": __version__})
+        return
+    typer.echo(f"lambdactl {__version__}")
 
 
-app.command("version", help="Print lambdactl's version.")(lambda: _version(True))
 functions.register(app)
 versions.register(app)
 invoke.register(app)

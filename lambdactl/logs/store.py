@@ -72,6 +72,7 @@ class StoredEvent:
     message: str
     request_id: str | None
     kind: str
+    group: str
 
 
 @dataclass(frozen=True)
@@ -211,19 +212,24 @@ class LogStore:
             return dict(self._db.execute("SELECT name, bytes FROM groups ORDER BY name"))
 
     def read(
-        self, group: str, query: Query = Query(), *, batch: int = 2000
+        self, group: str | None, query: Query = Query(), *, batch: int = 2000
     ) -> Iterator[StoredEvent]:
-        """The group's events that match `query`: by time (then id), or by id when following
-        (`after_id` set). Rows are fetched `batch` at a time, so the first come at once."""
-        # Following reads a range of ids: `+e.grp` keeps SQLite on the id range rather than
-        # scanning the whole group through the (group, time) index.
-        column = "+e.grp" if query.after_id is not None else "e.grp"
+        """The group's events (every group's, for None) that match `query`: by time (then id),
+        or by id when following (`after_id` set). Rows are fetched `batch` at a time, so the
+        first come at once."""
         sql = (
-            "SELECT e.id, e.ts, e.ingested, s.name, e.message, e.request, e.kind FROM events e "
-            "JOIN streams s ON s.id = e.stream "
-            f"WHERE {column} = (SELECT id FROM groups WHERE name = ?)"
+            "SELECT e.id, e.ts, e.ingested, s.name, e.message, e.request, e.kind, g.name "
+            "FROM events e JOIN streams s ON s.id = e.stream JOIN groups g ON g.id = e.grp "
         )
-        args: list[object] = [group]
+        args: list[object] = []
+        if group is None:
+            sql += "WHERE 1"
+        else:
+            # Following reads a range of ids: `+e.grp` keeps SQLite on the id range rather
+            # than scanning the whole group through the (group, time) index.
+            column = "+e.grp" if query.after_id is not None else "e.grp"
+            sql += f"WHERE {column} = (SELECT id FROM groups WHERE name = ?)"
+            args.append(group)
         if query.since is not None:
             sql += " AND e.ts >= ?"
             args.append(query.since)
@@ -255,8 +261,10 @@ class LogStore:
             rows = cursor.fetchmany(batch)
         while rows:
             for row in rows:
-                event_id, ts, ingested, stream, message, request, kind = row
-                yield StoredEvent(event_id, ts, ingested, stream, message, request, names[kind])
+                event_id, ts, ingested, stream, message, request, kind, name = row
+                yield StoredEvent(
+                    event_id, ts, ingested, stream, message, request, names[kind], name
+                )
             with self._lock, self._reporting():
                 rows = cursor.fetchmany(batch)
 

@@ -10,8 +10,9 @@ from .blobs import CodeStore
 __all__ = ["AliasWrite", "CodeStore", "Deletion", "Store", "open_store"]
 
 
-def open_store(state_dir: Path) -> Store:
-    """Open (creating if needed) the default embedded backend in `state_dir`."""
+def open_store(state_dir: Path, *, read_only: bool = False) -> Store:
+    """Open (creating if needed) the default embedded backend in `state_dir`; `read_only`
+    opens only one that is there (StoreError otherwise) and never writes."""
     from .sqlite import SqliteStore
 
-    return SqliteStore(state_dir / "state.db")
+    return SqliteStore(state_dir / "state.db", read_only=read_only)

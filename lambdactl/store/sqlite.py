@@ -132,12 +132,28 @@ def connect(
             raise
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that writes nothing, not even a `-wal` or `-shm` file that is not there
+    (SQLite creates them for a reader): without a WAL file everything is in the database
+    file, read as immutable; with one, read as any reader does. Missing: `sqlite3.Error`."""
+    mode = "ro" if path.with_name(path.name + "-wal").exists() else "ro&immutable=1"
+    db = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode={mode}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    db.execute("PRAGMA query_only = ON")
+    return db
+
+
 class SqliteStore(Store):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """`read_only`: only reads, creates nothing (for looking, e.g. shell completion)."""
         self.path = path
         self._lock = threading.RLock()
         try:
-            self._db = connect(path, schema=_SCHEMA)
+            self._db = connect_read_only(path) if read_only else connect(path, schema=_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open state database {path}: {exc}") from None
 

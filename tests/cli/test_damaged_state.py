@@ -291,6 +291,7 @@ COMMANDS: list[tuple[str, ...]] = [
     ("events", "list"),
     ("events", "show", "{event}"),
     ("logs", "hello"),
+    ("logs",),
     ("worker", "status"),
     ("validate",),
     # the ones that write last: what they leave behind is the next command's state

@@ -11,29 +11,31 @@ from pathlib import Path
 
 import pytest
 
+from lambdactl.errors import StoreError
 from lambdactl.store import AliasWrite, Deletion, Store
 
 FN = "hello"
 
 
-def _opener(kind: str, tmp_path: Path) -> Callable[[], Store]:
-    """A callable opening a fresh handle on one shared backing state of backend `kind`."""
+def _opener(kind: str, tmp_path: Path) -> Callable[..., Store]:
+    """A callable opening a fresh handle on one shared backing state of backend `kind`
+    (`read_only=True`: a handle that only reads)."""
     if kind == "sqlite":
         from lambdactl.store.sqlite import SqliteStore
 
         path = tmp_path / "state" / "state.db"
-        return lambda: SqliteStore(path)
+        return lambda read_only=False: SqliteStore(path, read_only=read_only)
     raise AssertionError(f"no opener for backend {kind!r}")
 
 
 @pytest.fixture(params=["sqlite"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Store]]:
     """Opens handles on one backing state; every handle opened is closed afterwards."""
     opener = _opener(request.param, tmp_path)
     opened: list[Store] = []
 
-    def open_() -> Store:
-        store = opener()
+    def open_(read_only: bool = False) -> Store:
+        store = opener(read_only=read_only)
         opened.append(store)
         return store
 
@@ -391,3 +393,48 @@ def test_layer_versions_persist_across_handles(open_store: Callable[[], Store]) 
     second = open_store()
     assert second.layer_version("common", "a" * 64) == 1
     assert second.layer_version("common", "b" * 64) == 2
+
+
+# -- read-only handles ---------------------------------------------------------------------------
+
+
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_read_only_needs_existing_state_and_creates_none(
+    open_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    with pytest.raises(StoreError):
+        open_store(read_only=True)
+    assert not (tmp_path / "state").exists()
+
+
+def test_read_only_reads_what_was_written_and_writes_nothing(
+    open_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    writer = open_store()
+    _publish(writer, "fp-a", "fp-b")
+    writer.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1])
+    writer.close()  # everything folded into the backing state
+    before = _files(tmp_path / "state")
+    reader = open_store(read_only=True)
+    assert [number for number, _ in reader.list_versions(FN)] == [1, 2]
+    assert [a["name"] for a in reader.list_aliases(FN)] == ["live"]
+    with pytest.raises(StoreError):
+        reader.add_version(FN, "fp-c", _data("fp-c"))
+    reader.close()
+    assert _files(tmp_path / "state") == before
+
+
+def test_read_only_sees_writes_of_a_handle_still_open(open_store: Callable[..., Store]) -> None:
+    writer = open_store()
+    _publish(writer, "fp-a")
+    reader = open_store(read_only=True)
+    assert [number for number, _ in reader.list_versions(FN)] == [1]
+    _publish(writer, "fp-b")
+    assert [number for number, _ in reader.list_versions(FN)] == [1, 2]
