@@ -27,11 +27,11 @@ from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
 from ..manifest import FunctionConfig
 from . import limits, protocol
-from .interpreters import BOOTSTRAP, Interpreter
+from .interpreters import BOOTSTRAP, LAUNCHER, Interpreter
 from .output import OutputPipe
 from .protocol import Invocation, Posted
 from .server import RuntimeApiServer
-from .spawner import SPAWNER
+from .spawner import SPAWNER, Runtime
 
 INIT_LIMIT_SECONDS = 10.0
 """AWS bounds the Init phase to 10 s."""
@@ -79,6 +79,9 @@ class EnvironmentSpec:
     pycache_dir: Path | None = None
     """Where the Python runtime keeps bytecode: per revision, so an edit that keeps a file's
     size and mtime can never run stale bytecode, and snapshots stay untouched."""
+    launcher: Path = LAUNCHER
+    """The launcher that runs the runtime on Linux (its source, or bytecode compiled for the
+    interpreter)."""
 
 
 @dataclass(frozen=True)
@@ -145,17 +148,18 @@ class Environment:
         self.scratch.mkdir(parents=True, exist_ok=True)
         self._posts: queue.Queue[Posted] = queue.Queue()
         self._server = RuntimeApiServer(self._posts.put)
-        self._process: subprocess.Popen[bytes] | None = None
+        self._runtime: Runtime | None = None
         self._output: OutputPipe | None = None
         self.invocations = 0
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._runtime is not None and self._runtime.process.poll() is None
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process else None
+        """The runtime's pid (on Linux its launcher's child)."""
+        return self._runtime.pid if self._runtime else None
 
     def invoke(self, request: Request) -> Result:
         """Run one invocation to its end: response, function error, crash or timeout."""
@@ -244,7 +248,7 @@ class Environment:
                 if post.kind == "ready":
                     break
                 if post.kind == "init_error" or (
-                    post.kind == "exit" and post.request_id == str(self.pid)
+                    post.kind == "exit" and post.request_id == self._exit_key
                 ):
                     failure = post
                     break
@@ -259,13 +263,19 @@ class Environment:
             bootstrap += [str(d / "bootstrap") for d in self.spec.layer_dirs]
             reason = f"Couldn't find valid bootstrap(s): [{' '.join(bootstrap)}]"
             return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
+        if self._runtime is not None:  # it may have ended by itself, between invocations
+            SPAWNER.forget(self._runtime.process.pid, self._runtime.pid)
+            self._runtime = None
         read_fd, write_fd = os.pipe()
         try:
-            self._process = SPAWNER.start(
+            self._runtime = SPAWNER.start(
                 command,
+                python=self._python(),
+                script=not self._is_provided,
                 cwd=self.spec.code_dir,
                 env=self._environ(),
                 output_fd=write_fd,
+                launcher=self.spec.launcher,
             )
         except OSError as exc:
             os.close(read_fd)
@@ -275,13 +285,13 @@ class Environment:
         os.close(write_fd)
         self._out_of_memory = False
         self._output = OutputPipe(read_fd)
-        process = self._process
-        threading.Thread(target=self._watch, args=(process,), daemon=True).start()
+        threading.Thread(target=self._watch, args=(self._runtime,), daemon=True).start()
         return None
 
-    def _watch(self, process: subprocess.Popen[bytes]) -> None:
-        """Reap the runtime with `wait4`, which also tells its peak memory: once it is
-        reaped, /proc no longer can."""
+    def _watch(self, runtime: Runtime) -> None:
+        """Reap the runtime (or its launcher, which ends as the runtime did) with `wait4`,
+        which also tells its peak memory: once it is reaped, /proc no longer can."""
+        process = runtime.process
         try:
             _pid, status, usage = os.wait4(process.pid, 0)
         except ChildProcessError:  # already reaped by Popen
@@ -290,19 +300,20 @@ class Environment:
             code = os.waitstatus_to_exitcode(status)
             process.returncode = code  # keep Popen consistent: we reaped it
             peak = limits.rusage_peak_mb(usage)
+        reported = runtime.peak_memory_mb()
         self._posts.put(
             Posted(
                 "exit",
                 request_id=str(process.pid),
                 exit_status=code,
-                peak_memory_mb=peak,
+                peak_memory_mb=peak if reported is None else reported,
                 at=time.monotonic(),
             )
         )
 
     def _wait(self, request_id: str, deadline: float) -> Posted | None:
         """The outcome of `request_id`, or None at the deadline."""
-        current = str(self.pid)
+        current = self._exit_key
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -487,25 +498,30 @@ class Environment:
     def _is_provided(self) -> bool:
         return self.spec.config.runtime.startswith("provided")
 
+    @property
+    def _exit_key(self) -> str:
+        """How the runtime's exit is posted: by the pid of the process reaped."""
+        return str(self._runtime.process.pid) if self._runtime else ""
+
     def _command(self) -> list[str] | None:
+        """A `provided` runtime's bootstrap executable; or the Python runtime client (a script
+        that `_python()` runs) with its arguments."""
         if self._is_provided:
             for directory in (self.spec.code_dir, *self.spec.layer_dirs):
                 candidate = directory / "bootstrap"
                 if candidate.is_file() and os.access(candidate, os.X_OK):
                     return [str(candidate)]
             return None
+        return [str(self.spec.bootstrap), self.spec.config.handler]
+
+    def _python(self) -> list[str]:
+        """The interpreter and its options that run the launcher and the Python runtime client."""
         # -I: no user site, no PYTHON* variables, no script directory on sys.path;
         # -S: no site-packages at all. The bootstrap builds the function's sys.path itself.
+        if self._is_provided:
+            return [self.spec.interpreter.path, "-I", "-S"]
         pycache = ["-X", f"pycache_prefix={self.spec.pycache_dir}"] if self.spec.pycache_dir else []
-        return [
-            self.spec.interpreter.path,
-            "-I",
-            "-S",
-            "-u",
-            *pycache,
-            str(self.spec.bootstrap),
-            self.spec.config.handler,
-        ]
+        return [self.spec.interpreter.path, "-I", "-S", "-u", *pycache]
 
     def _environ(self) -> dict[str, str]:
         spec, config = self.spec, self.spec.config
@@ -555,36 +571,35 @@ class Environment:
         return self._platform.application(self._output.drain(flush_partial=True))
 
     def _watch_limits(self, *, cpu: bool) -> None:
-        if self._process is not None:
+        if self._runtime is not None:
             self._governor.watch(
-                self._process.pid, memory_mb=self.spec.config.memory, cpu=cpu, on_oom=self._oom
+                self._runtime.pid, memory_mb=self.spec.config.memory, cpu=cpu, on_oom=self._oom
             )
 
     def _release_limits(self) -> int:
         """Stop enforcing; the peak memory in MB seen so far (kernel's or sampled)."""
-        if self._process is None:
+        if self._runtime is None:
             return 0
-        sampled = self._governor.unwatch(self._process.pid)
-        return max(sampled, limits.peak_memory_mb(self._process.pid))
+        sampled = self._governor.unwatch(self._runtime.pid)
+        return max(sampled, limits.peak_memory_mb(self._runtime.pid))
 
     def _oom(self) -> None:
         self._out_of_memory = True
 
     def _kill(self) -> None:
-        process = self._process
-        if process is None:
+        """Kill the runtime's process group; its launcher then kills what it adopted, reaps it
+        all and ends."""
+        runtime = self._runtime
+        if runtime is None:
             return
-        self._governor.unwatch(process.pid)
+        self._governor.unwatch(runtime.pid)
+        _kill_group(runtime.pid)
+        limits.forget_process(runtime.pid)
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        SPAWNER.forget(process.pid)
-        limits.forget_process(process.pid)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+            runtime.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # a launcher stuck cleaning up: give up on it
+            _kill_group(runtime.process.pid)
+        SPAWNER.forget(runtime.process.pid, runtime.pid)
         self._server.forget()
 
     def _reset_channel(self) -> None:
@@ -597,6 +612,13 @@ class Environment:
                 self._posts.get_nowait()
             except queue.Empty:
                 return
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _exit_reason(status: int | None) -> str:
