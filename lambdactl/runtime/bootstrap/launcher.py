@@ -24,7 +24,7 @@ memory (the launcher's rusage would mix in its own).
 
 # The C modules under `os` and `signal`, which are all the launcher needs: their Python layers
 # (and `ctypes`'s, below) would cost a `provided` runtime several ms of every cold start.
-import _signal as signal
+import _signal as signal  # type: ignore[import-not-found]  # (typeshed has no stub)
 import posix as os
 import sys
 
