@@ -61,12 +61,6 @@ class Runtime:
                 return math.ceil(int(value) / 1024)  # Linux: kilobytes
         return None
 
-    def close(self) -> None:
-        """Release the status pipe (the launcher's report is no longer wanted)."""
-        fd, self._status_fd = self._status_fd, None
-        if fd is not None:
-            os.close(fd)
-
 
 GUARDIAN = """
 import os, signal, sys, time
@@ -174,6 +168,10 @@ class Spawner:
 
         try:
             process = self._in_spawner_thread(launch)
+        except BaseException:
+            if status_read is not None:
+                os.close(status_read)
+            raise
         finally:
             if status_write is not None:
                 os.close(status_write)
