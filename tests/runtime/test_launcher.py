@@ -171,10 +171,9 @@ def test_a_double_forked_daemon_and_its_own_escaped_child_end_with_the_runtime(
         "import time; time.sleep(0.5)\n"
     )
     launched = launch(started, "exec", sys.executable, "-c", daemon)
-    assert launched.process.stdout is not None
-    pids = [int(pid) for pid in launched.process.stdout.read(200).split()]
+    pids = launched.output_pids() + launched.output_pids()  # the daemon's two, the runtime's
     assert launched.wait() == 0
-    assert len(pids) == 3  # the daemon's two, then the runtime's own
+    assert len(pids) == 3
     assert wait_gone(pids) == []
 
 
