@@ -52,15 +52,22 @@ def main(argv):
         error = os.read(failed_exec, 64)  # end of file: exec succeeded (the pipe is close-on-exec)
         os.close(failed_exec)
         if error:
-            os.write(fd, b"error " + error + b"\n")
+            _report(fd, b"error " + error)
             os.waitpid(runtime, 0)
             os._exit(127)
-    os.write(fd, b"pid %d\n" % runtime)
+    _report(fd, b"pid %d" % runtime)
     status, peak_kb = _wait_for(runtime)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the runtime is gone: nothing left to hurry
     _kill_adopted()
-    os.write(fd, b"exit %d\n" % peak_kb)
+    _report(fd, b"exit %d" % peak_kb)
     _end_like(status)
+
+
+def _report(fd, line):
+    try:
+        os.write(fd, line + b"\n")
+    except OSError:  # lambdactl is gone: the cleanup goes on without it
+        pass
 
 
 def _prctl():
