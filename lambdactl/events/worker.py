@@ -108,7 +108,7 @@ class Worker:
         halt = threading.Event()
         self._active_at = watched = time.monotonic()
         self._runners = [
-            threading.Thread(target=self._runner, args=(halt,), name=f"event-{n}")
+            threading.Thread(target=self._runner, args=(stop, halt), name=f"event-{n}")
             for n in range(self.concurrency)
         ]
         for runner in self._runners:
@@ -131,8 +131,8 @@ class Worker:
         self._hand_back()
         return None
 
-    def _runner(self, halt: threading.Event) -> None:
-        while not halt.is_set():
+    def _runner(self, stop: threading.Event, halt: threading.Event) -> None:
+        while not (stop.is_set() or halt.is_set()):  # no new event once stopped
             try:
                 event = self._take()
             except BaseException as exc:  # e.g. the store cannot be written: `run` raises it
