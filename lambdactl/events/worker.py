@@ -132,16 +132,18 @@ class Worker:
         return None
 
     def _runner(self, stop: threading.Event, halt: threading.Event) -> None:
-        while not (stop.is_set() or halt.is_set()):  # no new event once stopped
+        def stopping() -> bool:  # no new event once told to stop
+            return stop.is_set() or halt.is_set()
+
+        while True:
             try:
-                event = self._take()
+                event = self._take(stopping, halt)
             except BaseException as exc:  # e.g. the store cannot be written: `run` raises it
                 if not self._abandoned.is_set():
                     self._failure = exc
                 return
             if event is None:
-                halt.wait(POLL_SECONDS)
-                continue
+                return
             try:
                 self._process_logged(event)
             finally:
@@ -149,17 +151,23 @@ class Worker:
                     self._busy -= 1
                     self._active_at = time.monotonic()
 
-    def _take(self) -> Event | None:
+    def _take(self, stopping: Callable[[], bool], halt: threading.Event) -> Event | None:
         """The next event for a runner: one ready, else the first of a new batch (up to
-        `concurrency`, the rest ready for the runners that finish next); None if none is due."""
+        `concurrency`, the rest ready for the runners that finish next), waiting for one to
+        be due; None once `stopping`. One runner looks at a time (an idle worker polls the
+        store once per `POLL_SECONDS`, however many runners it has); the others wait here."""
         with self._leasing:
-            with self._lock:
-                if self._ready:
-                    return self._start(self._ready.popleft())
-            leased = self._lease(self.concurrency)
-            with self._lock:
-                self._ready.extend(leased)
-                return self._start(self._ready.popleft()) if self._ready else None
+            while not stopping():
+                with self._lock:
+                    if self._ready:
+                        return self._start(self._ready.popleft())
+                leased = self._lease(self.concurrency)
+                with self._lock:
+                    self._ready.extend(leased)
+                    if self._ready:
+                        return self._start(self._ready.popleft())
+                halt.wait(POLL_SECONDS)
+        return None
 
     def _start(self, event: Event) -> Event:
         self._busy += 1
