@@ -5,8 +5,8 @@
     running ──finish, nothing to deliver─────────► succeeded | failed
     running ──finish, with deliveries────────────► delivering ──settle──► succeeded | failed
     running, delivering ──lease (the holder's lease ran out)──► the same state, taken over
-    running ──release (the holder is dead)───────► pending | retrying, as it was leased
-    delivering ──release (the holder is dead)────► delivering, to be leased again
+    running ──release (given back, or the holder is dead)──► pending | retrying, as leased
+    delivering ──release─────────────────────────► delivering, to be leased again
     delivering ──delivered (one more sent)───────► delivering
     failed ──redrive─────────────────────────────► pending
 
@@ -49,15 +49,6 @@ class EventState(enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
-    @property
-    def leased(self) -> bool:
-        """A worker holds it (until its lease runs out)."""
-        return self in LEASED
-
-    @property
-    def final(self) -> bool:
-        return self in FINAL
-
 
 DUE = (EventState.PENDING, EventState.RETRYING)
 """Leased once `due_at` has come."""
@@ -69,14 +60,21 @@ WAITING = (*DUE, *LEASED)
 
 _S = EventState
 TRANSITIONS: dict[EventState, frozenset[EventState]] = {
-    _S.PENDING: frozenset({_S.RUNNING}),
-    _S.RETRYING: frozenset({_S.RUNNING}),
+    _S.PENDING: frozenset({_S.RUNNING}),  # lease
+    _S.RETRYING: frozenset({_S.RUNNING}),  # lease (when due)
     _S.RUNNING: frozenset(
-        {_S.RUNNING, _S.PENDING, _S.RETRYING, _S.DELIVERING, _S.SUCCEEDED, _S.FAILED}
+        {
+            _S.RETRYING,  # retry
+            _S.SUCCEEDED,  # finish (nothing to deliver)
+            _S.FAILED,  # finish (nothing to deliver)
+            _S.DELIVERING,  # finish
+            _S.PENDING,  # release (never attempted yet; else retrying)
+            _S.RUNNING,  # lease (its holder's lease ran out)
+        }
     ),
-    _S.DELIVERING: frozenset({_S.DELIVERING, _S.SUCCEEDED, _S.FAILED}),
+    _S.DELIVERING: frozenset({_S.DELIVERING, _S.SUCCEEDED, _S.FAILED}),  # delivered; settle
     _S.SUCCEEDED: frozenset(),
-    _S.FAILED: frozenset({_S.PENDING}),
+    _S.FAILED: frozenset({_S.PENDING}),  # redrive
 }
 """Every allowed change of state: from -> the states it may become."""
 
@@ -339,8 +337,9 @@ def lease(event: Event) -> Event:
 
 
 def release(event: Event) -> Event:
-    """Its holder is dead: an attempt cut off goes back to waiting as it was leased, pending
-    or retrying (not counted, as when its lease runs out); a delivery stays to be finished."""
+    """Given back by its holder (a worker that stops, or for one known dead): an attempt not
+    made or cut off goes back to waiting as it was leased, pending or retrying (not counted,
+    as when its lease runs out); a delivery stays to be finished."""
     if event.state is EventState.DELIVERING:
         return transition(event, EventState.DELIVERING)
     return transition(event, event.waiting_state)
