@@ -70,9 +70,9 @@ def enqueue_rate(manifest: Path, total: int, clients: int) -> float:
 
 
 def drain_rate(manifest: Path, concurrency: int) -> float:
-    from lambdactl.events.model import EventState
     from lambdactl.events.worker import Worker
     from lambdactl.project import Project
+    from lambdactl.store.lifecycle import EventState
 
     project = Project.open(manifest)
     waiting = len(project.store.list_events(state=EventState.PENDING))
@@ -96,9 +96,9 @@ def start_latency(manifest: Path, samples: int) -> list[float]:
     import json
 
     from lambdactl.events.enqueue import enqueue
-    from lambdactl.events.model import EventState
     from lambdactl.events.worker import Worker
     from lambdactl.project import Project
+    from lambdactl.store.lifecycle import EventState
 
     project = Project.open(manifest)
     worker = Worker(project, concurrency=2)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import typer
 
-from ..events.model import EventState
+from ..store.lifecycle import EventState
 from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 

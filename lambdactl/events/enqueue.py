@@ -7,7 +7,7 @@ import time
 from .. import ids, versions
 from ..errors import RequestEntityTooLargeException
 from ..project import Project
-from .model import Event
+from ..store.lifecycle import Event
 
 MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024
 """AWS's asynchronous payload limit (1 MB since October 2025)."""

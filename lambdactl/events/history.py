@@ -6,8 +6,8 @@ import time
 
 from ..errors import ResourceNotFoundException
 from ..project import Project
-from . import model
-from .model import Event, EventState
+from ..store import lifecycle
+from ..store.lifecycle import Event, EventState
 
 
 def list_events(
@@ -32,5 +32,5 @@ def redrive(project: Project, request_id: str, *, now: float | None = None) -> b
     if event.state is not EventState.FAILED:
         return False
     return project.store.redrive_event(
-        model.redrive(event, now=time.time() if now is None else now)
+        lifecycle.redrive(event, now=time.time() if now is None else now)
     )

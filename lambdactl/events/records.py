@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..project import Project
-from .model import Event
+from ..store.lifecycle import Event
 
 ERROR_MESSAGE_LIMIT = 1024
 """A dead letter's ErrorMessage attribute holds the first 1 KB of the error message."""

@@ -21,9 +21,10 @@ from .. import ids, queues
 from ..errors import LambdactlError, StoreError, TooManyRequestsException
 from ..invoke import Invoker
 from ..project import Project
-from . import model, policy, records
+from ..store import lifecycle
+from ..store.lifecycle import DEAD_LETTER, Attempt, Delivery, Event, EventState, Result
+from . import policy, records
 from .enqueue import enqueue
-from .model import DEAD_LETTER, Attempt, Delivery, Event, EventState, Result
 
 log = logging.getLogger("lambdactl")
 
@@ -99,7 +100,7 @@ class Worker:
         `concurrency` runners each take an event, process it to the end and take the next:
         a finished event makes room for the next due one at once. A runner that finds none
         ready leases a batch (up to `concurrency`): one write for several events; those the
-        others have not taken when the worker stops are handed back (`model.release`).
+        others have not taken when the worker stops are handed back (`lifecycle.release`).
 
         `lost`, asked every `WATCH_SECONDS`, says why the store is no longer there (None while
         it is): then the worker stops leasing at once and returns that reason, without waiting
@@ -193,7 +194,7 @@ class Worker:
         with self._lock:
             left, self._ready = list(self._ready), deque()
         for event in left:
-            self.project.store.update_event(model.release(event), self.owner)
+            self.project.store.update_event(lifecycle.release(event), self.owner)
             self._let_go(event)
 
     def _let_go(self, event: Event) -> None:
@@ -274,7 +275,8 @@ class Worker:
         )
         if decision.action == "retry":
             assert decision.retry_at is not None
-            self.project.store.update_event(model.retry(event, at=decision.retry_at), self.owner)
+            retrying = lifecycle.retry(event, at=decision.retry_at)
+            self.project.store.update_event(retrying, self.owner)
         else:
             assert decision.condition is not None
             self._finish(event, decision.condition)
@@ -330,7 +332,7 @@ class Worker:
                 deliveries.append(
                     Delivery(DEAD_LETTER, spec.dead_letter.name, attributes=attributes)
                 )
-        finished = model.finish(
+        finished = lifecycle.finish(
             event,
             condition,
             succeeded=condition == policy.SUCCESS,
@@ -360,10 +362,10 @@ class Worker:
                     delivery.name,
                     exc,
                 )
-            event = model.delivered(event, index, error=error)
+            event = lifecycle.delivered(event, index, error=error)
             if not self.project.store.update_event(event, self.owner, release=False):
                 return  # the lease was lost: whoever holds it now finishes the deliveries
-        self.project.store.update_event(model.settle(event), self.owner)
+        self.project.store.update_event(lifecycle.settle(event), self.owner)
 
     def _send(self, event: Event, delivery: Delivery) -> None:
         import json

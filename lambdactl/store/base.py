@@ -1,7 +1,7 @@
 """The metadata storage interface every backend implements.
 
 Records are plain JSON-able dicts that the services above give meaning to, except the
-asynchronous events: `events.model.Event`s, whose states the store keeps. Each method is atomic
+asynchronous events: `lifecycle.Event`s, whose states the store keeps. Each method is atomic
 on its own, so the rules that must hold under concurrent processes (version numbers never
 reused, no alias to a deleted version) are enforced here and nowhere else.
 """
@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
-from ..events.model import Event, EventState
+from .lifecycle import Event, EventState
 
 Record = dict[str, Any]
 
@@ -162,7 +162,7 @@ class Store(ABC):
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         """(visible, in flight) message counts; a delayed, never received message is neither."""
 
-    # -- asynchronous events (records of `events.model`; the store keeps their state) -------
+    # -- asynchronous events (`lifecycle` records; the store keeps their state) --------------
 
     @abstractmethod
     def enqueue_event(self, event: Event) -> None:
@@ -172,12 +172,12 @@ class Store(ABC):
     def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Event]:
         """Take up to `limit` events that are due (pending or retrying, `due_at` <= now) or
         whose lease ran out (running or delivering: their holder is gone), oldest due first:
-        each becomes leased to `owner` until `now + lease`, in its state after `model.lease`
+        each becomes leased to `owner` until `now + lease`, in its state after `lifecycle.lease`
         (`previous`: the state it was leased in). Empty when there is none."""
 
     @abstractmethod
     def reclaim_leases(self, owner: str) -> int:
-        """End at once every lease held by anyone but `owner`, each event `model.release`d:
+        """End at once every lease held by anyone but `owner`, each event `lifecycle.release`d:
         an attempt cut off goes back to pending or retrying, due as it was (not counted, as
         when its lease runs out); a delivering event is leased again straight away and what
         is left is delivered. Only for a caller that knows every other holder is dead (the
@@ -189,13 +189,13 @@ class Store(ABC):
 
     @abstractmethod
     def update_event(self, event: Event, owner: str, *, release: bool = True) -> bool:
-        """Record `event` (its state, `due_at` and fields, as a `model` change made them),
+        """Record `event` (its state, `due_at` and fields, as a `lifecycle` change made them),
         atomically, only if `owner` still holds its lease (False, nothing written, otherwise);
         the lease is released unless `release` is False."""
 
     @abstractmethod
     def redrive_event(self, event: Event) -> bool:
-        """Record `event`, made pending again by `model.redrive` (with a new `due_at` and
+        """Record `event`, made pending again by `lifecycle.redrive` (with a new `due_at` and
         `enqueued_at`), only if the stored event is still failed; False otherwise."""
 
     @abstractmethod

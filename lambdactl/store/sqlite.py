@@ -17,9 +17,9 @@ from pathlib import Path
 
 from .. import ids
 from ..errors import StoreError
-from ..events import model
-from ..events.model import Event, EventState
+from . import lifecycle
 from .base import AliasWrite, Deletion, Record, Store
+from .lifecycle import Event, EventState
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's transaction before giving up."""
@@ -576,7 +576,7 @@ class SqliteStore(Store):
                 )
             ]
             rows.sort(key=lambda row: row[3])  # due_at
-            leased = [model.lease(_event(row)) for row in rows[:limit]]
+            leased = [lifecycle.lease(_event(row)) for row in rows[:limit]]
             db.executemany(
                 "UPDATE events SET state = ?, lease_owner = ?, lease_until = ? WHERE id = ?",
                 [(event.state.value, owner, now + lease, event.id) for event in leased],
@@ -590,7 +590,7 @@ class SqliteStore(Store):
                 "AND lease_owner != ? AND state IN (?, ?)",
                 (owner, *_LEASED),
             ).fetchall()
-            released = [model.release(_event(row)) for row in rows]
+            released = [lifecycle.release(_event(row)) for row in rows]
             db.executemany(
                 "UPDATE events SET state = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 [(event.state.value, event.id) for event in released],
@@ -665,7 +665,7 @@ class SqliteStore(Store):
 
 
 _EVENT_COLUMNS = "id, function, state, due_at, enqueued_at, data"
-_LEASED = tuple(state.value for state in model.LEASED)
+_LEASED = tuple(state.value for state in lifecycle.LEASED)
 _LEASABLE = (
     "((state IN (?, ?) AND due_at <= ?) "
     "OR (state IN (?, ?) AND (lease_until IS NULL OR lease_until < ?)))"
@@ -674,14 +674,14 @@ _LEASABLE = (
 
 
 _LEASE_ORDER = [
-    *((state.value, "due_at <= ?") for state in model.DUE),
-    *((state.value, "(lease_until IS NULL OR lease_until < ?)") for state in model.LEASED),
+    *((state.value, "due_at <= ?") for state in lifecycle.DUE),
+    *((state.value, "(lease_until IS NULL OR lease_until < ?)") for state in lifecycle.LEASED),
 ]
 """The states `lease_events` takes, each with its condition (taking `now`)."""
 
 
 def _leasable(now: float) -> tuple[object, ...]:
-    return (*(state.value for state in model.DUE), now, *_LEASED, now)
+    return (*(state.value for state in lifecycle.DUE), now, *_LEASED, now)
 
 
 def _event(row: tuple) -> Event:

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from lambdactl import queues
-from lambdactl.events.model import FINAL
 from lambdactl.events.worker import Worker
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
+from lambdactl.store.lifecycle import FINAL
 from tests.runtime import process_gone, write_functions
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"

@@ -1,5 +1,5 @@
 """`lambdactl events list|show|redrive` (`lambdactl.events.history`) through the real CLI:
-the states it filters by (the model's), the printed event, and a failed event sent round
+the states it filters by (the lifecycle's), the printed event, and a failed event sent round
 again by a detached worker."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lambdactl.events import daemon
-from lambdactl.events.model import EventState
 from lambdactl.project import Project
+from lambdactl.store.lifecycle import EventState
 from tests.events import Harness, handler, wait_gone
 
 S = EventState

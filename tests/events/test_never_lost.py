@@ -41,9 +41,9 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl.events.model import DEAD_LETTER, EventState
 from lambdactl.events.worker import Worker
 from lambdactl.project import Project
+from lambdactl.store.lifecycle import DEAD_LETTER, EventState
 from tests.events import Harness, handler
 
 S = EventState

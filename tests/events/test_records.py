@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from lambdactl import aliases, versions
-from lambdactl.events.model import EventState
+from lambdactl.store.lifecycle import EventState
 from tests.events import ARN, TIMESTAMP, Harness, epoch, handler, line_of
 
 S = EventState

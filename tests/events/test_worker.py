@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from lambdactl.events import daemon
-from lambdactl.events.model import Event, EventState
 from lambdactl.events.worker import Worker
+from lambdactl.store.lifecycle import Event, EventState
 from tests.events import Harness, handler, wait_gone, worker_processes
 from tests.runtime import REQUEST_ID
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lambdactl.events import model
-from lambdactl.events.model import Attempt, Delivery, Event, EventState, Result
-from lambdactl.store import Store
+from lambdactl.store import Store, lifecycle
+from lambdactl.store.lifecycle import Attempt, Delivery, Event, EventState, Result
 from tests.store import test_contract
 
 open_store = test_contract.open_store
@@ -28,7 +27,7 @@ def _leased(store: Store, owner: str, event_id: str, *, now: float = T) -> Event
 
 
 def _succeeded(event: Event) -> Event:
-    return model.finish(event, "Success", succeeded=True)
+    return lifecycle.finish(event, "Success", succeeded=True)
 
 
 def test_a_due_event_is_leased_once(store: Store) -> None:
@@ -73,7 +72,7 @@ def test_retrying_comes_back_when_due(store: Store) -> None:
     attempted = leased.attempted(
         Attempt(T, "error", 1.5, "Unhandled"), last=Result(200, "$LATEST", "Unhandled", "{}")
     )
-    assert store.update_event(model.retry(attempted, at=T + 60), "w1")
+    assert store.update_event(lifecycle.retry(attempted, at=T + 60), "w1")
     assert store.lease_events("w1", now=T + 59, lease=5, limit=10) == []
     (again,) = store.lease_events("w1", now=T + 60, lease=5, limit=10)
     assert (again.state, again.previous, again.attempts) == (S.RUNNING, S.RETRYING, 1)
@@ -84,7 +83,7 @@ def test_delivering_keeps_its_lease_then_is_taken_over_if_abandoned(store: Store
     _enqueue(store, "e1")
     leased = _leased(store, "w1", "e1")
     deliveries = (Delivery("queue", "q", record={"r": 1}),)
-    finished = model.finish(leased, "Success", succeeded=True, deliveries=deliveries)
+    finished = lifecycle.finish(leased, "Success", succeeded=True, deliveries=deliveries)
     assert store.update_event(finished, "w1", release=False)
     assert store.lease_events("w2", now=T + 1, lease=5, limit=10) == []
     (taken,) = store.lease_events("w2", now=T + 31, lease=5, limit=10)
@@ -95,7 +94,7 @@ def test_delivering_keeps_its_lease_then_is_taken_over_if_abandoned(store: Store
 def test_finished_events_are_never_leased(store: Store) -> None:
     _enqueue(store, "e1")
     leased = _leased(store, "w1", "e1")
-    store.update_event(model.finish(leased, "RetriesExhausted", succeeded=False), "w1")
+    store.update_event(lifecycle.finish(leased, "RetriesExhausted", succeeded=False), "w1")
     assert store.get_event("e1").state is S.FAILED
     assert store.lease_events("w1", now=T + 10_000, lease=5, limit=10) == []
 
@@ -116,11 +115,11 @@ def test_reclaimed_leases_are_taken_up_at_once_as_they_were_left(store: Store) -
     now = T + 10
     (first,) = store.lease_events("w0", now=now, lease=30, limit=1)  # the oldest due
     throttled = first.attempted(Attempt(now, "throttled", error="Rate Exceeded."))
-    assert store.update_event(model.retry(throttled, at=T - 1), "w0")
+    assert store.update_event(lifecycle.retry(throttled, at=T - 1), "w0")
     taken = {e.id: e for e in store.lease_events("dead", now=now, lease=30, limit=3)}
     assert sorted(taken) == ["deliver", "retry", "run"]
     deliveries = (Delivery("queue", "q", record={}),)
-    finished = model.finish(taken["deliver"], "Success", succeeded=True, deliveries=deliveries)
+    finished = lifecycle.finish(taken["deliver"], "Success", succeeded=True, deliveries=deliveries)
     assert store.update_event(finished, "dead", release=False)
     mine = {e.id: e for e in store.lease_events("alive", now=now, lease=30, limit=2)}
     assert sorted(mine) == ["done", "mine"]
@@ -153,9 +152,9 @@ def test_reclaimed_leases_are_taken_up_at_once_as_they_were_left(store: Store) -
 def test_a_redriven_event_is_pending_again_only_once(store: Store) -> None:
     _enqueue(store, "e1")
     leased = _leased(store, "w1", "e1")
-    failed = model.finish(leased, "RetriesExhausted", succeeded=False)
+    failed = lifecycle.finish(leased, "RetriesExhausted", succeeded=False)
     assert store.update_event(failed, "w1")
-    redriven = model.redrive(store.get_event("e1"), now=T + 100)
+    redriven = lifecycle.redrive(store.get_event("e1"), now=T + 100)
     assert store.redrive_event(redriven) is True
     assert store.redrive_event(redriven) is False  # not failed any more
     stored = store.get_event("e1")
@@ -172,9 +171,11 @@ def test_an_event_reads_back_as_it_was_recorded(store: Store) -> None:
     ).attempted(Attempt(T + 1, "throttled", error="Rate Exceeded."))
     deliveries = (
         Delivery("function", "audit", record={"version": "1.0"}, done=True, error="too big"),
-        Delivery(model.DEAD_LETTER, "dlq", attributes={"RequestID": {"DataType": "String"}}),
+        Delivery(lifecycle.DEAD_LETTER, "dlq", attributes={"RequestID": {"DataType": "String"}}),
     )
-    finished = model.finish(attempted, "RetriesExhausted", succeeded=False, deliveries=deliveries)
+    finished = lifecycle.finish(
+        attempted, "RetriesExhausted", succeeded=False, deliveries=deliveries
+    )
     assert store.update_event(finished, "w1", release=False)
     assert store.get_event("e1") == finished
     assert store.list_events(state=S.DELIVERING) == [finished]

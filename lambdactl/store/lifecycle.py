@@ -1,4 +1,5 @@
-"""The asynchronous event: its states, its record, and the one table of changes between them.
+"""The asynchronous event's lifecycle: its states, its record, and the one table of changes
+between them (as rq's `JobStatus` is a job's).
 
     pending, retrying ──lease (when due)──────────► running
     running ──retry──────────────────────────────► retrying
@@ -20,10 +21,11 @@ attempt cut off by a dead worker leaves nothing behind, and the event runs again
 once). The outcome is recorded before anything is delivered (`finish`), so an event recorded as
 finished never runs again; a delivery cut off is repeated.
 
-This module is the vocabulary the store speaks (it stores and returns `Event`s): it imports
-nothing from lambdactl, so that any layer may import it. The store keeps the lifecycle
-columns (`id`, `function`, `state`, `due_at`, `enqueued_at`) and one JSON object for the rest,
-`Event.data()`; its keys are the ones every lambdactl version wrote, so old stores still read.
+This module is the store's vocabulary for events (it stores and returns `Event`s, as it
+answers `AliasWrite`s), pure: it imports nothing from lambdactl, so that every layer above may
+use it. The store keeps the lifecycle columns (`id`, `function`, `state`, `due_at`,
+`enqueued_at`) and one JSON object for the rest, `Event.data()`; its keys are the ones every
+lambdactl version wrote, so old stores still read.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The asynchronous event's model (`lambdactl.events.model`): its one table of transitions,
-the changes made through it, and the stored form (which old stores wrote too). Pure: no
-store, no process."""
+"""The asynchronous event's lifecycle (`lambdactl.store.lifecycle`): its one table of
+transitions, the changes made through it, and the stored form (which old stores wrote too).
+Pure: no store, no process."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import lambdactl
-from lambdactl.events import model
-from lambdactl.events.model import (
+from lambdactl.store import lifecycle
+from lambdactl.store.lifecycle import (
     TRANSITIONS,
     Attempt,
     Delivery,
@@ -33,7 +33,7 @@ def queued() -> Event:
 
 
 def running() -> Event:
-    return model.lease(queued())
+    return lifecycle.lease(queued())
 
 
 def test_a_queued_event_is_pending_and_due_now() -> None:
@@ -53,7 +53,7 @@ def test_a_queued_event_is_pending_and_due_now() -> None:
 )
 def test_every_change_not_in_the_table_is_a_bug(before: EventState, after: EventState) -> None:
     with pytest.raises(IllegalTransition, match=f"{before.value} cannot become {after.value}"):
-        model.transition(replace(queued(), state=before), after)
+        lifecycle.transition(replace(queued(), state=before), after)
 
 
 def test_finished_events_never_change_but_a_failed_one_is_redriven() -> None:
@@ -65,8 +65,8 @@ def test_finished_events_never_change_but_a_failed_one_is_redriven() -> None:
 def test_a_transition_knows_where_it_came_from() -> None:
     event = running()
     assert (event.state, event.previous) == (S.RUNNING, S.PENDING)
-    assert model.retry(event, at=T + 60) == replace(event, state=S.RETRYING, due_at=T + 60)
-    assert model.retry(event, at=T + 60).previous is S.RUNNING
+    assert lifecycle.retry(event, at=T + 60) == replace(event, state=S.RETRYING, due_at=T + 60)
+    assert lifecycle.retry(event, at=T + 60).previous is S.RUNNING
 
 
 def test_attempts_count_when_recorded_throttles_apart() -> None:
@@ -84,28 +84,28 @@ def test_attempts_count_when_recorded_throttles_apart() -> None:
 
 
 def test_lease_attempts_a_due_or_abandoned_event_and_delivers_a_finished_one() -> None:
-    assert model.lease(queued()).state is S.RUNNING
-    retrying = model.retry(running(), at=T)
-    assert (model.lease(retrying).state, model.lease(retrying).previous) == (
+    assert lifecycle.lease(queued()).state is S.RUNNING
+    retrying = lifecycle.retry(running(), at=T)
+    assert (lifecycle.lease(retrying).state, lifecycle.lease(retrying).previous) == (
         S.RUNNING,
         S.RETRYING,
     )
-    taken_over = model.lease(running())  # its holder's lease ran out
+    taken_over = lifecycle.lease(running())  # its holder's lease ran out
     assert (taken_over.state, taken_over.previous) == (S.RUNNING, S.RUNNING)
-    delivering = model.finish(running(), "Success", succeeded=True, deliveries=(_queue(),))
-    assert model.lease(delivering).state is S.DELIVERING
+    delivering = lifecycle.finish(running(), "Success", succeeded=True, deliveries=(_queue(),))
+    assert lifecycle.lease(delivering).state is S.DELIVERING
 
 
 def test_release_puts_a_cut_off_attempt_back_as_it_was_leased() -> None:
-    assert model.release(running()).state is S.PENDING
+    assert lifecycle.release(running()).state is S.PENDING
     throttled = running().attempted(Attempt(T, "throttled"))
-    again = model.lease(model.retry(throttled, at=T + 1))
-    assert model.release(again).state is S.RETRYING
-    assert model.release(again).due_at == T + 1  # due as it was
+    again = lifecycle.lease(lifecycle.retry(throttled, at=T + 1))
+    assert lifecycle.release(again).state is S.RETRYING
+    assert lifecycle.release(again).due_at == T + 1  # due as it was
     errored = running().attempted(Attempt(T, "error"), last=Result(200, "1", "Unhandled", ""))
-    assert model.release(model.lease(model.retry(errored, at=T))).state is S.RETRYING
-    delivering = model.finish(running(), "Success", succeeded=True, deliveries=(_queue(),))
-    assert model.release(delivering).state is S.DELIVERING
+    assert lifecycle.release(lifecycle.lease(lifecycle.retry(errored, at=T))).state is S.RETRYING
+    delivering = lifecycle.finish(running(), "Success", succeeded=True, deliveries=(_queue(),))
+    assert lifecycle.release(delivering).state is S.DELIVERING
 
 
 def _queue(name: str = "done") -> Delivery:
@@ -113,8 +113,8 @@ def _queue(name: str = "done") -> Delivery:
 
 
 def test_finish_with_nothing_to_deliver_is_final_at_once() -> None:
-    succeeded = model.finish(running(), "Success", succeeded=True)
-    failed = model.finish(running(), "RetriesExhausted", succeeded=False)
+    succeeded = lifecycle.finish(running(), "Success", succeeded=True)
+    failed = lifecycle.finish(running(), "RetriesExhausted", succeeded=False)
     assert (succeeded.state, succeeded.final_state, succeeded.condition) == (
         S.SUCCEEDED,
         S.SUCCEEDED,
@@ -124,32 +124,32 @@ def test_finish_with_nothing_to_deliver_is_final_at_once() -> None:
 
 
 def test_deliveries_are_marked_one_by_one_then_the_event_settles() -> None:
-    letter = Delivery(model.DEAD_LETTER, "dlq", attributes={"RequestID": {}})
-    event = model.finish(
+    letter = Delivery(lifecycle.DEAD_LETTER, "dlq", attributes={"RequestID": {}})
+    event = lifecycle.finish(
         running(), "RetriesExhausted", succeeded=False, deliveries=(_queue("f"), letter)
     )
     assert (event.state, event.final_state) == (S.DELIVERING, S.FAILED)
     with pytest.raises(IllegalTransition):
-        model.retry(event, at=T)
-    event = model.delivered(event, 0, error="too big")
+        lifecycle.retry(event, at=T)
+    event = lifecycle.delivered(event, 0, error="too big")
     assert [(d.done, d.error) for d in event.deliveries] == [(True, "too big"), (False, None)]
-    event = model.delivered(event, 1)
-    assert model.settle(event).state is S.FAILED
+    event = lifecycle.delivered(event, 1)
+    assert lifecycle.settle(event).state is S.FAILED
 
 
 def test_redrive_starts_a_failed_event_over_and_keeps_its_history() -> None:
-    failed = model.finish(
+    failed = lifecycle.finish(
         running().attempted(Attempt(T, "error"), last=Result(200, "1", "Unhandled", "x")),
         "RetriesExhausted",
         succeeded=False,
     )
-    again = model.redrive(failed, now=T + 100)
+    again = lifecycle.redrive(failed, now=T + 100)
     assert (again.state, again.due_at, again.enqueued_at) == (S.PENDING, T + 100, T + 100)
     assert (again.attempts, again.throttles, again.last, again.condition) == (0, 0, None, None)
     assert (again.final_state, again.deliveries) == (None, ())
-    assert [a.outcome for a in again.history] == ["error", model.REDRIVEN]
+    assert [a.outcome for a in again.history] == ["error", lifecycle.REDRIVEN]
     with pytest.raises(IllegalTransition):
-        model.redrive(queued(), now=T)
+        lifecycle.redrive(queued(), now=T)
 
 
 def _stored(event: Event) -> Event:
@@ -159,19 +159,19 @@ def _stored(event: Event) -> Event:
 
 
 def test_the_stored_form_reads_back_as_it_was() -> None:
-    event = model.finish(
+    event = lifecycle.finish(
         running()
         .attempted(Attempt(T, "throttled", error="Rate Exceeded."))
         .attempted(Attempt(T + 1, "error", 2.5, "Unhandled"), last=Result(200, "3", "U", '"x"')),
         "RetriesExhausted",
         succeeded=False,
-        deliveries=(_queue(), Delivery(model.DEAD_LETTER, "dlq", attributes={"a": {}})),
+        deliveries=(_queue(), Delivery(lifecycle.DEAD_LETTER, "dlq", attributes={"a": {}})),
     )
-    event = model.delivered(event, 0, error="refused")
+    event = lifecycle.delivered(event, 0, error="refused")
     assert _stored(event) == event
-    redriven = model.redrive(model.settle(event), now=T + 5)
+    redriven = lifecycle.redrive(lifecycle.settle(event), now=T + 5)
     assert _stored(redriven) == redriven
-    gone = model.finish(running().not_attempted("gone"), "EventAgeExceeded", succeeded=False)
+    gone = lifecycle.finish(running().not_attempted("gone"), "EventAgeExceeded", succeeded=False)
     assert _stored(gone) == gone
 
 
@@ -201,7 +201,7 @@ def test_data_written_by_earlier_versions_still_reads() -> None:
     }
     event = Event.stored("e1", "f", "delivering", T, T, data)
     assert (event.state, event.final_state, event.attempts) == (S.DELIVERING, S.SUCCEEDED, 1)
-    assert event.history[1] == Attempt(T + 1, model.REDRIVEN)
+    assert event.history[1] == Attempt(T + 1, lifecycle.REDRIVEN)
     assert event.last == Result(200, "$LATEST", None, "null")
     assert [(d.kind, d.done) for d in event.deliveries] == [("queue", True), ("dead_letter", False)]
     assert event.data() == data  # written back the same
@@ -228,9 +228,9 @@ def test_the_printed_document_is_the_columns_and_the_data() -> None:
 # -- one place ------------------------------------------------------------------------------------
 
 
-def test_the_model_imports_nothing_from_lambdactl() -> None:
-    """Every layer may import it (the store speaks it): it must not import them."""
-    tree = ast.parse((PACKAGE / "events" / "model.py").read_text())
+def test_the_lifecycle_imports_nothing_from_lambdactl() -> None:
+    """Pure: the store speaks it, every layer above uses it."""
+    tree = ast.parse((PACKAGE / "store" / "lifecycle.py").read_text())
     imported = [
         node.module or "" if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
@@ -246,11 +246,11 @@ OTHER_VOCABULARIES = {("doctor.py", "running")}
 """The same words meaning something else: `doctor` says whether the worker is running."""
 
 
-def test_the_state_names_are_written_in_the_model_only() -> None:
-    """Code (SQL included) says `EventState.X`, never the state's name, outside the model."""
+def test_the_state_names_are_written_in_the_lifecycle_only() -> None:
+    """Code (SQL included) says `EventState.X`, never the state's name, outside the lifecycle."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
-        if path == PACKAGE / "events" / "model.py":
+        if path == PACKAGE / "store" / "lifecycle.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
