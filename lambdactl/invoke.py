@@ -8,26 +8,21 @@ failure is data in that result, never an exception.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 import random
 from dataclasses import dataclass, field
 
 from . import ids, versions
-from .errors import (
-    InvalidRequestContentException,
-    RequestEntityTooLargeException,
-    ValidationException,
-    enum_constraint,
-    validation_message,
-)
+from .errors import ValidationException, enum_constraint, validation_message
+from .events.enqueue import enqueue
 from .logs import lines
 from .logs.lines import LogEvent
 from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
+from .payloads import check_payload, decode_client_context
 from .project import Project
-from .runtime import dependencies, interpreters, protocol
+from .runtime import dependencies, interpreters
 from .runtime.concurrency import Limits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.limits import Governor
@@ -37,8 +32,6 @@ log = logging.getLogger("lambdactl")
 
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
 LOG_TYPES = ("None", "Tail")
-MAX_CLIENT_CONTEXT_BYTES = 3583
-"""The X-Amz-Client-Context header's limit (base64 text)."""
 
 PASSTHROUGH_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 """Credentials a function receives as its role's on AWS: here, the caller's own, if set."""
@@ -119,8 +112,6 @@ class Invoker:
         _check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
         _check_enum(log_type, "logType", LOG_TYPES)
         if invocation_type == "Event":  # queued durably; the worker runs it
-            from .events.enqueue import enqueue
-
             queued_id, queued_version = enqueue(
                 self.project, function, payload, qualifier=qualifier, request_id=request_id
             )
@@ -232,78 +223,6 @@ class Invoker:
         )
 
 
-def check_payload(payload: bytes) -> bytes:
-    """The event bytes to deliver: `{}` for an empty payload; AWS's errors otherwise."""
-    if len(payload) > protocol.MAX_PAYLOAD_BYTES:
-        raise RequestEntityTooLargeException(
-            f"Request must be smaller than {protocol.MAX_PAYLOAD_BYTES} bytes for the "
-            "InvokeFunction operation"
-        )
-    if not payload.strip():
-        return b"{}"
-    try:
-        json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequestContentException(
-            "Could not parse request body into json: Could not parse payload into json: "
-            + _jackson_style(payload, exc)
-        ) from None
-    return payload
-
-
-def decode_client_context(client_context: str | None) -> str | None:
-    """base64 client context -> the JSON text the runtime receives."""
-    if client_context is None:
-        return None
-    problem = "Client context must be a valid Base64-encoded JSON object."
-    if len(client_context) > MAX_CLIENT_CONTEXT_BYTES:
-        raise InvalidRequestContentException(
-            f"Client context must be smaller than {MAX_CLIENT_CONTEXT_BYTES} bytes."
-        )
-    try:
-        value = json.loads(base64.b64decode(client_context, validate=True).decode())
-        if not isinstance(value, dict):
-            raise ValueError
-    except ValueError:
-        raise InvalidRequestContentException(problem) from None
-    # One line: it travels in an HTTP header of the Runtime API.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValidationException(validation_message(value, field_name, enum_constraint(allowed)))
-
-
-def _jackson_style(payload: bytes, exc: Exception) -> str:
-    """Describe a JSON syntax error the way AWS's (Jackson) parser words the common cases."""
-    text = payload.decode("utf-8", "replace")
-    position = min(getattr(exc, "pos", 0) or 0, len(text))
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
-    problem = getattr(exc, "msg", "")
-    char = text[position] if position < len(text) else ""
-    unexpected = f"Unexpected character ('{char}' (code {ord(char)}))" if char else ""
-    expected = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-    inside = "Object" if text.rfind("{", 0, position) > text.rfind("[", 0, position) else "Array"
-    if not char:
-        detail = f"Unexpected end-of-input: expected close marker for {inside}"
-    elif problem.startswith("Expecting property name"):
-        detail = f"{unexpected}: was expecting double-quote to start field name"
-    elif problem.startswith("Expecting ',' delimiter"):
-        detail = f"{unexpected}: was expecting comma to separate {inside} entries"
-    elif problem.startswith("Expecting ':' delimiter"):
-        detail = f"{unexpected}: was expecting a colon to separate field name and value"
-    elif problem.startswith("Expecting value") and char.isalpha():
-        token = ""
-        for letter in text[position:]:
-            if not (letter.isalnum() or letter in "_$"):
-                break
-            token += letter
-        detail = f"Unrecognized token '{token}': was expecting {expected}"
-    elif problem.startswith("Expecting value"):
-        detail = f"{unexpected}: expected a valid value {expected}"
-    else:
-        detail = f"{problem}"
-    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
-    return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"

@@ -118,12 +118,14 @@ def _event_bytes(payload: str | None, event: str | None) -> bytes:
 def _client_context(text: str | None) -> str | None:
     """The flag takes a JSON object, or its base64 as the API carries it (then passed on as
     is); plain JSON is encoded here. Anything else is the flag's error, said in its terms."""
+    from ..payloads import base64_json
+
     if text is None:
         return None
     try:
         value = json.loads(text)
     except ValueError:
-        value = _base64_json(text)
+        value = base64_json(text)
         if isinstance(value, dict):
             return text
         got = _json_kind(value) if value is not None else f"'{text[:40]}'"
@@ -135,14 +137,6 @@ def _client_context(text: str | None) -> str | None:
         '--client-context takes a JSON object such as \'{"custom": {"key": "value"}}\' '
         f"(or its base64), not {got}"
     )
-
-
-def _base64_json(text: str) -> object | None:
-    """The JSON value `text` is the base64 of, or None."""
-    try:
-        return json.loads(base64.b64decode(text, validate=True).decode())
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        return None
 
 
 def _json_kind(value: object) -> str:
