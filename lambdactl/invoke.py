@@ -23,9 +23,9 @@ from .logs.writer import LogWriter
 from .payloads import check_payload, decode_client_context
 from .project import Project
 from .runtime import dependencies, interpreters
-from .runtime.concurrency import Limits
+from .runtime.concurrency import ConcurrencyLimits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
-from .runtime.limits import Governor
+from .runtime.governor import Governor
 from .runtime.pool import Pool
 
 log = logging.getLogger("lambdactl")
@@ -89,7 +89,7 @@ class Invoker:
             idle_timeout=manifest.idle_timeout,
             on_output=self._store_leftover,
         )
-        self.limits = Limits(manifest)
+        self.concurrency = ConcurrencyLimits(manifest)
         self._rng = rng
         self._warned: set[str] = set()
 
@@ -124,7 +124,7 @@ class Invoker:
         request_id = request_id or ids.uuid4()
         if invocation_type == "DryRun":
             return InvocationResult(204, request_id, version.version)
-        slot = self.limits.acquire(version.function)
+        slot = self.concurrency.acquire(version.function)
         try:
             key = (version.function, version.version, version.revision_id)
             env = self.pool.acquire(key, lambda: self._spec(version))

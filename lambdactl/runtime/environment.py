@@ -27,7 +27,8 @@ from ..logs import lines
 from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
 from ..manifest import FunctionConfig
-from . import limits, protocol
+from . import protocol
+from .governor import Governor, forget_process, peak_memory_mb, rusage_peak_mb
 from .interpreters import BOOTSTRAP, Interpreter
 from .output import OutputPipe
 from .protocol import Invocation, Posted
@@ -125,14 +126,14 @@ class Environment:
         spec: EnvironmentSpec,
         *,
         scratch_root: Path,
-        governor: limits.Governor | None = None,
+        governor: Governor | None = None,
         on_output: Callable[[Environment, list[LogEvent]], None] | None = None,
     ) -> None:
         """`on_output` receives what the environment wrote after its last invocation, when
         it is shut down (invocations carry their own lines)."""
         self.spec = spec
         self._on_output = on_output
-        self._governor = governor or limits.Governor(throttle_cpu=False)
+        self._governor = governor or Governor(throttle_cpu=False)
         self.revision: object = None
         """Set by the pool: what this environment's code and configuration are."""
         self._out_of_memory = False
@@ -289,7 +290,7 @@ class Environment:
         else:
             code = os.waitstatus_to_exitcode(status)
             process.returncode = code  # keep Popen consistent: we reaped it
-            peak = limits.rusage_peak_mb(usage)
+            peak = rusage_peak_mb(usage)
         self._posts.put(
             Posted(
                 "exit",
@@ -565,7 +566,7 @@ class Environment:
         if self._process is None:
             return 0
         sampled = self._governor.unwatch(self._process.pid)
-        return max(sampled, limits.peak_memory_mb(self._process.pid))
+        return max(sampled, peak_memory_mb(self._process.pid))
 
     def _oom(self) -> None:
         self._out_of_memory = True
@@ -580,7 +581,7 @@ class Environment:
         except (ProcessLookupError, PermissionError):
             pass
         SPAWNER.forget(process.pid)
-        limits.forget_process(process.pid)
+        forget_process(process.pid)
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:
