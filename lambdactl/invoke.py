@@ -18,6 +18,7 @@ from .errors import ValidationException, enum_constraint, validation_message
 from .events.enqueue import enqueue
 from .logs import lines
 from .logs.lines import LogEvent
+from .logs.reports import Report
 from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
 from .payloads import check_payload, decode_client_context
@@ -48,16 +49,36 @@ class InvocationResult:
     function_error: str | None = None
     log_result: str | None = None
     """base64 of the last 4 KB of the log, when `Tail` was asked for."""
-    duration_ms: float = 0.0
-    billed_duration_ms: int = 0
-    memory_mb: int = 0
-    max_memory_mb: int = 0
-    init_duration_ms: float | None = None
-    error_type: str | None = None
+    report: Report | None = None
+    """The invocation's metrics (its REPORT); None when nothing ran (Event, DryRun)."""
     log: tuple[str, ...] = field(default=(), repr=False)
     """START..REPORT, as stored."""
     init_log: tuple[str, ...] = field(default=(), repr=False)
     stream_name: str = ""
+
+    @property
+    def duration_ms(self) -> float:
+        return self.report.duration_ms if self.report else 0.0
+
+    @property
+    def billed_duration_ms(self) -> int:
+        return self.report.billed_duration_ms if self.report else 0
+
+    @property
+    def memory_mb(self) -> int:
+        return self.report.memory_mb if self.report else 0
+
+    @property
+    def max_memory_mb(self) -> int:
+        return self.report.max_memory_mb if self.report else 0
+
+    @property
+    def init_duration_ms(self) -> float | None:
+        return self.report.init_duration_ms if self.report else None
+
+    @property
+    def error_type(self) -> str | None:
+        return self.report.error_type if self.report else None
 
 
 class Invoker:
@@ -147,12 +168,7 @@ class Invoker:
             payload=outcome.payload,
             function_error="Unhandled" if outcome.function_error else None,
             log_result=tail,
-            duration_ms=outcome.duration_ms,
-            billed_duration_ms=lines.billed_ms(outcome.duration_ms, outcome.init_duration_ms),
-            memory_mb=version.config.memory,
-            max_memory_mb=outcome.max_memory_mb,
-            init_duration_ms=outcome.init_duration_ms,
-            error_type=outcome.error_type,
+            report=outcome.report,
             log=outcome.log,
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,

@@ -26,6 +26,7 @@ from .. import ids
 from ..logs import lines
 from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
+from ..logs.reports import Report
 from ..manifest import FunctionConfig
 from . import protocol
 from .governor import Governor, forget_process, peak_memory_mb, rusage_peak_mb
@@ -100,12 +101,8 @@ class Result:
     request_id: str
     payload: bytes
     function_error: bool
-    status: str
-    """`success`, `error` (runtime-level failure) or `timeout`."""
-    error_type: str | None
-    duration_ms: float
-    init_duration_ms: float | None
-    max_memory_mb: int
+    report: Report
+    """Its metrics, status and error type: the data its REPORT line is written from."""
     events: tuple[LogEvent, ...]
     init_events: tuple[LogEvent, ...] = ()
     stream_name: str = ""
@@ -458,7 +455,7 @@ class Environment:
             produced_bytes=len(payload),
             error_type=error_type,
         )
-        log += self._platform.report(
+        report = Report.measured(
             request.request_id,
             duration_ms=duration,
             memory_mb=self.spec.config.memory,
@@ -467,15 +464,12 @@ class Environment:
             status=status,
             error_type=error_type,
         )
+        log += self._platform.report(report)
         return Result(
             request.request_id,
             payload,
             function_error,
-            status,
-            error_type,
-            duration,
-            init_ms,
-            memory,
+            report,
             tuple(log),
             tuple(init_log),
             self.stream_name,
