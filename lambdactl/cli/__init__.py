@@ -10,7 +10,18 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, events, functions, invoke, logs, queues, scaffold, versions, worker
+from . import (
+    aliases,
+    doctor,
+    events,
+    functions,
+    invoke,
+    logs,
+    queues,
+    scaffold,
+    versions,
+    worker,
+)
 from .completion import Group
 from .session import OUTPUT_OPTION, Output, Session
 
@@ -57,6 +68,7 @@ versions.register(app)
 invoke.register(app)
 logs.register(app)
 scaffold.register(app)
+doctor.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(worker.app, name="worker")

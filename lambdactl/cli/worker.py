@@ -28,7 +28,8 @@ def worker(
         30.0,
         "--lease",
         metavar="SECONDS",
-        help="How long a dead worker's events wait for takeover.",
+        help="How long an event stays leased without a heartbeat (a dead worker's events are "
+        "taken over at once by the next worker).",
     ),
     output: Output = typer.Option(
         Output.text,
@@ -67,14 +68,25 @@ def worker(
         render.json_line({"Status": "started", **whom, "Manifest": str(project.manifest.path)})
     else:
         render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
+    reclaimed = runner.take_over()  # we hold the lock: every other lease holder is dead
+    if reclaimed and output is Output.text:
+        render.line(f"took over {reclaimed} event(s) left leased by a worker that died")
     status = render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop")
+    lost = None
     try:
         with status if output is Output.text else contextlib.nullcontext():  # JSON: lines only
-            runner.run(stop, idle_exit=idle_exit)
+            lost = runner.run(
+                stop, idle_exit=idle_exit, lost=daemon.watch(project.manifest.state_dir, lock)
+            )
     finally:
-        runner.close()
+        if lost is not None and output is Output.text:
+            render.line(f"worker exiting: {lost}; in-flight events stopped, nothing recorded")
+        runner.close(abandon=lost is not None)
         if output is Output.json:
-            render.json_line({"Status": "stopped", **whom, "Processed": runner.processed})
+            stopped = {"Status": "stopped", **whom, "Processed": runner.processed}
+            if lost is not None:
+                stopped["Reason"] = lost
+            render.json_line(stopped)
         else:
             render.line(f"worker stopped after {runner.processed} event(s)")
 

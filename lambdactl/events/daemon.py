@@ -7,6 +7,7 @@ import fcntl
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from ..project import Project
@@ -33,6 +34,36 @@ def hold(state_dir: Path, *, claim: bool = True) -> int | None:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def watch(state_dir: Path, lock: int) -> Callable[[], str | None]:
+    """A check for a running worker: why `state_dir` is no longer the directory it started
+    in (removed, replaced by another, or its lock file removed or replaced, so that another
+    worker may start), or None while it is. `lock` is the descriptor `hold` returned.
+
+    Compares device and inode numbers, so a new `.lambda/` at the same path is not taken for
+    the old one. Costs two `stat` calls."""
+    started = _identity(os.stat(state_dir))
+    locked = _identity(os.fstat(lock))
+    lock_path = state_dir / LOCK_NAME
+
+    def lost() -> str | None:
+        for path, expected in ((state_dir, started), (lock_path, locked)):
+            try:
+                now = _identity(os.stat(path))
+            except FileNotFoundError:
+                return f"{path} was removed"
+            except OSError:
+                return None  # unreadable for a moment (permissions): not proof of anything
+            if now != expected:
+                return f"{path} was replaced"
+        return None
+
+    return lost
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
 
 
 def running_pid(state_dir: Path) -> int | None:

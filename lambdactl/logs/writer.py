@@ -67,6 +67,8 @@ class LogWriter:
         self._own: LogStore | None = None
         self._store_lock = threading.Lock()
         self._closed = False
+        self._abandoned = False
+        """Set by `abandon`: nothing more is stored, not even what is pending."""
         self._warned = False
         _LIVE.add(self)
 
@@ -115,6 +117,12 @@ class LogWriter:
                     store.close()
             self._store = self._own = None
 
+    def abandon(self) -> None:
+        """Store nothing more, not even what is pending, and stop: for a process whose state
+        directory is gone (opening logs.db by its path now could make one in another)."""
+        self._abandoned = True
+        self.close()
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
@@ -151,12 +159,16 @@ class LogWriter:
         return self._own
 
     def _store_batch(self, batch: list[LogEntry]) -> None:
+        if self._abandoned:
+            return
         try:
             self._writing_store().append(batch, now=self._clock())
         except Exception as exc:  # the thread must live on: a lost batch is warned about
             self._warn(f"could not store {len(batch)} log entries in {self._state_dir}: {exc}")
 
     def _maybe_enforce_retention(self) -> None:
+        if self._abandoned:
+            return
         try:
             store = self._writing_store()
             now = self._clock()

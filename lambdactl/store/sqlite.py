@@ -138,6 +138,24 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     return db
 
 
+def check(path: Path) -> str | None:
+    """What is wrong with the existing SQLite database file at `path` (not a database,
+    corrupt), by SQLite's quick check, or None. Writes nothing but what closing a database
+    does (a checkpoint of its write-ahead log)."""
+    try:
+        # read-write: a read-only connection would leave -wal and -shm files behind
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        db.close()
+    return None if problems == ["ok"] else "; ".join(problems[:3])
+
+
 class SqliteStore(Store):
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         """`read_only`: only reads, creates nothing (for looking, e.g. shell completion)."""
@@ -334,6 +352,40 @@ class SqliteStore(Store):
             )
             return int(highest + 1)
 
+    # -- recovery ---------------------------------------------------------------------------
+
+    def restore_version(
+        self, function: str, number: int, fingerprint: str, data: Record | None
+    ) -> bool:
+        with self._write() as db:
+            self._ensure_function(db, function)
+            db.execute(
+                "UPDATE functions SET next_version = MAX(next_version, ?) WHERE name = ?",
+                (number + 1, function),
+            )
+            if data is None:
+                return False
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO versions (function, number, fingerprint, data) "
+                "VALUES (?, ?, ?, ?)",
+                (function, number, fingerprint, json.dumps(data)),
+            )
+            return cursor.rowcount > 0
+
+    def restore_layer_version(self, layer: str, number: int, sha256_hex: str) -> bool:
+        with self._write() as db:
+            taken = db.execute(
+                "SELECT 1 FROM layer_versions WHERE layer = ? AND (number = ? OR sha256 = ?)",
+                (layer, number, sha256_hex),
+            ).fetchone()
+            if taken:
+                return False
+            db.execute(
+                "INSERT INTO layer_versions (layer, number, sha256) VALUES (?, ?, ?)",
+                (layer, number, sha256_hex),
+            )
+            return True
+
     # -- queues -------------------------------------------------------------------------------
 
     def put_queue(self, name: str, attributes: Record, now: float) -> Record:
@@ -494,7 +546,8 @@ class SqliteStore(Store):
     def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
         ready = self._read(
             "SELECT 1 FROM events WHERE (state IN ('pending', 'retrying') AND due_at <= ?) "
-            "OR state = 'delivering' OR (state = 'running' AND lease_until < ?) LIMIT 1",
+            "OR (state IN ('running', 'delivering') AND (lease_until IS NULL OR lease_until < ?)) "
+            "LIMIT 1",
             now,
             now,
         )
@@ -504,10 +557,10 @@ class SqliteStore(Store):
             rows = db.execute(
                 "SELECT id, function, state, due_at, enqueued_at, data FROM events "
                 "WHERE ((state IN ('pending', 'retrying') AND due_at <= ?) "
-                "OR (state = 'delivering' AND (lease_until IS NULL OR lease_until < ?)) "
-                "OR (state = 'running' AND lease_until < ?)) "
+                "OR (state IN ('running', 'delivering') "
+                "AND (lease_until IS NULL OR lease_until < ?))) "
                 "ORDER BY due_at LIMIT ?",
-                (now, now, now, limit),
+                (now, now, limit),
             ).fetchall()
             leased = []
             for event_id, function, state, due_at, enqueued_at, data in rows:
@@ -528,6 +581,15 @@ class SqliteStore(Store):
                     }
                 )
             return leased
+
+    def reclaim_leases(self, owner: str) -> int:
+        with self._write() as db:
+            return db.execute(
+                "UPDATE events SET lease_owner = NULL, lease_until = NULL "
+                "WHERE lease_owner IS NOT NULL AND lease_owner != ? "
+                "AND state IN ('running', 'delivering')",
+                (owner,),
+            ).rowcount
 
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
         with self._write() as db:
@@ -587,7 +649,8 @@ class SqliteStore(Store):
         return [_event(row) for row in rows]
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:  # after any write under way; later calls fail with StoreError
+            self._db.close()
 
 
 def _event(row: tuple) -> Record:

@@ -696,8 +696,13 @@ def test_a_follower_still_waiting_for_the_database_ends_on_sigterm(
 
 def _schema_less_log_database(state: Path) -> None:
     """`.lambda/logs.db` as its first writer leaves it between creating the file (its WAL
-    pragma) and creating the tables (LogStore.__init__)."""
+    pragma) and creating the tables (LogStore.__init__). That writer opened the project
+    first, so the state database is there (without it, a log database would be the sign of
+    a lost one)."""
+    from lambdactl.store import open_store
+
     state.mkdir(parents=True, exist_ok=True)
+    open_store(state).close()
     db = sqlite3.connect(state / "logs.db")
     try:
         db.execute("PRAGMA journal_mode=WAL")

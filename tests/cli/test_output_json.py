@@ -123,6 +123,12 @@ COMMANDS = [
     Command("events list", "", {"Events"}, setup=(enqueued,)),
     Command("events show", "{RequestId}", EVENT, setup=(enqueued,)),
     Command("events redrive", "--all-failed", {"Redriven"}),
+    Command(
+        "doctor",
+        "",
+        {"StateDirectory", "Healthy", "Checks", "Repaired", "Recovered", "Lost"},
+        setup=("publish",),
+    ),
 ]
 
 

@@ -429,3 +429,37 @@ def test_read_only_sees_writes_of_a_handle_still_open(open_store: Callable[..., 
     assert [number for number, _ in reader.list_versions(FN)] == [1]
     _publish(writer, "fp-b")
     assert [number for number, _ in reader.list_versions(FN)] == [1, 2]
+
+
+# -- recovery ---------------------------------------------------------------------------------
+
+
+def test_restore_version_keeps_its_number_and_fingerprint(store: Store) -> None:
+    assert store.restore_version(FN, 3, "fp3", _data("v3")) is True
+    assert store.restore_version(FN, 1, "fp1", _data("v1")) is True
+    assert [n for n, _ in store.list_versions(FN)] == [1, 3]
+    assert store.get_version(FN, 3) == _data("v3")
+    # the newest restored fingerprint counts as unchanged; a new one takes the next number
+    assert store.add_version(FN, "fp3", _data("again")) == (3, _data("v3"), False)
+    assert _publish(store, "fp4") == [4]
+
+
+def test_restore_version_never_overwrites(store: Store) -> None:
+    _publish(store, "fp1")
+    assert store.restore_version(FN, 1, "other", _data("other")) is False
+    assert store.get_version(FN, 1) == _data("fp1")
+
+
+def test_a_restored_deletion_keeps_its_number_used(store: Store) -> None:
+    assert store.restore_version(FN, 1, "fp1", _data("v1")) is True
+    assert store.restore_version(FN, 2, "", None) is False
+    assert [n for n, _ in store.list_versions(FN)] == [1]
+    assert _publish(store, "fp3") == [3]
+
+
+def test_restore_layer_version(store: Store) -> None:
+    assert store.restore_layer_version("common", 2, "b" * 64) is True
+    assert store.restore_layer_version("common", 2, "c" * 64) is False  # number taken
+    assert store.restore_layer_version("common", 5, "b" * 64) is False  # content known
+    assert store.layer_version("common", "b" * 64) == 2
+    assert store.layer_version("common", "c" * 64) == 3
