@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from . import ids, versions
 from .errors import ValidationException, enum_constraint, validation_message
+from .events import daemon
 from .events.enqueue import enqueue
 from .logs import lines
 from .logs.lines import LogEvent
@@ -91,11 +92,16 @@ class Invoker:
         rng: random.Random | None = None,
         throttle_cpu: bool | None = None,
         watch_code: bool = False,
+        start_worker: bool = False,
     ) -> None:
         """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on).
         `watch_code`: for long-running processes, notice code edits from file-system events
-        instead of re-scanning each function's files at every `$LATEST` invoke."""
+        instead of re-scanning each function's files at every `$LATEST` invoke.
+        `start_worker`: an Event invocation also starts the project's detached retry worker
+        unless one runs, as the faces want (the worker's own invoker, and tests that drain
+        events themselves, do not)."""
         self.project = project
+        self._start_worker = start_worker
         if watch_code:
             project.watch_code()
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
@@ -125,7 +131,7 @@ class Invoker:
         client_context: str | None = None,
         request_id: str | None = None,
     ) -> InvocationResult:
-        """Invoke synchronously (or validate only, for DryRun).
+        """Invoke synchronously, validate only (DryRun) or queue (Event: 202, nothing run).
 
         `client_context` is the base64 text of the X-Amz-Client-Context header.
         Raises `AwsError` for what AWS rejects before running anything.
@@ -136,6 +142,8 @@ class Invoker:
             queued_id, queued_version = enqueue(
                 self.project, function, payload, qualifier=qualifier, request_id=request_id
             )
+            if self._start_worker:
+                daemon.ensure(self.project)
             return InvocationResult(202, queued_id, queued_version)
         event = check_payload(payload)
         context = decode_client_context(client_context)

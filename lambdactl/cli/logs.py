@@ -153,22 +153,16 @@ def _group(project: Project, function: str, command: str) -> str:
 
 def _json_line(event: Any) -> None:
     """One event as `aws logs filter-log-events` returns it (messages end in a newline)."""
-    render.json_line(_event_shape(event))
+    from ..shapes.logs import filtered_event
+
+    render.json_line(filtered_event(event))
 
 
 def _json_line_with_group(event: Any) -> None:
     """One event of every function's: its log group first, then filter-log-events' keys."""
-    render.json_line({"logGroupName": event.group, **_event_shape(event)})
+    from ..shapes.logs import filtered_event
 
-
-def _event_shape(event: Any) -> dict[str, Any]:
-    return {
-        "logStreamName": event.stream,
-        "timestamp": event.timestamp,
-        "message": event.message + "\n",
-        "ingestionTime": event.ingestion_time,
-        "eventId": str(event.id),
-    }
+    render.json_line(filtered_event(event, with_group=True))
 
 
 # -- human output --------------------------------------------------------------------------------
