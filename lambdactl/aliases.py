@@ -18,6 +18,7 @@ from .errors import (
     ResourceNotFoundException,
     StoreError,
     ValidationException,
+    check_request_text,
     validation_message,
 )
 from .project import Project
@@ -50,6 +51,7 @@ def create(
     description: str = "",
 ) -> Alias:
     """Create an alias; 409 if it exists, 404 if a version it names does not."""
+    check_request_text(description)
     _check_name(name)
     alias = Alias(function, name, version, dict(routing or {}), description, ids.uuid4())
     return _write(project, alias, create=True)
@@ -65,6 +67,7 @@ def update(
     description: str | None = None,
 ) -> Alias:
     """Change the given fields of an existing alias; the rest stay as they were."""
+    check_request_text(description)
     _check_name(name)
     given = Alias(function, name, version or LATEST, dict(routing or {}))
     _check_model(given)  # AWS validates the request before looking anything up

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 
 from . import ids, versions
-from .errors import ValidationException, enum_constraint, validation_message
+from .errors import StoreError, ValidationException, enum_constraint, validation_message
 from .events import daemon
 from .events.enqueue import enqueue
 from .logs import lines
@@ -205,12 +205,18 @@ class Invoker:
         self.logs.write([LogEntry(group, env.stream_name, spec.version, events, kind="other")])
 
     def _stored_log(self, function: str, outcome: Result) -> list[str]:
-        """The invocation's lines (START..REPORT) read back from the log store."""
+        """The invocation's lines (START..REPORT) read back from the log store, or the lines
+        in hand when the store cannot give them: the result reaches the caller all the same
+        (the writer has warned that they were not stored)."""
         if not self.logs.flush():
             return list(outcome.log)  # the store is stuck: the lines are still here
         group = lines.group_name(function)
         query = Query(request_id=outcome.request_id, kinds=("invoke",))
-        return [event.message for event in self.logs.store().read(group, query)]
+        try:
+            stored = [event.message for event in self.logs.store().read(group, query)]
+        except StoreError:  # damaged or unreadable
+            return list(outcome.log)
+        return stored or list(outcome.log)  # empty: the write failed
 
     def __enter__(self) -> Invoker:
         return self
@@ -219,6 +225,8 @@ class Invoker:
         self.close()
 
     def _spec(self, version: versions.Version) -> EnvironmentSpec:
+        if not version.is_latest:
+            _check_snapshots(version)
         config = version.config
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
@@ -226,8 +234,13 @@ class Invoker:
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)
-        deps = dependencies.requirements(version.code_dir, state, interpreter) if python else None
-        provided = dependencies.provided(state) if python else None
+        deps = provided = None
+        try:
+            if python:
+                deps = dependencies.requirements(version.code_dir, state, interpreter)
+                provided = dependencies.provided(state)
+        except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
+            raise StoreError.from_os(exc, state) from None
         return EnvironmentSpec(
             function=version.function,
             version=version.version,
@@ -245,6 +258,18 @@ class Invoker:
             if python
             else interpreters.BOOTSTRAP,
         )
+
+
+def _check_snapshots(version: versions.Version) -> None:
+    """A published version's code and layers are snapshots in `.lambda/code/`: one that is
+    gone is damaged state, not the function's import error."""
+    for directory in (version.code_dir, *(layer.directory for layer in version.layers)):
+        if not directory.is_dir():
+            raise StoreError(
+                f"the code of {version.function}:{version.version} is missing: {directory} "
+                "is not a directory",
+                hint="restore .lambda/code/ from a backup, or publish a new version",
+            )
 
 
 def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import base64
 import json
 
-from .errors import InvalidRequestContentException, RequestEntityTooLargeException
+from .errors import (
+    InvalidRequestContentException,
+    RequestEntityTooLargeException,
+    utf8_problem,
+)
 from .runtime import protocol
 
 MAX_SYNC_PAYLOAD_BYTES = protocol.MAX_PAYLOAD_BYTES
@@ -68,6 +72,13 @@ def base64_json(text: str) -> object | None:
 
 def _jackson_style(payload: bytes, exc: Exception) -> str:
     """Describe a JSON syntax error the way AWS's (Jackson) parser words the common cases."""
+    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+    not_utf8 = utf8_problem(payload) if isinstance(exc, UnicodeDecodeError) else None
+    if not_utf8 is not None:  # located in bytes, as Jackson reads them
+        detail, offset = not_utf8
+        line = payload.count(b"\n", 0, offset) + 1
+        column = offset - (payload.rfind(b"\n", 0, offset) + 1) + 1
+        return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"
     text = payload.decode("utf-8", "replace")
     position = min(getattr(exc, "pos", 0) or 0, len(text))
     line = text.count("\n", 0, position) + 1
@@ -96,5 +107,4 @@ def _jackson_style(payload: bytes, exc: Exception) -> str:
         detail = f"{unexpected}: expected a valid value {expected}"
     else:
         detail = f"{problem}"
-    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
     return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"

@@ -23,6 +23,7 @@ from .errors import (
     ResourceConflictException,
     ResourceNotFoundException,
     StoreError,
+    check_request_text,
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
@@ -119,6 +120,7 @@ def publish(
     version never refers to a snapshot that is not there; the ledger gets the record after
     (see `remember`).
     """
+    check_request_text(description)
     spec = project.function(name)
     package = code_module.package(spec.code)
     project.blobs.put(package)

@@ -81,7 +81,7 @@ class _WarningLine(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from .render import warning
 
-        warning(record.getMessage())
+        warning(_shown(record.getMessage()))
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -131,7 +131,13 @@ def _report(message: str, hint: str | None) -> None:
         traceback.print_exc()
     from .render import error
 
-    error(message, hint)
+    error(_shown(message), None if hint is None else _shown(hint))
+
+
+def _shown(text: str) -> str:
+    """`text` with the bytes a user gave that are not UTF-8 (which Python keeps as lone
+    surrogates) escaped, as Python's own stderr does: a strict stream would raise instead."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ..errors import UsageError
+from ..errors import UsageError, given_bytes
 from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
@@ -90,7 +90,7 @@ def _event_bytes(payload: str | None, event: str | None) -> bytes:
     if payload is not None and event is not None:
         raise UsageError("give the event with --payload or --event, not both")
     if payload is not None:
-        return payload.encode()
+        return given_bytes(payload)  # bytes that are not UTF-8 get AWS's error, as from a file
     if event == "-":
         return sys.stdin.buffer.read()
     if event is not None:
@@ -117,7 +117,7 @@ def _client_context(text: str | None) -> str | None:
         got = _json_kind(value) if value is not None else f"'{text[:40]}'"
     else:
         if isinstance(value, dict):
-            return base64.b64encode(text.encode()).decode()
+            return base64.b64encode(given_bytes(text)).decode()
         got = _json_kind(value)
     raise UsageError(
         '--client-context takes a JSON object such as \'{"custom": {"key": "value"}}\' '

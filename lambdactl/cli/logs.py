@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import UsageError
+from ..errors import UsageError, given_bytes, utf8_problem
 from . import completion, render
 from .session import Output, session
 
@@ -100,6 +100,10 @@ def _show(
     from ..logs.query import FilterPattern, parse_time
     from ..logs.store import Query
 
+    texts = {"--filter": pattern_text, "--request-id": request_id, "--version": version}
+    for option, text in texts.items():
+        if text is not None and utf8_problem(given_bytes(text)):
+            raise UsageError(f"{option} is not UTF-8 text: {given_bytes(text)!r}")
     project = session(ctx).project()
     state = project.manifest.state_dir
     group = None if function is None else _group(project, function, ctx.info_name or "logs")

@@ -195,11 +195,14 @@ def _done(output: Output, message: str) -> None:
 def _body(body: str | None, body_file: Path | None) -> str:
     if body is not None and body_file is not None:
         raise UsageError("give the body as an argument or with --body-file, not both")
+    # Bytes that are not UTF-8 are kept (as lone surrogates, like a command line's): SQS's
+    # InvalidMessageContents names them.
     if body_file is not None:
         try:
-            return body_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return body_file.read_bytes().decode("utf-8", "surrogateescape")
+        except OSError as exc:
             raise UsageError(f"cannot read {body_file}: {exc}") from None
     if body == "-" or body is None:
-        return sys.stdin.read()
+        raw = getattr(sys.stdin, "buffer", None)
+        return raw.read().decode("utf-8", "surrogateescape") if raw else sys.stdin.read()
     return body

@@ -23,7 +23,7 @@ def worker(
     idle_exit: float = typer.Option(
         None, "--idle-exit", metavar="SECONDS", help="Exit after this long with nothing to do."
     ),
-    concurrency: int = typer.Option(4, "--concurrency", help="Events run at the same time."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, help="Events run at the same time."),
     lease: float = typer.Option(
         30.0,
         "--lease",

@@ -4,12 +4,14 @@ asynchronous invoke starts a detached one when none does (it exits when idle).""
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import StoreError
 from ..project import Project
 
 LOCK_NAME = "worker.lock"
@@ -17,14 +19,19 @@ LOG_NAME = "worker.log"
 IDLE_EXIT_SECONDS = 60.0
 """A detached worker exits after this long with nothing to do."""
 
+logger = logging.getLogger("lambdactl")
+
 
 def hold(state_dir: Path, *, claim: bool = True) -> int | None:
     """Take the project's worker lock (kept until the process exits); None if taken.
 
     With `claim`, the lock file then names this process; a mere probe leaves it alone.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError.from_os(exc, state_dir / LOCK_NAME) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -79,7 +86,18 @@ def running_pid(state_dir: Path) -> int | None:
 
 
 def ensure(project: Project) -> None:
-    """Start a detached worker for the project unless one is running."""
+    """Start a detached worker for the project unless one is running.
+
+    The events are already queued: a worker that cannot be started is a warning (a later
+    `lambdactl worker` runs them), not the caller's failure."""
+    try:
+        _ensure(project)
+    except (OSError, StoreError) as exc:
+        reason = exc.message if isinstance(exc, StoreError) else str(exc)
+        logger.warning(f"no worker could be started ({reason}); run `lambdactl worker`")
+
+
+def _ensure(project: Project) -> None:
     state = project.manifest.state_dir
     if running_pid(state) is not None:
         return
@@ -100,7 +118,10 @@ def ensure(project: Project) -> None:
 def _detach(command: list[str], *, cwd: Path, log: Path) -> None:
     """Start `command` as a daemon: in its own session, reparented to init (double fork),
     so it outlives this process and never lingers as its child."""
-    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError as exc:
+        raise StoreError.from_os(exc, log) from None
     null_fd = os.open(os.devnull, os.O_RDONLY)
     try:
         with warnings.catch_warnings():

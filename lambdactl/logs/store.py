@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import StoreError
 from ..manifest import LogRetention
 from ..store.sqlite import connect
 from .lines import LogEvent
@@ -104,24 +105,44 @@ class LogStore:
         if not create and not path.exists():
             raise FileNotFoundError(path)
         self.path = path
-        if create:
-            self._db = connect(path, schema=_SCHEMA, timeout=30.0)
-        else:
-            self._db = sqlite3.connect(
-                path, timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            ready = self._db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-            ).fetchone()[0]
-            if not ready:
-                self._db.close()
-                raise FileNotFoundError(path)
+        with self._reporting():
+            if create:
+                self._db = connect(path, schema=_SCHEMA, timeout=30.0)
+            else:
+                db = sqlite3.connect(
+                    path, timeout=30.0, isolation_level=None, check_same_thread=False
+                )
+                try:
+                    ready = db.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                        "AND name = 'events'"
+                    ).fetchone()[0]
+                except sqlite3.Error:
+                    db.close()
+                    raise
+                if not ready:
+                    db.close()
+                    raise FileNotFoundError(path)
+                self._db = db
         self._lock = threading.RLock()
         self._ids: dict[tuple[str, ...], int] = {}
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextmanager
+    def _reporting(self) -> Iterator[None]:
+        """SQLite's failures as a `StoreError` naming the file (exit 7 at the CLI)."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:  # locked, read-only, cannot open, disk I/O
+            raise StoreError(f"cannot use the log store {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # not a database, malformed
+            raise StoreError(
+                f"the log store {self.path} is damaged: {exc}",
+                hint="move it aside; lambdactl makes a new one",
+            ) from None
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -152,7 +173,7 @@ class LogStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (`BEGIN IMMEDIATE`), under this connection's lock."""
-        with self._lock:
+        with self._lock, self._reporting():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -187,7 +208,7 @@ class LogStore:
 
     def groups(self) -> dict[str, int]:
         """Every log group and its stored size in bytes."""
-        with self._lock:
+        with self._lock, self._reporting():
             return dict(self._db.execute("SELECT name, bytes FROM groups ORDER BY name"))
 
     def read(
@@ -235,7 +256,7 @@ class LogStore:
         else:
             sql += " ORDER BY e.ts, e.id"
         names = {number: name for name, number in KINDS.items()}
-        with self._lock:
+        with self._lock, self._reporting():
             cursor = self._db.execute(sql, args)
             rows = cursor.fetchmany(batch)
         while rows:
@@ -244,14 +265,14 @@ class LogStore:
                 yield StoredEvent(
                     event_id, ts, ingested, stream, message, request, names[kind], name
                 )
-            with self._lock:
+            with self._lock, self._reporting():
                 rows = cursor.fetchmany(batch)
 
     def last_id(self) -> int:
         """The newest event's id (0 when there is none): where following starts. Ids are
         never reused (AUTOINCREMENT), and every event up to this one is committed, since
         writers take turns and ids are handed out in that order."""
-        with self._lock:
+        with self._lock, self._reporting():
             (value,) = self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
             return int(value)
 

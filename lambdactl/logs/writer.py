@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..errors import StoreError
 from ..manifest import LogRetention
 from .lines import now_ms
 from .store import LogEntry, LogStore
@@ -164,7 +165,7 @@ class LogWriter:
         try:
             self._writing_store().append(batch, now=self._clock())
         except Exception as exc:  # the thread must live on: a lost batch is warned about
-            self._warn(f"could not store {len(batch)} log entries in {self._state_dir}: {exc}")
+            self._warn(f"log lines were not stored: {self._why(exc)}")
 
     def _maybe_enforce_retention(self) -> None:
         if self._abandoned:
@@ -175,7 +176,13 @@ class LogWriter:
             if store.claim_retention(now=now, interval_ms=RETENTION_INTERVAL_MS):
                 store.enforce_retention(self._retention, now=now)
         except Exception as exc:
-            self._warn(f"log retention failed in {self._state_dir}: {exc}")
+            self._warn(f"log retention failed: {self._why(exc)}")
+
+    def _why(self, exc: Exception) -> str:
+        """One line: a `StoreError` names the file and what to do; others get the directory."""
+        if isinstance(exc, StoreError):
+            return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+        return f"in {self._state_dir}: {exc}"
 
     def _warn(self, message: str) -> None:
         if not self._warned:

@@ -43,7 +43,7 @@ class CodeStore:
             self._put_zip(package)
             self._put_tree(package)
         except OSError as exc:
-            raise StoreError(f"cannot write code snapshot in {self.root}: {exc}") from None
+            raise StoreError.from_os(exc, self.root) from None
         return self.tree(digest)
 
     def digests(self) -> tuple[set[str], set[str]]:

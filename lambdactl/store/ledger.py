@@ -56,7 +56,7 @@ class Ledger:
         """Functions with any record, by name."""
         try:
             return sorted(entry.name for entry in self.root.iterdir() if entry.is_dir())
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return []
 
     def numbers(self, function: str) -> set[int]:
@@ -125,5 +125,5 @@ class Ledger:
 def _files(directory: Path) -> list[Path]:
     try:
         return [entry for entry in directory.iterdir() if not entry.name.startswith(".")]
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # none yet, or damaged: nothing to read
         return []

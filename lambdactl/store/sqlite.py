@@ -21,6 +21,8 @@ from .base import AliasWrite, Deletion, Record, Store
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's transaction before giving up."""
+MAX_INTEGER = 2**63 - 1
+"""SQLite's largest INTEGER: a larger version number (a user can type one) names none."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -104,8 +106,12 @@ def connect(
 
     Processes that open a new database at the same moment race to switch it to WAL, and
     SQLite answers the losers "locked" at once instead of waiting (it would deadlock), so the
-    switch and the schema are retried until `timeout`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    switch and the schema are retried until `timeout`. A directory that cannot be made is a
+    `StoreError` naming it; SQLite's own errors are the caller's to word."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError.from_os(exc, path.parent) from None
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     deadline = time.monotonic() + timeout
     while True:
@@ -121,6 +127,9 @@ def connect(
                 db.close()
                 raise
             time.sleep(0.005 + random.random() * 0.02)
+        except sqlite3.Error:  # not a database, malformed
+            db.close()
+            raise
 
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
@@ -249,6 +258,8 @@ class SqliteStore(Store):
             return number, data, True
 
     def get_version(self, function: str, number: int) -> Record | None:
+        if number > MAX_INTEGER:
+            return None
         rows = self._read(
             "SELECT data FROM versions WHERE function = ? AND number = ?", function, number
         )
@@ -261,6 +272,8 @@ class SqliteStore(Store):
         return [(number, json.loads(data)) for number, data in rows]
 
     def delete_version(self, function: str, number: int) -> Deletion:
+        if number > MAX_INTEGER:
+            return Deletion(found=False)
         with self._write() as db:
             found = db.execute(
                 "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
@@ -301,7 +314,7 @@ class SqliteStore(Store):
             if not create and not exists:
                 return AliasWrite.MISSING
             for number in versions:
-                if not db.execute(
+                if number > MAX_INTEGER or not db.execute(
                     "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
                 ).fetchone():
                     return AliasWrite.VERSION_MISSING

@@ -197,6 +197,15 @@ def test_delete_version_missing(store: Store) -> None:
     assert store.delete_version(FN, 1) == Deletion(found=False)  # already gone
 
 
+def test_a_number_too_large_to_store_names_no_version(store: Store) -> None:
+    _publish(store, "fp-a")
+    huge = 10**20  # a user can type it; no backend need hold it
+    assert store.get_version(FN, huge) is None
+    assert store.delete_version(FN, huge) == Deletion(found=False)
+    outcome = store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1, huge])
+    assert outcome is AliasWrite.VERSION_MISSING
+
+
 def test_delete_version_blocked_by_a_primary_alias(store: Store) -> None:
     _publish(store, "fp-a")
     assert store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1]) is (
