@@ -1,4 +1,5 @@
-"""The import direction, held: faces -> services -> runtime -> logs -> store -> base, no cycle.
+"""The import direction, held: no cycle, and faces -> services -> project -> runtime -> logs ->
+store -> base (the table LAYERS).
 
 Every module under lambdactl/ is parsed; an import inside a function or under TYPE_CHECKING is
 a dependency all the same (hiding one in a function defers it, it does not remove it).
@@ -7,6 +8,7 @@ a dependency all the same (hiding one in a function defers it, it does not remov
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +68,7 @@ class Import:
         return f"{self.importer} (line {self.line}) imports {self.target}"
 
 
+@functools.cache
 def modules() -> dict[str, Path]:
     """Every module of the package by dotted name (a package by its own name)."""
     found = {}
@@ -173,7 +176,7 @@ def test_bootstrap_imports_only_the_standard_library() -> None:
     assert not outside, "\n".join(outside)
 
 
-def test_the_table_sees_imports_inside_functions(tmp_path: Path) -> None:
+def test_imports_inside_functions_are_seen(tmp_path: Path) -> None:
     """The parser finds an import hidden in a function, relative or absolute."""
     source = tmp_path / "mod.py"
     source.write_text("def f():\n    from ..invoke import check\n    import lambdactl.ids\n")
