@@ -8,6 +8,7 @@ from ..errors import ResourceNotFoundException
 from ..project import Project
 from ..store import lifecycle
 from ..store.lifecycle import Event, EventState
+from . import daemon
 
 
 def list_events(
@@ -24,6 +25,20 @@ def show(project: Project, request_id: str) -> Event:
     if event is None:
         raise ResourceNotFoundException(f"no asynchronous event with request id {request_id}")
     return event
+
+
+def redrive_failed(project: Project, request_id: str | None = None) -> list[str]:
+    """Queue failed events again: `request_id`'s, or (None) every failed one, and start the
+    project's worker for them unless one runs. The ids redriven, in order (empty: none had
+    failed)."""
+    if request_id:
+        ids = [request_id]
+    else:
+        ids = [event.id for event in list_events(project, state=EventState.FAILED)]
+    redriven = [i for i in ids if redrive(project, i)]
+    if redriven:
+        daemon.ensure(project)
+    return redriven
 
 
 def redrive(project: Project, request_id: str, *, now: float | None = None) -> bool:

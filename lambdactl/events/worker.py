@@ -21,9 +21,10 @@ from .. import ids, queues
 from ..errors import LambdactlError, StoreError, TooManyRequestsException
 from ..invoke import Invoker
 from ..project import Project
+from ..shapes import destinations
 from ..store import lifecycle
 from ..store.lifecycle import DEAD_LETTER, Attempt, Delivery, Event, EventState, Result
-from . import policy, records
+from . import policy
 from .enqueue import enqueue
 
 log = logging.getLogger("lambdactl")
@@ -323,12 +324,12 @@ class Worker:
                 else spec.asynchronous.on_failure
             )
             if target is not None:
-                record = records.invocation_record(
+                record = destinations.invocation_record(
                     self.project, event, condition=condition, now=self.clock()
                 )
                 deliveries.append(Delivery(target.kind, target.name, record=record))
             if condition != policy.SUCCESS and spec.dead_letter is not None:
-                attributes = records.dead_letter_attributes(event)
+                attributes = destinations.dead_letter_attributes(event)
                 deliveries.append(
                     Delivery(DEAD_LETTER, spec.dead_letter.name, attributes=attributes)
                 )

@@ -1,6 +1,6 @@
 """`lambdactl events list|show|redrive` (`lambdactl.events.history`) through the real CLI:
 the states it filters by (the lifecycle's), the printed event, and a failed event sent round
-again by a detached worker."""
+again (by a detached worker, through the CLI)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl.events import daemon
+from lambdactl.events import daemon, history
 from lambdactl.project import Project
 from lambdactl.store.lifecycle import EventState
 from tests.events import Harness, handler, wait_gone
@@ -88,3 +88,20 @@ def test_redrive_runs_a_failed_event_again_from_its_first_attempt(
     assert (event.state, event.attempts, event.condition) == (S.FAILED, 1, "RetriesExhausted")
     assert [a.outcome for a in event.history] == ["error", "redriven", "error"]
     assert [r["id"] for r in harness.runs()].count(request_id) == 2
+
+
+def test_redrive_failed_queues_them_again_and_starts_a_worker(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = harness.deploy({"f": handler("fails", **{"async": {"maximum_retry_attempts": 0}})})
+    failed = [harness.enqueue(project, "f", {"n": n}) for n in range(2)]
+    harness.drain(harness.worker(project), failed)
+    started: list[Project] = []
+    monkeypatch.setattr(daemon, "ensure", started.append)
+
+    assert history.redrive_failed(project, failed[0]) == [failed[0]]
+    assert started == [project]
+    assert history.redrive_failed(project) == [failed[1]]  # the first is pending again
+    assert [project.store.get_event(i).state for i in failed] == [S.PENDING, S.PENDING]
+    assert history.redrive_failed(project) == []  # none failed: no worker wanted
+    assert len(started) == 2
