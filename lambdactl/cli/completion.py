@@ -154,6 +154,13 @@ class Group(TyperGroup):
             sys.exit(0)
 
 
+@_quiet
+def event_states(ctx: typer.Context, incomplete: str) -> list[str]:
+    from ..store.lifecycle import EventState
+
+    return [state.value for state in EventState if state.value.startswith(incomplete)]
+
+
 def _use_whole_words_in_bash() -> None:
     """Register the bash completion below in place of typer's (which typer registers when
     the command is built, so just before completing is the moment)."""

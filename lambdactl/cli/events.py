@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 import typer
 
-from ..store.lifecycle import EventState
 from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
@@ -28,13 +27,22 @@ def list_events(
         help="Only this function's events.",
         autocompletion=completion.functions,
     ),
-    state: EventState = typer.Option(None, "--state", help="Only events in this state."),
+    state: str = typer.Option(
+        None,
+        "--state",
+        metavar="STATE",
+        help="Only events in this state (a wrong one lists the states).",
+        autocompletion=completion.event_states,
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """List asynchronous events, oldest first."""
     from ..events import history
 
-    found = history.list_events(session(ctx).project(), function=function, state=state)
+    # a str, not the EventState enum as a choice: the lifecycle (and the store) would then
+    # be imported at every start of lambdactl
+    wanted = history.state_named(state) if state is not None else None
+    found = history.list_events(session(ctx).project(), function=function, state=wanted)
     if output is Output.json:
         render.print_json({"Events": [event.document() for event in found]})
         return

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import time
 
-from ..errors import ResourceNotFoundException
+from ..errors import ResourceNotFoundException, UsageError
 from ..project import Project
 from ..store import lifecycle
 from ..store.lifecycle import Event, EventState
 from . import daemon
+
+
+def state_named(name: str) -> EventState:
+    """The event state called `name`; a `UsageError` naming them all otherwise."""
+    try:
+        return EventState(name)
+    except ValueError:
+        names = ", ".join(state.value for state in EventState)
+        raise UsageError(f"unknown state '{name}' (one of: {names})") from None
 
 
 def list_events(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdactl.cli import completion
 from lambdactl.events import daemon, history
 from lambdactl.project import Project
 from lambdactl.store.lifecycle import EventState
@@ -64,8 +65,9 @@ def test_an_unknown_state_names_the_states(harness: Harness, cli) -> None:  # ty
     harness.deploy({"f": handler("succeeds")})
     result = cli("events", "list", "--state", "lost")
     assert result.code == 2
-    for state in EventState:
-        assert state.value in result.err
+    names = ", ".join(state.value for state in EventState)
+    assert f"unknown state 'lost' (one of: {names})" in result.err
+    assert completion.event_states(None, "r") == ["running", "retrying"]  # the shell's Tab
 
 
 def test_redrive_runs_a_failed_event_again_from_its_first_attempt(
