@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .lifecycle import Event, EventState
+if TYPE_CHECKING:  # imported where events are handled (see sqlite.py)
+    from .lifecycle import Event, EventState
 
 Record = dict[str, Any]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import itertools
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -264,3 +266,23 @@ def test_the_state_names_are_written_in_the_lifecycle_only() -> None:
                 if (path.name, name) not in OTHER_VOCABULARIES
             ]
     assert found == []
+
+
+def test_the_store_imports_the_lifecycle_only_for_events(tmp_path: Path) -> None:
+    """A command that handles no event (a synchronous invoke, a publish) does not pay for the
+    lifecycle's classes at its start."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from lambdactl.store import open_store\n"
+        f"store = open_store(Path({str(tmp_path)!r}))\n"
+        "store.observe_latest('f', 'fingerprint', 'now')\n"
+        "print('lambdactl.store.lifecycle' in sys.modules)\n"
+        "from lambdactl.store.lifecycle import Event\n"
+        "store.enqueue_event(Event.queued('e1', 'f', '{}', qualifier=None, now=1.0))\n"
+        "print([e.state.value for e in store.list_events()])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "['pending']"]
