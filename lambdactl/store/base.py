@@ -164,6 +164,8 @@ class Store(ABC):
         """(visible, in flight) message counts; a delayed, never received message is neither."""
 
     # -- asynchronous events (`lifecycle` records; the store keeps their state) --------------
+    # A backend keeps `id`, `function`, `state`, `due_at`, `enqueued_at` and the lease as it
+    # likes, and the rest as one JSON object, `Event.data()`, read back by `Event.stored`.
 
     @abstractmethod
     def enqueue_event(self, event: Event) -> None:
