@@ -1,11 +1,11 @@
 """The retry worker: leases due events, invokes them, records the outcome, then fires
 destinations and dead letters.
 
-At-least-once, never lost: an event is leased (and heartbeated while it runs), every state
-change is persisted before anything is delivered, and a dead worker's leases are taken over
-by the next worker (at once when it holds the project's worker lock, else when they expire).
-A delivery interrupted by a crash is repeated; an invocation recorded as finished is never
-run again.
+At-least-once, never lost: an event is leased (and heartbeated until its outcome is
+recorded), every change of state (`store.lifecycle`) is persisted before anything is
+delivered, and a dead worker's leases are taken over by the next worker (at once when it
+holds the project's worker lock, else when they expire). A delivery interrupted by a crash is
+repeated; an invocation recorded as finished is never run again.
 """
 
 from __future__ import annotations
