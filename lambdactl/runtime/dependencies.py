@@ -4,23 +4,34 @@
   `.lambda/deps/<hash>`, keyed by the file's content and the Python version, like `sam build`.
   A published version's snapshot holds its `requirements.txt`, so it keeps the install it
   was published with.
-- boto3 and botocore, which AWS's managed runtime provides, are offered when lambdactl's own
-  Python has them, through a directory holding only links to them and their dependencies:
-  nothing else of lambdactl's environment becomes importable.
+- boto3, which AWS's managed Python runtimes include, is offered with exactly its closure
+  (botocore, s3transfer, jmespath, python-dateutil, six, urllib3 today), taken from lambdactl's
+  own Python (boto3 is one of lambdactl's dependencies): a directory in `.lambda/runtime/`
+  holds links to those distributions' top-level modules and `.dist-info` directories, and
+  nothing else of lambdactl's environment becomes importable. It goes last on `sys.path`,
+  after the code, its requirements and its layers, so a function that brings its own boto3
+  gets that one, as on AWS.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import LambdactlError
 from .interpreters import Interpreter
 
-PROVIDED_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
-"""The AWS SDK and what it imports."""
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution
+
+SDK_DISTRIBUTION = "boto3"
+"""What AWS's Python runtimes provide: this distribution and everything it requires."""
 
 
 class DependencyError(LambdactlError):
@@ -79,31 +90,118 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
 
 
 def provided(state_dir: Path) -> Path | None:
-    """A directory of links to boto3 & co. from lambdactl's Python, or None without boto3."""
-    import importlib.util
+    """A directory of links to boto3 and its closure from lambdactl's Python, or None when
+    boto3 is not installed.
+
+    Finding the closure reads package metadata (~30 ms), so the answer is remembered in
+    `.lambda/runtime/provided.json`, keyed by this Python, its `sys.path` and the
+    modification time of every directory on it: installing, upgrading or removing a package
+    changes its directory's, and the next call looks again.
+    """
+    runtime_dir = state_dir / "runtime"
+    record = runtime_dir / "provided.json"
+    key = _sys_path_key()
+    try:
+        cached = json.loads(record.read_text())
+        if cached["key"] == key and (cached["dir"] is None or Path(cached["dir"]).is_dir()):
+            return None if cached["dir"] is None else Path(cached["dir"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing, unreadable or from an older lambdactl: look again
+    links = sdk_links()
+    target = _link_directory(runtime_dir, links) if links else None
+    try:
+        _write_atomically(record, json.dumps({"key": key, "dir": target and str(target)}))
+    except OSError:
+        pass  # a read-only .lambda/: look again next time
+    return target
+
+
+def sdk_links() -> dict[str, Path]:
+    """Top-level modules and metadata directories of boto3 and every distribution it
+    requires (recursively; optional extras left out): link name -> installed path."""
+    from importlib import metadata
+
+    links: dict[str, Path] = {}
+    seen: set[str] = set()
+    wanted = [SDK_DISTRIBUTION]
+    while wanted:
+        name = _normalized(wanted.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue  # an optional dependency that is not installed
+        links.update(_top_level(dist))
+        for requirement in dist.requires or ():
+            requirement_name, _, marker = requirement.partition(";")
+            if "extra" in marker:
+                continue
+            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement_name)
+            if found:
+                wanted.append(found.group(1))
+    return links
+
+
+def _top_level(dist: Distribution) -> dict[str, Path]:
+    """What a distribution puts at the top of site-packages: packages, modules, metadata."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    names: set[str] = set()
+    for file in dist.files or ():
+        parts = file.parts
+        if len(parts) > 1 and parts[0] not in ("..", "__pycache__") and "." not in parts[0]:
+            names.add(parts[0])  # a package
+        elif len(parts) > 1 and parts[0].endswith((".dist-info", ".egg-info")):
+            names.add(parts[0])
+        elif len(parts) == 1 and parts[0].endswith((".py", *EXTENSION_SUFFIXES)):
+            names.add(parts[0])  # a single-file module, like six.py
+    found = {name: Path(str(dist.locate_file(name))) for name in sorted(names)}
+    return {name: path for name, path in found.items() if path.exists()}
+
+
+def _link_directory(runtime_dir: Path, links: dict[str, Path]) -> Path:
+    """`runtime_dir/provided-<digest of the links>`, made once."""
     import tempfile
 
-    if importlib.util.find_spec("boto3") is None:
-        return None
-    sources: dict[str, Path] = {}
-    for name in PROVIDED_MODULES:
-        found = importlib.util.find_spec(name)
-        if found is None or found.origin is None:
-            continue
-        origin = Path(found.origin)
-        sources[name] = origin.parent if origin.name == "__init__.py" else origin
-    digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
-    target = state_dir / "runtime" / f"provided-{digest}"
+    digest = hashlib.sha256(repr(sorted(links.items())).encode()).hexdigest()[:16]
+    target = runtime_dir / f"provided-{digest}"
     if target.is_dir():
         return target
-    staging = Path(tempfile.mkdtemp(dir=_mkdir(state_dir / "runtime"), prefix=".provided-"))
-    for source in sources.values():
-        (staging / source.name).symlink_to(source)
+    staging = Path(tempfile.mkdtemp(dir=_mkdir(runtime_dir), prefix=".provided-"))
+    for name, source in links.items():
+        (staging / name).symlink_to(source)
     try:
         os.rename(staging, target)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)  # another process made it first
     return target
+
+
+def _sys_path_key() -> list[object]:
+    """This Python and where it finds packages, with each directory's modification time."""
+    stamps: list[object] = [sys.executable, sys.version]
+    for entry in sys.path:
+        try:
+            stamps.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            stamps.append([entry, None])
+    return stamps
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        _mkdir(path.parent)
+        partial.write_text(text)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _mkdir(path: Path) -> Path:
