@@ -207,7 +207,9 @@ class Invoker:
         config = version.config
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
-        interpreter = interpreters.for_runtime(config.runtime if python else "python3")
+        interpreter = interpreters.for_runtime(
+            config.runtime if python else "python3", state / "runtime"
+        )
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)

@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import cache
 from ..errors import LambdactlError
 from .interpreters import Interpreter
 
@@ -100,19 +100,15 @@ def provided(state_dir: Path) -> Path | None:
     """
     runtime_dir = state_dir / "runtime"
     record = runtime_dir / "provided.json"
-    key = _sys_path_key()
-    try:
-        cached = json.loads(record.read_text())
-        if cached["key"] == key and (cached["dir"] is None or Path(cached["dir"]).is_dir()):
-            return None if cached["dir"] is None else Path(cached["dir"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # missing, unreadable or from an older lambdactl: look again
+    key = [sys.executable, sys.version, [[entry, cache.stamp(entry or ".")] for entry in sys.path]]
+    remembered = cache.recall(record, key) or {}
+    if "dir" in remembered and remembered["dir"] is None:
+        return None  # no boto3 here
+    if isinstance(remembered.get("dir"), str) and Path(remembered["dir"]).is_dir():
+        return Path(remembered["dir"])
     links = sdk_links()
     target = _link_directory(runtime_dir, links) if links else None
-    try:
-        _write_atomically(record, json.dumps({"key": key, "dir": target and str(target)}))
-    except OSError:
-        pass  # a read-only .lambda/: look again next time
+    cache.save(record, key, {"dir": target and str(target)})
     return target
 
 
@@ -179,29 +175,8 @@ def _link_directory(runtime_dir: Path, links: dict[str, Path]) -> Path:
     return target
 
 
-def _sys_path_key() -> list[object]:
-    """This Python and where it finds packages, with each directory's modification time."""
-    stamps: list[object] = [sys.executable, sys.version]
-    for entry in sys.path:
-        try:
-            stamps.append([entry, os.stat(entry or ".").st_mtime_ns])
-        except OSError:
-            stamps.append([entry, None])
-    return stamps
-
-
 def _normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        _mkdir(path.parent)
-        partial.write_text(text)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _mkdir(path: Path) -> Path:

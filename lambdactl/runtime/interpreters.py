@@ -25,15 +25,18 @@ class Interpreter:
 
 
 @functools.cache
-def for_runtime(runtime: str) -> Interpreter:
-    """`python3.12` -> a `python3.12` from PATH, else this Python with a warning naming both."""
+def for_runtime(runtime: str, cache_dir: Path | None = None) -> Interpreter:
+    """`python3.12` -> a `python3.12` from PATH, else this Python with a warning naming both.
+
+    What a `python3.X` on PATH leads to is probed once and remembered in `cache_dir` (see
+    `resolve`)."""
     wanted = runtime.removeprefix("python")
     current = ".".join(map(str, sys.version_info[:3]))
     if current.rsplit(".", 1)[0] == wanted:
         return Interpreter(sys.executable, current)
     found = shutil.which(f"python{wanted}")
     if found:
-        probed = _probe(found)
+        probed = resolve(found, cache_dir)
         if probed and probed[0].rsplit(".", 1)[0] == wanted:
             return Interpreter(probed[1], probed[0])
     return Interpreter(
@@ -44,9 +47,41 @@ def for_runtime(runtime: str) -> Interpreter:
     )
 
 
+LAUNCHER_VARIABLES = ("PYENV", "ASDF", "MISE", "RTX")
+"""Prefixes of the variables by which version managers' shims choose an interpreter."""
+
+
+def resolve(command: str, cache_dir: Path | None) -> tuple[str, str] | None:
+    """(version, real executable) of the Python that `command` runs.
+
+    A `python3.X` on PATH is often a launcher (pyenv's and asdf's shims are shell scripts
+    that find the interpreter: ~70-150 ms per start), so environments start the executable it
+    leads to. The probe's answer is remembered in `cache_dir` while the command's path and
+    file, PATH, the working directory, the version managers' variables and the real
+    executable's file are all unchanged; any change probes again.
+    """
+    from .. import cache
+
+    key = {
+        "command": command,
+        "file": cache.stamp(command),
+        "PATH": os.environ.get("PATH", ""),
+        "cwd": os.getcwd(),
+        "variables": {k: v for k, v in os.environ.items() if k.startswith(LAUNCHER_VARIABLES)},
+    }
+    record = cache_dir / f"interpreter-{Path(command).name}.json" if cache_dir else None
+    remembered = cache.recall(record, key) if record else None
+    if remembered and cache.stamp(remembered.get("path", "")) == remembered.get("stamp"):
+        return remembered["version"], remembered["path"]
+    probed = _probe(command)
+    if probed and record:
+        version, path = probed
+        cache.save(record, key, {"version": version, "path": path, "stamp": cache.stamp(path)})
+    return probed
+
+
 def _probe(path: str) -> tuple[str, str] | None:
-    """(version, real executable): launchers such as pyenv's shims cost ~100 ms per start,
-    so environments run the interpreter they lead to."""
+    """(version, real executable), from running `path` once."""
     code = "import sys; print('.'.join(map(str, sys.version_info[:3]))); print(sys.executable)"
     try:
         done = subprocess.run(
