@@ -16,12 +16,12 @@ import pytest
 from lambdactl.runtime import interpreters
 
 REPO = Path(__file__).resolve().parents[2]
-PROBE = "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"
+PROBE = "import sys; print('{}.{}'.format(*sys.version_info[:2])); print(sys.executable)"
 
 
 def other_python() -> tuple[str, str] | None:
     """('3.Y', real executable) of an installed Python whose minor version is not ours."""
-    ours = "%d.%d" % sys.version_info[:2]
+    ours = "{}.{}".format(*sys.version_info[:2])
     candidates = [f"python3.{minor}" for minor in range(9, 15)]
     for pattern in ("*/bin/python3.*", "/usr/bin/python3.*", "/usr/local/bin/python3.*"):
         base = str(Path(sys.base_prefix).parent / pattern) if pattern[0] == "*" else pattern
