@@ -291,6 +291,9 @@ def dumps(value, ensure_ascii=True, default=_not_serializable):
     return "".join(encoder(value, 0))
 
 
+_CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
+
+
 class _ScanContext:
     """The settings `json.JSONDecoder()` gives its C scanner."""
 
@@ -299,11 +302,10 @@ class _ScanContext:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
-    parse_constant = parse_constant.__getitem__
+    parse_constant = _CONSTANTS.__getitem__
 
 
-_scan = _json.make_scanner(_ScanContext)
+_scan = _json.make_scanner(_ScanContext)  # type: ignore[arg-type]  # any object with these
 
 
 def loads(data):
