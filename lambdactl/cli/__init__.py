@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 import os
 import sys
@@ -143,4 +144,8 @@ def _report(message: str, hint: str | None) -> None:
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    # What the command leaves behind lives until the process ends: the collection that
+    # interpreter shutdown would run over it is skipped (~10% of a short command).
+    gc.freeze()
+    sys.exit(code)
