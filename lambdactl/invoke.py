@@ -11,8 +11,8 @@ import base64
 import json
 import logging
 import os
-import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import ids, versions
 from .errors import (
@@ -32,6 +32,9 @@ from .runtime.concurrency import Limits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.limits import Governor
 from .runtime.pool import Pool
+
+if TYPE_CHECKING:
+    import random
 
 log = logging.getLogger("lambdactl")
 

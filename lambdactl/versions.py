@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import code as code_module
 from . import ids
@@ -24,6 +23,9 @@ from .errors import (
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
 from .timestamps import last_modified
+
+if TYPE_CHECKING:
+    import random
 
 LATEST = "$LATEST"
 
@@ -190,6 +192,8 @@ def resolve(
         raise ResourceNotFoundException(f"Function not found: {arn}")
     target = alias["version"]
     for extra, weight in alias.get("routing", {}).items():
+        import random  # only aliases with routing draw
+
         if (rng or random).random() < weight:
             target = extra
     return Resolution(get(project, name, target), qualifier, arn)
