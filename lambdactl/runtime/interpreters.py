@@ -70,9 +70,12 @@ def resolve(command: str, cache_dir: Path | None) -> tuple[str, str] | None:
         "variables": {k: v for k, v in os.environ.items() if k.startswith(LAUNCHER_VARIABLES)},
     }
     record = cache_dir / f"interpreter-{Path(command).name}.json" if cache_dir else None
-    remembered = cache.recall(record, key) if record else None
-    if remembered and cache.stamp(remembered.get("path", "")) == remembered.get("stamp"):
-        return remembered["version"], remembered["path"]
+    remembered = (cache.recall(record, key) if record else None) or {}
+    version, path = remembered.get("version"), remembered.get("path")
+    if isinstance(version, str) and isinstance(path, str):
+        stamp = cache.stamp(path)  # the interpreter itself is still the one probed
+        if stamp is not None and remembered.get("stamp") == stamp:
+            return version, path
     probed = _probe(command)
     if probed and record:
         version, path = probed
