@@ -6,6 +6,7 @@ business rules, in the order AWS applies them.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,12 +16,16 @@ from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
     ResourceNotFoundException,
+    StoreError,
     ValidationException,
+    check_request_text,
     validation_message,
 )
 from .project import Project
 from .store import AliasWrite
 from .versions import LATEST
+
+log = logging.getLogger("lambdactl")
 
 NAME_PATTERN = "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
 VERSION_PATTERN = r"(\$LATEST|[0-9]+)"
@@ -46,6 +51,7 @@ def create(
     description: str = "",
 ) -> Alias:
     """Create an alias; 409 if it exists, 404 if a version it names does not."""
+    check_request_text(description)
     _check_name(name)
     alias = Alias(function, name, version, dict(routing or {}), description, ids.uuid4())
     return _write(project, alias, create=True)
@@ -61,6 +67,7 @@ def update(
     description: str | None = None,
 ) -> Alias:
     """Change the given fields of an existing alias; the rest stay as they were."""
+    check_request_text(description)
     _check_name(name)
     given = Alias(function, name, version or LATEST, dict(routing or {}))
     _check_model(given)  # AWS validates the request before looking anything up
@@ -81,6 +88,12 @@ def delete(project: Project, function: str, name: str) -> None:
     _check_name(name)
     project.function(function)
     project.store.delete_alias(function, name)
+    from .store.ledger import Ledger
+
+    try:
+        Ledger(project.manifest.state_dir).forget_alias(function, name)
+    except StoreError as exc:
+        log.warning(f"{exc} (a rebuilt state would bring the alias back)")
 
 
 def get(project: Project, function: str, name: str) -> Alias:
@@ -112,18 +125,21 @@ def parse_routing(items: list[str]) -> dict[str, float]:
     return routing
 
 
+def restore(project: Project, function: str, record: Mapping) -> AliasWrite:
+    """Put back an alias from its ledger record (nothing written unless WRITTEN: it exists,
+    or a version it names does not)."""
+    alias = _from_record(function, record)
+    return project.store.put_alias(
+        function, alias.name, _record(alias), create=True, versions=_targets(alias)
+    )
+
+
 def _write(project: Project, alias: Alias, *, create: bool) -> Alias:
     _check_model(alias)
     project.function(alias.function)
     _check_routing(alias)
-    versions = [int(v) for v in (alias.version, *alias.routing) if v != LATEST]
-    record = {
-        "name": alias.name,
-        "version": alias.version,
-        "routing": dict(alias.routing),
-        "description": alias.description,
-        "revision_id": alias.revision_id,
-    }
+    versions = _targets(alias)
+    record = _record(alias)
     outcome = project.store.put_alias(
         alias.function, alias.name, record, create=create, versions=versions
     )
@@ -139,7 +155,28 @@ def _write(project: Project, alias: Alias, *, create: bool) -> Alias:
         raise ResourceNotFoundException(
             f"Function not found: {project.arn(alias.function, missing)}"
         )
+    from .store.ledger import Ledger
+
+    try:
+        Ledger(project.manifest.state_dir).record_alias(alias.function, record)
+    except StoreError as exc:
+        log.warning(f"{exc} (lambdactl doctor --repair writes it later)")
     return alias
+
+
+def _targets(alias: Alias) -> list[int]:
+    """The published versions an alias points to (primary and routed)."""
+    return [int(v) for v in (alias.version, *alias.routing) if v != LATEST]
+
+
+def _record(alias: Alias) -> dict:
+    return {
+        "name": alias.name,
+        "version": alias.version,
+        "routing": dict(alias.routing),
+        "description": alias.description,
+        "revision_id": alias.revision_id,
+    }
 
 
 def _existing(project: Project, function: str, name: str, *, missing: str) -> Alias:

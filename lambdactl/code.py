@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, given_bytes, utf8_problem
 
 ALWAYS_IGNORED_DIRS = frozenset({"__pycache__", ".git", ".lambda"})
 """Directory names never packaged."""
@@ -136,6 +136,11 @@ def _zip(entries: list[tuple[str, Path]]) -> Package:
                 mode = path.stat().st_mode
             except OSError as exc:
                 raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+            if not rel.isascii() and utf8_problem(given_bytes(rel)):
+                raise UsageError(
+                    f"{path}: the file name is not UTF-8, which a zip (and AWS) needs",
+                    hint="rename it, or leave it out with .lambdaignore",
+                )
             info = zipfile.ZipInfo(rel, date_time=_ZIP_EPOCH)
             info.create_system = 3  # unix, so external_attr carries permission bits
             executable = mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -158,7 +163,10 @@ def _ignore_specs(root: Path):  # type: ignore[no-untyped-def]
         return None, None
     import pathspec  # lazily: only projects with a .lambdaignore pay for it
 
-    lines = ignore.read_text(encoding="utf-8").splitlines()
+    try:  # patterns keep bytes that are not UTF-8 as file names do, so they match them
+        lines = ignore.read_text(encoding="utf-8", errors="surrogateescape").splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {ignore}: {exc.strerror}") from None
     directory_lines = [line[:-1] if line.rstrip().endswith("/**") else line for line in lines]
     return (
         pathspec.GitIgnoreSpec.from_lines(lines),

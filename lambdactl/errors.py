@@ -99,6 +99,34 @@ class StoreError(LambdactlError):
 
     exit_code = 7
 
+    @classmethod
+    def from_os(cls, exc: OSError, path: object, *, doing: str = "write") -> StoreError:
+        """The one line for a path in `.lambda/` the system refused (`doing`: read or write).
+
+        It names the path, and says so plainly when a file stands where a directory must be
+        (a damaged `.lambda/`, which blocks even root)."""
+        import os.path
+        from pathlib import Path
+
+        named = [Path(n) for n in (exc.filename2, exc.filename) if isinstance(n, str)]
+        target = named[-1] if named else Path(str(path))
+        if isinstance(exc, (NotADirectoryError, FileExistsError)):
+            for candidate in (c for name in named or [target] for c in (name, *name.parents)):
+                if os.path.isdir(candidate):
+                    continue
+                if os.path.lexists(candidate):
+                    return cls(
+                        f"{candidate} is a file where lambdactl keeps a directory",
+                        hint="move it aside; lambdactl makes a new one",
+                    )
+        if isinstance(exc, PermissionError):
+            return cls(
+                f"cannot {doing} {target}: permission denied",
+                hint="lambdactl keeps its state in .lambda/ beside functions.yaml: "
+                "make it writable for this user",
+            )
+        return cls(f"cannot {doing} {target}: {exc.strerror or exc}")
+
 
 def validation_message(value: object, field: str, constraint: str) -> str:
     """AWS's wording for a single failed model constraint."""
@@ -106,6 +134,42 @@ def validation_message(value: object, field: str, constraint: str) -> str:
         f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
         f"constraint: {constraint}"
     )
+
+
+def utf8_problem(data: bytes) -> tuple[str, int] | None:
+    """Where `data` stops being UTF-8, in the words of AWS's JSON parser (Jackson): (what,
+    offset of the byte at fault), or None when it is all UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            return "Unexpected end-of-input in VALUE_STRING", len(data)
+        if exc.reason == "invalid continuation byte" and exc.end < len(data):
+            return f"Invalid UTF-8 middle byte 0x{data[exc.end]:02x}", exc.end
+        return f"Invalid UTF-8 start byte 0x{data[exc.start]:02x}", exc.start
+    return None
+
+
+def given_bytes(text: str) -> bytes:
+    """The bytes behind `text`: Python keeps command-line (and file-name) bytes that are not
+    UTF-8 as lone surrogates, which `str.encode()` refuses."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        return text.encode("utf-8", "surrogatepass")
+
+
+def check_request_text(*texts: str | None) -> None:
+    """Text fields of a Lambda API request: bytes that are not UTF-8 leave AWS unable to parse
+    the request body (InvalidRequestContentException)."""
+    for text in texts:
+        if text is None or text.isascii():
+            continue
+        problem = utf8_problem(given_bytes(text))
+        if problem is not None:
+            raise InvalidRequestContentException(
+                f"Could not parse request body into json: {problem[0]}"
+            )
 
 
 def enum_constraint(allowed: tuple[str, ...]) -> str:

@@ -18,8 +18,10 @@ from . import ids, versions
 from .errors import (
     InvalidRequestContentException,
     RequestEntityTooLargeException,
+    StoreError,
     ValidationException,
     enum_constraint,
+    utf8_problem,
     validation_message,
 )
 from .logs import lines
@@ -195,12 +197,18 @@ class Invoker:
         self.logs.write([LogEntry(group, env.stream_name, spec.version, events, kind="other")])
 
     def _stored_log(self, function: str, outcome: Result) -> list[str]:
-        """The invocation's lines (START..REPORT) read back from the log store."""
+        """The invocation's lines (START..REPORT) read back from the log store, or the lines
+        in hand when the store cannot give them: the result reaches the caller all the same
+        (the writer has warned that they were not stored)."""
         if not self.logs.flush():
             return list(outcome.log)  # the store is stuck: the lines are still here
         group = lines.group_name(function)
         query = Query(request_id=outcome.request_id, kinds=("invoke",))
-        return [event.message for event in self.logs.store().read(group, query)]
+        try:
+            stored = [event.message for event in self.logs.store().read(group, query)]
+        except StoreError:  # damaged or unreadable
+            return list(outcome.log)
+        return stored or list(outcome.log)  # empty: the write failed
 
     def __enter__(self) -> Invoker:
         return self
@@ -209,6 +217,8 @@ class Invoker:
         self.close()
 
     def _spec(self, version: versions.Version) -> EnvironmentSpec:
+        if not version.is_latest:
+            _check_snapshots(version)
         config = version.config
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
@@ -218,8 +228,13 @@ class Invoker:
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)
-        deps = dependencies.requirements(version.code_dir, state, interpreter) if python else None
-        provided = dependencies.provided(state) if python else None
+        deps = provided = None
+        try:
+            if python:
+                deps = dependencies.requirements(version.code_dir, state, interpreter)
+                provided = dependencies.provided(state)
+        except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
+            raise StoreError.from_os(exc, state) from None
         return EnvironmentSpec(
             function=version.function,
             version=version.version,
@@ -237,6 +252,18 @@ class Invoker:
             if python
             else interpreters.BOOTSTRAP,
         )
+
+
+def _check_snapshots(version: versions.Version) -> None:
+    """A published version's code and layers are snapshots in `.lambda/code/`: one that is
+    gone is damaged state, not the function's import error."""
+    for directory in (version.code_dir, *(layer.directory for layer in version.layers)):
+        if not directory.is_dir():
+            raise StoreError(
+                f"the code of {version.function}:{version.version} is missing: {directory} "
+                "is not a directory",
+                hint="restore .lambda/code/ from a backup, or publish a new version",
+            )
 
 
 def check_payload(payload: bytes) -> bytes:
@@ -284,6 +311,13 @@ def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:
 
 def _jackson_style(payload: bytes, exc: Exception) -> str:
     """Describe a JSON syntax error the way AWS's (Jackson) parser words the common cases."""
+    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
+    not_utf8 = utf8_problem(payload) if isinstance(exc, UnicodeDecodeError) else None
+    if not_utf8 is not None:  # located in bytes, as Jackson reads them
+        detail, offset = not_utf8
+        line = payload.count(b"\n", 0, offset) + 1
+        column = offset - (payload.rfind(b"\n", 0, offset) + 1) + 1
+        return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"
     text = payload.decode("utf-8", "replace")
     position = min(getattr(exc, "pos", 0) or 0, len(text))
     line = text.count("\n", 0, position) + 1
@@ -312,5 +346,4 @@ def _jackson_style(payload: bytes, exc: Exception) -> str:
         detail = f"{unexpected}: expected a valid value {expected}"
     else:
         detail = f"{problem}"
-    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
     return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"

@@ -272,8 +272,11 @@ def find(start: Path | None = None, explicit: str | None = None) -> Path:
     )
 
 
-def load(path: Path) -> Manifest:
-    """Read and validate a manifest file. Raises `ManifestError` on the first problem."""
+def load(path: Path, *, remember: bool = True) -> Manifest:
+    """Read and validate a manifest file. Raises `ManifestError` on the first problem.
+
+    A valid manifest is remembered in `.lambda/` (when it exists) and read back from there
+    while nothing it depends on changed; `remember=False` writes nothing."""
     path = path.resolve()
     try:
         text = path.read_text(encoding="utf-8")
@@ -286,7 +289,7 @@ def load(path: Path) -> Manifest:
         return remembered
     reader = _Reader(path)
     loaded = reader.read(text)
-    if record.parent.is_dir():  # never the first to create .lambda/
+    if remember and record.parent.is_dir():  # never the first to create .lambda/
         cache.save(record, key, {"manifest": _encode(loaded), "directories": reader.directories})
     return loaded
 

@@ -9,6 +9,7 @@ win over stored ones. Shapes and error messages are SQS's (JSON protocol).
 from __future__ import annotations
 
 import hashlib
+import re
 import struct
 import time
 from collections.abc import Callable, Mapping
@@ -53,6 +54,19 @@ class MissingParameter(AwsError):
     aws_type = "MissingParameter"
     http_status = 400
     exit_code = 2
+
+
+class InvalidMessageContents(AwsError):
+    aws_type = "InvalidMessageContents"
+    http_status = 400
+    exit_code = 2
+
+
+ALLOWED_CHARACTERS = "#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]"
+"""What SQS accepts in a message (XML 1.0's characters), as its error message lists them."""
+_NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ID = re.compile(r"[!-~]{1,128}")
+"""MessageGroupId and MessageDeduplicationId: alphanumeric and punctuation, 1 to 128."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,8 @@ def create(project: Project, name: str, attributes: Mapping[str, Any] | None = N
 
 
 def get(project: Project, name: str) -> Queue:
+    if queue_name_problem(name, fifo=name.endswith(".fifo")) is not None:
+        raise QueueDoesNotExist()  # no queue has that name (nor can one)
     ensure_declared(project)
     record = project.store.get_queue(name)
     if record is None:
@@ -170,6 +186,7 @@ def send(
 ) -> dict[str, Any]:
     """SendMessage; returns SQS's response shape."""
     queue = get(project, name)
+    _check_contents(body, message_attributes or {})
     now = time.time() if now is None else now
     size = len(body.encode()) + sum(
         len(k.encode())
@@ -195,6 +212,15 @@ def send(
                     "MessageDeduplicationId provided explicitly"
                 )
             deduplication_id = hashlib.sha256(body.encode()).hexdigest()
+    for parameter, value in (
+        ("MessageGroupId", group_id),
+        ("MessageDeduplicationId", deduplication_id),
+    ):
+        if value is not None and not _ID.fullmatch(value):
+            raise InvalidParameterValueException(
+                f"Value {value} for parameter {parameter} is invalid. Reason: {parameter} can "
+                "only include alphanumeric and punctuation characters. 1 to 128 in length."
+            )
     # A standard queue takes a MessageGroupId (SQS fair queues) without ordering by it.
     if delay is not None and not 0 <= delay <= 900:
         raise InvalidParameterValueException(
@@ -271,7 +297,7 @@ def receive(
 
 def delete_message(project: Project, name: str, receipt_handle: str) -> None:
     get(project, name)
-    if not project.store.delete_message(name, receipt_handle):
+    if not receipt_handle.isascii() or not project.store.delete_message(name, receipt_handle):
         raise ReceiptHandleIsInvalid(
             f'The input receipt handle "{receipt_handle}" is not a valid receipt handle.'
         )
@@ -294,6 +320,40 @@ def attributes_md5(attributes: Mapping[str, Mapping[str, str]]) -> str:
             raw = value.get("StringValue", "").encode()
             digest.update(b"\x01" + struct.pack(">I", len(raw)) + raw)
     return digest.hexdigest()
+
+
+def _check_contents(body: str, attributes: Mapping[str, Mapping[str, str]]) -> None:
+    """SQS's character rules for a message body, attribute names and string values."""
+    bad = _not_allowed(body)
+    if bad:
+        raise InvalidMessageContents(
+            f"Invalid binary character '{bad}' was found in the message body, the set of "
+            f"allowed characters is {ALLOWED_CHARACTERS}."
+        )
+    for name, value in attributes.items():
+        bad = _not_allowed(name)  # (SQS also refuses more than this in names)
+        if bad:
+            raise InvalidParameterValueException(
+                f"Invalid non-alphanumeric character '{bad}' was found in the message "
+                "attribute name. Can only include alphanumeric characters, hyphens, "
+                "underscores, or dots."
+            )
+        bad = _not_allowed(value.get("StringValue", ""))
+        if bad:
+            raise InvalidMessageContents(
+                f"Invalid binary character '{bad}' was found in the value of message "
+                f"attribute {name}, the set of allowed characters is {ALLOWED_CHARACTERS}."
+            )
+
+
+def _not_allowed(text: str) -> str | None:
+    """SQS's name (`#x1B`) for the first character of `text` it does not allow. A byte that
+    is not UTF-8 (which Python keeps as a lone surrogate) is named as that byte."""
+    found = _NOT_ALLOWED.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    return f"#x{code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code:X}"
 
 
 def _md5(data: bytes) -> str:

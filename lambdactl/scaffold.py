@@ -60,16 +60,24 @@ def init(directory: Path) -> list[Path]:
     taken = [str(path) for path in files if path.exists()]
     if taken:
         raise UsageError(f"refusing to overwrite {', '.join(taken)}")
-    gitignore = directory / ".gitignore"
+    try:
+        return _write(files, directory / ".gitignore")
+    except OSError as exc:  # a file in the way, permissions, a full disk
+        raise UsageError(f"cannot write {exc.filename or directory}: {exc.strerror}") from None
+
+
+def _write(files: dict[Path, str], gitignore: Path) -> list[Path]:
     written = []
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
-    existing = gitignore.read_text(encoding="utf-8") if gitignore.exists() else ""
+    kept = {"encoding": "utf-8", "errors": "surrogateescape"}  # whatever bytes it holds
+    existing = gitignore.read_text(**kept) if gitignore.exists() else ""
     if ".lambda/" not in existing.split():
         gitignore.write_text(
-            existing + ("\n" if existing and not existing.endswith("\n") else "") + GITIGNORE
+            existing + ("\n" if existing and not existing.endswith("\n") else "") + GITIGNORE,
+            **kept,
         )
         written.append(gitignore)
     return written

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +21,8 @@ from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
     ResourceNotFoundException,
+    StoreError,
+    check_request_text,
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
@@ -26,6 +30,8 @@ from .timestamps import last_modified
 
 if TYPE_CHECKING:
     import random
+
+log = logging.getLogger("lambdactl")
 
 LATEST = "$LATEST"
 
@@ -113,8 +119,10 @@ def publish(
 
     When neither code nor configuration changed since the newest version, that version is
     returned and nothing is created (AWS's rule). Blobs are stored before the record, so a
-    version never refers to a snapshot that is not there.
+    version never refers to a snapshot that is not there; the ledger gets the record after
+    (see `remember`).
     """
+    check_request_text(description)
     spec = project.function(name)
     package = code_module.package(spec.code)
     project.blobs.put(package)
@@ -132,7 +140,42 @@ def publish(
         "last_modified": last_modified(now),
     }
     number, stored, created = project.store.add_version(name, fingerprint, record)
+    remember(project, name)
     return _from_record(project, name, number, stored), created
+
+
+def remember(project: Project, name: str) -> list[int]:
+    """Write the ledger's record of every published version of `name` that has none (the
+    one just published, and any from before lambdactl kept records); the numbers written.
+
+    The version is published whether or not this works: a failure is a warning."""
+    from .store.ledger import Ledger
+
+    ledger = Ledger(project.manifest.state_dir)
+    recorded = ledger.numbers(name)
+    missing = [(n, r) for n, r in project.store.list_versions(name) if n not in recorded]
+    try:
+        for number, record in missing:
+            ledger.record_version(name, number, record)
+    except StoreError as exc:
+        log.warning(f"{exc} (lambdactl doctor --repair writes it later)")
+        return []
+    return [number for number, _ in missing]
+
+
+def restore(
+    project: Project, name: str, recorded: Mapping[int, dict[str, Any] | None]
+) -> list[int]:
+    """Put back `name`'s versions from the ledger's `recorded` records (None: deleted, its
+    number stays used) and the layer versions they name; the numbers restored."""
+    restored = []
+    for number, record in recorded.items():
+        for layer in (record or {}).get("layers", []):
+            project.store.restore_layer_version(layer["name"], layer["version"], layer["sha256"])
+        fingerprint = "" if record is None else _recorded_fingerprint(record)
+        if project.store.restore_version(name, number, fingerprint, record):
+            restored.append(number)
+    return restored
 
 
 def get(project: Project, name: str, qualifier: str | None = None) -> Version:
@@ -174,6 +217,12 @@ def delete(project: Project, name: str, qualifier: str) -> None:
             "Unable to delete version because the following aliases reference it: "
             f"[{', '.join(outcome.blocked_by)}]"
         )
+    from .store.ledger import Ledger
+
+    try:
+        Ledger(project.manifest.state_dir).record_deletion(name, int(qualifier))
+    except StoreError as exc:
+        log.warning(f"{exc} (a rebuilt state would bring version {qualifier} back)")
 
 
 def resolve(
@@ -234,4 +283,14 @@ def _layers(project: Project, spec: FunctionSpec, *, store_blobs: bool) -> tuple
 def _fingerprint(code_sha: str, layers: tuple[Layer, ...], config: FunctionConfig) -> str:
     """What 'changed since the last version' compares: code, layers and configuration."""
     body = {"code": code_sha, "layers": [x.sha256_hex for x in layers], "config": config.to_dict()}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _recorded_fingerprint(record: dict[str, Any]) -> str:
+    """`_fingerprint` of a published version, from its record."""
+    body = {
+        "code": record["code"]["sha256"],
+        "layers": [x["sha256"] for x in record["layers"]],
+        "config": record["config"],
+    }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

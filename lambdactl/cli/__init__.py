@@ -13,14 +13,27 @@ import traceback
 import typer
 
 from ..errors import LambdactlError
-from . import aliases, events, functions, invoke, logs, queues, scaffold, versions, worker
-from .session import Session
+from . import (
+    aliases,
+    doctor,
+    events,
+    functions,
+    invoke,
+    logs,
+    queues,
+    scaffold,
+    versions,
+    worker,
+)
+from .completion import Group
+from .session import OUTPUT_OPTION, Output, Session
 
 app = typer.Typer(
     name="lambdactl",
     help="Define, version and invoke AWS-Lambda-style functions locally, without Docker.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (cli/completion.py)
+    cls=Group,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -38,22 +51,28 @@ def _global(
     ),
 ) -> None:
     ctx.obj = Session(manifest_option=manifest)
+    ctx.call_on_close(ctx.obj.close)
 
 
-def _version(value: bool) -> None:
-    if value:
-        from .. import __version__
+@app.command("version")
+def _version(output: Output = OUTPUT_OPTION) -> None:
+    """Print lambdactl's version."""
+    from .. import __version__
 
-        typer.echo(f"lambdactl {__version__}")
-        raise typer.Exit()
+    if output is Output.json:
+        from .render import print_json
+
+        print_json({"Version": __version__})
+        return
+    typer.echo(f"lambdactl {__version__}")
 
 
-app.command("version", help="Print lambdactl's version.")(lambda: _version(True))
 functions.register(app)
 versions.register(app)
 invoke.register(app)
 logs.register(app)
 scaffold.register(app)
+doctor.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(worker.app, name="worker")
@@ -66,7 +85,7 @@ class _WarningLine(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         from .render import warning
 
-        warning(record.getMessage())
+        warning(_shown(record.getMessage()))
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -141,7 +160,13 @@ def _report(message: str, hint: str | None) -> None:
         traceback.print_exc()
     from .render import error
 
-    error(message, hint)
+    error(_shown(message), None if hint is None else _shown(hint))
+
+
+def _shown(text: str) -> str:
+    """`text` with the bytes a user gave that are not UTF-8 (which Python keeps as lone
+    surrogates) escaped, as Python's own stderr does: a strict stream would raise instead."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def main() -> None:
@@ -150,7 +175,8 @@ def main() -> None:
     if any(not t.daemon for t in threading.enumerate() if t is not main_thread):
         sys.exit(code)  # they are waited for, as Python's own exit does
     # Tearing the interpreter down would free, one object at a time, everything the command
-    # imported (~15% of a short command): run the exit handlers, flush, and leave.
+    # imported (~15% of a short command). The command has closed what it opened (the
+    # project's store, the log writer, the environments): run the exit handlers, flush, leave.
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

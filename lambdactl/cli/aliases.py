@@ -6,13 +6,14 @@ from collections.abc import Mapping
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 app = typer.Typer(help="Create, change, list and delete aliases.", no_args_is_help=True)
 
-FUNCTION = typer.Argument(..., metavar="FUNCTION")
+FUNCTION = typer.Argument(..., metavar="FUNCTION", autocompletion=completion.functions)
 ALIAS = typer.Argument(..., metavar="ALIAS")
+EXISTING_ALIAS = typer.Argument(..., metavar="ALIAS", autocompletion=completion.aliases)
 ROUTING = typer.Option(
     None,
     "--routing",
@@ -27,7 +28,13 @@ def create(
     ctx: typer.Context,
     function: str = FUNCTION,
     alias: str = ALIAS,
-    version: str = typer.Option(..., "--version", "-v", help="The version the alias points to."),
+    version: str = typer.Option(
+        ...,
+        "--version",
+        "-v",
+        help="The version the alias points to.",
+        autocompletion=completion.versions,
+    ),
     routing: list[str] = ROUTING,
     description: str = DESCRIPTION,
     output: Output = OUTPUT_OPTION,
@@ -52,8 +59,8 @@ def create(
 def update(
     ctx: typer.Context,
     function: str = FUNCTION,
-    alias: str = ALIAS,
-    version: str = typer.Option(None, "--version", "-v"),
+    alias: str = EXISTING_ALIAS,
+    version: str = typer.Option(None, "--version", "-v", autocompletion=completion.versions),
     routing: list[str] = ROUTING,
     no_routing: bool = typer.Option(False, "--no-routing", help="Remove the routing."),
     description: str = DESCRIPTION,
@@ -72,19 +79,30 @@ def update(
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, function: str = FUNCTION, alias: str = ALIAS) -> None:
-    """Delete an alias."""
+def delete(
+    ctx: typer.Context,
+    function: str = FUNCTION,
+    alias: str = EXISTING_ALIAS,
+    output: Output = OUTPUT_OPTION,
+) -> None:
+    """Delete an alias (DeleteAlias)."""
     from .. import aliases
 
     project = session(ctx).project()
     name = project.ref(function).name
     aliases.delete(project, name, alias)
+    if output is Output.json:
+        render.print_json({})  # DeleteAlias returns no body
+        return
     render.success(f"deleted {project.arn(name, alias)}")
 
 
 @app.command("show")
 def show(
-    ctx: typer.Context, function: str = FUNCTION, alias: str = ALIAS, output: Output = OUTPUT_OPTION
+    ctx: typer.Context,
+    function: str = FUNCTION,
+    alias: str = EXISTING_ALIAS,
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """Show one alias (GetAlias)."""
     from .. import aliases

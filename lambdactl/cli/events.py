@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 app = typer.Typer(help="Asynchronous invocations: their state and attempts.", no_args_is_help=True)
@@ -21,7 +21,12 @@ def _when(epoch: float | None) -> str:
 @app.command("list")
 def list_events(
     ctx: typer.Context,
-    function: str = typer.Option(None, "--function", help="Only this function's events."),
+    function: str = typer.Option(
+        None,
+        "--function",
+        help="Only this function's events.",
+        autocompletion=completion.functions,
+    ),
     state: str = typer.Option(
         None, "--state", help="pending, running, retrying, delivering, succeeded or failed."
     ),
@@ -95,6 +100,7 @@ def redrive(
     ctx: typer.Context,
     request_id: str = typer.Argument(None, metavar="[REQUEST_ID]"),
     all_failed: bool = typer.Option(False, "--all-failed", help="Every failed event."),
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """Queue failed events again (from their first attempt)."""
     from ..errors import UsageError
@@ -113,4 +119,7 @@ def redrive(
         raise UsageError(f"event {request_id} has not failed: nothing to redrive")
     if redriven:
         daemon.ensure(project)
+    if output is Output.json:
+        render.print_json({"Redriven": redriven})
+        return
     render.success(f"redriven {len(redriven)} event(s)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 
@@ -51,13 +51,17 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         "Handler",
         "Description",
     )
-    render.table(None, columns, rows)
+    render.table(None, columns, rows, give_way={"Description": "ellipsis", "Handler": "fold"})
 
 
 def show(
     ctx: typer.Context,
-    function: str = typer.Argument(..., metavar="FUNCTION[:QUALIFIER]"),
-    qualifier: str = typer.Option(None, "--qualifier", "-q", help="Version or alias."),
+    function: str = typer.Argument(
+        ..., metavar="FUNCTION[:QUALIFIER]", autocompletion=completion.function_refs
+    ),
+    qualifier: str = typer.Option(
+        None, "--qualifier", "-q", help="Version or alias.", autocompletion=completion.qualifiers
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Show a function's configuration (GetFunctionConfiguration)."""

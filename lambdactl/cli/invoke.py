@@ -9,8 +9,8 @@ from pathlib import Path
 
 import typer
 
-from ..errors import UsageError
-from . import render
+from ..errors import UsageError, given_bytes
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 
@@ -20,8 +20,12 @@ def register(app: typer.Typer) -> None:
 
 def invoke(
     ctx: typer.Context,
-    function: str = typer.Argument(..., metavar="FUNCTION[:QUALIFIER]"),
-    qualifier: str = typer.Option(None, "--qualifier", "-q", help="Version or alias."),
+    function: str = typer.Argument(
+        ..., metavar="FUNCTION[:QUALIFIER]", autocompletion=completion.function_refs
+    ),
+    qualifier: str = typer.Option(
+        None, "--qualifier", "-q", help="Version or alias.", autocompletion=completion.qualifiers
+    ),
     payload: str = typer.Option(None, "--payload", "-p", help="The event, as JSON text."),
     event: str = typer.Option(
         None, "--event", "-e", metavar="FILE", help="Read the event from FILE ('-' for stdin)."
@@ -34,7 +38,10 @@ def invoke(
         "None", "--log-type", help="Tail prints the last 4 KB of the invocation's log."
     ),
     client_context: str = typer.Option(
-        None, "--client-context", metavar="JSON", help="Client context (JSON, or base64 JSON)."
+        None,
+        "--client-context",
+        metavar="JSON",
+        help="A JSON object (or its base64): the handler's context.client_context.",
     ),
     cpu_throttle: bool = typer.Option(
         None,
@@ -48,6 +55,7 @@ def invoke(
     from ..invoke import Invoker
 
     body = _event_bytes(payload, event)
+    context = _client_context(client_context)
     if asynchronous:
         invocation_type = "Event"
     project = session(ctx).project()
@@ -58,7 +66,7 @@ def invoke(
             payload=body,
             invocation_type=invocation_type,
             log_type=log_type,
-            client_context=_client_context(client_context),
+            client_context=context,
         )
     if result.status_code == 202:  # queued: a worker runs it
         from ..events import daemon
@@ -84,8 +92,8 @@ def invoke(
             sys.stderr.write(base64.b64decode(result.log_result).decode("utf-8", "replace"))
         if result.status_code != 204:
             sys.stdout.buffer.write(result.payload)
-            if sys.stdout.isatty():
-                sys.stdout.buffer.write(b"\n")
+            if sys.stdout.isatty() and not result.payload.endswith(b"\n"):
+                sys.stdout.buffer.write(b"\n")  # the summary below starts its own line
             sys.stdout.flush()
         render.invocation_summary(result)
     if result.function_error:
@@ -96,7 +104,7 @@ def _event_bytes(payload: str | None, event: str | None) -> bytes:
     if payload is not None and event is not None:
         raise UsageError("give the event with --payload or --event, not both")
     if payload is not None:
-        return payload.encode()
+        return given_bytes(payload)  # bytes that are not UTF-8 get AWS's error, as from a file
     if event == "-":
         return sys.stdin.buffer.read()
     if event is not None:
@@ -108,14 +116,38 @@ def _event_bytes(payload: str | None, event: str | None) -> bytes:
 
 
 def _client_context(text: str | None) -> str | None:
-    """The API carries client context as base64; accept plain JSON for convenience."""
+    """The flag takes a JSON object, or its base64 as the API carries it (then passed on as
+    is); plain JSON is encoded here. Anything else is the flag's error, said in its terms."""
     if text is None:
         return None
     try:
-        json.loads(text)
+        value = json.loads(text)
     except ValueError:
-        return text  # already base64 (or invalid: the invoker says so in AWS's words)
-    return base64.b64encode(text.encode()).decode()
+        value = _base64_json(text)
+        if isinstance(value, dict):
+            return text
+        got = _json_kind(value) if value is not None else f"'{text[:40]}'"
+    else:
+        if isinstance(value, dict):
+            return base64.b64encode(given_bytes(text)).decode()
+        got = _json_kind(value)
+    raise UsageError(
+        '--client-context takes a JSON object such as \'{"custom": {"key": "value"}}\' '
+        f"(or its base64), not {got}"
+    )
+
+
+def _base64_json(text: str) -> object | None:
+    """The JSON value `text` is the base64 of, or None."""
+    try:
+        return json.loads(base64.b64decode(text, validate=True).decode())
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def _json_kind(value: object) -> str:
+    kinds = {list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return "a JSON " + kinds.get(type(value), "number")
 
 
 def _payload_value(payload: bytes) -> object:

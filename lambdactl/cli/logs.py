@@ -8,12 +8,16 @@ import re
 import signal
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from ..errors import UsageError
+from ..errors import UsageError, given_bytes, utf8_problem
+from . import completion, render
 from .session import Output, session
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +25,12 @@ def register(app: typer.Typer) -> None:
     app.command("tail")(tail)
 
 
-FUNCTION_ARGUMENT = typer.Argument(..., metavar="FUNCTION", help="Function name (or ARN).")
+FUNCTION_ARGUMENT = typer.Argument(
+    None,
+    metavar="[FUNCTION]",
+    help="Function name (or ARN); none: every function.",
+    autocompletion=completion.functions,
+)
 SINCE_OPTION = typer.Option(
     None, "--since", metavar="WHEN", help="From this time: 10m, 1h, 2d or ISO (UTC if no zone)."
 )
@@ -35,7 +44,11 @@ FILTER_OPTION = typer.Option(
 REQUEST_OPTION = typer.Option(None, "--request-id", metavar="ID", help="One invocation's lines.")
 VERSION_OPTION = typer.Option(None, "--version", metavar="V", help="Only this version's streams.")
 LOG_OUTPUT_OPTION = typer.Option(
-    Output.text, "--output", "-o", help="text, or json: one filter-log-events event per line."
+    Output.text,
+    "--output",
+    "-o",
+    help="text, or json: one filter-log-events event per line (with its logGroupName when "
+    "showing every function).",
 )
 
 
@@ -50,7 +63,8 @@ def logs(
     version: str = VERSION_OPTION,
     output: Output = LOG_OUTPUT_OPTION,
 ) -> None:
-    """Show a function's logs (log group /aws/lambda/FUNCTION), oldest first."""
+    """Show a function's logs (log group /aws/lambda/FUNCTION), or every function's, oldest
+    first."""
     _show(ctx, function, follow, since, until, pattern, request_id, version, output)
 
 
@@ -65,13 +79,14 @@ def tail(
     version: str = VERSION_OPTION,
     output: Output = LOG_OUTPUT_OPTION,
 ) -> None:
-    """Follow a function's logs: the last 10 minutes, then new lines as they come (Ctrl-C ends)."""
+    """Follow a function's logs (or every function's): the last 10 minutes, then new lines as
+    they come (Ctrl-C ends)."""
     _show(ctx, function, True, since, None, pattern, request_id, version, output)
 
 
 def _show(
     ctx: typer.Context,
-    function: str,
+    function: str | None,
     follow: bool,
     since: str | None,
     until: str | None,
@@ -84,17 +99,13 @@ def _show(
     from ..logs.query import FilterPattern, parse_time
     from ..logs.store import Query
 
+    texts = {"--filter": pattern_text, "--request-id": request_id, "--version": version}
+    for option, text in texts.items():
+        if text is not None and utf8_problem(given_bytes(text)):
+            raise UsageError(f"{option} is not UTF-8 text: {given_bytes(text)!r}")
     project = session(ctx).project()
-    ref = project.ref(function)
-    if ref.qualifier is not None:
-        raise UsageError(
-            f"logs belong to a function, not '{function}': use --version to pick a version's "
-            "streams"
-        )
-    group = lines.group_name(ref.name)
     state = project.manifest.state_dir
-    if ref.name not in project.manifest.functions and group not in reader.groups(state):
-        project.function(ref.name)  # AWS's Function not found
+    group = None if function is None else _group(project, function, ctx.info_name or "logs")
     now = lines.now_ms()
     query = Query(
         since=parse_time(since, now=now, option="--since") if since else None,
@@ -105,7 +116,10 @@ def _show(
     pattern = FilterPattern(pattern_text) if pattern_text is not None else None
     if follow:  # SIGTERM ends following as Ctrl-C does: quietly, exit 0
         signal.signal(signal.SIGTERM, signal.default_int_handler)
-    printer = _json_line if output is Output.json else _Printer().print
+    if output is Output.json:
+        printer = _json_line if group else _json_line_with_group
+    else:
+        printer = _Printer(names=None if group else list(project.manifest.functions)).print
     try:
         for event in reader.read(state, group, query, pattern=pattern, follow=follow):
             printer(event)
@@ -115,17 +129,49 @@ def _show(
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _group(project: Project, function: str, command: str) -> str:
+    """The log group of `function`: one the manifest declares, or one that was logged to (a
+    function removed from the manifest keeps its group, as on AWS)."""
+    from ..errors import ResourceNotFoundException
+    from ..logs import lines, reader
+
+    ref = project.ref(function)
+    if ref.qualifier is not None:
+        raise UsageError(
+            f"logs belong to a function, not '{function}': use --version to pick a version's "
+            "streams"
+        )
+    group = lines.group_name(ref.name)
+    declared = list(project.manifest.functions)
+    if ref.name in declared or group in reader.groups(project.manifest.state_dir):
+        return group
+    shown = ", ".join(declared[:10])
+    if len(declared) > 10:
+        shown += f" and {len(declared) - 10} more"
+    raise ResourceNotFoundException(
+        f"Function not found: {project.arn(ref.name)}; the functions are {shown} "
+        f"(lambdactl {command} with no function shows them all)"
+    )
+
+
 def _json_line(event: Any) -> None:
     """One event as `aws logs filter-log-events` returns it (messages end in a newline)."""
-    value = {
+    render.json_line(_event_shape(event))
+
+
+def _json_line_with_group(event: Any) -> None:
+    """One event of every function's: its log group first, then filter-log-events' keys."""
+    render.json_line({"logGroupName": event.group, **_event_shape(event)})
+
+
+def _event_shape(event: Any) -> dict[str, Any]:
+    return {
         "logStreamName": event.stream,
         "timestamp": event.timestamp,
         "message": event.message + "\n",
         "ingestionTime": event.ingestion_time,
         "eventId": str(event.id),
     }
-    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 # -- human output --------------------------------------------------------------------------------
@@ -154,19 +200,27 @@ _REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
 
 
 class _Printer:
-    """Timestamp, the stream's short id, then the line: levels coloured, a stack trace kept
-    together under its line, REPORT summarised and marked when cold or failed."""
+    """Timestamp, (with `names`: the function's name, padded to the longest of them,) the
+    stream's short id, then the line: levels coloured, a stack trace kept together under its
+    line, REPORT summarised and marked when cold or failed."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, names: list[str] | None = None) -> None:
         self.colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        self.name_width = None if names is None else max(map(len, names), default=0)
 
     def print(self, event: Any) -> None:
         stamp = datetime.fromtimestamp(event.timestamp / 1000, timezone.utc)
         when = stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{event.timestamp % 1000:03d}"
-        prefix = f"{self._paint(when, 'dim')} {self._paint(_short_stream(event.stream), 'cyan')} "
+        prefix = f"{self._paint(when, 'dim')} "
+        indent = len(when) + 1
+        if self.name_width is not None:
+            name = event.group.rsplit("/", 1)[-1].ljust(self.name_width)  # /aws/lambda/NAME
+            prefix += f"{self._paint(name, 'magenta')} "
+            indent += len(name) + 1
+        prefix += f"{self._paint(_short_stream(event.stream), 'cyan')} "
+        indent += len(_short_stream(event.stream)) + 1
         body = self._body(event.message)
-        indent = " " * (len(when) + len(_short_stream(event.stream)) + 2)
-        sys.stdout.write(prefix + body.replace("\n", "\n" + indent) + "\n")
+        sys.stdout.write(prefix + body.replace("\n", "\n" + " " * indent) + "\n")
         sys.stdout.flush()
 
     def _paint(self, text: str, style: str | None) -> str:

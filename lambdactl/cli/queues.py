@@ -154,40 +154,52 @@ def delete_message(
     ctx: typer.Context,
     name: str = NAME,
     receipt_handle: str = typer.Argument(..., metavar="RECEIPT_HANDLE"),
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """Delete a received message by its receipt handle (DeleteMessage)."""
     from .. import queues
 
     queues.delete_message(session(ctx).project(), name, receipt_handle)
-    render.success("deleted")
+    _done(output, "deleted")
 
 
 @app.command("purge")
-def purge(ctx: typer.Context, name: str = NAME) -> None:
+def purge(ctx: typer.Context, name: str = NAME, output: Output = OUTPUT_OPTION) -> None:
     """Delete every message in the queue (PurgeQueue)."""
     from .. import queues
 
     count = queues.purge(session(ctx).project(), name)
-    render.success(f"purged {count} message(s) from {name}")
+    _done(output, f"purged {count} message(s) from {name}")
 
 
 @app.command("delete")
-def delete(ctx: typer.Context, name: str = NAME) -> None:
+def delete(ctx: typer.Context, name: str = NAME, output: Output = OUTPUT_OPTION) -> None:
     """Delete the queue and its messages (DeleteQueue)."""
     from .. import queues
 
     queues.delete(session(ctx).project(), name)
-    render.success(f"deleted queue {name}")
+    _done(output, f"deleted queue {name}")
+
+
+def _done(output: Output, message: str) -> None:
+    """DeleteMessage, PurgeQueue and DeleteQueue return no body: `{}` in JSON."""
+    if output is Output.json:
+        render.print_json({})
+    else:
+        render.success(message)
 
 
 def _body(body: str | None, body_file: Path | None) -> str:
     if body is not None and body_file is not None:
         raise UsageError("give the body as an argument or with --body-file, not both")
+    # Bytes that are not UTF-8 are kept (as lone surrogates, like a command line's): SQS's
+    # InvalidMessageContents names them.
     if body_file is not None:
         try:
-            return body_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return body_file.read_bytes().decode("utf-8", "surrogateescape")
+        except OSError as exc:
             raise UsageError(f"cannot read {body_file}: {exc}") from None
     if body == "-" or body is None:
-        return sys.stdin.read()
+        raw = getattr(sys.stdin, "buffer", None)
+        return raw.read().decode("utf-8", "surrogateescape") if raw else sys.stdin.read()
     return body

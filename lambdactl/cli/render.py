@@ -10,9 +10,11 @@ import contextlib
 import functools
 import json
 import os
+import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -46,22 +48,123 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Identifier columns keep their full width; free text (descriptions) gives way."""
+def json_line(value: Any) -> None:
+    """JSON for streams (logs, a running worker): one compact object per line."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    give_way: Mapping[str, str] | None = None,
+) -> None:
+    """A table that fits the terminal. When it is too wide, columns are set one space apart;
+    then the columns named in `give_way` (default: Description) narrow, in that order, cut
+    short (`ellipsis`) or folded onto more lines (`fold`); then other text columns fold.
+    Numbers (`128 MB`, `3 s`, `12`) keep their width."""
     from rich import box
     from rich.table import Table
 
-    cells = [[_escape("" if cell is None else str(cell)) for cell in row] for row in rows]
-    grid = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
+    give_way = {"Description": "ellipsis"} if give_way is None else give_way
+    text = [["" if cell is None else str(cell) for cell in row] for row in rows]
+    layout = _layout(columns, text, _console().width, list(give_way))
+    grid = Table(
+        title=title,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0) if layout else (0, 1),
+        show_edge=layout is None,
+    )
     for i, column in enumerate(columns):
-        if column == "Description":
-            grid.add_column(column, no_wrap=True, overflow="ellipsis", ratio=1)
+        if layout is None:
+            grid.add_column(column, no_wrap=True)
+        elif column in give_way:  # too narrow to fold readably: cut short
+            fold = give_way[column] == "fold" and layout.widths[i] >= GIVE_WAY_MIN
+            grid.add_column(
+                column,
+                width=layout.widths[i],
+                no_wrap=not fold,
+                overflow="fold" if fold else "ellipsis",
+            )
         else:
-            width = max([len(column), *(len(row[i]) for row in cells)])
-            grid.add_column(column, no_wrap=True, min_width=min(width, 48))
-    for row in cells:
-        grid.add_row(*row)
+            grid.add_column(layout.headers[i], width=layout.widths[i], overflow="fold")
+    for row in text:
+        grid.add_row(*(_escape(cell) for cell in row))
     _console().print(grid)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A table narrowed to fit: its columns one space apart, without edges."""
+
+    widths: list[int]
+    headers: list[str]
+
+
+_NUMBER = re.compile(r"-|\d[\d.,]*(?: ?[A-Za-z%]{1,3})?")
+"""A cell that is a number, perhaps with a unit (`10240 MB`, `3 s`, `1.5 KB`), or `-`."""
+GIVE_WAY_MIN = 10
+"""Characters a column that gives way keeps while other text can still fold."""
+FOLD_MIN = 4
+"""Characters any text column keeps while another one can still narrow."""
+
+
+def _layout(
+    headers: Sequence[str], rows: list[list[str]], width: int, give_way: list[str]
+) -> _Layout | None:
+    """Column widths (padding excluded) that fit `width`; None when the table fits as it is."""
+    from rich.cells import cell_len
+
+    n = len(headers)
+
+    def natural(i: int, header: str) -> int:
+        head = max(cell_len(word) for word in header.split("\n"))
+        return max([head, *(cell_len(row[i]) for row in rows)])
+
+    widths = [natural(i, h) for i, h in enumerate(headers)]
+    if sum(widths) + 3 * n + 1 <= width:  # 2 of padding per column, separators and edges
+        return None
+    flexible = [headers.index(name) for name in give_way if name in headers]
+    fixed = [i for i in range(n) if i not in flexible]
+    minimum = {i: min(widths[i], GIVE_WAY_MIN) for i in flexible}
+    split = list(headers)
+    for header_lines in (False, True):  # then the other headers one word per line
+        if header_lines:
+            split = [h if i in flexible else h.replace(" ", "\n") for i, h in enumerate(headers)]
+            widths = [natural(i, h) for i, h in enumerate(split)]
+        budget = width - (n - 1) - sum(widths[i] for i in fixed)
+        if budget >= sum(minimum.values()):
+            return _Layout(_share(widths, flexible, minimum, budget), split)
+    numbers = {i for i in fixed if all(_NUMBER.fullmatch(row[i]) for row in rows if row[i])}
+    text = [i for i in fixed if i not in numbers]
+    widths = [minimum[i] if i in flexible else w for i, w in enumerate(widths)]
+    excess = sum(widths) + n - 1 - width
+    for floor, narrowing in ((FOLD_MIN, flexible), (FOLD_MIN, text), (1, flexible)):
+        while excess > 0:  # the widest first, one character at a time
+            wide = [i for i in narrowing if widths[i] > floor]
+            if not wide:
+                break
+            widths[max(wide, key=lambda i: widths[i])] -= 1
+            excess -= 1
+    return _Layout(widths, split)
+
+
+def _share(
+    widths: list[int], flexible: list[int], minimum: dict[int, int], budget: int
+) -> list[int]:
+    """Give `budget` to the flexible columns: the last to give way is served first, leaving
+    each one before it its minimum."""
+    widths = list(widths)
+    for position in reversed(range(len(flexible))):
+        i = flexible[position]
+        reserved = sum(minimum[j] for j in flexible[:position])
+        widths[i] = min(widths[i], budget - reserved)
+        budget -= widths[i]
+    return widths
 
 
 def fields(title: str, pairs: Iterable[tuple[str, Any]]) -> None:

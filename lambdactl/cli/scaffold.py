@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
 
 from . import render
+from .session import OUTPUT_OPTION, Output
 
 
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
 
 
-def init(directory: Path = typer.Argument(Path("."), metavar="[DIR]")) -> None:
+def init(
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]"),
+    output: Output = OUTPUT_OPTION,
+) -> None:
     """Scaffold a manifest and a first function (refuses to overwrite anything)."""
     from .. import scaffold
 
-    for path in scaffold.init(directory):
+    written = scaffold.init(directory)
+    if output is Output.json:
+        render.print_json({"Directory": str(directory.resolve()), "Files": list(map(str, written))})
+        return
+    for path in written:
         render.success(f"created {path}")
-    render.line("next: lambdactl publish && lambdactl versions hello")
+    steps = "lambdactl publish && lambdactl versions hello"
+    if directory.resolve() != Path.cwd().resolve():  # the manifest is found from the cwd
+        steps = f"cd {shlex.quote(str(directory))} && {steps}"
+    render.line(f"next: {steps}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output, session
 
 
@@ -16,7 +16,9 @@ def register(app: typer.Typer) -> None:
 
 def publish(
     ctx: typer.Context,
-    functions: list[str] = typer.Argument(None, metavar="[FUNCTION ...]"),
+    functions: list[str] = typer.Argument(
+        None, metavar="[FUNCTION ...]", autocompletion=completion.functions
+    ),
     description: str = typer.Option(None, "--description", "-d", help="The version's description."),
     output: Output = OUTPUT_OPTION,
 ) -> None:
@@ -50,7 +52,7 @@ def publish(
 
 def list_versions(
     ctx: typer.Context,
-    function: str = typer.Argument(..., metavar="FUNCTION"),
+    function: str = typer.Argument(..., metavar="FUNCTION", autocompletion=completion.functions),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """List $LATEST and the published versions (ListVersionsByFunction)."""
@@ -96,8 +98,9 @@ def list_versions(
 
 def delete_version(
     ctx: typer.Context,
-    function: str = typer.Argument(..., metavar="FUNCTION"),
-    version: str = typer.Argument(..., metavar="VERSION"),
+    function: str = typer.Argument(..., metavar="FUNCTION", autocompletion=completion.functions),
+    version: str = typer.Argument(..., metavar="VERSION", autocompletion=completion.published),
+    output: Output = OUTPUT_OPTION,
 ) -> None:
     """Delete a published version (refused while an alias points to it)."""
     from .. import versions
@@ -105,4 +108,7 @@ def delete_version(
     project = session(ctx).project()
     ref = project.ref(function)
     versions.delete(project, ref.name, version)
+    if output is Output.json:
+        render.print_json({})  # DeleteFunction (with a qualifier) returns no body
+        return
     render.success(f"deleted {project.arn(ref.name, version)}")

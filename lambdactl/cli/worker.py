@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -9,7 +10,7 @@ import time
 import typer
 
 from . import render
-from .session import session
+from .session import OUTPUT_OPTION, Output, session
 
 app = typer.Typer(
     help="The retry worker that runs asynchronous invocations.", invoke_without_command=True
@@ -22,12 +23,19 @@ def worker(
     idle_exit: float = typer.Option(
         None, "--idle-exit", metavar="SECONDS", help="Exit after this long with nothing to do."
     ),
-    concurrency: int = typer.Option(4, "--concurrency", help="Events run at the same time."),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, help="Events run at the same time."),
     lease: float = typer.Option(
         30.0,
         "--lease",
         metavar="SECONDS",
-        help="How long a dead worker's events wait for takeover.",
+        help="How long an event stays leased without a heartbeat (a dead worker's events are "
+        "taken over at once by the next worker).",
+    ),
+    output: Output = typer.Option(
+        Output.text,
+        "--output",
+        "-o",
+        help="text, or json: one object when started, one when stopped.",
     ),
 ) -> None:
     """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits)."""
@@ -39,9 +47,13 @@ def worker(
     from ..events.worker import Worker
 
     project = session(ctx).project()
-    lock = daemon.hold(project.manifest.state_dir)
+    state = project.manifest.state_dir
+    lock = daemon.hold(state)
     if lock is None:
-        render.line("a worker is already running for this project")
+        if output is Output.json:
+            render.print_json({"Status": "already running", "Pid": daemon.running_pid(state)})
+        else:
+            render.line("a worker is already running for this project")
         return
     stop = threading.Event()
 
@@ -51,17 +63,36 @@ def worker(
     for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored
         signal.signal(signum, finish)
     runner = Worker(project, concurrency=concurrency, lease=lease)
-    render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
+    whom = {"WorkerId": runner.owner, "Pid": os.getpid()}
+    if output is Output.json:
+        render.json_line({"Status": "started", **whom, "Manifest": str(project.manifest.path)})
+    else:
+        render.line(f"worker {runner.owner} (pid {os.getpid()}) for {project.manifest.path}")
+    reclaimed = runner.take_over()  # we hold the lock: every other lease holder is dead
+    if reclaimed and output is Output.text:
+        render.line(f"took over {reclaimed} event(s) left leased by a worker that died")
+    status = render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop")
+    lost = None
     try:
-        with render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop"):
-            runner.run(stop, idle_exit=idle_exit)
+        with status if output is Output.text else contextlib.nullcontext():  # JSON: lines only
+            lost = runner.run(
+                stop, idle_exit=idle_exit, lost=daemon.watch(project.manifest.state_dir, lock)
+            )
     finally:
-        runner.close()
-        render.line(f"worker stopped after {runner.processed} event(s)")
+        if lost is not None and output is Output.text:
+            render.line(f"worker exiting: {lost}; in-flight events stopped, nothing recorded")
+        runner.close(abandon=lost is not None)
+        if output is Output.json:
+            stopped = {"Status": "stopped", **whom, "Processed": runner.processed}
+            if lost is not None:
+                stopped["Reason"] = lost
+            render.json_line(stopped)
+        else:
+            render.line(f"worker stopped after {runner.processed} event(s)")
 
 
 @app.command("status")
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """Whether a worker runs for this project, and how many events wait."""
     from ..events import daemon
 
@@ -71,19 +102,25 @@ def status(ctx: typer.Context) -> None:
         len(project.store.list_events(state=s))
         for s in ("pending", "retrying", "running", "delivering")
     )
+    if output is Output.json:
+        render.print_json({"Running": pid is not None, "Pid": pid, "Waiting": waiting})
+        return
     render.line(f"worker: {'running, pid ' + str(pid) if pid else 'not running'}")
     render.line(f"events waiting, running or delivering: {waiting}")
 
 
 @app.command("stop")
-def stop(ctx: typer.Context) -> None:
+def stop(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """Stop the project's worker (it finishes in-flight events first)."""
     from ..events import daemon
 
     state = session(ctx).project().manifest.state_dir
     pid = daemon.running_pid(state)
     if pid is None:
-        render.line("no worker is running")
+        if output is Output.json:
+            render.print_json({"Stopped": False, "Pid": None})
+        else:
+            render.line("no worker is running")
         return
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
@@ -93,4 +130,7 @@ def stop(ctx: typer.Context) -> None:
         from ..errors import LambdactlError
 
         raise LambdactlError(f"worker {pid} did not stop within 30 s")
+    if output is Output.json:
+        render.print_json({"Stopped": True, "Pid": pid})
+        return
     render.success(f"stopped worker {pid}")

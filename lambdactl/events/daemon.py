@@ -4,11 +4,14 @@ asynchronous invoke starts a detached one when none does (it exits when idle).""
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import StoreError
 from ..project import Project
 
 LOCK_NAME = "worker.lock"
@@ -16,14 +19,19 @@ LOG_NAME = "worker.log"
 IDLE_EXIT_SECONDS = 60.0
 """A detached worker exits after this long with nothing to do."""
 
+logger = logging.getLogger("lambdactl")
+
 
 def hold(state_dir: Path, *, claim: bool = True) -> int | None:
     """Take the project's worker lock (kept until the process exits); None if taken.
 
     With `claim`, the lock file then names this process; a mere probe leaves it alone.
     """
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise StoreError.from_os(exc, state_dir / LOCK_NAME) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -33,6 +41,36 @@ def hold(state_dir: Path, *, claim: bool = True) -> int | None:
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
     return fd
+
+
+def watch(state_dir: Path, lock: int) -> Callable[[], str | None]:
+    """A check for a running worker: why `state_dir` is no longer the directory it started
+    in (removed, replaced by another, or its lock file removed or replaced, so that another
+    worker may start), or None while it is. `lock` is the descriptor `hold` returned.
+
+    Compares device and inode numbers, so a new `.lambda/` at the same path is not taken for
+    the old one. Costs two `stat` calls."""
+    started = _identity(os.stat(state_dir))
+    locked = _identity(os.fstat(lock))
+    lock_path = state_dir / LOCK_NAME
+
+    def lost() -> str | None:
+        for path, expected in ((state_dir, started), (lock_path, locked)):
+            try:
+                now = _identity(os.stat(path))
+            except FileNotFoundError:
+                return f"{path} was removed"
+            except OSError:
+                return None  # unreadable for a moment (permissions): not proof of anything
+            if now != expected:
+                return f"{path} was replaced"
+        return None
+
+    return lost
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
 
 
 def running_pid(state_dir: Path) -> int | None:
@@ -48,7 +86,18 @@ def running_pid(state_dir: Path) -> int | None:
 
 
 def ensure(project: Project) -> None:
-    """Start a detached worker for the project unless one is running."""
+    """Start a detached worker for the project unless one is running.
+
+    The events are already queued: a worker that cannot be started is a warning (a later
+    `lambdactl worker` runs them), not the caller's failure."""
+    try:
+        _ensure(project)
+    except (OSError, StoreError) as exc:
+        reason = exc.message if isinstance(exc, StoreError) else str(exc)
+        logger.warning(f"no worker could be started ({reason}); run `lambdactl worker`")
+
+
+def _ensure(project: Project) -> None:
     state = project.manifest.state_dir
     if running_pid(state) is not None:
         return
@@ -69,7 +118,10 @@ def ensure(project: Project) -> None:
 def _detach(command: list[str], *, cwd: Path, log: Path) -> None:
     """Start `command` as a daemon: in its own session, reparented to init (double fork),
     so it outlives this process and never lingers as its child."""
-    log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError as exc:
+        raise StoreError.from_os(exc, log) from None
     null_fd = os.open(os.devnull, os.O_RDONLY)
     try:
         with warnings.catch_warnings():

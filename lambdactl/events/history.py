@@ -22,7 +22,8 @@ def list_events(
 
 
 def show(project: Project, request_id: str) -> dict[str, Any]:
-    event = project.store.get_event(request_id)
+    # Request ids are ASCII: other text (a command line's stray bytes) names no event.
+    event = project.store.get_event(request_id) if request_id.isascii() else None
     if event is None:
         raise ResourceNotFoundException(f"no asynchronous event with request id {request_id}")
     return event

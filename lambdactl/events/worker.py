@@ -2,9 +2,10 @@
 destinations and dead letters.
 
 At-least-once, never lost: an event is leased (and heartbeated while it runs), every state
-change is persisted before anything is delivered, and a lease that expires because its
-worker died is taken over by the next worker. A delivery interrupted by a crash is repeated;
-an invocation recorded as finished is never run again.
+change is persisted before anything is delivered, and a dead worker's leases are taken over
+by the next worker (at once when it holds the project's worker lock, else when they expire).
+A delivery interrupted by a crash is repeated; an invocation recorded as finished is never
+run again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from .. import ids, queues
-from ..errors import LambdactlError, TooManyRequestsException
+from ..errors import LambdactlError, StoreError, TooManyRequestsException
 from ..invoke import Invoker
 from ..project import Project
 from . import policy, records
@@ -29,6 +30,8 @@ LEASE_SECONDS = 30.0
 """How long a leased event is a worker's before another may take it over."""
 POLL_SECONDS = 0.05
 """How often an idle worker looks for due events."""
+WATCH_SECONDS = 2.0
+"""How often a running worker makes sure its store is still there (see `run`'s `lost`)."""
 
 
 class Worker:
@@ -53,8 +56,16 @@ class Worker:
         """Events whose invocation is under way: the heartbeat renews their leases."""
         self._running_lock = threading.Lock()
         self._stopped = threading.Event()
+        self._abandoned = threading.Event()
+        """Set when the store is gone: whatever is still in flight records nothing."""
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._heartbeat.start()
+
+    def take_over(self) -> int:
+        """Reclaim every event another worker left leased, so it runs again now rather than
+        when its lease runs out; how many. Only for the holder of the project's worker lock:
+        one worker runs per project, so every other lease holder is dead."""
+        return self.project.store.reclaim_leases(self.owner)
 
     def run_once(self) -> int:
         """Lease what is due and process it to the end; how many events were taken."""
@@ -66,15 +77,30 @@ class Worker:
         self.processed += len(leased)
         return len(leased)
 
-    def run(self, stop: threading.Event, *, idle_exit: float | None = None) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        idle_exit: float | None = None,
+        lost: Callable[[], str | None] | None = None,
+    ) -> str | None:
         """Work until `stop` is set or idle for `idle_exit` s; in-flight events finish first.
 
         Up to `concurrency` events run at once, and a finished one makes room for the next
         due event at once (no waiting for a whole batch).
+
+        `lost`, asked every `WATCH_SECONDS`, says why the store is no longer there (None while
+        it is): then the worker stops leasing at once and returns that reason, without waiting
+        for its in-flight events (`close(abandon=True)` ends them); otherwise None.
         """
         in_flight: set[Future[None]] = set()
-        idle_since = time.monotonic()
+        idle_since = watched = time.monotonic()
         while not stop.is_set():
+            if lost is not None and time.monotonic() - watched >= WATCH_SECONDS:
+                watched = time.monotonic()
+                reason = lost()
+                if reason is not None:
+                    return reason
             in_flight = {future for future in in_flight if not future.done()}
             free = self.concurrency - len(in_flight)
             leased = (
@@ -97,6 +123,7 @@ class Worker:
                 else:
                     stop.wait(POLL_SECONDS)
         wait(in_flight)
+        return None
 
     def _process_logged(self, event: dict[str, Any]) -> None:
         """A bug in one event's processing must not stop the worker: its lease expires and
@@ -104,9 +131,22 @@ class Worker:
         try:
             self.process(event)
         except Exception:
-            log.exception("processing event %s failed", event["id"])
+            if not self._abandoned.is_set():  # else: the closed store refused the record
+                log.exception("processing event %s failed", event["id"])
 
-    def close(self) -> None:
+    def close(self, *, abandon: bool = False) -> None:
+        """Let in-flight events finish, then shut the environments down.
+
+        With `abandon` (the store is gone), record nothing more: the store is closed first, so
+        any later write fails, then the environments are shut down, so in-flight attempts end
+        now; their leases stay as they were (in a store that is back, the next worker takes
+        them over)."""
+        if abandon:
+            self._abandoned.set()
+            self._stopped.set()
+            self.project.store.close()
+            self.invoker.logs.abandon()  # the environments' last lines are not stored either
+            self.invoker.close()
         self._pool.shutdown(wait=True)
         self._stopped.set()
         self.invoker.close()
@@ -117,9 +157,14 @@ class Worker:
             with self._running_lock:
                 running = list(self._running)
             for event_id in running:
-                self.project.store.renew_lease(
-                    event_id, self.owner, until=self.clock() + self.lease
-                )
+                try:
+                    self.project.store.renew_lease(
+                        event_id, self.owner, until=self.clock() + self.lease
+                    )
+                except StoreError:
+                    if self._abandoned.is_set():  # closed under our feet: nothing to renew
+                        return
+                    raise
 
     # -- one event ----------------------------------------------------------------------------
 

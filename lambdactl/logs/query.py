@@ -30,8 +30,8 @@ def parse_time(text: str, *, now: int, option: str) -> int:
     """`10m`, `1.5h`, `2d` before `now`, or an ISO 8601 time (UTC unless it says): epoch ms."""
     value = text.strip()
     relative = _RELATIVE.fullmatch(value)
-    if relative:
-        return now - round(float(relative.group(1)) * UNITS_MS[relative.group(2)])
+    if relative:  # at most back to 1970: no log is older, and SQLite's integers end
+        return now - round(min(float(relative.group(1)) * UNITS_MS[relative.group(2)], now))
     try:
         moment = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:

@@ -21,15 +21,15 @@ POLL_SECONDS = 0.1
 
 def read(
     state_dir: Path,
-    group: str,
+    group: str | None,
     query: Query = Query(),
     *,
     pattern: FilterPattern | None = None,
     follow: bool = False,
     stop: threading.Event | None = None,
 ) -> Iterator[StoredEvent]:
-    """The group's events matching `query` and `pattern` in time order; then, if `follow`,
-    new ones as they are stored, until `stop` is set."""
+    """The group's events (every group's, for None) matching `query` and `pattern` in time
+    order; then, if `follow`, new ones as they are stored, until `stop` is set."""
     stop = stop or threading.Event()
     if pattern is not None and pattern.required:  # let SQLite skip what cannot match
         query = dataclasses.replace(query, contains=query.contains + pattern.required)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import StoreError
 from ..manifest import LogRetention
 from ..store.sqlite import connect
 from .lines import LogEvent
@@ -71,6 +72,7 @@ class StoredEvent:
     message: str
     request_id: str | None
     kind: str
+    group: str
 
 
 @dataclass(frozen=True)
@@ -103,24 +105,44 @@ class LogStore:
         if not create and not path.exists():
             raise FileNotFoundError(path)
         self.path = path
-        if create:
-            self._db = connect(path, schema=_SCHEMA, timeout=30.0)
-        else:
-            self._db = sqlite3.connect(
-                path, timeout=30.0, isolation_level=None, check_same_thread=False
-            )
-            ready = self._db.execute(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'"
-            ).fetchone()[0]
-            if not ready:
-                self._db.close()
-                raise FileNotFoundError(path)
+        with self._reporting():
+            if create:
+                self._db = connect(path, schema=_SCHEMA, timeout=30.0)
+            else:
+                db = sqlite3.connect(
+                    path, timeout=30.0, isolation_level=None, check_same_thread=False
+                )
+                try:
+                    ready = db.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                        "AND name = 'events'"
+                    ).fetchone()[0]
+                except sqlite3.Error:
+                    db.close()
+                    raise
+                if not ready:
+                    db.close()
+                    raise FileNotFoundError(path)
+                self._db = db
         self._lock = threading.RLock()
         self._ids: dict[tuple[str, ...], int] = {}
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextmanager
+    def _reporting(self) -> Iterator[None]:
+        """SQLite's failures as a `StoreError` naming the file (exit 7 at the CLI)."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:  # locked, read-only, cannot open, disk I/O
+            raise StoreError(f"cannot use the log store {self.path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:  # not a database, malformed
+            raise StoreError(
+                f"the log store {self.path} is damaged: {exc}",
+                hint="move it aside; lambdactl makes a new one",
+            ) from None
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -151,7 +173,7 @@ class LogStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (`BEGIN IMMEDIATE`), under this connection's lock."""
-        with self._lock:
+        with self._lock, self._reporting():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -186,23 +208,28 @@ class LogStore:
 
     def groups(self) -> dict[str, int]:
         """Every log group and its stored size in bytes."""
-        with self._lock:
+        with self._lock, self._reporting():
             return dict(self._db.execute("SELECT name, bytes FROM groups ORDER BY name"))
 
     def read(
-        self, group: str, query: Query = Query(), *, batch: int = 2000
+        self, group: str | None, query: Query = Query(), *, batch: int = 2000
     ) -> Iterator[StoredEvent]:
-        """The group's events that match `query`: by time (then id), or by id when following
-        (`after_id` set). Rows are fetched `batch` at a time, so the first come at once."""
-        # Following reads a range of ids: `+e.grp` keeps SQLite on the id range rather than
-        # scanning the whole group through the (group, time) index.
-        column = "+e.grp" if query.after_id is not None else "e.grp"
+        """The group's events (every group's, for None) that match `query`: by time (then id),
+        or by id when following (`after_id` set). Rows are fetched `batch` at a time, so the
+        first come at once."""
         sql = (
-            "SELECT e.id, e.ts, e.ingested, s.name, e.message, e.request, e.kind FROM events e "
-            "JOIN streams s ON s.id = e.stream "
-            f"WHERE {column} = (SELECT id FROM groups WHERE name = ?)"
+            "SELECT e.id, e.ts, e.ingested, s.name, e.message, e.request, e.kind, g.name "
+            "FROM events e JOIN streams s ON s.id = e.stream JOIN groups g ON g.id = e.grp "
         )
-        args: list[object] = [group]
+        args: list[object] = []
+        if group is None:
+            sql += "WHERE 1"
+        else:
+            # Following reads a range of ids: `+e.grp` keeps SQLite on the id range rather
+            # than scanning the whole group through the (group, time) index.
+            column = "+e.grp" if query.after_id is not None else "e.grp"
+            sql += f"WHERE {column} = (SELECT id FROM groups WHERE name = ?)"
+            args.append(group)
         if query.since is not None:
             sql += " AND e.ts >= ?"
             args.append(query.since)
@@ -229,21 +256,23 @@ class LogStore:
         else:
             sql += " ORDER BY e.ts, e.id"
         names = {number: name for name, number in KINDS.items()}
-        with self._lock:
+        with self._lock, self._reporting():
             cursor = self._db.execute(sql, args)
             rows = cursor.fetchmany(batch)
         while rows:
             for row in rows:
-                event_id, ts, ingested, stream, message, request, kind = row
-                yield StoredEvent(event_id, ts, ingested, stream, message, request, names[kind])
-            with self._lock:
+                event_id, ts, ingested, stream, message, request, kind, name = row
+                yield StoredEvent(
+                    event_id, ts, ingested, stream, message, request, names[kind], name
+                )
+            with self._lock, self._reporting():
                 rows = cursor.fetchmany(batch)
 
     def last_id(self) -> int:
         """The newest event's id (0 when there is none): where following starts. Ids are
         never reused (AUTOINCREMENT), and every event up to this one is committed, since
         writers take turns and ids are handed out in that order."""
-        with self._lock:
+        with self._lock, self._reporting():
             (value,) = self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
             return int(value)
 

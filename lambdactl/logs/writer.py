@@ -18,6 +18,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..errors import StoreError
 from ..manifest import LogRetention
 from .lines import now_ms
 from .store import LogEntry, LogStore
@@ -67,6 +68,8 @@ class LogWriter:
         self._own: LogStore | None = None
         self._store_lock = threading.Lock()
         self._closed = False
+        self._abandoned = False
+        """Set by `abandon`: nothing more is stored, not even what is pending."""
         self._warned = False
         _LIVE.add(self)
 
@@ -128,6 +131,12 @@ class LogWriter:
                     store.close()
             self._store = self._own = None
 
+    def abandon(self) -> None:
+        """Store nothing more, not even what is pending, and stop: for a process whose state
+        directory is gone (opening logs.db by its path now could make one in another)."""
+        self._abandoned = True
+        self.close()
+
     def _run(self) -> None:
         try:
             self._writing_store()
@@ -168,19 +177,29 @@ class LogWriter:
         return self._own
 
     def _store_batch(self, batch: list[LogEntry]) -> None:
+        if self._abandoned:
+            return
         try:
             self._writing_store().append(batch, now=self._clock())
         except Exception as exc:  # the thread must live on: a lost batch is warned about
-            self._warn(f"could not store {len(batch)} log entries in {self._state_dir}: {exc}")
+            self._warn(f"log lines were not stored: {self._why(exc)}")
 
     def _maybe_enforce_retention(self) -> None:
+        if self._abandoned:
+            return
         try:
             store = self._writing_store()
             now = self._clock()
             if store.claim_retention(now=now, interval_ms=RETENTION_INTERVAL_MS):
                 store.enforce_retention(self._retention, now=now)
         except Exception as exc:
-            self._warn(f"log retention failed in {self._state_dir}: {exc}")
+            self._warn(f"log retention failed: {self._why(exc)}")
+
+    def _why(self, exc: Exception) -> str:
+        """One line: a `StoreError` names the file and what to do; others get the directory."""
+        if isinstance(exc, StoreError):
+            return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
+        return f"in {self._state_dir}: {exc}"
 
     def _warn(self, message: str) -> None:
         if not self._warned:

@@ -15,7 +15,7 @@ import random
 import threading
 from pathlib import Path
 
-from ..errors import TooManyRequestsException
+from ..errors import StoreError, TooManyRequestsException
 from ..manifest import Manifest
 
 UNRESERVED = "unreserved"
@@ -99,7 +99,10 @@ def _take(directory: Path, size: int) -> Slot | None:
     if size <= 0:
         return None
     if directory not in _made:
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError.from_os(exc, directory) from None
         _made.add(directory)
     start = random.randrange(size)  # spread concurrent takers over the slots
     for offset in range(size):
@@ -113,7 +116,10 @@ def _try(path: Path) -> Slot | None:
     with _spares_lock:
         fd = _spares.pop(path, None)
     if fd is None:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise StoreError.from_os(exc, path) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ids
+from ..errors import StoreError
 from ..logs import lines
 from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
@@ -142,7 +143,10 @@ class Environment:
             spec.config.logging, function=spec.function, version=spec.version
         )
         self.scratch = scratch_root / self.id
-        self.scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            self.scratch.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError.from_os(exc, self.scratch) from None
         self._posts: queue.Queue[Posted] = queue.Queue()
         self._server = RuntimeApiServer(self._posts.put)
         self._process: subprocess.Popen[bytes] | None = None

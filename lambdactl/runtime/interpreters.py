@@ -108,7 +108,7 @@ def compiled_bootstrap(interpreter: Interpreter, cache_dir: Path) -> Path:
     source = BOOTSTRAP.read_bytes()
     digest = hashlib.sha256(source + interpreter.version.encode()).hexdigest()[:16]
     target = cache_dir / f"python_runtime-{digest}.pyc"
-    if target.is_file():
+    if _looks_compiled(target, source):
         return target
     partial = cache_dir / f".python_runtime-{digest}.{os.getpid()}.pyc"
     code = "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2], sys.argv[1], True)"
@@ -125,3 +125,18 @@ def compiled_bootstrap(interpreter: Interpreter, cache_dir: Path) -> Path:
         partial.unlink(missing_ok=True)
         return BOOTSTRAP
     return target
+
+
+def _looks_compiled(pyc: Path, source: bytes) -> bool:
+    """Whether `pyc` has the header of `source`'s bytecode: a damaged cache file (which every
+    cold start would run, failing as the function's `Runtime.ExitError`) is compiled again."""
+    try:
+        with open(pyc, "rb") as file:
+            header = file.read(16)
+    except OSError:
+        return False
+    flags = int.from_bytes(header[4:8], "little")
+    if len(header) < 16 or header[2:4] != b"\r\n" or flags not in (0, 1, 3):
+        return False
+    size = int.from_bytes(header[12:16], "little")  # hash-based (flags 1, 3): a hash instead
+    return bool(flags & 1) or size == len(source) & 0xFFFFFFFF

@@ -91,6 +91,22 @@ class Store(ABC):
     def layer_version(self, layer: str, sha256_hex: str) -> int:
         """The version number of this layer content, registering a new one if unseen."""
 
+    # -- recovery (rebuilding a lost state from `store.ledger` records) -----------------------
+
+    @abstractmethod
+    def restore_version(
+        self, function: str, number: int, fingerprint: str, data: Record | None
+    ) -> bool:
+        """Put back version `number` as it was recorded; None `data` for a version recorded
+        as deleted, whose number only stays used. Either way the function's next number
+        becomes at least `number + 1` (numbers are never reused). False, nothing written,
+        when that version exists."""
+
+    @abstractmethod
+    def restore_layer_version(self, layer: str, number: int, sha256_hex: str) -> bool:
+        """Put back layer version `number` for this content; False, nothing written, when
+        the layer already has that number or that content."""
+
     # -- queues (SQS-like; bodies and attributes are opaque to the store) ----------------------
 
     @abstractmethod
@@ -155,8 +171,16 @@ class Store(ABC):
     @abstractmethod
     def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
         """Take up to `limit` events that are due (pending or retrying, `due_at` <= now),
-        finished but not yet delivered, or abandoned (a lease expired), oldest due first:
-        each becomes leased to `owner` until `now + lease`."""
+        finished but not yet delivered, or abandoned (a lease expired or was reclaimed),
+        oldest due first: each becomes leased to `owner` until `now + lease`."""
+
+    @abstractmethod
+    def reclaim_leases(self, owner: str) -> int:
+        """End at once every lease held by anyone but `owner`, as if it had expired: each such
+        event can be leased again straight away, in the state its holder left it (`running`:
+        attempted again, the cut-off attempt not counted; `delivering`: what is left is
+        delivered). Only for a caller that knows every other holder is dead (the holder of
+        the project's worker lock). How many leases ended."""
 
     @abstractmethod
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:

@@ -6,6 +6,7 @@ that already exists holds the same content, so the loser just discards its copy.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shutil
@@ -42,8 +43,33 @@ class CodeStore:
             self._put_zip(package)
             self._put_tree(package)
         except OSError as exc:
-            raise StoreError(f"cannot write code snapshot in {self.root}: {exc}") from None
+            raise StoreError.from_os(exc, self.root) from None
         return self.tree(digest)
+
+    def digests(self) -> tuple[set[str], set[str]]:
+        """(digests that have a zip, digests that have a tree); both empty without `code/`."""
+        try:
+            names = [(entry.name, entry.is_dir()) for entry in self.root.iterdir()]
+        except FileNotFoundError:
+            return set(), set()
+        zips = {name[:-4] for name, is_dir in names if name.endswith(".zip") and not is_dir}
+        trees = {name for name, is_dir in names if is_dir and not name.startswith(".")}
+        return zips, trees
+
+    def rebuild_tree(self, sha256_hex: str) -> bool:
+        """Extract a snapshot's tree again from its zip; False when the zip is missing or
+        does not hold that content."""
+        try:
+            data = self.zip_path(sha256_hex).read_bytes()
+        except OSError:
+            return False
+        if hashlib.sha256(data).hexdigest() != sha256_hex:
+            return False
+        try:
+            self._put_tree(Package(zip_bytes=data, sha256_hex=sha256_hex, file_count=0))
+        except OSError as exc:
+            raise StoreError(f"cannot write code snapshot in {self.root}: {exc}") from None
+        return True
 
     def _put_zip(self, package: Package) -> None:
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".zip-")

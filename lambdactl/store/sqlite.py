@@ -21,6 +21,8 @@ from .base import AliasWrite, Deletion, Record, Store
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a writer waits for another process's transaction before giving up."""
+MAX_INTEGER = 2**63 - 1
+"""SQLite's largest INTEGER: a larger version number (a user can type one) names none."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -104,8 +106,12 @@ def connect(
 
     Processes that open a new database at the same moment race to switch it to WAL, and
     SQLite answers the losers "locked" at once instead of waiting (it would deadlock), so the
-    switch and the schema are retried until `timeout`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    switch and the schema are retried until `timeout`. A directory that cannot be made is a
+    `StoreError` naming it; SQLite's own errors are the caller's to word."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError.from_os(exc, path.parent) from None
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     deadline = time.monotonic() + timeout
     while True:
@@ -121,14 +127,51 @@ def connect(
                 db.close()
                 raise
             time.sleep(0.005 + random.random() * 0.02)
+        except sqlite3.Error:  # not a database, malformed
+            db.close()
+            raise
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """A connection that writes nothing, not even a `-wal` or `-shm` file that is not there
+    (SQLite creates them for a reader): without a WAL file everything is in the database
+    file, read as immutable; with one, read as any reader does. Missing: `sqlite3.Error`."""
+    mode = "ro" if path.with_name(path.name + "-wal").exists() else "ro&immutable=1"
+    db = sqlite3.connect(
+        f"{path.resolve().as_uri()}?mode={mode}",
+        uri=True,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    db.execute("PRAGMA query_only = ON")
+    return db
+
+
+def check(path: Path) -> str | None:
+    """What is wrong with the existing SQLite database file at `path` (not a database,
+    corrupt), by SQLite's quick check, or None. Writes nothing but what closing a database
+    does (a checkpoint of its write-ahead log)."""
+    try:
+        # read-write: a read-only connection would leave -wal and -shm files behind
+        db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        return str(exc)
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        db.close()
+    return None if problems == ["ok"] else "; ".join(problems[:3])
 
 
 class SqliteStore(Store):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """`read_only`: only reads, creates nothing (for looking, e.g. shell completion)."""
         self.path = path
         self._lock = threading.RLock()
         try:
-            self._db = connect(path, schema=_SCHEMA)
+            self._db = connect_read_only(path) if read_only else connect(path, schema=_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open state database {path}: {exc}") from None
 
@@ -215,6 +258,8 @@ class SqliteStore(Store):
             return number, data, True
 
     def get_version(self, function: str, number: int) -> Record | None:
+        if number > MAX_INTEGER:
+            return None
         rows = self._read(
             "SELECT data FROM versions WHERE function = ? AND number = ?", function, number
         )
@@ -227,6 +272,8 @@ class SqliteStore(Store):
         return [(number, json.loads(data)) for number, data in rows]
 
     def delete_version(self, function: str, number: int) -> Deletion:
+        if number > MAX_INTEGER:
+            return Deletion(found=False)
         with self._write() as db:
             found = db.execute(
                 "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
@@ -267,7 +314,7 @@ class SqliteStore(Store):
             if not create and not exists:
                 return AliasWrite.MISSING
             for number in versions:
-                if not db.execute(
+                if number > MAX_INTEGER or not db.execute(
                     "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
                 ).fetchone():
                     return AliasWrite.VERSION_MISSING
@@ -317,6 +364,40 @@ class SqliteStore(Store):
                 (layer, highest + 1, sha256_hex),
             )
             return int(highest + 1)
+
+    # -- recovery ---------------------------------------------------------------------------
+
+    def restore_version(
+        self, function: str, number: int, fingerprint: str, data: Record | None
+    ) -> bool:
+        with self._write() as db:
+            self._ensure_function(db, function)
+            db.execute(
+                "UPDATE functions SET next_version = MAX(next_version, ?) WHERE name = ?",
+                (number + 1, function),
+            )
+            if data is None:
+                return False
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO versions (function, number, fingerprint, data) "
+                "VALUES (?, ?, ?, ?)",
+                (function, number, fingerprint, json.dumps(data)),
+            )
+            return cursor.rowcount > 0
+
+    def restore_layer_version(self, layer: str, number: int, sha256_hex: str) -> bool:
+        with self._write() as db:
+            taken = db.execute(
+                "SELECT 1 FROM layer_versions WHERE layer = ? AND (number = ? OR sha256 = ?)",
+                (layer, number, sha256_hex),
+            ).fetchone()
+            if taken:
+                return False
+            db.execute(
+                "INSERT INTO layer_versions (layer, number, sha256) VALUES (?, ?, ?)",
+                (layer, number, sha256_hex),
+            )
+            return True
 
     # -- queues -------------------------------------------------------------------------------
 
@@ -478,7 +559,8 @@ class SqliteStore(Store):
     def lease_events(self, owner: str, *, now: float, lease: float, limit: int) -> list[Record]:
         ready = self._read(
             "SELECT 1 FROM events WHERE (state IN ('pending', 'retrying') AND due_at <= ?) "
-            "OR state = 'delivering' OR (state = 'running' AND lease_until < ?) LIMIT 1",
+            "OR (state IN ('running', 'delivering') AND (lease_until IS NULL OR lease_until < ?)) "
+            "LIMIT 1",
             now,
             now,
         )
@@ -488,10 +570,10 @@ class SqliteStore(Store):
             rows = db.execute(
                 "SELECT id, function, state, due_at, enqueued_at, data FROM events "
                 "WHERE ((state IN ('pending', 'retrying') AND due_at <= ?) "
-                "OR (state = 'delivering' AND (lease_until IS NULL OR lease_until < ?)) "
-                "OR (state = 'running' AND lease_until < ?)) "
+                "OR (state IN ('running', 'delivering') "
+                "AND (lease_until IS NULL OR lease_until < ?))) "
                 "ORDER BY due_at LIMIT ?",
-                (now, now, now, limit),
+                (now, now, limit),
             ).fetchall()
             leased = []
             for event_id, function, state, due_at, enqueued_at, data in rows:
@@ -512,6 +594,15 @@ class SqliteStore(Store):
                     }
                 )
             return leased
+
+    def reclaim_leases(self, owner: str) -> int:
+        with self._write() as db:
+            return db.execute(
+                "UPDATE events SET lease_owner = NULL, lease_until = NULL "
+                "WHERE lease_owner IS NOT NULL AND lease_owner != ? "
+                "AND state IN ('running', 'delivering')",
+                (owner,),
+            ).rowcount
 
     def renew_lease(self, event_id: str, owner: str, *, until: float) -> bool:
         with self._write() as db:
@@ -571,7 +662,8 @@ class SqliteStore(Store):
         return [_event(row) for row in rows]
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:  # after any write under way; later calls fail with StoreError
+            self._db.close()
 
 
 def _event(row: tuple) -> Record:

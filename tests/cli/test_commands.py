@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:hello"
 
@@ -222,3 +225,28 @@ def test_console_script_never_prints_a_traceback(project_dir):
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("error: functions.yaml:")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["fresh", "two words/fresh", ".", "../sibling"])
+def test_init_prints_next_steps_that_work_from_here(cli, tmp_path, monkeypatch, where):
+    """The `next:` line, run by a shell in the directory `init` ran in, uses the new project
+    (not a manifest found upward from here, not none)."""
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "functions.yaml").write_text("functions: {}\n")  # a project `init` must not use
+    if where == ".":
+        here = here / "empty"
+        here.mkdir()
+    monkeypatch.chdir(here)
+    result = cli("init", where)
+    assert result.code == 0, result.err
+    [next_line] = [line for line in result.out.splitlines() if line.startswith("next: ")]
+    shell = (
+        f'lambdactl() {{ {shlex.quote(sys.executable)} -m lambdactl "$@"; }}\n'
+        + next_line.removeprefix("next: ")
+    )
+    done = subprocess.run(["sh", "-ec", shell], cwd=here, capture_output=True, text=True)
+    assert done.returncode == 0, (next_line, done.stderr)
+    project = (here / where).resolve()
+    assert (project / ".lambda").is_dir()
+    assert not (tmp_path / "here" / ".lambda").exists()

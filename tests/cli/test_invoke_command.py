@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
+import subprocess
 import sys
+import tty
 from pathlib import Path
 
 import pytest
@@ -33,10 +36,14 @@ def functions(project_dir: Path) -> Path:
             "ctx": fn("app.context_info"),
             "noisy": fn("app.noisy"),
             "broken": fn("app.handler", "import_missing.py"),
+            "lines": fn("app.handler", source=None),
         },
     )
     (project_dir / "src" / "raw" / "app.py").write_text(
         "def returns_plain_bytes(event, context):\n    return b'plain text, not json'\n"
+    )
+    (project_dir / "src" / "lines" / "app.py").write_text(
+        "def handler(event, context):\n    return b'a\\nb\\n'\n"
     )
     return project_dir
 
@@ -215,3 +222,82 @@ def test_bad_invocation_type_exits_2(cli, functions) -> None:  # type: ignore[no
     result = cli("invoke", "echo", "--invocation-type", "Later")
     assert result.code == 2
     assert "Member must satisfy enum value set: [Event, RequestResponse, DryRun]" in result.err
+
+
+@pytest.mark.parametrize(
+    ("given", "got"),
+    [
+        ("notjson", "'notjson'"),
+        ("[1, 2]", "a JSON array"),
+        ('"text"', "a JSON string"),
+        (base64.b64encode(b"[1]").decode(), "a JSON array"),
+    ],
+)
+def test_a_bad_client_context_says_what_the_flag_takes(cli, functions, given, got) -> None:  # type: ignore[no-untyped-def]
+    for extra in ((), ("--async",)):
+        result = cli("invoke", "ctx", "--client-context", given, *extra)
+        assert (result.code, result.out) == (2, "")
+        assert result.err.strip() == (
+            "error: --client-context takes a JSON object such as "
+            f'\'{{"custom": {{"key": "value"}}}}\' (or its base64), not {got}'
+        )
+
+
+def test_the_invoker_keeps_aws_wording_for_client_context(invoker) -> None:  # type: ignore[no-untyped-def]
+    """The API's ClientContext is base64 text: what is not gets AWS's message."""
+    from lambdactl.errors import InvalidRequestContentException
+
+    with pytest.raises(InvalidRequestContentException) as raised:
+        invoker.invoke("hello", client_context="notjson")
+    assert str(raised.value) == (
+        "InvalidRequestContentException: Client context must be a valid Base64-encoded JSON object."
+    )
+
+
+def _invoke_process(project_dir: Path, function: str, *, terminal: bool) -> tuple[bytes, str]:
+    """`lambdactl invoke FUNCTION` as a process whose stdout is a terminal (a pty, in raw mode
+    so the bytes arrive untranslated) or a pipe: (stdout bytes, stderr)."""
+    if not terminal:
+        done = subprocess.run(
+            [sys.executable, "-m", "lambdactl", "invoke", function],
+            cwd=project_dir,
+            capture_output=True,
+            timeout=60,
+        )
+        return done.stdout, done.stderr.decode()
+    reader, writer = os.openpty()
+    tty.setraw(writer)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "lambdactl", "invoke", function],
+            cwd=project_dir,
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
+    finally:
+        os.close(writer)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(reader, 65536)
+        except OSError:  # EIO: the terminal's other side is closed and drained
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(reader)
+    return out, done.stderr.decode()
+
+
+@pytest.mark.parametrize(
+    ("function", "returned"),
+    [("hello", b'{"hello": "world"}'), ("raw", b"plain text, not json"), ("lines", b"a\nb\n")],
+)
+def test_on_a_terminal_the_payload_ends_its_line(functions, function, returned) -> None:  # type: ignore[no-untyped-def]
+    """So the summary on stderr starts a line of its own; a pipe gets the exact bytes."""
+    piped, err = _invoke_process(functions, function, terminal=False)
+    assert piped == returned, err
+    shown, err = _invoke_process(functions, function, terminal=True)
+    assert shown == returned.removesuffix(b"\n") + b"\n", err
+    assert err.startswith("RequestId: ")

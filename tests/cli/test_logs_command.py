@@ -696,8 +696,13 @@ def test_a_follower_still_waiting_for_the_database_ends_on_sigterm(
 
 def _schema_less_log_database(state: Path) -> None:
     """`.lambda/logs.db` as its first writer leaves it between creating the file (its WAL
-    pragma) and creating the tables (LogStore.__init__)."""
+    pragma) and creating the tables (LogStore.__init__). That writer opened the project
+    first, so the state database is there (without it, a log database would be the sign of
+    a lost one)."""
+    from lambdactl.store import open_store
+
     state.mkdir(parents=True, exist_ok=True)
+    open_store(state).close()
     db = sqlite3.connect(state / "logs.db")
     try:
         db.execute("PRAGMA journal_mode=WAL")
@@ -775,3 +780,84 @@ def test_async_invocations_appear_in_the_logs(
             time.sleep(0.05)
     assert stopped.code == 0, stopped
     assert "stopped worker" in stopped.out
+
+
+# -- every function at once --------------------------------------------------------------------
+
+ALL_LINE = re.compile(rf"({STAMP}) (f    |quiet) (\[(?:\$LATEST|\d+)\][0-9a-f]{{6}}) (.*)")
+"""A line of `logs`/`tail` without a function: the function's name (padded) after the time."""
+
+
+def all_lines(out: str) -> list[tuple[str, str, str]]:
+    """(timestamp, function, message) per event of `logs` without a function."""
+    events: list[tuple[str, str, str]] = []
+    for line in out.splitlines():
+        match = ALL_LINE.fullmatch(line)
+        assert match, f"not an event line: {line!r}"
+        stamp, name, _stream, body = match.groups()
+        events.append((stamp, name.strip(), body))
+    return events
+
+
+def test_logs_without_a_function_interleaves_every_function(cli: CLI, functions: Path) -> None:
+    first = invoke(cli, "one")
+    second = invoke(cli, "two", target="quiet")
+    third = invoke(cli, "three")
+
+    shown = all_lines(cli("logs").out)
+    # each `lambdactl invoke` starts its own environment: every invocation is a cold one
+    assert [name for _, name, _ in shown] == ["f"] * 6 + ["quiet"] * 6 + ["f"] * 6
+    assert [stamp for stamp, _, _ in shown] == sorted(stamp for stamp, _, _ in shown)
+    check_invocation_text([b for _, _, b in shown[:6]], first, "one", cold=True)
+    check_invocation_text([b for _, _, b in shown[6:12]], second, "two", cold=True)
+    check_invocation_text([b for _, _, b in shown[12:]], third, "three", cold=True)
+
+    result = cli("logs", "-o", "json")
+    assert (result.code, result.err) == (0, "")
+    events = json_events(result.out)
+    assert [list(e) for e in events] == [["logGroupName", *JSON_KEYS]] * 18
+    assert [e["logGroupName"] for e in events] == (
+        ["/aws/lambda/f"] * 6 + ["/aws/lambda/quiet"] * 6 + ["/aws/lambda/f"] * 6
+    )
+    assert [e["timestamp"] for e in events] == sorted(e["timestamp"] for e in events)
+    # the same filters as for one function
+    only = cli("logs", "--request-id", second, "-o", "json")
+    assert {e["logGroupName"] for e in json_events(only.out)} == {"/aws/lambda/quiet"}
+    assert len(json_events(only.out)) == 6
+
+
+def test_tail_without_a_function_follows_every_function(
+    cli: CLI, functions: Path, follow: Callable[..., Follower]
+) -> None:
+    before = invoke(cli, "before", target="quiet")
+    follower = follow("tail")
+
+    def report_of(request_id: str) -> Callable[[str], bool]:
+        def wanted(line: str) -> bool:
+            match = ALL_LINE.fullmatch(line)
+            return bool(match) and match.group(4).startswith(f"REPORT {request_id}  ")
+
+        return wanted
+
+    follower.wait_for(report_of(before))
+    later = [invoke(cli, "f-1"), invoke(cli, "q-1", target="quiet"), invoke(cli, "f-2")]
+    for request_id in later:
+        follower.wait_for(report_of(request_id), timeout=5)
+    names = [name for _, name, _ in all_lines(follower.text())]
+    assert names == ["quiet"] * 6 + ["f"] * 6 + ["quiet"] * 6 + ["f"] * 6
+    assert follower.stop(signal.SIGTERM) == 0
+    assert follower.stderr() == ""
+
+
+@pytest.mark.parametrize("command", ["logs", "tail"])
+def test_a_name_that_is_not_a_function_lists_the_functions(
+    cli: CLI, functions: Path, command: str
+) -> None:
+    invoke(cli, "one")
+    result = cli(command, "logs")  # `lambdactl tail logs`, meant as "tail the logs"
+    assert (result.code, result.out) == (3, "")
+    assert result.err.splitlines() == [
+        "error: ResourceNotFoundException: Function not found: "
+        "arn:aws:lambda:us-east-1:123456789012:function:logs; the functions are f, quiet "
+        f"(lambdactl {command} with no function shows them all)"
+    ]

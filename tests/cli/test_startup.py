@@ -67,3 +67,36 @@ def test_an_unknown_command_still_says_so(cli) -> None:  # type: ignore[no-untyp
     result = cli("invok", "hello")
     assert result.code == 2
     assert "No such command 'invok'" in result.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["invoke", "hello"],
+        ["publish"],
+        ["list"],
+        ["versions", "hello"],
+        ["alias", "create", "hello", "live", "--version", "1"],
+        ["logs", "hello"],
+        ["queue", "create", "jobs"],
+        ["queue", "send", "orders", "x"],
+        ["events", "list"],
+        ["doctor"],
+    ],
+    ids=lambda argv: " ".join(argv[:2]),
+)
+def test_a_command_closes_what_it_opened_before_leaving(project_dir: Path, argv) -> None:
+    """`lambdactl` leaves without the interpreter's teardown: every database the command
+    opened is closed by then (SQLite folds its write-ahead log in and removes it)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for setup in (["publish"], ["queue", "create", "orders"], argv):
+        done = subprocess.run(
+            [sys.executable, "-m", "lambdactl", *setup],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    left = sorted(p.name for p in (project_dir / ".lambda").rglob("*-wal"))
+    assert left == []

@@ -2,7 +2,7 @@
 
 The kill loop enqueues N events for `events.start_done` (it logs `start ID TIME`, sleeps
 30 ms, logs `done ID TIME`), then runs `python -m lambdactl worker --lease 1 --concurrency 4`
-and `kill -9`s it at random moments (0.1-0.6 s after it announced itself), restarting it,
+and `kill -9`s it at random moments (0.05-0.3 s after it announced itself), restarting it,
 until the store says every event succeeded (deadline 40 s). Meanwhile the test polls the
 store and notes, per event, the first moment it saw the event recorded as finished (state
 `delivering` with final state `succeeded`, or `succeeded`).
@@ -129,7 +129,7 @@ def kill_loop(
         process = harness.spawn_worker("--lease", "1", "--concurrency", "4", output=output)
         wait_for_banner(output, offset, process)
         # a later run may live a little longer, so that the loop always ends
-        kill_at = time.monotonic() + rng.uniform(0.1, 0.4) + 0.02 * kills
+        kill_at = time.monotonic() + rng.uniform(0.05, 0.3) + 0.02 * kills
         while time.monotonic() < kill_at and len(first_seen) < len(ids):
             observe()
             time.sleep(0.01)
@@ -259,3 +259,35 @@ def test_a_crash_mid_delivery_sends_the_rest_and_never_reruns(harness: Harness) 
     [letter] = harness.receive_all(project, "dlq")
     assert json.loads(letter["Body"]) == {"message": "once"}
     assert letter["MessageAttributes"]["RequestID"]["StringValue"] == request_id
+
+
+def test_a_restarted_worker_takes_over_a_killed_workers_leases_at_once(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """The worker lock says the lease holder is dead: its events (leased for the default
+    30 s) run again as soon as the next worker starts, each recorded once."""
+    project = harness.deploy({"s": handler("sleeps")}, top={"cpu_throttling": False})
+    ids = [harness.enqueue(project, "s", {"sleep": 1.5, "n": n}) for n in range(4)]
+    output = tmp_path / "worker.out"
+    output.touch()
+    first = harness.spawn_worker("--concurrency", "4", output=output)
+    harness.wait_for_runs(4)  # all four are mid-invoke
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    assert {e["state"] for e in project.store.list_events()} == {"running"}
+
+    offset = output.stat().st_size
+    second = harness.spawn_worker("--concurrency", "4", "--idle-exit", "0.5", output=output)
+    wait_for_banner(output, offset, second)
+    started = time.time()
+    runs = harness.wait_for_runs(8, timeout=10)
+    resumed = max(r["time"] for r in runs[4:]) - started
+    assert resumed < 2.0, f"the events resumed {resumed:.2f} s after the worker started"
+    assert second.wait(timeout=30) == 0
+    assert "took over 4 event(s)" in output.read_bytes()[offset:].decode()
+    assert sorted(r["id"] for r in runs) == sorted(ids * 2)  # each cut-off run, once again
+    for request_id in ids:
+        event = project.store.get_event(request_id)
+        assert event["state"] == "succeeded"
+        assert [h["outcome"] for h in event["data"]["history"]] == ["success"]
+        assert event["data"]["attempts"] == 1

@@ -285,6 +285,64 @@ def test_invoke_async_and_the_detached_worker(
         time.sleep(0.05)
 
 
+def test_a_detached_worker_exits_when_its_store_is_removed(
+    harness: Harness, cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """`rm -rf .lambda` under a running worker: within its 2 s check it stops (its in-flight
+    event cut short) instead of working on deleted files until its idle exit, unseen by
+    `worker status`; and nothing makes a new `.lambda/`."""
+    monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "60")
+    project = harness.deploy({"w": handler("waits")})
+    state = project.manifest.state_dir
+    release = tmp_path / "release"  # never made: the event waits (10 s at most)
+    assert cli("invoke", "w", "--async", "-p", json.dumps({"release": str(release)})).code == 0
+    harness.wait_for_runs(1)
+    pid = daemon.running_pid(state)
+    assert pid is not None
+    subprocess.run(["rm", "-rf", str(state)], check=True)
+    wait_gone(pid, timeout=8)  # the 2 s check, then shutting down (its idle exit is 60 s)
+    assert worker_processes(project.manifest.path) == []
+    assert not state.exists()
+    status = cli("worker", "status")
+    assert status.out.startswith("worker: not running\n")
+
+
+@pytest.mark.parametrize("change", ["replaced", "lock removed"])
+def test_a_worker_exits_when_its_store_is_replaced(
+    harness: Harness, tmp_path: Path, change: str
+) -> None:
+    """A new `.lambda/` at the same path (another inode), or a removed lock file (another
+    worker could start beside it): the worker exits with a line saying why, and records
+    nothing more, neither in the new directory nor in the old store."""
+    project = harness.deploy({"w": handler("waits")})
+    state = project.manifest.state_dir
+    request_id = harness.enqueue(project, "w", {"release": str(tmp_path / "release")})
+    output = tmp_path / "worker.out"
+    process = harness.spawn_worker(output=output)
+    harness.wait_for_runs(1)
+    if change == "replaced":
+        state.rename(state.with_name(".lambda.old"))
+        state.mkdir()
+        reason = f"{state} was replaced"
+    else:
+        (state / daemon.LOCK_NAME).unlink()
+        reason = f"{state / daemon.LOCK_NAME} was removed"
+    assert process.wait(timeout=8) == 0  # the 2 s check, then shutting down
+    out = output.read_text()
+    assert f"worker exiting: {reason}; in-flight events stopped, nothing recorded\n" in out
+    assert out.endswith("worker stopped after 1 event(s)\n")
+    if change == "replaced":
+        assert list(state.iterdir()) == []
+    # the project's connection follows the old store wherever it went
+    event = project.store.get_event(request_id)
+    assert (event["state"], event["data"]["attempts"], event["data"]["history"]) == (
+        "running",
+        0,
+        [],
+    )
+    assert len(harness.runs()) == 1
+
+
 def test_invoke_async_payload_limit_is_1_mb(harness: Harness, cli) -> None:  # type: ignore[no-untyped-def]
     project = harness.deploy({"f": handler("succeeds")})
     oversize = json.dumps({"pad": "x" * (1024 * 1024)})

@@ -11,29 +11,31 @@ from pathlib import Path
 
 import pytest
 
+from lambdactl.errors import StoreError
 from lambdactl.store import AliasWrite, Deletion, Store
 
 FN = "hello"
 
 
-def _opener(kind: str, tmp_path: Path) -> Callable[[], Store]:
-    """A callable opening a fresh handle on one shared backing state of backend `kind`."""
+def _opener(kind: str, tmp_path: Path) -> Callable[..., Store]:
+    """A callable opening a fresh handle on one shared backing state of backend `kind`
+    (`read_only=True`: a handle that only reads)."""
     if kind == "sqlite":
         from lambdactl.store.sqlite import SqliteStore
 
         path = tmp_path / "state" / "state.db"
-        return lambda: SqliteStore(path)
+        return lambda read_only=False: SqliteStore(path, read_only=read_only)
     raise AssertionError(f"no opener for backend {kind!r}")
 
 
 @pytest.fixture(params=["sqlite"])
-def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., Store]]:
     """Opens handles on one backing state; every handle opened is closed afterwards."""
     opener = _opener(request.param, tmp_path)
     opened: list[Store] = []
 
-    def open_() -> Store:
-        store = opener()
+    def open_(read_only: bool = False) -> Store:
+        store = opener(read_only=read_only)
         opened.append(store)
         return store
 
@@ -193,6 +195,15 @@ def test_delete_version_missing(store: Store) -> None:
     assert store.delete_version("other", 1) == Deletion(found=False)
     assert store.delete_version(FN, 1).deleted
     assert store.delete_version(FN, 1) == Deletion(found=False)  # already gone
+
+
+def test_a_number_too_large_to_store_names_no_version(store: Store) -> None:
+    _publish(store, "fp-a")
+    huge = 10**20  # a user can type it; no backend need hold it
+    assert store.get_version(FN, huge) is None
+    assert store.delete_version(FN, huge) == Deletion(found=False)
+    outcome = store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1, huge])
+    assert outcome is AliasWrite.VERSION_MISSING
 
 
 def test_delete_version_blocked_by_a_primary_alias(store: Store) -> None:
@@ -382,3 +393,82 @@ def test_layer_versions_persist_across_handles(open_store: Callable[[], Store]) 
     second = open_store()
     assert second.layer_version("common", "a" * 64) == 1
     assert second.layer_version("common", "b" * 64) == 2
+
+
+# -- read-only handles ---------------------------------------------------------------------------
+
+
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_read_only_needs_existing_state_and_creates_none(
+    open_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    with pytest.raises(StoreError):
+        open_store(read_only=True)
+    assert not (tmp_path / "state").exists()
+
+
+def test_read_only_reads_what_was_written_and_writes_nothing(
+    open_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    writer = open_store()
+    _publish(writer, "fp-a", "fp-b")
+    writer.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1])
+    writer.close()  # everything folded into the backing state
+    before = _files(tmp_path / "state")
+    reader = open_store(read_only=True)
+    assert [number for number, _ in reader.list_versions(FN)] == [1, 2]
+    assert [a["name"] for a in reader.list_aliases(FN)] == ["live"]
+    with pytest.raises(StoreError):
+        reader.add_version(FN, "fp-c", _data("fp-c"))
+    reader.close()
+    assert _files(tmp_path / "state") == before
+
+
+def test_read_only_sees_writes_of_a_handle_still_open(open_store: Callable[..., Store]) -> None:
+    writer = open_store()
+    _publish(writer, "fp-a")
+    reader = open_store(read_only=True)
+    assert [number for number, _ in reader.list_versions(FN)] == [1]
+    _publish(writer, "fp-b")
+    assert [number for number, _ in reader.list_versions(FN)] == [1, 2]
+
+
+# -- recovery ---------------------------------------------------------------------------------
+
+
+def test_restore_version_keeps_its_number_and_fingerprint(store: Store) -> None:
+    assert store.restore_version(FN, 3, "fp3", _data("v3")) is True
+    assert store.restore_version(FN, 1, "fp1", _data("v1")) is True
+    assert [n for n, _ in store.list_versions(FN)] == [1, 3]
+    assert store.get_version(FN, 3) == _data("v3")
+    # the newest restored fingerprint counts as unchanged; a new one takes the next number
+    assert store.add_version(FN, "fp3", _data("again")) == (3, _data("v3"), False)
+    assert _publish(store, "fp4") == [4]
+
+
+def test_restore_version_never_overwrites(store: Store) -> None:
+    _publish(store, "fp1")
+    assert store.restore_version(FN, 1, "other", _data("other")) is False
+    assert store.get_version(FN, 1) == _data("fp1")
+
+
+def test_a_restored_deletion_keeps_its_number_used(store: Store) -> None:
+    assert store.restore_version(FN, 1, "fp1", _data("v1")) is True
+    assert store.restore_version(FN, 2, "", None) is False
+    assert [n for n, _ in store.list_versions(FN)] == [1]
+    assert _publish(store, "fp3") == [3]
+
+
+def test_restore_layer_version(store: Store) -> None:
+    assert store.restore_layer_version("common", 2, "b" * 64) is True
+    assert store.restore_layer_version("common", 2, "c" * 64) is False  # number taken
+    assert store.restore_layer_version("common", 5, "b" * 64) is False  # content known
+    assert store.layer_version("common", "b" * 64) == 2
+    assert store.layer_version("common", "c" * 64) == 3

@@ -83,3 +83,26 @@ def test_list_filters(store: Store) -> None:
     assert [e["id"] for e in store.list_events(function="g")] == ["b"]
     assert [e["id"] for e in store.list_events(state="pending")] == ["a", "b"]
     assert store.list_events(state="failed") == []
+
+
+def test_reclaimed_leases_are_taken_up_at_once_as_they_were_left(store: Store) -> None:
+    for event_id in ("run", "deliver", "mine", "done"):
+        _enqueue(store, event_id)
+    store.lease_events("dead", now=T, lease=30, limit=2)  # "run" and "deliver"
+    assert store.update_event(
+        "deliver", "dead", state="delivering", data={"left": 1}, release=False
+    )
+    store.lease_events("alive", now=T, lease=30, limit=2)  # "mine" and "done"
+    assert store.update_event("done", "alive", state="succeeded", data={})
+    assert store.reclaim_leases("alive") == 2
+    assert store.reclaim_leases("alive") == 0
+    # the dead holder can record nothing any more; the reclaimer's own lease is untouched
+    assert store.update_event("run", "dead", state="succeeded", data={}) is False
+    assert store.renew_lease("deliver", "dead", until=T + 60) is False
+    assert store.renew_lease("mine", "alive", until=T + 60) is True
+    taken = store.lease_events("alive", now=T + 1, lease=30, limit=10)
+    assert {(e["id"], e["state"], e["previous_state"], str(e["data"])) for e in taken} == {
+        ("run", "running", "running", "{'n': 1}"),
+        ("deliver", "delivering", "delivering", "{'left': 1}"),
+    }
+    assert store.lease_events("other", now=T + 2, lease=30, limit=10) == []

@@ -1,0 +1,218 @@
+"""`--output json` on every command: one table, one row per command.
+
+A new command joins by adding its row to COMMANDS (`test_every_command_is_in_the_table` fails
+until it does). A row runs `argv` plus `-o json` through the real CLI after its `setup`, and
+checks the keys of the printed object: exactly `keys` (an AWS response's shape; `{}` for an
+empty body) or, for streaming commands (`lines`), the keys of every line's object.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer.main
+
+from lambdactl.cli import app
+from lambdactl.project import Project
+
+CONFIGURATION = {
+    "FunctionName",
+    "FunctionArn",
+    "Runtime",
+    "Role",
+    "Handler",
+    "CodeSize",
+    "Description",
+    "Timeout",
+    "MemorySize",
+    "LastModified",
+    "CodeSha256",
+    "Version",
+    "Environment",
+    "TracingConfig",
+    "RevisionId",
+    "State",
+    "LastUpdateStatus",
+    "PackageType",
+    "Architectures",
+    "EphemeralStorage",
+    "SnapStart",
+    "LoggingConfig",
+}
+ALIAS = {"AliasArn", "Name", "FunctionVersion", "Description", "RevisionId"}
+LOG_EVENT = {"logStreamName", "timestamp", "message", "ingestionTime", "eventId"}
+EVENT = {"id", "function", "state", "due_at", "enqueued_at", "data"}
+
+
+def enqueued(project_dir: Path) -> dict[str, str]:
+    """An asynchronous event, queued without starting a worker: {RequestId}."""
+    from lambdactl.events.enqueue import enqueue
+
+    project = Project.open(project_dir / "functions.yaml")
+    try:
+        request_id, _version = enqueue(project, "hello", b"{}")
+    finally:
+        project.close()
+    return {"RequestId": request_id}
+
+
+Setup = str | Callable[[Path], dict[str, str]]
+"""A command line run first (its `-o json` values fill `{Key}` in argv), or a function of the
+project directory returning such values."""
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+    keys: set[str] | list[set[str]]
+    """The object's keys; for a stream (`lines`), every line's, or each line's in turn."""
+    setup: tuple[Setup, ...] = ()
+    lines: bool = False
+    """A stream: one JSON object per line."""
+    process: bool = False
+    """Run as a process of its own (it sets signal handlers, or runs until stopped)."""
+    follow: bool = False
+    """Runs until stopped: read its first line, then SIGTERM."""
+
+
+ALIASED = ("publish", "alias create hello live -v 1")
+SENT = ("queue create q", "queue send q hi")
+COMMANDS = [
+    Command("version", "", {"Version"}),
+    Command("init", "fresh", {"Directory", "Files"}),
+    Command("validate", "", {"Manifest", "Valid", "Functions"}),
+    Command("list", "", {"Functions"}),
+    Command("show", "hello", CONFIGURATION),
+    Command("publish", "hello", CONFIGURATION),
+    Command("versions", "hello", {"Versions"}),
+    Command("delete-version", "hello 1", set(), setup=("publish",)),
+    Command("invoke", "hello", {"StatusCode", "ExecutedVersion", "Payload", "RequestId"}),
+    Command("logs", "hello", LOG_EVENT, setup=("invoke hello",), lines=True),
+    Command("logs", "", {"logGroupName", *LOG_EVENT}, setup=("invoke hello",), lines=True),
+    Command("tail", "hello", LOG_EVENT, ("invoke hello",), lines=True, process=True, follow=True),
+    Command("alias create", "hello live -v 1", ALIAS, setup=("publish",)),
+    Command("alias update", "hello live -d new", ALIAS, setup=ALIASED),
+    Command("alias show", "hello live", ALIAS, setup=ALIASED),
+    Command("alias list", "hello", {"Aliases"}, setup=ALIASED),
+    Command("alias delete", "hello live", set(), setup=ALIASED),
+    Command("queue create", "q", {"QueueUrl"}),
+    Command("queue list", "", {"QueueUrls"}, setup=("queue create q",)),
+    Command("queue send", "q hi", {"MD5OfMessageBody", "MessageId"}, setup=("queue create q",)),
+    Command("queue receive", "q", {"Messages"}, setup=SENT),
+    Command("queue delete-message", "q {ReceiptHandle}", set(), (*SENT, "queue receive q")),
+    Command("queue purge", "q", set(), setup=SENT),
+    Command("queue delete", "q", set(), setup=("queue create q",)),
+    Command(
+        "worker",
+        "--idle-exit 0.1",
+        [{"Status", "WorkerId", "Pid", "Manifest"}, {"Status", "WorkerId", "Pid", "Processed"}],
+        lines=True,
+        process=True,
+    ),
+    Command("worker status", "", {"Running", "Pid", "Waiting"}),
+    Command("worker stop", "", {"Stopped", "Pid"}),
+    Command("events list", "", {"Events"}, setup=(enqueued,)),
+    Command("events show", "{RequestId}", EVENT, setup=(enqueued,)),
+    Command("events redrive", "--all-failed", {"Redriven"}),
+    Command(
+        "doctor",
+        "",
+        {"StateDirectory", "Healthy", "Checks", "Repaired", "Recovered", "Lost"},
+        setup=("publish",),
+    ),
+]
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> Iterator[str]:
+    """Every command the CLI registers, by name ("alias create"); a group that runs by itself
+    (`worker`) is a command too."""
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        if hasattr(command, "commands"):
+            if command.invoke_without_command:
+                yield " ".join(path)
+            yield from _commands(command, path)
+        else:
+            yield " ".join(path)
+
+
+def test_every_command_is_in_the_table() -> None:
+    registered = set(_commands(typer.main.get_command(app)))
+    tested = {command.name for command in COMMANDS}
+    assert registered - tested == set(), "add these commands to COMMANDS"
+    assert tested - registered == set()
+
+
+def _flatten(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key, item
+            yield from _flatten(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _flatten(item)
+
+
+def _run_process(project_dir: Path, argv: list[str], *, follow: bool) -> str:
+    """stdout of `lambdactl ARGV` run to its end, or (`follow`) its first line, after which it
+    is stopped with SIGTERM."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambdactl", *argv],
+        cwd=project_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if not follow:
+            out, err = process.communicate(timeout=60)
+            assert (process.returncode, err) == (0, ""), (out, err)
+            return out
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+        return line
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.name} {c.args}".strip())
+def test_output_json(cli, project_dir: Path, command: Command) -> None:  # type: ignore[no-untyped-def]
+    values: dict[str, str] = {}
+    for step in command.setup:
+        if callable(step):
+            values.update(step(project_dir))
+            continue
+        done = cli(*step.split(), "-o", "json")
+        assert done.code == 0, (step, done)
+        values.update((k, v) for k, v in _flatten(done.json()) if isinstance(v, str))
+    argv = [*command.name.split(), *(word.format(**values) for word in command.args.split())]
+    argv += ["-o", "json"]
+    if command.process:
+        out = _run_process(project_dir, argv, follow=command.follow)
+    else:
+        result = cli(*argv)
+        assert (result.code, result.err) == (0, ""), result
+        out = result.out
+    if not command.lines:
+        value = json.loads(out)
+        assert isinstance(value, dict) and set(value) == command.keys, value
+        return
+    objects = [json.loads(line) for line in out.splitlines()]
+    expected = command.keys if isinstance(command.keys, list) else [command.keys] * len(objects)
+    assert [set(value) for value in objects] == expected, objects
