@@ -251,6 +251,9 @@ class Invoker:
             bootstrap=interpreters.compiled_bootstrap(interpreter, state / "runtime")
             if python
             else interpreters.BOOTSTRAP,
+            launcher=interpreters.compiled_bootstrap(
+                interpreter, state / "runtime", script=interpreters.LAUNCHER
+            ),
         )
 
 

@@ -1,9 +1,14 @@
-"""No child process outlives lambdactl, however it ends (issue 4).
+"""No child process outlives lambdactl, however it ends (issue 4), nor its environment, however
+it escapes (issue 9).
 
 A real `python -m lambdactl invoke` runs a handler that starts `sleep 300`; then the CLI is
 interrupted, terminated or killed, and both the runtime and its child must be gone. A dead
 process may linger as a zombie here (PID 1 of this container does not reap orphans):
 `process_gone` counts a zombie as gone.
+
+Escapes (`app.escape`): a child in a new session, a double-forked daemon, and a new-session
+child that starts its own new-session child. None of them is in the runtime's process group,
+so only the environment's launcher (their subreaper) can end them.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime import fn, process_gone, write_functions
+from tests.runtime import call, fn, payload, process_gone, write_functions
 
 REPO = Path(__file__).resolve().parents[1]
 LINUX = sys.platform.startswith("linux")
+ESCAPES = ["session", "double_fork", "nested"]
+LIMITS = "limits.py"
 
 
 @pytest.fixture
@@ -238,4 +245,113 @@ def test_invoker_without_close_leaves_nothing_at_exit(
     children.extend(pids)
     assert pids == [int(p) for p in pid_file.read_text().split()]
     alive = wait_gone(pids)
+    assert alive == [], f"left running: {[(pid, state(pid)) for pid in alive]}"
+
+
+# -- processes that escape the runtime's process group (Linux: the launcher is a subreaper) ------
+
+
+@pytest.fixture
+def escaping(project_dir: Path) -> Path:
+    write_functions(project_dir, {"escape": fn("app.escape", LIMITS, timeout=30)})
+    return project_dir
+
+
+def escape_event(tmp_path: Path, how: str, **extra: object) -> dict[str, object]:
+    return {"pid_file": str(tmp_path / f"{how}.pids"), "how": how, **extra}
+
+
+def written_pids(event: dict[str, object]) -> list[int]:
+    """[runtime, escaped...] as the handler wrote them."""
+    return [int(pid) for pid in Path(str(event["pid_file"])).read_text().split()]
+
+
+@pytest.mark.skipif(not LINUX, reason="the launcher (a subreaper) is Linux only")
+@pytest.mark.parametrize("how", ESCAPES)
+def test_nothing_a_handler_started_outlives_the_invoke_command(
+    escaping: Path, tmp_path: Path, children: list[int], how: str
+) -> None:
+    event = escape_event(tmp_path, how)
+    done = subprocess.run(
+        [sys.executable, "-m", "lambdactl", "invoke", "escape", "-p", json.dumps(event)],
+        cwd=escaping,
+        env=environ(),
+        capture_output=True,
+        timeout=60,
+    )
+    pids = written_pids(event)
+    children.extend(pids)
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout) == pids
+    alive = wait_gone(pids)
+    assert alive == [], f"left running: {[(pid, state(pid)) for pid in alive]}"
+
+
+@pytest.mark.skipif(not LINUX, reason="the launcher (a subreaper) is Linux only")
+@pytest.mark.parametrize("how", ESCAPES)
+def test_escaped_processes_live_while_the_environment_is_warm_and_end_with_it(
+    launch, tmp_path: Path, children: list[int], how: str
+) -> None:
+    """As in a warm sandbox, a background process keeps running between invocations; the
+    environment's shutdown ends it."""
+    invoker = launch(f=fn("app.escape", LIMITS, timeout=10))
+    event = escape_event(tmp_path, how)
+    pids = payload(call(invoker, **event))
+    children.extend(pids)
+    again = call(invoker, **escape_event(tmp_path, "session"))
+    children.extend(payload(again))
+    assert payload(again)[0] == pids[0]  # the same, warm runtime
+    assert not any(process_gone(pid) for pid in pids)
+    invoker.close()
+    alive = wait_gone(pids + payload(again))
+    assert alive == [], f"left running: {[(pid, state(pid)) for pid in alive]}"
+
+
+@pytest.mark.skipif(not LINUX, reason="the launcher (a subreaper) is Linux only")
+@pytest.mark.parametrize("how", ESCAPES)
+def test_escaped_processes_end_with_a_timeout_and_the_environment_starts_again(
+    launch, tmp_path: Path, children: list[int], how: str
+) -> None:
+    invoker = launch(f=fn("app.escape", LIMITS, timeout=1))
+    event = escape_event(tmp_path, how, hang=True)
+    result = call(invoker, **event)
+    pids = written_pids(event)
+    children.extend(pids)
+    assert result.error_type == "Sandbox.Timedout"
+    alive = wait_gone(pids)
+    assert alive == [], f"left running: {[(pid, state(pid)) for pid in alive]}"
+    after = call(invoker, **escape_event(tmp_path, "session"))
+    children.extend(payload(after))
+    assert after.function_error is None and after.init_duration_ms is not None
+    assert payload(after)[0] != pids[0]
+
+
+@pytest.mark.skipif(not LINUX, reason="the launcher (a subreaper) is Linux only")
+def test_escaped_processes_end_when_the_runtime_crashes_and_the_exit_status_is_kept(
+    launch, tmp_path: Path, children: list[int]
+) -> None:
+    invoker = launch(f=fn("app.escape", LIMITS, timeout=10))
+    event = escape_event(tmp_path, "nested", exit=3)
+    result = call(invoker, **event)
+    pids = written_pids(event)
+    children.extend(pids)
+    assert (result.function_error, result.error_type) == ("Unhandled", "Runtime.ExitError")
+    assert json.loads(result.payload)["errorMessage"].endswith(
+        "Error: Runtime exited with error: exit status 3"
+    )
+    alive = wait_gone(pids)
+    assert alive == [], f"left running: {[(pid, state(pid)) for pid in alive]}"
+
+
+@pytest.mark.skipif(not LINUX, reason="the launcher (a subreaper) is Linux only")
+@pytest.mark.parametrize("how", ESCAPES)
+def test_killed_cli_leaves_no_escaped_process(
+    escaping: Path, tmp_path: Path, children: list[int], how: str
+) -> None:
+    cli, pids, _err = run_and_stop(
+        escaping, tmp_path, children, signal.SIGKILL, function="escape", how=how, hang=True
+    )
+    assert cli.returncode == -signal.SIGKILL
+    assert len(pids) == (3 if how == "nested" else 2)
+    alive = wait_gone(pids, seconds=5)
     assert alive == [], f"left running: {[(pid, state(pid)) for pid in alive]}"

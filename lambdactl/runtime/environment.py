@@ -15,7 +15,6 @@ import queue
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,10 +28,11 @@ from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
 from ..manifest import FunctionConfig
 from . import limits, protocol
-from .interpreters import BOOTSTRAP, Interpreter
+from .interpreters import BOOTSTRAP, LAUNCHER, Interpreter
 from .output import OutputPipe
 from .protocol import Invocation, Posted
 from .server import RuntimeApiServer
+from .spawner import SPAWNER, Runtime
 
 INIT_LIMIT_SECONDS = 10.0
 """AWS bounds the Init phase to 10 s."""
@@ -80,6 +80,9 @@ class EnvironmentSpec:
     pycache_dir: Path | None = None
     """Where the Python runtime keeps bytecode: per revision, so an edit that keeps a file's
     size and mtime can never run stale bytecode, and snapshots stay untouched."""
+    launcher: Path = LAUNCHER
+    """The launcher that runs the runtime on Linux (its source, or bytecode compiled for the
+    interpreter)."""
 
 
 @dataclass(frozen=True)
@@ -149,17 +152,18 @@ class Environment:
             raise StoreError.from_os(exc, self.scratch) from None
         self._posts: queue.Queue[Posted] = queue.Queue()
         self._server = RuntimeApiServer(self._posts.put)
-        self._process: subprocess.Popen[bytes] | None = None
+        self._runtime: Runtime | None = None
         self._output: OutputPipe | None = None
         self.invocations = 0
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.poll() is None
+        return self._runtime is not None and self._runtime.process.poll() is None
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid if self._process else None
+        """The runtime's pid (on Linux its launcher's child)."""
+        return self._runtime.pid if self._runtime else None
 
     def invoke(self, request: Request) -> Result:
         """Run one invocation to its end: response, function error, crash or timeout."""
@@ -248,7 +252,7 @@ class Environment:
                 if post.kind == "ready":
                     break
                 if post.kind == "init_error" or (
-                    post.kind == "exit" and post.request_id == str(self.pid)
+                    post.kind == "exit" and post.request_id == self._exit_key
                 ):
                     failure = post
                     break
@@ -263,13 +267,19 @@ class Environment:
             bootstrap += [str(d / "bootstrap") for d in self.spec.layer_dirs]
             reason = f"Couldn't find valid bootstrap(s): [{' '.join(bootstrap)}]"
             return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
+        if self._runtime is not None:  # it may have ended by itself, between invocations
+            SPAWNER.forget(self._runtime.process.pid, self._runtime.pid)
+            self._runtime = None
         read_fd, write_fd = os.pipe()
         try:
-            self._process = SPAWNER.start(
+            self._runtime = SPAWNER.start(
                 command,
+                python=self._python(),
+                script=not self._is_provided,
                 cwd=self.spec.code_dir,
                 env=self._environ(),
                 output_fd=write_fd,
+                launcher=self.spec.launcher,
             )
         except OSError as exc:
             os.close(read_fd)
@@ -279,13 +289,13 @@ class Environment:
         os.close(write_fd)
         self._out_of_memory = False
         self._output = OutputPipe(read_fd)
-        process = self._process
-        threading.Thread(target=self._watch, args=(process,), daemon=True).start()
+        threading.Thread(target=self._watch, args=(self._runtime,), daemon=True).start()
         return None
 
-    def _watch(self, process: subprocess.Popen[bytes]) -> None:
-        """Reap the runtime with `wait4`, which also tells its peak memory: once it is
-        reaped, /proc no longer can."""
+    def _watch(self, runtime: Runtime) -> None:
+        """Reap the runtime (or its launcher, which ends as the runtime did) with `wait4`,
+        which also tells its peak memory: once it is reaped, /proc no longer can."""
+        process = runtime.process
         try:
             _pid, status, usage = os.wait4(process.pid, 0)
         except ChildProcessError:  # already reaped by Popen
@@ -294,19 +304,20 @@ class Environment:
             code = os.waitstatus_to_exitcode(status)
             process.returncode = code  # keep Popen consistent: we reaped it
             peak = limits.rusage_peak_mb(usage)
+        reported = runtime.peak_memory_mb()
         self._posts.put(
             Posted(
                 "exit",
                 request_id=str(process.pid),
                 exit_status=code,
-                peak_memory_mb=peak,
+                peak_memory_mb=peak if reported is None else reported,
                 at=time.monotonic(),
             )
         )
 
     def _wait(self, request_id: str, deadline: float) -> Posted | None:
         """The outcome of `request_id`, or None at the deadline."""
-        current = str(self.pid)
+        current = self._exit_key
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -491,25 +502,30 @@ class Environment:
     def _is_provided(self) -> bool:
         return self.spec.config.runtime.startswith("provided")
 
+    @property
+    def _exit_key(self) -> str:
+        """How the runtime's exit is posted: by the pid of the process reaped."""
+        return str(self._runtime.process.pid) if self._runtime else ""
+
     def _command(self) -> list[str] | None:
+        """A `provided` runtime's bootstrap executable; or the Python runtime client (a script
+        that `_python()` runs) with its arguments."""
         if self._is_provided:
             for directory in (self.spec.code_dir, *self.spec.layer_dirs):
                 candidate = directory / "bootstrap"
                 if candidate.is_file() and os.access(candidate, os.X_OK):
                     return [str(candidate)]
             return None
+        return [str(self.spec.bootstrap), self.spec.config.handler]
+
+    def _python(self) -> list[str]:
+        """The interpreter and its options that run the launcher and the Python runtime client."""
         # -I: no user site, no PYTHON* variables, no script directory on sys.path;
         # -S: no site-packages at all. The bootstrap builds the function's sys.path itself.
+        if self._is_provided:
+            return [self.spec.interpreter.path, "-I", "-S"]
         pycache = ["-X", f"pycache_prefix={self.spec.pycache_dir}"] if self.spec.pycache_dir else []
-        return [
-            self.spec.interpreter.path,
-            "-I",
-            "-S",
-            "-u",
-            *pycache,
-            str(self.spec.bootstrap),
-            self.spec.config.handler,
-        ]
+        return [self.spec.interpreter.path, "-I", "-S", "-u", *pycache]
 
     def _environ(self) -> dict[str, str]:
         spec, config = self.spec, self.spec.config
@@ -559,36 +575,35 @@ class Environment:
         return self._platform.application(self._output.drain(flush_partial=True))
 
     def _watch_limits(self, *, cpu: bool) -> None:
-        if self._process is not None:
+        if self._runtime is not None:
             self._governor.watch(
-                self._process.pid, memory_mb=self.spec.config.memory, cpu=cpu, on_oom=self._oom
+                self._runtime.pid, memory_mb=self.spec.config.memory, cpu=cpu, on_oom=self._oom
             )
 
     def _release_limits(self) -> int:
         """Stop enforcing; the peak memory in MB seen so far (kernel's or sampled)."""
-        if self._process is None:
+        if self._runtime is None:
             return 0
-        sampled = self._governor.unwatch(self._process.pid)
-        return max(sampled, limits.peak_memory_mb(self._process.pid))
+        sampled = self._governor.unwatch(self._runtime.pid)
+        return max(sampled, limits.peak_memory_mb(self._runtime.pid))
 
     def _oom(self) -> None:
         self._out_of_memory = True
 
     def _kill(self) -> None:
-        process = self._process
-        if process is None:
+        """Kill the runtime's process group; its launcher then kills what it adopted, reaps it
+        all and ends."""
+        runtime = self._runtime
+        if runtime is None:
             return
-        self._governor.unwatch(process.pid)
+        self._governor.unwatch(runtime.pid)
+        _kill_group(runtime.pid)
+        limits.forget_process(runtime.pid)
         try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        SPAWNER.forget(process.pid)
-        limits.forget_process(process.pid)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+            runtime.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # a launcher stuck cleaning up: give up on it
+            _kill_group(runtime.process.pid)
+        SPAWNER.forget(runtime.process.pid, runtime.pid)
         self._server.forget()
 
     def _reset_channel(self) -> None:
@@ -603,132 +618,11 @@ class Environment:
                 return
 
 
-GUARDIAN = """
-import os, signal, sys
-fd, groups, pending = int(sys.argv[1]), set(), b""
-while True:
-    chunk = os.read(fd, 4096)
-    if not chunk:
-        break
-    pending += chunk
-    *lines, pending = pending.split(b"\\n")
-    for line in lines:
-        sign, group = line.split()
-        (groups.add if sign == b"+" else groups.discard)(int(group))
-for group in groups:
+def _kill_group(pid: int) -> None:
     try:
-        os.killpg(group, signal.SIGKILL)
-    except OSError:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
         pass
-"""
-"""A tiny stdlib process that outlives lambdactl by a moment: when the pipe from lambdactl
-reaches end of file (lambdactl is gone, however it ended), it kills every environment's
-process group it was told about: runtimes, stopped or not, and their children."""
-
-
-class Spawner:
-    """Starts runtime processes from one long-lived thread, each in its own process group.
-
-    Two safety nets make sure no environment outlives lambdactl, even after `kill -9`:
-    a guardian process (above) that kills the groups when lambdactl's end of a pipe closes,
-    and, on Linux, `PR_SET_PDEATHSIG` on each runtime. The kernel ties the latter to the
-    *thread* that forked, hence a thread that lives as long as the process.
-    """
-
-    def __init__(self) -> None:
-        self._requests: queue.Queue[tuple[Callable[[], subprocess.Popen[bytes]], queue.Queue]] = (
-            queue.Queue()
-        )
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._guardian_fd: int | None = None
-        self._guardian: subprocess.Popen[bytes] | None = None
-
-    def start(
-        self, command: list[str], *, cwd: Path, env: dict[str, str], output_fd: int
-    ) -> subprocess.Popen[bytes]:
-        def launch() -> subprocess.Popen[bytes]:
-            self._ensure_guardian()
-            process = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=output_fd,
-                stderr=output_fd,
-                start_new_session=True,  # its own process group: a kill takes its children too
-                close_fds=True,
-                preexec_fn=_die_with_parent(),
-            )
-            self._tell_guardian(f"+ {process.pid}\n")
-            return process
-
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="spawner", daemon=True)
-                self._thread.start()
-        reply: queue.Queue = queue.Queue()
-        self._requests.put((launch, reply))
-        ok, value = reply.get()
-        if not ok:
-            raise value
-        return value
-
-    def forget(self, pid: int) -> None:
-        """The process group `pid` is gone: the guardian need not kill it."""
-        self._tell_guardian(f"- {pid}\n")
-
-    def _run(self) -> None:
-        while True:
-            launch, reply = self._requests.get()
-            try:
-                reply.put((True, launch()))
-            except BaseException as exc:  # handed to the caller's thread
-                reply.put((False, exc))
-
-    def _ensure_guardian(self) -> None:
-        if self._guardian_fd is not None:
-            return
-        read_fd, write_fd = os.pipe()
-        os.set_inheritable(write_fd, False)
-        self._guardian = subprocess.Popen(  # kept: it runs as long as lambdactl does
-            [sys.executable, "-I", "-S", "-c", GUARDIAN, str(read_fd)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(read_fd,),
-            start_new_session=True,  # not in any environment's group, nor the terminal's
-        )
-        os.close(read_fd)
-        self._guardian_fd = write_fd
-
-    def _tell_guardian(self, line: str) -> None:
-        with self._lock:
-            if self._guardian_fd is not None:
-                try:
-                    os.write(self._guardian_fd, line.encode())
-                except OSError:
-                    pass
-
-
-SPAWNER = Spawner()
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook that sets PR_SET_PDEATHSIG to SIGKILL (Linux), else None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    parent = os.getpid()
-
-    def hook() -> None:
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before the hook ran
-            os._exit(1)
-
-    return hook
 
 
 def _exit_reason(status: int | None) -> str:

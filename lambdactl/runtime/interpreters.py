@@ -14,6 +14,9 @@ from pathlib import Path
 BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
 """The stdlib-only Python runtime client that runs inside the child."""
 
+LAUNCHER = Path(__file__).parent / "bootstrap" / "launcher.py"
+"""The stdlib-only launcher that runs each runtime on Linux (see `spawner.py`)."""
+
 
 @dataclass(frozen=True)
 class Interpreter:
@@ -99,23 +102,26 @@ def _probe(path: str) -> tuple[str, str] | None:
     return (lines[0], lines[1]) if done.returncode == 0 and len(lines) == 2 else None
 
 
-def compiled_bootstrap(interpreter: Interpreter, cache_dir: Path) -> Path:
-    """The runtime client as bytecode for `interpreter`, compiled once per version.
+def compiled_bootstrap(
+    interpreter: Interpreter, cache_dir: Path, *, script: Path = BOOTSTRAP
+) -> Path:
+    """The runtime client (or another stdlib-only `script` that runs in the child, such as
+    the launcher) as bytecode for `interpreter`, compiled once per version.
 
     A script is recompiled at every start (~10 ms of each cold start); a `.pyc` run directly
     is not. Falls back to the source if compiling fails.
     """
-    source = BOOTSTRAP.read_bytes()
+    source = script.read_bytes()
     digest = hashlib.sha256(source + interpreter.version.encode()).hexdigest()[:16]
-    target = cache_dir / f"python_runtime-{digest}.pyc"
+    target = cache_dir / f"{script.stem}-{digest}.pyc"
     if _looks_compiled(target, source):
         return target
-    partial = cache_dir / f".python_runtime-{digest}.{os.getpid()}.pyc"
+    partial = cache_dir / f".{script.stem}-{digest}.{os.getpid()}.pyc"
     code = "import py_compile, sys; py_compile.compile(sys.argv[1], sys.argv[2], sys.argv[1], True)"
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [interpreter.path, "-I", "-S", "-c", code, str(BOOTSTRAP), str(partial)],
+            [interpreter.path, "-I", "-S", "-c", code, str(script), str(partial)],
             check=True,
             capture_output=True,
             timeout=60,
@@ -123,7 +129,7 @@ def compiled_bootstrap(interpreter: Interpreter, cache_dir: Path) -> Path:
         os.replace(partial, target)
     except (OSError, subprocess.SubprocessError):
         partial.unlink(missing_ok=True)
-        return BOOTSTRAP
+        return script
     return target
 
 

@@ -22,31 +22,8 @@ import typer.main
 
 from lambdactl.cli import app
 from lambdactl.project import Project
+from tests.cli.test_commands import CONFIGURATION_KEYS as CONFIGURATION
 
-CONFIGURATION = {
-    "FunctionName",
-    "FunctionArn",
-    "Runtime",
-    "Role",
-    "Handler",
-    "CodeSize",
-    "Description",
-    "Timeout",
-    "MemorySize",
-    "LastModified",
-    "CodeSha256",
-    "Version",
-    "Environment",
-    "TracingConfig",
-    "RevisionId",
-    "State",
-    "LastUpdateStatus",
-    "PackageType",
-    "Architectures",
-    "EphemeralStorage",
-    "SnapStart",
-    "LoggingConfig",
-}
 ALIAS = {"AliasArn", "Name", "FunctionVersion", "Description", "RevisionId"}
 LOG_EVENT = {"logStreamName", "timestamp", "message", "ingestionTime", "eventId"}
 EVENT = {"id", "function", "state", "due_at", "enqueued_at", "data"}
