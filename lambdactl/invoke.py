@@ -26,6 +26,7 @@ from .errors import (
 )
 from .logs import lines
 from .logs.lines import LogEvent
+from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
 from .project import Project
 from .runtime import dependencies, interpreters, protocol
@@ -179,8 +180,6 @@ class Invoker:
         self.logs.close()
 
     def _store_log(self, function: str, version: str, outcome: Result) -> None:
-        from .logs.store import LogEntry  # imported by the log writer's thread by now
-
         group, stream = lines.group_name(function), outcome.stream_name
         rid = outcome.request_id
         self.logs.write(
@@ -193,8 +192,6 @@ class Invoker:
 
     def _store_leftover(self, env: Environment, events: list[LogEvent]) -> None:
         """What an environment wrote after its last invocation, stored as it shuts down."""
-        from .logs.store import LogEntry
-
         spec = env.spec
         group = lines.group_name(spec.function)
         self.logs.write([LogEntry(group, env.stream_name, spec.version, events, kind="other")])
@@ -205,8 +202,6 @@ class Invoker:
         (the writer has warned that they were not stored)."""
         if not self.logs.flush():
             return list(outcome.log)  # the store is stuck: the lines are still here
-        from .logs.store import Query
-
         group = lines.group_name(function)
         query = Query(request_id=outcome.request_id, kinds=("invoke",))
         try:

@@ -17,14 +17,11 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import StoreError
 from ..manifest import LogRetention
 from .lines import now_ms
-
-if TYPE_CHECKING:  # imported by the thread, while the invoke path goes on
-    from .store import LogEntry, LogStore
+from .store import LogEntry, LogStore
 
 RETENTION_INTERVAL_MS = 60_000
 MAX_BATCH = 2000
@@ -117,8 +114,6 @@ class LogWriter:
             if self._closed:
                 raise RuntimeError("the log writer is closed")
             if self._store is None:
-                from .store import LogStore
-
                 self._store = LogStore(self._state_dir)
             return self._store
 
@@ -178,8 +173,6 @@ class LogWriter:
     def _writing_store(self) -> LogStore:
         """The thread's own connection."""
         if self._own is None:
-            from .store import LogStore
-
             self._own = LogStore(self._state_dir)
         return self._own
 
