@@ -175,7 +175,6 @@ class Invoker:
 
     def close(self) -> None:
         """Shut every environment down and store the last log lines."""
-        self.logs.hurry()  # the lines stored meanwhile, not after
         self.pool.shutdown()
         self.logs.close()
 

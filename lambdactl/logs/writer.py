@@ -93,11 +93,6 @@ class LogWriter:
                 self._thread.start()
         self._queue.put(entries)
 
-    def hurry(self) -> None:
-        """Store what is pending now, without lingering for more (and without waiting)."""
-        if self._thread is not None:
-            self._queue.put(_FLUSH)
-
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything written so far is stored; False if it took too long."""
         with self._done:
