@@ -139,7 +139,6 @@ class Invoker:
         if invocation_type == "DryRun":
             return InvocationResult(204, request_id, version.version)
         slot = self.limits.acquire(version.function)
-        self.logs.start()  # opens the log store while an environment starts
         try:
             key = (version.function, version.version, version.revision_id)
             env = self.pool.acquire(key, lambda: self._spec(version))

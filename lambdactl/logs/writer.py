@@ -73,14 +73,6 @@ class LogWriter:
         self._warned = False
         _LIVE.add(self)
 
-    def start(self) -> None:
-        """Start the thread now, so that it opens the store while the caller does something
-        else (an environment's init) rather than when the first lines arrive."""
-        with self._done:
-            if self._thread is None and not self._closed:
-                self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
-                self._thread.start()
-
     def write(self, entries: Sequence[LogEntry]) -> None:
         """Hand `entries` over to be stored (in this order, together); returns at once."""
         entries = [entry for entry in entries if entry.events]
@@ -133,10 +125,6 @@ class LogWriter:
         self.close()
 
     def _run(self) -> None:
-        try:
-            self._writing_store()
-        except Exception:
-            pass  # said when the first batch cannot be stored
         stopping = False
         while not stopping:
             batch: list[LogEntry] = []
