@@ -94,12 +94,14 @@ def provided(state_dir: Path) -> Path | None:
     boto3 is not installed.
 
     Finding the closure reads package metadata (~30 ms), so the answer is remembered in
-    `.lambda/runtime/provided.json`, keyed by this Python, its `sys.path` and the
-    modification time of every directory on it: installing, upgrading or removing a package
-    changes its directory's, and the next call looks again.
+    `.lambda/runtime/`, keyed by this Python, its `sys.path` and the modification time of
+    every directory on it: installing, upgrading or removing a package changes its
+    directory's, and the next call looks again. One record per `sys.path` (`lambdactl` and
+    `python -m lambdactl` differ in its first entry), so that they do not undo each other's.
     """
     runtime_dir = state_dir / "runtime"
-    record = runtime_dir / "provided.json"
+    where = repr([sys.executable, sys.version, sys.path]).encode()
+    record = runtime_dir / f"provided-{hashlib.sha256(where).hexdigest()[:16]}.json"
     key = [sys.executable, sys.version, [[entry, cache.stamp(entry or ".")] for entry in sys.path]]
     remembered = cache.recall(record, key) or {}
     if "dir" in remembered and remembered["dir"] is None:

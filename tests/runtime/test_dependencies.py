@@ -236,8 +236,11 @@ def test_the_sdk_record_notices_an_install(project_dir, tmp_path, monkeypatch):
     assert second != first
     assert (second / "boto3").resolve() == (site / "boto3").resolve()
     assert sorted(p.name for p in second.iterdir()) == ["boto3", "boto3-9.9.dist-info"]
-    (state / "runtime" / "provided.json").write_text("garbage")
+    for record in (state / "runtime").glob("provided-*.json"):
+        record.write_text("garbage")
     assert dependencies.provided(state) == second
+    monkeypatch.undo()  # the first sys.path again: its own record, the same links
+    assert dependencies.provided(state) == first
 
 
 def test_provided_runtime_without_bootstrap_is_invalid_entrypoint(project_dir, write_manifest):
