@@ -6,7 +6,6 @@ layers; nothing done to the working tree afterwards reaches it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import code as code_module
 from . import ids
+from .digests import sha256_hex
 from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -283,7 +283,7 @@ def _layers(project: Project, spec: FunctionSpec, *, store_blobs: bool) -> tuple
 def _fingerprint(code_sha: str, layers: tuple[Layer, ...], config: FunctionConfig) -> str:
     """What 'changed since the last version' compares: code, layers and configuration."""
     body = {"code": code_sha, "layers": [x.sha256_hex for x in layers], "config": config.to_dict()}
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return sha256_hex(json.dumps(body, sort_keys=True).encode())
 
 
 def _recorded_fingerprint(record: dict[str, Any]) -> str:
@@ -293,4 +293,4 @@ def _recorded_fingerprint(record: dict[str, Any]) -> str:
         "layers": [x["sha256"] for x in record["layers"]],
         "config": record["config"],
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return sha256_hex(json.dumps(body, sort_keys=True).encode())

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import cache
+from ..digests import sha256_hex
 from ..errors import LambdactlError
 from .interpreters import Interpreter
 
@@ -51,7 +51,7 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
 
     content = spec.read_bytes()
     python = interpreter.version.rsplit(".", 1)[0]
-    key = hashlib.sha256(content + f"\0python{python}\0{os.uname().machine}".encode()).hexdigest()
+    key = sha256_hex(content + f"\0python{python}\0{os.uname().machine}".encode())
     root = state_dir / "deps"
     target = root / key[:32]
     if (target / ".complete").exists():
@@ -101,7 +101,7 @@ def provided(state_dir: Path) -> Path | None:
     """
     runtime_dir = state_dir / "runtime"
     where = repr([sys.executable, sys.version, sys.path]).encode()
-    record = runtime_dir / f"provided-{hashlib.sha256(where).hexdigest()[:16]}.json"
+    record = runtime_dir / f"provided-{sha256_hex(where)[:16]}.json"
     key = [sys.executable, sys.version, [[entry, cache.stamp(entry or ".")] for entry in sys.path]]
     remembered = cache.recall(record, key) or {}
     if "dir" in remembered and remembered["dir"] is None:
@@ -163,7 +163,7 @@ def _link_directory(runtime_dir: Path, links: dict[str, Path]) -> Path:
     """`runtime_dir/provided-<digest of the links>`, made once."""
     import tempfile
 
-    digest = hashlib.sha256(repr(sorted(links.items())).encode()).hexdigest()[:16]
+    digest = sha256_hex(repr(sorted(links.items())).encode())[:16]
     target = runtime_dir / f"provided-{digest}"
     if target.is_dir():
         return target

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..digests import sha256_hex
 
 BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
 """The stdlib-only Python runtime client that runs inside the child."""
@@ -112,7 +113,7 @@ def compiled_bootstrap(
     is not. Falls back to the source if compiling fails.
     """
     source = script.read_bytes()
-    digest = hashlib.sha256(source + interpreter.version.encode()).hexdigest()[:16]
+    digest = sha256_hex(source + interpreter.version.encode())[:16]
     target = cache_dir / f"{script.stem}-{digest}.pyc"
     if _looks_compiled(target, source):
         return target

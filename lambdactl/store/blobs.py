@@ -6,7 +6,6 @@ that already exists holds the same content, so the loser just discards its copy.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import shutil
@@ -15,6 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from .. import digests
 from ..code import Package
 from ..errors import StoreError
 
@@ -63,7 +63,7 @@ class CodeStore:
             data = self.zip_path(sha256_hex).read_bytes()
         except OSError:
             return False
-        if hashlib.sha256(data).hexdigest() != sha256_hex:
+        if digests.sha256_hex(data) != sha256_hex:
             return False
         try:
             self._put_tree(Package(zip_bytes=data, sha256_hex=sha256_hex, file_count=0))
