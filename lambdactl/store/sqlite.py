@@ -7,7 +7,6 @@ so concurrent processes serialize instead of failing halfway through a read-then
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import threading
 import time
@@ -126,6 +125,8 @@ def connect(
             if not contended or time.monotonic() > deadline:
                 db.close()
                 raise
+            import random  # only when contended
+
             time.sleep(0.005 + random.random() * 0.02)
         except sqlite3.Error:  # not a database, malformed
             db.close()
