@@ -5,24 +5,19 @@ dependencies. It behaves like AWS's managed Python runtime (awslambdaric): the s
 resolution, context object, log formats, marshalling and error payloads, over the same
 Runtime API. Usage: `python -I -S -u python_runtime.py MODULE.FUNCTION`.
 
-Its own start costs ~2 ms of imports: JSON through `_json` (the C half of `json`), the
-Runtime API on `_socket`, and `json`, `logging` and `socket` themselves imported only when
-something uses them (see `_Deferred`); `json`, `logging` and `re` alone would cost ~15 ms of
-every cold start.
+`json` and `logging` are imported before the function's code, as AWS's runtime has them (a
+handler importing them pays nothing, whenever it does); the Runtime API client speaks plain
+`_socket` (`socket` would add ~2 ms to every cold start; AWS's runtime does not load it).
 """
 
-import _json
 import _socket
 import importlib
 import io
+import json
+import logging
 import os
 import sys
 import time
-from importlib.machinery import PathFinder
-
-STDLIB_PATH = list(sys.path)
-"""`sys.path` as `-I -S` leaves it, before the function's own directories join it: the
-standard library."""
 
 API_PREFIX = "/2018-06-01/runtime"
 THIS_FILE = (lambda: None).__code__.co_filename  # the source path, also when run as .pyc
@@ -77,8 +72,10 @@ class RuntimeClient:
     def _connect(self):
         host, port = self._address
         error = OSError(f"cannot connect to {self._host}")
+        # An ASCII host as bytes: given text, getaddrinfo imports the idna codec (~1 ms).
+        name = host.encode() if host.isascii() else host
         for family, kind, proto, _name, address in _socket.getaddrinfo(
-            host, port, 0, _socket.SOCK_STREAM
+            name, port, 0, _socket.SOCK_STREAM
         ):
             sock = _socket.socket(family, kind, proto)
             try:
@@ -278,50 +275,21 @@ class LambdaContext:
 # -- marshalling -------------------------------------------------------------------------------
 
 
-def _not_serializable(o):
-    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+class _Encoder(json.JSONEncoder):
+    """Stdlib JSON made to write what the managed runtime's simplejson writes:
+    `Decimal` as the number it holds, named tuples as objects."""
 
+    def __init__(self, token, **kwargs):
+        super().__init__(**kwargs)
+        self._token = token
 
-def dumps(value, ensure_ascii=True, default=_not_serializable):
-    """`json.dumps(value, ensure_ascii=..., default=...)`, through the same C encoder."""
-    quote = _json.encode_basestring_ascii if ensure_ascii else _json.encode_basestring
-    if isinstance(value, str):
-        return quote(value)
-    encoder = _json.make_encoder({}, default, quote, None, ": ", ", ", False, False, True)
-    return "".join(encoder(value, 0))
-
-
-_CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
-
-
-class _ScanContext:
-    """The settings `json.JSONDecoder()` gives its C scanner."""
-
-    strict = True
-    object_hook = None
-    object_pairs_hook = None
-    parse_float = float
-    parse_int = int
-    parse_constant = _CONSTANTS.__getitem__
-
-
-_scan = _json.make_scanner(_ScanContext)  # type: ignore[arg-type]  # any object with these
-
-
-def loads(data):
-    """`json.loads(data)`: the C scanner for UTF-8 text, `json` itself for anything else
-    (other encodings, a byte order mark, and every error, so that messages are json's)."""
-    try:
-        text = data if isinstance(data, str) else data.decode("utf-8")
-        start = len(text) - len(text.lstrip(" \t\n\r"))
-        value, end = _scan(text, start)
-        if not text[end:].strip(" \t\n\r") and not text.startswith("\ufeff"):
-            return value
-    except Exception:
-        pass
-    import json
-
-    return json.loads(data)
+    def default(self, o):
+        decimal = sys.modules.get("decimal")  # only a handler that imported it can return one
+        if decimal is not None and isinstance(o, decimal.Decimal):
+            if o.is_nan():
+                return float("nan")
+            return f"{self._token}{o}{self._token}"
+        return super().default(o)
 
 
 def _plain(value):
@@ -335,20 +303,9 @@ def _plain(value):
 
 
 def to_json(value, ensure_ascii=True):
-    """JSON as the managed runtime's simplejson writes it: `Decimal` as the number it holds,
-    named tuples as objects."""
     token = "\u0000" + os.urandom(8).hex() + "\u0000"
-
-    def default(o):
-        decimal = sys.modules.get("decimal")  # only a handler that imported it can return one
-        if decimal is not None and isinstance(o, decimal.Decimal):
-            if o.is_nan():
-                return float("nan")
-            return f"{token}{o}{token}"
-        return _not_serializable(o)
-
-    text = dumps(_plain(value), ensure_ascii, default)
-    escaped = dumps(token)[1:-1]
+    text = json.dumps(_plain(value), cls=_Encoder, token=token, ensure_ascii=ensure_ascii)
+    escaped = json.dumps(token)[1:-1]
     if escaped not in text:
         return text
     # Every Decimal was written as the string "<token>digits<token>": unquote it.
@@ -371,7 +328,7 @@ def unmarshal(body, content_type):
     if content_type != "application/json":
         return body
     try:
-        return loads(body)
+        return json.loads(body)
     except Exception as exc:
         raise Fault("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}")
 
@@ -449,65 +406,67 @@ def log_error(error):
     sys.stdout.write("\r".join(lines) + "\n")
 
 
-def setup_logging(logging):
-    """The managed runtime's log format on the root logger, once `logging` is imported."""
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id or ""
+        record.tenant_id = None
+        return True
 
-    class _RequestIdFilter(logging.Filter):
-        def filter(self, record):
-            record.aws_request_id = _request_id or ""
-            record.tenant_id = None
-            return True
 
-    reserved_record_keys = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
-        "message",
-        "asctime",
-        "aws_request_id",
-        "tenant_id",
-    }
+_RESERVED_RECORD_KEYS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "aws_request_id",
+    "tenant_id",
+}
 
-    class JsonFormatter(logging.Formatter):
-        """AWS's JSON application log format."""
 
-        def __init__(self):
-            super().__init__(datefmt="%Y-%m-%dT%H:%M:%SZ")
+class JsonFormatter(logging.Formatter):
+    """AWS's JSON application log format."""
 
-        def format(self, record):
-            if isinstance(record.msg, dict) and not record.args:
-                message = record.msg
-            else:
-                message = record.getMessage()
-            entry = {
-                "timestamp": self.formatTime(record, self.datefmt),
-                "level": logging.getLevelName(record.levelno - record.levelno % 10),
-                "message": message,
-                "logger": record.name,
-                "stackTrace": None,
-                "errorType": None,
-                "errorMessage": None,
-                "requestId": getattr(record, "aws_request_id", None),
-                "location": None,
-            }
-            if record.exc_info and record.exc_info[0] is not None:
-                import traceback
+    def __init__(self):
+        super().__init__(datefmt="%Y-%m-%dT%H:%M:%SZ")
 
-                error_type, value, tb = record.exc_info
-                entry["stackTrace"] = traceback.format_tb(tb)
-                entry["errorType"] = error_type.__name__
-                entry["errorMessage"] = str(value)
-                entry["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
-            for key, value in vars(record).items():
-                if key not in reserved_record_keys and key not in entry:
-                    entry[key] = value
-            entry = {k: v for k, v in entry.items() if v is not None}
-            return dumps(entry, False, str) + "\n"
+    def format(self, record):
+        if isinstance(record.msg, dict) and not record.args:
+            message = record.msg
+        else:
+            message = record.getMessage()
+        entry = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": logging.getLevelName(record.levelno - record.levelno % 10),
+            "message": message,
+            "logger": record.name,
+            "stackTrace": None,
+            "errorType": None,
+            "errorMessage": None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": None,
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            import traceback
 
-    class _StdoutHandler(logging.Handler):
-        def emit(self, record):
-            try:
-                sys.stdout.write(self.format(record))
-            except Exception:
-                self.handleError(record)
+            error_type, value, tb = record.exc_info
+            entry["stackTrace"] = traceback.format_tb(tb)
+            entry["errorType"] = error_type.__name__
+            entry["errorMessage"] = str(value)
+            entry["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+        for key, value in vars(record).items():
+            if key not in _RESERVED_RECORD_KEYS and key not in entry:
+                entry[key] = value
+        entry = {k: v for k, v in entry.items() if v is not None}
+        return json.dumps(entry, ensure_ascii=False, default=str) + "\n"
 
+
+class _StdoutHandler(logging.Handler):
+    def emit(self, record):
+        try:
+            sys.stdout.write(self.format(record))
+        except Exception:
+            self.handleError(record)
+
+
+def setup_logging():
     logging.Formatter.converter = time.gmtime
     handler = _StdoutHandler()
     if JSON_LOGS:
@@ -521,50 +480,6 @@ def setup_logging(logging):
     level = {None: "", "TRACE": "DEBUG"}.get(level, level).upper()
     if level in logging._nameToLevel:
         root.setLevel(level)
-
-
-# -- imports: the standard library's, set up as the managed runtime's -------------------------
-
-PRELOADED = frozenset(
-    (
-        "array atexit collections contextlib copyreg enum errno functools genericpath heapq "
-        "itertools json keyword linecache logging math operator posixpath re reprlib select "
-        "selectors socket sre_compile sre_constants sre_parse stat string textwrap threading "
-        "token tokenize traceback types warnings weakref"
-    ).split()
-)
-"""Standard modules that AWS's runtime (and this one, until it deferred them) has imported
-before the function's code runs, so that a function's own `types.py` or `logging.py` never
-stands in for them: they are always found in the standard library."""
-
-
-class _Deferred:
-    """A meta path finder: PRELOADED modules come from the standard library whatever the
-    function's `sys.path` says, as if imported before it; `logging` is set up as it loads."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if path is not None or name not in PRELOADED:
-            return None
-        spec = PathFinder.find_spec(name, STDLIB_PATH, target)
-        if spec is not None and name == "logging":
-            spec.loader = _SetsUpLogging(spec.loader)
-        return spec
-
-
-class _SetsUpLogging:
-    """`logging`'s own loader, then `setup_logging` on the module it made."""
-
-    def __init__(self, loader):
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module):
-        module.__loader__ = module.__spec__.loader = self.loader
-        self.loader.exec_module(module)
-        setup_logging(module)
 
 
 # -- the handler -------------------------------------------------------------------------------
@@ -633,7 +548,7 @@ def make_context(request_id, headers):
         if not raw:
             return None
         try:
-            return loads(raw)
+            return json.loads(raw)
         except Exception as exc:
             raise Fault(
                 "Runtime.LambdaContextUnmarshalError",
@@ -661,11 +576,9 @@ def configure_path():
 def main():
     if len(sys.argv) < 2:
         raise ValueError("Handler not set")
-    sys.meta_path.insert(0, _Deferred)
-    if "logging" in sys.modules:
-        setup_logging(sys.modules["logging"])
     configure_path()
     client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    setup_logging()
     try:
         handler = resolve(sys.argv[1])
     except Fault as fault:
@@ -675,8 +588,6 @@ def main():
     else:
         error = None
     if error is not None:
-        import logging  # set up as it loads
-
         logging.warning(INIT_WARNING)
         log_error(error)
         client.fail_init(error)
