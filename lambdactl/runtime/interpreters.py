@@ -51,14 +51,14 @@ def for_runtime(runtime: str, cache_dir: Path | None = None) -> Interpreter:
     )
 
 
-LAUNCHER_VARIABLES = ("PYENV", "ASDF", "MISE", "RTX")
+SHIM_VARIABLES = ("PYENV", "ASDF", "MISE", "RTX")
 """Prefixes of the variables by which version managers' shims choose an interpreter."""
 
 
 def resolve(command: str, cache_dir: Path | None) -> tuple[str, str] | None:
     """(version, real executable) of the Python that `command` runs.
 
-    A `python3.X` on PATH is often a launcher (pyenv's and asdf's shims are shell scripts
+    A `python3.X` on PATH is often a version manager's shim (pyenv's and asdf's are scripts
     that find the interpreter: ~70-150 ms per start), so environments start the executable it
     leads to. The probe's answer is remembered in `cache_dir` while the command's path and
     file, PATH, the working directory, the version managers' variables and the real
@@ -71,7 +71,7 @@ def resolve(command: str, cache_dir: Path | None) -> tuple[str, str] | None:
         "file": cache.stamp(command),
         "PATH": os.environ.get("PATH", ""),
         "cwd": os.getcwd(),
-        "variables": {k: v for k, v in os.environ.items() if k.startswith(LAUNCHER_VARIABLES)},
+        "variables": {k: v for k, v in os.environ.items() if k.startswith(SHIM_VARIABLES)},
     }
     record = cache_dir / f"interpreter-{Path(command).name}.json" if cache_dir else None
     remembered = (cache.recall(record, key) if record else None) or {}

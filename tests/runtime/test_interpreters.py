@@ -1,6 +1,6 @@
-"""Which interpreter runs a `python3.X` function: a launcher on PATH (pyenv's or asdf's shims)
+"""Which interpreter runs a `python3.X` function: a version manager's shim on PATH (pyenv, asdf)
 is run once to find the real executable, and the answer is remembered across CLI processes
-until PATH, the launcher or the interpreter changes."""
+until PATH, the shim or the interpreter changes."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def other_python() -> tuple[str, str] | None:
 
 @pytest.fixture
 def shim(tmp_path: Path, write_manifest):  # type: ignore[no-untyped-def]
-    """A `python3.Y` launcher script on PATH that logs each start; the manifest's function
+    """A `python3.Y` shim script on PATH that logs each start; the manifest's function
     runs on python3.Y."""
     found = other_python()
     if found is None:
@@ -80,7 +80,7 @@ def cold_invoke(path: str) -> str:
     return done.stderr
 
 
-def test_a_launcher_runs_once_then_the_real_interpreter_starts_environments(shim):
+def test_a_shim_runs_once_then_the_real_interpreter_starts_environments(shim):
     script, log, real = shim
     path = f"{script.parent}{os.pathsep}{os.environ['PATH']}"
     cold_invoke(path)
@@ -90,7 +90,7 @@ def test_a_launcher_runs_once_then_the_real_interpreter_starts_environments(shim
     assert len(log.read_text().splitlines()) == 1  # remembered by the later CLI processes
 
 
-def test_a_changed_path_or_launcher_probes_again(shim):
+def test_a_changed_path_or_shim_probes_again(shim):
     script, log, real = shim
     path = f"{script.parent}{os.pathsep}{os.environ['PATH']}"
     cold_invoke(path)
