@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import ids
+from . import ids, versions
 from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -23,7 +23,7 @@ from .errors import (
 )
 from .project import Project
 from .store import AliasWrite
-from .versions import LATEST
+from .versions import LATEST, Version
 
 log = logging.getLogger("lambdactl")
 
@@ -99,6 +99,14 @@ def delete(project: Project, function: str, name: str) -> None:
 def get(project: Project, function: str, name: str) -> Alias:
     _check_name(name)
     return _existing(project, function, name, missing="Cannot find alias arn: ")
+
+
+def version_of(project: Project, function: str, qualifier: str | None) -> Version:
+    """The version `qualifier` names, as GetFunctionConfiguration shows it: `$LATEST` (None),
+    a version number, or the version an alias points to (its routing aside)."""
+    if qualifier and qualifier != LATEST and not versions.is_number(qualifier):
+        qualifier = get(project, function, qualifier).version
+    return versions.get(project, function, qualifier)
 
 
 def list_aliases(project: Project, function: str) -> list[Alias]:

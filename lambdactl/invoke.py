@@ -8,31 +8,26 @@ failure is data in that result, never an exception.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import ids, versions
-from .errors import (
-    InvalidRequestContentException,
-    RequestEntityTooLargeException,
-    StoreError,
-    ValidationException,
-    enum_constraint,
-    utf8_problem,
-    validation_message,
-)
+from .errors import StoreError, ValidationException, enum_constraint, validation_message
+from .events import daemon
+from .events.enqueue import enqueue
 from .logs import lines
 from .logs.lines import LogEvent
+from .logs.reports import Report
 from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
+from .payloads import check_payload, decode_client_context
 from .project import Project
-from .runtime import dependencies, interpreters, protocol
-from .runtime.concurrency import Limits
+from .runtime import dependencies, interpreters
+from .runtime.concurrency import ConcurrencyLimits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
-from .runtime.limits import Governor
+from .runtime.governor import Governor
 from .runtime.pool import Pool
 
 if TYPE_CHECKING:
@@ -42,8 +37,6 @@ log = logging.getLogger("lambdactl")
 
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
 LOG_TYPES = ("None", "Tail")
-MAX_CLIENT_CONTEXT_BYTES = 3583
-"""The X-Amz-Client-Context header's limit (base64 text)."""
 
 PASSTHROUGH_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 """Credentials a function receives as its role's on AWS: here, the caller's own, if set."""
@@ -60,16 +53,36 @@ class InvocationResult:
     function_error: str | None = None
     log_result: str | None = None
     """base64 of the last 4 KB of the log, when `Tail` was asked for."""
-    duration_ms: float = 0.0
-    billed_duration_ms: int = 0
-    memory_mb: int = 0
-    max_memory_mb: int = 0
-    init_duration_ms: float | None = None
-    error_type: str | None = None
+    report: Report | None = None
+    """The invocation's metrics (its REPORT); None when nothing ran (Event, DryRun)."""
     log: tuple[str, ...] = field(default=(), repr=False)
     """START..REPORT, as stored."""
     init_log: tuple[str, ...] = field(default=(), repr=False)
     stream_name: str = ""
+
+    @property
+    def duration_ms(self) -> float:
+        return self.report.duration_ms if self.report else 0.0
+
+    @property
+    def billed_duration_ms(self) -> int:
+        return self.report.billed_duration_ms if self.report else 0
+
+    @property
+    def memory_mb(self) -> int:
+        return self.report.memory_mb if self.report else 0
+
+    @property
+    def max_memory_mb(self) -> int:
+        return self.report.max_memory_mb if self.report else 0
+
+    @property
+    def init_duration_ms(self) -> float | None:
+        return self.report.init_duration_ms if self.report else None
+
+    @property
+    def error_type(self) -> str | None:
+        return self.report.error_type if self.report else None
 
 
 class Invoker:
@@ -82,11 +95,16 @@ class Invoker:
         rng: random.Random | None = None,
         throttle_cpu: bool | None = None,
         watch_code: bool = False,
+        start_worker: bool = False,
     ) -> None:
         """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on).
         `watch_code`: for long-running processes, notice code edits from file-system events
-        instead of re-scanning each function's files at every `$LATEST` invoke."""
+        instead of re-scanning each function's files at every `$LATEST` invoke.
+        `start_worker`: an Event invocation also starts the project's detached retry worker
+        unless one runs, as the faces want (the worker's own invoker, and tests that drain
+        events themselves, do not)."""
         self.project = project
+        self._start_worker = start_worker
         if watch_code:
             project.watch_code()
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
@@ -101,7 +119,7 @@ class Invoker:
             idle_timeout=manifest.idle_timeout,
             on_output=self._store_leftover,
         )
-        self.limits = Limits(manifest)
+        self.concurrency = ConcurrencyLimits(manifest)
         self._rng = rng
         self._warned: set[str] = set()
 
@@ -116,7 +134,7 @@ class Invoker:
         client_context: str | None = None,
         request_id: str | None = None,
     ) -> InvocationResult:
-        """Invoke synchronously (or validate only, for DryRun).
+        """Invoke synchronously, validate only (DryRun) or queue (Event: 202, nothing run).
 
         `client_context` is the base64 text of the X-Amz-Client-Context header.
         Raises `AwsError` for what AWS rejects before running anything.
@@ -124,11 +142,11 @@ class Invoker:
         _check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
         _check_enum(log_type, "logType", LOG_TYPES)
         if invocation_type == "Event":  # queued durably; the worker runs it
-            from .events.enqueue import enqueue
-
             queued_id, queued_version = enqueue(
                 self.project, function, payload, qualifier=qualifier, request_id=request_id
             )
+            if self._start_worker:
+                daemon.ensure(self.project)
             return InvocationResult(202, queued_id, queued_version)
         event = check_payload(payload)
         context = decode_client_context(client_context)
@@ -138,7 +156,7 @@ class Invoker:
         request_id = request_id or ids.uuid4()
         if invocation_type == "DryRun":
             return InvocationResult(204, request_id, version.version)
-        slot = self.limits.acquire(version.function)
+        slot = self.concurrency.acquire(version.function)
         try:
             key = (version.function, version.version, version.revision_id)
             env = self.pool.acquire(key, lambda: self._spec(version))
@@ -161,12 +179,7 @@ class Invoker:
             payload=outcome.payload,
             function_error="Unhandled" if outcome.function_error else None,
             log_result=tail,
-            duration_ms=outcome.duration_ms,
-            billed_duration_ms=lines.billed_ms(outcome.duration_ms, outcome.init_duration_ms),
-            memory_mb=version.config.memory,
-            max_memory_mb=outcome.max_memory_mb,
-            init_duration_ms=outcome.init_duration_ms,
-            error_type=outcome.error_type,
+            report=outcome.report,
             log=outcome.log,
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
@@ -267,84 +280,6 @@ def _check_snapshots(version: versions.Version) -> None:
             )
 
 
-def check_payload(payload: bytes) -> bytes:
-    """The event bytes to deliver: `{}` for an empty payload; AWS's errors otherwise."""
-    if len(payload) > protocol.MAX_PAYLOAD_BYTES:
-        raise RequestEntityTooLargeException(
-            f"Request must be smaller than {protocol.MAX_PAYLOAD_BYTES} bytes for the "
-            "InvokeFunction operation"
-        )
-    if not payload.strip():
-        return b"{}"
-    try:
-        json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequestContentException(
-            "Could not parse request body into json: Could not parse payload into json: "
-            + _jackson_style(payload, exc)
-        ) from None
-    return payload
-
-
-def decode_client_context(client_context: str | None) -> str | None:
-    """base64 client context -> the JSON text the runtime receives."""
-    if client_context is None:
-        return None
-    problem = "Client context must be a valid Base64-encoded JSON object."
-    if len(client_context) > MAX_CLIENT_CONTEXT_BYTES:
-        raise InvalidRequestContentException(
-            f"Client context must be smaller than {MAX_CLIENT_CONTEXT_BYTES} bytes."
-        )
-    try:
-        value = json.loads(base64.b64decode(client_context, validate=True).decode())
-        if not isinstance(value, dict):
-            raise ValueError
-    except ValueError:
-        raise InvalidRequestContentException(problem) from None
-    # One line: it travels in an HTTP header of the Runtime API.
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValidationException(validation_message(value, field_name, enum_constraint(allowed)))
-
-
-def _jackson_style(payload: bytes, exc: Exception) -> str:
-    """Describe a JSON syntax error the way AWS's (Jackson) parser words the common cases."""
-    source = "REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled)"
-    not_utf8 = utf8_problem(payload) if isinstance(exc, UnicodeDecodeError) else None
-    if not_utf8 is not None:  # located in bytes, as Jackson reads them
-        detail, offset = not_utf8
-        line = payload.count(b"\n", 0, offset) + 1
-        column = offset - (payload.rfind(b"\n", 0, offset) + 1) + 1
-        return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"
-    text = payload.decode("utf-8", "replace")
-    position = min(getattr(exc, "pos", 0) or 0, len(text))
-    line = text.count("\n", 0, position) + 1
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
-    problem = getattr(exc, "msg", "")
-    char = text[position] if position < len(text) else ""
-    unexpected = f"Unexpected character ('{char}' (code {ord(char)}))" if char else ""
-    expected = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
-    inside = "Object" if text.rfind("{", 0, position) > text.rfind("[", 0, position) else "Array"
-    if not char:
-        detail = f"Unexpected end-of-input: expected close marker for {inside}"
-    elif problem.startswith("Expecting property name"):
-        detail = f"{unexpected}: was expecting double-quote to start field name"
-    elif problem.startswith("Expecting ',' delimiter"):
-        detail = f"{unexpected}: was expecting comma to separate {inside} entries"
-    elif problem.startswith("Expecting ':' delimiter"):
-        detail = f"{unexpected}: was expecting a colon to separate field name and value"
-    elif problem.startswith("Expecting value") and char.isalpha():
-        token = ""
-        for letter in text[position:]:
-            if not (letter.isalnum() or letter in "_$"):
-                break
-            token += letter
-        detail = f"Unrecognized token '{token}': was expecting {expected}"
-    elif problem.startswith("Expecting value"):
-        detail = f"{unexpected}: expected a valid value {expected}"
-    else:
-        detail = f"{problem}"
-    return f"{detail}\n at [Source: {source}; line: {line}, column: {column}]"

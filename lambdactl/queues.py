@@ -3,14 +3,13 @@ timeouts, receive counts, long polling, delays, FIFO groups and de-duplication.
 
 They are the targets of async destinations and dead-letter queues, and (later) event
 sources. Queues declared in the manifest exist without `create`; the manifest's attributes
-win over stored ones. Shapes and error messages are SQS's (JSON protocol).
+win over stored ones. Error messages are SQS's; the shapes returned are `shapes.sqs`'s.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import struct
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from . import ids
 from .errors import AwsError, InvalidParameterValueException
 from .manifest import QUEUE_ATTRIBUTES, queue_name_problem
 from .project import Project
+from .shapes import sqs
 
 DEDUP_WINDOW_SECONDS = 300
 """FIFO queues drop a message whose de-duplication id was seen in the last 5 minutes."""
@@ -243,13 +243,7 @@ def send(
         "dedup_window": DEDUP_WINDOW_SECONDS,
     }
     stored = project.store.send_message(name, message, visible_at=now + delay)
-    response: dict[str, Any] = {"MD5OfMessageBody": _md5(body.encode())}
-    if message_attributes:
-        response["MD5OfMessageAttributes"] = attributes_md5(message_attributes)
-    response["MessageId"] = stored["id"]
-    if queue.fifo:
-        response["SequenceNumber"] = f"{int(stored['sent'] * 1_000_000):020d}"
-    return response
+    return sqs.sent(stored, fifo=queue.fifo)
 
 
 def receive(
@@ -291,7 +285,8 @@ def receive(
             name, limit=max_messages, now=now, visibility_timeout=hide, fifo=queue.fifo
         )
         if taken or now >= deadline:
-            return [_message_shape(project, queue, m) for m in taken]
+            sender = project.manifest.account
+            return [sqs.message(m, sender=sender, fifo=queue.fifo) for m in taken]
         sleep(min(POLL_SECONDS, max(0.0, deadline - now)))
 
 
@@ -301,25 +296,6 @@ def delete_message(project: Project, name: str, receipt_handle: str) -> None:
         raise ReceiptHandleIsInvalid(
             f'The input receipt handle "{receipt_handle}" is not a valid receipt handle.'
         )
-
-
-def attributes_md5(attributes: Mapping[str, Mapping[str, str]]) -> str:
-    """SQS's MD5OfMessageAttributes: names sorted, each length-prefixed with its data type,
-    a transport byte (1 string/number, 2 binary) and its value."""
-    digest = hashlib.md5()
-    for name in sorted(attributes):
-        value = attributes[name]
-        data_type = value.get("DataType", "String")
-        for part in (name, data_type):
-            encoded = part.encode()
-            digest.update(struct.pack(">I", len(encoded)) + encoded)
-        if data_type.startswith("Binary"):
-            raw = value.get("BinaryValue", "").encode()
-            digest.update(b"\x02" + struct.pack(">I", len(raw)) + raw)
-        else:
-            raw = value.get("StringValue", "").encode()
-            digest.update(b"\x01" + struct.pack(">I", len(raw)) + raw)
-    return digest.hexdigest()
 
 
 def _check_contents(body: str, attributes: Mapping[str, Mapping[str, str]]) -> None:
@@ -356,10 +332,6 @@ def _not_allowed(text: str) -> str | None:
     return f"#x{code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code:X}"
 
 
-def _md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
-
-
 def _expire(project: Project, queue: Queue, now: float) -> None:
     """Retention: messages older than the queue's retention period are gone."""
     project.store.expire_messages(queue.name, now - queue.attributes["retention"])
@@ -367,25 +339,3 @@ def _expire(project: Project, queue: Queue, now: float) -> None:
 
 def _queue(record: Mapping[str, Any]) -> Queue:
     return Queue(record["name"], dict(record["attributes"]), record["created"])
-
-
-def _message_shape(project: Project, queue: Queue, message: Mapping[str, Any]) -> dict[str, Any]:
-    attributes = {
-        "SenderId": project.manifest.account,
-        "SentTimestamp": str(int(message["sent"] * 1000)),
-        "ApproximateReceiveCount": str(message["receive_count"]),
-        "ApproximateFirstReceiveTimestamp": str(int(message["first_receive"] * 1000)),
-    }
-    if queue.fifo:
-        attributes["MessageGroupId"] = message["group"]
-    shape: dict[str, Any] = {
-        "MessageId": message["id"],
-        "ReceiptHandle": message["receipt"],
-        "MD5OfBody": _md5(message["body"].encode()),
-        "Body": message["body"],
-        "Attributes": attributes,
-    }
-    if message["attributes"]:
-        shape["MD5OfMessageAttributes"] = attributes_md5(message["attributes"])
-        shape["MessageAttributes"] = message["attributes"]
-    return shape

@@ -326,6 +326,16 @@ def test_get_for_an_unknown_function(two: Project) -> None:
     )
 
 
+def test_version_of_a_qualifier_follows_an_alias_but_not_its_routing(two: Project) -> None:
+    aliases.create(two, "hello", "live", version="1", routing={"2": 1.0})
+    for qualifier, version in ((None, "$LATEST"), ("$LATEST", "$LATEST"), ("2", "2")):
+        assert aliases.version_of(two, "hello", qualifier).version == version
+    assert aliases.version_of(two, "hello", "live").version == "1"
+    with pytest.raises(ResourceNotFoundException) as info:
+        aliases.version_of(two, "hello", "gone")
+    assert info.value.message == f"Cannot find alias arn: {ARN}:gone"
+
+
 def test_delete(two: Project) -> None:
     aliases.create(two, "hello", "live", version="1")
     aliases.delete(two, "hello", "live")

@@ -30,6 +30,7 @@ from lambdactl.queues import (
     QueueNameExists,
     ReceiptHandleIsInvalid,
 )
+from lambdactl.shapes import sqs
 
 T0 = float(int(time.time()))
 """Now, in whole seconds: T0 + 1 + 30 == T0 + 31 exactly."""
@@ -307,7 +308,7 @@ def test_message_attributes_and_their_md5(project: Project) -> None:
 )
 def test_attributes_md5_known_values(attributes: dict[str, Any], md5: str) -> None:
     assert sqs_attributes_md5(attributes) == md5
-    assert queues.attributes_md5(attributes) == md5
+    assert sqs.attributes_md5(attributes) == md5
 
 
 def test_standard_queue_is_oldest_first(project: Project) -> None:

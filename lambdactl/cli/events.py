@@ -104,21 +104,14 @@ def redrive(
 ) -> None:
     """Queue failed events again (from their first attempt)."""
     from ..errors import UsageError
-    from ..events import daemon, history
+    from ..events import history
 
     project = session(ctx).project()
     if (request_id is None) == (not all_failed):
         raise UsageError("give a REQUEST_ID or --all-failed (not both)")
-    ids = (
-        [request_id]
-        if request_id
-        else [e["id"] for e in history.list_events(project, state="failed")]
-    )
-    redriven = [i for i in ids if history.redrive(project, i)]
+    redriven = history.redrive_failed(project, request_id)
     if request_id and not redriven:
         raise UsageError(f"event {request_id} has not failed: nothing to redrive")
-    if redriven:
-        daemon.ensure(project)
     if output is Output.json:
         render.print_json({"Redriven": redriven})
         return

@@ -65,14 +65,11 @@ def show(
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Show a function's configuration (GetFunctionConfiguration)."""
-    from .. import aliases, shapes, versions
+    from .. import aliases, shapes
 
     project = session(ctx).project()
     ref = project.ref(function, qualifier)
-    target = ref.qualifier
-    if target and target != versions.LATEST and not versions.is_number(target):
-        target = aliases.get(project, ref.name, target).version
-    version = versions.get(project, ref.name, target)
+    version = aliases.version_of(project, ref.name, ref.qualifier)
     shape = shapes.function_configuration(project, version, qualifier=ref.qualifier)
     if output is Output.json:
         render.print_json(shape)

@@ -52,6 +52,7 @@ def invoke(
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
+    from .. import shapes
     from ..invoke import Invoker
 
     body = _event_bytes(payload, event)
@@ -59,7 +60,7 @@ def invoke(
     if asynchronous:
         invocation_type = "Event"
     project = session(ctx).project()
-    with Invoker(project, throttle_cpu=cpu_throttle) as invoker:
+    with Invoker(project, throttle_cpu=cpu_throttle, start_worker=True) as invoker:
         result = invoker.invoke(
             function,
             qualifier=qualifier,
@@ -68,25 +69,10 @@ def invoke(
             log_type=log_type,
             client_context=context,
         )
-    if result.status_code == 202:  # queued: a worker runs it
-        from ..events import daemon
-
-        daemon.ensure(project)
-        if output is Output.json:
-            render.print_json({"StatusCode": 202, "RequestId": result.request_id})
-        else:
-            render.line(result.request_id)
-        return
     if output is Output.json:
-        shape: dict[str, object] = {"StatusCode": result.status_code}
-        if result.function_error:
-            shape["FunctionError"] = result.function_error
-        shape["ExecutedVersion"] = result.executed_version
-        if result.log_result is not None:
-            shape["LogResult"] = result.log_result
-        shape["Payload"] = _payload_value(result.payload)
-        shape["RequestId"] = result.request_id
-        render.print_json(shape)
+        render.print_json(shapes.invoke_response(result))
+    elif result.status_code == 202:  # queued: the worker runs it
+        render.line(result.request_id)
     else:
         if result.log_result is not None:
             sys.stderr.write(base64.b64decode(result.log_result).decode("utf-8", "replace"))
@@ -118,12 +104,14 @@ def _event_bytes(payload: str | None, event: str | None) -> bytes:
 def _client_context(text: str | None) -> str | None:
     """The flag takes a JSON object, or its base64 as the API carries it (then passed on as
     is); plain JSON is encoded here. Anything else is the flag's error, said in its terms."""
+    from ..payloads import base64_json
+
     if text is None:
         return None
     try:
         value = json.loads(text)
     except ValueError:
-        value = _base64_json(text)
+        value = base64_json(text)
         if isinstance(value, dict):
             return text
         got = _json_kind(value) if value is not None else f"'{text[:40]}'"
@@ -137,21 +125,6 @@ def _client_context(text: str | None) -> str | None:
     )
 
 
-def _base64_json(text: str) -> object | None:
-    """The JSON value `text` is the base64 of, or None."""
-    try:
-        return json.loads(base64.b64decode(text, validate=True).decode())
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        return None
-
-
 def _json_kind(value: object) -> str:
     kinds = {list: "array", str: "string", bool: "boolean", type(None): "null"}
     return "a JSON " + kinds.get(type(value), "number")
-
-
-def _payload_value(payload: bytes) -> object:
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return payload.decode("utf-8", "replace")

@@ -17,6 +17,7 @@ from . import completion, render
 from .session import Output, session
 
 if TYPE_CHECKING:
+    from ..logs.reports import Report
     from ..project import Project
 
 
@@ -156,22 +157,16 @@ def _group(project: Project, function: str, command: str) -> str:
 
 def _json_line(event: Any) -> None:
     """One event as `aws logs filter-log-events` returns it (messages end in a newline)."""
-    render.json_line(_event_shape(event))
+    from ..shapes.logs import filtered_event
+
+    render.json_line(filtered_event(event))
 
 
 def _json_line_with_group(event: Any) -> None:
     """One event of every function's: its log group first, then filter-log-events' keys."""
-    render.json_line({"logGroupName": event.group, **_event_shape(event)})
+    from ..shapes.logs import filtered_event
 
-
-def _event_shape(event: Any) -> dict[str, Any]:
-    return {
-        "logStreamName": event.stream,
-        "timestamp": event.timestamp,
-        "message": event.message + "\n",
-        "ingestionTime": event.ingestion_time,
-        "eventId": str(event.id),
-    }
+    render.json_line(filtered_event(event, with_group=True))
 
 
 # -- human output --------------------------------------------------------------------------------
@@ -196,7 +191,6 @@ _LEVEL_STYLES = {
 }
 _TEXT_LEVEL = re.compile(r"\[(ERROR|CRITICAL|FATAL|WARNING|WARN|INFO|DEBUG|TRACE)\]\t")
 _LOG_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
-_REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
 
 
 class _Printer:
@@ -229,8 +223,11 @@ class _Printer:
         return f"\033[{_STYLES[style]}m{text}\033[0m"
 
     def _body(self, message: str) -> str:
-        if message.startswith("REPORT RequestId: "):
-            return self._report(message)
+        from ..logs import reports
+
+        report = reports.parse(message)  # a REPORT line or a platform.report record
+        if report is not None:
+            return self._summary(report)
         if message.startswith(("START RequestId: ", "END RequestId: ", "INIT_START ")):
             return self._paint(message, "dim")
         if message.startswith("INIT_REPORT "):
@@ -256,37 +253,20 @@ class _Printer:
             return self._paint(text, "red")
         return text
 
-    def _report(self, message: str) -> str:
-        fields = dict(_REPORT_FIELD.findall(message.removeprefix("REPORT ")))
-        return self._summary(
-            fields.get("RequestId", "").split()[0] if fields.get("RequestId") else "",
-            duration=fields.get("Duration", "?"),
-            billed=fields.get("Billed Duration", "?"),
-            used=fields.get("Max Memory Used", "?").removesuffix(" MB"),
-            size=fields.get("Memory Size", "?"),
-            init=fields.get("Init Duration"),
-            status=fields.get("Status"),
-            error_type=fields.get("Error Type"),
-        )
-
-    def _summary(
-        self,
-        request_id: str,
-        *,
-        duration: str,
-        billed: str,
-        used: str,
-        size: str,
-        init: str | None,
-        status: str | None,
-        error_type: str | None,
-    ) -> str:
-        parts = [f"REPORT {request_id}", f"{duration} (billed {billed})", f"{used}/{size}"]
-        if init:
-            parts.append(f"cold start, init {init}")
-        if status:
-            parts.append(f"{status}" + (f" {error_type}" if error_type else ""))
-        style = "bold_red" if status else ("yellow" if init else "green")
+    def _summary(self, report: Report) -> str:
+        parts = [
+            f"REPORT {report.request_id}",
+            f"{report.duration_ms:.2f} ms (billed {report.billed_duration_ms} ms)",
+            f"{report.max_memory_mb}/{report.memory_mb} MB",
+        ]
+        cold = report.init_duration_ms is not None
+        if cold:
+            parts.append(f"cold start, init {report.init_duration_ms:.2f} ms")
+        failed = report.status != "success"
+        if failed:
+            error_type = report.stated_error_type
+            parts.append(report.status + (f" {error_type}" if error_type else ""))
+        style = "bold_red" if failed else ("yellow" if cold else "green")
         return self._paint("  ".join(parts), style)
 
     def _record(self, record: dict[str, Any], message: str) -> str:
@@ -305,20 +285,6 @@ class _Printer:
         return self._paint("\n".join(lines), _LEVEL_STYLES.get(level))
 
     def _platform(self, kind: str, data: dict[str, Any], message: str) -> str:
-        if kind == "platform.report":
-            metrics = data.get("metrics") or {}
-            status = data.get("status")
-            init = metrics.get("initDurationMs")
-            return self._summary(
-                str(data.get("requestId", "")),
-                duration=f"{metrics.get('durationMs', '?')} ms",
-                billed=f"{metrics.get('billedDurationMs', '?')} ms",
-                used=str(metrics.get("maxMemoryUsedMB", "?")),
-                size=f"{metrics.get('memorySizeMB', '?')} MB",
-                init=f"{init} ms" if init is not None else None,
-                status=None if status == "success" else status,
-                error_type=data.get("errorType"),
-            )
         if kind == "platform.start":
             return self._paint(f"START {data.get('requestId')} {data.get('version')}", "dim")
         if kind == "platform.initStart":

@@ -32,6 +32,7 @@ def create(
 ) -> None:
     """Create a queue (CreateQueue); the same name and attributes again is not an error."""
     from .. import queues
+    from ..shapes import sqs
 
     given = {
         "visibility_timeout": visibility_timeout,
@@ -43,7 +44,7 @@ def create(
     project = session(ctx).project()
     queue = queues.create(project, name, {k: v for k, v in given.items() if v is not None})
     if output is Output.json:
-        render.print_json({"QueueUrl": queues.url(project, queue.name)})
+        render.print_json(sqs.create_queue(queues.url(project, queue.name)))
         return
     render.success(f"queue {queue.name} ({queues.url(project, queue.name)})")
 
@@ -52,11 +53,12 @@ def create(
 def list_queues(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """List queues (ListQueues), with their message counts."""
     from .. import queues
+    from ..shapes import sqs
 
     project = session(ctx).project()
     found = queues.list_queues(project)
     if output is Output.json:
-        render.print_json({"QueueUrls": [queues.url(project, q.name) for q in found]})
+        render.print_json(sqs.list_queues([queues.url(project, q.name) for q in found]))
         return
     rows = []
     for queue in found:
@@ -126,13 +128,14 @@ def receive(
 ) -> None:
     """Receive messages (ReceiveMessage); they stay hidden for the visibility timeout."""
     from .. import queues
+    from ..shapes import sqs
 
     project = session(ctx).project()
     messages = queues.receive(
         project, name, max_messages=max_messages, wait=wait, visibility_timeout=visibility_timeout
     )
     if output is Output.json:
-        render.print_json({"Messages": messages} if messages else {})
+        render.print_json(sqs.received(messages))
         return
     if not messages:
         render.line("no messages")

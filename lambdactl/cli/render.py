@@ -214,18 +214,13 @@ def size(n: int) -> str:
 
 def invocation_summary(result) -> None:  # type: ignore[no-untyped-def]
     """One dim stderr line of invocation metadata, in REPORT's terms."""
+    from ..logs import reports
+
     parts = [f"RequestId: {result.request_id}", f"Version: {result.executed_version}"]
-    if result.status_code == 204:
+    if result.report is None:  # DryRun: nothing ran
         parts.append("DryRun: OK")
     else:
-        parts += [
-            f"Duration: {result.duration_ms:.2f} ms",
-            f"Billed Duration: {result.billed_duration_ms} ms",
-            f"Memory Size: {result.memory_mb} MB",
-            f"Max Memory Used: {result.max_memory_mb} MB",
-        ]
-        if result.init_duration_ms is not None:
-            parts.append(f"Init Duration: {result.init_duration_ms:.2f} ms")
+        parts += [f"{name}: {value}" for name, value in reports.metrics(result.report)]
         if result.function_error:
             parts.append(f"Error: {result.error_type or result.function_error}")
     _styled(sys.stderr, "  ".join(parts), "31" if result.function_error else "2")

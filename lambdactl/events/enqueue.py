@@ -5,11 +5,8 @@ from __future__ import annotations
 import time
 
 from .. import ids, versions
-from ..errors import RequestEntityTooLargeException
+from ..payloads import MAX_ASYNC_PAYLOAD_BYTES, check_payload
 from ..project import Project
-
-MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024
-"""AWS's asynchronous payload limit (1 MB since October 2025)."""
 
 
 def enqueue(
@@ -25,14 +22,7 @@ def enqueue(
 
     When this returns, the event is on disk: a crash cannot lose it.
     """
-    from ..invoke import check_payload  # the same JSON rules as a synchronous invoke
-
-    if len(payload) > MAX_ASYNC_PAYLOAD_BYTES:
-        raise RequestEntityTooLargeException(
-            f"Request must be smaller than {MAX_ASYNC_PAYLOAD_BYTES} bytes for the "
-            "InvokeFunction operation"
-        )
-    event = check_payload(payload)
+    event = check_payload(payload, limit=MAX_ASYNC_PAYLOAD_BYTES)
     ref = project.ref(function, qualifier)
     resolved = versions.resolve(project, ref.name, ref.qualifier)
     request_id = request_id or ids.uuid4()

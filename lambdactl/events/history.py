@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ResourceNotFoundException, UsageError
 from ..project import Project
+from . import daemon
 
 STATES = ("pending", "running", "retrying", "delivering", "succeeded", "failed")
 
@@ -27,6 +28,17 @@ def show(project: Project, request_id: str) -> dict[str, Any]:
     if event is None:
         raise ResourceNotFoundException(f"no asynchronous event with request id {request_id}")
     return event
+
+
+def redrive_failed(project: Project, request_id: str | None = None) -> list[str]:
+    """Queue failed events again: `request_id`'s, or (None) every failed one, and start the
+    project's worker for them unless one runs. The ids redriven, in order (empty: none had
+    failed)."""
+    ids = [request_id] if request_id else [e["id"] for e in list_events(project, state="failed")]
+    redriven = [i for i in ids if redrive(project, i)]
+    if redriven:
+        daemon.ensure(project)
+    return redriven
 
 
 def redrive(project: Project, request_id: str, *, now: float | None = None) -> bool:

@@ -21,7 +21,8 @@ from .. import ids, queues
 from ..errors import LambdactlError, StoreError, TooManyRequestsException
 from ..invoke import Invoker
 from ..project import Project
-from . import policy, records
+from ..shapes import destinations
+from . import policy
 from .enqueue import enqueue
 
 log = logging.getLogger("lambdactl")
@@ -258,7 +259,7 @@ class Worker:
         data["final_state"] = "succeeded" if condition == policy.SUCCESS else "failed"
         deliveries = []
         if deliver and spec is not None:
-            record = records.invocation_record(
+            record = destinations.invocation_record(
                 self.project, event, condition=condition, now=self.clock()
             )
             target = (
@@ -273,7 +274,7 @@ class Worker:
                     {
                         "kind": "dead_letter",
                         "name": spec.dead_letter.name,
-                        "attributes": records.dead_letter_attributes(event),
+                        "attributes": destinations.dead_letter_attributes(event),
                     }
                 )
         data["deliveries"] = deliveries

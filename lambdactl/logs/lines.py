@@ -1,11 +1,11 @@
 """CloudWatch-style platform log lines, exactly as AWS Lambda writes them (text format).
 
-Fields are tab-separated; a REPORT line without a status ends in a tab, as AWS's does.
+Fields are tab-separated. REPORT, whose fields are also data, has a module of its own:
+`reports`.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from datetime import datetime, timezone
 from typing import NamedTuple
@@ -70,36 +70,6 @@ def start(request_id: str, version: str) -> str:
 
 def end(request_id: str) -> str:
     return f"END RequestId: {request_id}"
-
-
-def billed_ms(duration_ms: float, init_duration_ms: float | None) -> int:
-    """Billed Duration: rounded up to 1 ms; since Aug 2025 the INIT phase is billed too."""
-    return math.ceil(duration_ms + (init_duration_ms or 0.0))
-
-
-def report(
-    request_id: str,
-    *,
-    duration_ms: float,
-    memory_mb: int,
-    max_memory_mb: int,
-    init_duration_ms: float | None = None,
-    status: str | None = None,
-    error_type: str | None = None,
-) -> str:
-    """The REPORT line. `status` is None (success), `timeout` or `error`."""
-    line = (
-        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {billed_ms(duration_ms, init_duration_ms)} ms\t"
-        f"Memory Size: {memory_mb} MB\tMax Memory Used: {max_memory_mb} MB\t"
-    )
-    if init_duration_ms is not None:
-        line += f"Init Duration: {init_duration_ms:.2f} ms\t"
-    if status:
-        line += f"Status: {status}"
-        if error_type:
-            line += f"\tError Type: {error_type}"
-    return line
 
 
 def timed_out(request_id: str, seconds: float, moment: datetime | None = None) -> str:

@@ -14,8 +14,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..manifest import LoggingConfig
-from . import lines
+from . import lines, reports
 from .lines import LogEvent
+from .reports import Report
 
 SYSTEM_EVENT_LEVELS = {
     "platform.initStart": "INFO",
@@ -94,41 +95,11 @@ class PlatformLog:
         record["metrics"] = {"durationMs": round(duration_ms, 3), "producedBytes": produced_bytes}
         return self._record("platform.runtimeDone", record)
 
-    def report(
-        self,
-        request_id: str,
-        *,
-        duration_ms: float,
-        memory_mb: int,
-        max_memory_mb: int,
-        init_duration_ms: float | None = None,
-        status: str = "success",
-        error_type: str | None = None,
-    ) -> list[LogEvent]:
-        """REPORT; `status` is `success`, `error` or `timeout`."""
+    def report(self, report: Report) -> list[LogEvent]:
+        """REPORT: AWS's line in text, a `platform.report` record in JSON."""
         if not self.config.json:
-            text = lines.report(
-                request_id,
-                duration_ms=duration_ms,
-                memory_mb=memory_mb,
-                max_memory_mb=max_memory_mb,
-                init_duration_ms=init_duration_ms,
-                status=None if status == "success" else status,
-                error_type=error_type if status == "error" else None,
-            )
-            return lines.stamped(text)
-        metrics: dict[str, Any] = {
-            "durationMs": round(duration_ms, 3),
-            "billedDurationMs": lines.billed_ms(duration_ms, init_duration_ms),
-            "memorySizeMB": memory_mb,
-            "maxMemoryUsedMB": max_memory_mb,
-        }
-        if init_duration_ms is not None:
-            metrics["initDurationMs"] = round(init_duration_ms, 3)
-        record: dict[str, Any] = {"requestId": request_id, "metrics": metrics, "status": status}
-        if error_type and status == "error":
-            record["errorType"] = error_type
-        return self._record("platform.report", record)
+            return lines.stamped(reports.text(report))
+        return self._record("platform.report", reports.record(report))
 
     def fault(self, *messages: str) -> list[LogEvent]:
         """The platform's plain fault lines (timeout, runtime exit): text format only; in

@@ -49,7 +49,9 @@ def _spare(path: Path, fd: int) -> None:
             _spares[path] = fd
 
 
-class Limits:
+class ConcurrencyLimits:
+    """A project's concurrency pools (each function's reserved one, the unreserved one)."""
+
     def __init__(self, manifest: Manifest) -> None:
         self._manifest = manifest
         self._root = manifest.state_dir / "concurrency"

@@ -26,8 +26,10 @@ from ..errors import StoreError
 from ..logs import lines
 from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
+from ..logs.reports import Report
 from ..manifest import FunctionConfig
-from . import limits, protocol
+from . import protocol
+from .governor import Governor, forget_process, peak_memory_mb, rusage_peak_mb
 from .interpreters import BOOTSTRAP, LAUNCHER, Interpreter
 from .output import OutputPipe
 from .protocol import Invocation, Posted
@@ -103,12 +105,8 @@ class Result:
     request_id: str
     payload: bytes
     function_error: bool
-    status: str
-    """`success`, `error` (runtime-level failure) or `timeout`."""
-    error_type: str | None
-    duration_ms: float
-    init_duration_ms: float | None
-    max_memory_mb: int
+    report: Report
+    """Its metrics, status and error type: the data its REPORT line is written from."""
     events: tuple[LogEvent, ...]
     init_events: tuple[LogEvent, ...] = ()
     stream_name: str = ""
@@ -129,14 +127,14 @@ class Environment:
         spec: EnvironmentSpec,
         *,
         scratch_root: Path,
-        governor: limits.Governor | None = None,
+        governor: Governor | None = None,
         on_output: Callable[[Environment, list[LogEvent]], None] | None = None,
     ) -> None:
         """`on_output` receives what the environment wrote after its last invocation, when
         it is shut down (invocations carry their own lines)."""
         self.spec = spec
         self._on_output = on_output
-        self._governor = governor or limits.Governor(throttle_cpu=False)
+        self._governor = governor or Governor(throttle_cpu=False)
         self.revision: object = None
         """Set by the pool: what this environment's code and configuration are."""
         self._out_of_memory = False
@@ -303,7 +301,7 @@ class Environment:
         else:
             code = os.waitstatus_to_exitcode(status)
             process.returncode = code  # keep Popen consistent: we reaped it
-            peak = limits.rusage_peak_mb(usage)
+            peak = rusage_peak_mb(usage)
         reported = runtime.peak_memory_mb()
         self._posts.put(
             Posted(
@@ -472,7 +470,7 @@ class Environment:
             produced_bytes=len(payload),
             error_type=error_type,
         )
-        log += self._platform.report(
+        report = Report.measured(
             request.request_id,
             duration_ms=duration,
             memory_mb=self.spec.config.memory,
@@ -481,15 +479,12 @@ class Environment:
             status=status,
             error_type=error_type,
         )
+        log += self._platform.report(report)
         return Result(
             request.request_id,
             payload,
             function_error,
-            status,
-            error_type,
-            duration,
-            init_ms,
-            memory,
+            report,
             tuple(log),
             tuple(init_log),
             self.stream_name,
@@ -585,7 +580,7 @@ class Environment:
         if self._runtime is None:
             return 0
         sampled = self._governor.unwatch(self._runtime.pid)
-        return max(sampled, limits.peak_memory_mb(self._runtime.pid))
+        return max(sampled, peak_memory_mb(self._runtime.pid))
 
     def _oom(self) -> None:
         self._out_of_memory = True
@@ -598,7 +593,7 @@ class Environment:
             return
         self._governor.unwatch(runtime.pid)
         _kill_group(runtime.pid)
-        limits.forget_process(runtime.pid)
+        forget_process(runtime.pid)
         try:
             runtime.process.wait(timeout=5)
         except subprocess.TimeoutExpired:  # a launcher stuck cleaning up: give up on it

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..logs.lines import LogEvent
 from .environment import Environment, EnvironmentSpec
-from .limits import Governor
+from .governor import Governor
 
 _LIVE_POOLS: weakref.WeakSet[Pool] = weakref.WeakSet()
 

@@ -22,6 +22,7 @@ import pytest
 from lambdactl.logs import lines
 from lambdactl.logs.lines import LogEvent
 from lambdactl.logs.platform import PlatformLog
+from lambdactl.logs.reports import Report
 from lambdactl.manifest import FunctionConfig, LoggingConfig
 from lambdactl.runtime import interpreters
 from lambdactl.runtime.environment import Environment, EnvironmentSpec, Request
@@ -90,7 +91,9 @@ def test_text_start_and_end_lines(clock: int, version: str) -> None:
 
 
 def test_text_report_without_status_ends_in_a_tab(clock: int) -> None:
-    message = only(text_log().report(RID, duration_ms=15.744, memory_mb=128, max_memory_mb=56))
+    message = only(
+        text_log().report(Report.measured(RID, duration_ms=15.744, memory_mb=128, max_memory_mb=56))
+    )
     assert message == (
         f"REPORT RequestId: {RID}\tDuration: 15.74 ms\tBilled Duration: 16 ms\t"
         "Memory Size: 128 MB\tMax Memory Used: 56 MB\t"
@@ -101,7 +104,9 @@ def test_text_report_with_init_duration_bills_init_too(clock: int) -> None:
     """The real line of spec §4.2: Billed = ceil(Duration + Init Duration)."""
     message = only(
         text_log().report(
-            RID, duration_ms=1655.10, memory_mb=128, max_memory_mb=56, init_duration_ms=322.04
+            Report.measured(
+                RID, duration_ms=1655.10, memory_mb=128, max_memory_mb=56, init_duration_ms=322.04
+            )
         )
     )
     assert message == (
@@ -113,12 +118,14 @@ def test_text_report_with_init_duration_bills_init_too(clock: int) -> None:
 def test_text_report_timeout_status_has_no_error_type(clock: int) -> None:
     message = only(
         text_log().report(
-            RID,
-            duration_ms=3000.0,
-            memory_mb=128,
-            max_memory_mb=64,
-            status="timeout",
-            error_type="Sandbox.Timedout",
+            Report.measured(
+                RID,
+                duration_ms=3000.0,
+                memory_mb=128,
+                max_memory_mb=64,
+                status="timeout",
+                error_type="Sandbox.Timedout",
+            )
         )
     )
     assert message == (
@@ -130,13 +137,15 @@ def test_text_report_timeout_status_has_no_error_type(clock: int) -> None:
 def test_text_report_error_status_names_the_error_type(clock: int) -> None:
     message = only(
         text_log().report(
-            RID,
-            duration_ms=12.0,
-            memory_mb=256,
-            max_memory_mb=64,
-            init_duration_ms=100.5,
-            status="error",
-            error_type="Runtime.ExitError",
+            Report.measured(
+                RID,
+                duration_ms=12.0,
+                memory_mb=256,
+                max_memory_mb=64,
+                init_duration_ms=100.5,
+                status="error",
+                error_type="Runtime.ExitError",
+            )
         )
     )
     assert message == (
@@ -149,7 +158,9 @@ def test_text_report_error_status_names_the_error_type(clock: int) -> None:
 def test_text_report_success_ignores_an_error_type(clock: int) -> None:
     message = only(
         text_log().report(
-            RID, duration_ms=1.0, memory_mb=128, max_memory_mb=1, error_type="Runtime.ExitError"
+            Report.measured(
+                RID, duration_ms=1.0, memory_mb=128, max_memory_mb=1, error_type="Runtime.ExitError"
+            )
         )
     )
     assert message.endswith("Max Memory Used: 1 MB\t")
@@ -209,7 +220,9 @@ def test_json_start_names_a_published_version(clock: int) -> None:
 
 def test_json_report_record_matches_the_spec_example(clock: int) -> None:
     events = json_log().report(
-        RID, duration_ms=1233.96, memory_mb=256, max_memory_mb=123, init_duration_ms=463.512
+        Report.measured(
+            RID, duration_ms=1233.96, memory_mb=256, max_memory_mb=123, init_duration_ms=463.512
+        )
     )
     assert only(events) == (
         f'{{"time":"{NOW_TEXT}","type":"platform.report","record":{{"requestId":"{RID}",'
@@ -220,7 +233,9 @@ def test_json_report_record_matches_the_spec_example(clock: int) -> None:
 
 def test_json_report_without_init_has_no_init_duration(clock: int) -> None:
     got = record(
-        json_log().report(RID, duration_ms=1.23456, memory_mb=128, max_memory_mb=40),
+        json_log().report(
+            Report.measured(RID, duration_ms=1.23456, memory_mb=128, max_memory_mb=40)
+        ),
         "platform.report",
     )
     assert got == {
@@ -238,12 +253,14 @@ def test_json_report_without_init_has_no_init_duration(clock: int) -> None:
 def test_json_report_error_carries_the_error_type(clock: int) -> None:
     got = record(
         json_log().report(
-            RID,
-            duration_ms=5.0,
-            memory_mb=128,
-            max_memory_mb=40,
-            status="error",
-            error_type="Runtime.OutOfMemory",
+            Report.measured(
+                RID,
+                duration_ms=5.0,
+                memory_mb=128,
+                max_memory_mb=40,
+                status="error",
+                error_type="Runtime.OutOfMemory",
+            )
         ),
         "platform.report",
     )
@@ -256,12 +273,14 @@ def test_json_report_error_carries_the_error_type(clock: int) -> None:
 def test_json_report_error_type_only_with_status_error(clock: int, status: str) -> None:
     got = record(
         json_log().report(
-            RID,
-            duration_ms=1000.0,
-            memory_mb=128,
-            max_memory_mb=40,
-            status=status,
-            error_type="Sandbox.Timedout",
+            Report.measured(
+                RID,
+                duration_ms=1000.0,
+                memory_mb=128,
+                max_memory_mb=40,
+                status=status,
+                error_type="Sandbox.Timedout",
+            )
         ),
         "platform.report",
     )
@@ -349,7 +368,9 @@ def _every_record(log: PlatformLog) -> dict[str, list[LogEvent]]:
         ),
         "platform.start": log.start(RID),
         "platform.runtimeDone": log.end(RID, status="success", duration_ms=1.0, produced_bytes=1),
-        "platform.report": log.report(RID, duration_ms=1.0, memory_mb=128, max_memory_mb=1),
+        "platform.report": log.report(
+            Report.measured(RID, duration_ms=1.0, memory_mb=128, max_memory_mb=1)
+        ),
     }
 
 

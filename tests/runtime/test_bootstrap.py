@@ -305,7 +305,7 @@ def test_malformed_handler_name(tmp_path: Path) -> None:
     message = "Bad handler 'nodot': not enough values to unpack (expected 2, got 1)"
     assert result.payload == _init_error(message, "Runtime.MalformedHandlerName")
     assert result.function_error is True
-    assert result.error_type == "Runtime.MalformedHandlerName"
+    assert result.report.error_type == "Runtime.MalformedHandlerName"
     assert result.init_log[-1].endswith(
         "\tPhase: init\tStatus: error\tError Type: Runtime.MalformedHandlerName"
     )

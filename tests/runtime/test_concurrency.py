@@ -20,7 +20,7 @@ import pytest
 
 from lambdactl.errors import TooManyRequestsException
 from lambdactl.invoke import InvocationResult, Invoker
-from lambdactl.runtime.concurrency import Limits
+from lambdactl.runtime.concurrency import ConcurrencyLimits
 from tests.runtime import call, fn, payload, process_gone
 
 LIMITS = "limits.py"
@@ -86,7 +86,7 @@ def test_reserved_concurrency_1_throttles_the_second_concurrent_call(launch: Lau
     assert seconds < 0.5  # refused at once, not after waiting for the slot
     assert ok[0].function_error is None
     winner = payload(ok[0])
-    assert invoker.limits.in_use("f") == 0  # the slot was released
+    assert invoker.concurrency.in_use("f") == 0  # the slot was released
     # only one environment was ever started: the throttled call ran nothing
     assert [counts for counts in invoker.pool.sizes().values()] == [(1, 0)]
     after = call(invoker)
@@ -136,7 +136,7 @@ def test_reservations_come_out_of_the_account_limit(launch: Launch) -> None:
     )
     manifest = invoker.project.manifest
     assert (manifest.account_concurrency, manifest.unreserved_concurrency) == (101, 100)
-    limits = Limits(manifest)
+    limits = ConcurrencyLimits(manifest)
     held = [limits.acquire("u") for _ in range(100)]
     assert limits.in_use("u") == 100
     with pytest.raises(TooManyRequestsException) as info:
@@ -169,7 +169,7 @@ def test_account_limit_exhausted_by_concurrent_calls(launch: Launch) -> None:
     check_throttle(throttled[0][0], ACCOUNT)
     assert throttled[0][1] < 0.5
     assert len({payload(result) for result in ok}) == 2  # two environments ran side by side
-    assert invoker.limits.in_use("f") == 0
+    assert invoker.concurrency.in_use("f") == 0
     assert call(invoker).function_error is None
 
 
@@ -231,7 +231,7 @@ def test_slot_held_by_another_process_until_it_is_killed(
     try:
         wait_for(pid_file, 15, holder)
         runtime, sleeper = map(int, pid_file.read_text().split())
-        assert invoker.limits.in_use("f") == 1
+        assert invoker.concurrency.in_use("f") == 1
         with pytest.raises(TooManyRequestsException) as info:
             call(invoker, pid_file=str(tmp_path / "never"), **{"return": True})
         check_throttle(info.value, RESERVED)
@@ -246,7 +246,7 @@ def test_slot_held_by_another_process_until_it_is_killed(
         holder.send_signal(signal.SIGKILL)
         assert holder.wait(timeout=5) == -signal.SIGKILL
         # the kernel dropped the dead process's flock: the slot is free at once
-        assert invoker.limits.in_use("f") == 0
+        assert invoker.concurrency.in_use("f") == 0
         mine = tmp_path / "mine.pid"
         result = call(invoker, pid_file=str(mine), **{"return": True})
         assert result.function_error is None, result.payload

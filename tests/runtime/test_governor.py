@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lambdactl.invoke import InvocationResult, Invoker
-from lambdactl.runtime.limits import ONE_VCPU_MB, cpu_share
+from lambdactl.runtime.governor import ONE_VCPU_MB, cpu_share
 from tests.runtime import (
     call,
     fn,

@@ -1,17 +1,16 @@
-"""AWS response shapes (FunctionConfiguration, AliasConfiguration) built from our values.
-
-The CLI's `--output json` and the REST API both print these, so scripts written against the
-AWS CLI read lambdactl's output unchanged.
-"""
+"""Lambda's shapes for functions: FunctionConfiguration, AliasConfiguration, Invoke."""
 
 from __future__ import annotations
 
+import json
 import platform
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .aliases import Alias
-from .project import Project
-from .versions import Version
+if TYPE_CHECKING:
+    from ..aliases import Alias
+    from ..invoke import InvocationResult
+    from ..project import Project
+    from ..versions import Version
 
 _ARCHITECTURE = "arm64" if platform.machine().lower() in ("arm64", "aarch64") else "x86_64"
 """The architecture functions really run on here."""
@@ -92,3 +91,26 @@ def alias_configuration(project: Project, alias: Alias) -> dict[str, Any]:
     if alias.routing:
         shape["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.routing)}
     return shape
+
+
+def invoke_response(result: InvocationResult) -> dict[str, Any]:
+    """Invoke's response, with the payload as the JSON value it holds (its text if it holds
+    none). Queued (202): only the status and the request id."""
+    if result.status_code == 202:
+        return {"StatusCode": 202, "RequestId": result.request_id}
+    shape: dict[str, Any] = {"StatusCode": result.status_code}
+    if result.function_error:
+        shape["FunctionError"] = result.function_error
+    shape["ExecutedVersion"] = result.executed_version
+    if result.log_result is not None:
+        shape["LogResult"] = result.log_result
+    shape["Payload"] = _payload_value(result.payload)
+    shape["RequestId"] = result.request_id
+    return shape
+
+
+def _payload_value(payload: bytes) -> object:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", "replace")

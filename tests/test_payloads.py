@@ -1,0 +1,66 @@
+"""Payload and client-context checks, as the Invoke API makes them (spec §2)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from lambdactl.errors import InvalidRequestContentException, RequestEntityTooLargeException
+from lambdactl.payloads import MAX_ASYNC_PAYLOAD_BYTES, check_payload, decode_client_context
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"a": }', b"{'a': 1}", b"not json", b'{"a": 1', b"\x99\x00", b'{"a": 1}}']
+)
+def test_invalid_json_is_refused_with_aws_message(body: bytes) -> None:
+    with pytest.raises(InvalidRequestContentException) as info:
+        check_payload(body)
+    assert info.value.message.startswith(
+        "Could not parse request body into json: Could not parse payload into json: "
+    )
+    assert info.value.http_status == 400
+    assert "\n at [Source: REDACTED (" in info.value.message
+
+
+def test_invalid_json_detail_reads_like_jackson() -> None:
+    with pytest.raises(InvalidRequestContentException) as info:
+        check_payload(b'{"a": }')
+    assert info.value.message == (
+        "Could not parse request body into json: Could not parse payload into json: "
+        "Unexpected character ('}' (code 125)): expected a valid value (JSON String, Number, "
+        "Array, Object or token 'null', 'true' or 'false')\n at [Source: REDACTED "
+        "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 7]"
+    )
+
+
+def test_payload_over_6_mb_is_refused() -> None:
+    with pytest.raises(RequestEntityTooLargeException) as info:
+        check_payload(b'"' + b"x" * 6291456 + b'"')
+    assert info.value.message == (
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+    )
+    assert (info.value.aws_type, info.value.http_status) == ("RequestEntityTooLargeException", 413)
+
+
+def test_empty_payload_becomes_an_empty_object() -> None:
+    assert check_payload(b"") == b"{}"
+    assert check_payload(b" \r\n\t") == b"{}"
+    assert check_payload(b"[1]") == b"[1]"
+
+
+def test_the_async_limit_is_1_mb() -> None:
+    with pytest.raises(RequestEntityTooLargeException) as info:
+        check_payload(b'"' + b"x" * MAX_ASYNC_PAYLOAD_BYTES + b'"', limit=MAX_ASYNC_PAYLOAD_BYTES)
+    assert info.value.message == (
+        "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+    )
+
+
+def test_client_context_is_base64_of_a_json_object() -> None:
+    encoded = base64.b64encode(b'{"custom": {"k": "v"}}').decode()
+    assert decode_client_context(encoded) == '{"custom":{"k":"v"}}'
+    assert decode_client_context(None) is None
+    for bad in ("notbase64!", base64.b64encode(b"[1]").decode(), "e30=" * 1000):
+        with pytest.raises(InvalidRequestContentException):
+            decode_client_context(bad)
