@@ -5,7 +5,10 @@
   2. cold invoke: a new environment each time (process start + runtime init + invoke);
   3. `lambdactl invoke` wall time against `python-lambda-local` on the same handler and event,
      python-lambda-local installed in this benchmark's own venv (created on first run in
-     benchmarks/.venv-pll).
+     benchmarks/.venv-pll), run in turn (A B A B ...): the ratio is the median of each pair's,
+     so that a machine whose speed drifts during the run still compares like with like.
+     lambdactl runs from the Python that runs this script: measure a regular install (an
+     editable one adds its import hook to every start).
 
 Usage: python benchmarks/invoke_latency.py [--warm N] [--cold N] [--cli N]
 """
@@ -107,22 +110,33 @@ def python_lambda_local() -> Path:
     return exe
 
 
-def wall(command: list[str], cwd: Path, n: int) -> float:
-    samples = []
-    for _ in range(n):
-        started = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, capture_output=True)
-        samples.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"{command[0]} failed: {done.stderr.decode()[-500:]}")
-    return statistics.median(samples) * 1000
+def wall_seconds(command: list[str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{command[0]} failed: {done.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def paired(a: list[str], b: list[str], cwd: Path, n: int) -> dict[str, float]:
+    """Median wall ms of `a` and `b` run in turn, and the median of the pairs' a/b ratios."""
+    for command in (a, b):  # warm-up: caches, bytecode, .lambda/
+        wall_seconds(command, cwd)
+        wall_seconds(command, cwd)
+    pairs = [(wall_seconds(a, cwd), wall_seconds(b, cwd)) for _ in range(n)]
+    return {
+        "lambdactl_invoke_ms": statistics.median(x for x, _ in pairs) * 1000,
+        "python_lambda_local_ms": statistics.median(y for _, y in pairs) * 1000,
+        "ratio": statistics.median(x / y for x, y in pairs),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warm", type=int, default=2000)
     parser.add_argument("--cold", type=int, default=20)
-    parser.add_argument("--cli", type=int, default=15)
+    parser.add_argument("--cli", type=int, default=31)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         manifest = make_project(Path(tmp))
@@ -137,8 +151,7 @@ def main() -> None:
             "event.json",
         ]
         pll_cmd = [str(python_lambda_local()), "-f", "handler", "fn/app.py", "event.json"]
-        figures["lambdactl_invoke_ms"] = wall(lambdactl_cmd, Path(tmp), args.cli)
-        figures["python_lambda_local_ms"] = wall(pll_cmd, Path(tmp), args.cli)
+        figures.update(paired(lambdactl_cmd, pll_cmd, Path(tmp), args.cli))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
@@ -153,6 +166,7 @@ def main() -> None:
         "init_median_ms": "  of which Init Duration",
         "lambdactl_invoke_ms": "`lambdactl invoke` wall (median)",
         "python_lambda_local_ms": "`python-lambda-local` wall (median)",
+        "ratio": "  ratio, median of the pairs'",
     }
     for key, label in labels.items():
         print(f"{label:<36}{figures[key]:>10.3f}")

@@ -7,7 +7,6 @@ the same `CodeSha256` whatever the mtimes, owners or directory listing order.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import os
 import stat
@@ -16,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .digests import sha256_hex
 from .errors import UsageError, given_bytes, utf8_problem
 
 ALWAYS_IGNORED_DIRS = frozenset({"__pycache__", ".git", ".lambda"})
@@ -148,7 +148,7 @@ def _zip(entries: list[tuple[str, Path]]) -> Package:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     data = buffer.getvalue()
-    return Package(data, hashlib.sha256(data).hexdigest(), len(entries))
+    return Package(data, sha256_hex(data), len(entries))
 
 
 def _ignore_specs(root: Path):  # type: ignore[no-untyped-def]

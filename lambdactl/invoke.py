@@ -10,8 +10,8 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import random
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import ids, versions
 from .errors import StoreError, ValidationException, enum_constraint, validation_message
@@ -29,6 +29,9 @@ from .runtime.concurrency import ConcurrencyLimits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.governor import Governor
 from .runtime.pool import Pool
+
+if TYPE_CHECKING:
+    import random
 
 log = logging.getLogger("lambdactl")
 
@@ -230,7 +233,9 @@ class Invoker:
         config = version.config
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
-        interpreter = interpreters.for_runtime(config.runtime if python else "python3")
+        interpreter = interpreters.for_runtime(
+            config.runtime if python else "python3", state / "runtime"
+        )
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)

@@ -10,12 +10,11 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import yaml
-
+from . import cache
 from .errors import ManifestError, UsageError, enum_constraint, validation_message
 
 MANIFEST_NAMES = ("functions.yaml", "functions.yml")
@@ -23,6 +22,9 @@ MANIFEST_NAMES = ("functions.yaml", "functions.yml")
 
 STATE_DIR_NAME = ".lambda"
 """Directory beside the manifest that holds all lambdactl state."""
+
+CACHE_NAME = "manifest.json"
+"""The last valid manifest, read back without YAML while nothing it was read from changed."""
 
 RUNTIMES = (
     "python3.9",
@@ -270,33 +272,109 @@ def find(start: Path | None = None, explicit: str | None = None) -> Path:
     )
 
 
-def load(path: Path) -> Manifest:
-    """Read and validate a manifest file. Raises `ManifestError` on the first problem."""
+def load(path: Path, *, remember: bool = True) -> Manifest:
+    """Read and validate a manifest file. Raises `ManifestError` on the first problem.
+
+    A valid manifest is remembered in `.lambda/` (when it exists) and read back from there
+    while nothing it depends on changed; `remember=False` writes nothing."""
     path = path.resolve()
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"cannot read manifest: {exc}", file=str(path)) from None
-    return parse(text, path)
+    record = path.parent / STATE_DIR_NAME / CACHE_NAME
+    key = _cache_key(text, path)
+    remembered = _recall(record, key)
+    if remembered is not None:
+        return remembered
+    reader = _Reader(path)
+    loaded = reader.read(text)
+    if remember and record.parent.is_dir():  # never the first to create .lambda/
+        cache.save(record, key, {"manifest": _encode(loaded), "directories": reader.directories})
+    return loaded
 
 
 def parse(text: str, path: Path) -> Manifest:
     """Validate manifest `text` as if read from `path` (relative paths resolve against it)."""
-    reader = _Reader(path)
+    return _Reader(path).read(text)
+
+
+# --------------------------------------------------------------------------------------------
+# The cache: a valid manifest read back without YAML (~15 ms less per command)
+
+
+def _cache_key(text: str, path: Path) -> dict[str, Any]:
+    """What a parse depends on besides the directories it checks: the text, where it is,
+    and the code that reads it."""
+    from . import __version__
+
+    return {"text": text, "path": str(path), "lambdactl": __version__, "reader": _READER_STAMP}
+
+
+_READER_STAMP = cache.stamp(__file__)
+"""This file: a lambdactl being worked on reads manifests again after each edit of it."""
+
+
+def _recall(record: Path, key: dict[str, Any]) -> Manifest | None:
+    """The remembered manifest, if every directory it names still resolves as it did."""
+    remembered = cache.recall(record, key)
+    if remembered is None:
+        return None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        for joined, resolved in remembered["directories"]:
+            if os.path.realpath(joined) != resolved or not os.path.isdir(resolved):
+                return None
+        manifest = _decode(remembered["manifest"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return manifest if isinstance(manifest, Manifest) else None
+
+
+def _encode(value: Any) -> Any:
+    """A manifest as JSON: tagged objects for its dataclasses, paths, tuples and mappings."""
+    if is_dataclass(value) and type(value).__name__ in _CACHED_TYPES:
+        encoded = {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+        return {"@": type(value).__name__, **encoded}
+    if isinstance(value, Path):
+        return {"@": "Path", "value": str(value)}
+    if isinstance(value, tuple):
+        return {"@": "tuple", "value": [_encode(item) for item in value]}
+    if isinstance(value, Mapping):
+        return {"@": "dict", "value": [[key, _encode(item)] for key, item in value.items()]}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot cache {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    """`_encode`'s inverse; KeyError, TypeError or ValueError on anything else."""
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    tag, members = value["@"], {k: _decode(v) for k, v in value.items() if k != "@"}
+    if tag == "Path":
+        return Path(members["value"])
+    if tag == "tuple":
+        return tuple(members["value"])
+    if tag == "dict":
+        return {key: item for key, item in members["value"]}
+    return _CACHED_TYPES[tag](**members)
+
+
+def _read_yaml(text: str, file: str) -> Any:
+    """The YAML node tree of `text` (None when empty)."""
+    import yaml  # only when the cache misses: ~10 ms to import
+
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
-        raise ManifestError(f"invalid YAML: {problem}", file=reader.file, line=line) from None
+        raise ManifestError(f"invalid YAML: {problem}", file=file, line=line) from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"invalid YAML: {exc}", file=reader.file) from None
-    if root is None:
-        raise ManifestError(
-            "the manifest is empty; it needs a 'functions:' mapping", file=reader.file
-        )
-    return reader.manifest(root)
+        raise ManifestError(f"invalid YAML: {exc}", file=file) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,18 +417,33 @@ _ASYNC_KEYS = (
     "on_failure",
 )
 
-_Node = yaml.Node
-_Entries = dict[str, tuple[_Node, _Node]]
+if TYPE_CHECKING:
+    import yaml
+
+    _Node = yaml.Node
+    _Entries = dict[str, tuple[_Node, _Node]]
 
 
 class _Reader:
     """Turns YAML nodes into values, raising located `ManifestError`s."""
 
     def __init__(self, path: Path) -> None:
+        import yaml
+
         self.log_retention = LogRetention()
         self.path = path
         self.file = _display(path)
         self._constructor = yaml.constructor.SafeConstructor()
+        self.directories: list[tuple[str, str]] = []
+        """Each directory named, as written (joined to the manifest's) and as resolved."""
+
+    def read(self, text: str) -> Manifest:
+        root = _read_yaml(text, self.file)
+        if root is None:
+            raise ManifestError(
+                "the manifest is empty; it needs a 'functions:' mapping", file=self.file
+            )
+        return self.manifest(root)
 
     def fail(self, node: _Node, key: str | None, message: str, hint: str | None = None) -> NoReturn:
         raise ManifestError(
@@ -361,6 +454,8 @@ class _Reader:
 
     def mapping(self, node: _Node, key: str | None, allowed: tuple[str, ...] | None) -> _Entries:
         """Keys as written; explicit keys override `<<` merged ones, as YAML specifies."""
+        import yaml
+
         if not isinstance(node, yaml.MappingNode):
             self.fail(node, key, f"expected a mapping, got {_describe(node)}")
         explicit: set[str] = set()
@@ -388,11 +483,15 @@ class _Reader:
 
     def key_name(self, node: _Node, key: str | None) -> str:
         """A mapping key as written (`123`, `ON` and `NO` stay text, as names and env keys)."""
+        import yaml
+
         if not isinstance(node, yaml.ScalarNode) or _is_null(node):
             self.fail(node, key, f"keys must be plain names, got {_describe(node)}")
         return str(node.value)
 
     def scalar(self, node: _Node, key: str | None) -> Any:
+        import yaml
+
         if not isinstance(node, yaml.ScalarNode):
             self.fail(node, key, f"expected a single value, got {_describe(node)}")
         try:
@@ -409,6 +508,8 @@ class _Reader:
 
     def text(self, node: _Node, key: str) -> str:
         """A scalar taken as written (so `PORT: 8080` and `account: 012...` keep their text)."""
+        import yaml
+
         if not isinstance(node, yaml.ScalarNode) or _is_null(node):
             self.fail(node, key, f"expected a string, got {_describe(node)}")
         if not node.tag.startswith("tag:yaml.org,2002:"):
@@ -447,6 +548,7 @@ class _Reader:
         if not resolved.is_dir():
             what = "is not a directory" if resolved.exists() else "does not exist"
             self.fail(node, key, f"directory '{raw}' {what} (resolved to {resolved})")
+        self.directories.append((str(self.path.parent / raw), str(resolved)))
         return resolved
 
     # -- sections -----------------------------------------------------------------------------
@@ -632,6 +734,8 @@ class _Reader:
         return LogRetention(days=days, max_size_mb=size)
 
     def asynchronous(self, node: _Node, where: str) -> AsyncConfig:
+        import yaml
+
         entries = self.mapping(node, where, _ASYNC_KEYS)
         values: dict[str, Any] = {}
         if "maximum_retry_attempts" in entries:
@@ -767,6 +871,8 @@ class _Reader:
     def layers(self, picked: tuple[str, _Node] | None) -> tuple[Path, ...]:
         if picked is None or _is_null(picked[1]):
             return ()
+        import yaml
+
         key, node = picked
         if not isinstance(node, yaml.SequenceNode):
             self.fail(node, key, f"expected a list of directories, got {_describe(node)}")
@@ -878,10 +984,14 @@ def _plain(number: float) -> str:
 
 
 def _is_null(node: _Node) -> bool:
+    import yaml
+
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def _describe(node: _Node) -> str:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
@@ -896,3 +1006,18 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+_CACHED_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Manifest,
+        FunctionSpec,
+        FunctionConfig,
+        LoggingConfig,
+        LogRetention,
+        AsyncConfig,
+        Destination,
+    )
+}
+"""The classes a cached manifest is made of (and the only ones it may name)."""

@@ -6,18 +6,17 @@ layers; nothing done to the working tree afterwards reaches it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import code as code_module
 from . import ids
+from .digests import sha256_hex
 from .errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -28,6 +27,9 @@ from .errors import (
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
 from .timestamps import last_modified
+
+if TYPE_CHECKING:
+    import random
 
 log = logging.getLogger("lambdactl")
 
@@ -239,6 +241,8 @@ def resolve(
         raise ResourceNotFoundException(f"Function not found: {arn}")
     target = alias["version"]
     for extra, weight in alias.get("routing", {}).items():
+        import random  # only aliases with routing draw
+
         if (rng or random).random() < weight:
             target = extra
     return Resolution(get(project, name, target), qualifier, arn)
@@ -279,7 +283,7 @@ def _layers(project: Project, spec: FunctionSpec, *, store_blobs: bool) -> tuple
 def _fingerprint(code_sha: str, layers: tuple[Layer, ...], config: FunctionConfig) -> str:
     """What 'changed since the last version' compares: code, layers and configuration."""
     body = {"code": code_sha, "layers": [x.sha256_hex for x in layers], "config": config.to_dict()}
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return sha256_hex(json.dumps(body, sort_keys=True).encode())
 
 
 def _recorded_fingerprint(record: dict[str, Any]) -> str:
@@ -289,4 +293,4 @@ def _recorded_fingerprint(record: dict[str, Any]) -> str:
         "layers": [x["sha256"] for x in record["layers"]],
         "config": record["config"],
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return sha256_hex(json.dumps(body, sort_keys=True).encode())

@@ -42,7 +42,18 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("store", ("store",)),
     (
         "base",
-        ("__init__", "manifest", "errors", "ids", "arns", "code", "timestamps", "changes", "cache"),
+        (
+            "__init__",
+            "manifest",
+            "errors",
+            "ids",
+            "digests",
+            "arns",
+            "code",
+            "timestamps",
+            "changes",
+            "cache",
+        ),
     ),
 )
 """Top to bottom; each row names the top-level modules and packages of `lambdactl/` in it.

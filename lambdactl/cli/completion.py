@@ -46,7 +46,7 @@ def _quiet(completer: Completer) -> Completer:
 def _manifest(ctx: typer.Context) -> Manifest:
     from ..manifest import find, load
 
-    return load(find(explicit=ctx.find_root().params.get("manifest")))
+    return load(find(explicit=ctx.find_root().params.get("manifest")), remember=False)
 
 
 def _function(ctx: typer.Context, manifest: Manifest) -> str:

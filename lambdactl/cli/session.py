@@ -40,6 +40,13 @@ class Session:
             self._project = Project.open(self.manifest_path())
         return self._project
 
+    def close(self) -> None:
+        """Close the project, if the command opened it (its store's connection at once, not
+        whenever the interpreter gets to it)."""
+        if self._project is not None:
+            self._project.close()
+            self._project = None
+
 
 def session(ctx: typer.Context) -> Session:
     obj = ctx.find_root().obj

@@ -6,10 +6,11 @@ Fields are tab-separated. REPORT, whose fields are also data, has a module of it
 
 from __future__ import annotations
 
-import hashlib
 import time
 from datetime import datetime, timezone
 from typing import NamedTuple
+
+from ..digests import sha256_hex
 
 TAIL_BYTES = 4096
 """`LogType: Tail` returns the last 4 KB of the invocation's log."""
@@ -50,7 +51,7 @@ def runtime_version(runtime: str, interpreter_version: str, region: str) -> tupl
     name = runtime.removesuffix(".al2023").removesuffix(".al2")
     label = f"python:{interpreter_version.rsplit('.', 1)[0]}" if name.startswith("python") else name
     version = f"{label}.v{interpreter_version.rsplit('.', 1)[-1]}"
-    digest = hashlib.sha256(f"{runtime}:{interpreter_version}".encode()).hexdigest()
+    digest = sha256_hex(f"{runtime}:{interpreter_version}".encode())
     return version, f"arn:aws:lambda:{region}::runtime:{digest}"
 
 

@@ -4,23 +4,34 @@
   `.lambda/deps/<hash>`, keyed by the file's content and the Python version, like `sam build`.
   A published version's snapshot holds its `requirements.txt`, so it keeps the install it
   was published with.
-- boto3 and botocore, which AWS's managed runtime provides, are offered when lambdactl's own
-  Python has them, through a directory holding only links to them and their dependencies:
-  nothing else of lambdactl's environment becomes importable.
+- boto3, which AWS's managed Python runtimes include, is offered with exactly its closure
+  (botocore, s3transfer, jmespath, python-dateutil, six, urllib3 today), taken from lambdactl's
+  own Python (boto3 is one of lambdactl's dependencies): a directory in `.lambda/runtime/`
+  holds links to those distributions' top-level modules and `.dist-info` directories, and
+  nothing else of lambdactl's environment becomes importable. It goes last on `sys.path`,
+  after the code, its requirements and its layers, so a function that brings its own boto3
+  gets that one, as on AWS.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
+import re
 import shutil
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import cache
+from ..digests import sha256_hex
 from ..errors import LambdactlError
 from .interpreters import Interpreter
 
-PROVIDED_MODULES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
-"""The AWS SDK and what it imports."""
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution
+
+SDK_DISTRIBUTION = "boto3"
+"""What AWS's Python runtimes provide: this distribution and everything it requires."""
 
 
 class DependencyError(LambdactlError):
@@ -40,7 +51,7 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
 
     content = spec.read_bytes()
     python = interpreter.version.rsplit(".", 1)[0]
-    key = hashlib.sha256(content + f"\0python{python}\0{os.uname().machine}".encode()).hexdigest()
+    key = sha256_hex(content + f"\0python{python}\0{os.uname().machine}".encode())
     root = state_dir / "deps"
     target = root / key[:32]
     if (target / ".complete").exists():
@@ -79,31 +90,95 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
 
 
 def provided(state_dir: Path) -> Path | None:
-    """A directory of links to boto3 & co. from lambdactl's Python, or None without boto3."""
-    import importlib.util
+    """A directory of links to boto3 and its closure from lambdactl's Python, or None when
+    boto3 is not installed.
+
+    Finding the closure reads package metadata (~30 ms), so the answer is remembered in
+    `.lambda/runtime/`, keyed by this Python, its `sys.path` and the modification time of
+    every directory on it: installing, upgrading or removing a package changes its
+    directory's, and the next call looks again. One record per `sys.path` (`lambdactl` and
+    `python -m lambdactl` differ in its first entry), so that they do not undo each other's.
+    """
+    runtime_dir = state_dir / "runtime"
+    where = repr([sys.executable, sys.version, sys.path]).encode()
+    record = runtime_dir / f"provided-{sha256_hex(where)[:16]}.json"
+    key = [sys.executable, sys.version, [[entry, cache.stamp(entry or ".")] for entry in sys.path]]
+    remembered = cache.recall(record, key) or {}
+    if "dir" in remembered and remembered["dir"] is None:
+        return None  # no boto3 here
+    if isinstance(remembered.get("dir"), str) and Path(remembered["dir"]).is_dir():
+        return Path(remembered["dir"])
+    links = sdk_links()
+    target = _link_directory(runtime_dir, links) if links else None
+    cache.save(record, key, {"dir": target and str(target)})
+    return target
+
+
+def sdk_links() -> dict[str, Path]:
+    """Top-level modules and metadata directories of boto3 and every distribution it
+    requires (recursively; optional extras left out): link name -> installed path."""
+    from importlib import metadata
+
+    links: dict[str, Path] = {}
+    seen: set[str] = set()
+    wanted = [SDK_DISTRIBUTION]
+    while wanted:
+        name = _normalized(wanted.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue  # an optional dependency that is not installed
+        links.update(_top_level(dist))
+        for requirement in dist.requires or ():
+            requirement_name, _, marker = requirement.partition(";")
+            if "extra" in marker:
+                continue
+            found = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement_name)
+            if found:
+                wanted.append(found.group(1))
+    return links
+
+
+def _top_level(dist: Distribution) -> dict[str, Path]:
+    """What a distribution puts at the top of site-packages: packages, modules, metadata."""
+    from importlib.machinery import EXTENSION_SUFFIXES
+
+    names: set[str] = set()
+    for file in dist.files or ():
+        parts = file.parts
+        if len(parts) > 1 and parts[0] not in ("..", "__pycache__") and "." not in parts[0]:
+            names.add(parts[0])  # a package
+        elif len(parts) > 1 and parts[0].endswith((".dist-info", ".egg-info")):
+            names.add(parts[0])
+        elif len(parts) == 1 and parts[0].endswith((".py", *EXTENSION_SUFFIXES)):
+            names.add(parts[0])  # a single-file module, like six.py
+    found = {name: Path(str(dist.locate_file(name))) for name in sorted(names)}
+    return {name: path for name, path in found.items() if path.exists()}
+
+
+def _link_directory(runtime_dir: Path, links: dict[str, Path]) -> Path:
+    """`runtime_dir/provided-<digest of the links>`, made once."""
     import tempfile
 
-    if importlib.util.find_spec("boto3") is None:
-        return None
-    sources: dict[str, Path] = {}
-    for name in PROVIDED_MODULES:
-        found = importlib.util.find_spec(name)
-        if found is None or found.origin is None:
-            continue
-        origin = Path(found.origin)
-        sources[name] = origin.parent if origin.name == "__init__.py" else origin
-    digest = hashlib.sha256(repr(sorted(sources.items())).encode()).hexdigest()[:16]
-    target = state_dir / "runtime" / f"provided-{digest}"
+    digest = sha256_hex(repr(sorted(links.items())).encode())[:16]
+    target = runtime_dir / f"provided-{digest}"
     if target.is_dir():
         return target
-    staging = Path(tempfile.mkdtemp(dir=_mkdir(state_dir / "runtime"), prefix=".provided-"))
-    for source in sources.values():
-        (staging / source.name).symlink_to(source)
+    staging = Path(tempfile.mkdtemp(dir=_mkdir(runtime_dir), prefix=".provided-"))
+    for name, source in links.items():
+        (staging / name).symlink_to(source)
     try:
         os.rename(staging, target)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)  # another process made it first
     return target
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _mkdir(path: Path) -> Path:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..digests import sha256_hex
 
 BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
 """The stdlib-only Python runtime client that runs inside the child."""
@@ -28,15 +29,18 @@ class Interpreter:
 
 
 @functools.cache
-def for_runtime(runtime: str) -> Interpreter:
-    """`python3.12` -> a `python3.12` from PATH, else this Python with a warning naming both."""
+def for_runtime(runtime: str, cache_dir: Path | None = None) -> Interpreter:
+    """`python3.12` -> a `python3.12` from PATH, else this Python with a warning naming both.
+
+    What a `python3.X` on PATH leads to is probed once and remembered in `cache_dir` (see
+    `resolve`)."""
     wanted = runtime.removeprefix("python")
     current = ".".join(map(str, sys.version_info[:3]))
     if current.rsplit(".", 1)[0] == wanted:
         return Interpreter(sys.executable, current)
     found = shutil.which(f"python{wanted}")
     if found:
-        probed = _probe(found)
+        probed = resolve(found, cache_dir)
         if probed and probed[0].rsplit(".", 1)[0] == wanted:
             return Interpreter(probed[1], probed[0])
     return Interpreter(
@@ -47,9 +51,44 @@ def for_runtime(runtime: str) -> Interpreter:
     )
 
 
+SHIM_VARIABLES = ("PYENV", "ASDF", "MISE", "RTX")
+"""Prefixes of the variables by which version managers' shims choose an interpreter."""
+
+
+def resolve(command: str, cache_dir: Path | None) -> tuple[str, str] | None:
+    """(version, real executable) of the Python that `command` runs.
+
+    A `python3.X` on PATH is often a version manager's shim (pyenv's and asdf's are scripts
+    that find the interpreter: ~70-150 ms per start), so environments start the executable it
+    leads to. The probe's answer is remembered in `cache_dir` while the command's path and
+    file, PATH, the working directory, the version managers' variables and the real
+    executable's file are all unchanged; any change probes again.
+    """
+    from .. import cache
+
+    key = {
+        "command": command,
+        "file": cache.stamp(command),
+        "PATH": os.environ.get("PATH", ""),
+        "cwd": os.getcwd(),
+        "variables": {k: v for k, v in os.environ.items() if k.startswith(SHIM_VARIABLES)},
+    }
+    record = cache_dir / f"interpreter-{Path(command).name}.json" if cache_dir else None
+    remembered = (cache.recall(record, key) if record else None) or {}
+    version, path = remembered.get("version"), remembered.get("path")
+    if isinstance(version, str) and isinstance(path, str):
+        stamp = cache.stamp(path)  # the interpreter itself is still the one probed
+        if stamp is not None and remembered.get("stamp") == stamp:
+            return version, path
+    probed = _probe(command)
+    if probed and record:
+        version, path = probed
+        cache.save(record, key, {"version": version, "path": path, "stamp": cache.stamp(path)})
+    return probed
+
+
 def _probe(path: str) -> tuple[str, str] | None:
-    """(version, real executable): launchers such as pyenv's shims cost ~100 ms per start,
-    so environments run the interpreter they lead to."""
+    """(version, real executable), from running `path` once."""
     code = "import sys; print('.'.join(map(str, sys.version_info[:3]))); print(sys.executable)"
     try:
         done = subprocess.run(
@@ -74,7 +113,7 @@ def compiled_bootstrap(
     is not. Falls back to the source if compiling fails.
     """
     source = script.read_bytes()
-    digest = hashlib.sha256(source + interpreter.version.encode()).hexdigest()[:16]
+    digest = sha256_hex(source + interpreter.version.encode())[:16]
     target = cache_dir / f"{script.stem}-{digest}.pyc"
     if _looks_compiled(target, source):
         return target

@@ -4,14 +4,16 @@ Each environment gets its own loopback port (`AWS_LAMBDA_RUNTIME_API` is just `h
 so every request on it belongs to that environment. A minimal hand-written HTTP/1.1 layer
 (keep-alive, Content-Length and chunked bodies, `Expect: 100-continue`) keeps a warm invoke
 at two loopback round trips; `TCP_NODELAY` avoids the 40 ms Nagle/delayed-ACK stall, and each
-response leaves in a single write.
+response leaves in a single write. Plain `_socket` sockets: the `socket` module's own layer
+adds ~1.5 ms to every cold start and nothing this server uses.
 """
 
 from __future__ import annotations
 
+import _socket
+import io
 import json
 import queue
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -44,11 +46,11 @@ class RuntimeApiServer:
         self._lock = threading.Lock()
         self._current: str | None = None
         self._closed = False
-        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+        self._listener.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(8)
-        self._connections: list[socket.socket] = []
+        self._connections: list[_socket.socket] = []
         self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
         threading.Thread(
             target=self._accept, name=f"runtime-api-{self.address}", daemon=True
@@ -72,7 +74,7 @@ class RuntimeApiServer:
         self._events.put(None)  # wakes a blocked /next so its thread can end
         for sock in [self._listener, *self._connections]:
             try:
-                sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(_socket.SHUT_RDWR)
             except OSError:
                 pass
             sock.close()
@@ -82,15 +84,16 @@ class RuntimeApiServer:
     def _accept(self) -> None:
         while not self._closed:
             try:
-                conn, _ = self._listener.accept()
+                fd, _address = self._listener._accept()  # type: ignore[attr-defined]
             except OSError:
                 return
-            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
+            conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
             self._connections.append(conn)
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
-        reader = conn.makefile("rb")
+    def _serve(self, conn: _socket.socket) -> None:
+        reader = io.BufferedReader(_Reader(conn))
         try:
             while not self._closed:
                 request = _read_request(reader, conn)
@@ -163,9 +166,23 @@ class RuntimeApiServer:
         return 200, invocation.headers(), invocation.payload
 
 
+class _Reader(io.RawIOBase):
+    """What `socket.makefile("rb")` reads through, for a plain `_socket.socket`."""
+
+    def __init__(self, sock: _socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        return self._sock.recv_into(buffer)
+
+
 def _read_request(
     reader,
-    conn: socket.socket,  # type: ignore[no-untyped-def]
+    conn: _socket.socket,  # type: ignore[no-untyped-def]
 ) -> tuple[str, str, dict[str, str], bytes | None] | None:
     """Read one request; the body is None when it exceeds the response size limit."""
     line = reader.readline(_MAX_HEAD)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import random
 import sqlite3
 import threading
 import time
@@ -131,6 +130,8 @@ def connect(
             if not contended or time.monotonic() > deadline:
                 db.close()
                 raise
+            import random  # only when contended
+
             time.sleep(0.005 + random.random() * 0.02)
         except sqlite3.Error:  # not a database, malformed
             db.close()

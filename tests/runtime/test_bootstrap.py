@@ -452,3 +452,77 @@ def test_report_line_follows_end(deploy: Deployment) -> None:
     result = deploy(f=fn("app.echo")).invoke("f")
     assert report_line(result.log) == result.log[-1]
     assert result.log[-2] == logs.end(result.request_id)
+
+
+def test_logging_first_imported_inside_the_handler_uses_the_runtime_format(
+    deploy: Deployment, project_dir: Path
+) -> None:
+    invoker = deploy(f=fn("app.handler", None))
+    (deploy.code_dir("f") / "app.py").write_text(
+        "def handler(event, context):\n"
+        "    import logging\n\n"
+        "    logging.getLogger().setLevel(logging.INFO)\n"
+        "    logging.getLogger('app').info('inside')\n"
+        "    return [type(h).__name__ for h in logging.getLogger().handlers]\n"
+    )
+    result = invoker.invoke("f")
+    assert payload(result) == ["_StdoutHandler"]
+    lines = _between_start_and_end(result.log)
+    assert len(lines) == 1
+    assert re.fullmatch(rf"\[INFO\]\t{TIMESTAMP}\t{re.escape(result.request_id)}\tinside", lines[0])
+
+
+# -- the runtime's own start --------------------------------------------------------------------
+
+
+def test_the_runtime_has_loaded_what_awss_has_and_not_socket(deploy: Deployment) -> None:
+    """`json` and `logging` are free for a handler, as on AWS, even one that imports them
+    only when called (under CPU throttling, an import then would take ~1 s at 128 MB);
+    `socket` (and the idna codec its name lookup loads), which AWS's runtime does not load,
+    would cost every cold start ~3 ms."""
+    invoker = deploy(f=fn("app.handler", None))
+    (deploy.code_dir("f") / "app.py").write_text(
+        "import sys\n\n"
+        "NAMES = ('json', 'logging', 'traceback', 'socket', 'encodings.idna')\n"
+        "LOADED = [name for name in NAMES if name in sys.modules]\n\n\n"
+        "def handler(event, context):\n"
+        "    return {'at_import': LOADED, 'at_call': [n for n in NAMES if n in sys.modules],\n"
+        "            'event': event}\n"
+    )
+    result = invoker.invoke("f", payload=b'{"x": [1, 2.5, "\\u00e9"]}')
+    loaded = ["json", "logging", "traceback"]
+    assert payload(result) == {
+        "at_import": loaded,
+        "at_call": loaded,
+        "event": {"x": [1, 2.5, "\u00e9"]},
+    }
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32", "utf-16-le"])
+def test_events_in_any_json_encoding_are_read_as_before(deploy: Deployment, encoding: str) -> None:
+    invoker = deploy(f=fn("app.echo"))
+    sent = {"a": [1, "caf\u00e9", {"b": None}], "n": -1.5e300, "big": 10**30}
+    result = invoker.invoke("f", payload=json.dumps(sent).encode(encoding))
+    assert payload(result) == sent
+
+
+@pytest.mark.parametrize("module", ["json", "logging", "types", "re", "traceback"])
+def test_a_module_named_like_the_runtimes_own_does_not_replace_it(
+    deploy: Deployment, module: str
+) -> None:
+    """As on AWS, where the runtime imported them before the function's code."""
+    invoker = deploy(f=fn("app.handler", None))
+    code = deploy.code_dir("f")
+    (code / f"{module}.py").write_text("raise RuntimeError('the function replaced the stdlib')\n")
+    (code / "app.py").write_text(
+        f"import {module}\nimport logging\n\n\n"
+        "def handler(event, context):\n"
+        f"    logging.getLogger().warning('file %s', {module}.__file__)\n"
+        f"    return {module}.__file__\n"
+    )
+    result = invoker.invoke("f")
+    assert result.function_error is None, result.payload
+    assert not payload(result).startswith(str(code))
+    (line,) = _between_start_and_end(result.log)
+    assert re.fullmatch(rf"\[WARNING\]\t{TIMESTAMP}\t{REQUEST_ID}\tfile /.*", line)
+

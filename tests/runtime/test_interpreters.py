@@ -1,0 +1,126 @@
+"""Which interpreter runs a `python3.X` function: a version manager's shim on PATH (pyenv, asdf)
+is run once to find the real executable, and the answer is remembered across CLI processes
+until PATH, the shim or the interpreter changes."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambdactl.runtime import interpreters
+
+REPO = Path(__file__).resolve().parents[2]
+PROBE = "import sys; print('{}.{}'.format(*sys.version_info[:2])); print(sys.executable)"
+
+
+def other_python() -> tuple[str, str] | None:
+    """('3.Y', real executable) of an installed Python whose minor version is not ours."""
+    ours = "{}.{}".format(*sys.version_info[:2])
+    candidates = [f"python3.{minor}" for minor in range(9, 15)]
+    for pattern in ("*/bin/python3.*", "/usr/bin/python3.*", "/usr/local/bin/python3.*"):
+        base = str(Path(sys.base_prefix).parent / pattern) if pattern[0] == "*" else pattern
+        candidates += sorted(glob.glob(base))
+    for candidate in candidates:
+        if not re.search(r"python3\.\d+$", candidate):
+            continue
+        try:
+            done = subprocess.run(
+                [candidate, "-I", "-S", "-c", PROBE], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        lines = done.stdout.split()
+        if done.returncode == 0 and len(lines) == 2 and lines[0] != ours:
+            return lines[0], lines[1]
+    return None
+
+
+@pytest.fixture
+def shim(tmp_path: Path, write_manifest):  # type: ignore[no-untyped-def]
+    """A `python3.Y` shim script on PATH that logs each start; the manifest's function
+    runs on python3.Y."""
+    found = other_python()
+    if found is None:
+        pytest.skip("needs a second Python version installed")
+    version, real = found
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "shim.log"
+    script = bin_dir / f"python{version}"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{real}" "$@"\n')
+    script.chmod(0o755)
+    write_manifest(
+        f"""\
+        functions:
+          hello: {{handler: app.handler, code: src/hello, runtime: python{version}}}
+        """
+    )
+    return script, log, real
+
+
+def cold_invoke(path: str) -> str:
+    """A new CLI process invoking `hello`; its stderr."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PATH": path}
+    done = subprocess.run(
+        [sys.executable, "-m", "lambdactl", "invoke", "hello", "-p", '{"name": "shim"}'],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '{"hello": "shim"}'
+    assert "warning" not in done.stderr
+    return done.stderr
+
+
+def test_a_shim_runs_once_then_the_real_interpreter_starts_environments(shim):
+    script, log, real = shim
+    path = f"{script.parent}{os.pathsep}{os.environ['PATH']}"
+    cold_invoke(path)
+    assert len(log.read_text().splitlines()) == 1  # the probe
+    cold_invoke(path)
+    cold_invoke(path)
+    assert len(log.read_text().splitlines()) == 1  # remembered by the later CLI processes
+
+
+def test_a_changed_path_or_shim_probes_again(shim):
+    script, log, real = shim
+    path = f"{script.parent}{os.pathsep}{os.environ['PATH']}"
+    cold_invoke(path)
+    cold_invoke(f"{path}{os.pathsep}{script.parent / 'elsewhere'}")
+    assert len(log.read_text().splitlines()) == 2
+    script.write_text(script.read_text() + "# edited\n")
+    cold_invoke(path)
+    assert len(log.read_text().splitlines()) == 3
+    cold_invoke(path)
+    assert len(log.read_text().splitlines()) == 3
+
+
+def test_a_remembered_interpreter_that_changed_is_probed_again(tmp_path, monkeypatch):
+    real = tmp_path / "real-python"
+    real.write_text("#!/bin/sh\nexit 1\n")
+    calls: list[str] = []
+
+    def probe(command: str) -> tuple[str, str]:
+        calls.append(command)
+        return "3.99.0", str(real)
+
+    monkeypatch.setattr(interpreters, "_probe", probe)
+    assert interpreters.resolve("/x/python3.99", tmp_path) == ("3.99.0", str(real))
+    assert interpreters.resolve("/x/python3.99", tmp_path) == ("3.99.0", str(real))
+    assert len(calls) == 1
+    real.write_text("#!/bin/sh\nexit 2\n")  # upgraded in place
+    interpreters.resolve("/x/python3.99", tmp_path)
+    assert len(calls) == 2
+    monkeypatch.setenv("PYENV_VERSION", "3.99.1")  # a version manager told to choose another
+    interpreters.resolve("/x/python3.99", tmp_path)
+    assert len(calls) == 3
+    interpreters.resolve("/x/python3.99", None)  # nowhere to remember: always probed
+    assert len(calls) == 4
