@@ -36,6 +36,9 @@ class Slot:
 
 _spares: dict[Path, int] = {}
 """Open, unlocked slot files of this process, by path."""
+MAX_SPARES = 64
+"""Spare descriptors kept at most: a busy pool reuses a few slots, while probing a whole
+unreserved pool (hundreds of slots) must not leave a descriptor open for each."""
 _spares_lock = threading.Lock()
 _made: set[Path] = set()
 """Slot directories known to exist."""
@@ -43,7 +46,7 @@ _made: set[Path] = set()
 
 def _spare(path: Path, fd: int) -> None:
     with _spares_lock:
-        if path in _spares:
+        if path in _spares or len(_spares) >= MAX_SPARES:
             os.close(fd)
         else:
             _spares[path] = fd

@@ -49,11 +49,15 @@ class OutputPipe:
                 pass
 
     def _pump(self) -> None:
+        poller = select.poll()  # not select.select: it fails on descriptors past 1023
+        poller.register(self._fd, select.POLLIN)
         while True:
             try:
-                readable, _, _ = select.select([self._fd], [], [], 0.5)
-            except (OSError, ValueError):
+                readable = poller.poll(500)
+            except OSError:
                 return
+            if any(events & select.POLLNVAL for _fd, events in readable):
+                return  # closed under us
             with self._lock:
                 if self._closed or (readable and self._read_available()):
                     return

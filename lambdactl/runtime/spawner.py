@@ -266,9 +266,11 @@ def _runtime_pid(fd: int) -> tuple[int | None, bytes]:
     it). None if the launcher ended (or hung) without one; OSError if the program could not
     be executed."""
     data, deadline = b"", time.monotonic() + PID_TIMEOUT
+    poller = select.poll()  # not select.select: it fails on descriptors past 1023
+    poller.register(fd, select.POLLIN)
     while b"\n" not in data:
         remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+        if remaining <= 0 or not poller.poll(remaining * 1000):
             return None, data
         chunk = os.read(fd, 256)
         if not chunk:

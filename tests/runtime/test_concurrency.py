@@ -261,3 +261,21 @@ def test_slot_held_by_another_process_until_it_is_killed(
             holder.wait()
         if holder.stderr is not None:
             holder.stderr.close()
+
+
+# -- descriptors --------------------------------------------------------------------------------
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_probing_the_whole_unreserved_pool_keeps_few_descriptors_open(launch: Launch) -> None:
+    from lambdactl.runtime.concurrency import MAX_SPARES
+
+    invoker = launch(f=fn())
+    invoker.concurrency.acquire("f").release()  # the pool's directory exists
+    before = _open_descriptors()
+    assert invoker.concurrency.in_use("f") == 0  # takes each of its 900 slots for an instant
+    assert _open_descriptors() - before <= MAX_SPARES

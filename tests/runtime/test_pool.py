@@ -5,6 +5,8 @@ Handlers: tests/fixtures/handlers/limits.py."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -268,3 +270,33 @@ def test_environment_busy_during_an_edit_is_not_kept(launch: Launch, tmp_path: P
         busy.join(timeout=10)
     assert [counts for counts in invoker.pool.sizes().values()] == [(1, 0)]
     assert wait_gone([old]), "the old revision's environment was kept"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="raises RLIMIT_NOFILE")
+def test_an_environment_starts_and_logs_with_descriptors_past_1023_in_use(
+    launch: Launch,
+) -> None:
+    """A long-running process (a worker, a server) holds many descriptors; the ones an
+    environment gets then lie past select()'s limit of 1024."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1100
+    if hard != resource.RLIM_INFINITY and hard < wanted + 64:
+        pytest.skip(f"the hard descriptor limit ({hard}) is too low")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted + 64), hard))
+    held: list[int] = []
+    try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        held.append(null)
+        while held[-1] < wanted:
+            held.append(os.dup(null))
+        invoker = launch(f=fn("app.prints"))
+        result = invoker.invoke("f", payload=b'{"x": 1}')
+        assert result.function_error is None, result.payload
+        assert result.payload == b'"ok"'
+        assert "to stderr" in "\n".join(result.log), result.log
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
