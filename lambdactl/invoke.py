@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from . import ids, versions
 from .errors import StoreError, ValidationException, enum_constraint, validation_message
 from .events import daemon
-from .events.enqueue import enqueue
 from .logs import lines
 from .logs.lines import LogEvent
 from .logs.reports import Report
@@ -142,6 +141,9 @@ class Invoker:
         _check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
         _check_enum(log_type, "logType", LOG_TYPES)
         if invocation_type == "Event":  # queued durably; the worker runs it
+            # Here, not at the top: a synchronous invoke does not pay for the event model.
+            from .events.enqueue import enqueue
+
             queued_id, queued_version = enqueue(
                 self.project, function, payload, qualifier=qualifier, request_id=request_id
             )

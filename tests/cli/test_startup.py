@@ -15,9 +15,18 @@ from lambdactl import cli
 
 REPO = Path(__file__).resolve().parents[2]
 
-NEVER_ON_INVOKE = ("yaml", "rich", "boto3", "botocore", "watchdog", "pathspec")
+NEVER_ON_INVOKE = (
+    "yaml",
+    "rich",
+    "boto3",
+    "botocore",
+    "watchdog",
+    "pathspec",
+    "lambdactl.store.lifecycle",
+)
 """Modules `lambdactl invoke` never needs once the manifest is cached: the manifest's YAML
-reader, tables, the SDK offered to functions, file watching, `.lambdaignore` patterns."""
+reader, tables, the SDK offered to functions, file watching, `.lambdaignore` patterns, the
+asynchronous event model."""
 
 
 def test_a_cold_invoke_imports_none_of_the_heavy_modules(project_dir: Path) -> None:
