@@ -9,6 +9,7 @@ import time
 
 import typer
 
+from ..errors import UsageError
 from . import render
 from .session import OUTPUT_OPTION, Output, session
 
@@ -41,6 +42,9 @@ def worker(
     """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits)."""
     if ctx.invoked_subcommand is not None:
         return
+    _check_seconds("--lease", lease, zero=False)
+    if idle_exit is not None:
+        _check_seconds("--idle-exit", idle_exit, zero=True)
     import threading
 
     from ..events import daemon
@@ -132,3 +136,13 @@ def stop(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         render.print_json({"Stopped": True, "Pid": pid})
         return
     render.success(f"stopped worker {pid}")
+
+
+def _check_seconds(option: str, value: float, *, zero: bool) -> None:
+    """A duration option must be a finite number of seconds: NaN or infinity would be written
+    into the leases of every event the worker takes."""
+    import math
+
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        kind = "zero or more" if zero else "more than zero"
+        raise UsageError(f"{option} takes a number of seconds, {kind}, not {value}")

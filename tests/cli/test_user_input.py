@@ -316,6 +316,27 @@ def test_a_worker_with_no_concurrency_is_a_usage_error(cli) -> None:  # type: ig
     assert "internal error" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "wording"),
+    [
+        ("--lease", "nan", "more than zero"),
+        ("--lease", "0", "more than zero"),
+        ("--lease", "-5", "more than zero"),
+        ("--lease", "inf", "more than zero"),
+        ("--idle-exit", "nan", "zero or more"),
+        ("--idle-exit", "-1", "zero or more"),
+    ],
+)
+def test_a_worker_duration_must_be_a_number_of_seconds(  # type: ignore[no-untyped-def]
+    cli, project_dir: Path, option: str, value: str, wording: str
+) -> None:
+    idle = () if option == "--idle-exit" else ("--idle-exit", "0.1")
+    result = cli("worker", option, value, *idle)
+    assert result.code == 2, result.err
+    assert result.err.startswith(f"error: {option} takes a number of seconds, {wording}, not ")
+    assert not (project_dir / ".lambda" / "worker.lock").exists()  # refused before starting
+
+
 @pytest.mark.parametrize("where", ["under a file", "missing parent"])
 def test_init_where_nothing_can_be_written(cli, project_dir: Path, where: str) -> None:  # type: ignore[no-untyped-def]
     (project_dir / "a-file").write_text("")
