@@ -98,12 +98,11 @@ def worker(
 @app.command("status")
 def status(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """Whether a worker runs for this project, and how many events wait."""
-    from ..events import daemon
-    from ..store import lifecycle
+    from ..events import daemon, history
 
     project = session(ctx).project()
     pid = daemon.running_pid(project.manifest.state_dir)
-    waiting = sum(len(project.store.list_events(state=s)) for s in lifecycle.WAITING)
+    waiting = history.waiting(project)
     if output is Output.json:
         render.print_json({"Running": pid is not None, "Pid": pid, "Waiting": waiting})
         return

@@ -28,6 +28,11 @@ def list_events(
     return project.store.list_events(function=function, state=state)
 
 
+def waiting(project: Project) -> int:
+    """How many events are not finished: queued, due later, being attempted or delivered."""
+    return project.store.count_events(lifecycle.WAITING)
+
+
 def show(project: Project, request_id: str) -> Event:
     # Request ids are ASCII: other text (a command line's stray bytes) names no event.
     event = project.store.get_event(request_id) if request_id.isascii() else None

@@ -211,4 +211,8 @@ class Store(ABC):
         """Events (only `function`'s, only those in `state`), oldest queued first."""
 
     @abstractmethod
+    def count_events(self, states: tuple[EventState, ...]) -> int:
+        """How many events are in any of `states`, without reading them."""
+
+    @abstractmethod
     def close(self) -> None: ...

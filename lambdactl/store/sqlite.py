@@ -669,6 +669,15 @@ class SqliteStore(Store):
         )
         return [_event(row) for row in rows]
 
+    def count_events(self, states: tuple[EventState, ...]) -> int:
+        if not states:
+            return 0
+        marks = ", ".join("?" * len(states))
+        rows = self._read(
+            f"SELECT COUNT(*) FROM events WHERE state IN ({marks})", *(s.value for s in states)
+        )
+        return int(rows[0][0])
+
     def close(self) -> None:
         with self._lock:  # after any write under way; later calls fail with StoreError
             self._db.close()

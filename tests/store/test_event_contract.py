@@ -108,6 +108,16 @@ def test_list_filters(store: Store) -> None:
     assert store.list_events(state=S.FAILED) == []
 
 
+def test_count_events_by_state(store: Store) -> None:
+    for name in ("a", "b", "c"):
+        _enqueue(store, name)
+    assert len(store.lease_events("w1", now=T, lease=30, limit=1)) == 1
+    assert store.count_events((S.PENDING,)) == 2
+    assert store.count_events((S.PENDING, S.RUNNING)) == 3
+    assert store.count_events((S.FAILED, S.SUCCEEDED)) == 0
+    assert store.count_events(()) == 0
+
+
 def test_reclaimed_leases_are_taken_up_at_once_as_they_were_left(store: Store) -> None:
     _enqueue(store, "retry", due=T - 2)
     for n, event_id in enumerate(("run", "deliver", "mine", "done")):
