@@ -55,7 +55,9 @@ class Check:
 
 
 @dataclass
-class Report:
+class Diagnosis:
+    """What `examine` found in `.lambda/` (and, after `repair`, what was done about it)."""
+
     state_dir: Path
     checks: list[Check]
     repaired: list[str] = field(default_factory=list)
@@ -68,7 +70,7 @@ class Report:
         return all(c.status in OK for c in self.checks)
 
 
-def examine(manifest: Manifest) -> Report:
+def examine(manifest: Manifest) -> Diagnosis:
     """Look at every part of the project's `.lambda/`; changes nothing."""
     state = manifest.state_dir
     ledger = Ledger(state)
@@ -85,10 +87,10 @@ def examine(manifest: Manifest) -> Report:
         checks.append(_ledger_check(ledger, None))
     pid = _worker_pid(state)
     checks.append(Check("worker", "running" if pid else "not running", f"pid {pid}" if pid else ""))
-    return Report(state, checks)
+    return Diagnosis(state, checks)
 
 
-def repair(manifest: Manifest, *, now: datetime | None = None) -> Report:
+def repair(manifest: Manifest, *, now: datetime | None = None) -> Diagnosis:
     """Repair what `examine` finds; the report of `.lambda/` afterwards, with what was done,
     recovered and lost. Raises `StoreError` (nothing done) while a worker runs and a database
     must be moved."""
