@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import cache
-from .errors import ManifestError, UsageError, enum_constraint, validation_message
-
-MANIFEST_NAMES = ("functions.yaml", "functions.yml")
-"""File names searched for, in this order, from the working directory upward."""
-
-STATE_DIR_NAME = ".lambda"
-"""Directory beside the manifest that holds all lambdactl state."""
+from .errors import ManifestError, enum_constraint, validation_message
+from .layout import MANIFEST_NAMES as MANIFEST_NAMES  # where the manifest is: layout.py
+from .layout import STATE_DIR_NAME as STATE_DIR_NAME
+from .layout import find as find
 
 CACHE_NAME = "manifest.json"
 """The last valid manifest, read back without YAML while nothing it was read from changed."""
@@ -247,29 +244,6 @@ class Manifest:
     @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR_NAME
-
-
-def find(start: Path | None = None, explicit: str | None = None) -> Path:
-    """Locate the manifest: `explicit` (or $LAMBDACTL_MANIFEST), else search upward."""
-    explicit = explicit or os.environ.get("LAMBDACTL_MANIFEST") or None
-    if explicit:
-        path = Path(explicit).expanduser()
-        if path.is_dir():
-            for name in MANIFEST_NAMES:
-                if (path / name).is_file():
-                    return (path / name).resolve()
-        if not path.is_file():
-            raise UsageError(f"manifest not found: {explicit}")
-        return path.resolve()
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        for name in MANIFEST_NAMES:
-            if (directory / name).is_file():
-                return directory / name
-    raise UsageError(
-        f"no functions.yaml in {here} or any parent directory",
-        hint="pass --manifest PATH, set LAMBDACTL_MANIFEST, or run `lambdactl init`",
-    )
 
 
 def load(path: Path, *, remember: bool = True) -> Manifest:

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "invoke",
             "endpoint",
+            "variables",
             "versions",
             "aliases",
             "queues",
@@ -54,6 +55,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "timestamps",
             "changes",
             "cache",
+            "layout",
+            "lockfile",
         ),
     ),
 )

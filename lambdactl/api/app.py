@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import functions, invoke
+from . import functions, invoke, versions
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
@@ -27,6 +27,7 @@ ROUTES = [
     Route(f"{FUNCTION}/invocations", invoke.invoke, methods=["POST"]),
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),
+    Route(f"{FUNCTION}/versions", versions.publish_version, methods=["POST"]),
     Route("/2015-03-31/functions", functions.list_functions, methods=["GET"]),
 ]
 

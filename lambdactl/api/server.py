@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .. import endpoint
 from ..errors import LambdactlError
@@ -25,6 +26,9 @@ from ..events import daemon
 from ..invoke import Invoker
 from ..project import Project
 from .backend import Backend
+
+if TYPE_CHECKING:
+    from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
 
@@ -118,16 +122,19 @@ def serve(
     listening: Listening,
     *,
     on_ready: Callable[[], None] = lambda: None,
+    overrides: Overrides | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM; then stop taking requests, let those in flight finish
     (up to `GRACE_SECONDS`), hand in-flight events back to the queue and shut every
-    environment down."""
+    environment down. `overrides`: environment variables from `--env-vars`."""
     import uvicorn
 
     from ..events.worker import Worker
     from .app import build
 
-    invoker = Invoker(project, watch_code=True)
+    manifest = project.manifest.path
+    stamp = endpoint.stamp(manifest)  # the text loaded moments ago: the CLI compares it
+    invoker = Invoker(project, watch_code=True, server_url=listening.url, overrides=overrides)
     backend = Backend(project=project, invoker=invoker, endpoint=listening.url)
     config = uvicorn.Config(
         build(backend),
@@ -159,7 +166,10 @@ def serve(
             daemon=True,
         )
         runner.start()
-        endpoint.publish(state, endpoint.Endpoint(url=listening.url, pid=os.getpid()))
+        announced = endpoint.Endpoint(
+            url=listening.url, pid=os.getpid(), manifest=str(manifest), stamp=stamp
+        )
+        endpoint.publish(state, announced)
         try:
             on_ready()
             server.run(sockets=[sock])

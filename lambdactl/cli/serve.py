@@ -26,6 +26,13 @@ def serve(
         max=65535,
         help="Port (3001 as sam local start-lambda; 0: any free one).",
     ),
+    env_vars: str = typer.Option(
+        None,
+        "--env-vars",
+        metavar="FILE",
+        help="Override declared environment variables from a JSON file, as sam local does: "
+        '{"Parameters": {...all functions...}, "FUNCTION": {...}}.',
+    ),
     output: Output = typer.Option(
         Output.text,
         "--output",
@@ -34,9 +41,14 @@ def serve(
     ),
 ) -> None:
     """Serve the Lambda, SQS and Logs APIs on one port until Ctrl-C (point endpoint_url here)."""
+    from .. import variables
     from ..api import server
 
+    overrides = variables.load(env_vars) if env_vars is not None else None
     project = session(ctx).project()
+    if overrides is not None:
+        for note in overrides.ignored(project.manifest):
+            render.warning(note)
     server.raise_file_limit()
     sock = server.bind(host, port)
     listening = server.url_of(sock, host)
@@ -57,7 +69,7 @@ def serve(
         else:
             _banner(project, listening.url)
 
-    server.serve(project, sock, listening, on_ready=ready)
+    server.serve(project, sock, listening, on_ready=ready, overrides=overrides)
     if output is Output.json:
         render.json_line({"Status": "stopped", "Endpoint": listening.url})
     else:
