@@ -29,7 +29,6 @@ from . import render
 
 TYPE_CHECKING = False  # not typing's: importing typing costs the warm path ~2.5 ms
 if TYPE_CHECKING:
-    import http.client
     from typing import Any
 
     from ..logs.reports import Report
@@ -93,7 +92,7 @@ def attempt(argv: list[str]) -> int | None:
         return None
     manifest_option, options = parsed
     try:
-        server = _server(manifest_option)
+        server = server_of(manifest_option)
         if server is None:
             return None
         call = Invocation(
@@ -120,7 +119,7 @@ def attempt(argv: list[str]) -> int | None:
 def hand_off(manifest_option: str | None, call: Invocation, *, json_output: bool) -> int | None:
     """Invoke through the project's server and show the result: the exit code; None when no
     server takes it (run it locally). Raises `LambdactlError` for what the server refused."""
-    server = _server(manifest_option)
+    server = server_of(manifest_option)
     if server is None:
         return None
     reply = _send(server, call)
@@ -242,7 +241,7 @@ def _parse(argv: list[str]) -> tuple[str | None, dict[str, Any]] | None:
     return manifest, options
 
 
-def _server(manifest_option: str | None) -> endpoint.Endpoint | None:
+def server_of(manifest_option: str | None) -> endpoint.Endpoint | None:
     """The project's running server, if it serves the manifest as it is now."""
     try:
         manifest = layout.find(explicit=manifest_option).resolve()
@@ -257,7 +256,6 @@ def _server(manifest_option: str | None) -> endpoint.Endpoint | None:
 def _send(server: endpoint.Endpoint, call: Invocation) -> Reply | None:
     """POST the Invoke; the server's reply, or None when it could not be reached (the
     command then runs locally) or the request cannot be written as HTTP."""
-    import http.client
     from urllib.parse import quote
 
     if "/" in call.function:
@@ -272,11 +270,51 @@ def _send(server: endpoint.Endpoint, call: Invocation) -> Reply | None:
     }
     if call.client_context is not None:
         headers["X-Amz-Client-Context"] = call.client_context
+    answer = exchange(server, "POST", path, body=call.payload, headers=headers)
+    if answer is None:
+        return None
+    summary = json.loads(answer.headers.get(endpoint.SUMMARY_HEADER) or "{}")
+    report = None
+    if summary.get("Report") is not None:
+        from ..logs.reports import from_json
+
+        report = from_json(summary["Report"])
+    return Reply(
+        status_code=answer.status,
+        request_id=answer.headers.get("x-amzn-RequestId", ""),
+        executed_version=answer.headers.get(
+            "X-Amz-Executed-Version", summary.get("ExecutedVersion", "")
+        ),
+        payload=answer.body,
+        function_error=answer.headers.get("X-Amz-Function-Error"),
+        log_result=answer.headers.get("X-Amz-Log-Result"),
+        report=report,
+    )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful response of the server."""
+
+    status: int
+    headers: Any
+    """The response's headers (`http.client.HTTPMessage`: looked up without regard to case)."""
+    body: bytes
+
+
+def exchange(
+    server: endpoint.Endpoint, method: str, path: str, *, body: bytes, headers: dict[str, str]
+) -> Answer | None:
+    """One request to the server: its answer; None when it could not be reached (refused,
+    or the connection closed before an answer: run the command locally) or the request
+    cannot be written as HTTP. An error it answered is raised as the local run raises it."""
+    import http.client
+
     host, port = server.host_port
     connection = http.client.HTTPConnection(host, port)
     try:
         try:
-            connection.request("POST", path, body=call.payload, headers=headers)
+            connection.request(method, path, body=body, headers=headers)
             response = connection.getresponse()
         except ValueError:
             return None  # a header value HTTP cannot carry: the local run validates it
@@ -284,38 +322,17 @@ def _send(server: endpoint.Endpoint, call: Invocation) -> Reply | None:
             _unreachable.add(server.url)
             return None
         try:
-            body = response.read()
+            data = response.read()
         except (ConnectionError, http.client.IncompleteRead):
             raise LambdactlError(
                 f"lambdactl serve (pid {server.pid}, {server.url}) stopped while answering"
             ) from None
     finally:
         connection.close()
-    return _reply(server, response, body)
-
-
-def _reply(server: endpoint.Endpoint, response: http.client.HTTPResponse, body: bytes) -> Reply:
-    """The reply, or the error the server answered raised as the local run raises it."""
-    headers = response.headers
-    error_type = headers.get("x-amzn-ErrorType")
+    error_type = response.headers.get("x-amzn-ErrorType")
     if error_type is not None:
-        raise _error(server, error_type, body)
-    summary = json.loads(headers.get(endpoint.SUMMARY_HEADER) or "{}")
-    report = None
-    if summary.get("Report") is not None:
-        from ..logs.reports import from_json
-
-        report = from_json(summary["Report"])
-    return Reply(
-        status_code=response.status,
-        request_id=headers.get("x-amzn-RequestId", ""),
-        executed_version=headers.get("X-Amz-Executed-Version")
-        or summary.get("ExecutedVersion", ""),
-        payload=body,
-        function_error=headers.get("X-Amz-Function-Error"),
-        log_result=headers.get("X-Amz-Log-Result"),
-        report=report,
-    )
+        raise _error(server, error_type, data)
+    return Answer(response.status, response.headers, data)
 
 
 def _error(server: endpoint.Endpoint, error_type: str, body: bytes) -> LambdactlError:
