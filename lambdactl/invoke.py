@@ -279,7 +279,8 @@ class Invoker:
         """What a function gets from outside its configuration: credentials (the caller's,
         else dummy ones while a server runs) and the SDKs' endpoints (the server's). The
         manifest's environment wins over the endpoints; credentials it cannot set."""
-        env = {k: os.environ[k] for k in PASSTHROUGH_VARIABLES if k in os.environ}
+        # An empty variable is none, as the SDKs read it.
+        env = {k: os.environ[k] for k in PASSTHROUGH_VARIABLES if os.environ.get(k)}
         if server is not None:
             env.update(dict.fromkeys(SERVICE_ENDPOINT_VARIABLES, server))
             if "AWS_ACCESS_KEY_ID" not in env:

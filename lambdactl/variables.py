@@ -136,7 +136,10 @@ def _text(path: str, where: str, value: object) -> str:
                 return value
         except UnicodeEncodeError:
             pass
-        raise UsageError(f"{path}: {where}: the value cannot be an environment variable's")
+        raise UsageError(
+            f"{path}: {where}: a process's environment cannot hold this value (a NUL character "
+            "or a lone surrogate)"
+        )
     raise UsageError(
         f"{path}: {where}: an environment variable's value is a string, number, boolean or "
         f"null, not {_kind(value)}"
