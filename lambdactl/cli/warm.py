@@ -87,6 +87,7 @@ class Reply:
 def attempt(argv: list[str]) -> int | None:
     """Hand `lambdactl ARGV` to the project's server when it is an invoke this path parses
     and a server takes it: the exit code; None to run the command the usual way."""
+    _unreachable.clear()  # a new command (in-process runs share this module)
     parsed = _parse(argv)
     if parsed is None:
         return None
