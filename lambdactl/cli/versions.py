@@ -23,8 +23,6 @@ def publish(
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Snapshot code and configuration as new immutable versions (all functions by default)."""
-    from .. import shapes, versions
-
     handed = _publish_through_server(session(ctx).manifest_option, functions, description)
     if handed is not None:
         shaped, created = handed
@@ -44,6 +42,8 @@ def publish(
         ]
         render.table(None, PUBLISH_COLUMNS, rows)
         return
+    from .. import shapes, versions  # here: a publish handed to a server needs neither
+
     project = session(ctx).project()
     names = (
         [project.ref(f).name for f in functions] if functions else list(project.manifest.functions)
