@@ -94,6 +94,13 @@ class PreconditionFailedException(AwsError):
     exit_code = 4
 
 
+REVISION_ID_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
+"""AWS's PreconditionFailedException message for a stale `RevisionId` (functions and aliases)."""
+
+
 class StoreError(LambdactlError):
     """The `.lambda/` state cannot be read or written (permissions, corruption, disk)."""
 

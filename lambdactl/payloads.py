@@ -26,12 +26,19 @@ MAX_CLIENT_CONTEXT_BYTES = 3583
 """The X-Amz-Client-Context header's limit (base64 text)."""
 
 
-def check_payload(payload: bytes, *, limit: int = MAX_SYNC_PAYLOAD_BYTES) -> bytes:
+def check_payload(payload: bytes, *, event: bool = False) -> bytes:
     """The event bytes to deliver: `{}` for an empty payload; AWS's errors otherwise (too
-    large for `limit`, then not JSON)."""
-    if len(payload) > limit:
+    large for any request, too large for an `event` (asynchronous) invocation, then not
+    JSON), each in AWS's words."""
+    if len(payload) > MAX_SYNC_PAYLOAD_BYTES:
         raise RequestEntityTooLargeException(
-            f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            f"Request must be smaller than {MAX_SYNC_PAYLOAD_BYTES} bytes for the "
+            "InvokeFunction operation"
+        )
+    if event and len(payload) > MAX_ASYNC_PAYLOAD_BYTES:
+        raise RequestEntityTooLargeException(
+            f"{len(payload)} byte payload is too large for the Event invocation type "
+            f"(limit {MAX_ASYNC_PAYLOAD_BYTES} bytes)"
         )
     if not payload.strip():
         return b"{}"
