@@ -20,7 +20,7 @@ from .errors import (
     ResourceNotFoundException,
     StoreError,
     ValidationException,
-    check_request_text,
+    check_description,
     validation_message,
 )
 from .project import Project
@@ -53,7 +53,7 @@ def create(
     description: str = "",
 ) -> Alias:
     """Create an alias; 409 if it exists, 404 if a version it names does not."""
-    check_request_text(description)
+    check_description(description)
     _check_name(name)
     alias = Alias(function, name, version, dict(routing or {}), description, ids.uuid4())
     written = _write(project, alias, create=True)
@@ -77,7 +77,7 @@ def update(
     PreconditionFailedException otherwise). The change is a compare-and-set against what was
     read, so two concurrent updates never lose one another's fields.
     """
-    check_request_text(description)
+    check_description(description)
     _check_name(name)
     given = Alias(function, name, version or LATEST, dict(routing or {}))
     _check_model(given)  # AWS validates the request before looking anything up

@@ -179,6 +179,18 @@ def check_request_text(*texts: str | None) -> None:
             )
 
 
+DESCRIPTION_MAX = 256
+"""The longest Description AWS's model takes (functions, versions, aliases)."""
+
+
+def check_description(description: str | None) -> None:
+    """A Description AWS would take: UTF-8, at most 256 characters."""
+    check_request_text(description)
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        constraint = f"Member must have length less than or equal to {DESCRIPTION_MAX}"
+        raise ValidationException(validation_message(description, "description", constraint))
+
+
 def enum_constraint(allowed: tuple[str, ...]) -> str:
     """AWS's constraint text for a value outside an enum."""
     return f"Member must satisfy enum value set: [{', '.join(allowed)}]"

@@ -42,14 +42,22 @@ def check_payload(payload: bytes, *, event: bool = False) -> bytes:
         )
     if not payload.strip():
         return b"{}"
-    try:
-        json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+    problem = json_problem(payload)
+    if problem is not None:
         raise InvalidRequestContentException(
             "Could not parse request body into json: Could not parse payload into json: "
-            + _jackson_style(payload, exc)
-        ) from None
+            + problem
+        )
     return payload
+
+
+def json_problem(data: bytes) -> str | None:
+    """Why `data` is not JSON, in the words of AWS's (Jackson) parser; None when it is."""
+    try:
+        json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _jackson_style(data, exc)
+    return None
 
 
 def decode_client_context(client_context: str | None) -> str | None:

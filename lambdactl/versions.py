@@ -24,7 +24,7 @@ from .errors import (
     ResourceConflictException,
     ResourceNotFoundException,
     StoreError,
-    check_request_text,
+    check_description,
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
@@ -131,7 +131,7 @@ def publish(
     RevisionId and that CodeSha256. Blobs are stored before the record, so a version never
     refers to a snapshot that is not there; the ledger gets the record after (see `remember`).
     """
-    check_request_text(description)
+    check_description(description)
     spec = project.function(name)
     package = code_module.package(spec.code)
     project.blobs.put(package)
