@@ -33,8 +33,11 @@ def major_version() -> int:
     return int(text.split("aws-cli/")[1].split(".")[0])
 
 
-def aws(server: Server, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `aws lambda ARGS --endpoint-url URL` with dummy credentials and no user config."""
+def aws(
+    server: Server, *args: str, cwd: Path, via_env: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `aws lambda ARGS --endpoint-url URL` with dummy credentials and no user config
+    (`via_env`: the endpoint in AWS_ENDPOINT_URL_LAMBDA instead of the option)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -49,7 +52,11 @@ def aws(server: Server, *args: str, cwd: Path) -> subprocess.CompletedProcess[st
         AWS_MAX_ATTEMPTS="1",
         AWS_PAGER="",
     )
-    command = [*aws_command(), "lambda", *args, "--endpoint-url", server.url]
+    command = [*aws_command(), "lambda", *args]
+    if via_env:
+        env["AWS_ENDPOINT_URL_LAMBDA"] = server.url
+    else:
+        command += ["--endpoint-url", server.url]
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 
@@ -94,8 +101,9 @@ def test_aws_lambda_versions_and_aliases(server: Server, tmp_path: Path) -> None
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout) if done.stdout.strip() else {}
 
-    listed = run("list-functions")
-    assert [f["FunctionName"] for f in listed["Functions"]] == ["hello"]
+    by_env = aws(server, "list-functions", cwd=tmp_path, via_env=True)
+    assert by_env.returncode == 0, by_env.stderr
+    assert [f["FunctionName"] for f in json.loads(by_env.stdout)["Functions"]] == ["hello"]
     latest = run("get-function-configuration", "--function-name", "hello")
     assert (latest["FunctionArn"], latest["Version"]) == (ARN, "$LATEST")
 
