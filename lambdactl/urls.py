@@ -170,6 +170,19 @@ def declared(manifest: Manifest) -> dict[tuple[str, str | None], FunctionUrl]:
     return found
 
 
+def addresses(manifest: Manifest, endpoint: str | None) -> dict[str, str]:
+    """Each declared URL by function name: in full on the server at `endpoint`, or its path
+    alone when no server runs (a URL answers only while `lambdactl serve` does)."""
+    return {
+        name: found.url(endpoint) if endpoint else found.path
+        for (name, _qualifier), found in declared(manifest).items()
+    }
+
+
+NOT_SERVED = f"function URLs answer while `lambdactl serve` runs (by default at {DEFAULT_ENDPOINT})"
+"""What the CLI says beside URL paths when no server runs."""
+
+
 def route(path: str) -> tuple[str, str | None, str] | None:
     """`/url/NAME[:ALIAS][/rest]` -> (NAME, ALIAS or None, `/rest` raw); None when the path
     names no URL this way."""
