@@ -7,7 +7,8 @@ Pure: no HTTP stack and no invocation here. `api/urls.py` serves it (one request
 
 The rules, and where they come from:
 - The event (AWS "Invoking Lambda function URLs", urls-invocation): header names lower-cased
-  and repeated ones comma-joined; the `cookie` header becomes `cookies`; repeated query
+  and repeated ones comma-joined, plus the `x-forwarded-*` and `x-amzn-trace-id` headers AWS's
+  front end adds; the `cookie` header becomes `cookies`; repeated query
   parameters comma-joined; `body` absent when the request has none. `requestContext.accountId`
   is `anonymous` for `NONE` auth and the owner's account for `AWS_IAM`.
 - The body is text only for `text/*`, `application/json`, `application/xml` and
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from . import arns, timestamps
+from . import arns, ids, timestamps
 from .manifest import Cors, Manifest, UrlConfig
 
 PATH_PREFIX = "/url/"
@@ -83,6 +84,8 @@ class HttpRequest:
     source_ip: str = "127.0.0.1"
     time: datetime = field(default_factory=timestamps.utcnow)
     protocol: str = "HTTP/1.1"
+    port: int | None = None
+    """The server's port, passed on as `x-forwarded-port`."""
 
     def header(self, name: str) -> str | None:
         """The header's value (repeated ones comma-joined), None when absent."""
@@ -225,6 +228,7 @@ def event(
             continue
         headers[key] = f"{headers[key]},{value}" if key in headers else value
     when = request.time.astimezone(timezone.utc)
+    _forwarded(headers, request, when)
     context: dict[str, Any] = {
         "accountId": "anonymous",
         "apiId": target.url_id,
@@ -266,6 +270,17 @@ def event(
     else:
         shaped["isBase64Encoded"] = False
     return shaped
+
+
+def _forwarded(headers: dict[str, str], request: HttpRequest, when: datetime) -> None:
+    """The headers AWS's front end adds: the client's address, scheme and port, and a trace
+    id (the TLS ones are left out: nothing here is TLS)."""
+    given = headers.get("x-forwarded-for")
+    headers["x-forwarded-for"] = f"{given}, {request.source_ip}" if given else request.source_ip
+    headers["x-forwarded-proto"] = "http"
+    if request.port is not None:
+        headers["x-forwarded-port"] = str(request.port)
+    headers.setdefault("x-amzn-trace-id", f"Root=1-{int(when.timestamp()):08x}-{ids.hex_id(24)}")
 
 
 def query_parameters(raw_query: str) -> dict[str, str]:

@@ -69,6 +69,9 @@ def test_the_guides_request_payload() -> None:
     )
     event = event_of(req)
     url_id = target().url_id
+    added = {k: event["headers"].pop(k) for k in ("x-forwarded-for", "x-forwarded-proto")}  # type: ignore[attr-defined]
+    assert added == {"x-forwarded-for": "123.123.123.123", "x-forwarded-proto": "http"}
+    assert re.fullmatch(r"Root=1-5e6a879e-[0-9a-f]{24}", event["headers"].pop("x-amzn-trace-id"))  # type: ignore[attr-defined]
     assert event == {
         "version": "2.0",
         "routeKey": "$default",
@@ -112,7 +115,16 @@ def test_a_plain_get_has_no_body_cookies_or_parameters() -> None:
     assert "queryStringParameters" not in event
     assert event["rawQueryString"] == ""
     assert event["isBase64Encoded"] is False
-    assert event["headers"] == {"host": "127.0.0.1:3001"}
+    assert event["headers"]["host"] == "127.0.0.1:3001"  # type: ignore[index]
+
+
+def test_the_front_ends_headers_are_added() -> None:
+    given = (("X-Forwarded-For", "10.0.0.1"), ("X-Amzn-Trace-Id", "Root=1-abc"))
+    headers = event_of(request(headers=given, source_ip="192.0.2.7", port=3001))["headers"]
+    assert headers["x-forwarded-for"] == "10.0.0.1, 192.0.2.7"  # type: ignore[index]
+    assert headers["x-forwarded-proto"] == "http"  # type: ignore[index]
+    assert headers["x-forwarded-port"] == "3001"  # type: ignore[index]
+    assert headers["x-amzn-trace-id"] == "Root=1-abc"  # type: ignore[index]
 
 
 def test_query_parameters_are_decoded_and_the_raw_string_kept() -> None:

@@ -111,6 +111,7 @@ def _raw_path(request: Request) -> str:
 
 def _http_request(request: Request, raw_path: str) -> urls.HttpRequest:
     client = request.client
+    server = request.scope.get("server")
     return urls.HttpRequest(
         method=request.method,
         raw_path=raw_path,
@@ -118,6 +119,7 @@ def _http_request(request: Request, raw_path: str) -> urls.HttpRequest:
         headers=tuple((_text(k), _text(v)) for k, v in request.headers.raw),
         source_ip=client.host if client else "127.0.0.1",
         protocol=f"HTTP/{request.scope.get('http_version', '1.1')}",
+        port=server[1] if server else None,
     )
 
 
