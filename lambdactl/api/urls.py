@@ -56,8 +56,8 @@ async def serve(request: Request) -> Response:
         return _send(urls.not_found(), request)
     http = _http_request(request, routed[2])
     cors = target.config.cors
-    if urls.is_preflight(cors, http):
-        return _send(urls.preflight(cors, http), request)  # type: ignore[arg-type]
+    if cors is not None and urls.is_preflight(cors, http):
+        return _send(urls.preflight(cors, http), request)
     answer = urls.authorize(target.config, http)
     if answer is None:
         answer = await _invoke(backend, request, http, target)
