@@ -105,10 +105,10 @@ def show(
 def _addresses(project) -> tuple[dict[str, str], str | None]:  # type: ignore[no-untyped-def]
     """Function URLs by function (full while a server runs, else paths) and the note that
     goes with paths."""
-    from .. import endpoint, urls
-
     if not any(spec.url for spec in project.manifest.functions.values()):
         return {}, None
+    from .. import endpoint, urls  # only for projects with URLs
+
     running = endpoint.running(project.manifest.state_dir)
     found = urls.addresses(project.manifest, running.url if running else None)
     return found, None if running else urls.NOT_SERVED
