@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import aliases, functions, invoke, versions
+from . import aliases, functions, invoke, urls, versions
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
@@ -36,6 +36,9 @@ ROUTES = [
     Route(f"{FUNCTION}/aliases/{{name}}", aliases.get_alias, methods=["GET"]),
     Route(f"{FUNCTION}/aliases/{{name}}", aliases.update_alias, methods=["PUT"]),
     Route(f"{FUNCTION}/aliases/{{name}}", aliases.delete_alias, methods=["DELETE"]),
+    Route("/2021-10-31/functions/{function}/url", urls.get_url_config, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
+    Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]
 
 
