@@ -1,37 +1,36 @@
-"""Versions over the API: PublishVersion (`POST /2015-03-31/functions/{FunctionName}/versions`,
-201 and the new version's FunctionConfiguration), with its CodeSha256 and RevisionId
-preconditions checked against `$LATEST`."""
+"""PublishVersion and ListVersionsByFunction: the `versions` service over rest-json, with the
+shapes `lambdactl publish` and `lambdactl versions -o json` print."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import shapes, versions
 from ..endpoint import SUMMARY_HEADER
-from ..errors import (
-    InvalidParameterValueException,
-    InvalidRequestContentException,
-    PreconditionFailedException,
-)
+from ..errors import InvalidParameterValueException
 from ..project import Project
+from . import bodies
 from .backend import Backend
-from .invoke import body
+from .functions import PAGE, max_items
 from .responses import aws_json
-
-MAX_REQUEST_BYTES = 64 * 1024
-"""PublishVersion's request is three short strings: anything much larger is refused."""
 
 
 async def publish_version(request: Request) -> Response:
-    """POST /2015-03-31/functions/{FunctionName}/versions"""
+    """POST /2015-03-31/functions/{FunctionName}/versions -> 201, the version's
+    configuration (an unchanged `$LATEST` gives the newest version back, still 201). Asked
+    by lambdactl's CLI (`SUMMARY_HEADER`), it also says whether a version was created."""
     backend: Backend = request.app.state.backend
-    fields = _fields(await body(request, MAX_REQUEST_BYTES, "PublishVersion"))
+    body = await bodies.json_object(request, "PublishVersion")
     shape, created = await backend.call(
-        _publish, backend.project, request.path_params["function"], fields
+        _publish,
+        backend.project,
+        request.path_params["function"],
+        description=bodies.string(body, "Description"),
+        code_sha256=bodies.string(body, "CodeSha256"),
+        revision_id=bodies.string(body, "RevisionId"),
     )
     response = aws_json(shape, status=201)
     if SUMMARY_HEADER in request.headers:
@@ -39,35 +38,58 @@ async def publish_version(request: Request) -> Response:
     return response
 
 
-def _fields(raw: bytes) -> dict[str, Any]:
-    if not raw.strip():
-        return {}
-    try:
-        fields = json.loads(raw)
-    except ValueError:
-        fields = None
-    if not isinstance(fields, dict):
-        raise InvalidRequestContentException("Could not parse request body into json")
-    return fields
-
-
-def _publish(project: Project, function: str, fields: dict[str, Any]) -> tuple[dict, bool]:
+def _publish(
+    project: Project,
+    function: str,
+    *,
+    description: str | None,
+    code_sha256: str | None,
+    revision_id: str | None,
+) -> tuple[dict, bool]:
     name = project.ref(function).name
-    code_sha256, revision_id = fields.get("CodeSha256"), fields.get("RevisionId")
-    if code_sha256 is not None or revision_id is not None:
-        latest = versions.latest(project, name)
-        if code_sha256 is not None and code_sha256 != latest.code_sha256:
-            raise InvalidParameterValueException(
-                f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
-                f"({latest.code_sha256}). Please try again with the CodeSHA256 in $LATEST."
-            )
-        if revision_id is not None and revision_id != latest.revision_id:
-            raise PreconditionFailedException(
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id"
-            )
-    description = fields.get("Description")
     version, created = versions.publish(
-        project, name, description=description if isinstance(description, str) else None
+        project, name, description=description, code_sha256=code_sha256, revision_id=revision_id
     )
     return shapes.function_configuration(project, version), created
+
+
+async def list_versions(request: Request) -> Response:
+    """GET /2015-03-31/functions/{FunctionName}/versions: `$LATEST` first, then the published
+    versions in order, a page at a time (`Marker`/`MaxItems` -> `NextMarker`)."""
+    backend: Backend = request.app.state.backend
+    query = request.query_params
+    limit = max_items(query.get("MaxItems"), PAGE)
+    shape = await backend.call(
+        _list,
+        backend.project,
+        request.path_params["function"],
+        marker=query.get("Marker"),
+        limit=limit,
+    )
+    return aws_json(shape)
+
+
+def _list(project: Project, function: str, *, marker: str | None, limit: int) -> dict:
+    name = project.ref(function).name
+    every = versions.list_versions(project, name)
+    start = 0
+    if marker is not None:
+        # The last version of the previous page: go on after it, even if it was deleted since.
+        after = _order(marker)
+        start = next((i for i, v in enumerate(every) if _order(v.version) > after), len(every))
+    page = every[start : start + limit]
+    shape: dict = {
+        "Versions": [shapes.function_configuration(project, v, qualifier=v.version) for v in page]
+    }
+    if start + limit < len(every):
+        shape["NextMarker"] = page[-1].version
+    return shape
+
+
+def _order(version: str) -> int:
+    """Where a version (a marker) sits in the list: `$LATEST` first, then by number."""
+    if version == versions.LATEST:
+        return 0
+    if versions.is_number(version):
+        return int(version)
+    raise InvalidParameterValueException(f"Invalid marker: {version}")

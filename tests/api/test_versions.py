@@ -1,5 +1,5 @@
-"""PublishVersion through boto3 against a real server: 201 and the version's
-FunctionConfiguration, AWS's no-change rule and its two preconditions."""
+"""PublishVersion and ListVersionsByFunction through boto3 against a real server: status
+codes, AWS's preconditions and messages, pages, and the shapes the CLI prints."""
 
 from __future__ import annotations
 
@@ -8,50 +8,104 @@ from typing import Any
 
 import pytest
 
-ARN = "arn:aws:lambda:us-east-1:123456789012:function"
+from tests.api.conftest import Server
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:hello"
+REVISION_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
 
 
-def test_publish_returns_the_new_versions_configuration(lambda_client: Any) -> None:
-    published = lambda_client.publish_version(FunctionName="hello", Description="first")
-    assert published["ResponseMetadata"]["HTTPStatusCode"] == 201
-    assert (published["Version"], published["Description"]) == ("1", "first")
-    assert published["FunctionArn"].endswith(":function:hello:1")
-    latest = lambda_client.get_function_configuration(FunctionName="hello")
-    assert published["CodeSha256"] == latest["CodeSha256"]
-    shown = lambda_client.get_function_configuration(FunctionName="hello", Qualifier="1")
-    assert {k: v for k, v in shown.items() if k != "ResponseMetadata"} == {
-        k: v for k, v in published.items() if k != "ResponseMetadata"
-    }
-
-
-def test_nothing_changed_returns_the_same_version(lambda_client: Any, project_dir: Path) -> None:
-    first = lambda_client.publish_version(FunctionName="hello")
-    again = lambda_client.publish_version(FunctionName="hello")
-    assert again["ResponseMetadata"]["HTTPStatusCode"] == 201
-    assert (again["Version"], again["RevisionId"]) == (first["Version"], first["RevisionId"])
-    (project_dir / "src" / "hello" / "app.py").write_text("def handler(e, c):\n    return 2\n")
-    assert lambda_client.publish_version(FunctionName="hello")["Version"] == "2"
-
-
-def test_a_code_sha256_that_is_not_latests_is_refused(lambda_client: Any) -> None:
-    latest = lambda_client.get_function_configuration(FunctionName="hello")["CodeSha256"]
-    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as raised:
-        lambda_client.publish_version(FunctionName="hello", CodeSha256="abc=")
-    assert raised.value.response["Error"]["Message"] == (
-        f"CodeSHA256 (abc=) is different from current CodeSHA256 in $LATEST ({latest}). "
-        "Please try again with the CodeSHA256 in $LATEST."
+def edit(project_dir: Path, value: int) -> None:
+    (project_dir / "src" / "hello" / "app.py").write_text(
+        f"def handler(event, context):\n    return {value}\n"
     )
-    assert lambda_client.publish_version(FunctionName="hello", CodeSha256=latest)["Version"] == "1"
 
 
-def test_a_stale_revision_id_fails_the_precondition(lambda_client: Any) -> None:
-    with pytest.raises(lambda_client.exceptions.PreconditionFailedException):
-        lambda_client.publish_version(FunctionName="hello", RevisionId="not-the-revision")
-    revision = lambda_client.get_function_configuration(FunctionName="hello")["RevisionId"]
-    assert lambda_client.publish_version(FunctionName="hello", RevisionId=revision)["Version"]
+def test_publish_is_201_with_the_version_and_unchanged_code_gives_it_back(
+    lambda_client: Any,
+) -> None:
+    first = lambda_client.publish_version(FunctionName="hello", Description="release")
+    assert first["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (first["Version"], first["FunctionArn"]) == ("1", f"{ARN}:1")
+    assert first["Description"] == "release"
+    again = lambda_client.publish_version(FunctionName=ARN)
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (again["Version"], again["RevisionId"]) == ("1", first["RevisionId"])
 
 
-def test_an_unknown_function_is_not_found(lambda_client: Any) -> None:
-    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as raised:
+def test_publish_preconditions_are_aws_errors_boto3_raises(
+    lambda_client: Any, project_dir: Path
+) -> None:
+    latest = lambda_client.get_function_configuration(FunctionName="hello")
+    edit(project_dir, 2)  # $LATEST moves on: the RevisionId read above is stale
+    with pytest.raises(lambda_client.exceptions.PreconditionFailedException) as stale:
+        lambda_client.publish_version(FunctionName="hello", RevisionId=latest["RevisionId"])
+    assert stale.value.response["Error"]["Message"] == REVISION_MISMATCH
+    assert stale.value.response["ResponseMetadata"]["HTTPStatusCode"] == 412
+
+    current = lambda_client.get_function_configuration(FunctionName="hello")
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as sha:
+        lambda_client.publish_version(FunctionName="hello", CodeSha256=latest["CodeSha256"])
+    assert sha.value.response["Error"]["Message"] == (
+        f"CodeSHA256 ({latest['CodeSha256']}) is different from current CodeSHA256 in $LATEST "
+        f"({current['CodeSha256']}). Please try again with the CodeSHA256 in $LATEST."
+    )
+    versions = lambda_client.list_versions_by_function(FunctionName="hello")["Versions"]
+    assert [v["Version"] for v in versions] == ["$LATEST"]  # nothing was published
+
+    published = lambda_client.publish_version(
+        FunctionName="hello",
+        RevisionId=current["RevisionId"],
+        CodeSha256=current["CodeSha256"],
+    )
+    assert published["Version"] == "1"
+
+
+def test_a_description_over_256_characters_is_a_validation_error(lambda_client: Any) -> None:
+    with pytest.raises(lambda_client.exceptions.ClientError) as caught:
+        lambda_client.publish_version(FunctionName="hello", Description="d" * 257)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert error["Message"].endswith(
+        "at 'description' failed to satisfy constraint: Member must have length less than or "
+        "equal to 256"
+    )
+
+
+def test_versions_list_latest_first_in_pages_and_as_the_cli_prints_them(
+    server: Server, project_dir: Path, cli: Any
+) -> None:
+    client = server.client()
+    for value in (1, 2, 3):
+        edit(project_dir, value)
+        client.publish_version(FunctionName="hello")
+    first = client.list_versions_by_function(FunctionName="hello", MaxItems=2)
+    assert [v["Version"] for v in first["Versions"]] == ["$LATEST", "1"]
+    assert first["Versions"][0]["FunctionArn"] == f"{ARN}:$LATEST"
+    rest = client.list_versions_by_function(FunctionName="hello", Marker=first["NextMarker"])
+    assert [v["Version"] for v in rest["Versions"]] == ["2", "3"]
+    assert "NextMarker" not in rest
+
+    pages = client.get_paginator("list_versions_by_function").paginate(
+        FunctionName="hello", PaginationConfig={"PageSize": 1}
+    )
+    listed = [v for page in pages for v in page["Versions"]]
+    assert [v["Version"] for v in listed] == ["$LATEST", "1", "2", "3"]
+    assert listed == cli("versions", "hello", "-o", "json").json()["Versions"]
+
+
+def test_unknown_function_and_bad_paging_values(lambda_client: Any) -> None:
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as missing:
         lambda_client.publish_version(FunctionName="nope")
-    assert raised.value.response["Error"]["Message"] == f"Function not found: {ARN}:nope"
+    assert missing.value.response["Error"]["Message"] == (
+        "Function not found: arn:aws:lambda:us-east-1:123456789012:function:nope"
+    )
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.list_versions_by_function(FunctionName="nope")
+    with pytest.raises(lambda_client.exceptions.ClientError) as items:
+        lambda_client.list_versions_by_function(FunctionName="hello", MaxItems=10001)
+    assert items.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.list_versions_by_function(FunctionName="hello", Marker="not-a-version")
