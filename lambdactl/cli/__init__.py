@@ -10,11 +10,13 @@ import sys
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every expected failure becomes one line."""
-    from . import warm
+    args = sys.argv[1:] if argv is None else argv
+    if "invoke" in args:  # the only command the warm path takes: others skip its imports
+        from . import warm
 
-    code = warm.attempt(sys.argv[1:] if argv is None else argv)
-    if code is not None:
-        return code
+        code = warm.attempt(args)
+        if code is not None:
+            return code
     from .commands import run as run_commands
 
     return run_commands(argv)
