@@ -5,13 +5,15 @@ project's running server can take is handed to it first (`warm.py`: the standard
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every expected failure becomes one line."""
     args = sys.argv[1:] if argv is None else argv
-    if "invoke" in args:  # the only command the warm path takes: others skip its imports
+    # The only command the warm path takes (others skip its imports); never a completion.
+    if "invoke" in args and not os.environ.get("_LAMBDACTL_COMPLETE"):
         from . import warm
 
         code = warm.attempt(args)
@@ -24,7 +26,6 @@ def run(argv: list[str] | None = None) -> int:
 
 def main() -> None:
     import atexit
-    import os
     import threading
 
     code = run()

@@ -4,10 +4,11 @@ environments are warm, over its own Lambda API (Invoke), with the same output as
 
 It has to start lean to be worth it, so it runs before the typer application is imported and
 imports the standard library (`http.client`), `endpoint`, `layout`, `errors`, `logs.reports`
-and the output helpers only: the manifest is found but not read, the store is not opened. The command is
-parsed here for the common spellings only; anything else (help, short options run together,
-an event from stdin, options the server cannot honour for one call such as `--env-vars` and
-`--cpu-throttle`) goes to typer, whose `invoke` hands over the same way when it can.
+and the output helpers only: the manifest is found but not read, the store is not opened.
+The command is parsed here for the common spellings only; anything else (help, short options
+run together, an event from stdin, options the server cannot honour for one call such as
+`--env-vars` and `--cpu-throttle`) goes to typer, whose `invoke` hands over the same way
+when it can.
 
 The CLI runs the command itself when no server runs, when the one announced is dead (a stale
 `.lambda/endpoint.json`), when it serves another text of the manifest (edited since it
