@@ -71,7 +71,14 @@ def invoke(
     overrides = None
     if env_vars is not None:
         from .. import variables
+        from ..errors import UsageError
 
+        if call.invocation_type == "Event":
+            raise UsageError(
+                "--env-vars applies to a function this command runs; an --async event is run "
+                "later by the worker, without it",
+                hint="start `lambdactl serve --env-vars FILE`: its worker runs events with them",
+            )
         overrides = variables.load(env_vars)
     elif cpu_throttle is None:  # nothing the server cannot do: hand it over if one runs
         code = warm.hand_off(session(ctx).manifest_option, call, json_output=output is Output.json)

@@ -415,6 +415,18 @@ def test_what_the_server_cannot_do_for_one_call_runs_here(  # type: ignore[no-un
     assert "Init Duration" in unthrottled.err
 
 
+def test_env_vars_cannot_reach_an_async_event(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env_file = tmp_path / "env.json"
+    env_file.write_text("{}")
+    result = cli("invoke", "environ", "--async", "--env-vars", str(env_file))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == [
+        "error: --env-vars applies to a function this command runs; an --async event is run "
+        "later by the worker, without it",
+        "hint: start `lambdactl serve --env-vars FILE`: its worker runs events with them",
+    ]
+
+
 def test_a_bad_env_vars_file_is_one_line(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     env_file = tmp_path / "env.json"
     env_file.write_text('{"environ": {"TABLE": "x",}}')
