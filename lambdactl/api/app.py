@@ -17,13 +17,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import functions, invoke
+from . import awsjson, functions, invoke
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
 FUNCTION = "/2015-03-31/functions/{function}"
 
 ROUTES = [
+    Route("/", awsjson.dispatch, methods=["POST"]),  # SQS and CloudWatch Logs, by X-Amz-Target
     Route(f"{FUNCTION}/invocations", invoke.invoke, methods=["POST"]),
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),

@@ -73,8 +73,7 @@ def test_create_name_rules(cli) -> None:
     result = cli("queue", "create", "jobs", "--visibility-timeout", "43201")
     assert result.code == 2
     assert result.err == (
-        "error: InvalidParameterValueException: Invalid value for the parameter "
-        "VisibilityTimeout.\n"
+        "error: InvalidAttributeValue: Invalid value for the parameter VisibilityTimeout.\n"
     )
 
 
