@@ -10,6 +10,7 @@ class). CloudWatch Logs (`Logs_20140328.*`, JSON 1.1) sends the bare shape name.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,8 @@ class Protocol:
     """One service's flavour of the JSON protocol."""
 
     service: str
+    model: str
+    """botocore's name for the service (its operations are named after it)."""
     content_type: str
     max_body: int
     """Largest request body read (larger: 413, without reading it all)."""
@@ -70,6 +73,7 @@ class Protocol:
 
 SQS = Protocol(
     "SQS",
+    "sqs",
     "application/x-amz-json-1.0",
     # A message is at most 1 MiB, and botocore writes JSON with \\u escapes (up to 6 bytes a
     # character): room for the largest valid SendMessageBatch, no more.
@@ -77,7 +81,7 @@ SQS = Protocol(
     namespace="com.amazonaws.sqs#",
     query_compatible=True,
 )
-LOGS = Protocol("CloudWatch Logs", "application/x-amz-json-1.1", max_body=1024 * 1024)
+LOGS = Protocol("CloudWatch Logs", "logs", "application/x-amz-json-1.1", max_body=1024 * 1024)
 
 
 class SerializationException(AwsError):
@@ -161,10 +165,21 @@ async def _params(request: Request, protocol: Protocol, operation: str) -> dict[
 
 
 def unknown_operation(protocol: Protocol, operation: str) -> UnknownTarget:
-    """The error for an operation of `protocol`'s service that lambdactl does not serve."""
-    return UnknownTarget(
-        f"lambdactl does not implement the {protocol.service} operation {operation or '(none)'}"
-    )
+    """The error for an operation lambdactl does not serve: one of the service's (by
+    botocore's model of it), or none at all."""
+    if operation in _model_operations(protocol.model):
+        return UnknownTarget(
+            f"lambdactl does not implement the {protocol.service} operation {operation}"
+        )
+    return UnknownTarget(f"{protocol.service} has no operation named '{operation}'")
+
+
+@functools.cache
+def _model_operations(service: str) -> frozenset[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    return frozenset(model.operation_names)
 
 
 class Params:
