@@ -24,7 +24,6 @@ from .. import ids
 from ..errors import AwsError, LambdactlError
 from ..shapes import sqs as sqs_shapes
 from .backend import Backend
-from .errors import UnknownOperation
 
 log = logging.getLogger("lambdactl")
 
@@ -110,43 +109,22 @@ class UnknownTarget(AwsError):
     http_status = 400
 
 
-def handlers() -> dict[str, tuple[Protocol, Handler]]:
-    """The services served on `POST /`, by `X-Amz-Target` prefix."""
-    from . import logs, sqs
-
-    return {"AmazonSQS": (SQS, sqs.handle), "Logs_20140328": (LOGS, logs.handle)}
-
-
-async def dispatch(request: Request) -> Response:
-    """POST /: the JSON protocols' one route."""
-    target = request.headers.get("x-amz-target")
-    if not target:
-        raise UnknownOperation(
-            "POST / without an X-Amz-Target header: no operation of Lambda, SQS or "
-            "CloudWatch Logs is that"
-        )
-    prefix, _, operation = target.partition(".")
-    served = handlers().get(prefix)
-    if served is None:
-        failure = UnknownTarget(
-            f"lambdactl serves no service whose X-Amz-Target is {target} "
-            "(it serves AmazonSQS.* and Logs_20140328.*)"
-        )
-        return LOGS.error(failure)
-    protocol, handle = served
+async def run(request: Request, protocol: Protocol, handle: Handler, operation: str) -> Response:
+    """One request of `protocol`: its JSON parameters read, `handle` run, and any failure
+    answered in the protocol's error shape (a bug too: logged, and a 500, never a page)."""
     try:
-        params = await _params(request, protocol, operation)
+        params = await params_of(request, protocol, operation)
         return await handle(request, request.app.state.backend, operation, params)
     except AwsError as exc:
         return protocol.error(exc)
     except LambdactlError as exc:  # lambdactl's own failure (its state cannot be read)
         return protocol.error(InternalFailure(exc.message))
-    except Exception as exc:  # a bug: logged, answered as the service's 500
+    except Exception as exc:
         log.exception("request failed")
         return protocol.error(InternalFailure(f"internal error: {exc!r}"))
 
 
-async def _params(request: Request, protocol: Protocol, operation: str) -> dict[str, Any]:
+async def params_of(request: Request, protocol: Protocol, operation: str) -> dict[str, Any]:
     from .invoke import body
 
     try:

@@ -8,7 +8,6 @@ import concurrent.futures
 import hashlib
 import http.client
 import json
-import os
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import Server
+from tests.api.conftest import Server, aws, post
 
 ACCOUNT = "123456789012"
 
@@ -24,18 +23,6 @@ ACCOUNT = "123456789012"
 @pytest.fixture
 def sqs(server: Server) -> Any:
     return server.client("sqs")
-
-
-def post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, Any, dict]:
-    """A raw POST / : (status, headers, JSON body)."""
-    host, _, port = server.url.removeprefix("http://").rpartition(":")
-    connection = http.client.HTTPConnection(host, int(port), timeout=30)
-    try:
-        connection.request("POST", "/", body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.headers, json.loads(response.read() or b"{}")
-    finally:
-        connection.close()
 
 
 def sqs_target(operation: str) -> dict[str, str]:
@@ -56,25 +43,6 @@ def lambdactl(server: Server, *args: str) -> Any:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def aws(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
-    """The AWS CLI pointed at the server, with dummy credentials."""
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    return subprocess.run(
-        ["aws", *args, "--endpoint-url", server.url],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 # -- queues -------------------------------------------------------------------------------------
