@@ -33,6 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "events",
             "scaffold",
             "doctor",
+            "urls",
             "sources",
             "cloud",
         ),

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import awsjson, functions, invoke, logs, sqs
+from . import awsjson, functions, invoke, logs, sqs, urls
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
@@ -57,6 +57,9 @@ ROUTES = [
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),
     Route("/2015-03-31/functions", functions.list_functions, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/url", urls.get_url_config, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
+    Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]
 
 
