@@ -32,6 +32,11 @@ async def json_protocols(request: Request) -> Response:
     """POST /: SQS and CloudWatch Logs, told apart by `X-Amz-Target`."""
     target = request.headers.get("x-amz-target")
     if not target:
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise UnknownOperation(
+                "POST / in AWS's query protocol (Action=...) is not served: lambdactl speaks "
+                "SQS's and CloudWatch Logs' JSON protocols (X-Amz-Target), as current SDKs do"
+            )
         raise UnknownOperation(
             "POST / without an X-Amz-Target header: no operation of Lambda, SQS or "
             "CloudWatch Logs is that"

@@ -510,6 +510,11 @@ def test_malformed_requests_are_4xx_and_the_server_stays_healthy(server: Server,
     assert headers["x-amzn-errortype"] == "UnknownOperationException"
     assert "X-Amz-Target" in body["message"]
 
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    status, _, body = post(server, b"Action=ListQueues&Version=2012-11-05", form)
+    assert status == 400
+    assert "query protocol" in body["message"]
+
     status, _, body = post(server, b"{}", {"X-Amz-Target": "DynamoDB_20120810.GetItem"})
     assert status == 400
     assert "DynamoDB_20120810.GetItem" in body["message"]
