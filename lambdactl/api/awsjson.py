@@ -23,6 +23,7 @@ from starlette.responses import Response
 from .. import ids
 from ..errors import AwsError, LambdactlError
 from ..shapes import sqs as sqs_shapes
+from . import bodies
 from .backend import Backend
 
 log = logging.getLogger("lambdactl")
@@ -125,10 +126,8 @@ async def run(request: Request, protocol: Protocol, handle: Handler, operation: 
 
 
 async def params_of(request: Request, protocol: Protocol, operation: str) -> dict[str, Any]:
-    from .invoke import body
-
     try:
-        raw = await body(request, protocol.max_body, operation or "unknown")
+        raw = await bodies.read(request, protocol.max_body, operation or "unknown")
     except AwsError as exc:
         raise RequestEntityTooLarge(exc.message) from None
     if not raw.strip():
