@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, Store
+from .base import AliasWrite, Deletion, Store, VisibilityChange
 from .blobs import CodeStore
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "CodeStore",
     "Deletion",
     "Store",
+    "VisibilityChange",
     "lost_state",
     "open_store",
     "signs_of_use",
