@@ -13,11 +13,6 @@ import pytest
 from tests.api.conftest import Server
 from tests.runtime import fn, write_functions
 
-SQS_MISSING = (
-    "SQS over the server's port (api/sqs.py, X-Amz-Target AmazonSQS.*, branch sqslogs) "
-    "is not on main yet"
-)
-
 
 @pytest.fixture
 def calling(project_dir: Path) -> Path:
@@ -56,7 +51,6 @@ def test_environments_get_the_endpoints_and_dummy_credentials(
     assert seen["AWS_ACCESS_KEY_ID"] == seen["AWS_SECRET_ACCESS_KEY"] == "lambdactl"
 
 
-@pytest.mark.skip(reason=SQS_MISSING)
 def test_a_function_sending_to_a_queue_through_boto3_reaches_the_local_queue(
     calling: Path, serve: Callable[..., Server]
 ) -> None:
