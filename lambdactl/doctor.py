@@ -330,7 +330,7 @@ def _worker_pid(state: Path) -> int | None:
 
 
 def _functions(project: Project, ledger: Ledger) -> list[str]:
-    return sorted({*project.manifest.functions, *ledger.functions()})
+    return sorted({*project.functions, *ledger.functions()})
 
 
 def _differences(project: Project, ledger: Ledger) -> tuple[list[str], list[str]]:

@@ -69,6 +69,10 @@ ENVIRONMENT_LIMIT_BYTES = 4096
 MAX_LAYERS = 5
 ACCOUNT_CONCURRENCY = 1000
 UNRESERVED_MINIMUM = 100
+UNRESERVED_MINIMUM_MESSAGE = (
+    "Specified ReservedConcurrentExecutions for function decreases account's "
+    f"UnreservedConcurrentExecution below its minimum value of [{UNRESERVED_MINIMUM}]."
+)
 IDLE_TIMEOUT = 300.0
 """Default seconds before an idle environment is shut down (AWS keeps them minutes)."""
 
@@ -154,9 +158,13 @@ class FunctionConfig:
     environment: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    role: str = ""
+    """The execution role a function created through the API was given ("": the local one)."""
+    architectures: tuple[str, ...] = ()
+    """As a function created through the API asked (empty: the machine's own)."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "runtime": self.runtime,
             "handler": self.handler,
             "memory": self.memory,
@@ -164,8 +172,13 @@ class FunctionConfig:
             "environment": dict(self.environment),
             "description": self.description,
         }
-        if self.logging != LoggingConfig():  # left out by default: older versions keep their hash
+        # Left out when default: older versions keep their hash.
+        if self.logging != LoggingConfig():
             data["logging"] = self.logging.to_dict()
+        if self.role:
+            data["role"] = self.role
+        if self.architectures:
+            data["architectures"] = list(self.architectures)
         return data
 
     @classmethod
@@ -174,6 +187,8 @@ class FunctionConfig:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         if "logging" in known:
             known["logging"] = LoggingConfig(**known["logging"])
+        if "architectures" in known:
+            known["architectures"] = tuple(known["architectures"])
         return cls(**known)
 
 
@@ -199,8 +214,35 @@ class AsyncConfig:
 
 
 @dataclass(frozen=True)
+class EventInvokeConfig:
+    """An EventInvokeConfig set through the API for one qualifier: what it gives (None: not
+    given, AWS's default applies) and when it was set (epoch seconds)."""
+
+    last_modified: float
+    maximum_retry_attempts: int | None = None
+    maximum_event_age: int | None = None
+    on_success: Destination | None = None
+    on_failure: Destination | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The zip a function created through the API was given: its code is that zip's snapshot
+    in `.lambda/code/`, never packaged again (so its CodeSha256 is the zip's, as on AWS)."""
+
+    sha256_hex: str
+    size: int
+
+
+MANIFEST = "manifest"
+API = "api"
+"""Where a function comes from (`FunctionSpec.source`)."""
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
-    """One function as the manifest declares it, with paths made absolute."""
+    """One function, with paths made absolute: as the manifest declares it, or as it was
+    created through the Lambda API, with whatever was changed at run time applied."""
 
     name: str
     code: Path
@@ -208,8 +250,45 @@ class FunctionSpec:
     layers: tuple[Path, ...] = ()
     reserved_concurrency: int | None = None
     asynchronous: AsyncConfig = field(default_factory=AsyncConfig)
+    """For every qualifier without an `event_invoke` entry."""
     dead_letter: Destination | None = None
     log_retention: LogRetention = field(default_factory=LogRetention)
+    source: str = MANIFEST
+    """`manifest`, or `api` (created through the Lambda API; kept in `.lambda/`)."""
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    """A manifest function's keys changed at run time, each with the manifest's value it
+    replaces (as JSON: `memory` -> 128)."""
+    upload: Upload | None = None
+    """A function created through the API: the zip its code is."""
+    event_invoke: Mapping[str, EventInvokeConfig | None] = field(default_factory=dict)
+    """EventInvokeConfigs set through the API, by qualifier (`$LATEST`, a version, an alias);
+    None: the manifest's was deleted."""
+
+    def async_config(self, qualifier: str | None) -> AsyncConfig:
+        """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
+        EventInvokeConfig, else the function's (`asynchronous`); the local retry delays stay
+        the manifest's."""
+        key = qualifier or "$LATEST"
+        if key not in self.event_invoke:
+            return self.asynchronous
+        given = self.event_invoke[key]
+        delays = self.asynchronous.retry_delays
+        if given is None:
+            return AsyncConfig(retry_delays=delays)
+        default = AsyncConfig()
+        return AsyncConfig(
+            maximum_retry_attempts=_given(
+                given.maximum_retry_attempts, default.maximum_retry_attempts
+            ),
+            maximum_event_age=_given(given.maximum_event_age, default.maximum_event_age),
+            retry_delays=delays,
+            on_success=given.on_success,
+            on_failure=given.on_failure,
+        )
+
+
+def _given(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 @dataclass(frozen=True)
@@ -235,10 +314,9 @@ class Manifest:
 
     @property
     def unreserved_concurrency(self) -> int:
-        """What functions without `reserved_concurrency` share."""
-        return self.account_concurrency - sum(
-            f.reserved_concurrency or 0 for f in self.functions.values()
-        )
+        """What functions without `reserved_concurrency` share (as declared: `Project`
+        counts run-time changes too)."""
+        return unreserved(self.account_concurrency, self.functions)
 
     @property
     def root(self) -> Path:
@@ -247,6 +325,11 @@ class Manifest:
     @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR_NAME
+
+
+def unreserved(account_concurrency: int, functions: Mapping[str, FunctionSpec]) -> int:
+    """What the functions without reserved concurrency share of the account's."""
+    return account_concurrency - sum(f.reserved_concurrency or 0 for f in functions.values())
 
 
 def find(start: Path | None = None, explicit: str | None = None) -> Path:
@@ -965,9 +1048,7 @@ class _Reader:
             self.fail(
                 node,
                 "functions",
-                "Specified ReservedConcurrentExecutions for function decreases account's "
-                "UnreservedConcurrentExecution below its minimum value of "
-                f"[{UNRESERVED_MINIMUM}].",
+                UNRESERVED_MINIMUM_MESSAGE,
             )
 
 
@@ -1018,6 +1099,8 @@ _CACHED_TYPES: dict[str, type] = {
         LogRetention,
         AsyncConfig,
         Destination,
+        EventInvokeConfig,
+        Upload,
     )
 }
 """The classes a cached manifest is made of (and the only ones it may name)."""
