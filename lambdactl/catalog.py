@@ -33,7 +33,16 @@ from .manifest import (
 )
 from .store import CodeStore, FunctionRecords
 
-CONFIG_KEYS = ("runtime", "handler", "memory", "timeout", "environment", "description", "logging")
+CONFIG_KEYS = (
+    "runtime",
+    "handler",
+    "memory",
+    "timeout",
+    "environment",
+    "description",
+    "logging",
+    "role",
+)
 """The configuration UpdateFunctionConfiguration changes, as `FunctionConfig` names it."""
 RESERVED_CONCURRENCY = "reserved_concurrency"
 EVENT_INVOKE = "event_invoke:"
@@ -165,10 +174,11 @@ def decode_event_invoke(value: Mapping[str, Any] | None) -> EventInvokeConfig | 
 def _current(spec: FunctionSpec, key: str, setting: Mapping[str, Any]) -> bool:
     """Whether an override still applies: the manifest says for `key` what it said when the
     override was made."""
-    return _same(setting.get("base"), base(spec, key))
+    return same(setting.get("base"), base(spec, key))
 
 
-def _same(a: Any, b: Any) -> bool:
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON (a tuple and a list alike)."""
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 

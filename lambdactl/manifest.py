@@ -327,6 +327,62 @@ class Manifest:
         return self.root / STATE_DIR_NAME
 
 
+ENV_KEY_MESSAGE = (
+    "1 validation error detected: Value at 'environment.variables' failed to satisfy "
+    "constraint: Map keys must satisfy constraint: [Member must satisfy regular expression "
+    f"pattern: {ENV_KEY_PATTERN}]"
+)
+
+
+def runtime_problem(value: str) -> str | None:
+    """AWS's message for a runtime it does not take for a new function (or lambdactl cannot
+    run), else None."""
+    if value in DEPRECATED_RUNTIMES:
+        return (
+            f"The runtime parameter of {value} is no longer supported for creating or "
+            "updating AWS Lambda functions. We recommend you use a supported runtime while "
+            "creating or updating functions."
+        )
+    if value not in RUNTIMES:
+        return (
+            f"Value {value} at 'runtime' failed to satisfy constraint: "
+            f"{enum_constraint(RUNTIMES)} or be a valid ARN"
+        )
+    return None
+
+
+def handler_problem(value: str) -> str | None:
+    """AWS's model check of a handler (length, no white space), else None."""
+    if len(value) > 128:
+        constraint = "Member must have length less than or equal to 128"
+        return validation_message(value, "handler", constraint)
+    if not re.fullmatch(r"[^\s]+", value):
+        constraint = r"Member must satisfy regular expression pattern: [^\s]+"
+        return validation_message(value, "handler", constraint)
+    return None
+
+
+def environment_problem(variables: Mapping[str, str]) -> str | None:
+    """AWS's message for environment variables it refuses as a whole (reserved keys, over
+    4 KB), else None. Each key is checked against `ENV_KEY_PATTERN` before."""
+    reserved = [name for name in variables if name in RESERVED_ENVIRONMENT_KEYS]
+    if reserved:
+        return (
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            "currently not supported for modification. Reserved keys used in this request: "
+            + ", ".join(reserved)
+        )
+    measured = json.dumps(dict(variables), separators=(",", ":"), ensure_ascii=False)
+    if len(measured.encode()) > ENVIRONMENT_LIMIT_BYTES:
+        return (
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided exceeded the 4KB limit. "
+            f"String measured: {measured}"
+        )
+    return None
+
+
 def unreserved(account_concurrency: int, functions: Mapping[str, FunctionSpec]) -> int:
     """What the functions without reserved concurrency share of the account's."""
     return account_concurrency - sum(f.reserved_concurrency or 0 for f in functions.values())
@@ -872,21 +928,9 @@ class _Reader:
             return "python3.11"
         key, node = picked
         value = self.text(node, key)
-        if value in DEPRECATED_RUNTIMES:
-            self.fail(
-                node,
-                key,
-                f"The runtime parameter of {value} is no longer supported for creating or "
-                "updating AWS Lambda functions. We recommend you use a supported runtime while "
-                "creating or updating functions.",
-            )
-        if value not in RUNTIMES:
-            self.fail(
-                node,
-                key,
-                f"Value {value} at 'runtime' failed to satisfy constraint: "
-                f"{enum_constraint(RUNTIMES)} or be a valid ARN",
-            )
+        problem = runtime_problem(value)
+        if problem is not None:
+            self.fail(node, key, problem)
         return value
 
     def handler(self, entries: _Entries, where: str, runtime: str, node: _Node) -> str:
@@ -897,12 +941,9 @@ class _Reader:
             self.fail(node, where, "missing key 'handler' (MODULE.FUNCTION, e.g. app.handler)")
         value_node = entries["handler"][1]
         value = self.text(value_node, key)
-        if len(value) > 128:
-            constraint = "Member must have length less than or equal to 128"
-            self.fail(value_node, key, validation_message(value, "handler", constraint))
-        if not re.fullmatch(r"[^\s]+", value):
-            constraint = r"Member must satisfy regular expression pattern: [^\s]+"
-            self.fail(value_node, key, validation_message(value, "handler", constraint))
+        problem = handler_problem(value)
+        if problem is not None:
+            self.fail(value_node, key, problem)
         if runtime.startswith("python") and not _is_python_handler(value):
             self.fail(
                 value_node,
@@ -920,35 +961,12 @@ class _Reader:
             node = source["environment"][1]
             for name, (key_node, value_node) in self.mapping(node, key, None).items():
                 if not re.fullmatch(ENV_KEY_PATTERN, name):
-                    self.fail(
-                        key_node,
-                        f"{key}.{name}",
-                        "1 validation error detected: Value at 'environment.variables' failed to "
-                        "satisfy constraint: Map keys must satisfy constraint: [Member must "
-                        f"satisfy regular expression pattern: {ENV_KEY_PATTERN}]",
-                    )
+                    self.fail(key_node, f"{key}.{name}", ENV_KEY_MESSAGE)
                 merged[name] = self.text(value_node, f"{key}.{name}")
-        env_key = f"{where}.environment"
         env_node = entries["environment"][1] if "environment" in entries else None
-        reserved = [name for name in merged if name in RESERVED_ENVIRONMENT_KEYS]
-        if reserved:
-            self.fail(
-                env_node or defaults["environment"][1],
-                env_key,
-                "Lambda was unable to configure your environment variables because the "
-                "environment variables you have provided contains reserved keys that are "
-                "currently not supported for modification. Reserved keys used in this request: "
-                + ", ".join(reserved),
-            )
-        measured = json.dumps(merged, separators=(",", ":"), ensure_ascii=False)
-        if len(measured.encode()) > ENVIRONMENT_LIMIT_BYTES:
-            self.fail(
-                env_node or defaults["environment"][1],
-                env_key,
-                "Lambda was unable to configure your environment variables because the "
-                "environment variables you have provided exceeded the 4KB limit. "
-                f"String measured: {measured}",
-            )
+        problem = environment_problem(merged)
+        if problem is not None:
+            self.fail(env_node or defaults["environment"][1], f"{where}.environment", problem)
         return merged
 
     def layers(self, picked: tuple[str, _Node] | None) -> tuple[Path, ...]:

@@ -410,7 +410,9 @@ class SqliteStore(Store):
         row = db.execute("SELECT generation FROM generations WHERE name = 'functions'").fetchone()
         return int(row[0]) if row else 0
 
-    def _function_records(self, db: sqlite3.Connection, since: int | None) -> FunctionRecords | None:
+    def _function_records(
+        self, db: sqlite3.Connection, since: int | None
+    ) -> FunctionRecords | None:
         generation = self._generation(db)
         if generation == since:
             return None
