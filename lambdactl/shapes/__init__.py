@@ -10,6 +10,22 @@ that speak an AWS API (`queues`) return them.
 
 from __future__ import annotations
 
-from .functions import alias_configuration, function_configuration, invoke_response
+from .functions import (
+    account_settings,
+    alias_configuration,
+    concurrency,
+    event_invoke_config,
+    function_configuration,
+    get_function,
+    invoke_response,
+)
 
-__all__ = ["alias_configuration", "function_configuration", "invoke_response"]
+__all__ = [
+    "account_settings",
+    "alias_configuration",
+    "concurrency",
+    "event_invoke_config",
+    "function_configuration",
+    "get_function",
+    "invoke_response",
+]
