@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "services",
         (
             "invoke",
+            "endpoint",
             "versions",
             "aliases",
             "queues",
@@ -62,7 +63,13 @@ A module imports from its own layer or from the layers below it. `logs/` sits be
 `runtime/` because an environment writes its platform lines through `logs.platform`.
 A new package or top-level module joins a row here."""
 
-ONLY_IN: dict[str, tuple[str, ...]] = {"rich": ("cli",), "typer": ("cli",)}
+ONLY_IN: dict[str, tuple[str, ...]] = {
+    "rich": ("cli",),
+    "typer": ("cli",),
+    "starlette": ("api",),
+    "uvicorn": ("api",),
+    "anyio": ("api",),
+}
 """Third-party packages and the only top-level packages that may import them."""
 
 STANDARD_LIBRARY_ONLY = "lambdactl.runtime.bootstrap"

@@ -22,6 +22,7 @@ from . import (
     logs,
     queues,
     scaffold,
+    serve,
     versions,
     worker,
 )
@@ -73,6 +74,7 @@ invoke.register(app)
 logs.register(app)
 scaffold.register(app)
 doctor.register(app)
+serve.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(worker.app, name="worker")

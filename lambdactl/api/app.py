@@ -1,0 +1,90 @@
+"""The ASGI application: one route table for Lambda's rest-json operations, the JSON
+protocols (SQS, CloudWatch Logs) dispatched on `X-Amz-Target`, and errors in AWS's shapes.
+
+Anything not served is answered with a 4xx that names the operation it would have been (from
+botocore's model of Lambda's API), never a 500 and never a hang.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ..errors import AwsError, LambdactlError
+from . import functions, invoke
+from .backend import Backend
+from .errors import UnknownOperation, error_response, service_error
+
+FUNCTION = "/2015-03-31/functions/{function}"
+
+ROUTES = [
+    Route(f"{FUNCTION}/invocations", invoke.invoke, methods=["POST"]),
+    Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
+    Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),
+    Route("/2015-03-31/functions", functions.list_functions, methods=["GET"]),
+]
+
+
+def build(backend: Backend) -> Starlette:
+    """The application serving `backend`'s project."""
+    app = Starlette(
+        routes=ROUTES,
+        exception_handlers={
+            AwsError: _aws_error,
+            LambdactlError: _service_error,
+            HTTPException: _unrouted,
+            Exception: _service_error,
+        },
+    )
+    app.router.redirect_slashes = False  # AWS does not redirect; a slash more is another path
+    app.state.backend = backend
+    return app
+
+
+async def _aws_error(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AwsError)
+    return error_response(exc)
+
+
+async def _service_error(_request: Request, exc: Exception) -> Response:
+    return service_error(exc)
+
+
+async def _unrouted(request: Request, exc: Exception) -> Response:
+    """No route (404) or not this method (405): say which operation that would be."""
+    operation = lambda_operation(request.method, request.url.path)
+    if operation is not None:
+        message = f"lambdactl does not implement the Lambda operation {operation}"
+    else:
+        message = (
+            f"no operation of Lambda, SQS or CloudWatch Logs is {request.method} {request.url.path}"
+        )
+    return error_response(UnknownOperation(message))
+
+
+def lambda_operation(method: str, path: str) -> str | None:
+    """The Lambda API operation that `method path` is, by botocore's model of the API."""
+    for verb, pattern, name in _operations():
+        if verb == method and pattern.fullmatch(path):
+            return name
+    return None
+
+
+@functools.cache
+def _operations() -> list[tuple[str, re.Pattern[str], str]]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("lambda")
+    table = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri, _, _query = http["requestUri"].partition("?")
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(uri))
+        table.append((http["method"], re.compile(pattern), name))
+    return table

@@ -1,0 +1,77 @@
+"""Invoke and the deprecated InvokeAsync, as Lambda's rest-json API carries them: the event is
+the raw body, the options are headers and the `Qualifier` query parameter, and the result is
+the status code, a few `X-Amz-*` headers and the function's response bytes."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..errors import RequestEntityTooLargeException
+from ..payloads import MAX_SYNC_PAYLOAD_BYTES
+from .backend import Backend
+
+
+async def invoke(request: Request) -> Response:
+    """POST /2015-03-31/functions/{FunctionName}/invocations"""
+    backend: Backend = request.app.state.backend
+    headers = request.headers
+    result = await backend.call(
+        backend.invoker.invoke,
+        request.path_params["function"],
+        qualifier=request.query_params.get("Qualifier"),
+        payload=await body(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeFunction"),
+        invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
+        log_type=headers.get("x-amz-log-type", "None"),
+        client_context=headers.get("x-amz-client-context"),
+    )
+    reply = {"x-amzn-RequestId": result.request_id}
+    if result.status_code != 200:  # 202 queued, 204 dry run: no body
+        return Response(status_code=result.status_code, headers=reply)
+    reply["X-Amz-Executed-Version"] = result.executed_version
+    if result.function_error:
+        reply["X-Amz-Function-Error"] = result.function_error
+    if result.log_result is not None:
+        reply["X-Amz-Log-Result"] = result.log_result
+    return Response(result.payload, headers=reply, media_type="application/json")
+
+
+async def invoke_async(request: Request) -> Response:
+    """POST /2014-11-13/functions/{FunctionName}/invoke-async: an Event invoke, answered
+    with 202 and `{"Status": 202}`."""
+    backend: Backend = request.app.state.backend
+    result = await backend.call(
+        backend.invoker.invoke,
+        request.path_params["function"],
+        payload=await body(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeAsync"),
+        invocation_type="Event",
+    )
+    return Response(
+        json.dumps({"Status": 202}),
+        status_code=202,
+        headers={"x-amzn-RequestId": result.request_id},
+        media_type="application/json",
+    )
+
+
+async def body(request: Request, limit: int, operation: str) -> bytes:
+    """The request body, read no further than `limit` bytes: a larger one is AWS's 413,
+    without holding it all in memory."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit, operation)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit, operation)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int, operation: str) -> RequestEntityTooLargeException:
+    return RequestEntityTooLargeException(
+        f"Request must be smaller than {limit} bytes for the {operation} operation"
+    )

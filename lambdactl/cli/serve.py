@@ -1,0 +1,95 @@
+"""`lambdactl serve`: the project's functions behind one local endpoint for boto3 and the AWS
+CLI (Lambda, SQS and CloudWatch Logs APIs), with the retry worker running inside."""
+
+from __future__ import annotations
+
+import typer
+
+from . import render
+from .session import Output, session
+
+LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(
+        3001,
+        "--port",
+        "-p",
+        min=0,
+        max=65535,
+        help="Port (3001 as sam local start-lambda; 0: any free one).",
+    ),
+    output: Output = typer.Option(
+        Output.text,
+        "--output",
+        "-o",
+        help="text (a banner), or json: one object when ready, one when stopped.",
+    ),
+) -> None:
+    """Serve the Lambda, SQS and Logs APIs on one port until Ctrl-C (point endpoint_url here)."""
+    from ..api import server
+
+    project = session(ctx).project()
+    server.raise_file_limit()
+    sock = server.bind(host, port)
+    listening = server.url_of(sock, host)
+    if not _loopback(host):
+        render.warning(
+            f"listening on {host}: anyone who can reach this machine can invoke its functions"
+        )
+
+    def ready() -> None:
+        if output is Output.json:
+            render.json_line(
+                {
+                    "Status": "ready",
+                    "Endpoint": listening.url,
+                    "Functions": sorted(project.manifest.functions),
+                }
+            )
+        else:
+            _banner(project, listening.url)
+
+    server.serve(project, sock, listening, on_ready=ready)
+    if output is Output.json:
+        render.json_line({"Status": "stopped", "Endpoint": listening.url})
+    else:
+        render.line("server stopped")
+
+
+def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    console.print(f"[bold]lambdactl serve[/] for {project.manifest.path}")
+    console.print(f"  endpoint  [bold cyan]{url}[/]  (Lambda, SQS and CloudWatch Logs APIs)")
+    functions = Table(box=None, show_header=True, pad_edge=False, padding=(0, 2, 0, 2))
+    functions.add_column("Function")
+    functions.add_column("Runtime")
+    functions.add_column("Handler")
+    for name, spec in sorted(project.manifest.functions.items()):
+        functions.add_row(name, spec.config.runtime, spec.config.handler)
+    console.print(functions)
+    console.print(
+        f"  try: [dim]aws lambda invoke --endpoint-url {url} --function-name NAME out.json[/]"
+    )
+    console.print("  the retry worker runs inside; Ctrl-C stops everything")
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

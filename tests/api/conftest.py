@@ -1,0 +1,97 @@
+"""A real `lambdactl serve` subprocess on a free port of 127.0.0.1, and boto3 clients bound
+to it (dummy credentials, the manifest's region)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+READY_SECONDS = 30.0
+
+
+@dataclass
+class Server:
+    """A running `lambdactl serve`: its base URL and process."""
+
+    url: str
+    process: subprocess.Popen[str]
+    project_dir: Path
+
+    def client(self, service: str = "lambda", **options: Any) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 1}, read_timeout=60, **options),
+        )
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30.0) -> str:
+        """Stop the server; what it printed after its ready line."""
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+        out, _ = self.process.communicate(timeout=timeout)
+        return out
+
+
+def start_server(project_dir: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+    """Start `lambdactl serve --port 0 -o json` in `project_dir`; return once it is ready."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambdactl", "serve", "--port", "0", "-o", "json", *args],
+        cwd=project_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    try:
+        ready = json.loads(first)
+    except ValueError:
+        process.kill()
+        rest = process.communicate()[0]
+        raise AssertionError(f"serve did not start: {first}{rest}") from None
+    assert ready["Status"] == "ready", ready
+    return Server(url=ready["Endpoint"], process=process, project_dir=project_dir)
+
+
+@pytest.fixture
+def serve(project_dir: Path) -> Iterator[Callable[..., Server]]:
+    """Start servers for the test's project (all stopped after the test)."""
+    started: list[Server] = []
+
+    def start(*args: str, directory: Path | None = None, **kw: Any) -> Server:
+        server = start_server(directory or project_dir, *args, **kw)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.communicate(timeout=30)
+
+
+@pytest.fixture
+def server(serve: Callable[..., Server]) -> Server:
+    """One server for the test's project."""
+    return serve()
+
+
+@pytest.fixture
+def lambda_client(server: Server) -> Any:
+    return server.client("lambda")
