@@ -51,7 +51,7 @@ def serve(
                 {
                     "Status": "ready",
                     "Endpoint": listening.url,
-                    "Functions": sorted(project.manifest.functions),
+                    "Functions": sorted(project.functions),
                 }
             )
         else:
@@ -75,7 +75,7 @@ def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
     functions.add_column("Function")
     functions.add_column("Runtime")
     functions.add_column("Handler")
-    for name, spec in sorted(project.manifest.functions.items()):
+    for name, spec in sorted(project.functions.items()):
         functions.add_row(name, spec.config.runtime, spec.config.handler)
     console.print(functions)
     console.print(
