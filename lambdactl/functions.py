@@ -316,6 +316,13 @@ def unpack(zip_bytes: bytes) -> Package:
     try:
         with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
             entries = zf.infolist()
+            # What the zip declares first: nothing is decompressed beyond the limit.
+            if sum(info.file_size for info in entries) > UNZIPPED_LIMIT:
+                raise InvalidParameterValueException(
+                    f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes"
+                )
+            for info in entries:
+                _check_entry(info)
             damaged = zf.testzip()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
         raise InvalidParameterValueException(UNZIP_FAILED) from None
@@ -323,15 +330,7 @@ def unpack(zip_bytes: bytes) -> Package:
         raise InvalidParameterValueException(UNZIP_FAILED) from None
     if damaged is not None:
         raise InvalidParameterValueException(UNZIP_FAILED)
-    if sum(info.file_size for info in entries) > UNZIPPED_LIMIT:
-        raise InvalidParameterValueException(
-            f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes"
-        )
-    files: set[str] = set()
-    for info in entries:
-        _check_entry(info)
-        if not info.is_dir():
-            files.add(info.filename)
+    files = {info.filename for info in entries if not info.is_dir()}
     for info in entries:  # a file standing where another entry needs a directory
         parents = Path(info.filename).parents
         clash = next((str(p) for p in parents if str(p) in files), None)
