@@ -146,55 +146,105 @@ def test_a_second_process_lists_shows_and_invokes_a_created_function(
 @pytest.mark.parametrize(
     ("name", "given", "error", "message"),
     [
-        ("made", {"Role": None}, ValidationException,
-         "1 validation error detected: Value null at 'role' failed to satisfy constraint: "
-         "Member must not be null"),
-        ("made", {"Role": "r1"}, ValidationException,
-         "1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member "
-         r"must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:"
-         r"role/?[a-zA-Z_0-9+=,.@\-_/]+"),
-        ("made", {"MemorySize": 10241}, ValidationException,
-         "1 validation error detected: Value '10241' at 'memorySize' failed to satisfy "
-         "constraint: Member must have value less than or equal to 10240"),
-        ("made", {"MemorySize": 127}, ValidationException,
-         "1 validation error detected: Value '127' at 'memorySize' failed to satisfy "
-         "constraint: Member must have value greater than or equal to 128"),
-        ("made", {"Timeout": 901}, ValidationException,
-         "1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: "
-         "Member must have value less than or equal to 900"),
-        ("made", {"Runtime": "python3.7"}, InvalidParameterValueException,
-         "The runtime parameter of python3.7 is no longer supported for creating or updating "
-         "AWS Lambda functions. We recommend you use a supported runtime while creating or "
-         "updating functions."),
-        ("made", {"Runtime": "cobol"}, InvalidParameterValueException,
-         "Value cobol at 'runtime' failed to satisfy constraint: Member must satisfy enum "
-         "value set: [python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, "
-         "provided, provided.al2, provided.al2023] or be a valid ARN"),
-        ("made", {"Runtime": None}, InvalidParameterValueException,
-         "Runtime and Handler are mandatory parameters for functions created with deployment "
-         "packages."),
-        ("made", {"Environment": {"Variables": {"X": "1"}}}, ValidationException,
-         "1 validation error detected: Value at 'environment.variables' failed to satisfy "
-         "constraint: Map keys must satisfy constraint: [Member must satisfy regular "
-         "expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"),
-        ("made", {"Environment": {"Variables": {"AWS_REGION": "x"}}},
-         InvalidParameterValueException,
-         "Lambda was unable to configure your environment variables because the environment "
-         "variables you have provided contains reserved keys that are currently not supported "
-         "for modification. Reserved keys used in this request: AWS_REGION"),
-        ("made", {"Code": {"S3Bucket": "b", "S3Key": "k.zip"}}, InvalidParameterValueException,
-         "lambdactl takes a function's code as Code.ZipFile only (the zip's bytes): it has no "
-         "S3 bucket or image registry to read an S3 object from"),
-        ("made", {"Code": {"ImageUri": "x.dkr.ecr/x:1"}}, InvalidParameterValueException,
-         "lambdactl takes a function's code as Code.ZipFile only (the zip's bytes): it has no "
-         "S3 bucket or image registry to read an image from"),
-        ("made", {"Code": {"ZipFile": b"not a zip"}}, InvalidParameterValueException,
-         UNZIP_FAILED),
+        (
+            "made",
+            {"Role": None},
+            ValidationException,
+            "1 validation error detected: Value null at 'role' failed to satisfy constraint: "
+            "Member must not be null",
+        ),
+        (
+            "made",
+            {"Role": "r1"},
+            ValidationException,
+            "1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: "
+            r"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:"
+            r"role/?[a-zA-Z_0-9+=,.@\-_/]+",
+        ),
+        (
+            "made",
+            {"MemorySize": 10241},
+            ValidationException,
+            "1 validation error detected: Value '10241' at 'memorySize' failed to satisfy "
+            "constraint: Member must have value less than or equal to 10240",
+        ),
+        (
+            "made",
+            {"MemorySize": 127},
+            ValidationException,
+            "1 validation error detected: Value '127' at 'memorySize' failed to satisfy "
+            "constraint: Member must have value greater than or equal to 128",
+        ),
+        (
+            "made",
+            {"Timeout": 901},
+            ValidationException,
+            "1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: "
+            "Member must have value less than or equal to 900",
+        ),
+        (
+            "made",
+            {"Runtime": "python3.7"},
+            InvalidParameterValueException,
+            "The runtime parameter of python3.7 is no longer supported for creating or updating "
+            "AWS Lambda functions. We recommend you use a supported runtime while creating or "
+            "updating functions.",
+        ),
+        (
+            "made",
+            {"Runtime": "cobol"},
+            InvalidParameterValueException,
+            "Value cobol at 'runtime' failed to satisfy constraint: Member must satisfy enum "
+            "value set: [python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, "
+            "provided, provided.al2, provided.al2023] or be a valid ARN",
+        ),
+        (
+            "made",
+            {"Runtime": None},
+            InvalidParameterValueException,
+            "Runtime and Handler are mandatory parameters for functions created with deployment "
+            "packages.",
+        ),
+        (
+            "made",
+            {"Environment": {"Variables": {"X": "1"}}},
+            ValidationException,
+            "1 validation error detected: Value at 'environment.variables' failed to satisfy "
+            "constraint: Map keys must satisfy constraint: [Member must satisfy regular "
+            "expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+        ),
+        (
+            "made",
+            {"Environment": {"Variables": {"AWS_REGION": "x"}}},
+            InvalidParameterValueException,
+            "Lambda was unable to configure your environment variables because the environment "
+            "variables you have provided contains reserved keys that are currently not supported "
+            "for modification. Reserved keys used in this request: AWS_REGION",
+        ),
+        (
+            "made",
+            {"Code": {"S3Bucket": "b", "S3Key": "k.zip"}},
+            InvalidParameterValueException,
+            "lambdactl takes a function's code as Code.ZipFile only (the zip's bytes): it has no "
+            "S3 bucket or image registry to read an S3 object from",
+        ),
+        (
+            "made",
+            {"Code": {"ImageUri": "x.dkr.ecr/x:1"}},
+            InvalidParameterValueException,
+            "lambdactl takes a function's code as Code.ZipFile only (the zip's bytes): it has no "
+            "S3 bucket or image registry to read an image from",
+        ),
+        ("made", {"Code": {"ZipFile": b"not a zip"}}, InvalidParameterValueException, UNZIP_FAILED),
         ("hello", {}, ResourceConflictException, "Function already exist: hello"),
         ("made:1", {}, ValidationException, None),
-        ("a" * 65, {}, ValidationException,
-         f"1 validation error detected: Value '{'a' * 65}' at 'functionName' failed to satisfy "
-         "constraint: Member must have length less than or equal to 64"),
+        (
+            "a" * 65,
+            {},
+            ValidationException,
+            f"1 validation error detected: Value '{'a' * 65}' at 'functionName' failed to satisfy "
+            "constraint: Member must have length less than or equal to 64",
+        ),
     ],
 )
 def test_create_refuses_with_aws_errors(
@@ -213,7 +263,9 @@ def test_create_refuses_with_aws_errors(
 
 def test_create_twice_is_a_conflict(project: Project) -> None:
     create(project)
-    with pytest.raises(ResourceConflictException, match="^ResourceConflictException: Function already exist: made$"):
+    with pytest.raises(
+        ResourceConflictException, match="^ResourceConflictException: Function already exist: made$"
+    ):
         create(project)
 
 
@@ -249,8 +301,7 @@ def test_entries_that_would_escape_are_refused_and_nothing_is_written(
     with pytest.raises(InvalidParameterValueException) as caught:
         create(project, Code={"ZipFile": upload})
     assert caught.value.message == (
-        f"{UNZIP_FAILED} (entry {what}: it would be written outside the function's code "
-        "directory)"
+        f"{UNZIP_FAILED} (entry {what}: it would be written outside the function's code directory)"
     )
     assert sorted(p for p in tmp_path.rglob("*") if ".lambda" not in p.parts) == before
     assert not (project.manifest.state_dir / "code").exists()
@@ -361,7 +412,10 @@ def test_delete_forgets_a_created_function_and_a_new_one_numbers_from_1(
     assert Ledger(project.manifest.state_dir).function("made") is not None
     functions.delete(project, "made")
     assert list(project.functions) == ["hello"]
-    with pytest.raises(ResourceNotFoundException, match=f"^ResourceNotFoundException: Function not found: {ARN}:made$"):
+    with pytest.raises(
+        ResourceNotFoundException,
+        match=f"^ResourceNotFoundException: Function not found: {ARN}:made$",
+    ):
         invoker.invoke("made")
     assert project.store.list_aliases("made") == []
     assert not (project.manifest.state_dir / "ledger" / "made").exists()
@@ -403,16 +457,28 @@ def test_reserved_concurrency_is_put_read_and_deleted(project: Project) -> None:
 @pytest.mark.parametrize(
     ("function", "reserved", "error", "message"),
     [
-        ("hello", 901, InvalidParameterValueException,
-         "Specified ReservedConcurrentExecutions for function decreases account's "
-         "UnreservedConcurrentExecution below its minimum value of [100]."),
-        ("hello", -1, ValidationException,
-         "1 validation error detected: Value '-1' at 'reservedConcurrentExecutions' failed to "
-         "satisfy constraint: Member must have value greater than or equal to 0"),
-        ("hello:1", 1, InvalidParameterValueException,
-         "This operation is permitted on Lambda functions only. Aliases and versions do not "
-         "support this operation. Please specify either a function name or an unqualified "
-         "function ARN."),
+        (
+            "hello",
+            901,
+            InvalidParameterValueException,
+            "Specified ReservedConcurrentExecutions for function decreases account's "
+            "UnreservedConcurrentExecution below its minimum value of [100].",
+        ),
+        (
+            "hello",
+            -1,
+            ValidationException,
+            "1 validation error detected: Value '-1' at 'reservedConcurrentExecutions' failed to "
+            "satisfy constraint: Member must have value greater than or equal to 0",
+        ),
+        (
+            "hello:1",
+            1,
+            InvalidParameterValueException,
+            "This operation is permitted on Lambda functions only. Aliases and versions do not "
+            "support this operation. Please specify either a function name or an unqualified "
+            "function ARN.",
+        ),
         ("nope", 1, ResourceNotFoundException, f"Function not found: {ARN}:nope"),
     ],
 )
@@ -456,7 +522,7 @@ def test_zero_reserved_throttles_this_process_and_one_started_before(
     assert "ReservedFunctionConcurrentInvocationLimitExceeded" in refused.stderr
 
 
-# -- GetFunction, GetAccountSettings ----------------------------------------------------------------
+# -- GetFunction, GetAccountSettings ------------------------------------------------------------
 
 
 def test_code_zip_is_the_uploaded_zip(project: Project) -> None:
