@@ -175,10 +175,12 @@ def update_code(
     publish: bool = False,
     revision_id: str | None = None,
     architectures: list[str] | None = None,
+    dry_run: bool = False,
     now: datetime | None = None,
 ) -> Version:
     """UpdateFunctionCode of a function created through the API: `$LATEST` (or the version
-    published with `publish`). A declared function's code is its directory: refused."""
+    published with `publish`). A declared function's code is its directory: refused.
+    `dry_run`: every check, nothing changed (`$LATEST` as it is)."""
     name = _unqualified(project, function)
     if architectures is not None:
         _check_architectures(architectures)
@@ -191,6 +193,8 @@ def update_code(
         )
     _check_revision(project, name, revision_id)
     package = unpack(_zip_file(code))
+    if dry_run:
+        return versions.latest(project, name, now=now)
     project.blobs.put(package)
     record = _record(project, name)
     record["code"] = {"sha256": package.sha256_hex, "size": package.size}

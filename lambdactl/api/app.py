@@ -17,17 +17,48 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import functions, invoke
+from . import functions, invoke, management
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
 FUNCTION = "/2015-03-31/functions/{function}"
+EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{function}/event-invoke-config"
 
 ROUTES = [
     Route(f"{FUNCTION}/invocations", invoke.invoke, methods=["POST"]),
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),
     Route("/2015-03-31/functions", functions.list_functions, methods=["GET"]),
+    # changing functions (management.py)
+    Route("/2015-03-31/functions", management.create_function, methods=["POST"]),
+    Route(FUNCTION, management.get_function, methods=["GET"]),
+    Route(FUNCTION, management.delete_function, methods=["DELETE"]),
+    Route(f"{FUNCTION}/code", management.update_code, methods=["PUT"]),
+    Route(f"{FUNCTION}/configuration", management.update_configuration, methods=["PUT"]),
+    Route(management.CODE_PATH, management.code, methods=["GET"]),
+    Route(
+        "/2017-10-31/functions/{function}/concurrency",
+        management.put_concurrency,
+        methods=["PUT"],
+    ),
+    Route(
+        "/2017-10-31/functions/{function}/concurrency",
+        management.delete_concurrency,
+        methods=["DELETE"],
+    ),
+    Route(
+        "/2019-09-30/functions/{function}/concurrency",
+        management.get_concurrency,
+        methods=["GET"],
+    ),
+    Route(EVENT_INVOKE_CONFIG, management.put_event_invoke_config, methods=["PUT"]),
+    Route(EVENT_INVOKE_CONFIG, management.update_event_invoke_config, methods=["POST"]),
+    Route(EVENT_INVOKE_CONFIG, management.get_event_invoke_config, methods=["GET"]),
+    Route(EVENT_INVOKE_CONFIG, management.delete_event_invoke_config, methods=["DELETE"]),
+    Route(
+        f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]
+    ),
+    Route("/2016-08-19/account-settings", management.account_settings, methods=["GET"]),
 ]
 
 
