@@ -213,6 +213,39 @@ class AsyncConfig:
     on_failure: Destination | None = None
 
 
+URL_AUTH_TYPES = ("NONE", "AWS_IAM")
+URL_INVOKE_MODES = ("RESPONSE_STREAM", "BUFFERED")
+"""AWS's InvokeMode values, in the order its validation message lists them."""
+CORS_METHODS = ("GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*")
+"""What a function URL's CORS `AllowMethods` may hold."""
+URL_QUALIFIER_PATTERN = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)"
+"""A function URL's qualifier: an alias name (never a version number nor `$LATEST`)."""
+
+
+@dataclass(frozen=True)
+class Cors:
+    """A function URL's CORS settings (AWS's `Cors`); empty tuples are unset lists."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class UrlConfig:
+    """A function URL (AWS's FunctionUrlConfig, less what the server decides: its address)."""
+
+    auth: str = "NONE"
+    """`NONE` or `AWS_IAM`."""
+    cors: Cors | None = None
+    invoke_mode: str = "BUFFERED"
+    qualifier: str | None = None
+    """The alias the URL invokes; None for the unqualified function (`$LATEST`)."""
+
+
 @dataclass(frozen=True)
 class EventInvokeConfig:
     """An EventInvokeConfig set through the API for one qualifier: what it gives (None: not
@@ -253,6 +286,8 @@ class FunctionSpec:
     """For every qualifier without an `event_invoke` entry."""
     dead_letter: Destination | None = None
     log_retention: LogRetention = field(default_factory=LogRetention)
+    url: UrlConfig | None = None
+    """The function URL the manifest declares (`url:`), if any."""
     source: str = MANIFEST
     """`manifest`, or `api` (created through the Lambda API; kept in `.lambda/`)."""
     overrides: Mapping[str, Any] = field(default_factory=dict)
@@ -545,6 +580,16 @@ _FUNCTION_KEYS = (
     "async",
     "dead_letter",
     "logging",
+    "url",
+)
+_URL_KEYS = ("auth", "cors", "invoke_mode", "qualifier")
+_CORS_KEYS = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_credentials",
+    "max_age",
 )
 _LOGGING_KEYS = ("format", "application_level", "system_level", "retention_days", "max_size_mb")
 _RETENTION_KEYS = ("retention_days", "max_size_mb")
@@ -822,6 +867,7 @@ class _Reader:
                     f"{where}.dead_letter",
                     "a dead-letter target is a queue: {queue: NAME}",
                 )
+        url = self.url(entries["url"][1], f"{where}.url") if "url" in entries else None
         return FunctionSpec(
             name=name,
             code=code,
@@ -831,7 +877,121 @@ class _Reader:
             asynchronous=asynchronous,
             dead_letter=dead_letter,
             log_retention=log_retention,
+            url=url,
         )
+
+    def url(self, node: _Node, where: str) -> UrlConfig | None:
+        """`url:`: true (a public URL with AWS's defaults), false, or its settings."""
+        import yaml
+
+        if _is_null(node):
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return UrlConfig() if self.boolean(node, where) else None
+        entries = self.mapping(node, where, _URL_KEYS)
+        values: dict[str, Any] = {}
+        for key, aws_field, allowed in (
+            ("auth", "authType", URL_AUTH_TYPES),
+            ("invoke_mode", "invokeMode", URL_INVOKE_MODES),
+        ):
+            if key in entries:
+                value_node = entries[key][1]
+                value = self.text(value_node, f"{where}.{key}")
+                if value not in allowed:
+                    message = validation_message(value, aws_field, enum_constraint(allowed))
+                    self.fail(value_node, f"{where}.{key}", message)
+                values[key] = value
+        if "qualifier" in entries:
+            values["qualifier"] = self.url_qualifier(entries["qualifier"][1], f"{where}.qualifier")
+        if "cors" in entries and not _is_null(entries["cors"][1]):
+            values["cors"] = self.cors(entries["cors"][1], f"{where}.cors")
+        return UrlConfig(**values)
+
+    def url_qualifier(self, node: _Node, key: str) -> str:
+        value = self.text(node, key)
+        if len(value) > 128:
+            constraint = "Member must have length less than or equal to 128"
+            self.fail(node, key, validation_message(value, "qualifier", constraint))
+        if not re.search(URL_QUALIFIER_PATTERN, value):
+            constraint = f"Member must satisfy regular expression pattern: {URL_QUALIFIER_PATTERN}"
+            self.fail(
+                node,
+                key,
+                validation_message(value, "qualifier", constraint),
+                hint="a function URL's qualifier is an alias name, never a version or $LATEST",
+            )
+        return value
+
+    def cors(self, node: _Node, where: str) -> Cors:
+        """`cors:` with AWS's limits on each list (items and lengths) and on MaxAge."""
+        entries = self.mapping(node, where, _CORS_KEYS)
+        values: dict[str, Any] = {}
+        lists = (
+            ("allow_origins", "allowOrigins", 100, 1, 253),
+            ("allow_methods", "allowMethods", 6, 0, 6),
+            ("allow_headers", "allowHeaders", 100, 0, 1024),
+            ("expose_headers", "exposeHeaders", 100, 0, 1024),
+        )
+        for key, aws_field, most, shortest, longest in lists:
+            if key in entries:
+                node_list = entries[key][1]
+                items = self.strings(node_list, f"{where}.{key}")
+                limits = (most, shortest, longest)
+                self.check_lengths(node_list, f"{where}.{key}", f"cors.{aws_field}", items, limits)
+                values[key] = items
+        for i, method in enumerate(values.get("allow_methods", ())):
+            if method not in CORS_METHODS:
+                constraint = enum_constraint(CORS_METHODS)
+                self.fail(
+                    _item(entries["allow_methods"][1], i),
+                    f"{where}.allow_methods[{i}]",
+                    validation_message(method, "cors.allowMethods", constraint),
+                )
+        if "allow_credentials" in entries:
+            values["allow_credentials"] = self.boolean(
+                entries["allow_credentials"][1], f"{where}.allow_credentials"
+            )
+        if "max_age" in entries:
+            values["max_age"] = self.integer(
+                entries["max_age"][1], f"{where}.max_age", "cors.maxAge", 0, 86400
+            )
+        return Cors(**values)
+
+    def strings(self, node: _Node, key: str) -> tuple[str, ...]:
+        """A list of strings (a single string is a list of one, as people write `*`)."""
+        import yaml
+
+        if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+            return (self.text(node, key),)
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, key, f"expected a list of strings, got {_describe(node)}")
+        return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+
+    def check_lengths(
+        self,
+        node: _Node,
+        key: str,
+        aws_field: str,
+        items: tuple[str, ...],
+        limits: tuple[int, int, int],
+    ) -> None:
+        """AWS's list limits: at most `most` items, each `shortest`..`longest` long."""
+        most, shortest, longest = limits
+        if len(items) > most:
+            constraint = f"Member must have length less than or equal to {most}"
+            shown = "[" + ", ".join(items) + "]"
+            self.fail(node, key, validation_message(shown, aws_field, constraint))
+        for i, item in enumerate(items):
+            if len(item) < shortest:
+                constraint = f"Member must have length greater than or equal to {shortest}"
+                self.fail(
+                    _item(node, i), f"{key}[{i}]", validation_message(item, aws_field, constraint)
+                )
+            if len(item) > longest:
+                constraint = f"Member must have length less than or equal to {longest}"
+                self.fail(
+                    _item(node, i), f"{key}[{i}]", validation_message(item, aws_field, constraint)
+                )
 
     def logging(self, node: _Node, where: str) -> tuple[LoggingConfig, LogRetention]:
         """`logging:`: AWS's LoggingConfig, plus the retention of the function's log group."""
@@ -1082,6 +1242,13 @@ def _plain(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else repr(number)
 
 
+def _item(node: _Node, index: int) -> _Node:
+    """A list's `index`th node (a single value written for a list is its own item)."""
+    import yaml
+
+    return node.value[index] if isinstance(node, yaml.SequenceNode) else node
+
+
 def _is_null(node: _Node) -> bool:
     import yaml
 
@@ -1119,6 +1286,8 @@ _CACHED_TYPES: dict[str, type] = {
         Destination,
         EventInvokeConfig,
         Upload,
+        UrlConfig,
+        Cors,
     )
 }
 """The classes a cached manifest is made of (and the only ones it may name)."""

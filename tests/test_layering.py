@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "scaffold",
             "doctor",
             "functions",
+            "urls",
             "sources",
             "cloud",
         ),

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import functions, invoke, management
+from . import functions, invoke, management, urls
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
@@ -59,6 +59,9 @@ ROUTES = [
         f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]
     ),
     Route("/2016-08-19/account-settings", management.account_settings, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/url", urls.get_url_config, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
+    Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]
 
 

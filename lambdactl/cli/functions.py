@@ -34,6 +34,7 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     # The Source column only once the API created a function: manifest-only projects keep
     # their narrow table.
     sourced = any(spec.source != "manifest" for spec in specs.values())
+    addresses, note = _addresses(project)
     rows = []
     for version in latest:
         published = project.store.list_versions(version.function)
@@ -49,6 +50,7 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
                 f"{version.config.timeout} s",
                 version.config.handler,
                 version.description,
+                *([addresses.get(version.function, "-")] if addresses else []),
             )
         )
     columns = (
@@ -61,8 +63,12 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         "Timeout",
         "Handler",
         "Description",
+        *(["URL"] if addresses else []),
     )
-    render.table(None, columns, rows, give_way={"Description": "ellipsis", "Handler": "fold"})
+    give_way = {"Description": "ellipsis", "Handler": "fold", "URL": "fold"}
+    render.table(None, columns, rows, give_way=give_way)
+    if note:
+        render.line(note)
 
 
 def show(
@@ -121,6 +127,7 @@ def show(
         ("CodeSize", render.size(version.code_size)),
         ("LastModified", version.last_modified),
         ("RevisionId", version.revision_id),
+        *_url_field(project, ref.name),
     ]
     asynchronous = [key for key in overrides if key.startswith("event_invoke:")]
     if asynchronous:
@@ -146,6 +153,31 @@ def _logging(logging: Any) -> str:
 
 def _reserved(reserved: Any) -> str:
     return "none reserved" if reserved is None else f"{reserved} reserved"
+
+
+def _addresses(project) -> tuple[dict[str, str], str | None]:  # type: ignore[no-untyped-def]
+    """Function URLs by function (full while a server runs, else paths) and the note that
+    goes with paths."""
+    if not any(spec.url for spec in project.manifest.functions.values()):
+        return {}, None
+    from .. import endpoint, urls  # only for projects with URLs
+
+    running = endpoint.running(project.manifest.state_dir)
+    found = urls.addresses(project.manifest, running.url if running else None)
+    return found, None if running else urls.NOT_SERVED
+
+
+def _url_field(project, function: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    declared = project.manifest.functions.get(function)  # created through the API: no URL
+    if declared is None or declared.url is None:
+        return []
+    from ..urls import DEFAULT_ENDPOINT
+
+    found, note = _addresses(project)
+    address = found[function]
+    if note:  # no server: the path, and where it would answer
+        address += f" (no `lambdactl serve` runs; by default: {DEFAULT_ENDPOINT}{address})"
+    return [("URL", address)]
 
 
 def validate(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
