@@ -33,6 +33,7 @@ from . import catalog, versions
 from .code import Package
 from .digests import sha256_hex
 from .errors import (
+    REVISION_ID_MISMATCH,
     InvalidParameterValueException,
     PreconditionFailedException,
     RequestEntityTooLargeException,
@@ -73,10 +74,6 @@ UNZIPPED_LIMIT = 262_144_000
 ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 ARCHITECTURES = ("x86_64", "arm64")
 UNZIP_FAILED = "Could not unzip uploaded file. Please check your file, then try to upload again."
-REVISION_MISMATCH = (
-    "The Revision Id provided does not match the latest Revision Id. Call the "
-    "GetFunction/GetAlias API to retrieve the latest Revision Id"
-)
 UNQUALIFIED_ONLY = (
     "This operation is permitted on Lambda functions only. Aliases and versions do not support "
     "this operation. Please specify either a function name or an unqualified function ARN."
@@ -517,7 +514,7 @@ def _logging(given: Mapping[str, Any]) -> LoggingConfig:
 
 def _check_revision(project: Project, name: str, revision_id: str | None) -> None:
     if revision_id is not None and revision_id != versions.latest(project, name).revision_id:
-        raise PreconditionFailedException(REVISION_MISMATCH)
+        raise PreconditionFailedException(REVISION_ID_MISMATCH)
 
 
 # -- records and settings -----------------------------------------------------------------------

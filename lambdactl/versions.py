@@ -18,11 +18,13 @@ from . import code as code_module
 from . import ids
 from .digests import sha256_hex
 from .errors import (
+    REVISION_ID_MISMATCH,
     InvalidParameterValueException,
+    PreconditionFailedException,
     ResourceConflictException,
     ResourceNotFoundException,
     StoreError,
-    check_request_text,
+    check_description,
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
@@ -114,20 +116,38 @@ def latest(project: Project, name: str, *, now: datetime | None = None) -> Versi
 
 
 def publish(
-    project: Project, name: str, *, description: str | None = None, now: datetime | None = None
+    project: Project,
+    name: str,
+    *,
+    description: str | None = None,
+    code_sha256: str | None = None,
+    revision_id: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Version, bool]:
     """Snapshot `$LATEST` as the next version; (version, created).
 
     When neither code nor configuration changed since the newest version, that version is
-    returned and nothing is created (AWS's rule). Blobs are stored before the record, so a
-    version never refers to a snapshot that is not there; the ledger gets the record after
-    (see `remember`).
+    returned and nothing is created (AWS's rule). `revision_id` and `code_sha256` are AWS's
+    preconditions: publish only if `$LATEST`, as it is being published, still has that
+    RevisionId and that CodeSha256. Blobs are stored before the record, so a version never
+    refers to a snapshot that is not there; the ledger gets the record after (see `remember`).
     """
-    check_request_text(description)
+    check_description(description)
     spec = project.function(name)
     code_sha, code_size = _code(project, spec, store_blob=True)
     layers = _layers(project, spec, store_blobs=True)
     fingerprint = _fingerprint(code_sha, layers, spec.config)
+    if revision_id is not None:
+        # The RevisionId of exactly what is being published (recorded now if it is new).
+        current, _ = project.store.observe_latest(name, fingerprint, last_modified(now))
+        if revision_id != current:
+            raise PreconditionFailedException(REVISION_ID_MISMATCH)
+    if code_sha256 is not None and code_sha256 != code_module.code_sha256(code_sha):
+        raise InvalidParameterValueException(
+            f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
+            f"({code_module.code_sha256(code_sha)}). Please try again with the CodeSHA256 in "
+            "$LATEST."
+        )
     record = {
         "config": spec.config.to_dict(),
         "code": {"sha256": code_sha, "size": code_size},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -17,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import functions, invoke, management, urls
+from . import aliases, functions, invoke, management, urls, versions
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
@@ -29,6 +30,13 @@ ROUTES = [
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),
     Route("/2015-03-31/functions", functions.list_functions, methods=["GET"]),
+    Route(f"{FUNCTION}/versions", versions.publish_version, methods=["POST"]),
+    Route(f"{FUNCTION}/versions", versions.list_versions, methods=["GET"]),
+    Route(f"{FUNCTION}/aliases", aliases.create_alias, methods=["POST"]),
+    Route(f"{FUNCTION}/aliases", aliases.list_aliases, methods=["GET"]),
+    Route(f"{FUNCTION}/aliases/{{name}}", aliases.get_alias, methods=["GET"]),
+    Route(f"{FUNCTION}/aliases/{{name}}", aliases.update_alias, methods=["PUT"]),
+    Route(f"{FUNCTION}/aliases/{{name}}", aliases.delete_alias, methods=["DELETE"]),
     # changing functions (management.py)
     Route("/2015-03-31/functions", management.create_function, methods=["POST"]),
     Route(FUNCTION, management.get_function, methods=["GET"]),
@@ -91,7 +99,17 @@ async def _service_error(_request: Request, exc: Exception) -> Response:
 
 
 async def _unrouted(request: Request, exc: Exception) -> Response:
-    """No route (404) or not this method (405): say which operation that would be."""
+    """No route (404) or not this method (405): say which operation that would be. A
+    FunctionName holding an encoded `/` (`..%2F..%2Fetc`) is an operation served here given a
+    name AWS's pattern refuses: AWS's ValidationException for that name."""
+    raw_path = request.scope.get("raw_path") or b""
+    matched = _operation_match(request.method, raw_path.decode("latin-1"))
+    if matched is not None and matched[0] in _served() and "FunctionName" in matched[1]:
+        backend: Backend = request.app.state.backend
+        try:
+            backend.project.ref(unquote(matched[1]["FunctionName"]))
+        except AwsError as error:  # a handler's own exceptions reach no handler
+            return error_response(error)
     operation = lambda_operation(request.method, request.url.path)
     if operation is not None:
         message = f"lambdactl does not implement the Lambda operation {operation}"
@@ -104,9 +122,16 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
 
 def lambda_operation(method: str, path: str) -> str | None:
     """The Lambda API operation that `method path` is, by botocore's model of the API."""
+    matched = _operation_match(method, path)
+    return None if matched is None else matched[0]
+
+
+def _operation_match(method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    """(operation, its URI parameters as they appear in `path`), or None."""
     for verb, pattern, name in _operations():
-        if verb == method and pattern.fullmatch(path):
-            return name
+        found = pattern.fullmatch(path) if verb == method else None
+        if found is not None:
+            return name, found.groupdict()
     return None
 
 
@@ -119,6 +144,19 @@ def _operations() -> list[tuple[str, re.Pattern[str], str]]:
     for name in model.operation_names:
         http = model.operation_model(name).http
         uri, _, _query = http["requestUri"].partition("?")
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(uri))
+        pattern = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", r"(?P<\1>[^/]+)", re.escape(uri))
         table.append((http["method"], re.compile(pattern), name))
     return table
+
+
+@functools.cache
+def _served() -> frozenset[str]:
+    """The Lambda operations the route table serves."""
+    served = set()
+    for route in ROUTES:
+        example = re.sub(r"\{[^}]+\}", "x", route.path)
+        for method in route.methods or ():
+            operation = lambda_operation(method, example)
+            if operation is not None:
+                served.add(operation)
+    return frozenset(served)

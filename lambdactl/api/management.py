@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -27,9 +26,9 @@ from ..errors import (
 from ..events import configs
 from ..functions import Configuration
 from ..project import Project
+from . import bodies
 from .backend import Backend
 from .functions import max_items
-from .invoke import body
 from .responses import aws_json, no_content
 
 CODE_REQUEST_LIMIT = 70_167_211
@@ -51,22 +50,42 @@ def _function(request: Request) -> str:
     return str(request.path_params["function"])
 
 
+TYPES: dict[str, type | tuple[type, ...]] = {
+    "FunctionName": str,
+    "Runtime": str,
+    "Handler": str,
+    "Role": str,
+    "Description": str,
+    "RevisionId": str,
+    "PackageType": str,
+    "MemorySize": int,
+    "Timeout": int,
+    "ReservedConcurrentExecutions": int,
+    "MaximumRetryAttempts": int,
+    "MaximumEventAgeInSeconds": int,
+    "Publish": bool,
+    "DryRun": bool,
+    "ZipFile": str,
+    "Code": dict,
+    "Environment": dict,
+    "LoggingConfig": dict,
+    "DestinationConfig": dict,
+    "Architectures": list,
+}
+"""The members of this module's requests that are read, with their JSON types."""
+
+
 async def _json(request: Request, operation: str, limit: int = REQUEST_LIMIT) -> dict[str, Any]:
-    """The request's JSON object (an empty body is an empty request)."""
-    data = await body(request, limit, operation)
-    if not data.strip():
-        return {}
-    try:
-        parsed = json.loads(data)
-    except ValueError as exc:
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: {exc}"
-        ) from None
-    if not isinstance(parsed, dict):
-        raise InvalidRequestContentException(
-            "Could not parse request body into json: expected a JSON object"
-        )
-    return parsed
+    """The request's JSON object, each member read here of its model's type (null: absent)."""
+    given = await bodies.json_object(request, operation, limit=limit)
+    for member, expected in TYPES.items():
+        value = given.get(member)
+        wrong = isinstance(value, bool) and expected is int
+        if value is not None and (wrong or not isinstance(value, expected)):
+            raise InvalidRequestContentException(
+                f"Could not parse request body into json: {member} is not of its type"
+            )
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _code(given: dict[str, Any]) -> dict[str, Any]:

@@ -30,8 +30,8 @@ from ..manifest import URL_QUALIFIER_PATTERN
 from ..payloads import MAX_SYNC_PAYLOAD_BYTES
 from ..project import Project
 from .backend import Backend
+from .bodies import read as read_body
 from .functions import max_items
-from .invoke import body as read_body
 from .responses import aws_json
 
 PREFIX = urls.PATH_PREFIX

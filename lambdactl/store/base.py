@@ -38,6 +38,7 @@ class AliasWrite(enum.Enum):
     EXISTS = "exists"
     MISSING = "missing"
     VERSION_MISSING = "version-missing"
+    REVISION_CHANGED = "revision-changed"
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,20 @@ class Store(ABC):
 
     @abstractmethod
     def put_alias(
-        self, function: str, name: str, data: Record, *, create: bool, versions: list[int]
+        self,
+        function: str,
+        name: str,
+        data: Record,
+        *,
+        create: bool,
+        versions: list[int],
+        revision: str | None = None,
     ) -> AliasWrite:
         """Create (must not exist) or replace (must exist) an alias.
 
-        Every number in `versions` must exist at the moment of writing.
+        Every number in `versions` must exist at the moment of writing. A replacement given
+        `revision` happens only while the stored alias's `revision_id` is still that one
+        (REVISION_CHANGED otherwise, nothing written): a compare-and-set.
         """
 
     @abstractmethod

@@ -323,16 +323,26 @@ class SqliteStore(Store):
         return [json.loads(data) for (data,) in rows]
 
     def put_alias(
-        self, function: str, name: str, data: Record, *, create: bool, versions: list[int]
+        self,
+        function: str,
+        name: str,
+        data: Record,
+        *,
+        create: bool,
+        versions: list[int],
+        revision: str | None = None,
     ) -> AliasWrite:
         with self._write() as db:
             exists = db.execute(
-                "SELECT 1 FROM aliases WHERE function = ? AND name = ?", (function, name)
+                "SELECT data FROM aliases WHERE function = ? AND name = ?", (function, name)
             ).fetchone()
             if create and exists:
                 return AliasWrite.EXISTS
             if not create and not exists:
                 return AliasWrite.MISSING
+            if exists and revision is not None:
+                if json.loads(exists[0]).get("revision_id") != revision:
+                    return AliasWrite.REVISION_CHANGED
             for number in versions:
                 if number > MAX_INTEGER or not db.execute(
                     "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)

@@ -131,7 +131,8 @@ def test_update_code_configuration_and_delete(server: Server, lambda_client: Any
     configured = lambda_client.update_function_configuration(
         FunctionName="made", Timeout=9, Environment={"Variables": {"GREETING": "x"}}
     )
-    assert (configured["Timeout"], configured["Environment"]) == (9, {"Variables": {"GREETING": "x"}})
+    assert configured["Timeout"] == 9
+    assert configured["Environment"] == {"Variables": {"GREETING": "x"}}
 
     with pytest.raises(errors.ResourceConflictException, match="functions.yaml"):
         lambda_client.update_function_code(FunctionName="hello", ZipFile=handler_zip())
@@ -168,7 +169,9 @@ def test_concurrency(server: Server, lambda_client: Any) -> None:
         )
     deleted = lambda_client.delete_function_concurrency(FunctionName="hello")
     assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
-    assert lambda_client.invoke(FunctionName="hello")["StatusCode"] == 200
+    invoked = lambda_client.invoke(FunctionName="hello")
+    assert invoked["StatusCode"] == 200
+    invoked["Payload"].close()  # the connection goes back to the pool
     account = lambda_client.get_account_settings()
     assert account["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
     assert account["AccountUsage"]["FunctionCount"] == 1
@@ -210,7 +213,7 @@ def test_event_invoke_configs_and_the_worker_inside_serve(
                 DestinationConfig={"OnFailure": {"Destination": f"{QUEUE_ARN}:nope"}},
             )
         queued = lambda_client.invoke(FunctionName="failing", InvocationType="Event")
-        assert queued["StatusCode"] == 202
+        assert (queued["StatusCode"], queued["Payload"].read()) == (202, b"")
         deadline = time.monotonic() + 30
         received: list[dict[str, Any]] = []
         while not received:

@@ -297,6 +297,25 @@ def test_put_alias_update_replaces_record_and_targets(store: Store) -> None:
     assert store.delete_version(FN, 2).blocked_by == ("live",)
 
 
+def test_put_alias_with_the_current_revision_replaces_it(store: Store) -> None:
+    _publish(store, "fp-a", "fp-b")
+    store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1])
+    moved = {**_alias("live", 2), "revision_id": "second"}
+    outcome = store.put_alias(FN, "live", moved, create=False, versions=[2], revision="live")
+    assert outcome is AliasWrite.WRITTEN
+    assert store.get_alias(FN, "live") == moved
+
+
+def test_put_alias_with_a_stale_revision_writes_nothing(store: Store) -> None:
+    _publish(store, "fp-a", "fp-b")
+    store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1])
+    moved = {**_alias("live", 2), "revision_id": "second"}
+    outcome = store.put_alias(FN, "live", moved, create=False, versions=[2], revision="old")
+    assert outcome is AliasWrite.REVISION_CHANGED
+    assert store.get_alias(FN, "live") == _alias("live", 1)
+    assert store.delete_version(FN, 2).deleted  # never became a target
+
+
 def test_put_alias_version_missing_on_create_writes_nothing(store: Store) -> None:
     _publish(store, "fp-a")
     outcome = store.put_alias(FN, "live", _alias("live", 1, {"7": 0.5}), create=True,
