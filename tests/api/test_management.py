@@ -69,10 +69,12 @@ def test_create_invoke_publish_alias(server: Server, lambda_client: Any) -> None
         {"from": "api", "event": {"n": 1}, "greeting": "hi"},
         "$LATEST",
     )
-    # a separate process publishes and aliases it, as a developer beside the tests would
-    lambdactl(server.project_dir, "publish", "made")
-    lambdactl(server.project_dir, "alias", "create", "made", "live", "--version", "1")
+    published = lambda_client.publish_version(FunctionName="made", Description="first")
+    assert (published["Version"], published["CodeSha256"]) == ("1", created["CodeSha256"])
+    alias = lambda_client.create_alias(FunctionName="made", Name="live", FunctionVersion="1")
+    assert alias["AliasArn"] == f"{ARN}:made:live"
     assert invoke(lambda_client, "made", Qualifier="live")[1] == "1"
+    # a separate process sees the same function and publishes the next version
     listed = lambdactl(server.project_dir, "list").stdout
     rows = {words[0]: words for words in map(str.split, listed.splitlines()) if words}
     assert rows["made"][1:3] == ["API", "1"], listed
