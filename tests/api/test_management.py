@@ -74,7 +74,7 @@ def test_create_invoke_publish_alias(server: Server, lambda_client: Any) -> None
     alias = lambda_client.create_alias(FunctionName="made", Name="live", FunctionVersion="1")
     assert alias["AliasArn"] == f"{ARN}:made:live"
     assert invoke(lambda_client, "made", Qualifier="live")[1] == "1"
-    # a separate process sees the same function and publishes the next version
+    # a separate process lists it, marked as the API's
     listed = lambdactl(server.project_dir, "list").stdout
     rows = {words[0]: words for words in map(str.split, listed.splitlines()) if words}
     assert rows["made"][1:3] == ["API", "1"], listed
