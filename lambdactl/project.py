@@ -80,12 +80,15 @@ class Project:
             return self._compose(records)
 
     def _compose(self, records: FunctionRecords | None) -> Mapping[str, FunctionSpec]:
-        from . import catalog
-
         for _attempt in range(3):
             if records is None:
                 records = self.store.function_records()
                 assert records is not None
+            if not records.created and not records.settings:  # most projects: no import
+                functions: Mapping[str, FunctionSpec] = self.manifest.functions
+                break
+            from . import catalog
+
             functions, stale = catalog.compose(self.manifest, self.blobs, records)
             if not stale:
                 break

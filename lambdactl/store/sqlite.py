@@ -401,8 +401,11 @@ class SqliteStore(Store):
         try:
             with self._lock:
                 db = self._db
-                if since is not None and self._generation(db) == since:
-                    return None  # the common case: one read of one row
+                generation = self._generation(db)  # the common case: one read of one row
+                if generation == since:
+                    return None
+                if generation == 0:  # nothing was ever written (every write moves it on)
+                    return FunctionRecords(0, {}, {})
                 db.execute("BEGIN")  # one snapshot for the generation and what it covers
                 try:
                     return self._function_records(db, since)
