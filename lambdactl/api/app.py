@@ -18,14 +18,48 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import aliases, functions, invoke, management, urls, versions
+from . import aliases, awsjson, functions, invoke, logs, management, sqs, urls, versions
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
+
+JSON_SERVICES: dict[str, tuple[awsjson.Protocol, awsjson.Handler]] = {
+    "AmazonSQS": (awsjson.SQS, sqs.handle),
+    "Logs_20140328": (awsjson.LOGS, logs.handle),
+}
+"""The services served on `POST /`, by the prefix of `X-Amz-Target` (`<prefix>.<Operation>`)."""
+
+
+async def json_protocols(request: Request) -> Response:
+    """POST /: SQS and CloudWatch Logs, told apart by `X-Amz-Target`."""
+    target = request.headers.get("x-amz-target")
+    if not target:
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise UnknownOperation(
+                "POST / in AWS's query protocol (Action=...) is not served: lambdactl speaks "
+                "SQS's and CloudWatch Logs' JSON protocols (X-Amz-Target), as current SDKs do"
+            )
+        raise UnknownOperation(
+            "POST / without an X-Amz-Target header: no operation of Lambda, SQS or "
+            "CloudWatch Logs is that"
+        )
+    prefix, _, operation = target.partition(".")
+    served = JSON_SERVICES.get(prefix)
+    if served is None:
+        served_prefixes = ", ".join(f"{p}.*" for p in JSON_SERVICES)
+        failure = awsjson.UnknownTarget(
+            f"lambdactl serves no service whose X-Amz-Target is {target} "
+            f"(it serves {served_prefixes})"
+        )
+        return awsjson.LOGS.error(failure)  # the plain JSON error shape
+    protocol, handle = served
+    return await awsjson.run(request, protocol, handle, operation)
+
 
 FUNCTION = "/2015-03-31/functions/{function}"
 EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{function}/event-invoke-config"
 
 ROUTES = [
+    Route("/", json_protocols, methods=["POST"]),  # SQS and CloudWatch Logs
     Route(f"{FUNCTION}/invocations", invoke.invoke, methods=["POST"]),
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),

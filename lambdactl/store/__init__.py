@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, FunctionRecords, Store
+from .base import AliasWrite, Deletion, FunctionRecords, Store, VisibilityChange
 from .blobs import CodeStore
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Deletion",
     "FunctionRecords",
     "Store",
+    "VisibilityChange",
     "lost_state",
     "open_store",
     "signs_of_use",

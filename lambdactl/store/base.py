@@ -52,6 +52,16 @@ class FunctionRecords:
     settings: dict[str, dict[str, Record]]
 
 
+class VisibilityChange(enum.Enum):
+    """Outcome of `Store.change_visibility`."""
+
+    CHANGED = "changed"
+    NOT_IN_FLIGHT = "not-in-flight"
+    """The receipt is the message's latest, but the message is visible again."""
+    UNKNOWN_RECEIPT = "unknown-receipt"
+    """No message of the queue holds that receipt handle (any more)."""
+
+
 class Store(ABC):
     """Functions' observed `$LATEST` state, published versions, aliases and layer versions;
     the functions created through the API and the settings changed at run time."""
@@ -206,6 +216,13 @@ class Store(ABC):
         """False when no message holds that receipt handle (any more)."""
 
     @abstractmethod
+    def change_visibility(
+        self, queue: str, receipt: str, *, now: float, visible_at: float
+    ) -> VisibilityChange:
+        """Make the in-flight message holding `receipt` visible again at `visible_at`;
+        nothing changes unless CHANGED."""
+
+    @abstractmethod
     def expire_messages(self, queue: str, sent_before: float) -> int:
         """Delete messages sent before `sent_before` (retention); how many."""
 
@@ -216,6 +233,10 @@ class Store(ABC):
     @abstractmethod
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         """(visible, in flight) message counts; a delayed, never received message is neither."""
+
+    @abstractmethod
+    def queue_delayed(self, queue: str, now: float) -> int:
+        """Messages not yet visible that were never received (sent with a delay)."""
 
     # -- asynchronous events (`lifecycle` records; the store keeps their state) --------------
     # A backend keeps `id`, `function`, `state`, `due_at`, `enqueued_at` and the lease as it

@@ -1,4 +1,5 @@
-"""Recovery records: published versions and aliases, once more, as plain files in `.lambda/ledger/`.
+"""Recovery records: published versions, aliases and functions created through the API, once
+more, as plain files in `.lambda/ledger/`.
 
 The state database is their home; the ledger is what `lambdactl doctor --repair` rebuilds them
 from when that database is lost (the code snapshots alone say nothing about version numbers or

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .. import ids
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, FunctionRecords, Record, Store
+from .base import AliasWrite, Deletion, FunctionRecords, Record, Store, VisibilityChange
 
 if TYPE_CHECKING:
     from .lifecycle import Event, EventState
@@ -653,6 +653,21 @@ class SqliteStore(Store):
             )
             return cursor.rowcount > 0
 
+    def change_visibility(
+        self, queue: str, receipt: str, *, now: float, visible_at: float
+    ) -> VisibilityChange:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT seq, visible_at FROM messages WHERE queue = ? AND receipt = ?",
+                (queue, receipt),
+            ).fetchone()
+            if row is None:
+                return VisibilityChange.UNKNOWN_RECEIPT
+            if row[1] <= now:
+                return VisibilityChange.NOT_IN_FLIGHT
+            db.execute("UPDATE messages SET visible_at = ? WHERE seq = ?", (visible_at, row[0]))
+            return VisibilityChange.CHANGED
+
     def expire_messages(self, queue: str, sent_before: float) -> int:
         rows = self._read(
             "SELECT 1 FROM messages WHERE queue = ? AND sent < ? LIMIT 1", queue, sent_before
@@ -678,6 +693,15 @@ class SqliteStore(Store):
         )
         visible, hidden = rows[0]
         return int(visible or 0), int(hidden or 0)
+
+    def queue_delayed(self, queue: str, now: float) -> int:
+        rows = self._read(
+            "SELECT count(*) FROM messages WHERE queue = ? AND visible_at > ? "
+            "AND receive_count = 0",
+            queue,
+            now,
+        )
+        return int(rows[0][0])
 
     # -- asynchronous events ----------------------------------------------------------------
 

@@ -3,6 +3,7 @@ to it (dummy credentials, the manifest's region)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -72,6 +73,37 @@ def start_server(project_dir: Path, *args: str, env: dict[str, str] | None = Non
         raise AssertionError(f"serve did not start: {first}{rest}") from None
     assert ready["Status"] == "ready", ready
     return Server(url=ready["Endpoint"], process=process, project_dir=project_dir)
+
+
+def post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, Any, dict]:
+    """A raw POST / : (status, headers, JSON body)."""
+    host, _, port = server.url.removeprefix("http://").rpartition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, json.loads(response.read() or b"{}")
+    finally:
+        connection.close()
+
+
+def aws(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    """The AWS CLI pointed at the server, with dummy credentials."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    return subprocess.run(
+        ["aws", *args, "--endpoint-url", server.url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 @pytest.fixture
