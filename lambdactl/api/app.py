@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import aliases, awsjson, functions, invoke, logs, sqs, urls, versions
+from . import aliases, awsjson, functions, invoke, logs, management, sqs, urls, versions
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
@@ -56,6 +56,7 @@ async def json_protocols(request: Request) -> Response:
 
 
 FUNCTION = "/2015-03-31/functions/{function}"
+EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{function}/event-invoke-config"
 
 ROUTES = [
     Route("/", json_protocols, methods=["POST"]),  # SQS and CloudWatch Logs
@@ -70,6 +71,36 @@ ROUTES = [
     Route(f"{FUNCTION}/aliases/{{name}}", aliases.get_alias, methods=["GET"]),
     Route(f"{FUNCTION}/aliases/{{name}}", aliases.update_alias, methods=["PUT"]),
     Route(f"{FUNCTION}/aliases/{{name}}", aliases.delete_alias, methods=["DELETE"]),
+    # changing functions (management.py)
+    Route("/2015-03-31/functions", management.create_function, methods=["POST"]),
+    Route(FUNCTION, management.get_function, methods=["GET"]),
+    Route(FUNCTION, management.delete_function, methods=["DELETE"]),
+    Route(f"{FUNCTION}/code", management.update_code, methods=["PUT"]),
+    Route(f"{FUNCTION}/configuration", management.update_configuration, methods=["PUT"]),
+    Route(management.CODE_PATH, management.code, methods=["GET"]),
+    Route(
+        "/2017-10-31/functions/{function}/concurrency",
+        management.put_concurrency,
+        methods=["PUT"],
+    ),
+    Route(
+        "/2017-10-31/functions/{function}/concurrency",
+        management.delete_concurrency,
+        methods=["DELETE"],
+    ),
+    Route(
+        "/2019-09-30/functions/{function}/concurrency",
+        management.get_concurrency,
+        methods=["GET"],
+    ),
+    Route(EVENT_INVOKE_CONFIG, management.put_event_invoke_config, methods=["PUT"]),
+    Route(EVENT_INVOKE_CONFIG, management.update_event_invoke_config, methods=["POST"]),
+    Route(EVENT_INVOKE_CONFIG, management.get_event_invoke_config, methods=["GET"]),
+    Route(EVENT_INVOKE_CONFIG, management.delete_event_invoke_config, methods=["DELETE"]),
+    Route(
+        f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]
+    ),
+    Route("/2016-08-19/account-settings", management.account_settings, methods=["GET"]),
     Route("/2021-10-31/functions/{function}/url", urls.get_url_config, methods=["GET"]),
     Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
     Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),

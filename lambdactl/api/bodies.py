@@ -41,10 +41,12 @@ def too_large(limit: int, operation: str) -> RequestEntityTooLargeException:
     )
 
 
-async def json_object(request: Request, operation: str) -> dict[str, Any]:
+async def json_object(
+    request: Request, operation: str, *, limit: int = JSON_LIMIT
+) -> dict[str, Any]:
     """The body of a JSON operation: an object (`{}` for an empty body, as botocore sends
     none when no member is set). Not JSON, or not an object: InvalidRequestContentException."""
-    data = await read(request, JSON_LIMIT, operation)
+    data = await read(request, limit, operation)
     if not data.strip():
         return {}
     problem = json_problem(data)

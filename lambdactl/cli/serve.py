@@ -63,7 +63,7 @@ def serve(
                 {
                     "Status": "ready",
                     "Endpoint": listening.url,
-                    "Functions": sorted(project.manifest.functions),
+                    "Functions": sorted(project.functions),
                     "FunctionUrls": _function_urls(project, listening.url),
                 }
             )
@@ -91,7 +91,7 @@ def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
     addresses = _function_urls(project, url)
     if addresses:
         functions.add_column("URL", overflow="fold")
-    for name, spec in sorted(project.manifest.functions.items()):
+    for name, spec in sorted(project.functions.items()):
         row = [name, spec.config.runtime, spec.config.handler]
         if addresses:
             row.append(addresses.get(name, ""))

@@ -10,12 +10,24 @@ lambdactl's output unchanged; services that speak an AWS API (`queues`) return t
 
 from __future__ import annotations
 
-from .functions import alias_configuration, function_configuration, invoke_response
+from .functions import (
+    account_settings,
+    alias_configuration,
+    concurrency,
+    event_invoke_config,
+    function_configuration,
+    get_function,
+    invoke_response,
+)
 from .urls import function_url_config
 
 __all__ = [
+    "account_settings",
     "alias_configuration",
+    "concurrency",
+    "event_invoke_config",
     "function_configuration",
     "function_url_config",
+    "get_function",
     "invoke_response",
 ]

@@ -41,6 +41,17 @@ class AliasWrite(enum.Enum):
     REVISION_CHANGED = "revision-changed"
 
 
+@dataclass(frozen=True)
+class FunctionRecords:
+    """What `Store.function_records` read, in one transaction: the functions created through
+    the API (name -> record) and every function's run-time settings (function -> key ->
+    record), at `generation`."""
+
+    generation: int
+    created: dict[str, Record]
+    settings: dict[str, dict[str, Record]]
+
+
 class VisibilityChange(enum.Enum):
     """Outcome of `Store.change_visibility`."""
 
@@ -52,7 +63,8 @@ class VisibilityChange(enum.Enum):
 
 
 class Store(ABC):
-    """Functions' observed `$LATEST` state, published versions, aliases and layer versions."""
+    """Functions' observed `$LATEST` state, published versions, aliases and layer versions;
+    the functions created through the API and the settings changed at run time."""
 
     @abstractmethod
     def observe_latest(self, function: str, fingerprint: str, now: str) -> tuple[str, str]:
@@ -114,6 +126,38 @@ class Store(ABC):
     @abstractmethod
     def layer_version(self, layer: str, sha256_hex: str) -> int:
         """The version number of this layer content, registering a new one if unseen."""
+
+    # -- functions created through the API, and run-time settings ----------------------------
+    # Records are opaque (`catalog.py` gives them meaning). Every write to them moves the
+    # generation on, so a reader learns with one cheap read whether anything changed.
+
+    @abstractmethod
+    def function_records(self, *, since: int | None = None) -> FunctionRecords | None:
+        """Every created function's record and every setting; None (nothing read) when the
+        generation is still `since`. An empty store is at generation 0."""
+
+    @abstractmethod
+    def create_function(self, name: str, data: Record) -> bool:
+        """Record a function created through the API; False, nothing written, when a record
+        of that name exists."""
+
+    @abstractmethod
+    def replace_function(self, name: str, data: Record) -> bool:
+        """Replace a created function's record; False, nothing written, when there is none."""
+
+    @abstractmethod
+    def delete_function(self, name: str) -> bool:
+        """Forget `name` at once: its record, settings, published versions, aliases and
+        `$LATEST` state (a function made again under that name numbers its versions from 1).
+        False when it had no record (a declared function's state is deleted all the same)."""
+
+    @abstractmethod
+    def put_setting(self, function: str, key: str, data: Record) -> None:
+        """Create or replace `function`'s setting `key`."""
+
+    @abstractmethod
+    def delete_settings(self, function: str, keys: list[str]) -> int:
+        """Delete those of `function`'s settings; how many there were."""
 
     # -- recovery (rebuilding a lost state from `store.ledger` records) -----------------------
 

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,15 @@ class Server:
     url: str
     process: subprocess.Popen[str]
     project_dir: Path
+    clients: list[Any] = field(default_factory=list)
+    """Closed with the server: a pooled connection left to the garbage collector is a
+    ResourceWarning in whichever later test it is collected."""
 
     def client(self, service: str = "lambda", **options: Any) -> Any:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(
+        client = boto3.client(
             service,
             endpoint_url=self.url,
             region_name="us-east-1",
@@ -39,6 +42,8 @@ class Server:
             aws_secret_access_key="testing",
             config=Config(retries={"max_attempts": 1}, read_timeout=60, **options),
         )
+        self.clients.append(client)
+        return client
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 30.0) -> str:
         """Stop the server; what it printed after its ready line."""
@@ -113,6 +118,8 @@ def serve(project_dir: Path) -> Iterator[Callable[..., Server]]:
 
     yield start
     for server in started:
+        for client in server.clients:
+            client.close()
         if server.process.poll() is None:
             server.process.kill()
             server.process.communicate(timeout=30)
