@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UsageError
-from .manifest import RESERVED_ENVIRONMENT_KEYS, Manifest
+from .manifest import RESERVED_ENVIRONMENT_KEYS, FunctionSpec
 
 GLOBAL_KEY = "Parameters"
 """The object whose variables apply to every function."""
@@ -42,15 +42,17 @@ class Overrides:
             for name, value in environment.items()
         }
 
-    def ignored(self, manifest: Manifest, function: str | None = None) -> list[str]:
-        """What in the file no function takes, one line each, for a warning (`sam local`
-        ignores it without a word, which its users keep tripping over): variables of a
-        function that it does not declare, functions the manifest does not have, and
-        `Parameters` no function declares. With `function`, only what that function would
-        have taken."""
+    def ignored(
+        self, functions: Mapping[str, FunctionSpec], function: str | None = None
+    ) -> list[str]:
+        """What in the file none of `functions` (a project's) takes, one line each, for a
+        warning (`sam local` ignores it without a word, which its users keep tripping over):
+        variables of a function that it does not declare, functions the project does not
+        have, and `Parameters` no function declares. With `function`, only what that
+        function would have taken."""
         notes = []
         if function is None:
-            declared = {n for spec in manifest.functions.values() for n in spec.config.environment}
+            declared = {n for spec in functions.values() for n in spec.config.environment}
             notes += [
                 f"{GLOBAL_KEY}.{name}: no function declares {name}"
                 for name in self.parameters
@@ -59,9 +61,9 @@ class Overrides:
         for name, values in self.functions.items():
             if function is not None and name != function:
                 continue
-            spec = manifest.functions.get(name)
+            spec = functions.get(name)
             if spec is None:
-                notes.append(f"{name}: no function {name} in {manifest.path.name}")
+                notes.append(f"{name}: the project has no function {name}")
                 continue
             notes += [
                 f"{name}.{key}: {name} does not declare {key}"

@@ -110,7 +110,7 @@ def test_a_missing_or_binary_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_what_no_function_takes_is_named(project_dir: Path, tmp_path: Path) -> None:
-    manifest = load(project_dir / "functions.yaml")  # hello declares GREETING
+    functions = load(project_dir / "functions.yaml").functions  # hello declares GREETING
     path = write(
         tmp_path,
         {
@@ -121,11 +121,11 @@ def test_what_no_function_takes_is_named(project_dir: Path, tmp_path: Path) -> N
     )
     overrides = variables.load(path)
     suffix = "; ignored (only declared variables are overridden)"
-    assert overrides.ignored(manifest) == [
+    assert overrides.ignored(functions) == [
         f"{path}: Parameters.UNUSED: no function declares UNUSED{suffix}",
         f"{path}: hello.EXTRA: hello does not declare EXTRA{suffix}",
-        f"{path}: gone: no function gone in functions.yaml{suffix}",
+        f"{path}: gone: the project has no function gone{suffix}",
     ]
-    assert overrides.ignored(manifest, "hello") == [
+    assert overrides.ignored(functions, "hello") == [
         f"{path}: hello.EXTRA: hello does not declare EXTRA{suffix}"
     ]

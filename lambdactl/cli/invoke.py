@@ -86,7 +86,7 @@ def invoke(
             raise typer.Exit(code)
     project = session(ctx).project()
     if overrides is not None:
-        for note in overrides.ignored(project.manifest, project.ref(call.function).name):
+        for note in overrides.ignored(project.functions, project.ref(call.function).name):
             render.warning(note)
     with Invoker(
         project, throttle_cpu=cpu_throttle, start_worker=True, overrides=overrides

@@ -47,7 +47,7 @@ def serve(
     overrides = variables.load(env_vars) if env_vars is not None else None
     project = session(ctx).project()
     if overrides is not None:
-        for note in overrides.ignored(project.manifest):
+        for note in overrides.ignored(project.functions):
             render.warning(note)
     server.raise_file_limit()
     sock = server.bind(host, port)

@@ -129,13 +129,15 @@ def test_a_warm_invoke_imports_neither_typer_nor_the_project(project_dir: Path, 
     assert "Init Duration" in done.stderr  # the server's first invoke of hello
 
 
-def test_a_publish_handed_over_does_not_open_the_store(project_dir: Path, serve) -> None:  # type: ignore[no-untyped-def]
+def test_a_publish_handed_over_is_the_servers(project_dir: Path, serve) -> None:  # type: ignore[no-untyped-def]
+    """The CLI checks the names against the project, as a local publish does; the versions
+    service, which publishes, never loads in it."""
     serve()
     probe = (
         "import sys\n"
         "from lambdactl.cli import run\n"
         "code = run(['publish', 'hello', '-o', 'json'])\n"
-        "print(sorted({'sqlite3', 'lambdactl.store', 'lambdactl.project'} & set(sys.modules)),"
+        "print(sorted({'lambdactl.versions'} & set(sys.modules)),"
         " code, file=sys.stderr)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
