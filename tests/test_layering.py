@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "doctor",
             "functions",
             "urls",
+            "url_configs",
             "sources",
             "cloud",
         ),

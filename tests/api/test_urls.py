@@ -328,7 +328,7 @@ def test_get_and_list_url_configs_through_boto3(web: Server) -> None:
     assert none.value.response["Error"]["Message"] == "The resource you requested does not exist."
     with pytest.raises(client.exceptions.ResourceNotFoundException) as missing:
         client.get_function_url_config(FunctionName="nobody")
-    assert "Function not found" in missing.value.response["Error"]["Message"]
+    assert missing.value.response["Error"]["Message"] == "The resource you requested does not exist."
 
 
 def test_the_ready_line_lists_the_urls(project_dir: Path) -> None:
