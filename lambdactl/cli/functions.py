@@ -194,7 +194,7 @@ def _url_fields(project, function: str) -> list[tuple[str, str]]:  # type: ignor
                 else f" (changed at run time; manifest: {_url_settings(declared)})"
             )
         rows.append(("URL", address))
-    declared_key = catalog.url_key(spec.url.qualifier) if spec.url is not None else None
+    declared_key = (spec.url.qualifier or catalog.LATEST) if spec.url is not None else None
     if declared_key in spec.url_changes and spec.url_changes[declared_key] is None:
         assert spec.url is not None
         path = urls.path_of(function, spec.url.qualifier)
