@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "doctor",
             "functions",
             "urls",
+            "url_configs",
             "sources",
             "cloud",
         ),

@@ -104,12 +104,14 @@ def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _function_urls(project, endpoint: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Each function URL on this server, by function name."""
+    """Each function's URL on this server, by function name (its unqualified URL when it
+    has several)."""
     from .. import urls
 
-    return {
-        name: found.url(endpoint) for (name, _q), found in urls.declared(project.manifest).items()
-    }
+    found: dict[str, str] = {}
+    for (name, _q), url in urls.configured(project.manifest, project.functions).items():
+        found.setdefault(name, url.url(endpoint))
+    return found
 
 
 def _loopback(host: str) -> bool:
