@@ -336,9 +336,9 @@ def purge(project: Project, name: str) -> int:
     return project.store.purge_queue(name)
 
 
-def counts(project: Project, name: str) -> tuple[int, int]:
-    """(visible, in flight) messages."""
-    now = time.time()
+def counts(project: Project, name: str, *, now: float | None = None) -> tuple[int, int]:
+    """(visible, in flight) messages at `now` (the real clock unless given)."""
+    now = time.time() if now is None else now
     _expire(project, get(project, name), now)
     return project.store.queue_counts(name, now)
 
