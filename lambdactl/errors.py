@@ -94,6 +94,10 @@ class PreconditionFailedException(AwsError):
     exit_code = 4
 
 
+class ShuttingDown(LambdactlError):
+    """lambdactl is stopping: its environments are shut down and no new one starts."""
+
+
 class StoreError(LambdactlError):
     """The `.lambda/` state cannot be read or written (permissions, corruption, disk)."""
 

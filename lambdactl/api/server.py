@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import resource
 import signal
@@ -18,6 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import endpoint
 from ..errors import LambdactlError
@@ -26,10 +29,17 @@ from ..invoke import Invoker
 from ..project import Project
 from .backend import Backend
 
+if TYPE_CHECKING:
+    from ..events.worker import Worker
+
 log = logging.getLogger("lambdactl")
 
 GRACE_SECONDS = 5.0
-"""How long a stopping server lets requests in flight finish before it closes them."""
+"""How long a stopping server lets the invocations in flight (requests and events) end
+before it cuts them off."""
+CUT_OFF_SECONDS = 10.0
+"""After the grace, how long uvicorn waits for the answers of what was cut off before it
+drops the connections left (a safety net: they take milliseconds)."""
 WORKER_HANDOVER_SECONDS = 30.0
 """How long to wait for a running `lambdactl worker` to finish its events and let go."""
 
@@ -93,8 +103,6 @@ def worker_lock(project: Project) -> Iterator[int]:
 
 
 def _take_from_worker(state: os.PathLike[str]) -> int:
-    from pathlib import Path
-
     state_dir = Path(state)
     pid = daemon.running_pid(state_dir)
     if pid is not None:
@@ -112,16 +120,65 @@ def _take_from_worker(state: os.PathLike[str]) -> int:
     )
 
 
+class Shutdown:
+    """How the server stops. The first SIGINT or SIGTERM starts an orderly stop: no new
+    request or event is taken, and those in flight get `grace` seconds to end; then they are
+    cut off. A second SIGINT (Ctrl-C) cuts them off at once. Thread-safe."""
+
+    def __init__(self, grace: float = GRACE_SECONDS) -> None:
+        self.grace = grace
+        self._changed = threading.Condition()
+        self._deadline: float | None = None
+        self._forced = False
+        self._finished = False
+
+    @property
+    def requested(self) -> bool:
+        return self._deadline is not None
+
+    def request(self, signum: int | None = None) -> None:
+        """Start the stop (a signal, or the server ending by itself); a second SIGINT
+        forces it."""
+        with self._changed:
+            if self._deadline is None:
+                self._deadline = time.monotonic() + self.grace
+            elif signum == signal.SIGINT:
+                self._forced = True
+            self._changed.notify_all()
+
+    def finish(self) -> None:
+        """Everything in flight has ended: nothing is left to cut off."""
+        with self._changed:
+            self._finished = True
+            self._changed.notify_all()
+
+    def wait_requested(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._deadline is not None or self._finished)
+
+    def wait_due(self) -> bool:
+        """Wait until what is in flight must be cut off (True: the grace is over, or the stop
+        was forced) or has all ended (False)."""
+        with self._changed:
+            while not (self._forced or self._finished):
+                left = (
+                    None if self._deadline is None else self._deadline - time.monotonic()
+                )
+                if left is not None and left <= 0:
+                    break
+                self._changed.wait(left)
+            return not self._finished
+
+
 def serve(
     project: Project,
     sock: socket.socket,
     listening: Listening,
     *,
     on_ready: Callable[[], None] = lambda: None,
+    grace: float = GRACE_SECONDS,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; then stop taking requests, let those in flight finish
-    (up to `GRACE_SECONDS`), hand in-flight events back to the queue and shut every
-    environment down."""
+    """Serve until SIGINT or SIGTERM; then stop: see `stop_in_order`."""
     import uvicorn
 
     from ..events.worker import Worker
@@ -134,18 +191,26 @@ def serve(
         log_level="warning",
         access_log=False,
         lifespan="off",
-        timeout_graceful_shutdown=int(GRACE_SECONDS),
+        # Only a safety net: the invocations in flight are cut off when the grace is over,
+        # and their answers sent, well before (see `stop_in_order`).
+        timeout_graceful_shutdown=math.ceil(grace + CUT_OFF_SECONDS),
         server_header=False,
         date_header=True,
     )
-    server = uvicorn.Server(config)
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # ours stay installed (`on_signal`), for the whole stop, not uvicorn's part
 
-    def stop(_signum: int, _frame: object) -> None:
-        server.should_exit = True
+    server = Server(config)
+    shutdown = Shutdown(grace)
 
-    # Ours, installed first: uvicorn restores them and re-raises the signal when it is done.
+    def on_signal(signum: int, _frame: object) -> None:
+        shutdown.request(signum)
+        server.should_exit = True  # uvicorn: close the listener, wait for requests in flight
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
+        signal.signal(signum, on_signal)
     state = project.manifest.state_dir
     with worker_lock(project) as lock:
         worker = Worker(project, invoker=invoker)
@@ -160,11 +225,39 @@ def serve(
         )
         runner.start()
         endpoint.publish(state, endpoint.Endpoint(url=listening.url, pid=os.getpid()))
+        stopper = threading.Thread(
+            target=stop_in_order,
+            args=(shutdown, worker, halt, state),
+            name="stopper",
+            daemon=True,
+        )
+        stopper.start()
         try:
             on_ready()
             server.run(sockets=[sock])
         finally:
+            shutdown.request()  # also when uvicorn ended by itself (an error)
+            runner.join()  # its events end, or are cut off and handed back
+            shutdown.finish()
+            stopper.join()
+            worker.close()  # every environment is shut down, the last log lines stored
             endpoint.withdraw(state, os.getpid())
-            halt.set()
-            runner.join()
-            worker.close()
+
+
+def stop_in_order(
+    shutdown: Shutdown, worker: Worker, halt: threading.Event, state: Path
+) -> None:
+    """The stop, once requested: the endpoint file is withdrawn (the CLI no longer hands work
+    to this server) and the retry worker takes no new event, while uvicorn closes the listener
+    and lets the requests in flight end. If the grace runs out (or a second Ctrl-C comes)
+    first, `Worker.interrupt` cuts everything off: each environment is shut down, so a
+    synchronous invoke still running answers as an invoke whose runtime was killed does
+    (200, `X-Amz-Function-Error: Unhandled`, `Runtime.ExitError` "signal: killed" — a definite
+    answer the client does not retry, where a dropped connection would leave it guessing,
+    and retrying), and each asynchronous event in flight is handed back to the queue."""
+    shutdown.wait_requested()
+    endpoint.withdraw(state, os.getpid())
+    halt.set()
+    if shutdown.wait_due():
+        worker.interrupt()
+

@@ -153,6 +153,10 @@ class Environment:
         self._runtime: Runtime | None = None
         self._output: OutputPipe | None = None
         self.invocations = 0
+        self._life = threading.Lock()
+        """Orders starting the runtime against `shutdown`, which may come from another thread
+        while an invocation is about to start it."""
+        self._shut = False
 
     @property
     def alive(self) -> bool:
@@ -219,7 +223,13 @@ class Environment:
         )
 
     def shutdown(self) -> None:
-        """Kill the runtime and everything it started; remove the scratch directory."""
+        """Kill the runtime and everything it started; remove the scratch directory. Safe from
+        any thread, also while an invocation runs (it ends as a runtime killed by a signal
+        does), and for good: no runtime starts in this environment afterwards."""
+        with self._life:
+            if self._shut:
+                return
+            self._shut = True
         self._kill()
         leftover = self._drain()
         if leftover and self._on_output is not None:
@@ -268,22 +278,25 @@ class Environment:
         if self._runtime is not None:  # it may have ended by itself, between invocations
             SPAWNER.forget(self._runtime.process.pid, self._runtime.pid)
             self._runtime = None
-        read_fd, write_fd = os.pipe()
-        try:
-            self._runtime = SPAWNER.start(
-                command,
-                python=self._python(),
-                script=not self._is_provided,
-                cwd=self.spec.code_dir,
-                env=self._environ(),
-                output_fd=write_fd,
-                launcher=self.spec.launcher,
-            )
-        except OSError as exc:
-            os.close(read_fd)
-            os.close(write_fd)
-            reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
-            return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
+        with self._life:
+            if self._shut:  # shut down before it could start: as if killed at once
+                return Posted("exit", exit_status=-signal.SIGKILL, at=time.monotonic())
+            read_fd, write_fd = os.pipe()
+            try:
+                self._runtime = SPAWNER.start(
+                    command,
+                    python=self._python(),
+                    script=not self._is_provided,
+                    cwd=self.spec.code_dir,
+                    env=self._environ(),
+                    output_fd=write_fd,
+                    launcher=self.spec.launcher,
+                )
+            except OSError as exc:
+                os.close(read_fd)
+                os.close(write_fd)
+                reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
+                return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
         os.close(write_fd)
         self._out_of_memory = False
         self._output = OutputPipe(read_fd)

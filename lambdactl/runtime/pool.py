@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
+from ..errors import ShuttingDown
 from ..logs.lines import LogEvent
 from .environment import Environment, EnvironmentSpec
 from .governor import Governor
@@ -55,11 +56,12 @@ class Pool:
         _LIVE_POOLS.add(self)
 
     def acquire(self, key: PoolKey, spec: Callable[[], EnvironmentSpec]) -> Environment:
-        """A warm idle environment for `key`, or a new (cold) one built from `spec()`."""
+        """A warm idle environment for `key`, or a new (cold) one built from `spec()`;
+        `ShuttingDown` once the pool is shut down."""
         stale: list[Environment] = []
         with self._lock:
             if self._closed:
-                raise RuntimeError("the pool is shut down")
+                raise ShuttingDown("lambdactl is stopping: its environments are shut down")
             self._revisions[key[:2]] = key[2]
             idle = self._idle.get(key)
             if idle:
