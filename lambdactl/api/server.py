@@ -237,6 +237,7 @@ def serve(
             server.run(sockets=[sock])
         finally:
             shutdown.request()  # also when uvicorn ended by itself (an error)
+            backend.threads.shutdown()  # every request was answered: they are idle
             runner.join()  # its events end, or are cut off and handed back
             shutdown.finish()
             stopper.join()
