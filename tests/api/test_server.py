@@ -348,3 +348,36 @@ def test_200_concurrent_invocations_are_held_while_other_requests_are_answered(
     assert len({reply.json()["pid"] for reply in replies}) == count  # 200 environments
     out = server.stop(signal.SIGTERM)
     assert "Traceback" not in out and "ERROR" not in out, out
+
+
+def test_the_listening_socket_makes_connections_without_nagles_delay() -> None:
+    """asyncio's own loop sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP;
+    without it a keep-alive client waits ~40 ms per response (uvloop sets it anyway)."""
+    import socket
+
+    from lambdactl.api.server import bind
+
+    listener = bind("127.0.0.1", 0)
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    try:
+        assert listener.proto == socket.IPPROTO_TCP
+        assert accepted.proto == socket.IPPROTO_TCP
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        for each in (accepted, client, listener):
+            each.close()
+
+
+def test_a_port_in_use_is_one_line_naming_it() -> None:
+    from lambdactl.api.server import bind
+    from lambdactl.errors import LambdactlError
+
+    taken = bind("127.0.0.1", 0)
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(LambdactlError) as caught:
+            bind("127.0.0.1", port)
+        assert caught.value.message == f"cannot listen on 127.0.0.1:{port}: Address already in use"
+    finally:
+        taken.close()
