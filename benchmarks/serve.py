@@ -15,7 +15,7 @@
 The server is a `python -m lambdactl serve` subprocess of this script, in a temporary
 project; the clients run on the same machine, so they share its cores with the server.
 
-Usage: python benchmarks/serve.py [--seconds S] [--clients 1,8,32] [--concurrent 1000]
+Usage: python benchmarks/serve.py [--seconds S] [--clients 1,8,32 (or "")] [--concurrent 1000]
                                   [--sleep 5] [--skip-boto3] [--skip-concurrent]
 """
 
@@ -170,7 +170,9 @@ def throughput(
 
 
 def memory_mb(pid: int) -> tuple[float, float, int]:
-    """(the server's RSS, the summed PSS of everything below it, how many processes), MB."""
+    """(the server's peak RSS, the summed PSS of everything below it now, how many
+    processes), MB. Read once a round is over (its environments idle, still there): reading
+    every process's smaps while they run would load the machine being measured."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -192,12 +194,12 @@ def memory_mb(pid: int) -> tuple[float, float, int]:
                     pss += int(line.split()[1])
         except OSError:
             continue
-    return rss_mb(pid), pss / 1024, len(below)
+    return peak_rss_mb(pid), pss / 1024, len(below)
 
 
-def rss_mb(pid: int) -> float:
+def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -207,6 +209,7 @@ def concurrent(server: subprocess.Popen[str], url: str, count: int, sleep: float
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     host, port = url.removeprefix("http://").rsplit(":", 1)
     answers: list[int] = []
+    failures: dict[str, int] = {}
     go = threading.Barrier(count + 1)
 
     def call(i: int) -> None:
@@ -215,9 +218,14 @@ def concurrent(server: subprocess.Popen[str], url: str, count: int, sleep: float
         go.wait()
         connection.request("POST", INVOKE.format("sleeps"), body=body)
         response = connection.getresponse()
-        reply = json.loads(response.read())
+        reply = json.loads(response.read() or b"null")
         if response.status == 200 and reply == {"i": i}:
             answers.append(i)
+        else:
+            why = f"{response.status} {response.getheader('x-amzn-ErrorType') or ''}"
+            if isinstance(reply, dict):
+                why += f" {reply.get('errorType') or ''} {reply.get('errorMessage', '')[-40:]}"
+            failures[why] = failures.get(why, 0) + 1
         connection.close()
 
     threads = [threading.Thread(target=call, args=(i,)) for i in range(count)]
@@ -231,16 +239,14 @@ def concurrent(server: subprocess.Popen[str], url: str, count: int, sleep: float
     quick.request("GET", "/2015-03-31/functions/bench/configuration")
     quick.getresponse().read()
     quick_ms = (time.perf_counter() - asked) * 1000
-    peak = (0.0, 0.0, 0)
-    while any(thread.is_alive() for thread in threads):
-        sample = memory_mb(server.pid)
-        if sample[1] > peak[1]:
-            peak = sample
-        time.sleep(0.5)
+    for thread in threads:
+        thread.join()
     elapsed = time.perf_counter() - started
+    peak = memory_mb(server.pid)
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     return {
         "answered": len(answers),
+        "failures": failures,
         "seconds": elapsed,
         "quick_ms": quick_ms,
         "server_rss_mb": peak[0],
@@ -258,7 +264,7 @@ def main() -> None:
     parser.add_argument("--skip-boto3", action="store_true")
     parser.add_argument("--skip-concurrent", action="store_true")
     args = parser.parse_args()
-    clients = [int(n) for n in args.clients.split(",")]
+    clients = [int(n) for n in args.clients.split(",") if n]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start"
@@ -289,10 +295,12 @@ def main() -> None:
                     print(
                         f"{args.concurrent} concurrent invokes sleeping {args.sleep:g} s "
                         f"({round_}): {f['answered']} answered in {f['seconds']:.1f} s; "
-                        f"GetFunctionConfiguration meanwhile {f['quick_ms']:.0f} ms; peak "
-                        f"memory: server {f['server_rss_mb']:.0f} MB RSS, {f['processes']} "
-                        f"processes below it {f['environments_pss_mb']:.0f} MB PSS"
+                        f"GetFunctionConfiguration meanwhile {f['quick_ms']:.0f} ms; memory: "
+                        f"server {f['server_rss_mb']:.0f} MB (peak RSS), {f['processes']} "
+                        f"processes below it {f['environments_pss_mb']:.0f} MB (PSS)"
                     )
+                    for why, n in f["failures"].items():
+                        print(f"  {n} answered {why}")
             print(f"load average {os.getloadavg()[0]:.1f} at the end")
         finally:
             server.terminate()
