@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 from . import ids, versions
 from .errors import (
+    REVISION_ID_MISMATCH,
     InvalidParameterValueException,
+    PreconditionFailedException,
     ResourceConflictException,
     ResourceNotFoundException,
     StoreError,
     ValidationException,
-    check_request_text,
+    check_description,
     validation_message,
 )
 from .project import Project
@@ -51,10 +53,12 @@ def create(
     description: str = "",
 ) -> Alias:
     """Create an alias; 409 if it exists, 404 if a version it names does not."""
-    check_request_text(description)
+    check_description(description)
     _check_name(name)
     alias = Alias(function, name, version, dict(routing or {}), description, ids.uuid4())
-    return _write(project, alias, create=True)
+    written = _write(project, alias, create=True)
+    assert written is not None  # only a replacement compares revisions
+    return written
 
 
 def update(
@@ -65,22 +69,34 @@ def update(
     version: str | None = None,
     routing: Mapping[str, float] | None = None,
     description: str | None = None,
+    revision_id: str | None = None,
 ) -> Alias:
-    """Change the given fields of an existing alias; the rest stay as they were."""
-    check_request_text(description)
+    """Change the given fields of an existing alias; the rest stay as they were.
+
+    `revision_id`: change it only while its RevisionId is still that one (AWS's
+    PreconditionFailedException otherwise). The change is a compare-and-set against what was
+    read, so two concurrent updates never lose one another's fields.
+    """
+    check_description(description)
     _check_name(name)
     given = Alias(function, name, version or LATEST, dict(routing or {}))
     _check_model(given)  # AWS validates the request before looking anything up
-    current = _existing(project, function, name, missing="Alias not found: ")
-    alias = Alias(
-        function,
-        name,
-        current.version if version is None else version,
-        dict(current.routing if routing is None else routing),
-        current.description if description is None else description,
-        ids.uuid4(),
-    )
-    return _write(project, alias, create=False)
+    while True:
+        current = _existing(project, function, name, missing="Alias not found: ")
+        if revision_id is not None and revision_id != current.revision_id:
+            raise PreconditionFailedException(REVISION_ID_MISMATCH)
+        alias = Alias(
+            function,
+            name,
+            current.version if version is None else version,
+            dict(current.routing if routing is None else routing),
+            current.description if description is None else description,
+            ids.uuid4(),
+        )
+        written = _write(project, alias, create=False, revision=current.revision_id)
+        if written is not None:
+            return written
+        # Changed by someone else between reading and writing: decide again on what is there.
 
 
 def delete(project: Project, function: str, name: str) -> None:
@@ -142,15 +158,21 @@ def restore(project: Project, function: str, record: Mapping) -> AliasWrite:
     )
 
 
-def _write(project: Project, alias: Alias, *, create: bool) -> Alias:
+def _write(
+    project: Project, alias: Alias, *, create: bool, revision: str | None = None
+) -> Alias | None:
+    """Write `alias`, or AWS's error for why not; None when `revision` is no longer the
+    stored one (nothing written)."""
     _check_model(alias)
     project.function(alias.function)
     _check_routing(alias)
     versions = _targets(alias)
     record = _record(alias)
     outcome = project.store.put_alias(
-        alias.function, alias.name, record, create=create, versions=versions
+        alias.function, alias.name, record, create=create, versions=versions, revision=revision
     )
+    if outcome is AliasWrite.REVISION_CHANGED:
+        return None
     arn = project.arn(alias.function, alias.name)
     if outcome is AliasWrite.EXISTS:
         raise ResourceConflictException(f"Alias already exists: {arn}")

@@ -9,7 +9,8 @@ Repair never deletes. A damaged or empty database is moved aside, with its `-wal
 files, to `NAME.damaged-TIME` (it can still be opened there); lambdactl makes a new one. A
 lost state database is rebuilt from the ledger: every recorded version (number, configuration,
 code, layers, description, RevisionId), the layer versions they name, and every alias as last
-recorded. What lived in the state database only is lost with it: `$LATEST`'s RevisionIds (new
+recorded, and every function created through the API (its configuration and code). What
+lived in the state database only is lost with it: `$LATEST`'s RevisionIds (new
 ones are made), layer version numbers no published version names, queues made with `queue
 create` (the manifest's are made again) and every queue's messages, asynchronous events and
 their history. A healthy state database and the ledger are brought level both ways: a missing
@@ -38,6 +39,8 @@ LOST_WITH_STATE = (
     "queues made with 'queue create' (those the manifest declares are made again) "
     "and every queue's messages",
     "asynchronous events and their history",
+    "settings changed at run time through the API (overrides of the manifest's functions, "
+    "reserved concurrency, event invoke configs)",
 )
 """What only the state database held: lost with it, whatever the ledger says."""
 OK = ("ok", "new", "none", "running", "not running")
@@ -238,6 +241,9 @@ def _rebuild(project: Project, recovered: list[str], lost: list[str]) -> None:
     """Put back into a new state database what the ledger holds."""
     ledger = Ledger(project.manifest.state_dir)
     for function in ledger.functions():
+        created = ledger.function(function)
+        if created is not None and project.store.create_function(function, created):
+            recovered.append(f"function {function} (created through the API)")
         recorded = ledger.versions(function)
         numbers = versions.restore(project, function, recorded)
         recovered += [f"version {function}:{n}" for n in numbers]
@@ -279,7 +285,15 @@ def _level(project: Project, recovered: list[str]) -> list[str]:
     """A healthy state database and the ledger, brought level both ways."""
     done = []
     ledger = Ledger(project.manifest.state_dir)
+    created = _created(project)
     for function in _functions(project, ledger):
+        recorded_function = ledger.function(function)
+        if function in created and recorded_function != created[function]:
+            ledger.record_function(function, created[function])
+            done.append(f"wrote the record of function {function} (created through the API)")
+        elif function not in created and recorded_function is not None:
+            if project.store.create_function(function, recorded_function):
+                recovered.append(f"function {function} (created through the API)")
         written = versions.remember(project, function)
         done += [f"wrote the record of version {function}:{n}" for n in written]
         stored = {number for number, _ in project.store.list_versions(function)}
@@ -330,13 +344,26 @@ def _worker_pid(state: Path) -> int | None:
 
 
 def _functions(project: Project, ledger: Ledger) -> list[str]:
-    return sorted({*project.manifest.functions, *ledger.functions()})
+    return sorted({*project.functions, *ledger.functions()})
+
+
+def _created(project: Project) -> dict[str, dict]:
+    """The records of the functions created through the API, by name."""
+    records = project.store.function_records()
+    return {} if records is None else records.created
 
 
 def _differences(project: Project, ledger: Ledger) -> tuple[list[str], list[str]]:
-    """(in state.db without a record, recorded but not in state.db), as `fn:N` and `fn:alias`."""
+    """(in state.db without a record, recorded but not in state.db), as `fn:N`, `fn:alias`
+    and `fn` (a function created through the API)."""
     unrecorded, missing = [], []
+    created = _created(project)
     for function in _functions(project, ledger):
+        recorded_function = ledger.function(function)
+        if function in created and recorded_function != created[function]:
+            unrecorded.append(function)
+        if function not in created and recorded_function is not None:
+            missing.append(function)
         stored = {n for n, _ in project.store.list_versions(function)}
         recorded = ledger.versions(function)
         unrecorded += [f"{function}:{n}" for n in sorted(stored - set(recorded))]
@@ -353,6 +380,8 @@ def _differences(project: Project, ledger: Ledger) -> tuple[list[str], list[str]
 def _references(project: Project) -> dict[str, list[str]]:
     """Snapshot digest -> the published versions (and their layers) in state.db that need it."""
     needed: dict[str, list[str]] = {}
+    for function, created in _created(project).items():
+        _need(needed, f"{function}:$LATEST", created)
     for function in _functions(project, Ledger(project.manifest.state_dir)):
         for number, record in project.store.list_versions(function):
             _need(needed, f"{function}:{number}", record)
@@ -362,6 +391,8 @@ def _references(project: Project) -> dict[str, list[str]]:
 def _recorded_references(ledger: Ledger) -> dict[str, list[str]]:
     needed: dict[str, list[str]] = {}
     for function in ledger.functions():
+        if (created := ledger.function(function)) is not None:
+            _need(needed, f"{function}:$LATEST", created)
         for number, record in ledger.versions(function).items():
             if record is not None:
                 _need(needed, f"{function}:{number}", record)

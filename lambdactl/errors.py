@@ -94,6 +94,13 @@ class PreconditionFailedException(AwsError):
     exit_code = 4
 
 
+REVISION_ID_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
+"""AWS's PreconditionFailedException message for a stale `RevisionId` (functions and aliases)."""
+
+
 class ShuttingDown(LambdactlError):
     """lambdactl is stopping: its environments are shut down and no new one starts."""
 
@@ -174,6 +181,18 @@ def check_request_text(*texts: str | None) -> None:
             raise InvalidRequestContentException(
                 f"Could not parse request body into json: {problem[0]}"
             )
+
+
+DESCRIPTION_MAX = 256
+"""The longest Description AWS's model takes (functions, versions, aliases)."""
+
+
+def check_description(description: str | None) -> None:
+    """A Description AWS would take: UTF-8, at most 256 characters."""
+    check_request_text(description)
+    if description is not None and len(description) > DESCRIPTION_MAX:
+        constraint = f"Member must have length less than or equal to {DESCRIPTION_MAX}"
+        raise ValidationException(validation_message(description, "description", constraint))
 
 
 def enum_constraint(allowed: tuple[str, ...]) -> str:

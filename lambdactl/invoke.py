@@ -118,7 +118,7 @@ class Invoker:
             idle_timeout=manifest.idle_timeout,
             on_output=self._store_leftover,
         )
-        self.concurrency = ConcurrencyLimits(manifest)
+        self.concurrency = ConcurrencyLimits(manifest, lambda: project.functions)
         self._rng = rng
         self._warned: set[str] = set()
 

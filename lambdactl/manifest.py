@@ -69,6 +69,10 @@ ENVIRONMENT_LIMIT_BYTES = 4096
 MAX_LAYERS = 5
 ACCOUNT_CONCURRENCY = 1000
 UNRESERVED_MINIMUM = 100
+UNRESERVED_MINIMUM_MESSAGE = (
+    "Specified ReservedConcurrentExecutions for function decreases account's "
+    f"UnreservedConcurrentExecution below its minimum value of [{UNRESERVED_MINIMUM}]."
+)
 IDLE_TIMEOUT = 300.0
 """Default seconds before an idle environment is shut down (AWS keeps them minutes)."""
 
@@ -154,9 +158,13 @@ class FunctionConfig:
     environment: Mapping[str, str] = field(default_factory=dict)
     description: str = ""
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    role: str = ""
+    """The execution role a function created through the API was given ("": the local one)."""
+    architectures: tuple[str, ...] = ()
+    """As a function created through the API asked (empty: the machine's own)."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "runtime": self.runtime,
             "handler": self.handler,
             "memory": self.memory,
@@ -164,8 +172,13 @@ class FunctionConfig:
             "environment": dict(self.environment),
             "description": self.description,
         }
-        if self.logging != LoggingConfig():  # left out by default: older versions keep their hash
+        # Left out when default: older versions keep their hash.
+        if self.logging != LoggingConfig():
             data["logging"] = self.logging.to_dict()
+        if self.role:
+            data["role"] = self.role
+        if self.architectures:
+            data["architectures"] = list(self.architectures)
         return data
 
     @classmethod
@@ -174,6 +187,8 @@ class FunctionConfig:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         if "logging" in known:
             known["logging"] = LoggingConfig(**known["logging"])
+        if "architectures" in known:
+            known["architectures"] = tuple(known["architectures"])
         return cls(**known)
 
 
@@ -198,9 +213,69 @@ class AsyncConfig:
     on_failure: Destination | None = None
 
 
+URL_AUTH_TYPES = ("NONE", "AWS_IAM")
+URL_INVOKE_MODES = ("RESPONSE_STREAM", "BUFFERED")
+"""AWS's InvokeMode values, in the order its validation message lists them."""
+CORS_METHODS = ("GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*")
+"""What a function URL's CORS `AllowMethods` may hold."""
+URL_QUALIFIER_PATTERN = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)"
+"""A function URL's qualifier: an alias name (never a version number nor `$LATEST`)."""
+
+
+@dataclass(frozen=True)
+class Cors:
+    """A function URL's CORS settings (AWS's `Cors`); empty tuples are unset lists."""
+
+    allow_origins: tuple[str, ...] = ()
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    allow_credentials: bool = False
+    max_age: int | None = None
+
+
+@dataclass(frozen=True)
+class UrlConfig:
+    """A function URL (AWS's FunctionUrlConfig, less what the server decides: its address)."""
+
+    auth: str = "NONE"
+    """`NONE` or `AWS_IAM`."""
+    cors: Cors | None = None
+    invoke_mode: str = "BUFFERED"
+    qualifier: str | None = None
+    """The alias the URL invokes; None for the unqualified function (`$LATEST`)."""
+
+
+@dataclass(frozen=True)
+class EventInvokeConfig:
+    """An EventInvokeConfig set through the API for one qualifier: what it gives (None: not
+    given, AWS's default applies) and when it was set (epoch seconds)."""
+
+    last_modified: float
+    maximum_retry_attempts: int | None = None
+    maximum_event_age: int | None = None
+    on_success: Destination | None = None
+    on_failure: Destination | None = None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The zip a function created through the API was given: its code is that zip's snapshot
+    in `.lambda/code/`, never packaged again (so its CodeSha256 is the zip's, as on AWS)."""
+
+    sha256_hex: str
+    size: int
+
+
+MANIFEST = "manifest"
+API = "api"
+"""Where a function comes from (`FunctionSpec.source`)."""
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One function as the manifest declares it, with paths made absolute."""
+    """One function, with paths made absolute: as the manifest declares it, or as it was
+    created through the Lambda API, with whatever was changed at run time applied."""
 
     name: str
     code: Path
@@ -208,8 +283,47 @@ class FunctionSpec:
     layers: tuple[Path, ...] = ()
     reserved_concurrency: int | None = None
     asynchronous: AsyncConfig = field(default_factory=AsyncConfig)
+    """For every qualifier without an `event_invoke` entry."""
     dead_letter: Destination | None = None
     log_retention: LogRetention = field(default_factory=LogRetention)
+    url: UrlConfig | None = None
+    """The function URL the manifest declares (`url:`), if any."""
+    source: str = MANIFEST
+    """`manifest`, or `api` (created through the Lambda API; kept in `.lambda/`)."""
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    """A manifest function's keys changed at run time, each with the manifest's value it
+    replaces (as JSON: `memory` -> 128)."""
+    upload: Upload | None = None
+    """A function created through the API: the zip its code is."""
+    event_invoke: Mapping[str, EventInvokeConfig | None] = field(default_factory=dict)
+    """EventInvokeConfigs set through the API, by qualifier (`$LATEST`, a version, an alias);
+    None: the manifest's was deleted."""
+
+    def async_config(self, qualifier: str | None) -> AsyncConfig:
+        """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
+        EventInvokeConfig, else the function's (`asynchronous`); the local retry delays stay
+        the manifest's."""
+        key = qualifier or "$LATEST"
+        if key not in self.event_invoke:
+            return self.asynchronous
+        given = self.event_invoke[key]
+        delays = self.asynchronous.retry_delays
+        if given is None:
+            return AsyncConfig(retry_delays=delays)
+        default = AsyncConfig()
+        return AsyncConfig(
+            maximum_retry_attempts=_given(
+                given.maximum_retry_attempts, default.maximum_retry_attempts
+            ),
+            maximum_event_age=_given(given.maximum_event_age, default.maximum_event_age),
+            retry_delays=delays,
+            on_success=given.on_success,
+            on_failure=given.on_failure,
+        )
+
+
+def _given(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 @dataclass(frozen=True)
@@ -235,10 +349,9 @@ class Manifest:
 
     @property
     def unreserved_concurrency(self) -> int:
-        """What functions without `reserved_concurrency` share."""
-        return self.account_concurrency - sum(
-            f.reserved_concurrency or 0 for f in self.functions.values()
-        )
+        """What functions without `reserved_concurrency` share (as declared: `Project`
+        counts run-time changes too)."""
+        return unreserved(self.account_concurrency, self.functions)
 
     @property
     def root(self) -> Path:
@@ -247,6 +360,67 @@ class Manifest:
     @property
     def state_dir(self) -> Path:
         return self.root / STATE_DIR_NAME
+
+
+ENV_KEY_MESSAGE = (
+    "1 validation error detected: Value at 'environment.variables' failed to satisfy "
+    "constraint: Map keys must satisfy constraint: [Member must satisfy regular expression "
+    f"pattern: {ENV_KEY_PATTERN}]"
+)
+
+
+def runtime_problem(value: str) -> str | None:
+    """AWS's message for a runtime it does not take for a new function (or lambdactl cannot
+    run), else None."""
+    if value in DEPRECATED_RUNTIMES:
+        return (
+            f"The runtime parameter of {value} is no longer supported for creating or "
+            "updating AWS Lambda functions. We recommend you use a supported runtime while "
+            "creating or updating functions."
+        )
+    if value not in RUNTIMES:
+        return (
+            f"Value {value} at 'runtime' failed to satisfy constraint: "
+            f"{enum_constraint(RUNTIMES)} or be a valid ARN"
+        )
+    return None
+
+
+def handler_problem(value: str) -> str | None:
+    """AWS's model check of a handler (length, no white space), else None."""
+    if len(value) > 128:
+        constraint = "Member must have length less than or equal to 128"
+        return validation_message(value, "handler", constraint)
+    if not re.fullmatch(r"[^\s]+", value):
+        constraint = r"Member must satisfy regular expression pattern: [^\s]+"
+        return validation_message(value, "handler", constraint)
+    return None
+
+
+def environment_problem(variables: Mapping[str, str]) -> str | None:
+    """AWS's message for environment variables it refuses as a whole (reserved keys, over
+    4 KB), else None. Each key is checked against `ENV_KEY_PATTERN` before."""
+    reserved = [name for name in variables if name in RESERVED_ENVIRONMENT_KEYS]
+    if reserved:
+        return (
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided contains reserved keys that are "
+            "currently not supported for modification. Reserved keys used in this request: "
+            + ", ".join(reserved)
+        )
+    measured = json.dumps(dict(variables), separators=(",", ":"), ensure_ascii=False)
+    if len(measured.encode()) > ENVIRONMENT_LIMIT_BYTES:
+        return (
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided exceeded the 4KB limit. "
+            f"String measured: {measured}"
+        )
+    return None
+
+
+def unreserved(account_concurrency: int, functions: Mapping[str, FunctionSpec]) -> int:
+    """What the functions without reserved concurrency share of the account's."""
+    return account_concurrency - sum(f.reserved_concurrency or 0 for f in functions.values())
 
 
 def find(start: Path | None = None, explicit: str | None = None) -> Path:
@@ -406,6 +580,16 @@ _FUNCTION_KEYS = (
     "async",
     "dead_letter",
     "logging",
+    "url",
+)
+_URL_KEYS = ("auth", "cors", "invoke_mode", "qualifier")
+_CORS_KEYS = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_credentials",
+    "max_age",
 )
 _LOGGING_KEYS = ("format", "application_level", "system_level", "retention_days", "max_size_mb")
 _RETENTION_KEYS = ("retention_days", "max_size_mb")
@@ -683,6 +867,7 @@ class _Reader:
                     f"{where}.dead_letter",
                     "a dead-letter target is a queue: {queue: NAME}",
                 )
+        url = self.url(entries["url"][1], f"{where}.url") if "url" in entries else None
         return FunctionSpec(
             name=name,
             code=code,
@@ -692,7 +877,121 @@ class _Reader:
             asynchronous=asynchronous,
             dead_letter=dead_letter,
             log_retention=log_retention,
+            url=url,
         )
+
+    def url(self, node: _Node, where: str) -> UrlConfig | None:
+        """`url:`: true (a public URL with AWS's defaults), false, or its settings."""
+        import yaml
+
+        if _is_null(node):
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return UrlConfig() if self.boolean(node, where) else None
+        entries = self.mapping(node, where, _URL_KEYS)
+        values: dict[str, Any] = {}
+        for key, aws_field, allowed in (
+            ("auth", "authType", URL_AUTH_TYPES),
+            ("invoke_mode", "invokeMode", URL_INVOKE_MODES),
+        ):
+            if key in entries:
+                value_node = entries[key][1]
+                value = self.text(value_node, f"{where}.{key}")
+                if value not in allowed:
+                    message = validation_message(value, aws_field, enum_constraint(allowed))
+                    self.fail(value_node, f"{where}.{key}", message)
+                values[key] = value
+        if "qualifier" in entries:
+            values["qualifier"] = self.url_qualifier(entries["qualifier"][1], f"{where}.qualifier")
+        if "cors" in entries and not _is_null(entries["cors"][1]):
+            values["cors"] = self.cors(entries["cors"][1], f"{where}.cors")
+        return UrlConfig(**values)
+
+    def url_qualifier(self, node: _Node, key: str) -> str:
+        value = self.text(node, key)
+        if len(value) > 128:
+            constraint = "Member must have length less than or equal to 128"
+            self.fail(node, key, validation_message(value, "qualifier", constraint))
+        if not re.search(URL_QUALIFIER_PATTERN, value):
+            constraint = f"Member must satisfy regular expression pattern: {URL_QUALIFIER_PATTERN}"
+            self.fail(
+                node,
+                key,
+                validation_message(value, "qualifier", constraint),
+                hint="a function URL's qualifier is an alias name, never a version or $LATEST",
+            )
+        return value
+
+    def cors(self, node: _Node, where: str) -> Cors:
+        """`cors:` with AWS's limits on each list (items and lengths) and on MaxAge."""
+        entries = self.mapping(node, where, _CORS_KEYS)
+        values: dict[str, Any] = {}
+        lists = (
+            ("allow_origins", "allowOrigins", 100, 1, 253),
+            ("allow_methods", "allowMethods", 6, 0, 6),
+            ("allow_headers", "allowHeaders", 100, 0, 1024),
+            ("expose_headers", "exposeHeaders", 100, 0, 1024),
+        )
+        for key, aws_field, most, shortest, longest in lists:
+            if key in entries:
+                node_list = entries[key][1]
+                items = self.strings(node_list, f"{where}.{key}")
+                limits = (most, shortest, longest)
+                self.check_lengths(node_list, f"{where}.{key}", f"cors.{aws_field}", items, limits)
+                values[key] = items
+        for i, method in enumerate(values.get("allow_methods", ())):
+            if method not in CORS_METHODS:
+                constraint = enum_constraint(CORS_METHODS)
+                self.fail(
+                    _item(entries["allow_methods"][1], i),
+                    f"{where}.allow_methods[{i}]",
+                    validation_message(method, "cors.allowMethods", constraint),
+                )
+        if "allow_credentials" in entries:
+            values["allow_credentials"] = self.boolean(
+                entries["allow_credentials"][1], f"{where}.allow_credentials"
+            )
+        if "max_age" in entries:
+            values["max_age"] = self.integer(
+                entries["max_age"][1], f"{where}.max_age", "cors.maxAge", 0, 86400
+            )
+        return Cors(**values)
+
+    def strings(self, node: _Node, key: str) -> tuple[str, ...]:
+        """A list of strings (a single string is a list of one, as people write `*`)."""
+        import yaml
+
+        if isinstance(node, yaml.ScalarNode) and not _is_null(node):
+            return (self.text(node, key),)
+        if not isinstance(node, yaml.SequenceNode):
+            self.fail(node, key, f"expected a list of strings, got {_describe(node)}")
+        return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
+
+    def check_lengths(
+        self,
+        node: _Node,
+        key: str,
+        aws_field: str,
+        items: tuple[str, ...],
+        limits: tuple[int, int, int],
+    ) -> None:
+        """AWS's list limits: at most `most` items, each `shortest`..`longest` long."""
+        most, shortest, longest = limits
+        if len(items) > most:
+            constraint = f"Member must have length less than or equal to {most}"
+            shown = "[" + ", ".join(items) + "]"
+            self.fail(node, key, validation_message(shown, aws_field, constraint))
+        for i, item in enumerate(items):
+            if len(item) < shortest:
+                constraint = f"Member must have length greater than or equal to {shortest}"
+                self.fail(
+                    _item(node, i), f"{key}[{i}]", validation_message(item, aws_field, constraint)
+                )
+            if len(item) > longest:
+                constraint = f"Member must have length less than or equal to {longest}"
+                self.fail(
+                    _item(node, i), f"{key}[{i}]", validation_message(item, aws_field, constraint)
+                )
 
     def logging(self, node: _Node, where: str) -> tuple[LoggingConfig, LogRetention]:
         """`logging:`: AWS's LoggingConfig, plus the retention of the function's log group."""
@@ -789,21 +1088,9 @@ class _Reader:
             return "python3.11"
         key, node = picked
         value = self.text(node, key)
-        if value in DEPRECATED_RUNTIMES:
-            self.fail(
-                node,
-                key,
-                f"The runtime parameter of {value} is no longer supported for creating or "
-                "updating AWS Lambda functions. We recommend you use a supported runtime while "
-                "creating or updating functions.",
-            )
-        if value not in RUNTIMES:
-            self.fail(
-                node,
-                key,
-                f"Value {value} at 'runtime' failed to satisfy constraint: "
-                f"{enum_constraint(RUNTIMES)} or be a valid ARN",
-            )
+        problem = runtime_problem(value)
+        if problem is not None:
+            self.fail(node, key, problem)
         return value
 
     def handler(self, entries: _Entries, where: str, runtime: str, node: _Node) -> str:
@@ -814,12 +1101,9 @@ class _Reader:
             self.fail(node, where, "missing key 'handler' (MODULE.FUNCTION, e.g. app.handler)")
         value_node = entries["handler"][1]
         value = self.text(value_node, key)
-        if len(value) > 128:
-            constraint = "Member must have length less than or equal to 128"
-            self.fail(value_node, key, validation_message(value, "handler", constraint))
-        if not re.fullmatch(r"[^\s]+", value):
-            constraint = r"Member must satisfy regular expression pattern: [^\s]+"
-            self.fail(value_node, key, validation_message(value, "handler", constraint))
+        problem = handler_problem(value)
+        if problem is not None:
+            self.fail(value_node, key, problem)
         if runtime.startswith("python") and not _is_python_handler(value):
             self.fail(
                 value_node,
@@ -837,35 +1121,12 @@ class _Reader:
             node = source["environment"][1]
             for name, (key_node, value_node) in self.mapping(node, key, None).items():
                 if not re.fullmatch(ENV_KEY_PATTERN, name):
-                    self.fail(
-                        key_node,
-                        f"{key}.{name}",
-                        "1 validation error detected: Value at 'environment.variables' failed to "
-                        "satisfy constraint: Map keys must satisfy constraint: [Member must "
-                        f"satisfy regular expression pattern: {ENV_KEY_PATTERN}]",
-                    )
+                    self.fail(key_node, f"{key}.{name}", ENV_KEY_MESSAGE)
                 merged[name] = self.text(value_node, f"{key}.{name}")
-        env_key = f"{where}.environment"
         env_node = entries["environment"][1] if "environment" in entries else None
-        reserved = [name for name in merged if name in RESERVED_ENVIRONMENT_KEYS]
-        if reserved:
-            self.fail(
-                env_node or defaults["environment"][1],
-                env_key,
-                "Lambda was unable to configure your environment variables because the "
-                "environment variables you have provided contains reserved keys that are "
-                "currently not supported for modification. Reserved keys used in this request: "
-                + ", ".join(reserved),
-            )
-        measured = json.dumps(merged, separators=(",", ":"), ensure_ascii=False)
-        if len(measured.encode()) > ENVIRONMENT_LIMIT_BYTES:
-            self.fail(
-                env_node or defaults["environment"][1],
-                env_key,
-                "Lambda was unable to configure your environment variables because the "
-                "environment variables you have provided exceeded the 4KB limit. "
-                f"String measured: {measured}",
-            )
+        problem = environment_problem(merged)
+        if problem is not None:
+            self.fail(env_node or defaults["environment"][1], f"{where}.environment", problem)
         return merged
 
     def layers(self, picked: tuple[str, _Node] | None) -> tuple[Path, ...]:
@@ -965,9 +1226,7 @@ class _Reader:
             self.fail(
                 node,
                 "functions",
-                "Specified ReservedConcurrentExecutions for function decreases account's "
-                "UnreservedConcurrentExecution below its minimum value of "
-                f"[{UNRESERVED_MINIMUM}].",
+                UNRESERVED_MINIMUM_MESSAGE,
             )
 
 
@@ -981,6 +1240,13 @@ def _is_python_handler(value: str) -> bool:
 def _plain(number: float) -> str:
     """1048576.0 -> `1048576`, 0.001 -> `0.001`: bounds as people write them."""
     return str(int(number)) if float(number).is_integer() else repr(number)
+
+
+def _item(node: _Node, index: int) -> _Node:
+    """A list's `index`th node (a single value written for a list is its own item)."""
+    import yaml
+
+    return node.value[index] if isinstance(node, yaml.SequenceNode) else node
 
 
 def _is_null(node: _Node) -> bool:
@@ -1018,6 +1284,10 @@ _CACHED_TYPES: dict[str, type] = {
         LogRetention,
         AsyncConfig,
         Destination,
+        EventInvokeConfig,
+        Upload,
+        UrlConfig,
+        Cors,
     )
 }
 """The classes a cached manifest is made of (and the only ones it may name)."""

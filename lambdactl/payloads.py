@@ -26,23 +26,38 @@ MAX_CLIENT_CONTEXT_BYTES = 3583
 """The X-Amz-Client-Context header's limit (base64 text)."""
 
 
-def check_payload(payload: bytes, *, limit: int = MAX_SYNC_PAYLOAD_BYTES) -> bytes:
+def check_payload(payload: bytes, *, event: bool = False) -> bytes:
     """The event bytes to deliver: `{}` for an empty payload; AWS's errors otherwise (too
-    large for `limit`, then not JSON)."""
-    if len(payload) > limit:
+    large for any request, too large for an `event` (asynchronous) invocation, then not
+    JSON), each in AWS's words."""
+    if len(payload) > MAX_SYNC_PAYLOAD_BYTES:
         raise RequestEntityTooLargeException(
-            f"Request must be smaller than {limit} bytes for the InvokeFunction operation"
+            f"Request must be smaller than {MAX_SYNC_PAYLOAD_BYTES} bytes for the "
+            "InvokeFunction operation"
+        )
+    if event and len(payload) > MAX_ASYNC_PAYLOAD_BYTES:
+        raise RequestEntityTooLargeException(
+            f"{len(payload)} byte payload is too large for the Event invocation type "
+            f"(limit {MAX_ASYNC_PAYLOAD_BYTES} bytes)"
         )
     if not payload.strip():
         return b"{}"
-    try:
-        json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+    problem = json_problem(payload)
+    if problem is not None:
         raise InvalidRequestContentException(
             "Could not parse request body into json: Could not parse payload into json: "
-            + _jackson_style(payload, exc)
-        ) from None
+            + problem
+        )
     return payload
+
+
+def json_problem(data: bytes) -> str | None:
+    """Why `data` is not JSON, in the words of AWS's (Jackson) parser; None when it is."""
+    try:
+        json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _jackson_style(data, exc)
+    return None
 
 
 def decode_client_context(client_context: str | None) -> str | None:

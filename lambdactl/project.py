@@ -1,16 +1,19 @@
-"""A project: one manifest, the `.lambda/` state beside it, and the functions it declares."""
+"""A project: one manifest, the `.lambda/` state beside it, and its functions (the manifest's,
+as changed at run time, and those created through the Lambda API)."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import arns
 from . import manifest as manifest_module
-from .errors import ResourceNotFoundException
+from .errors import ResourceNotFoundException, StoreError
 from .manifest import FunctionSpec, Manifest
-from .store import CodeStore, Store, open_store
+from .store import CodeStore, FunctionRecords, Store, open_store
 
 if TYPE_CHECKING:
     from .changes import Changes
@@ -24,7 +27,11 @@ class Project:
     changes: Changes | None = None
     """Set by `watch_code`: file-system events tell when `$LATEST` must be looked at again."""
     latest_versions: dict[str, Any] = field(default_factory=dict)
-    """`$LATEST` per function as last computed, valid while `changes` reports nothing."""
+    """(spec, `$LATEST`) per function as last computed, valid while `changes` reports nothing
+    and the spec is the same."""
+    _functions: tuple[int, Mapping[str, FunctionSpec]] | None = field(default=None, repr=False)
+    """(the store's generation of run-time records, the functions composed from them)."""
+    _composing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, manifest_path: Path) -> Project:
@@ -39,9 +46,10 @@ class Project:
 
         if self.changes is None:
             self.changes = Changes()
-        for spec in self.manifest.functions.values():
-            for directory in (spec.code, *spec.layers):
-                self.changes.watch(directory)
+        for spec in self.functions.values():
+            if spec.upload is None:  # a created function's code is a snapshot: never changes
+                for directory in (spec.code, *spec.layers):
+                    self.changes.watch(directory)
 
     def close(self) -> None:
         if self.changes is not None:
@@ -57,9 +65,50 @@ class Project:
             text, region=self.manifest.region, account=self.manifest.account, qualifier=qualifier
         )
 
+    @property
+    def functions(self) -> Mapping[str, FunctionSpec]:
+        """Every function by name: the manifest's (in its order, with their run-time
+        overrides), then those created through the API (by name); see `catalog`.
+
+        Up to date with the store at each access (one read of one row when nothing changed),
+        so a process started before a change, in this process or another, follows it."""
+        known = self._functions
+        records = self.store.function_records(since=None if known is None else known[0])
+        if records is None and known is not None:
+            return known[1]
+        with self._composing:
+            return self._compose(records)
+
+    def _compose(self, records: FunctionRecords | None) -> Mapping[str, FunctionSpec]:
+        for _attempt in range(3):
+            if records is None:
+                records = self.store.function_records()
+                assert records is not None
+            if not records.created and not records.settings:  # most projects: no import
+                functions: Mapping[str, FunctionSpec] = self.manifest.functions
+                break
+            from . import catalog
+
+            functions, stale = catalog.compose(self.manifest, self.blobs, records)
+            if not stale:
+                break
+            try:  # the manifest was edited since those overrides: it wins
+                for function, keys in stale.items():
+                    self.store.delete_settings(function, keys)
+            except StoreError:  # a store opened to look only: they are not applied all the same
+                break
+            records = None
+        self._functions = (records.generation, functions) if records else None
+        return functions
+
     def function(self, name: str) -> FunctionSpec:
-        """The declared function, or AWS's `Function not found` error."""
-        try:
-            return self.manifest.functions[name]
-        except KeyError:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}") from None
+        """The function, or AWS's `Function not found` error."""
+        spec = self.functions.get(name)
+        if spec is None:
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
+        return spec
+
+    @property
+    def unreserved_concurrency(self) -> int:
+        """What the functions without reserved concurrency share, run-time changes counted."""
+        return manifest_module.unreserved(self.manifest.account_concurrency, self.functions)

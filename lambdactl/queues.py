@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ from .errors import AwsError, InvalidParameterValueException
 from .manifest import QUEUE_ATTRIBUTES, queue_name_problem
 from .project import Project
 from .shapes import sqs
+from .store import VisibilityChange
 
 DEDUP_WINDOW_SECONDS = 300
 """FIFO queues drop a message whose de-duplication id was seen in the last 5 minutes."""
@@ -27,6 +28,26 @@ POLL_SECONDS = 0.05
 """How often a long poll looks again."""
 
 ATTRIBUTES = QUEUE_ATTRIBUTES
+BY_SQS_NAME = {aws_name: key for key, (aws_name, *_rest) in ATTRIBUTES.items()}
+"""Manifest keys by SQS attribute name (`VisibilityTimeout` -> `visibility_timeout`)."""
+INERT_ATTRIBUTES = frozenset(
+    {
+        "Policy",
+        "KmsMasterKeyId",
+        "KmsDataKeyReusePeriodSeconds",
+        "SqsManagedSseEnabled",
+        "DeduplicationScope",
+        "FifoThroughputLimit",
+    }
+)
+"""SQS attributes a local queue accepts and has no use for: access policy, encryption and
+FIFO throughput change nothing a test on one machine can observe."""
+UNIMPLEMENTED_ATTRIBUTES = frozenset({"RedrivePolicy", "RedriveAllowPolicy"})
+"""SQS attributes whose behaviour local queues lack: refused, rather than silently ignored."""
+MAX_BATCH_ENTRIES = 10
+MAX_BATCH_BYTES = 1_048_576
+"""A SendMessageBatch's messages together, as SQS counts them (bodies and attributes)."""
+_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 
 
 class QueueDoesNotExist(AwsError):
@@ -62,6 +83,59 @@ class InvalidMessageContents(AwsError):
     exit_code = 2
 
 
+class InvalidAttributeName(InvalidParameterValueException):
+    aws_type = "InvalidAttributeName"
+
+
+class InvalidAttributeValue(InvalidParameterValueException):
+    aws_type = "InvalidAttributeValue"
+
+
+class MessageNotInflight(AwsError):
+    aws_type = "MessageNotInflight"
+    http_status = 400
+    exit_code = 2
+
+    def __init__(self) -> None:
+        super().__init__("The message referred to isn't in flight.")
+
+
+class UnsupportedOperation(AwsError):
+    aws_type = "UnsupportedOperation"
+    http_status = 400
+    exit_code = 2
+
+
+class EmptyBatchRequest(AwsError):
+    aws_type = "EmptyBatchRequest"
+    http_status = 400
+    exit_code = 2
+
+
+class TooManyEntriesInBatchRequest(AwsError):
+    aws_type = "TooManyEntriesInBatchRequest"
+    http_status = 400
+    exit_code = 2
+
+
+class BatchEntryIdsNotDistinct(AwsError):
+    aws_type = "BatchEntryIdsNotDistinct"
+    http_status = 400
+    exit_code = 2
+
+
+class InvalidBatchEntryId(AwsError):
+    aws_type = "InvalidBatchEntryId"
+    http_status = 400
+    exit_code = 2
+
+
+class BatchRequestTooLong(AwsError):
+    aws_type = "BatchRequestTooLong"
+    http_status = 400
+    exit_code = 2
+
+
 ALLOWED_CHARACTERS = "#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]"
 """What SQS accepts in a message (XML 1.0's characters), as its error message lists them."""
 _NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -88,27 +162,123 @@ def check_attributes(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
         value = given.get(key, default)
         if isinstance(default, bool):
             if not isinstance(value, bool):
-                raise InvalidParameterValueException(f"Invalid value for the parameter {aws_name}.")
+                raise InvalidAttributeValue(f"Invalid value for the parameter {aws_name}.")
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvalidParameterValueException(f"Invalid value for the parameter {aws_name}.")
+            raise InvalidAttributeValue(f"Invalid value for the parameter {aws_name}.")
         attributes[key] = value
     unknown = set(given) - set(ATTRIBUTES)
     if unknown:
-        raise InvalidParameterValueException(f"Unknown Attribute {sorted(unknown)[0]}.")
+        raise InvalidAttributeName(f"Unknown Attribute {sorted(unknown)[0]}.")
     fifo = attributes["fifo"]
     problem = queue_name_problem(name, fifo=fifo)
     if problem is not None:
         raise InvalidParameterValueException(problem)
     if attributes["content_based_deduplication"] and not fifo:
-        raise InvalidParameterValueException(
+        raise InvalidAttributeName(
             "Unknown Attribute ContentBasedDeduplication."  # SQS: standard queues lack it
         )
     return attributes
 
 
-def url(project: Project, name: str) -> str:
+def url(project: Project, name: str, endpoint: str | None = None) -> str:
+    """The queue's URL, `<base>/<account>/<name>` as SQS and LocalStack shape them: the base is
+    `endpoint`, else the project's running `lambdactl serve` (so the URL works with an SDK
+    pointed at it), else SQS's own `https://sqs.<region>.amazonaws.com`."""
+    from . import endpoint as endpoints
+
     manifest = project.manifest
-    return f"https://sqs.{manifest.region}.amazonaws.com/{manifest.account}/{name}"
+    if endpoint is None:
+        served = endpoints.running(manifest.state_dir)
+        endpoint = served.url if served is not None else None
+    base = endpoint or f"https://sqs.{manifest.region}.amazonaws.com"
+    return f"{base}/{manifest.account}/{name}"
+
+
+def name_from_url(project: Project, queue_url: str) -> str:
+    """The queue a QueueUrl names: any `scheme://host[:port]/<account>/<name>` of the project's
+    account (the URLs `url` hands out, SQS's own form, a client's `localhost` for
+    `127.0.0.1`); anything else names no queue (QueueDoesNotExist)."""
+    scheme, sep, rest = queue_url.partition("://")
+    _host, slash, path = rest.partition("/")
+    account, _, name = path.rstrip("/").partition("/")
+    if not (sep and slash and scheme in ("http", "https")):
+        raise QueueDoesNotExist()
+    if account != project.manifest.account or not name or "/" in name:
+        raise QueueDoesNotExist()
+    return name
+
+
+def attributes_from_sqs(given: Mapping[str, object]) -> dict[str, Any]:
+    """CreateQueue's and SetQueueAttributes' `Attributes` (SQS's names, string values) as a
+    queue's attributes, unchecked for range (`check_attributes` does that). Inert attributes
+    (`INERT_ATTRIBUTES`) are dropped."""
+    attributes: dict[str, Any] = {}
+    for name, value in given.items():
+        if name in INERT_ATTRIBUTES:
+            continue
+        if name in UNIMPLEMENTED_ATTRIBUTES:
+            raise InvalidAttributeName(
+                f"lambdactl's local queues do not implement {name} (dead-letter redrive)."
+            )
+        key = BY_SQS_NAME.get(name)
+        if key is None:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        text = str(value).strip() if isinstance(value, (str, int)) else None
+        if isinstance(ATTRIBUTES[key][1], bool):
+            if text is None or text.lower() not in ("true", "false"):
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+            attributes[key] = text.lower() == "true"
+        else:
+            if text is None or not re.fullmatch(r"-?\d{1,12}", text):
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+            attributes[key] = int(text)
+    return attributes
+
+
+def sqs_attributes(project: Project, name: str, *, now: float | None = None) -> dict[str, str]:
+    """Every attribute GetQueueAttributes gives for `All`, as SQS spells them (strings)."""
+    queue = get(project, name)
+    now = time.time() if now is None else now
+    _expire(project, queue, now)
+    visible, in_flight = project.store.queue_counts(name, now)
+    delayed = project.store.queue_delayed(name, now)
+    values = queue.attributes
+    created = str(int(queue.created))
+    shape = {
+        "QueueArn": arn(project, name),
+        "ApproximateNumberOfMessages": str(visible),
+        "ApproximateNumberOfMessagesNotVisible": str(in_flight),
+        "ApproximateNumberOfMessagesDelayed": str(delayed),
+        "CreatedTimestamp": created,
+        "LastModifiedTimestamp": created,
+        "VisibilityTimeout": str(values["visibility_timeout"]),
+        "MaximumMessageSize": str(values["max_message_size"]),
+        "MessageRetentionPeriod": str(values["retention"]),
+        "DelaySeconds": str(values["delay"]),
+        "ReceiveMessageWaitTimeSeconds": str(values["receive_wait"]),
+        "SqsManagedSseEnabled": "true",
+    }
+    if queue.fifo:
+        shape["FifoQueue"] = "true"
+        shape["DeduplicationScope"] = "queue"
+        shape["FifoThroughputLimit"] = "perQueue"
+        shape["ContentBasedDeduplication"] = str(values["content_based_deduplication"]).lower()
+    return shape
+
+
+def set_attributes(project: Project, name: str, given: Mapping[str, Any]) -> Queue:
+    """SetQueueAttributes: change the attributes `given` (manifest keys). A queue the manifest
+    declares takes its attributes from there (UnsupportedOperation); a queue's type cannot
+    change (InvalidAttributeName for FifoQueue)."""
+    queue = get(project, name)
+    if name in project.manifest.queues:
+        raise UnsupportedOperation(
+            f"queue {name} is declared in {project.manifest.path.name}: change its attributes there"
+        )
+    if "fifo" in given:
+        raise InvalidAttributeName("Invalid attribute name FifoQueue")
+    wanted = check_attributes(name, {**queue.attributes, **given})
+    return _queue(project.store.put_queue(name, wanted, queue.created))
 
 
 def arn(project: Project, name: str) -> str:
@@ -186,14 +356,10 @@ def send(
 ) -> dict[str, Any]:
     """SendMessage; returns SQS's response shape."""
     queue = get(project, name)
+    check_message_attributes(message_attributes or {})
     _check_contents(body, message_attributes or {})
     now = time.time() if now is None else now
-    size = len(body.encode()) + sum(
-        len(k.encode())
-        + len(v.get("DataType", "").encode())
-        + len(v.get("StringValue", "").encode())
-        for k, v in (message_attributes or {}).items()
-    )
+    size = message_size(body, message_attributes)
     limit = queue.attributes["max_message_size"]
     if size > limit:
         raise InvalidParameterValueException(
@@ -258,6 +424,35 @@ def receive(
 ) -> list[dict[str, Any]]:
     """ReceiveMessage: up to `max_messages` (1..10), long polling up to `wait` seconds."""
     queue = get(project, name)
+    wait, hide = _receive_limits(queue, max_messages, wait, visibility_timeout)
+    deadline = clock() + wait
+    while True:
+        now = clock()
+        taken = _take(project, queue, max_messages, hide, now)
+        if taken or now >= deadline:
+            return taken
+        sleep(min(POLL_SECONDS, max(0.0, deadline - now)))
+
+
+def receive_wait(
+    project: Project,
+    name: str,
+    *,
+    max_messages: int = 1,
+    wait: int | None = None,
+    visibility_timeout: int | None = None,
+) -> int:
+    """How long a ReceiveMessage with these parameters may wait (the queue's
+    ReceiveMessageWaitTimeSeconds when `wait` is None), checked as ReceiveMessage checks them:
+    for callers that wait their own way between `receive(..., wait=0)` calls."""
+    queue = get(project, name)
+    return _receive_limits(queue, max_messages, wait, visibility_timeout)[0]
+
+
+def _receive_limits(
+    queue: Queue, max_messages: int, wait: int | None, visibility_timeout: int | None
+) -> tuple[int, int]:
+    """(wait, visibility timeout) of a receive, or SQS's error for a parameter out of range."""
     if not 1 <= max_messages <= 10:
         raise InvalidParameterValueException(
             f"Value {max_messages} for parameter MaxNumberOfMessages is invalid. Reason: Must "
@@ -277,17 +472,18 @@ def receive(
             f"Value {hide} for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 "
             "and <= 43200, if provided."
         )
-    deadline = clock() + wait
-    while True:
-        now = clock()
-        _expire(project, queue, now)
-        taken = project.store.receive_messages(
-            name, limit=max_messages, now=now, visibility_timeout=hide, fifo=queue.fifo
-        )
-        if taken or now >= deadline:
-            sender = project.manifest.account
-            return [sqs.message(m, sender=sender, fifo=queue.fifo) for m in taken]
-        sleep(min(POLL_SECONDS, max(0.0, deadline - now)))
+    return wait, hide
+
+
+def _take(
+    project: Project, queue: Queue, max_messages: int, hide: int, now: float
+) -> list[dict[str, Any]]:
+    _expire(project, queue, now)
+    taken = project.store.receive_messages(
+        queue.name, limit=max_messages, now=now, visibility_timeout=hide, fifo=queue.fifo
+    )
+    sender = project.manifest.account
+    return [sqs.message(m, sender=sender, fifo=queue.fifo) for m in taken]
 
 
 def delete_message(project: Project, name: str, receipt_handle: str) -> None:
@@ -296,6 +492,117 @@ def delete_message(project: Project, name: str, receipt_handle: str) -> None:
         raise ReceiptHandleIsInvalid(
             f'The input receipt handle "{receipt_handle}" is not a valid receipt handle.'
         )
+
+
+def change_visibility(
+    project: Project,
+    name: str,
+    receipt_handle: str,
+    visibility_timeout: int,
+    *,
+    now: float | None = None,
+) -> None:
+    """ChangeMessageVisibility: the received message shows again `visibility_timeout` seconds
+    from now (0: at once). Only a message in flight, named by its latest receipt handle."""
+    get(project, name)
+    if isinstance(visibility_timeout, bool) or not 0 <= visibility_timeout <= 43200:
+        raise InvalidParameterValueException(
+            f"Value {visibility_timeout} for parameter VisibilityTimeout is invalid. Reason: "
+            "Must be >= 0 and <= 43200, if provided."
+        )
+    now = time.time() if now is None else now
+    outcome = VisibilityChange.UNKNOWN_RECEIPT
+    if receipt_handle.isascii():
+        outcome = project.store.change_visibility(
+            name, receipt_handle, now=now, visible_at=now + visibility_timeout
+        )
+    if outcome is VisibilityChange.UNKNOWN_RECEIPT:
+        raise ReceiptHandleIsInvalid(
+            f'The input receipt handle "{receipt_handle}" is not a valid receipt handle.'
+        )
+    if outcome is VisibilityChange.NOT_IN_FLIGHT:
+        raise MessageNotInflight()
+
+
+def check_batch(ids: Sequence[str], entry: str) -> None:
+    """A batch request's entries as SQS checks them before any is done: 1 to 10 of them, ids
+    of letters, digits, `-` and `_` (at most 80), no id twice. `entry` names the entry type
+    (`SendMessageBatchRequestEntry`) in the error."""
+    if not ids:
+        raise EmptyBatchRequest(f"There should be at least one {entry} in the request.")
+    if len(ids) > MAX_BATCH_ENTRIES:
+        raise TooManyEntriesInBatchRequest(
+            f"Maximum number of entries per request are {MAX_BATCH_ENTRIES}. "
+            f"You have sent {len(ids)}."
+        )
+    seen: set[str] = set()
+    for entry_id in ids:
+        if not _BATCH_ID.fullmatch(entry_id):
+            raise InvalidBatchEntryId(
+                "A batch entry id can only contain alphanumeric characters, hyphens and "
+                "underscores. It can be at most 80 letters long."
+            )
+        if entry_id in seen:
+            raise BatchEntryIdsNotDistinct(f"Id {entry_id} repeated.")
+        seen.add(entry_id)
+
+
+def check_batch_size(sizes: Sequence[int]) -> None:
+    """SendMessageBatch's messages together are at most `MAX_BATCH_BYTES`."""
+    total = sum(sizes)
+    if total > MAX_BATCH_BYTES:
+        raise BatchRequestTooLong(
+            f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. "
+            f"You have sent {total} bytes."
+        )
+
+
+def message_size(body: str, attributes: Mapping[str, Mapping[str, str]] | None) -> int:
+    """A message's size as SQS counts it against MaximumMessageSize: the body's bytes and
+    each attribute's name, data type and value."""
+    return len(body.encode("utf-8", "surrogatepass")) + sum(
+        len(k.encode("utf-8", "surrogatepass"))
+        + len(v.get("DataType", "").encode("utf-8", "surrogatepass"))
+        + len(v.get("StringValue", v.get("BinaryValue", "")).encode("utf-8", "surrogatepass"))
+        for k, v in (attributes or {}).items()
+    )
+
+
+def check_message_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> None:
+    """Each message attribute has a DataType (String, Number or Binary, with an optional
+    `.label`) and the value that type needs (StringValue, or BinaryValue in base64)."""
+    import base64
+
+    if len(attributes) > 10:
+        raise InvalidParameterValueException(
+            f"Number of message attributes [{len(attributes)}] exceeds the allowed maximum [10]."
+        )
+    for name, value in attributes.items():
+        data_type = value.get("DataType")
+        if not isinstance(data_type, str) or not data_type:
+            raise InvalidParameterValueException(
+                f"The message attribute '{name}' must contain non-empty message attribute type."
+            )
+        base = data_type.partition(".")[0]
+        if base not in ("String", "Number", "Binary"):
+            raise InvalidParameterValueException(
+                f"The type of message (user) attribute '{name}' is invalid. You must use only "
+                "the following supported type prefixes: Binary, Number, String."
+            )
+        member = "BinaryValue" if base == "Binary" else "StringValue"
+        given = value.get(member)
+        if not isinstance(given, str) or not given:
+            raise InvalidParameterValueException(
+                f"The message attribute '{name}' must contain non-empty message attribute "
+                f"value for message attribute type '{base}'."
+            )
+        if base == "Binary":
+            try:
+                base64.b64decode(given, validate=True)
+            except ValueError:
+                raise InvalidParameterValueException(
+                    f"The message attribute '{name}' has an invalid binary value."
+                ) from None
 
 
 def _check_contents(body: str, attributes: Mapping[str, Mapping[str, str]]) -> None:

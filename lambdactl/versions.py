@@ -18,11 +18,13 @@ from . import code as code_module
 from . import ids
 from .digests import sha256_hex
 from .errors import (
+    REVISION_ID_MISMATCH,
     InvalidParameterValueException,
+    PreconditionFailedException,
     ResourceConflictException,
     ResourceNotFoundException,
     StoreError,
-    check_request_text,
+    check_description,
 )
 from .manifest import FunctionConfig, FunctionSpec
 from .project import Project
@@ -88,49 +90,67 @@ def latest(project: Project, name: str, *, now: datetime | None = None) -> Versi
     changes = project.changes
     if changes is not None:
         cached = project.latest_versions.pop(name, None)
-        if cached is not None and not changes.changed((spec.code, *spec.layers)):
+        same_code = spec.upload is not None or not changes.changed((spec.code, *spec.layers))
+        if cached is not None and cached[0] is spec and same_code:  # `is`: nothing reconfigured
             project.latest_versions[name] = cached
-            return cached  # type: ignore[no-any-return]
-    package = code_module.package(spec.code)
+            return cached[1]  # type: ignore[no-any-return]
+    code_sha, code_size = _code(project, spec, store_blob=False)
     layers = _layers(project, spec, store_blobs=False)
-    fingerprint = _fingerprint(package.sha256_hex, layers, spec.config)
+    fingerprint = _fingerprint(code_sha, layers, spec.config)
     revision, modified = project.store.observe_latest(name, fingerprint, last_modified(now))
     version = Version(
         function=name,
         version=LATEST,
         config=spec.config,
         code_dir=spec.code,
-        code_sha256=package.code_sha256,
-        code_size=package.size,
+        code_sha256=code_module.code_sha256(code_sha),
+        code_size=code_size,
         layers=layers,
         description=spec.config.description,
         revision_id=revision,
         last_modified=modified,
     )
     if changes is not None:
-        project.latest_versions[name] = version
+        project.latest_versions[name] = (spec, version)
     return version
 
 
 def publish(
-    project: Project, name: str, *, description: str | None = None, now: datetime | None = None
+    project: Project,
+    name: str,
+    *,
+    description: str | None = None,
+    code_sha256: str | None = None,
+    revision_id: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Version, bool]:
     """Snapshot `$LATEST` as the next version; (version, created).
 
     When neither code nor configuration changed since the newest version, that version is
-    returned and nothing is created (AWS's rule). Blobs are stored before the record, so a
-    version never refers to a snapshot that is not there; the ledger gets the record after
-    (see `remember`).
+    returned and nothing is created (AWS's rule). `revision_id` and `code_sha256` are AWS's
+    preconditions: publish only if `$LATEST`, as it is being published, still has that
+    RevisionId and that CodeSha256. Blobs are stored before the record, so a version never
+    refers to a snapshot that is not there; the ledger gets the record after (see `remember`).
     """
-    check_request_text(description)
+    check_description(description)
     spec = project.function(name)
-    package = code_module.package(spec.code)
-    project.blobs.put(package)
+    code_sha, code_size = _code(project, spec, store_blob=True)
     layers = _layers(project, spec, store_blobs=True)
-    fingerprint = _fingerprint(package.sha256_hex, layers, spec.config)
+    fingerprint = _fingerprint(code_sha, layers, spec.config)
+    if revision_id is not None:
+        # The RevisionId of exactly what is being published (recorded now if it is new).
+        current, _ = project.store.observe_latest(name, fingerprint, last_modified(now))
+        if revision_id != current:
+            raise PreconditionFailedException(REVISION_ID_MISMATCH)
+    if code_sha256 is not None and code_sha256 != code_module.code_sha256(code_sha):
+        raise InvalidParameterValueException(
+            f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
+            f"({code_module.code_sha256(code_sha)}). Please try again with the CodeSHA256 in "
+            "$LATEST."
+        )
     record = {
         "config": spec.config.to_dict(),
-        "code": {"sha256": package.sha256_hex, "size": package.size},
+        "code": {"sha256": code_sha, "size": code_size},
         "layers": [
             {"name": x.name, "version": x.version, "sha256": x.sha256_hex, "size": x.size}
             for x in layers
@@ -267,6 +287,17 @@ def _from_record(project: Project, name: str, number: int, record: dict[str, Any
         revision_id=record["revision_id"],
         last_modified=record["last_modified"],
     )
+
+
+def _code(project: Project, spec: FunctionSpec, *, store_blob: bool) -> tuple[str, int]:
+    """(zip digest, zip size) of the function's code: the zip it was created with through
+    the API (already a snapshot), else its directory packaged now (and stored, to publish)."""
+    if spec.upload is not None:
+        return spec.upload.sha256_hex, spec.upload.size
+    package = code_module.package(spec.code)
+    if store_blob:
+        project.blobs.put(package)
+    return package.sha256_hex, package.size
 
 
 def _layers(project: Project, spec: FunctionSpec, *, store_blobs: bool) -> tuple[Layer, ...]:

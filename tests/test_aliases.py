@@ -9,6 +9,7 @@ import pytest
 from lambdactl import aliases, shapes, versions
 from lambdactl.errors import (
     InvalidParameterValueException,
+    PreconditionFailedException,
     ResourceConflictException,
     ResourceNotFoundException,
     ValidationException,
@@ -276,6 +277,45 @@ def test_update_keeps_unspecified_fields_and_changes_revision(two: Project) -> N
     moved = aliases.update(two, "hello", "live", version="2")
     assert (moved.version, dict(moved.routing), moved.description) == ("2", {}, "changed")
     assert aliases.get(two, "hello", "live") == moved
+
+
+def test_update_with_the_current_revision_id_applies(two: Project) -> None:
+    created = aliases.create(two, "hello", "live", version="1")
+    moved = aliases.update(two, "hello", "live", version="2", revision_id=created.revision_id)
+    assert moved.version == "2"
+
+
+def test_update_with_a_stale_revision_id_is_a_precondition_failure(two: Project) -> None:
+    created = aliases.create(two, "hello", "live", version="1")
+    aliases.update(two, "hello", "live", description="moved on")
+    with pytest.raises(PreconditionFailedException) as info:
+        aliases.update(two, "hello", "live", version="2", revision_id=created.revision_id)
+    assert info.value.message == (
+        "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+    )
+    assert aliases.get(two, "hello", "live").version == "1"
+
+
+def test_an_update_racing_another_keeps_both_changes(
+    two: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another update lands between this one's read and its write: this one reads again
+    instead of writing back the version it read (a compare-and-set, not last-writer-wins)."""
+    aliases.create(two, "hello", "live", version="1")
+    real_put = two.store.put_alias
+    raced = []
+
+    def put_after_a_rival(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.append(True)
+            aliases.update(two, "hello", "live", version="2")  # the rival, first to write
+        return real_put(*args, **kwargs)
+
+    monkeypatch.setattr(two.store, "put_alias", put_after_a_rival)
+    aliases.update(two, "hello", "live", description="mine")
+    final = aliases.get(two, "hello", "live")
+    assert (final.version, final.description) == ("2", "mine")
 
 
 def test_update_moves_the_block_between_versions(two: Project) -> None:

@@ -370,7 +370,7 @@ def test_unknown_function_key_far_from_any(write_manifest: WriteManifest):
     assert error.detail == "unknown key 'xyzzy'"
     assert error.hint == (
         "allowed: handler, code, runtime, memory, timeout, environment, description, layers, "
-        "reserved_concurrency, async, dead_letter, logging"
+        "reserved_concurrency, async, dead_letter, logging, url"
     )
 
 

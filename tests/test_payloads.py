@@ -49,11 +49,23 @@ def test_empty_payload_becomes_an_empty_object() -> None:
     assert check_payload(b"[1]") == b"[1]"
 
 
-def test_the_async_limit_is_1_mb() -> None:
+def test_the_async_limit_is_1_mb_in_the_words_aws_uses_for_events() -> None:
+    """The message real AWS sends for an Event invocation over its limit (seen as
+    `264496 byte payload is too large for the Event invocation type (limit 262144 bytes)`
+    when the limit was 256 KB)."""
+    payload = b'"' + b"x" * MAX_ASYNC_PAYLOAD_BYTES + b'"'
+    assert check_payload(payload) == payload  # a synchronous invocation takes it
     with pytest.raises(RequestEntityTooLargeException) as info:
-        check_payload(b'"' + b"x" * MAX_ASYNC_PAYLOAD_BYTES + b'"', limit=MAX_ASYNC_PAYLOAD_BYTES)
+        check_payload(payload, event=True)
     assert info.value.message == (
-        "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+        f"{len(payload)} byte payload is too large for the Event invocation type "
+        "(limit 1048576 bytes)"
+    )
+    over_any = b'"' + b"x" * 6291456 + b'"'
+    with pytest.raises(RequestEntityTooLargeException) as info:
+        check_payload(over_any, event=True)
+    assert info.value.message == (
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -946,3 +947,165 @@ def test_concurrent_receiver_processes_never_share_a_message(
         everything.extend(json.loads(out))
     assert len(everything) == 50
     assert set(everything) == sent
+
+
+# -- what the SQS API adds: URLs, SQS-named attributes, visibility changes, batches -------------
+
+
+def test_url_uses_the_endpoint_given_or_a_running_server(project: Project) -> None:
+    from lambdactl import endpoint
+
+    assert queues.url(project, "jobs", "http://127.0.0.1:3001") == (
+        "http://127.0.0.1:3001/123456789012/jobs"
+    )
+    state = project.manifest.state_dir
+    endpoint.publish(state, endpoint.Endpoint(url="http://127.0.0.1:4999", pid=os.getpid()))
+    try:  # this process announced it: it counts as running
+        assert queues.url(project, "jobs") == "http://127.0.0.1:4999/123456789012/jobs"
+    finally:
+        endpoint.withdraw(state, os.getpid())
+    assert queues.url(project, "jobs") == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:3001/123456789012/jobs",
+        "http://localhost:9/123456789012/jobs/",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+    ],
+)
+def test_name_from_url(project: Project, url: str) -> None:
+    assert queues.name_from_url(project, url) == "jobs"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "jobs",
+        "http://127.0.0.1:3001/jobs",
+        "http://127.0.0.1:3001/999999999999/jobs",
+        "http://127.0.0.1:3001/123456789012/a/b",
+        "ftp://host/123456789012/jobs",
+        "http://127.0.0.1:3001/123456789012/",
+    ],
+)
+def test_a_url_naming_no_queue_of_this_account(project: Project, url: str) -> None:
+    with pytest.raises(QueueDoesNotExist):
+        queues.name_from_url(project, url)
+
+
+def test_attributes_from_sqs_names_and_strings() -> None:
+    given = {
+        "VisibilityTimeout": "60",
+        "FifoQueue": "TRUE",
+        "ContentBasedDeduplication": "false",
+        "KmsMasterKeyId": "alias/aws/sqs",  # inert
+        "SqsManagedSseEnabled": "true",
+    }
+    assert queues.attributes_from_sqs(given) == {
+        "visibility_timeout": 60,
+        "fifo": True,
+        "content_based_deduplication": False,
+    }
+    with pytest.raises(queues.InvalidAttributeName) as unknown:
+        queues.attributes_from_sqs({"Colour": "red"})
+    assert unknown.value.message == "Unknown Attribute Colour."
+    with pytest.raises(queues.InvalidAttributeName) as redrive:
+        queues.attributes_from_sqs({"RedrivePolicy": "{}"})
+    assert "RedrivePolicy" in redrive.value.message
+    for bad in ({"DelaySeconds": "soon"}, {"FifoQueue": "yes"}, {"DelaySeconds": "1.5"}):
+        with pytest.raises(queues.InvalidAttributeValue):
+            queues.attributes_from_sqs(bad)
+
+
+def test_sqs_attributes_and_set_attributes(project: Project) -> None:
+    queues.create(project, "jobs", {"delay": 0})
+    queues.send(project, "jobs", "later", delay=60, now=T0)
+    every = queues.sqs_attributes(project, "jobs", now=T0)
+    assert every["ApproximateNumberOfMessagesDelayed"] == "1"
+    assert every["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:jobs"
+    queues.set_attributes(project, "jobs", {"visibility_timeout": 7})
+    assert queues.get(project, "jobs").attributes["visibility_timeout"] == 7
+    with pytest.raises(queues.InvalidAttributeName):
+        queues.set_attributes(project, "jobs", {"fifo": True})
+    with pytest.raises(queues.InvalidAttributeValue):
+        queues.set_attributes(project, "jobs", {"delay": 901})
+
+
+def test_set_attributes_of_a_manifest_queue_is_refused(
+    project_dir: Path, write_manifest: Callable[[str], Path]
+) -> None:
+    write_manifest(FUNCTIONS + "queues:\n  declared: {visibility_timeout: 10}\n")
+    project = Project.open(project_dir / "functions.yaml")
+    try:
+        with pytest.raises(queues.UnsupportedOperation) as refused:
+            queues.set_attributes(project, "declared", {"visibility_timeout": 20})
+        assert "functions.yaml" in refused.value.message
+    finally:
+        project.close()
+
+
+def test_change_visibility(project: Project) -> None:
+    queues.create(project, "jobs")
+    queues.send(project, "jobs", "m")
+    (taken,) = queues.receive(project, "jobs", visibility_timeout=300)
+    receipt = taken["ReceiptHandle"]
+    queues.change_visibility(project, "jobs", receipt, 0)
+    (again,) = queues.receive(project, "jobs", visibility_timeout=300)
+    with pytest.raises(ReceiptHandleIsInvalid):  # an older receipt handle
+        queues.change_visibility(project, "jobs", receipt, 0)
+    queues.change_visibility(project, "jobs", again["ReceiptHandle"], 0)
+    with pytest.raises(queues.MessageNotInflight) as visible:
+        queues.change_visibility(project, "jobs", again["ReceiptHandle"], 5)
+    assert visible.value.message == "The message referred to isn't in flight."
+    with pytest.raises(InvalidParameterValueException):
+        queues.change_visibility(project, "jobs", again["ReceiptHandle"], 43201)
+
+
+def test_check_batch() -> None:
+    queues.check_batch(["a", "b-1", "C_2"], "SendMessageBatchRequestEntry")
+    with pytest.raises(queues.EmptyBatchRequest) as empty:
+        queues.check_batch([], "DeleteMessageBatchRequestEntry")
+    assert empty.value.message == (
+        "There should be at least one DeleteMessageBatchRequestEntry in the request."
+    )
+    with pytest.raises(queues.TooManyEntriesInBatchRequest):
+        queues.check_batch([str(n) for n in range(11)], "SendMessageBatchRequestEntry")
+    with pytest.raises(queues.InvalidBatchEntryId):
+        queues.check_batch(["a" * 81], "SendMessageBatchRequestEntry")
+    with pytest.raises(queues.BatchEntryIdsNotDistinct) as twice:
+        queues.check_batch(["a", "b", "a"], "SendMessageBatchRequestEntry")
+    assert twice.value.message == "Id a repeated."
+    queues.check_batch_size([1_048_576])
+    with pytest.raises(queues.BatchRequestTooLong) as long:
+        queues.check_batch_size([1_048_576, 1])
+    assert long.value.message == (
+        "Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes."
+    )
+
+
+def test_receive_wait_is_checked_before_any_wait(project: Project) -> None:
+    queues.create(project, "jobs", {"receive_wait": 7})
+    assert queues.receive_wait(project, "jobs") == 7
+    assert queues.receive_wait(project, "jobs", wait=0) == 0
+    with pytest.raises(InvalidParameterValueException):
+        queues.receive_wait(project, "jobs", wait=21)
+    with pytest.raises(InvalidParameterValueException):
+        queues.receive_wait(project, "jobs", max_messages=0)
+
+
+def test_message_attributes_are_checked(project: Project) -> None:
+    queues.create(project, "jobs")
+    bad: list[dict[str, Any]] = [
+        {"a": {"StringValue": "x"}},
+        {"a": {"DataType": "Text", "StringValue": "x"}},
+        {"a": {"DataType": "String"}},
+        {"a": {"DataType": "Binary", "BinaryValue": "not base64!"}},
+        {f"k{n}": {"DataType": "String", "StringValue": "v"} for n in range(11)},
+    ]
+    for attributes in bad:
+        with pytest.raises(InvalidParameterValueException):
+            queues.send(project, "jobs", "m", message_attributes=attributes)
+    good = {"n": {"DataType": "Number.int", "StringValue": "1"}}
+    assert "MessageId" in queues.send(project, "jobs", "m", message_attributes=good)

@@ -12,6 +12,7 @@ from lambdactl import aliases, code, versions
 from lambdactl.errors import (
     InvalidParameterValueException,
     LambdactlError,
+    PreconditionFailedException,
     ResourceConflictException,
     ResourceNotFoundException,
 )
@@ -114,6 +115,41 @@ def test_description_override_alone_is_not_a_change(project: Project) -> None:
     version, created = versions.publish(project, "hello", description="two")
     assert (version.version, created) == ("1", False)
     assert version.description == "one"
+
+
+def test_publish_with_latest_revision_and_sha_publishes(project: Project) -> None:
+    latest = versions.latest(project, "hello")
+    version, created = versions.publish(
+        project, "hello", revision_id=latest.revision_id, code_sha256=latest.code_sha256
+    )
+    assert (version.version, created) == ("1", True)
+
+
+def test_publish_with_a_stale_revision_id_is_a_precondition_failure(
+    project: Project, project_dir: Path
+) -> None:
+    stale = versions.latest(project, "hello").revision_id
+    (project_dir / "src" / "hello" / "app.py").write_text(EDITED)
+    with pytest.raises(PreconditionFailedException) as info:
+        versions.publish(project, "hello", revision_id=stale)
+    assert info.value.http_status == 412
+    assert info.value.message == (
+        "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+    )
+    assert project.store.list_versions("hello") == []
+
+
+def test_publish_with_another_code_sha256_is_refused_in_aws_words(project: Project) -> None:
+    current = versions.latest(project, "hello").code_sha256
+    other = "A" * 43 + "="
+    with pytest.raises(InvalidParameterValueException) as info:
+        versions.publish(project, "hello", code_sha256=other)
+    assert info.value.message == (
+        f"CodeSHA256 ({other}) is different from current CodeSHA256 in $LATEST ({current}). "
+        "Please try again with the CodeSHA256 in $LATEST."
+    )
+    assert project.store.list_versions("hello") == []
 
 
 def test_layer_content_edit_creates_a_new_version(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -17,17 +18,92 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import functions, invoke
+from . import aliases, awsjson, functions, invoke, logs, management, sqs, urls, versions
 from .backend import Backend
 from .errors import UnknownOperation, error_response, service_error
 
+JSON_SERVICES: dict[str, tuple[awsjson.Protocol, awsjson.Handler]] = {
+    "AmazonSQS": (awsjson.SQS, sqs.handle),
+    "Logs_20140328": (awsjson.LOGS, logs.handle),
+}
+"""The services served on `POST /`, by the prefix of `X-Amz-Target` (`<prefix>.<Operation>`)."""
+
+
+async def json_protocols(request: Request) -> Response:
+    """POST /: SQS and CloudWatch Logs, told apart by `X-Amz-Target`."""
+    target = request.headers.get("x-amz-target")
+    if not target:
+        if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise UnknownOperation(
+                "POST / in AWS's query protocol (Action=...) is not served: lambdactl speaks "
+                "SQS's and CloudWatch Logs' JSON protocols (X-Amz-Target), as current SDKs do"
+            )
+        raise UnknownOperation(
+            "POST / without an X-Amz-Target header: no operation of Lambda, SQS or "
+            "CloudWatch Logs is that"
+        )
+    prefix, _, operation = target.partition(".")
+    served = JSON_SERVICES.get(prefix)
+    if served is None:
+        served_prefixes = ", ".join(f"{p}.*" for p in JSON_SERVICES)
+        failure = awsjson.UnknownTarget(
+            f"lambdactl serves no service whose X-Amz-Target is {target} "
+            f"(it serves {served_prefixes})"
+        )
+        return awsjson.LOGS.error(failure)  # the plain JSON error shape
+    protocol, handle = served
+    return await awsjson.run(request, protocol, handle, operation)
+
+
 FUNCTION = "/2015-03-31/functions/{function}"
+EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{function}/event-invoke-config"
 
 ROUTES = [
+    Route("/", json_protocols, methods=["POST"]),  # SQS and CloudWatch Logs
     Route(f"{FUNCTION}/invocations", invoke.invoke, methods=["POST"]),
     Route("/2014-11-13/functions/{function}/invoke-async", invoke.invoke_async, methods=["POST"]),
     Route(f"{FUNCTION}/configuration", functions.get_configuration, methods=["GET"]),
     Route("/2015-03-31/functions", functions.list_functions, methods=["GET"]),
+    Route(f"{FUNCTION}/versions", versions.publish_version, methods=["POST"]),
+    Route(f"{FUNCTION}/versions", versions.list_versions, methods=["GET"]),
+    Route(f"{FUNCTION}/aliases", aliases.create_alias, methods=["POST"]),
+    Route(f"{FUNCTION}/aliases", aliases.list_aliases, methods=["GET"]),
+    Route(f"{FUNCTION}/aliases/{{name}}", aliases.get_alias, methods=["GET"]),
+    Route(f"{FUNCTION}/aliases/{{name}}", aliases.update_alias, methods=["PUT"]),
+    Route(f"{FUNCTION}/aliases/{{name}}", aliases.delete_alias, methods=["DELETE"]),
+    # changing functions (management.py)
+    Route("/2015-03-31/functions", management.create_function, methods=["POST"]),
+    Route(FUNCTION, management.get_function, methods=["GET"]),
+    Route(FUNCTION, management.delete_function, methods=["DELETE"]),
+    Route(f"{FUNCTION}/code", management.update_code, methods=["PUT"]),
+    Route(f"{FUNCTION}/configuration", management.update_configuration, methods=["PUT"]),
+    Route(management.CODE_PATH, management.code, methods=["GET"]),
+    Route(
+        "/2017-10-31/functions/{function}/concurrency",
+        management.put_concurrency,
+        methods=["PUT"],
+    ),
+    Route(
+        "/2017-10-31/functions/{function}/concurrency",
+        management.delete_concurrency,
+        methods=["DELETE"],
+    ),
+    Route(
+        "/2019-09-30/functions/{function}/concurrency",
+        management.get_concurrency,
+        methods=["GET"],
+    ),
+    Route(EVENT_INVOKE_CONFIG, management.put_event_invoke_config, methods=["PUT"]),
+    Route(EVENT_INVOKE_CONFIG, management.update_event_invoke_config, methods=["POST"]),
+    Route(EVENT_INVOKE_CONFIG, management.get_event_invoke_config, methods=["GET"]),
+    Route(EVENT_INVOKE_CONFIG, management.delete_event_invoke_config, methods=["DELETE"]),
+    Route(
+        f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]
+    ),
+    Route("/2016-08-19/account-settings", management.account_settings, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/url", urls.get_url_config, methods=["GET"]),
+    Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
+    Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]
 
 
@@ -57,7 +133,17 @@ async def _service_error(_request: Request, exc: Exception) -> Response:
 
 
 async def _unrouted(request: Request, exc: Exception) -> Response:
-    """No route (404) or not this method (405): say which operation that would be."""
+    """No route (404) or not this method (405): say which operation that would be. A
+    FunctionName holding an encoded `/` (`..%2F..%2Fetc`) is an operation served here given a
+    name AWS's pattern refuses: AWS's ValidationException for that name."""
+    raw_path = request.scope.get("raw_path") or b""
+    matched = _operation_match(request.method, raw_path.decode("latin-1"))
+    if matched is not None and matched[0] in _served() and "FunctionName" in matched[1]:
+        backend: Backend = request.app.state.backend
+        try:
+            backend.project.ref(unquote(matched[1]["FunctionName"]))
+        except AwsError as error:  # a handler's own exceptions reach no handler
+            return error_response(error)
     operation = lambda_operation(request.method, request.url.path)
     if operation is not None:
         message = f"lambdactl does not implement the Lambda operation {operation}"
@@ -70,9 +156,16 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
 
 def lambda_operation(method: str, path: str) -> str | None:
     """The Lambda API operation that `method path` is, by botocore's model of the API."""
+    matched = _operation_match(method, path)
+    return None if matched is None else matched[0]
+
+
+def _operation_match(method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    """(operation, its URI parameters as they appear in `path`), or None."""
     for verb, pattern, name in _operations():
-        if verb == method and pattern.fullmatch(path):
-            return name
+        found = pattern.fullmatch(path) if verb == method else None
+        if found is not None:
+            return name, found.groupdict()
     return None
 
 
@@ -85,6 +178,19 @@ def _operations() -> list[tuple[str, re.Pattern[str], str]]:
     for name in model.operation_names:
         http = model.operation_model(name).http
         uri, _, _query = http["requestUri"].partition("?")
-        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(uri))
+        pattern = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", r"(?P<\1>[^/]+)", re.escape(uri))
         table.append((http["method"], re.compile(pattern), name))
     return table
+
+
+@functools.cache
+def _served() -> frozenset[str]:
+    """The Lambda operations the route table serves."""
+    served = set()
+    for route in ROUTES:
+        example = re.sub(r"\{[^}]+\}", "x", route.path)
+        for method in route.methods or ():
+            operation = lambda_operation(method, example)
+            if operation is not None:
+                served.add(operation)
+    return frozenset(served)

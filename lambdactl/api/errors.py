@@ -19,9 +19,11 @@ from ..errors import AwsError, LambdactlError, TooManyRequestsException
 
 log = logging.getLogger("lambdactl")
 
-UPPER_CASE_MESSAGE = frozenset({"ResourceNotFoundException", "ServiceException"})
-"""Shapes whose message member is `Message`."""
-NO_TYPE = frozenset({"ValidationException"})
+UPPER_CASE_MESSAGE = frozenset(
+    {"ResourceNotFoundException", "ServiceException", "RequestEntityTooLargeException"}
+)
+"""Shapes whose message member is `Message` (and the 413 AWS sends, as it sends it)."""
+NO_TYPE = frozenset({"ValidationException", "RequestEntityTooLargeException"})
 """Errors AWS's model does not declare: their body has no `Type`."""
 
 

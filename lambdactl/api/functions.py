@@ -53,7 +53,7 @@ async def list_functions(request: Request) -> Response:
 
 def _list(project: Project, *, every: bool, marker: str | None, limit: int) -> dict:
     entries: list[tuple[str, versions.Version]] = []
-    for name in sorted(project.manifest.functions):
+    for name in sorted(project.functions):
         listed = (
             versions.list_versions(project, name) if every else [versions.latest(project, name)]
         )

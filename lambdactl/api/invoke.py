@@ -9,8 +9,8 @@ import json
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import RequestEntityTooLargeException
 from ..payloads import MAX_SYNC_PAYLOAD_BYTES
+from . import bodies
 from .backend import Backend
 
 
@@ -22,7 +22,7 @@ async def invoke(request: Request) -> Response:
         backend.invoker.invoke,
         request.path_params["function"],
         qualifier=request.query_params.get("Qualifier"),
-        payload=await body(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeFunction"),
+        payload=await bodies.read(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeFunction"),
         invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
         log_type=headers.get("x-amz-log-type", "None"),
         client_context=headers.get("x-amz-client-context"),
@@ -45,7 +45,7 @@ async def invoke_async(request: Request) -> Response:
     result = await backend.call(
         backend.invoker.invoke,
         request.path_params["function"],
-        payload=await body(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeAsync"),
+        payload=await bodies.read(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeAsync"),
         invocation_type="Event",
     )
     return Response(
@@ -53,25 +53,4 @@ async def invoke_async(request: Request) -> Response:
         status_code=202,
         headers={"x-amzn-RequestId": result.request_id},
         media_type="application/json",
-    )
-
-
-async def body(request: Request, limit: int, operation: str) -> bytes:
-    """The request body, read no further than `limit` bytes: a larger one is AWS's 413,
-    without holding it all in memory."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit, operation)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit, operation)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int, operation: str) -> RequestEntityTooLargeException:
-    return RequestEntityTooLargeException(
-        f"Request must be smaller than {limit} bytes for the {operation} operation"
     )

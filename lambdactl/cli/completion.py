@@ -1,4 +1,5 @@
-"""Shell completion: function names from the manifest, versions and aliases from the store.
+"""Shell completion: function names from the manifest and the store (those created through
+the API), versions and aliases from the store.
 
 The shell runs `lambdactl` with `_LAMBDACTL_COMPLETE` set (`--install-completion` and
 `--show-completion` print or install the script that does so). Suggestions are read without
@@ -91,10 +92,29 @@ def _qualifiers(manifest: Manifest, function: str, *, versions: bool, aliases: b
     return names
 
 
+def _names(manifest: Manifest) -> list[str]:
+    """The manifest's functions, then those created through the API (read from the store
+    as it is: the catalog's overrides do not change names, so `Project` is not needed)."""
+    from ..errors import StoreError
+
+    names = list(manifest.functions)
+    store = _store(manifest)
+    if store is None:
+        return names
+    try:
+        records = store.function_records()
+    except StoreError:
+        return names
+    finally:
+        store.close()
+    created = records.created if records is not None else {}
+    return names + [name for name in created if name not in manifest.functions]
+
+
 @_quiet
 def functions(ctx: typer.Context, incomplete: str) -> list[str]:
     """Function names."""
-    return list(_manifest(ctx).functions)
+    return _names(_manifest(ctx))
 
 
 @_quiet
@@ -102,8 +122,9 @@ def function_refs(ctx: typer.Context, incomplete: str) -> list[str]:
     """Function names; after `NAME:`, that function's versions and aliases."""
     manifest = _manifest(ctx)
     name, colon, _ = incomplete.partition(":")
-    if not colon or name not in manifest.functions:
-        return list(manifest.functions)
+    names = _names(manifest)
+    if not colon or name not in names:
+        return names
     found = _qualifiers(manifest, name, versions=True, aliases=True)
     return [f"{name}:{qualifier}" for qualifier in found]
 

@@ -1,6 +1,10 @@
-"""`list`, `show` and `validate`: what the manifest declares and what each function is now."""
+"""`list`, `show` and `validate`: the project's functions (the manifest's and those created
+through the API) and what each is now, run-time overrides marked."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -15,16 +19,22 @@ def register(app: typer.Typer) -> None:
 
 
 def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
-    """List functions with their newest version, aliases, memory, timeout and runtime."""
+    """List functions (the manifest's and those created through the API) with their newest
+    version, aliases, memory, timeout and runtime."""
     from .. import aliases, shapes, versions
 
     project = session(ctx).project()
-    latest = [versions.latest(project, name) for name in project.manifest.functions]
+    specs = project.functions
+    latest = [versions.latest(project, name) for name in specs]
     if output is Output.json:
         render.print_json(
             {"Functions": [shapes.function_configuration(project, v) for v in latest]}
         )
         return
+    # The Source column only once the API created a function: manifest-only projects keep
+    # their narrow table.
+    sourced = any(spec.source != "manifest" for spec in specs.values())
+    addresses, note = _addresses(project)
     rows = []
     for version in latest:
         published = project.store.list_versions(version.function)
@@ -32,6 +42,7 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         rows.append(
             (
                 version.function,
+                *([_SOURCES[specs[version.function].source]] if sourced else []),
                 str(published[-1][0]) if published else "-",
                 ", ".join(names) or "-",
                 version.config.runtime,
@@ -39,10 +50,12 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
                 f"{version.config.timeout} s",
                 version.config.handler,
                 version.description,
+                *([addresses.get(version.function, "-")] if addresses else []),
             )
         )
     columns = (
         "Function",
+        *(["Source"] if sourced else []),
         "Latest version",
         "Aliases",
         "Runtime",
@@ -50,8 +63,12 @@ def list_functions(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         "Timeout",
         "Handler",
         "Description",
+        *(["URL"] if addresses else []),
     )
-    render.table(None, columns, rows, give_way={"Description": "ellipsis", "Handler": "fold"})
+    give_way = {"Description": "ellipsis", "Handler": "fold", "URL": "fold"}
+    render.table(None, columns, rows, give_way=give_way)
+    if note:
+        render.line(note)
 
 
 def show(
@@ -75,24 +92,92 @@ def show(
         render.print_json(shape)
         return
     config = version.config
-    render.fields(
-        shape["FunctionArn"],
-        [
-            ("Version", version.version),
-            ("Runtime", config.runtime),
-            ("Handler", config.handler),
-            ("Memory", f"{config.memory} MB"),
-            ("Timeout", f"{config.timeout} s"),
-            ("Description", version.description),
-            ("Environment", ", ".join(f"{k}={v}" for k, v in config.environment.items())),
-            ("Layers", ", ".join(x["Arn"] for x in shape.get("Layers", []))),
-            ("Code", str(version.code_dir)),
-            ("CodeSha256", version.code_sha256),
-            ("CodeSize", render.size(version.code_size)),
-            ("LastModified", version.last_modified),
-            ("RevisionId", version.revision_id),
-        ],
-    )
+    spec = project.function(ref.name)
+    # Run-time overrides are `$LATEST`'s: a published version froze what it had.
+    overrides = spec.overrides if version.is_latest else {}
+
+    def marked(key: str, shown: str, manifest: Callable[[Any], str]) -> str:
+        if key not in overrides:
+            return shown
+        return f"{shown} (overridden at run time; manifest: {manifest(overrides[key])})"
+
+    rows = [
+        ("Source", _SOURCE_DETAIL[spec.source]),
+        ("Version", version.version),
+        ("Runtime", marked("runtime", config.runtime, str)),
+        ("Handler", marked("handler", config.handler, str)),
+        ("Memory", marked("memory", f"{config.memory} MB", lambda v: f"{v} MB")),
+        ("Timeout", marked("timeout", f"{config.timeout} s", lambda v: f"{v} s")),
+        ("Description", marked("description", version.description, repr)),
+        ("Environment", marked("environment", _environment(config.environment), _environment)),
+    ]
+    if config.logging.json or "logging" in overrides:
+        rows.append(("Logging", marked("logging", _logging(config.logging.to_dict()), _logging)))
+    if spec.reserved_concurrency is not None or "reserved_concurrency" in overrides:
+        rows.append(
+            (
+                "Concurrency",
+                marked("reserved_concurrency", _reserved(spec.reserved_concurrency), _reserved),
+            )
+        )
+    rows += [
+        ("Layers", ", ".join(x["Arn"] for x in shape.get("Layers", []))),
+        ("Code", str(version.code_dir)),
+        ("CodeSha256", version.code_sha256),
+        ("CodeSize", render.size(version.code_size)),
+        ("LastModified", version.last_modified),
+        ("RevisionId", version.revision_id),
+        *_url_field(project, ref.name),
+    ]
+    asynchronous = [key for key in overrides if key.startswith("event_invoke:")]
+    if asynchronous:
+        qualifiers = ", ".join(key.partition(":")[2] for key in sorted(asynchronous))
+        rows.append(("Async", f"EventInvokeConfig set at run time for {qualifiers}"))
+    render.fields(shape["FunctionArn"], rows)
+
+
+_SOURCES = {"manifest": "manifest", "api": "API"}
+_SOURCE_DETAIL = {
+    "manifest": "manifest",
+    "api": "API (created through the Lambda API; kept in .lambda/)",
+}
+
+
+def _environment(variables: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in dict(variables).items())
+
+
+def _logging(logging: Any) -> str:
+    return " ".join(f"{k}={v}" for k, v in dict(logging).items())
+
+
+def _reserved(reserved: Any) -> str:
+    return "none reserved" if reserved is None else f"{reserved} reserved"
+
+
+def _addresses(project) -> tuple[dict[str, str], str | None]:  # type: ignore[no-untyped-def]
+    """Function URLs by function (full while a server runs, else paths) and the note that
+    goes with paths."""
+    if not any(spec.url for spec in project.manifest.functions.values()):
+        return {}, None
+    from .. import endpoint, urls  # only for projects with URLs
+
+    running = endpoint.running(project.manifest.state_dir)
+    found = urls.addresses(project.manifest, running.url if running else None)
+    return found, None if running else urls.NOT_SERVED
+
+
+def _url_field(project, function: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    declared = project.manifest.functions.get(function)  # created through the API: no URL
+    if declared is None or declared.url is None:
+        return []
+    from ..urls import DEFAULT_ENDPOINT
+
+    found, note = _addresses(project)
+    address = found[function]
+    if note:  # no server: the path, and where it would answer
+        address += f" (no `lambdactl serve` runs; by default: {DEFAULT_ENDPOINT}{address})"
+    return [("URL", address)]
 
 
 def validate(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:

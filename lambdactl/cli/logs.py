@@ -120,7 +120,7 @@ def _show(
     if output is Output.json:
         printer = _json_line if group else _json_line_with_group
     else:
-        printer = _Printer(names=None if group else list(project.manifest.functions)).print
+        printer = _Printer(names=None if group else list(project.functions)).print
     try:
         for event in reader.read(state, group, query, pattern=pattern, follow=follow):
             printer(event)
@@ -143,7 +143,7 @@ def _group(project: Project, function: str, command: str) -> str:
             "streams"
         )
     group = lines.group_name(ref.name)
-    declared = list(project.manifest.functions)
+    declared = list(project.functions)
     if ref.name in declared or group in reader.groups(project.manifest.state_dir):
         return group
     shown = ", ".join(declared[:10])

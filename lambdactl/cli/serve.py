@@ -51,7 +51,8 @@ def serve(
                 {
                     "Status": "ready",
                     "Endpoint": listening.url,
-                    "Functions": sorted(project.manifest.functions),
+                    "Functions": sorted(project.functions),
+                    "FunctionUrls": _function_urls(project, listening.url),
                 }
             )
         else:
@@ -75,13 +76,28 @@ def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
     functions.add_column("Function")
     functions.add_column("Runtime")
     functions.add_column("Handler")
-    for name, spec in sorted(project.manifest.functions.items()):
-        functions.add_row(name, spec.config.runtime, spec.config.handler)
+    addresses = _function_urls(project, url)
+    if addresses:
+        functions.add_column("URL", overflow="fold")
+    for name, spec in sorted(project.functions.items()):
+        row = [name, spec.config.runtime, spec.config.handler]
+        if addresses:
+            row.append(addresses.get(name, ""))
+        functions.add_row(*row)
     console.print(functions)
     console.print(
         f"  try: [dim]aws lambda invoke --endpoint-url {url} --function-name NAME out.json[/]"
     )
     console.print("  the retry worker runs inside; Ctrl-C stops everything")
+
+
+def _function_urls(project, endpoint: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Each function URL on this server, by function name."""
+    from .. import urls
+
+    return {
+        name: found.url(endpoint) for (name, _q), found in urls.declared(project.manifest).items()
+    }
 
 
 def _loopback(host: str) -> bool:

@@ -27,7 +27,7 @@ def publish(
 
     project = session(ctx).project()
     names = (
-        [project.ref(f).name for f in functions] if functions else list(project.manifest.functions)
+        [project.ref(f).name for f in functions] if functions else list(project.functions)
     )
     for name in names:
         project.function(name)  # all names checked before anything is published

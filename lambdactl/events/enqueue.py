@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from .. import ids, versions
-from ..payloads import MAX_ASYNC_PAYLOAD_BYTES, check_payload
+from ..payloads import check_payload
 from ..project import Project
 from ..store.lifecycle import Event
 
@@ -23,7 +23,7 @@ def enqueue(
 
     When this returns, the event is on disk: a crash cannot lose it.
     """
-    event = check_payload(payload, limit=MAX_ASYNC_PAYLOAD_BYTES)
+    event = check_payload(payload, event=True)
     ref = project.ref(function, qualifier)
     resolved = versions.resolve(project, ref.name, ref.qualifier)
     queued = Event.queued(

@@ -277,12 +277,15 @@ class Worker:
         if event.state is EventState.DELIVERING:
             self._deliver(event)
             return
-        spec = self.project.manifest.functions.get(event.function)
-        if spec is None:  # the function left the manifest: nothing can run it any more
-            gone = event.not_attempted("the function is no longer declared in the manifest")
+        spec = self.project.functions.get(event.function)
+        if spec is None:  # the function left the manifest (or was deleted): nothing can run it
+            gone = event.not_attempted(
+                "the function no longer exists (the manifest does not declare it, and none of "
+                "that name was created through the API)"
+            )
             self._finish(gone, policy.EVENT_AGE_EXCEEDED, deliver=False)
             return
-        config = spec.asynchronous
+        config = spec.async_config(event.qualifier)
         if policy.expired(enqueued_at=event.enqueued_at, now=self.clock(), config=config):
             self._finish(event, policy.EVENT_AGE_EXCEEDED)
             return
@@ -339,14 +342,11 @@ class Worker:
 
     def _finish(self, event: Event, condition: str, *, deliver: bool = True) -> None:
         """Persist the outcome first (with what is still to be delivered), then deliver."""
-        spec = self.project.manifest.functions.get(event.function)
+        spec = self.project.functions.get(event.function)
         deliveries: list[Delivery] = []
         if deliver and spec is not None:
-            target = (
-                spec.asynchronous.on_success
-                if condition == policy.SUCCESS
-                else spec.asynchronous.on_failure
-            )
+            config = spec.async_config(event.qualifier)
+            target = config.on_success if condition == policy.SUCCESS else config.on_failure
             if target is not None:
                 record = destinations.invocation_record(
                     self.project, event, condition=condition, now=self.clock()

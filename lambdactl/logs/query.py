@@ -44,6 +44,16 @@ def parse_time(text: str, *, now: int, option: str) -> int:
     return int(moment.timestamp() * 1000)
 
 
+class PatternError(UsageError):
+    """A filter pattern that cannot be read: `reason` says where, the message names the
+    option it came from (the API words it its own way)."""
+
+    def __init__(self, pattern: str, reason: str) -> None:
+        super().__init__(f"--filter '{pattern}': {reason}")
+        self.pattern = pattern
+        self.reason = reason
+
+
 class FilterPattern:
     """A compiled CloudWatch-style filter pattern; `matches(message)` tells."""
 
@@ -72,14 +82,14 @@ def _term_pattern(stripped: str, original: str) -> tuple[Callable[[str], bool], 
             continue
         match = _TERM.match(stripped, position)
         if match is None:  # an opening quote without its closing one
-            raise UsageError(f"--filter '{original}': unbalanced quotes")
+            raise PatternError(original, "unbalanced quotes")
         position = match.end()
         if match.group(1) is not None:  # a quoted phrase is literal, even "-x" or "?x"
             required.append(match.group(1).replace('\\"', '"'))
             continue
         word = match.group(2)
         if '"' in word:
-            raise UsageError(f"--filter '{original}': unbalanced quotes")
+            raise PatternError(original, "unbalanced quotes")
         if word.startswith("?") and len(word) > 1:
             any_of.append(word[1:].strip('"'))
         elif word.startswith("-") and len(word) > 1:
@@ -99,7 +109,7 @@ def _term_pattern(stripped: str, original: str) -> tuple[Callable[[str], bool], 
 
 def _json_pattern(stripped: str, original: str) -> Callable[[str], bool]:
     if not stripped.endswith("}"):
-        raise UsageError(f"--filter '{original}': a JSON pattern ends with '}}'")
+        raise PatternError(original, "a JSON pattern ends with '}'")
     body = stripped[1:-1]
     alternatives: list[list[Callable[[Any], bool]]] = [[]]
     position = 0
@@ -107,9 +117,10 @@ def _json_pattern(stripped: str, original: str) -> Callable[[str], bool]:
         match = _COMPARISON.match(body, position)
         if match is None:
             rest = body[position:].strip() or "(nothing)"
-            raise UsageError(
-                f"--filter '{original}': cannot read '{rest}' "
-                '(expected like $.level = "ERROR" or $.metrics.durationMs > 100)'
+            raise PatternError(
+                original,
+                f"cannot read '{rest}' "
+                '(expected like $.level = "ERROR" or $.metrics.durationMs > 100)',
             )
         alternatives[-1].append(_comparison(*match.groups(), original=original))
         position = match.end()
@@ -117,7 +128,7 @@ def _json_pattern(stripped: str, original: str) -> Callable[[str], bool]:
             break
         join = _JOIN.match(body, position)
         if join is None:
-            raise UsageError(f"--filter '{original}': expected && or || before '{body[position:]}'")
+            raise PatternError(original, f"expected && or || before '{body[position:]}'")
         if join.group(1) == "||":
             alternatives.append([])
         position = join.end()
@@ -142,7 +153,7 @@ def _comparison(path: str, operator: str, raw: str, *, original: str) -> Callabl
     try:
         expected: Any = json.loads(raw) if raw.startswith('"') else _number_or_word(raw)
     except ValueError:
-        raise UsageError(f"--filter '{original}': cannot read the value {raw}") from None
+        raise PatternError(original, f"cannot read the value {raw}") from None
     wildcard = (
         re.compile(".*".join(re.escape(part) for part in expected.split("*")), re.DOTALL)
         if isinstance(expected, str)

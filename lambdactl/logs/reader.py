@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .query import FilterPattern
-from .store import LogStore, Query, StoredEvent
+from .store import GroupSummary, LogStore, Query, StoredEvent, StreamSummary
 
 POLL_SECONDS = 0.1
 """How often following looks for new events: well inside the 250 ms users should wait."""
@@ -57,6 +57,28 @@ def groups(state_dir: Path) -> dict[str, int]:
         return {}
     try:
         return store.groups()
+    finally:
+        store.close()
+
+
+def summaries(state_dir: Path) -> list[GroupSummary]:
+    """Every stored log group, by name (empty when nothing was logged)."""
+    store = _open(state_dir, wait=False, stop=threading.Event())
+    if store is None:
+        return []
+    try:
+        return store.summaries()
+    finally:
+        store.close()
+
+
+def streams(state_dir: Path, group: str) -> list[StreamSummary] | None:
+    """The group's streams, by name; None when the group does not exist."""
+    store = _open(state_dir, wait=False, stop=threading.Event())
+    if store is None:
+        return None
+    try:
+        return store.streams(group)
     finally:
         store.close()
 

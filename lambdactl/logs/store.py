@@ -90,6 +90,36 @@ class Query:
     kinds: tuple[str, ...] | None = None
     contains: tuple[str, ...] = ()
     """Text each message must contain (case-sensitive)."""
+    streams: tuple[str, ...] | None = None
+    """Only these streams' events."""
+    after: tuple[int, int] | None = None
+    """Only events after this (timestamp, id), in time order: where a page ended."""
+    before: tuple[int, int] | None = None
+    """Only events before this (timestamp, id)."""
+    newest_first: bool = False
+    """Time order, newest first (not with `after_id`)."""
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A log group as DescribeLogGroups describes it."""
+
+    name: str
+    stored_bytes: int
+    first_event: int | None
+    """The oldest stored event's timestamp (ms): when the group began, as far as is kept."""
+
+
+@dataclass(frozen=True)
+class StreamSummary:
+    """A log stream as DescribeLogStreams describes it (times in epoch ms)."""
+
+    name: str
+    first_event: int
+    last_event: int
+    first_ingestion: int
+    last_ingestion: int
+    last_id: int
 
 
 class LogStore:
@@ -245,6 +275,13 @@ class LogStore:
         for text in query.contains:
             sql += " AND instr(e.message, ?) > 0"
             args.append(text)
+        if query.streams is not None:
+            sql += f" AND s.name IN ({', '.join('?' * len(query.streams))})"
+            args.extend(query.streams)
+        for bound, operator in ((query.after, ">"), (query.before, "<")):
+            if bound is not None:
+                sql += f" AND (e.ts {operator} ? OR (e.ts = ? AND e.id {operator} ?))"
+                args.extend((bound[0], bound[0], bound[1]))
         if query.max_id is not None:
             sql += " AND e.id <= ?"
             args.append(query.max_id)
@@ -253,6 +290,8 @@ class LogStore:
         if query.after_id is not None:
             sql += " AND e.id > ? ORDER BY e.id"
             args.append(query.after_id)
+        elif query.newest_first:
+            sql += " ORDER BY e.ts DESC, e.id DESC"
         else:
             sql += " ORDER BY e.ts, e.id"
         names = {number: name for name, number in KINDS.items()}
@@ -267,6 +306,29 @@ class LogStore:
                 )
             with self._lock, self._reporting():
                 rows = cursor.fetchmany(batch)
+
+    def summaries(self) -> list[GroupSummary]:
+        """Every log group, by name."""
+        with self._lock, self._reporting():
+            rows = self._db.execute(
+                "SELECT g.name, g.bytes, (SELECT min(ts) FROM events WHERE grp = g.id) "
+                "FROM groups g ORDER BY g.name"
+            ).fetchall()
+        return [GroupSummary(name, size, first) for name, size, first in rows]
+
+    def streams(self, group: str) -> list[StreamSummary] | None:
+        """The group's streams that hold events, by name; None when there is no such group."""
+        with self._lock, self._reporting():
+            row = self._db.execute("SELECT id FROM groups WHERE name = ?", (group,)).fetchone()
+            if row is None:
+                return None
+            rows = self._db.execute(
+                "SELECT s.name, min(e.ts), max(e.ts), min(e.ingested), max(e.ingested), "
+                "max(e.id) FROM events e JOIN streams s ON s.id = e.stream "
+                "WHERE e.grp = ? GROUP BY e.stream ORDER BY s.name",
+                (row[0],),
+            ).fetchall()
+        return [StreamSummary(*columns) for columns in rows]
 
     def last_id(self) -> int:
         """The newest event's id (0 when there is none): where following starts. Ids are

@@ -4,7 +4,9 @@ A unit of concurrency is a *slot*: a small lock file under `.lambda/concurrency/
 held with `flock` while one invocation runs. The kernel releases it when the holder exits,
 however it exits (even `kill -9`), so a crashed process never leaks capacity. A function with
 `reserved_concurrency: N` has its own pool of N slots; all other functions share the
-account's unreserved pool.
+account's unreserved pool. Reserved concurrency is read at each acquire from the project's
+functions (overrides set at run time through the API included), so a change reaches a process
+that started before it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..errors import StoreError, TooManyRequestsException
-from ..manifest import Manifest
+from ..manifest import FunctionSpec, Manifest, unreserved
 
 UNRESERVED = "unreserved"
 
@@ -55,24 +58,36 @@ def _spare(path: Path, fd: int) -> None:
 class ConcurrencyLimits:
     """A project's concurrency pools (each function's reserved one, the unreserved one)."""
 
-    def __init__(self, manifest: Manifest) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        functions: Callable[[], Mapping[str, FunctionSpec]] | None = None,
+    ) -> None:
+        """`functions`: the project's functions now (default: the manifest's)."""
         self._manifest = manifest
+        self._functions = functions or (lambda: manifest.functions)
         self._root = manifest.state_dir / "concurrency"
+        self._unreserved: tuple[Mapping[str, FunctionSpec], int] | None = None
+        """(functions, the unreserved pool's size for them): recounted when they change."""
 
     def _pool(self, function: str) -> tuple[Path, int, str]:
         """(slot directory, size, throttle Reason) of the pool `function` draws from."""
-        reserved = self._manifest.functions[function].reserved_concurrency
+        functions = self._functions()
+        spec = functions.get(function)
+        reserved = None if spec is None else spec.reserved_concurrency
         if reserved is not None:
             return (
                 self._root / f"function-{function}",
                 reserved,
                 "ReservedFunctionConcurrentInvocationLimitExceeded",
             )
-        return (
-            self._root / UNRESERVED,
-            self._manifest.unreserved_concurrency,
-            "ConcurrentInvocationLimitExceeded",
-        )
+        counted = self._unreserved
+        if counted is None or counted[0] is not functions:
+            counted = self._unreserved = (
+                functions,
+                unreserved(self._manifest.account_concurrency, functions),
+            )
+        return (self._root / UNRESERVED, counted[1], "ConcurrentInvocationLimitExceeded")
 
     def acquire(self, function: str) -> Slot:
         """A slot for one invocation of `function`, or AWS's throttle error."""

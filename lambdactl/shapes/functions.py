@@ -1,4 +1,5 @@
-"""Lambda's shapes for functions: FunctionConfiguration, AliasConfiguration, Invoke."""
+"""Lambda's shapes for functions: FunctionConfiguration, GetFunction, AliasConfiguration,
+Invoke, concurrency, FunctionEventInvokeConfig and GetAccountSettings."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..aliases import Alias
     from ..invoke import InvocationResult
+    from ..manifest import Destination, EventInvokeConfig
     from ..project import Project
     from ..versions import Version
 
@@ -16,23 +18,35 @@ _ARCHITECTURE = "arm64" if platform.machine().lower() in ("arm64", "aarch64") el
 """The architecture functions really run on here."""
 
 
+CREATING = "The function is being created."
+"""AWS's StateReason (of a new function) and LastUpdateStatusReason (of an updated one)."""
+
+
 def function_configuration(
-    project: Project, version: Version, *, qualifier: str | None = None
+    project: Project,
+    version: Version,
+    *,
+    qualifier: str | None = None,
+    status: str | None = None,
+    unqualified: bool = False,
 ) -> dict[str, Any]:
     """GetFunctionConfiguration / PublishVersion / list entries.
 
     `$LATEST` seen without a qualifier carries the unqualified ARN, as on AWS; a published
-    version (or the alias it was reached through) carries the qualified one.
+    version (or the alias it was reached through) carries the qualified one, unless
+    `unqualified` (CreateFunction's answer, even with Publish). `status`: `created` (State
+    Pending, as CreateFunction answers) or `updated` (LastUpdateStatus InProgress, as
+    UpdateFunctionCode/Configuration answer); the next Get finds it Active and Successful.
     """
     config = version.config
     region, account = project.manifest.region, project.manifest.account
-    if qualifier is None and not version.is_latest:
+    if qualifier is None and not version.is_latest and not unqualified:
         qualifier = version.version
     shape: dict[str, Any] = {
         "FunctionName": version.function,
         "FunctionArn": project.arn(version.function, qualifier),
         "Runtime": config.runtime,
-        "Role": f"arn:aws:iam::{account}:role/lambdactl-local",
+        "Role": config.role or f"arn:aws:iam::{account}:role/lambdactl-local",
         "Handler": config.handler,
         "CodeSize": version.code_size,
         "Description": version.description,
@@ -54,12 +68,22 @@ def function_configuration(
             }
             for x in version.layers
         ]
+    if status == "created":
+        shape.update(State="Pending", StateReason=CREATING, StateReasonCode="Creating")
+    else:
+        shape["State"] = "Active"
+    if status == "updated":
+        shape.update(
+            LastUpdateStatus="InProgress",
+            LastUpdateStatusReason=CREATING,
+            LastUpdateStatusReasonCode="Creating",
+        )
+    elif status is None:
+        shape["LastUpdateStatus"] = "Successful"
     shape.update(
         {
-            "State": "Active",
-            "LastUpdateStatus": "Successful",
             "PackageType": "Zip",
-            "Architectures": [_ARCHITECTURE],
+            "Architectures": list(config.architectures) or [_ARCHITECTURE],
             "EphemeralStorage": {"Size": 512},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
             "LoggingConfig": _logging_config(version),
@@ -77,6 +101,79 @@ def _logging_config(version: Version) -> dict[str, str]:
         shape["SystemLogLevel"] = logging.system_level
     shape["LogGroup"] = f"/aws/lambda/{version.function}"
     return shape
+
+
+def get_function(
+    project: Project,
+    version: Version,
+    *,
+    qualifier: str | None,
+    location: str,
+    reserved: int | None,
+) -> dict[str, Any]:
+    """GetFunction: the configuration, where the code's zip is, and reserved concurrency."""
+    shape: dict[str, Any] = {
+        "Configuration": function_configuration(project, version, qualifier=qualifier),
+        "Code": {"RepositoryType": "S3", "Location": location},
+    }
+    if reserved is not None:
+        shape["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
+    return shape
+
+
+def concurrency(reserved: int | None) -> dict[str, Any]:
+    """PutFunctionConcurrency / GetFunctionConcurrency (empty when none is reserved)."""
+    return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+
+def event_invoke_config(
+    project: Project, function: str, qualifier: str, config: EventInvokeConfig
+) -> dict[str, Any]:
+    """FunctionEventInvokeConfig: what was set (a setting not given is left out), with the
+    ARN qualified as AWS keys it (`$LATEST` for an unqualified one)."""
+    shape: dict[str, Any] = {
+        "LastModified": config.last_modified,
+        "FunctionArn": project.arn(function, qualifier),
+    }
+    if config.maximum_retry_attempts is not None:
+        shape["MaximumRetryAttempts"] = config.maximum_retry_attempts
+    if config.maximum_event_age is not None:
+        shape["MaximumEventAgeInSeconds"] = config.maximum_event_age
+    shape["DestinationConfig"] = {
+        "OnSuccess": _destination(project, config.on_success),
+        "OnFailure": _destination(project, config.on_failure),
+    }
+    return shape
+
+
+def _destination(project: Project, target: Destination | None) -> dict[str, str]:
+    if target is None:
+        return {}
+    if target.kind == "function":
+        return {"Destination": project.arn(target.name)}
+    manifest = project.manifest
+    return {"Destination": f"arn:aws:sqs:{manifest.region}:{manifest.account}:{target.name}"}
+
+
+ACCOUNT_LIMITS = {
+    "TotalCodeSize": 80530636800,
+    "CodeSizeUnzipped": 262144000,
+    "CodeSizeZipped": 52428800,
+}
+"""AWS's default code storage and package limits (bytes)."""
+
+
+def account_settings(project: Project, *, function_count: int, code_size: int) -> dict[str, Any]:
+    """GetAccountSettings: the limits (concurrency as the manifest sets the account's) and
+    what the project uses."""
+    return {
+        "AccountLimit": {
+            **ACCOUNT_LIMITS,
+            "ConcurrentExecutions": project.manifest.account_concurrency,
+            "UnreservedConcurrentExecutions": project.unreserved_concurrency,
+        },
+        "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": function_count},
+    }
 
 
 def alias_configuration(project: Project, alias: Alias) -> dict[str, Any]:

@@ -2,20 +2,68 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+ERRORS: dict[str, tuple[str, str]] = {
+    # lambdactl's error type: (SQS's error shape, its query-protocol code)
+    "QueueDoesNotExist": ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"),
+    "QueueNameExists": ("QueueNameExists", "QueueAlreadyExists"),
+    "ReceiptHandleIsInvalid": ("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid"),
+    "InvalidMessageContents": ("InvalidMessageContents", "InvalidMessageContents"),
+    "InvalidAttributeName": ("InvalidAttributeName", "InvalidAttributeName"),
+    "InvalidAttributeValue": ("InvalidAttributeValue", "InvalidAttributeValue"),
+    "MessageNotInflight": ("MessageNotInflight", "AWS.SimpleQueueService.MessageNotInflight"),
+    "UnsupportedOperation": (
+        "UnsupportedOperation",
+        "AWS.SimpleQueueService.UnsupportedOperation",
+    ),
+    "EmptyBatchRequest": ("EmptyBatchRequest", "AWS.SimpleQueueService.EmptyBatchRequest"),
+    "TooManyEntriesInBatchRequest": (
+        "TooManyEntriesInBatchRequest",
+        "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+    ),
+    "BatchEntryIdsNotDistinct": (
+        "BatchEntryIdsNotDistinct",
+        "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+    ),
+    "InvalidBatchEntryId": ("InvalidBatchEntryId", "AWS.SimpleQueueService.InvalidBatchEntryId"),
+    "BatchRequestTooLong": ("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong"),
+    # Not in SQS's model (no exception class in the SDKs): common query errors.
+    "MissingParameter": ("MissingParameter", "MissingParameter"),
+    "InvalidParameterValueException": ("InvalidParameterValue", "InvalidParameterValue"),
+}
+"""SQS's JSON protocol names an error twice: `__type` (`com.amazonaws.sqs#<shape>`) and the
+`x-amzn-query-error` header (`<query code>;Sender`), the code its query protocol used, which
+botocore and the AWS CLI show. A batch entry's failure carries the query code."""
+
+
+def error_code(aws_type: str) -> tuple[str, str]:
+    """(shape, query code) of a lambdactl error type; an unknown type is both."""
+    return ERRORS.get(aws_type, (aws_type, aws_type))
+
 
 def create_queue(url: str) -> dict[str, Any]:
-    """CreateQueue's response."""
+    """CreateQueue's (and GetQueueUrl's) response."""
     return {"QueueUrl": url}
 
 
-def list_queues(urls: Sequence[str]) -> dict[str, Any]:
-    """ListQueues' response."""
-    return {"QueueUrls": list(urls)}
+def list_queues(urls: Sequence[str], next_token: str | None = None) -> dict[str, Any]:
+    """ListQueues' response (SQS leaves `QueueUrls` out when there are none)."""
+    shape: dict[str, Any] = {"QueueUrls": list(urls)} if urls else {}
+    if next_token is not None:
+        shape["NextToken"] = next_token
+    return shape
+
+
+def queue_attributes(every: Mapping[str, str], names: Sequence[str]) -> dict[str, Any]:
+    """GetQueueAttributes' response: the attributes named (`All`: every one), none asked for
+    (or none there) -> no `Attributes` key at all."""
+    wanted = every if "All" in names else {n: every[n] for n in names if n in every}
+    return {"Attributes": dict(wanted)} if wanted else {}
 
 
 def sent(message: Mapping[str, Any], *, fifo: bool) -> dict[str, Any]:
@@ -52,6 +100,56 @@ def message(message: Mapping[str, Any], *, sender: str, fifo: bool) -> dict[str,
     return shape
 
 
+def selected(
+    message: Mapping[str, Any], *, system: Sequence[str], attributes: Sequence[str]
+) -> dict[str, Any]:
+    """A received message with only the attributes ReceiveMessage asked for: `system` names
+    (AttributeNames, MessageSystemAttributeNames; `All`) and `attributes` names
+    (MessageAttributeNames: a name, `prefix.*`, `All` or `.*`). MD5OfMessageAttributes
+    covers the message attributes returned."""
+    shape = {k: v for k, v in message.items() if k not in ("Attributes", "MessageAttributes")}
+    shape.pop("MD5OfMessageAttributes", None)
+    every = message.get("Attributes", {})
+    chosen = every if "All" in system else {n: every[n] for n in system if n in every}
+    if chosen:
+        shape["Attributes"] = dict(chosen)
+    kept = {
+        name: value
+        for name, value in message.get("MessageAttributes", {}).items()
+        if _attribute_wanted(name, attributes)
+    }
+    if kept:
+        shape["MD5OfMessageAttributes"] = attributes_md5(kept)
+        shape["MessageAttributes"] = kept
+    return shape
+
+
+def _attribute_wanted(name: str, patterns: Sequence[str]) -> bool:
+    for pattern in patterns:
+        if pattern in ("All", ".*") or pattern == name:
+            return True
+        if pattern.endswith(".*") and name.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+def batch_result(
+    successful: Sequence[Mapping[str, Any]], failed: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """A batch operation's response: `Successful` and `Failed` entries, both always there."""
+    return {"Successful": list(successful), "Failed": list(failed)}
+
+
+def batch_failure(entry_id: str, aws_type: str, message: str) -> dict[str, Any]:
+    """One entry's failure in a batch (BatchResultErrorEntry), with SQS's query code."""
+    return {
+        "Id": entry_id,
+        "SenderFault": True,
+        "Code": error_code(aws_type)[1],
+        "Message": message,
+    }
+
+
 def received(messages: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """ReceiveMessage's response: no `Messages` key at all when there are none."""
     return {"Messages": list(messages)} if messages else {}
@@ -68,12 +166,20 @@ def attributes_md5(attributes: Mapping[str, Mapping[str, str]]) -> str:
             encoded = part.encode()
             digest.update(struct.pack(">I", len(encoded)) + encoded)
         if data_type.startswith("Binary"):
-            raw = value.get("BinaryValue", "").encode()
+            raw = _binary(value.get("BinaryValue", ""))
             digest.update(b"\x02" + struct.pack(">I", len(raw)) + raw)
         else:
             raw = value.get("StringValue", "").encode()
             digest.update(b"\x01" + struct.pack(">I", len(raw)) + raw)
     return digest.hexdigest()
+
+
+def _binary(value: str) -> bytes:
+    """A BinaryValue's bytes: the JSON protocol carries them base64-encoded."""
+    try:
+        return base64.b64decode(value, validate=True)
+    except ValueError:
+        return value.encode()
 
 
 def _md5(data: bytes) -> str:

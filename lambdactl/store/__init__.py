@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, Store
+from .base import AliasWrite, Deletion, FunctionRecords, Store, VisibilityChange
 from .blobs import CodeStore
 
 __all__ = [
@@ -14,7 +14,9 @@ __all__ = [
     "AliasWrite",
     "CodeStore",
     "Deletion",
+    "FunctionRecords",
     "Store",
+    "VisibilityChange",
     "lost_state",
     "open_store",
     "signs_of_use",

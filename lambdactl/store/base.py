@@ -38,10 +38,33 @@ class AliasWrite(enum.Enum):
     EXISTS = "exists"
     MISSING = "missing"
     VERSION_MISSING = "version-missing"
+    REVISION_CHANGED = "revision-changed"
+
+
+@dataclass(frozen=True)
+class FunctionRecords:
+    """What `Store.function_records` read, in one transaction: the functions created through
+    the API (name -> record) and every function's run-time settings (function -> key ->
+    record), at `generation`."""
+
+    generation: int
+    created: dict[str, Record]
+    settings: dict[str, dict[str, Record]]
+
+
+class VisibilityChange(enum.Enum):
+    """Outcome of `Store.change_visibility`."""
+
+    CHANGED = "changed"
+    NOT_IN_FLIGHT = "not-in-flight"
+    """The receipt is the message's latest, but the message is visible again."""
+    UNKNOWN_RECEIPT = "unknown-receipt"
+    """No message of the queue holds that receipt handle (any more)."""
 
 
 class Store(ABC):
-    """Functions' observed `$LATEST` state, published versions, aliases and layer versions."""
+    """Functions' observed `$LATEST` state, published versions, aliases and layer versions;
+    the functions created through the API and the settings changed at run time."""
 
     @abstractmethod
     def observe_latest(self, function: str, fingerprint: str, now: str) -> tuple[str, str]:
@@ -80,11 +103,20 @@ class Store(ABC):
 
     @abstractmethod
     def put_alias(
-        self, function: str, name: str, data: Record, *, create: bool, versions: list[int]
+        self,
+        function: str,
+        name: str,
+        data: Record,
+        *,
+        create: bool,
+        versions: list[int],
+        revision: str | None = None,
     ) -> AliasWrite:
         """Create (must not exist) or replace (must exist) an alias.
 
-        Every number in `versions` must exist at the moment of writing.
+        Every number in `versions` must exist at the moment of writing. A replacement given
+        `revision` happens only while the stored alias's `revision_id` is still that one
+        (REVISION_CHANGED otherwise, nothing written): a compare-and-set.
         """
 
     @abstractmethod
@@ -94,6 +126,38 @@ class Store(ABC):
     @abstractmethod
     def layer_version(self, layer: str, sha256_hex: str) -> int:
         """The version number of this layer content, registering a new one if unseen."""
+
+    # -- functions created through the API, and run-time settings ----------------------------
+    # Records are opaque (`catalog.py` gives them meaning). Every write to them moves the
+    # generation on, so a reader learns with one cheap read whether anything changed.
+
+    @abstractmethod
+    def function_records(self, *, since: int | None = None) -> FunctionRecords | None:
+        """Every created function's record and every setting; None (nothing read) when the
+        generation is still `since`. An empty store is at generation 0."""
+
+    @abstractmethod
+    def create_function(self, name: str, data: Record) -> bool:
+        """Record a function created through the API; False, nothing written, when a record
+        of that name exists."""
+
+    @abstractmethod
+    def replace_function(self, name: str, data: Record) -> bool:
+        """Replace a created function's record; False, nothing written, when there is none."""
+
+    @abstractmethod
+    def delete_function(self, name: str) -> bool:
+        """Forget `name` at once: its record, settings, published versions, aliases and
+        `$LATEST` state (a function made again under that name numbers its versions from 1).
+        False when it had no record (a declared function's state is deleted all the same)."""
+
+    @abstractmethod
+    def put_setting(self, function: str, key: str, data: Record) -> None:
+        """Create or replace `function`'s setting `key`."""
+
+    @abstractmethod
+    def delete_settings(self, function: str, keys: list[str]) -> int:
+        """Delete those of `function`'s settings; how many there were."""
 
     # -- recovery (rebuilding a lost state from `store.ledger` records) -----------------------
 
@@ -152,6 +216,13 @@ class Store(ABC):
         """False when no message holds that receipt handle (any more)."""
 
     @abstractmethod
+    def change_visibility(
+        self, queue: str, receipt: str, *, now: float, visible_at: float
+    ) -> VisibilityChange:
+        """Make the in-flight message holding `receipt` visible again at `visible_at`;
+        nothing changes unless CHANGED."""
+
+    @abstractmethod
     def expire_messages(self, queue: str, sent_before: float) -> int:
         """Delete messages sent before `sent_before` (retention); how many."""
 
@@ -162,6 +233,10 @@ class Store(ABC):
     @abstractmethod
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         """(visible, in flight) message counts; a delayed, never received message is neither."""
+
+    @abstractmethod
+    def queue_delayed(self, queue: str, now: float) -> int:
+        """Messages not yet visible that were never received (sent with a delay)."""
 
     # -- asynchronous events (`lifecycle` records; the store keeps their state) --------------
     # A backend keeps `id`, `function`, `state`, `due_at`, `enqueued_at` and the lease as it

@@ -99,11 +99,16 @@ class CodeStore:
 
 
 def _extract(zip_bytes: bytes, into: Path) -> None:
+    """Every entry as a plain file (or directory), never a link; an uploaded zip was checked
+    before (see `functions.unpack`), this is the last guard."""
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
         for info in zf.infolist():
             dest = (into / info.filename).resolve()
             if not dest.is_relative_to(into.resolve()):
                 raise StoreError(f"refusing zip entry outside the snapshot: {info.filename}")
+            if info.is_dir():
+                dest.mkdir(parents=True, exist_ok=True)
+                continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(zf.read(info))
             executable = (info.external_attr >> 16) & 0o111

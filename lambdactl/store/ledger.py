@@ -1,4 +1,5 @@
-"""Recovery records: published versions and aliases, once more, as plain files in `.lambda/ledger/`.
+"""Recovery records: published versions, aliases and functions created through the API, once
+more, as plain files in `.lambda/ledger/`.
 
 The state database is their home; the ledger is what `lambdactl doctor --repair` rebuilds them
 from when that database is lost (the code snapshots alone say nothing about version numbers or
@@ -8,6 +9,9 @@ place, so a reader finds a whole record or none:
     ledger/FUNCTION/versions/N.json        version N's record, as publishing stored it
     ledger/FUNCTION/versions/N.deleted     version N was deleted (its number stays used)
     ledger/FUNCTION/aliases/NAME.json      the alias's record as last written (gone when deleted)
+    ledger/FUNCTION/function.json          a function created through the API: its record as
+                                           last written (the whole directory goes when the
+                                           function is deleted)
 
 Files are written after the database commits. A version's record never changes, so its file
 is exact; an alias's file is the last write that reached it (two processes changing the same
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,6 +30,7 @@ from ..errors import StoreError
 from .base import Record
 
 DIR_NAME = "ledger"
+FUNCTION_FILE = "function.json"
 
 
 class Ledger:
@@ -50,7 +56,24 @@ class Ledger:
         except OSError as exc:
             raise StoreError(f"cannot remove the recovery record of alias {name}: {exc}") from None
 
+    def record_function(self, function: str, record: Record) -> None:
+        self._write(self.root / function / FUNCTION_FILE, record)
+
+    def forget_function(self, function: str) -> None:
+        """Every record of `function` (deleted, so a rebuilt state must not bring it back)."""
+        try:
+            shutil.rmtree(self.root / function)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot remove the recovery records of {function}: {exc}") from None
+
     # -- reading ------------------------------------------------------------------------------
+
+    def function(self, function: str) -> Record | None:
+        """The record of a function created through the API; None for a declared one."""
+        path = self.root / function / FUNCTION_FILE
+        return self._read(path) if path.exists() else None
 
     def functions(self) -> list[str]:
         """Functions with any record, by name."""
@@ -81,6 +104,9 @@ class Ledger:
         """Every code or layer snapshot a version record names, deleted versions' included."""
         named = set()
         for function in self.functions():
+            created = self.function(function)
+            if created is not None:
+                named.add(created.get("code", {}).get("sha256"))
             for path in _files(self._versions(function)):
                 if path.suffix == ".json" and (record := self._read(path)) is not None:
                     named.add(record.get("code", {}).get("sha256"))

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .. import ids
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, Record, Store
+from .base import AliasWrite, Deletion, FunctionRecords, Record, Store, VisibilityChange
 
 if TYPE_CHECKING:
     from .lifecycle import Event, EventState
@@ -94,6 +94,20 @@ CREATE TABLE IF NOT EXISTS events (
     data TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_due ON events (state, due_at);
+CREATE TABLE IF NOT EXISTS created_functions (
+    name TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS settings (
+    function TEXT NOT NULL,
+    key TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (function, key)
+);
+CREATE TABLE IF NOT EXISTS generations (
+    name TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS layer_versions (
     layer TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -309,16 +323,26 @@ class SqliteStore(Store):
         return [json.loads(data) for (data,) in rows]
 
     def put_alias(
-        self, function: str, name: str, data: Record, *, create: bool, versions: list[int]
+        self,
+        function: str,
+        name: str,
+        data: Record,
+        *,
+        create: bool,
+        versions: list[int],
+        revision: str | None = None,
     ) -> AliasWrite:
         with self._write() as db:
             exists = db.execute(
-                "SELECT 1 FROM aliases WHERE function = ? AND name = ?", (function, name)
+                "SELECT data FROM aliases WHERE function = ? AND name = ?", (function, name)
             ).fetchone()
             if create and exists:
                 return AliasWrite.EXISTS
             if not create and not exists:
                 return AliasWrite.MISSING
+            if exists and revision is not None:
+                if json.loads(exists[0]).get("revision_id") != revision:
+                    return AliasWrite.REVISION_CHANGED
             for number in versions:
                 if number > MAX_INTEGER or not db.execute(
                     "SELECT 1 FROM versions WHERE function = ? AND number = ?", (function, number)
@@ -370,6 +394,115 @@ class SqliteStore(Store):
                 (layer, highest + 1, sha256_hex),
             )
             return int(highest + 1)
+
+    # -- created functions and settings ------------------------------------------------------
+
+    def function_records(self, *, since: int | None = None) -> FunctionRecords | None:
+        try:
+            with self._lock:
+                db = self._db
+                generation = self._generation(db)  # the common case: one read of one row
+                if generation == since:
+                    return None
+                if generation == 0:  # nothing was ever written (every write moves it on)
+                    return FunctionRecords(0, {}, {})
+                db.execute("BEGIN")  # one snapshot for the generation and what it covers
+                try:
+                    return self._function_records(db, since)
+                finally:
+                    db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):  # a read-only look at a store made before them
+                return None if since == 0 else FunctionRecords(0, {}, {})
+            raise StoreError(f"state database {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"state database {self.path}: {exc}") from None
+
+    @staticmethod
+    def _generation(db: sqlite3.Connection) -> int:
+        row = db.execute("SELECT generation FROM generations WHERE name = 'functions'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _function_records(
+        self, db: sqlite3.Connection, since: int | None
+    ) -> FunctionRecords | None:
+        generation = self._generation(db)
+        if generation == since:
+            return None
+        created = {
+            name: json.loads(data)
+            for name, data in db.execute("SELECT name, data FROM created_functions ORDER BY name")
+        }
+        settings: dict[str, dict[str, Record]] = {}
+        for function, key, data in db.execute(
+            "SELECT function, key, data FROM settings ORDER BY function, key"
+        ):
+            settings.setdefault(function, {})[key] = json.loads(data)
+        return FunctionRecords(generation, created, settings)
+
+    @staticmethod
+    def _advance(db: sqlite3.Connection) -> None:
+        db.execute(
+            "INSERT INTO generations (name, generation) VALUES ('functions', 1) "
+            "ON CONFLICT (name) DO UPDATE SET generation = generation + 1"
+        )
+
+    def create_function(self, name: str, data: Record) -> bool:
+        with self._write() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO created_functions (name, data) VALUES (?, ?)",
+                (name, json.dumps(data)),
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._advance(db)
+            return True
+
+    def replace_function(self, name: str, data: Record) -> bool:
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE created_functions SET data = ? WHERE name = ?", (json.dumps(data), name)
+            )
+            if cursor.rowcount == 0:
+                return False
+            self._advance(db)
+            return True
+
+    def delete_function(self, name: str) -> bool:
+        with self._write() as db:
+            cursor = db.execute("DELETE FROM created_functions WHERE name = ?", (name,))
+            for table, column in (
+                ("settings", "function"),
+                ("versions", "function"),
+                ("aliases", "function"),
+                ("alias_targets", "function"),
+                ("functions", "name"),
+            ):
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (name,))
+            self._advance(db)
+            return cursor.rowcount > 0
+
+    def put_setting(self, function: str, key: str, data: Record) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO settings (function, key, data) VALUES (?, ?, ?)",
+                (function, key, json.dumps(data)),
+            )
+            self._advance(db)
+
+    def delete_settings(self, function: str, keys: list[str]) -> int:
+        if not keys:
+            return 0
+        with self._write() as db:
+            deleted = sum(
+                db.execute(
+                    "DELETE FROM settings WHERE function = ? AND key = ?", (function, key)
+                ).rowcount
+                for key in keys
+            )
+            if deleted:
+                self._advance(db)
+            return deleted
 
     # -- recovery ---------------------------------------------------------------------------
 
@@ -520,6 +653,21 @@ class SqliteStore(Store):
             )
             return cursor.rowcount > 0
 
+    def change_visibility(
+        self, queue: str, receipt: str, *, now: float, visible_at: float
+    ) -> VisibilityChange:
+        with self._write() as db:
+            row = db.execute(
+                "SELECT seq, visible_at FROM messages WHERE queue = ? AND receipt = ?",
+                (queue, receipt),
+            ).fetchone()
+            if row is None:
+                return VisibilityChange.UNKNOWN_RECEIPT
+            if row[1] <= now:
+                return VisibilityChange.NOT_IN_FLIGHT
+            db.execute("UPDATE messages SET visible_at = ? WHERE seq = ?", (visible_at, row[0]))
+            return VisibilityChange.CHANGED
+
     def expire_messages(self, queue: str, sent_before: float) -> int:
         rows = self._read(
             "SELECT 1 FROM messages WHERE queue = ? AND sent < ? LIMIT 1", queue, sent_before
@@ -545,6 +693,15 @@ class SqliteStore(Store):
         )
         visible, hidden = rows[0]
         return int(visible or 0), int(hidden or 0)
+
+    def queue_delayed(self, queue: str, now: float) -> int:
+        rows = self._read(
+            "SELECT count(*) FROM messages WHERE queue = ? AND visible_at > ? "
+            "AND receive_count = 0",
+            queue,
+            now,
+        )
+        return int(rows[0][0])
 
     # -- asynchronous events ----------------------------------------------------------------
 

@@ -3,13 +3,14 @@ to it (dummy credentials, the manifest's region)."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,15 @@ class Server:
     url: str
     process: subprocess.Popen[str]
     project_dir: Path
+    clients: list[Any] = field(default_factory=list)
+    """Closed with the server: a pooled connection left to the garbage collector is a
+    ResourceWarning in whichever later test it is collected."""
 
     def client(self, service: str = "lambda", **options: Any) -> Any:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(
+        client = boto3.client(
             service,
             endpoint_url=self.url,
             region_name="us-east-1",
@@ -38,6 +42,8 @@ class Server:
             aws_secret_access_key="testing",
             config=Config(retries={"max_attempts": 1}, read_timeout=60, **options),
         )
+        self.clients.append(client)
+        return client
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 30.0) -> str:
         """Stop the server; what it printed after its ready line."""
@@ -69,6 +75,37 @@ def start_server(project_dir: Path, *args: str, env: dict[str, str] | None = Non
     return Server(url=ready["Endpoint"], process=process, project_dir=project_dir)
 
 
+def post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, Any, dict]:
+    """A raw POST / : (status, headers, JSON body)."""
+    host, _, port = server.url.removeprefix("http://").rpartition(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.headers, json.loads(response.read() or b"{}")
+    finally:
+        connection.close()
+
+
+def aws(server: Server, *args: str) -> subprocess.CompletedProcess[str]:
+    """The AWS CLI pointed at the server, with dummy credentials."""
+    env = {
+        **os.environ,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    return subprocess.run(
+        ["aws", *args, "--endpoint-url", server.url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
 @pytest.fixture
 def serve(project_dir: Path) -> Iterator[Callable[..., Server]]:
     """Start servers for the test's project (all stopped after the test)."""
@@ -81,6 +118,8 @@ def serve(project_dir: Path) -> Iterator[Callable[..., Server]]:
 
     yield start
     for server in started:
+        for client in server.clients:
+            client.close()
         if server.process.poll() is None:
             server.process.kill()
             server.process.communicate(timeout=30)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import os
 import shlex
 import subprocess
 import sys
@@ -250,3 +252,56 @@ def test_init_prints_next_steps_that_work_from_here(cli, tmp_path, monkeypatch, 
     project = (here / where).resolve()
     assert (project / ".lambda").is_dir()
     assert not (tmp_path / "here" / ".lambda").exists()
+
+
+def test_list_and_show_give_function_urls(cli, write_manifest, project_dir, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    assert "URL" not in cli("list").out  # no function has one: no column
+    write_manifest(
+        """\
+        functions:
+          hello:
+            handler: app.handler
+            code: src/hello
+            url: true
+          quiet:
+            handler: app.handler
+            code: src/hello
+        """
+    )
+    listed = cli("list")
+    assert listed.code == 0
+    assert "URL" in listed.out and "/url/hello/" in listed.out
+    assert "answer while `lambdactl serve` runs" in listed.out  # no server: paths, said so
+    shown = cli("show", "hello").out
+    assert (
+        "/url/hello/ (no `lambdactl serve` runs; by default: http://127.0.0.1:3001/url/hello/)"
+        in " ".join(shown.split())
+    )
+    assert "URL" not in cli("show", "quiet").out
+    assert "Url" not in json.dumps(cli("list", "-o", "json").json())  # ListFunctions' shape
+
+
+def test_list_and_show_give_full_urls_while_a_server_runs(
+    cli, write_manifest, project_dir, monkeypatch
+):
+    from lambdactl import endpoint
+
+    monkeypatch.setenv("COLUMNS", "200")  # the whole URL on one line
+    write_manifest(
+        """\
+        functions:
+          hello:
+            handler: app.handler
+            code: src/hello
+            url: {qualifier: live}
+        """
+    )
+    cli("list")  # makes .lambda/
+    state = project_dir / ".lambda"
+    endpoint.publish(state, endpoint.Endpoint(url="http://127.0.0.1:4555", pid=os.getpid()))
+    listed = cli("list").out
+    assert "http://127.0.0.1:4555/url/hello:live/" in listed
+    assert "answer while" not in listed
+    shown = " ".join(cli("show", "hello").out.split())
+    assert "URL http://127.0.0.1:4555/url/hello:live/" in shown

@@ -1,8 +1,9 @@
 """Shell completion through the shells' protocol: `lambdactl` run as a process with
 `_LAMBDACTL_COMPLETE` set, as the script `--show-completion` prints makes the shell do.
 
-Function names come from the manifest; versions and aliases from the store, read without
-writing; anything missing or broken means no suggestions, never a traceback.
+Function names come from the manifest (and the store: those created through the API);
+versions and aliases from the store, read without writing; anything missing or broken means
+no suggestions, never a traceback.
 """
 
 from __future__ import annotations
@@ -299,3 +300,21 @@ def test_the_plain_path_loads_nothing_for_completion(project_dir: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
+
+
+def test_functions_created_through_the_api_complete_too(functions: Path) -> None:
+    from lambdactl import functions as service
+    from lambdactl import versions
+    from lambdactl.functions import Configuration
+    from lambdactl.project import Project
+    from tests.uploads import create_request
+
+    project = Project.open(functions / "functions.yaml")
+    try:
+        request = create_request()
+        service.create(project, "made", Configuration.from_request(request), code=request["Code"])
+        versions.publish(project, "made")
+    finally:
+        project.close()
+    assert sorted(complete(functions, "lambdactl invoke ")) == ["hello", "made", "orders"]
+    assert complete(functions, "lambdactl invoke made:") == [":$LATEST", ":1"]

@@ -27,6 +27,8 @@ LOST_WITH_STATE = [
     "queues made with 'queue create' (those the manifest declares are made again) "
     "and every queue's messages",
     "asynchronous events and their history",
+    "settings changed at run time through the API (overrides of the manifest's functions, "
+    "reserved concurrency, event invoke configs)",
 ]
 
 

@@ -98,7 +98,7 @@ COMMANDS = [
     Command(
         "serve",
         "--port 0",
-        {"Status", "Endpoint", "Functions"},
+        {"Status", "Endpoint", "Functions", "FunctionUrls"},
         lines=True,
         process=True,
         follow=True,

@@ -73,13 +73,13 @@ def test_create_name_rules(cli) -> None:
     result = cli("queue", "create", "jobs", "--visibility-timeout", "43201")
     assert result.code == 2
     assert result.err == (
-        "error: InvalidParameterValueException: Invalid value for the parameter "
-        "VisibilityTimeout.\n"
+        "error: InvalidAttributeValue: Invalid value for the parameter VisibilityTimeout.\n"
     )
 
 
 def test_list_json_is_queue_urls(cli, write_manifest) -> None:
-    assert cli("queue", "list", "-o", "json").json() == {"QueueUrls": []}
+    # SQS leaves QueueUrls out when there is no queue (boto/boto3#1813), so do we
+    assert cli("queue", "list", "-o", "json").json() == {}
     write_manifest(
         """\
         region: us-east-1
@@ -281,7 +281,8 @@ def test_delete_queue(cli) -> None:
     cli("queue", "create", "jobs")
     result = cli("queue", "delete", "jobs")
     assert (result.code, result.out) == (0, "✓ deleted queue jobs\n")
-    assert cli("queue", "list", "-o", "json").json() == {"QueueUrls": []}
+    # SQS leaves QueueUrls out when there is no queue (boto/boto3#1813), so do we
+    assert cli("queue", "list", "-o", "json").json() == {}
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,11 @@ from tests.events import Harness, handler, wait_gone, worker_processes
 from tests.runtime import REQUEST_ID
 
 S = EventState
-TOO_LARGE = "Request must be smaller than 1048576 bytes for the InvokeFunction operation"
+OVERSIZE = json.dumps({"pad": "x" * (1024 * 1024)})
+TOO_LARGE = (
+    f"{len(OVERSIZE)} byte payload is too large for the Event invocation type "
+    "(limit 1048576 bytes)"
+)
 
 
 @pytest.fixture
@@ -375,8 +379,7 @@ def test_a_worker_exits_when_its_store_is_replaced(
 
 def test_invoke_async_payload_limit_is_1_mb(harness: Harness, cli) -> None:  # type: ignore[no-untyped-def]
     project = harness.deploy({"f": handler("succeeds")})
-    oversize = json.dumps({"pad": "x" * (1024 * 1024)})
-    result = cli("invoke", "f", "--async", "-p", oversize)
+    result = cli("invoke", "f", "--async", "-p", OVERSIZE)
     assert result.code == 2
     assert result.out == ""
     assert "RequestEntityTooLargeException" in result.err

@@ -234,6 +234,51 @@ def test_kinds_filter(filled: LogStore) -> None:
     assert list(filled.read(GROUP, Query(kinds=()))) == []
 
 
+def test_streams_filter(filled: LogStore) -> None:
+    assert messages(filled.read(GROUP, Query(streams=(LATEST_STREAM,)))) == [
+        "latest stray",
+        "latest r3 a",
+        "latest r3 b",
+    ]
+    assert len(list(filled.read(GROUP, Query(streams=(STREAM, LATEST_STREAM))))) == 7
+    assert list(filled.read(GROUP, Query(streams=()))) == []
+    assert list(filled.read(GROUP, Query(streams=("nope",)))) == []
+
+
+def test_after_and_before_a_position_in_time_order(filled: LogStore) -> None:
+    every = list(filled.read(GROUP))
+    assert messages(filled.read(GROUP, Query(after=(450, 4)))) == [
+        "v1 r1 start",
+        "v1 r1 end",
+        "latest r3 a",
+        "latest r3 b",
+    ]
+    assert messages(filled.read(GROUP, Query(after=(600, 6)))) == ["latest r3 b"]
+    assert messages(filled.read(GROUP, Query(before=(450, 4)))) == ["latest stray", "v1 r2 init"]
+    newest = list(filled.read(GROUP, Query(newest_first=True)))
+    assert newest == every[::-1]
+    back = filled.read(GROUP, Query(before=(600, 7), newest_first=True))
+    assert messages(back)[:2] == ["latest r3 a", "v1 r1 end"]
+    assert list(filled.read(GROUP, Query(after=(600, 7)))) == []
+
+
+def test_summaries_of_groups_and_streams(filled: LogStore) -> None:
+    groups = filled.summaries()
+    assert [(g.name, g.first_event) for g in groups] == [(GROUP, 100), (OTHER, 450)]
+    assert groups[0].stored_bytes == filled.groups()[GROUP]
+    streams = filled.streams(GROUP)
+    assert streams is not None
+    assert [(s.name, s.first_event, s.last_event) for s in streams] == [  # by name
+        (LATEST_STREAM, 100, 600),
+        (STREAM, 400, 510),
+    ]
+    assert [(s.first_ingestion, s.last_ingestion, s.last_id) for s in streams] == [
+        (2, 2, 7),
+        (1, 1, 4),
+    ]
+    assert filled.streams("/aws/lambda/none") is None
+
+
 def test_after_id_and_max_id_select_an_id_range_in_commit_order(filled: LogStore) -> None:
     after = list(filled.read(GROUP, Query(after_id=3)))
     assert [e.id for e in after] == [4, 5, 6, 7]  # by id, although 5 is the earliest

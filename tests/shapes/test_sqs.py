@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import struct
+
 from lambdactl.shapes import sqs
 
 STORED = {
@@ -42,3 +45,71 @@ def test_a_received_message() -> None:
 def test_create_and_list_queues() -> None:
     assert sqs.create_queue("https://q") == {"QueueUrl": "https://q"}
     assert sqs.list_queues(("https://a", "https://b")) == {"QueueUrls": ["https://a", "https://b"]}
+    assert sqs.list_queues(()) == {}  # SQS leaves the key out when there are none
+    assert sqs.list_queues(["https://a"], "t") == {"QueueUrls": ["https://a"], "NextToken": "t"}
+
+
+def test_error_codes_are_the_shape_and_the_query_code() -> None:
+    assert sqs.error_code("QueueDoesNotExist") == (
+        "QueueDoesNotExist",
+        "AWS.SimpleQueueService.NonExistentQueue",
+    )
+    assert sqs.error_code("QueueNameExists") == ("QueueNameExists", "QueueAlreadyExists")
+    assert sqs.error_code("InvalidParameterValueException") == (
+        "InvalidParameterValue",
+        "InvalidParameterValue",
+    )
+    assert sqs.error_code("SerializationException") == (
+        "SerializationException",
+        "SerializationException",
+    )
+
+
+def test_selected_keeps_only_the_attributes_asked_for() -> None:
+    attributes = {
+        "a.x": {"DataType": "String", "StringValue": "1"},
+        "a.y": {"DataType": "String", "StringValue": "2"},
+        "b": {"DataType": "Number", "StringValue": "3"},
+    }
+    full = sqs.message({**STORED, "attributes": attributes}, sender="1", fifo=False)
+    bare = sqs.selected(full, system=[], attributes=[])
+    assert set(bare) == {"MessageId", "ReceiptHandle", "MD5OfBody", "Body"}
+    every = sqs.selected(full, system=["All"], attributes=[".*"])
+    assert every == full
+    some = sqs.selected(full, system=["SentTimestamp", "Nope"], attributes=["a.*", "c"])
+    assert some["Attributes"] == {"SentTimestamp": "1795773600123"}
+    assert sorted(some["MessageAttributes"]) == ["a.x", "a.y"]
+    only = {k: attributes[k] for k in ("a.x", "a.y")}
+    assert some["MD5OfMessageAttributes"] == sqs.attributes_md5(only)
+
+
+def test_binary_attributes_digest_their_bytes_not_their_base64() -> None:
+    raw = {"b": {"DataType": "Binary", "BinaryValue": "AAFyYXc="}}  # b"\x00\x01raw"
+    expected = hashlib.md5()
+    for part in (b"b", b"Binary"):
+        expected.update(struct.pack(">I", len(part)) + part)
+    expected.update(b"\x02" + struct.pack(">I", 5) + b"\x00\x01raw")
+    assert sqs.attributes_md5(raw) == expected.hexdigest()
+
+
+def test_queue_attributes_all_named_or_none() -> None:
+    every = {"VisibilityTimeout": "30", "DelaySeconds": "0"}
+    assert sqs.queue_attributes(every, ["All"]) == {"Attributes": every}
+    assert sqs.queue_attributes(every, ["DelaySeconds", "Policy"]) == {
+        "Attributes": {"DelaySeconds": "0"}
+    }
+    assert sqs.queue_attributes(every, []) == {}
+
+
+def test_batch_shapes() -> None:
+    failure = sqs.batch_failure("e1", "ReceiptHandleIsInvalid", "bad")
+    assert failure == {
+        "Id": "e1",
+        "SenderFault": True,
+        "Code": "ReceiptHandleIsInvalid",
+        "Message": "bad",
+    }
+    assert sqs.batch_result([{"Id": "e0"}], [failure]) == {
+        "Successful": [{"Id": "e0"}],
+        "Failed": [failure],
+    }

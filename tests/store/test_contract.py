@@ -297,6 +297,25 @@ def test_put_alias_update_replaces_record_and_targets(store: Store) -> None:
     assert store.delete_version(FN, 2).blocked_by == ("live",)
 
 
+def test_put_alias_with_the_current_revision_replaces_it(store: Store) -> None:
+    _publish(store, "fp-a", "fp-b")
+    store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1])
+    moved = {**_alias("live", 2), "revision_id": "second"}
+    outcome = store.put_alias(FN, "live", moved, create=False, versions=[2], revision="live")
+    assert outcome is AliasWrite.WRITTEN
+    assert store.get_alias(FN, "live") == moved
+
+
+def test_put_alias_with_a_stale_revision_writes_nothing(store: Store) -> None:
+    _publish(store, "fp-a", "fp-b")
+    store.put_alias(FN, "live", _alias("live", 1), create=True, versions=[1])
+    moved = {**_alias("live", 2), "revision_id": "second"}
+    outcome = store.put_alias(FN, "live", moved, create=False, versions=[2], revision="old")
+    assert outcome is AliasWrite.REVISION_CHANGED
+    assert store.get_alias(FN, "live") == _alias("live", 1)
+    assert store.delete_version(FN, 2).deleted  # never became a target
+
+
 def test_put_alias_version_missing_on_create_writes_nothing(store: Store) -> None:
     _publish(store, "fp-a")
     outcome = store.put_alias(FN, "live", _alias("live", 1, {"7": 0.5}), create=True,
@@ -472,3 +491,56 @@ def test_restore_layer_version(store: Store) -> None:
     assert store.restore_layer_version("common", 5, "b" * 64) is False  # content known
     assert store.layer_version("common", "b" * 64) == 2
     assert store.layer_version("common", "c" * 64) == 3
+
+
+# -- created functions and settings ---------------------------------------------------------------
+
+
+def test_function_records_start_empty_at_generation_0(store: Store) -> None:
+    records = store.function_records()
+    assert records is not None
+    assert (records.generation, records.created, records.settings) == (0, {}, {})
+    assert store.function_records(since=0) is None
+
+
+def test_every_write_moves_the_generation_on(store: Store) -> None:
+    seen = [store.function_records().generation]  # type: ignore[union-attr]
+    assert store.create_function("made", _data("v1")) is True
+    assert store.create_function("made", _data("again")) is False  # exists: nothing written
+    assert store.replace_function("made", _data("v2")) is True
+    assert store.replace_function("gone", _data("x")) is False
+    store.put_setting(FN, "memory", {"value": 512})
+    store.put_setting(FN, "timeout", {"value": 10})
+    assert store.delete_settings(FN, ["timeout", "unknown"]) == 1
+    assert store.delete_settings(FN, ["timeout"]) == 0
+    records = store.function_records(since=seen[0])
+    assert records is not None and records.generation > seen[0]
+    assert records.created == {"made": _data("v2")}
+    assert records.settings == {FN: {"memory": {"value": 512}}}
+    assert store.function_records(since=records.generation) is None
+
+
+def test_another_handle_sees_the_change(open_store: Callable[..., Store]) -> None:
+    first, second = open_store(), open_store()
+    generation = first.function_records().generation  # type: ignore[union-attr]
+    second.put_setting(FN, "memory", {"value": 256})
+    changed = first.function_records(since=generation)
+    assert changed is not None and changed.settings == {FN: {"memory": {"value": 256}}}
+    reader = open_store(read_only=True)
+    assert reader.function_records().settings == changed.settings  # type: ignore[union-attr]
+
+
+def test_delete_function_forgets_its_versions_aliases_and_numbering(store: Store) -> None:
+    store.create_function("made", _data("made"))
+    store.put_setting("made", "reserved_concurrency", {"value": 3})
+    store.add_version("made", "fp1", _data("v1"))
+    store.put_alias("made", "live", _alias("live", 1), create=True, versions=[1])
+    store.put_setting(FN, "memory", {"value": 512})
+    assert store.delete_function("made") is True
+    records = store.function_records()
+    assert records is not None
+    assert (records.created, records.settings) == ({}, {FN: {"memory": {"value": 512}}})
+    assert store.list_versions("made") == [] and store.list_aliases("made") == []
+    assert store.add_version("made", "fp1", _data("again"))[0] == 1
+    assert store.delete_function("made") is False  # no record (its new version went all the same)
+    assert store.list_versions("made") == []

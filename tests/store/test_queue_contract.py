@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from lambdactl.store import Store
+from lambdactl.store import Store, VisibilityChange
 from tests.store import test_contract
 
 # The backends' fixtures, shared with the main contract: a backend added there runs here too.
@@ -246,6 +246,49 @@ def test_a_delayed_message_is_not_in_flight(store: Store) -> None:
     store.put_queue(Q, ATTRS, T0)
     store.send_message(Q, _message("delayed"), visible_at=T0 + 60)
     assert store.queue_counts(Q, T0) == (0, 0)
+
+
+def test_delayed_counts_only_never_received_hidden_messages(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    store.send_message(Q, _message("delayed"), visible_at=T0 + 60)
+    _send(store, "m1")
+    _take(store, now=T0)
+    assert store.queue_delayed(Q, T0) == 1
+    assert store.queue_delayed(Q, T0 + 60) == 0
+
+
+def test_change_visibility_of_a_message_in_flight(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    _send(store, "m1")
+    (taken,) = _take(store, now=T0, timeout=30)
+    changed = store.change_visibility(Q, taken["receipt"], now=T0 + 1, visible_at=T0 + 5)
+    assert changed is VisibilityChange.CHANGED
+    assert _take(store, now=T0 + 4.999) == []
+    (again,) = _take(store, now=T0 + 5)
+    assert again["receive_count"] == 2
+
+
+def test_change_visibility_to_now_shows_the_message_at_once(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    _send(store, "m1")
+    (taken,) = _take(store, now=T0)
+    assert store.change_visibility(Q, taken["receipt"], now=T0, visible_at=T0) is (
+        VisibilityChange.CHANGED
+    )
+    assert _ids(_take(store, now=T0)) == ["m1"]
+
+
+def test_change_visibility_refuses_visible_and_unknown(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    _send(store, "m1")
+    (taken,) = _take(store, now=T0, timeout=30)
+    late = store.change_visibility(Q, taken["receipt"], now=T0 + 30, visible_at=T0 + 60)
+    assert late is VisibilityChange.NOT_IN_FLIGHT
+    unknown = store.change_visibility(Q, "nope", now=T0, visible_at=T0 + 60)
+    assert unknown is VisibilityChange.UNKNOWN_RECEIPT
+    other = store.change_visibility("other", taken["receipt"], now=T0, visible_at=T0 + 60)
+    assert other is VisibilityChange.UNKNOWN_RECEIPT
+    assert _ids(_take(store, now=T0 + 30)) == ["m1"]  # unchanged by the refusals
 
 
 def test_messages_are_shared_between_handles(open_store: Callable[[], Store]) -> None:

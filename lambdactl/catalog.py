@@ -1,0 +1,190 @@
+"""Which functions a project has: those its manifest declares, with what was changed in them
+at run time through the Lambda API, and those created through the API.
+
+Both live in the store as records it does not interpret: a created function's record (its
+configuration and the zip its code is), and *settings*, one per changed key of a function.
+A setting of a declared function is an **override**: beside its value it keeps the manifest's
+value it replaced (its `base`). Once the manifest says something else for that key, it was
+edited since, and the manifest wins: the override is stale and dropped. Settings of a created
+function have no base and last as long as it does. Where a name is both declared and created
+(the manifest came to declare it later), the manifest's function is the one.
+
+    config keys (`CONFIG_KEYS`)   {"value": <FunctionConfig.to_dict() value>, "base": ...}
+    reserved_concurrency          {"value": N or None (none reserved), "base": ...}
+    event_invoke:QUALIFIER        {"value": an EventInvokeConfig or None (deleted), "base": ...}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .manifest import (
+    API,
+    AsyncConfig,
+    Destination,
+    EventInvokeConfig,
+    FunctionConfig,
+    FunctionSpec,
+    Manifest,
+    Upload,
+)
+from .store import CodeStore, FunctionRecords
+
+CONFIG_KEYS = (
+    "runtime",
+    "handler",
+    "memory",
+    "timeout",
+    "environment",
+    "description",
+    "logging",
+    "role",
+)
+"""The configuration UpdateFunctionConfiguration changes, as `FunctionConfig` names it."""
+RESERVED_CONCURRENCY = "reserved_concurrency"
+EVENT_INVOKE = "event_invoke:"
+"""Prefix of the setting of one qualifier's EventInvokeConfig."""
+LATEST = "$LATEST"
+
+Stale = dict[str, list[str]]
+"""Settings to drop: function -> keys."""
+
+
+def event_invoke_key(qualifier: str | None) -> str:
+    return EVENT_INVOKE + (qualifier or LATEST)
+
+
+def compose(
+    manifest: Manifest, blobs: CodeStore, records: FunctionRecords
+) -> tuple[dict[str, FunctionSpec], Stale]:
+    """(every function by name: the manifest's first, in its order, then the created ones by
+    name; the settings that are stale: of a function that is gone, or overrides of a key the
+    manifest changed since)."""
+    functions: dict[str, FunctionSpec] = {}
+    stale: Stale = {}
+    for name, spec in manifest.functions.items():
+        settings = records.settings.get(name, {})
+        current = {k: r for k, r in settings.items() if _current(spec, k, r)}
+        if len(current) < len(settings):
+            stale[name] = [k for k in settings if k not in current]
+        functions[name] = apply(spec, current) if current else spec
+    for name, record in records.created.items():
+        if name not in functions:
+            created = created_spec(name, record, manifest, blobs)
+            functions[name] = apply(created, records.settings.get(name, {}))
+    for name, settings in records.settings.items():
+        if name not in functions:
+            stale[name] = list(settings)
+    return functions, stale
+
+
+def created_spec(
+    name: str, record: Mapping[str, Any], manifest: Manifest, blobs: CodeStore
+) -> FunctionSpec:
+    """A function created through the API, from its record."""
+    code = record["code"]
+    return FunctionSpec(
+        name=name,
+        code=blobs.tree(code["sha256"]),
+        config=FunctionConfig.from_dict(record["config"]),
+        log_retention=manifest.log_retention,
+        source=API,
+        upload=Upload(code["sha256"], code["size"]),
+    )
+
+
+def apply(spec: FunctionSpec, settings: Mapping[str, Mapping[str, Any]]) -> FunctionSpec:
+    """`spec` with `settings` applied (overrides of a declared function keep their bases)."""
+    config = config_dict(spec.config)
+    reserved = spec.reserved_concurrency
+    event_invoke = dict(spec.event_invoke)
+    overrides = dict(spec.overrides)
+    for key, setting in settings.items():
+        value = setting["value"]
+        if key in CONFIG_KEYS:
+            config[key] = value
+        elif key == RESERVED_CONCURRENCY:
+            reserved = value
+        elif key.startswith(EVENT_INVOKE):
+            event_invoke[key[len(EVENT_INVOKE) :]] = decode_event_invoke(value)
+        else:
+            continue  # written by a later lambdactl: not this one's to apply
+        if "base" in setting:
+            overrides[key] = setting["base"]
+    return replace(
+        spec,
+        config=FunctionConfig.from_dict(config),
+        reserved_concurrency=reserved,
+        event_invoke=event_invoke,
+        overrides=overrides,
+    )
+
+
+def config_dict(config: FunctionConfig) -> dict[str, Any]:
+    """Every key of `config` as JSON (`to_dict` leaves the default logging out)."""
+    return {**config.to_dict(), "logging": config.logging.to_dict()}
+
+
+def base(spec: FunctionSpec, key: str) -> Any:
+    """The manifest's value of setting `key` for a declared function, as JSON."""
+    if key in CONFIG_KEYS:
+        return config_dict(spec.config)[key]
+    if key == RESERVED_CONCURRENCY:
+        return spec.reserved_concurrency
+    if key.startswith(EVENT_INVOKE):
+        return async_fields(spec.asynchronous)
+    return None
+
+
+def async_fields(config: AsyncConfig) -> dict[str, Any]:
+    """The part of an `async:` section that an EventInvokeConfig sets, as JSON."""
+    return {
+        "maximum_retry_attempts": config.maximum_retry_attempts,
+        "maximum_event_age": config.maximum_event_age,
+        "on_success": _destination(config.on_success),
+        "on_failure": _destination(config.on_failure),
+    }
+
+
+def encode_event_invoke(config: EventInvokeConfig) -> dict[str, Any]:
+    return {
+        "last_modified": config.last_modified,
+        "maximum_retry_attempts": config.maximum_retry_attempts,
+        "maximum_event_age": config.maximum_event_age,
+        "on_success": _destination(config.on_success),
+        "on_failure": _destination(config.on_failure),
+    }
+
+
+def decode_event_invoke(value: Mapping[str, Any] | None) -> EventInvokeConfig | None:
+    if value is None:
+        return None
+    return EventInvokeConfig(
+        last_modified=value["last_modified"],
+        maximum_retry_attempts=value.get("maximum_retry_attempts"),
+        maximum_event_age=value.get("maximum_event_age"),
+        on_success=_target(value.get("on_success")),
+        on_failure=_target(value.get("on_failure")),
+    )
+
+
+def _current(spec: FunctionSpec, key: str, setting: Mapping[str, Any]) -> bool:
+    """Whether an override still applies: the manifest says for `key` what it said when the
+    override was made."""
+    return same(setting.get("base"), base(spec, key))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as JSON (a tuple and a list alike)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _destination(target: Destination | None) -> list[str] | None:
+    return None if target is None else [target.kind, target.name]
+
+
+def _target(value: Any) -> Destination | None:
+    return None if value is None else Destination(value[0], value[1])

@@ -1,0 +1,41 @@
+"""Lambda's shapes for function URLs: FunctionUrlConfig (Get/Create/Update/List)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..manifest import Cors
+    from ..urls import FunctionUrl
+
+
+def function_url_config(url: FunctionUrl, endpoint: str) -> dict[str, Any]:
+    """GetFunctionUrlConfig / ListFunctionUrlConfigs' entries. `FunctionUrl` is the URL on
+    the server at `endpoint`, where it answers (AWS's is `https://<url-id>.lambda-url...`)."""
+    shape: dict[str, Any] = {
+        "FunctionUrl": url.url(endpoint),
+        "FunctionArn": url.function_arn,
+        "AuthType": url.config.auth,
+    }
+    if url.config.cors is not None:
+        shape["Cors"] = cors(url.config.cors)
+    shape["CreationTime"] = url.created
+    shape["LastModifiedTime"] = url.modified
+    shape["InvokeMode"] = url.config.invoke_mode
+    return shape
+
+
+def cors(config: Cors) -> dict[str, Any]:
+    """AWS's `Cors`: the lists that are set, AllowCredentials, and MaxAge when set."""
+    shape: dict[str, Any] = {"AllowCredentials": config.allow_credentials}
+    for key, values in (
+        ("AllowHeaders", config.allow_headers),
+        ("AllowMethods", config.allow_methods),
+        ("AllowOrigins", config.allow_origins),
+        ("ExposeHeaders", config.expose_headers),
+    ):
+        if values:
+            shape[key] = list(values)
+    if config.max_age is not None:
+        shape["MaxAge"] = config.max_age
+    return shape

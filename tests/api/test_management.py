@@ -1,0 +1,233 @@
+"""Changing functions over HTTP (`lambdactl.api.management`): boto3 against a real
+`lambdactl serve`, and separate `lambdactl` processes beside it reading the same store."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl import queues
+from lambdactl.project import Project
+from tests.api.conftest import Server
+from tests.uploads import HANDLER, ROLE, handler_zip, zip_of
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012"
+
+
+def lambdactl(project_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "lambdactl", *args],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def create(client: Any, name: str = "made", **given: Any) -> dict[str, Any]:
+    request = {
+        "FunctionName": name,
+        "Runtime": "python3.11",
+        "Role": ROLE,
+        "Handler": "main.handler",
+        "Code": {"ZipFile": handler_zip()},
+        **given,
+    }
+    return client.create_function(**request)  # type: ignore[no-any-return]
+
+
+def invoke(client: Any, name: str, **options: Any) -> tuple[Any, str]:
+    response = client.invoke(FunctionName=name, Payload=b'{"n": 1}', **options)
+    assert "FunctionError" not in response, response["Payload"].read()
+    return json.loads(response["Payload"].read()), response["ExecutedVersion"]
+
+
+def test_create_invoke_publish_alias(server: Server, lambda_client: Any) -> None:
+    upload = handler_zip()
+    created = create(lambda_client, Environment={"Variables": {"GREETING": "hi"}})
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (created["State"], created["StateReasonCode"]) == ("Pending", "Creating")
+    assert created["FunctionArn"] == f"{ARN}:made"
+    assert created["CodeSha256"] == base64.b64encode(hashlib.sha256(upload).digest()).decode()
+    assert created["Role"] == ROLE
+    lambda_client.get_waiter("function_active_v2").wait(FunctionName="made")
+    assert invoke(lambda_client, "made") == (
+        {"from": "api", "event": {"n": 1}, "greeting": "hi"},
+        "$LATEST",
+    )
+    published = lambda_client.publish_version(FunctionName="made", Description="first")
+    assert (published["Version"], published["CodeSha256"]) == ("1", created["CodeSha256"])
+    alias = lambda_client.create_alias(FunctionName="made", Name="live", FunctionVersion="1")
+    assert alias["AliasArn"] == f"{ARN}:made:live"
+    assert invoke(lambda_client, "made", Qualifier="live")[1] == "1"
+    # a separate process lists it, marked as the API's
+    listed = lambdactl(server.project_dir, "list").stdout
+    rows = {words[0]: words for words in map(str.split, listed.splitlines()) if words}
+    assert rows["made"][1:3] == ["API", "1"], listed
+    got = lambda_client.get_function(FunctionName="made", Qualifier="live")
+    assert got["Configuration"]["FunctionArn"] == f"{ARN}:made:live"
+    assert got["Code"]["RepositoryType"] == "S3"
+    with urllib.request.urlopen(got["Code"]["Location"], timeout=30) as downloaded:
+        assert downloaded.read() == upload
+    names = [f["FunctionName"] for f in lambda_client.list_functions()["Functions"]]
+    assert names == ["hello", "made"]
+
+
+def test_create_with_publish_answers_version_1_unqualified(lambda_client: Any) -> None:
+    created = create(lambda_client, Publish=True)
+    assert (created["Version"], created["FunctionArn"]) == ("1", f"{ARN}:made")
+    assert invoke(lambda_client, "made", Qualifier="1")[1] == "1"
+
+
+def test_create_errors_are_the_exceptions_boto3_raises(lambda_client: Any) -> None:
+    errors = lambda_client.exceptions
+    create(lambda_client)
+    with pytest.raises(errors.ResourceConflictException, match="Function already exist: made"):
+        create(lambda_client)
+    with pytest.raises(errors.ResourceConflictException, match="Function already exist: hello"):
+        create(lambda_client, "hello")
+    with pytest.raises(errors.InvalidParameterValueException, match="Could not unzip"):
+        create(lambda_client, "other", Code={"ZipFile": b"not a zip"})
+    escaping = zip_of({"main.py": HANDLER, "../escaped.py": "x"})
+    with pytest.raises(errors.InvalidParameterValueException, match="'../escaped.py'"):
+        create(lambda_client, "other", Code={"ZipFile": escaping})
+    with pytest.raises(errors.InvalidParameterValueException, match="Code.ZipFile only"):
+        create(lambda_client, "other", Code={"S3Bucket": "bucket", "S3Key": "code.zip"})
+    with pytest.raises(errors.InvalidParameterValueException, match="python3.7 is no longer"):
+        create(lambda_client, "other", Runtime="python3.7")
+    with pytest.raises(errors.ClientError) as caught:
+        create(lambda_client, "other", MemorySize=10241)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "other" not in [f["FunctionName"] for f in lambda_client.list_functions()["Functions"]]
+
+
+def test_update_code_configuration_and_delete(server: Server, lambda_client: Any) -> None:
+    errors = lambda_client.exceptions
+    revision = create(lambda_client)["RevisionId"]
+    with pytest.raises(errors.PreconditionFailedException, match="Revision Id provided"):
+        lambda_client.update_function_code(
+            FunctionName="made", ZipFile=handler_zip(), RevisionId="stale"
+        )
+    second = "def handler(event, context):\n    return 'second'\n"
+    updated = lambda_client.update_function_code(
+        FunctionName="made", ZipFile=handler_zip(second), RevisionId=revision
+    )
+    assert updated["LastUpdateStatus"] == "InProgress"
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName="made")
+    assert invoke(lambda_client, "made")[0] == "second"
+    configured = lambda_client.update_function_configuration(
+        FunctionName="made", Timeout=9, Environment={"Variables": {"GREETING": "x"}}
+    )
+    assert configured["Timeout"] == 9
+    assert configured["Environment"] == {"Variables": {"GREETING": "x"}}
+
+    with pytest.raises(errors.ResourceConflictException, match="functions.yaml"):
+        lambda_client.update_function_code(FunctionName="hello", ZipFile=handler_zip())
+    overridden = lambda_client.update_function_configuration(FunctionName="hello", MemorySize=256)
+    assert overridden["MemorySize"] == 256
+    shown = lambdactl(server.project_dir, "show", "hello").stdout
+    assert "256 MB (overridden at run time; manifest: 128 MB)" in shown
+
+    deleted = lambda_client.delete_function(FunctionName="made")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(errors.ResourceNotFoundException, match=f"Function not found: {ARN}:made"):
+        lambda_client.invoke(FunctionName="made")
+    with pytest.raises(errors.ResourceConflictException, match="functions.yaml"):
+        lambda_client.delete_function(FunctionName="hello")
+
+
+def test_concurrency(server: Server, lambda_client: Any) -> None:
+    errors = lambda_client.exceptions
+    assert "ReservedConcurrentExecutions" not in lambda_client.get_function_concurrency(
+        FunctionName="hello"
+    )
+    put = lambda_client.put_function_concurrency(
+        FunctionName="hello", ReservedConcurrentExecutions=0
+    )
+    assert put["ReservedConcurrentExecutions"] == 0
+    with pytest.raises(errors.TooManyRequestsException) as caught:
+        lambda_client.invoke(FunctionName="hello")
+    assert caught.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    got = lambda_client.get_function(FunctionName="hello")
+    assert got["Concurrency"] == {"ReservedConcurrentExecutions": 0}
+    with pytest.raises(errors.InvalidParameterValueException, match=r"minimum value of \[100\]"):
+        lambda_client.put_function_concurrency(
+            FunctionName="hello", ReservedConcurrentExecutions=901
+        )
+    deleted = lambda_client.delete_function_concurrency(FunctionName="hello")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    invoked = lambda_client.invoke(FunctionName="hello")
+    assert invoked["StatusCode"] == 200
+    invoked["Payload"].close()  # the connection goes back to the pool
+    account = lambda_client.get_account_settings()
+    assert account["AccountLimit"]["UnreservedConcurrentExecutions"] == 1000
+    assert account["AccountUsage"]["FunctionCount"] == 1
+
+
+def test_event_invoke_configs_and_the_worker_inside_serve(
+    server: Server, lambda_client: Any, project_dir: Path
+) -> None:
+    errors = lambda_client.exceptions
+    missing = f"The function {ARN}:failing:$LATEST doesn't have an EventInvokeConfig"
+    create(lambda_client, "failing", Handler="main.fails")
+    with pytest.raises(errors.ResourceNotFoundException) as caught:
+        lambda_client.get_function_event_invoke_config(FunctionName="failing")
+    assert caught.value.response["Error"]["Message"] == missing
+    project = Project.open(project_dir / "functions.yaml")
+    try:
+        queues.create(project, "failures")
+        put = lambda_client.put_function_event_invoke_config(
+            FunctionName="failing",
+            MaximumRetryAttempts=0,
+            DestinationConfig={"OnFailure": {"Destination": f"{QUEUE_ARN}:failures"}},
+        )
+        assert put["FunctionArn"] == f"{ARN}:failing:$LATEST"
+        assert put["DestinationConfig"] == {
+            "OnSuccess": {},
+            "OnFailure": {"Destination": f"{QUEUE_ARN}:failures"},
+        }
+        updated = lambda_client.update_function_event_invoke_config(
+            FunctionName="failing", MaximumEventAgeInSeconds=600
+        )
+        assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (0, 600)
+        listed = lambda_client.list_function_event_invoke_configs(FunctionName="failing")
+        assert [c["FunctionArn"] for c in listed["FunctionEventInvokeConfigs"]] == [
+            f"{ARN}:failing:$LATEST"
+        ]
+        with pytest.raises(errors.InvalidParameterValueException, match="is invalid"):
+            lambda_client.put_function_event_invoke_config(
+                FunctionName="failing",
+                DestinationConfig={"OnFailure": {"Destination": f"{QUEUE_ARN}:nope"}},
+            )
+        queued = lambda_client.invoke(FunctionName="failing", InvocationType="Event")
+        assert (queued["StatusCode"], queued["Payload"].read()) == (202, b"")
+        deadline = time.monotonic() + 30
+        received: list[dict[str, Any]] = []
+        while not received:
+            assert time.monotonic() < deadline, "no record reached the OnFailure queue"
+            received = queues.receive(project, "failures", max_messages=1)
+            time.sleep(0.05)
+        record = json.loads(received[0]["Body"])
+        assert record["requestContext"]["condition"] == "RetriesExhausted"
+        assert record["requestContext"]["approximateInvokeCount"] == 1  # no retry
+    finally:
+        project.close()
+    deleted = lambda_client.delete_function_event_invoke_config(FunctionName="failing")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(errors.ResourceNotFoundException):
+        lambda_client.get_function_event_invoke_config(FunctionName="failing")
