@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ class Backend:
     threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(THREADS, thread_name_prefix="request")
     )
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the server starts to stop: what only waits (a long poll) answers now."""
 
     async def call(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run `function` in a worker thread: services block (SQLite, environments), the event

@@ -239,7 +239,7 @@ def serve(
         endpoint.publish(state, endpoint.Endpoint(url=listening.url, pid=os.getpid()))
         stopper = threading.Thread(
             target=stop_in_order,
-            args=(shutdown, worker, halt, state),
+            args=(shutdown, worker, halt, backend, state),
             name="stopper",
             daemon=True,
         )
@@ -258,19 +258,21 @@ def serve(
 
 
 def stop_in_order(
-    shutdown: Shutdown, worker: Worker, halt: threading.Event, state: Path
+    shutdown: Shutdown, worker: Worker, halt: threading.Event, backend: Backend, state: Path
 ) -> None:
     """The stop, once requested: the endpoint file is withdrawn (the CLI no longer hands work
-    to this server) and the retry worker takes no new event, while uvicorn closes the listener
-    and lets the requests in flight end. If the grace runs out (or a second Ctrl-C comes)
-    first, `Worker.interrupt` cuts everything off: each environment is shut down, so a
-    synchronous invoke still running answers as an invoke whose runtime was killed does
-    (200, `X-Amz-Function-Error: Unhandled`, `Runtime.ExitError` "signal: killed" — a definite
-    answer the client does not retry, where a dropped connection would leave it guessing,
-    and retrying), and each asynchronous event in flight is handed back to the queue."""
+    to this server), the retry worker takes no new event and SQS long polls answer with what
+    they have, while uvicorn closes the listener and lets the requests in flight end. If the
+    grace runs out (or a second Ctrl-C comes) first, `Worker.interrupt` cuts everything off:
+    each environment is shut down, so a synchronous invoke still running answers as an invoke
+    whose runtime was killed does (200, `X-Amz-Function-Error: Unhandled`,
+    `Runtime.ExitError` "signal: killed": a definite answer, which the client does not retry,
+    where a dropped connection would leave it guessing, and retrying), and each asynchronous
+    event in flight is handed back to the queue."""
     shutdown.wait_requested()
     endpoint.withdraw(state, os.getpid())
     halt.set()
+    backend.stopping.set()  # long polls answer (empty) at their next look
     if shutdown.wait_due():
         worker.interrupt()
 

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -306,6 +307,23 @@ def test_kill_9_leaves_nothing_and_the_next_server_takes_over_at_once(
     seen.extend(tree(again, seen))
     signal_twice(again, state)
     again.stop()
+
+
+def test_a_stop_does_not_wait_for_long_polls(serve: Callable[..., Server]) -> None:
+    """An SQS long poll in flight answers at once, empty, as the server stops (uvicorn would
+    otherwise wait for it past the grace, then cut it off with a 500)."""
+    server = serve()
+    sqs = server.client("sqs")
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(sqs.receive_message, QueueUrl=url, WaitTimeSeconds=20)
+        time.sleep(1.0)
+        assert not waiting.done()  # it waits for a message
+        out = server.stop(signal.SIGTERM)
+        reply = waiting.result(timeout=30)
+    assert "Messages" not in reply
+    assert server.process.returncode == 0
+    assert "Traceback" not in out and "ERROR" not in out, out
 
 
 def test_200_concurrent_invocations_are_held_while_other_requests_are_answered(
