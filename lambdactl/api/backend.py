@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ..errors import TooManyOpenFiles
 from ..invoke import Invoker
 from ..project import Project
 
@@ -42,4 +43,8 @@ class Backend:
         scopes cost ~40 µs of CPU per request (5% of a warm invoke's); a call is never
         cancelled here (an invocation runs to its end, or the server cuts it off)."""
         bound = functools.partial(function, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self.threads, bound)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.threads, bound)
+        except OSError as exc:  # out of descriptors, wherever: said as such, not as a bug
+            TooManyOpenFiles.check(exc)
+            raise

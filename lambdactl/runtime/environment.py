@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ids
-from ..errors import StoreError
+from ..errors import StoreError, TooManyOpenFiles
 from ..logs import lines
 from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
@@ -157,7 +157,12 @@ class Environment:
         except OSError as exc:
             raise StoreError.from_os(exc, self.scratch) from None
         self._posts: queue.Queue[Posted] = queue.Queue()
-        self._server = RuntimeApiServer(self._posts.put)
+        try:
+            self._server = RuntimeApiServer(self._posts.put)
+        except OSError as exc:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            TooManyOpenFiles.check(exc)
+            raise
         self._runtime: Runtime | None = None
         self._output: OutputPipe | None = None
         self.invocations = 0
@@ -273,6 +278,10 @@ class Environment:
                 return Posted("init_timeout", at=time.monotonic())
             if post.kind == "ready":
                 return None
+            if post.kind == "no_files":  # its runtime cannot even be talked to
+                self._release_limits()
+                self._kill()
+                raise TooManyOpenFiles()
             if post.kind == "init_error" or (
                 post.kind == "exit" and post.request_id == self._exit_key
             ):
@@ -291,7 +300,11 @@ class Environment:
         with self._life:
             if self._shut:  # shut down before it could start: as if killed at once
                 return Posted("exit", exit_status=-signal.SIGKILL, at=time.monotonic())
-            read_fd, write_fd = os.pipe()
+            try:
+                read_fd, write_fd = os.pipe()
+            except OSError as exc:
+                TooManyOpenFiles.check(exc)
+                raise
             try:
                 self._runtime = SPAWNER.start(
                     command,
@@ -305,6 +318,7 @@ class Environment:
             except OSError as exc:
                 os.close(read_fd)
                 os.close(write_fd)
+                TooManyOpenFiles.check(exc)  # not the function's fault
                 reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
                 return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
         os.close(write_fd)

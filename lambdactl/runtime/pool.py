@@ -67,7 +67,7 @@ class Pool:
             self._revisions[key[:2]] = key[2]
             idle = self._idle.get(key)
             if idle:
-                env = idle.pop()  # the most recently used: the warmest
+                env = idle.pop(_warmest(idle))
                 self._idle_since.pop(env, None)
                 self._busy.add(env)
                 return env
@@ -153,3 +153,12 @@ class Pool:
 
 def _shut_down() -> ShuttingDown:
     return ShuttingDown("lambdactl is stopping: its environments are shut down")
+
+
+def _warmest(idle: list[Environment]) -> int:
+    """The index of the most recently used environment whose runtime still runs (one reset by
+    a timeout or a failed init would init again), else of the most recently used."""
+    for index in range(len(idle) - 1, -1, -1):
+        if idle[index].alive:
+            return index
+    return len(idle) - 1

@@ -11,6 +11,7 @@ adds ~1.5 ms to every cold start and nothing this server uses.
 from __future__ import annotations
 
 import _socket
+import errno
 import io
 import json
 import queue
@@ -100,8 +101,14 @@ class RuntimeApiServer:
         while not self._closed:
             try:
                 fd, _address = self._listener._accept()  # type: ignore[attr-defined]
-            except OSError:
-                return
+            except OSError as exc:
+                if self._closed or exc.errno not in (errno.EMFILE, errno.ENFILE):
+                    return
+                # Out of descriptors: the runtime's connection waits in the backlog. Say so
+                # (an environment in its init gives up), and try again a little later.
+                self._on_post(Posted("no_files", at=time.monotonic()))
+                time.sleep(0.1)
+                continue
             conn = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
             conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
             self._connections.append(conn)

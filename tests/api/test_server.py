@@ -399,3 +399,89 @@ def test_a_port_in_use_is_one_line_naming_it() -> None:
         assert caught.value.message == f"cannot listen on 127.0.0.1:{port}: Address already in use"
     finally:
         taken.close()
+
+
+def test_an_open_file_limit_too_low_for_the_account_concurrency_is_warned_about(
+    project_dir: Path,
+) -> None:
+    """serve raises its open-file limit to the hard limit; a hard limit too low for 1,000
+    environments (~9 descriptors each) is said at start, not found out at the 110th."""
+    import subprocess
+
+    lowered = (
+        "import os, resource, sys; "
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'lambdactl', *sys.argv[1:]])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", lowered, "serve", "--port", "0", "-o", "json"],
+        cwd=project_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["Status"] == "ready"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _out, err = process.communicate(timeout=30)
+    assert err == (
+        "warning: the open-file limit (1024) leaves room for about 106 environments at once, "
+        "fewer than the account concurrency (1000): raise it (ulimit -Hn) to serve more\n"
+    )
+
+
+def test_out_of_open_files_an_invoke_says_so(
+    functions: Path, tmp_path: Path, seen: list[int]
+) -> None:
+    """With room for ~20 environments, 40 invokes at once: those that find no descriptor left
+    get one clear ServiceException (not the function's InvalidEntrypoint, nor an init that
+    times out because its runtime could not be answered, nor a traceback; a connection the
+    server had no descriptor to accept is dropped by the kernel), the others run."""
+    import subprocess
+
+    lowered = (
+        "import os, resource, sys; "
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)); "
+        "os.execv(sys.executable, [sys.executable, '-m', 'lambdactl', *sys.argv[1:]])"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", lowered, "serve", "--port", "0", "-o", "json"],
+        cwd=functions,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    server = Server(url="", process=process, project_dir=functions)
+    try:
+        assert process.stdout is not None
+        process.stdout.readline()  # the warning about the limit
+        server.url = json.loads(process.stdout.readline())["Endpoint"]
+        (tmp_path / "started").mkdir()
+        calls = [
+            Call(server.url, "gated", {"dir": str(tmp_path), "i": i, "wait": 120})
+            for i in range(40)
+        ]
+        deadline = time.monotonic() + 60
+        while len(os.listdir(tmp_path / "started")) + sum(not c.is_alive() for c in calls) < 40:
+            assert time.monotonic() < deadline, "neither started nor refused"
+            time.sleep(0.1)
+        seen.extend(tree(server, seen))
+        (tmp_path / "open").touch()
+        for call in calls:
+            call.join(120)
+        replies = [call.reply for call in calls if call.reply is not None]
+        refused = [reply for reply in replies if reply.status != 200]
+        assert refused and len(refused) < len(replies)
+        for reply in refused:
+            assert (reply.status, reply.headers["x-amzn-errortype"]) == (500, "ServiceException")
+            assert reply.json()["Message"] == (
+                "too many open files to start another environment (the limit is 256)"
+            )
+        assert all(call.error is None or isinstance(call.error, OSError) for call in calls)
+        failed = [r.body for r in replies if "x-amz-function-error" in r.headers]
+        assert failed == []
+    finally:
+        out = server.stop(signal.SIGTERM)
+    assert "Traceback" not in out, out
