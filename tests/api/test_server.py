@@ -18,6 +18,7 @@ import json
 import os
 import resource
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -156,7 +157,7 @@ def functions(project_dir: Path) -> Path:
     write_functions(
         project_dir,
         {
-            "nap": fn("app.hold", "limits.py", timeout=600),
+            "nap": fn("app.hold", "limits.py", timeout=600, url=True),
             "spawn": fn("app.spawn", "limits.py", timeout=600),
             "gated": fn("app.gated", "limits.py", timeout=600),
         },
@@ -295,6 +296,14 @@ def test_kill_9_leaves_nothing_and_the_next_server_takes_over_at_once(
     state = functions / ".lambda"
     assert (state / endpoint.FILE_NAME).exists()
     assert endpoint.running(state) is None  # stale: its server is dead
+    shown = subprocess.run(
+        [sys.executable, "-m", "lambdactl", "show", "nap"],
+        cwd=functions,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "/url/nap/ (no `lambdactl serve` runs;" in shown.stdout, shown  # the CLI knows
     assert stored_event(functions, request_id).state is EventState.RUNNING
 
     event_file.unlink()
@@ -406,8 +415,6 @@ def test_an_open_file_limit_too_low_for_the_account_concurrency_is_warned_about(
 ) -> None:
     """serve raises its open-file limit to the hard limit; a hard limit too low for 1,000
     environments (~9 descriptors each) is said at start, not found out at the 110th."""
-    import subprocess
-
     lowered = (
         "import os, resource, sys; "
         "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024)); "
@@ -439,8 +446,6 @@ def test_out_of_open_files_an_invoke_says_so(
     get one clear ServiceException (not the function's InvalidEntrypoint, nor an init that
     times out because its runtime could not be answered, nor a traceback; a connection the
     server had no descriptor to accept is dropped by the kernel), the others run."""
-    import subprocess
-
     lowered = (
         "import os, resource, sys; "
         "resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)); "
