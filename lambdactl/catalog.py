@@ -12,6 +12,10 @@ function have no base and last as long as it does. Where a name is both declared
     config keys (`CONFIG_KEYS`)   {"value": <FunctionConfig.to_dict() value>, "base": ...}
     reserved_concurrency          {"value": N or None (none reserved), "base": ...}
     event_invoke:QUALIFIER        {"value": an EventInvokeConfig or None (deleted), "base": ...}
+    url:QUALIFIER                 {"value": a function URL or None (deleted), "base": ...}
+
+The base of every `url:` setting is the manifest's whole `url:` section, so that any edit of
+it drops all the URLs made at run time (the manifest says again what the URLs are).
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from typing import Any
 from .manifest import (
     API,
     AsyncConfig,
+    Cors,
     Destination,
     EventInvokeConfig,
     FunctionConfig,
     FunctionSpec,
     Manifest,
     Upload,
+    UrlConfig,
+    UrlRecord,
 )
 from .store import CodeStore, FunctionRecords
 
@@ -47,6 +54,8 @@ CONFIG_KEYS = (
 RESERVED_CONCURRENCY = "reserved_concurrency"
 EVENT_INVOKE = "event_invoke:"
 """Prefix of the setting of one qualifier's EventInvokeConfig."""
+URL = "url:"
+"""Prefix of the setting of one qualifier's function URL."""
 LATEST = "$LATEST"
 
 Stale = dict[str, list[str]]
@@ -55,6 +64,10 @@ Stale = dict[str, list[str]]
 
 def event_invoke_key(qualifier: str | None) -> str:
     return EVENT_INVOKE + (qualifier or LATEST)
+
+
+def url_key(qualifier: str | None) -> str:
+    return URL + (qualifier or LATEST)
 
 
 def compose(
@@ -101,6 +114,7 @@ def apply(spec: FunctionSpec, settings: Mapping[str, Mapping[str, Any]]) -> Func
     config = config_dict(spec.config)
     reserved = spec.reserved_concurrency
     event_invoke = dict(spec.event_invoke)
+    url_changes = dict(spec.url_changes)
     overrides = dict(spec.overrides)
     for key, setting in settings.items():
         value = setting["value"]
@@ -110,6 +124,8 @@ def apply(spec: FunctionSpec, settings: Mapping[str, Mapping[str, Any]]) -> Func
             reserved = value
         elif key.startswith(EVENT_INVOKE):
             event_invoke[key[len(EVENT_INVOKE) :]] = decode_event_invoke(value)
+        elif key.startswith(URL):
+            url_changes[key[len(URL) :]] = decode_url(value)
         else:
             continue  # written by a later lambdactl: not this one's to apply
         if "base" in setting:
@@ -119,6 +135,7 @@ def apply(spec: FunctionSpec, settings: Mapping[str, Mapping[str, Any]]) -> Func
         config=FunctionConfig.from_dict(config),
         reserved_concurrency=reserved,
         event_invoke=event_invoke,
+        url_changes=url_changes,
         overrides=overrides,
     )
 
@@ -136,6 +153,8 @@ def base(spec: FunctionSpec, key: str) -> Any:
         return spec.reserved_concurrency
     if key.startswith(EVENT_INVOKE):
         return async_fields(spec.asynchronous)
+    if key.startswith(URL):
+        return None if spec.url is None else encode_url_config(spec.url)
     return None
 
 
@@ -168,6 +187,59 @@ def decode_event_invoke(value: Mapping[str, Any] | None) -> EventInvokeConfig | 
         maximum_event_age=value.get("maximum_event_age"),
         on_success=_target(value.get("on_success")),
         on_failure=_target(value.get("on_failure")),
+    )
+
+
+def encode_url(record: UrlRecord) -> dict[str, Any]:
+    return {
+        "config": encode_url_config(record.config),
+        "created": record.created,
+        "modified": record.modified,
+    }
+
+
+def decode_url(value: Mapping[str, Any] | None) -> UrlRecord | None:
+    if value is None:
+        return None
+    return UrlRecord(decode_url_config(value["config"]), value["created"], value["modified"])
+
+
+def encode_url_config(config: UrlConfig) -> dict[str, Any]:
+    """A URL's settings as JSON (a manifest's `url:` as the base of its overrides)."""
+    cors = config.cors
+    return {
+        "auth": config.auth,
+        "invoke_mode": config.invoke_mode,
+        "qualifier": config.qualifier,
+        "cors": None
+        if cors is None
+        else {
+            "allow_origins": list(cors.allow_origins),
+            "allow_methods": list(cors.allow_methods),
+            "allow_headers": list(cors.allow_headers),
+            "expose_headers": list(cors.expose_headers),
+            "allow_credentials": cors.allow_credentials,
+            "max_age": cors.max_age,
+        },
+    }
+
+
+def decode_url_config(value: Mapping[str, Any]) -> UrlConfig:
+    cors = value.get("cors")
+    return UrlConfig(
+        auth=value["auth"],
+        invoke_mode=value["invoke_mode"],
+        qualifier=value.get("qualifier"),
+        cors=None
+        if cors is None
+        else Cors(
+            allow_origins=tuple(cors["allow_origins"]),
+            allow_methods=tuple(cors["allow_methods"]),
+            allow_headers=tuple(cors["allow_headers"]),
+            expose_headers=tuple(cors["expose_headers"]),
+            allow_credentials=cors["allow_credentials"],
+            max_age=cors.get("max_age"),
+        ),
     )
 
 

@@ -40,7 +40,7 @@ LOST_WITH_STATE = (
     "and every queue's messages",
     "asynchronous events and their history",
     "settings changed at run time through the API (overrides of the manifest's functions, "
-    "reserved concurrency, event invoke configs)",
+    "reserved concurrency, event invoke configs, function URLs)",
 )
 """What only the state database held: lost with it, whatever the ledger says."""
 OK = ("ok", "new", "none", "running", "not running")

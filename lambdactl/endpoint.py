@@ -3,8 +3,12 @@ serve` once it accepts requests and removed when it stops.
 
 A file left behind by a server that died (`kill -9`) is recognised as stale: the server holds
 the project's worker lock while it runs, and the file names the pid that holds it. Reading it
-costs one small file read and one `flock` probe, so the CLI's warm path stays lean
-(standard library only).
+costs one small file read and one `flock` probe, and this module imports the standard library
+only, so the CLI's warm path stays lean.
+
+The file also records the manifest the server loaded (its path, size and modification time):
+a server started before the manifest was edited serves the old configuration, and the CLI
+then runs the command itself rather than hand it over.
 """
 
 from __future__ import annotations
@@ -14,30 +18,60 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .events import daemon
+from . import lockfile
 
 FILE_NAME = "endpoint.json"
+SUMMARY_HEADER = "X-Lambdactl-Summary"
+"""lambdactl's one addition to the wire format, for its own CLI: a request that carries this
+header (any value) gets back, in the same header, JSON of what AWS's response leaves out and
+the CLI prints (Invoke: the executed version and the REPORT; PublishVersion: whether a
+version was created). Other clients never send it and never see it."""
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A running server of the project: its base URL and process."""
+    """A running server of the project: its base URL, its process and its manifest."""
 
     url: str
     """`http://HOST:PORT`, the address clients are given (`endpoint_url`)."""
     pid: int
+    manifest: str = ""
+    """The manifest file the server loaded."""
+    stamp: tuple[int, int] = (0, 0)
+    """That file's (size, mtime_ns) when the server loaded it."""
 
     @property
     def host_port(self) -> tuple[str, int]:
         host, _, port = self.url.removeprefix("http://").rpartition(":")
         return host.strip("[]"), int(port)
 
+    def serves(self, manifest: Path) -> bool:
+        """Whether the server runs `manifest` as it is on disk now (not an older text of it,
+        nor another manifest beside it)."""
+        return str(manifest) == self.manifest and stamp(manifest) == self.stamp
+
+
+def stamp(manifest: Path) -> tuple[int, int]:
+    """What tells one text of a manifest file from the next: (size, mtime_ns); (0, 0) when
+    it cannot be read."""
+    try:
+        status = os.stat(manifest)
+    except OSError:
+        return (0, 0)
+    return (status.st_size, status.st_mtime_ns)
+
 
 def publish(state_dir: Path, endpoint: Endpoint) -> None:
     """Announce `endpoint` (atomically: a reader sees the whole file or none)."""
     path = state_dir / FILE_NAME
     temporary = path.with_name(f".{FILE_NAME}.{os.getpid()}")
-    temporary.write_text(json.dumps({"url": endpoint.url, "pid": endpoint.pid}))
+    record = {
+        "url": endpoint.url,
+        "pid": endpoint.pid,
+        "manifest": endpoint.manifest,
+        "stamp": list(endpoint.stamp),
+    }
+    temporary.write_text(json.dumps(record))
     os.replace(temporary, path)
 
 
@@ -54,7 +88,13 @@ def running(state_dir: Path) -> Endpoint | None:
     announced = _read(state_dir / FILE_NAME)
     if announced is None:
         return None
-    if announced.pid != os.getpid() and daemon.running_pid(state_dir) != announced.pid:
+    if announced.pid == os.getpid():
+        return announced
+    try:
+        live = lockfile.holder(state_dir / lockfile.WORKER_LOCK)
+    except OSError:
+        return None
+    if live != announced.pid:
         return None  # its server died: whoever holds the lock (if anyone) is not it
     return announced
 
@@ -62,6 +102,12 @@ def running(state_dir: Path) -> Endpoint | None:
 def _read(path: Path) -> Endpoint | None:
     try:
         data = json.loads(path.read_text())
-        return Endpoint(url=str(data["url"]), pid=int(data["pid"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        size, mtime = data.get("stamp") or (0, 0)
+        return Endpoint(
+            url=str(data["url"]),
+            pid=int(data["pid"]),
+            manifest=str(data.get("manifest", "")),
+            stamp=(int(size), int(mtime)),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

@@ -8,12 +8,14 @@ failure is data in that result, never an exception.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import ids, versions
+from . import endpoint, ids, versions
 from .errors import StoreError, ValidationException, enum_constraint, validation_message
 from .events import daemon
 from .logs import lines
@@ -32,6 +34,8 @@ from .runtime.pool import Pool
 if TYPE_CHECKING:
     import random
 
+    from .variables import Overrides
+
 log = logging.getLogger("lambdactl")
 
 INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
@@ -39,6 +43,24 @@ LOG_TYPES = ("None", "Tail")
 
 PASSTHROUGH_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 """Credentials a function receives as its role's on AWS: here, the caller's own, if set."""
+SERVICE_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_LAMBDA",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+)
+"""What the SDKs read as a service's endpoint: while the project's server runs, they point
+at it, so a function's calls to Lambda, SQS and CloudWatch Logs stay on this machine."""
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "lambdactl",
+    "AWS_SECRET_ACCESS_KEY": "lambdactl",
+    "AWS_SESSION_TOKEN": "lambdactl",
+}
+"""Given to functions when the caller has no credentials of its own and the project's server
+runs: the SDKs refuse to sign a request without any, and the local server does not check
+them. All three, as a role's temporary credentials always come on AWS."""
+ENDPOINT_RECHECK_SECONDS = 1.0
+"""How long an invoker that is not the server's own trusts its last look for the project's
+server (a file read and a lock probe)."""
 
 
 @dataclass(frozen=True)
@@ -95,14 +117,25 @@ class Invoker:
         throttle_cpu: bool | None = None,
         watch_code: bool = False,
         start_worker: bool = False,
+        server_url: str | None = None,
+        overrides: Overrides | None = None,
     ) -> None:
         """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on).
         `watch_code`: for long-running processes, notice code edits from file-system events
         instead of re-scanning each function's files at every `$LATEST` invoke.
         `start_worker`: an Event invocation also starts the project's detached retry worker
         unless one runs, as the faces want (the worker's own invoker, and tests that drain
-        events themselves, do not)."""
+        events themselves, do not).
+        `server_url`: this invoker is the project's server's, at that address; any other
+        looks for a running server (`endpoint.running`). Either way, environments point the
+        SDKs at the server while it runs (`SERVICE_ENDPOINT_VARIABLES`), and an environment
+        started without it, or with another, is replaced rather than reused.
+        `overrides`: environment variables from an `--env-vars` file. The pool is this
+        invoker's own, so they reach no other invoker's environments."""
         self.project = project
+        self._server_url = server_url
+        self._overrides = overrides
+        self._looked_up: tuple[float, str | None] | None = None
         self._start_worker = start_worker
         if watch_code:
             project.watch_code()
@@ -160,8 +193,9 @@ class Invoker:
             return InvocationResult(204, request_id, version.version)
         slot = self.concurrency.acquire(version.function)
         try:
-            key = (version.function, version.version, version.revision_id)
-            env = self.pool.acquire(key, lambda: self._spec(version))
+            server = self._server()
+            key = (version.function, version.version, (version.revision_id, server))
+            env = self.pool.acquire(key, lambda: self._spec(version, server))
             try:
                 outcome = env.invoke(Request(request_id, event, resolution.invoked_arn, context))
             finally:
@@ -229,10 +263,37 @@ class Invoker:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _spec(self, version: versions.Version) -> EnvironmentSpec:
+    def _server(self) -> str | None:
+        """The URL of the project's running server, or None; looked for again after
+        `ENDPOINT_RECHECK_SECONDS`, so an environment does not keep pointing at a server that
+        stopped (or miss one that started) for longer than that."""
+        if self._server_url is not None:
+            return self._server_url
+        now = time.monotonic()
+        if self._looked_up is None or now - self._looked_up[0] >= ENDPOINT_RECHECK_SECONDS:
+            found = endpoint.running(self.project.manifest.state_dir)
+            self._looked_up = (now, found.url if found else None)
+        return self._looked_up[1]
+
+    def _surroundings(self, server: str | None) -> dict[str, str]:
+        """What a function gets from outside its configuration: credentials (the caller's,
+        else dummy ones while a server runs) and the SDKs' endpoints (the server's). The
+        manifest's environment wins over the endpoints; credentials it cannot set."""
+        # An empty variable is none, as the SDKs read it.
+        env = {k: os.environ[k] for k in PASSTHROUGH_VARIABLES if os.environ.get(k)}
+        if server is not None:
+            env.update(dict.fromkeys(SERVICE_ENDPOINT_VARIABLES, server))
+            if "AWS_ACCESS_KEY_ID" not in env:
+                env.update(LOCAL_CREDENTIALS)
+        return env
+
+    def _spec(self, version: versions.Version, server: str | None = None) -> EnvironmentSpec:
         if not version.is_latest:
             _check_snapshots(version)
         config = version.config
+        if self._overrides is not None and config.environment:
+            environment = self._overrides.apply(version.function, config.environment)
+            config = dataclasses.replace(config, environment=environment)
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
         interpreter = interpreters.for_runtime(
@@ -259,7 +320,7 @@ class Invoker:
             interpreter=interpreter,
             dependency_dirs=(deps,) if deps else (),
             provided_dirs=(provided,) if provided else (),
-            passthrough_env={k: os.environ[k] for k in PASSTHROUGH_VARIABLES if k in os.environ},
+            passthrough_env=self._surroundings(server),
             pycache_dir=state / "pycache" / version.revision_id if python else None,
             bootstrap=interpreters.compiled_bootstrap(interpreter, state / "runtime")
             if python

@@ -15,13 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import cache
-from .errors import ManifestError, UsageError, enum_constraint, validation_message
-
-MANIFEST_NAMES = ("functions.yaml", "functions.yml")
-"""File names searched for, in this order, from the working directory upward."""
-
-STATE_DIR_NAME = ".lambda"
-"""Directory beside the manifest that holds all lambdactl state."""
+from .errors import ManifestError, enum_constraint, validation_message
+from .layout import MANIFEST_NAMES as MANIFEST_NAMES  # where the manifest is: layout.py
+from .layout import STATE_DIR_NAME as STATE_DIR_NAME
+from .layout import find as find
 
 CACHE_NAME = "manifest.json"
 """The last valid manifest, read back without YAML while nothing it was read from changed."""
@@ -220,6 +217,71 @@ CORS_METHODS = ("GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*")
 """What a function URL's CORS `AllowMethods` may hold."""
 URL_QUALIFIER_PATTERN = r"((?!^\d+$)^[0-9a-zA-Z-_]+$)"
 """A function URL's qualifier: an alias name (never a version number nor `$LATEST`)."""
+CORS_LISTS = (
+    ("allow_origins", "allowOrigins", 100, 1, 253),
+    ("allow_methods", "allowMethods", 6, 0, 6),
+    ("allow_headers", "allowHeaders", 100, 0, 1024),
+    ("expose_headers", "exposeHeaders", 100, 0, 1024),
+)
+"""A URL's CORS lists: (key, AWS's field, most items, shortest item, longest item)."""
+CORS_MAX_AGE = (0, 86400)
+"""The range of a URL's CORS `MaxAge` (seconds)."""
+
+
+# -- a function URL's rules, shared by the manifest's `url:` and the Lambda API ------------------
+
+
+def choice_problem(value: str, aws_field: str, allowed: tuple[str, ...]) -> str | None:
+    """AWS's message for a value outside an enum (AuthType, InvokeMode), else None."""
+    if value in allowed:
+        return None
+    return validation_message(value, aws_field, enum_constraint(allowed))
+
+
+def range_problem(value: int, aws_field: str, low: int, high: int) -> str | None:
+    """AWS's message for a whole number out of its range, else None."""
+    if value < low:
+        constraint = f"Member must have value greater than or equal to {low}"
+        return validation_message(value, aws_field, constraint)
+    if value > high:
+        constraint = f"Member must have value less than or equal to {high}"
+        return validation_message(value, aws_field, constraint)
+    return None
+
+
+def url_qualifier_problem(value: str) -> str | None:
+    """AWS's message for a URL qualifier that is not an alias name (too long, a version
+    number, `$LATEST`), else None."""
+    if len(value) > 128:
+        constraint = "Member must have length less than or equal to 128"
+        return validation_message(value, "qualifier", constraint)
+    if not re.search(URL_QUALIFIER_PATTERN, value):
+        constraint = f"Member must satisfy regular expression pattern: {URL_QUALIFIER_PATTERN}"
+        return validation_message(value, "qualifier", constraint)
+    return None
+
+
+def cors_problem(key: str, items: tuple[str, ...]) -> tuple[int | None, str] | None:
+    """A CORS list (`key` of `CORS_LISTS`) against AWS's limits and, for methods, the ones a
+    URL takes: (the item at fault, None for the list; AWS's message), or None."""
+    _key, aws_field, most, shortest, longest = next(row for row in CORS_LISTS if row[0] == key)
+    field_name = f"cors.{aws_field}"
+    if len(items) > most:
+        constraint = f"Member must have length less than or equal to {most}"
+        return None, validation_message("[" + ", ".join(items) + "]", field_name, constraint)
+    for i, item in enumerate(items):
+        if len(item) < shortest:
+            constraint = f"Member must have length greater than or equal to {shortest}"
+            return i, validation_message(item, field_name, constraint)
+        if len(item) > longest:
+            constraint = f"Member must have length less than or equal to {longest}"
+            return i, validation_message(item, field_name, constraint)
+    if key == "allow_methods":
+        for i, method in enumerate(items):
+            problem = choice_problem(method, field_name, CORS_METHODS)
+            if problem is not None:
+                return i, problem
+    return None
 
 
 @dataclass(frozen=True)
@@ -244,6 +306,16 @@ class UrlConfig:
     invoke_mode: str = "BUFFERED"
     qualifier: str | None = None
     """The alias the URL invokes; None for the unqualified function (`$LATEST`)."""
+
+
+@dataclass(frozen=True)
+class UrlRecord:
+    """A function URL created or changed through the Lambda API: its settings, and when it
+    was created and last changed (AWS's CreationTime and LastModifiedTime)."""
+
+    config: UrlConfig
+    created: str
+    modified: str
 
 
 @dataclass(frozen=True)
@@ -298,6 +370,9 @@ class FunctionSpec:
     event_invoke: Mapping[str, EventInvokeConfig | None] = field(default_factory=dict)
     """EventInvokeConfigs set through the API, by qualifier (`$LATEST`, a version, an alias);
     None: the manifest's was deleted."""
+    url_changes: Mapping[str, UrlRecord | None] = field(default_factory=dict)
+    """Function URLs created or changed through the API, by qualifier (`$LATEST`: the
+    unqualified URL); None: the manifest's `url:` deleted at run time."""
 
     def async_config(self, qualifier: str | None) -> AsyncConfig:
         """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
@@ -421,29 +496,6 @@ def environment_problem(variables: Mapping[str, str]) -> str | None:
 def unreserved(account_concurrency: int, functions: Mapping[str, FunctionSpec]) -> int:
     """What the functions without reserved concurrency share of the account's."""
     return account_concurrency - sum(f.reserved_concurrency or 0 for f in functions.values())
-
-
-def find(start: Path | None = None, explicit: str | None = None) -> Path:
-    """Locate the manifest: `explicit` (or $LAMBDACTL_MANIFEST), else search upward."""
-    explicit = explicit or os.environ.get("LAMBDACTL_MANIFEST") or None
-    if explicit:
-        path = Path(explicit).expanduser()
-        if path.is_dir():
-            for name in MANIFEST_NAMES:
-                if (path / name).is_file():
-                    return (path / name).resolve()
-        if not path.is_file():
-            raise UsageError(f"manifest not found: {explicit}")
-        return path.resolve()
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        for name in MANIFEST_NAMES:
-            if (directory / name).is_file():
-                return directory / name
-    raise UsageError(
-        f"no functions.yaml in {here} or any parent directory",
-        hint="pass --manifest PATH, set LAMBDACTL_MANIFEST, or run `lambdactl init`",
-    )
 
 
 def load(path: Path, *, remember: bool = True) -> Manifest:
@@ -704,12 +756,9 @@ class _Reader:
         value = self.scalar(node, key)
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(node, key, f"expected a whole number, got {_describe(node)}")
-        if value < low:
-            constraint = f"Member must have value greater than or equal to {low}"
-            self.fail(node, key, validation_message(value, aws_field, constraint))
-        if value > high:
-            constraint = f"Member must have value less than or equal to {high}"
-            self.fail(node, key, validation_message(value, aws_field, constraint))
+        problem = range_problem(value, aws_field, low, high)
+        if problem is not None:
+            self.fail(node, key, problem)
         return value
 
     def number(self, node: _Node, key: str, low: float, high: float) -> float:
@@ -897,9 +946,9 @@ class _Reader:
             if key in entries:
                 value_node = entries[key][1]
                 value = self.text(value_node, f"{where}.{key}")
-                if value not in allowed:
-                    message = validation_message(value, aws_field, enum_constraint(allowed))
-                    self.fail(value_node, f"{where}.{key}", message)
+                problem = choice_problem(value, aws_field, allowed)
+                if problem is not None:
+                    self.fail(value_node, f"{where}.{key}", problem)
                 values[key] = value
         if "qualifier" in entries:
             values["qualifier"] = self.url_qualifier(entries["qualifier"][1], f"{where}.qualifier")
@@ -909,15 +958,12 @@ class _Reader:
 
     def url_qualifier(self, node: _Node, key: str) -> str:
         value = self.text(node, key)
-        if len(value) > 128:
-            constraint = "Member must have length less than or equal to 128"
-            self.fail(node, key, validation_message(value, "qualifier", constraint))
-        if not re.search(URL_QUALIFIER_PATTERN, value):
-            constraint = f"Member must satisfy regular expression pattern: {URL_QUALIFIER_PATTERN}"
+        problem = url_qualifier_problem(value)
+        if problem is not None:
             self.fail(
                 node,
                 key,
-                validation_message(value, "qualifier", constraint),
+                problem,
                 hint="a function URL's qualifier is an alias name, never a version or $LATEST",
             )
         return value
@@ -926,34 +972,24 @@ class _Reader:
         """`cors:` with AWS's limits on each list (items and lengths) and on MaxAge."""
         entries = self.mapping(node, where, _CORS_KEYS)
         values: dict[str, Any] = {}
-        lists = (
-            ("allow_origins", "allowOrigins", 100, 1, 253),
-            ("allow_methods", "allowMethods", 6, 0, 6),
-            ("allow_headers", "allowHeaders", 100, 0, 1024),
-            ("expose_headers", "exposeHeaders", 100, 0, 1024),
-        )
-        for key, aws_field, most, shortest, longest in lists:
+        for key, _aws_field, _most, _shortest, _longest in CORS_LISTS:
             if key in entries:
                 node_list = entries[key][1]
                 items = self.strings(node_list, f"{where}.{key}")
-                limits = (most, shortest, longest)
-                self.check_lengths(node_list, f"{where}.{key}", f"cors.{aws_field}", items, limits)
+                found = cors_problem(key, items)
+                if found is not None:
+                    index, message = found
+                    if index is None:
+                        self.fail(node_list, f"{where}.{key}", message)
+                    self.fail(_item(node_list, index), f"{where}.{key}[{index}]", message)
                 values[key] = items
-        for i, method in enumerate(values.get("allow_methods", ())):
-            if method not in CORS_METHODS:
-                constraint = enum_constraint(CORS_METHODS)
-                self.fail(
-                    _item(entries["allow_methods"][1], i),
-                    f"{where}.allow_methods[{i}]",
-                    validation_message(method, "cors.allowMethods", constraint),
-                )
         if "allow_credentials" in entries:
             values["allow_credentials"] = self.boolean(
                 entries["allow_credentials"][1], f"{where}.allow_credentials"
             )
         if "max_age" in entries:
             values["max_age"] = self.integer(
-                entries["max_age"][1], f"{where}.max_age", "cors.maxAge", 0, 86400
+                entries["max_age"][1], f"{where}.max_age", "cors.maxAge", *CORS_MAX_AGE
             )
         return Cors(**values)
 
@@ -966,32 +1002,6 @@ class _Reader:
         if not isinstance(node, yaml.SequenceNode):
             self.fail(node, key, f"expected a list of strings, got {_describe(node)}")
         return tuple(self.text(item, f"{key}[{i}]") for i, item in enumerate(node.value))
-
-    def check_lengths(
-        self,
-        node: _Node,
-        key: str,
-        aws_field: str,
-        items: tuple[str, ...],
-        limits: tuple[int, int, int],
-    ) -> None:
-        """AWS's list limits: at most `most` items, each `shortest`..`longest` long."""
-        most, shortest, longest = limits
-        if len(items) > most:
-            constraint = f"Member must have length less than or equal to {most}"
-            shown = "[" + ", ".join(items) + "]"
-            self.fail(node, key, validation_message(shown, aws_field, constraint))
-        for i, item in enumerate(items):
-            if len(item) < shortest:
-                constraint = f"Member must have length greater than or equal to {shortest}"
-                self.fail(
-                    _item(node, i), f"{key}[{i}]", validation_message(item, aws_field, constraint)
-                )
-            if len(item) > longest:
-                constraint = f"Member must have length less than or equal to {longest}"
-                self.fail(
-                    _item(node, i), f"{key}[{i}]", validation_message(item, aws_field, constraint)
-                )
 
     def logging(self, node: _Node, where: str) -> tuple[LoggingConfig, LogRetention]:
         """`logging:`: AWS's LoggingConfig, plus the retention of the function's log group."""
@@ -1287,6 +1297,7 @@ _CACHED_TYPES: dict[str, type] = {
         EventInvokeConfig,
         Upload,
         UrlConfig,
+        UrlRecord,
         Cors,
     )
 }

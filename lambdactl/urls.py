@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import arns, ids, timestamps
-from .manifest import Cors, Manifest, UrlConfig
+from .manifest import Cors, FunctionSpec, Manifest, UrlConfig
 
 PATH_PREFIX = "/url/"
 """Every function URL lives under this path on the server (no DNS set-up needed)."""
@@ -149,37 +149,59 @@ def url_id(account: str, region: str, function: str, qualifier: str | None = Non
     return base64.b32encode(digest).decode().lower()[:32]
 
 
-def declared(manifest: Manifest) -> dict[tuple[str, str | None], FunctionUrl]:
-    """The manifest's URLs by (function, qualifier). Their creation and modification times
-    are the manifest's, the file that declares them."""
-    try:
-        moment = datetime.fromtimestamp(Path(manifest.path).stat().st_mtime, timezone.utc)
-    except OSError:
-        moment = timestamps.utcnow()
-    stamp = iso_time(moment)
+def configured(
+    manifest: Manifest, functions: Mapping[str, FunctionSpec] | None = None
+) -> dict[tuple[str, str | None], FunctionUrl]:
+    """Every URL by (function, qualifier): each function's `url:` from the manifest, as
+    changed or deleted through the API, and those created through the API (`functions`:
+    `Project.functions`; the manifest's alone by default). A URL of the manifest was created
+    and last modified when the manifest was (its file's time); one made through the API
+    keeps its own times."""
     found: dict[tuple[str, str | None], FunctionUrl] = {}
-    for name, spec in manifest.functions.items():
-        if spec.url is None:
-            continue
-        qualifier = spec.url.qualifier
-        found[(name, qualifier)] = FunctionUrl(
-            function=name,
-            config=spec.url,
-            url_id=url_id(manifest.account, manifest.region, name, qualifier),
-            function_arn=arns.function_arn(manifest.region, manifest.account, name, qualifier),
-            created=stamp,
-            modified=stamp,
-        )
+    stamp: str | None = None
+    for name, spec in (manifest.functions if functions is None else functions).items():
+        made: dict[str | None, tuple[UrlConfig, str, str]] = {}
+        if spec.url is not None and _key(spec.url.qualifier) not in spec.url_changes:
+            stamp = stamp or _manifest_time(manifest)
+            made[spec.url.qualifier] = (spec.url, stamp, stamp)
+        for record in spec.url_changes.values():
+            if record is not None:
+                made[record.config.qualifier] = (record.config, record.created, record.modified)
+        for qualifier in sorted(made, key=lambda q: (q is not None, q or "")):
+            config, created, modified = made[qualifier]
+            found[(name, qualifier)] = FunctionUrl(
+                function=name,
+                config=config,
+                url_id=url_id(manifest.account, manifest.region, name, qualifier),
+                function_arn=arns.function_arn(manifest.region, manifest.account, name, qualifier),
+                created=created,
+                modified=modified,
+            )
     return found
 
 
-def addresses(manifest: Manifest, endpoint: str | None) -> dict[str, str]:
-    """Each declared URL by function name: in full on the server at `endpoint`, or its path
-    alone when no server runs (a URL answers only while `lambdactl serve` does)."""
-    return {
-        name: found.url(endpoint) if endpoint else found.path
-        for (name, _qualifier), found in declared(manifest).items()
-    }
+def _key(qualifier: str | None) -> str:
+    """How `FunctionSpec.url_changes` keys a URL: its alias, `$LATEST` for none."""
+    return qualifier or "$LATEST"
+
+
+def _manifest_time(manifest: Manifest) -> str:
+    try:
+        return iso_time(datetime.fromtimestamp(Path(manifest.path).stat().st_mtime, timezone.utc))
+    except OSError:
+        return iso_time(timestamps.utcnow())
+
+
+def addresses(
+    manifest: Manifest, functions: Mapping[str, FunctionSpec] | None, endpoint: str | None
+) -> dict[str, str]:
+    """Each function's URLs (the unqualified first, comma-separated), in full on the server
+    at `endpoint`, or their paths alone when no server runs (a URL answers only while
+    `lambdactl serve` does)."""
+    found: dict[str, list[str]] = {}
+    for (name, _qualifier), url in configured(manifest, functions).items():
+        found.setdefault(name, []).append(url.url(endpoint) if endpoint else url.path)
+    return {name: ", ".join(addresses) for name, addresses in found.items()}
 
 
 NOT_SERVED = f"function URLs answer while `lambdactl serve` runs (by default at {DEFAULT_ENDPOINT})"

@@ -107,12 +107,12 @@ def invoker(project: Project):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def launch(project_dir: Path):  # type: ignore[no-untyped-def]
     """`launch(top, name=fn(...), ..., **invoker_options)`: write the manifest (plus top-level
-    keys `top`), open the project and an Invoker on it (with `throttle_cpu`, `watch_code`);
-    all closed at the end."""
+    keys `top`), open the project and an Invoker on it (with `throttle_cpu`, `watch_code`,
+    `server_url`, `overrides`); all closed at the end."""
     from tests.runtime import write_functions
 
     opened: list[tuple[Project, Invoker]] = []
-    options = ("throttle_cpu", "watch_code")
+    options = ("throttle_cpu", "watch_code", "server_url", "overrides")
 
     def open_invoker(top: dict[str, Any] | None = None, **named: Any) -> Invoker:
         invoker_options = {key: named.pop(key) for key in options if key in named}

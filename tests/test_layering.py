@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "invoke",
             "endpoint",
+            "variables",
             "versions",
             "aliases",
             "queues",
@@ -35,6 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "doctor",
             "functions",
             "urls",
+            "url_configs",
             "sources",
             "cloud",
         ),
@@ -56,6 +58,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "timestamps",
             "changes",
             "cache",
+            "layout",
+            "lockfile",
         ),
     ),
 )

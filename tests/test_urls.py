@@ -522,7 +522,7 @@ def test_declared_urls_come_from_the_manifest(write_manifest, project_dir: Path)
             code: src/hello
         """
     )
-    declared = urls.declared(manifest.load(path))
+    declared = urls.configured(manifest.load(path))
     assert list(declared) == [("hello", "live")]
     found = declared[("hello", "live")]
     assert found.path == "/url/hello:live/"

@@ -57,6 +57,7 @@ async def json_protocols(request: Request) -> Response:
 
 FUNCTION = "/2015-03-31/functions/{function}"
 EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{function}/event-invoke-config"
+URL_CONFIG = "/2021-10-31/functions/{function}/url"
 
 ROUTES = [
     Route("/", json_protocols, methods=["POST"]),  # SQS and CloudWatch Logs
@@ -101,7 +102,10 @@ ROUTES = [
         f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]
     ),
     Route("/2016-08-19/account-settings", management.account_settings, methods=["GET"]),
-    Route("/2021-10-31/functions/{function}/url", urls.get_url_config, methods=["GET"]),
+    Route(URL_CONFIG, urls.create_url_config, methods=["POST"]),
+    Route(URL_CONFIG, urls.get_url_config, methods=["GET"]),
+    Route(URL_CONFIG, urls.update_url_config, methods=["PUT"]),
+    Route(URL_CONFIG, urls.delete_url_config, methods=["DELETE"]),
     Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
     Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]

@@ -9,6 +9,9 @@ import json
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..endpoint import SUMMARY_HEADER
+from ..invoke import InvocationResult
+from ..logs import reports
 from ..payloads import MAX_SYNC_PAYLOAD_BYTES
 from . import bodies
 from .backend import Backend
@@ -28,6 +31,8 @@ async def invoke(request: Request) -> Response:
         client_context=headers.get("x-amz-client-context"),
     )
     reply = {"x-amzn-RequestId": result.request_id}
+    if SUMMARY_HEADER in headers:
+        reply[SUMMARY_HEADER] = summary(result)
     if result.status_code != 200:  # 202 queued, 204 dry run: no body
         return Response(status_code=result.status_code, headers=reply)
     reply["X-Amz-Executed-Version"] = result.executed_version
@@ -36,6 +41,13 @@ async def invoke(request: Request) -> Response:
     if result.log_result is not None:
         reply["X-Amz-Log-Result"] = result.log_result
     return Response(result.payload, headers=reply, media_type="application/json")
+
+
+def summary(result: InvocationResult) -> str:
+    """What lambdactl's CLI prints beside the payload and AWS's headers do not carry: the
+    executed version of a dry run, and the invocation's REPORT (with its error type)."""
+    report = reports.to_json(result.report) if result.report is not None else None
+    return json.dumps({"ExecutedVersion": result.executed_version, "Report": report})
 
 
 async def invoke_async(request: Request) -> Response:

@@ -31,6 +31,7 @@ from .backend import Backend
 
 if TYPE_CHECKING:
     from ..events.worker import Worker
+    from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
 
@@ -199,15 +200,19 @@ def serve(
     listening: Listening,
     *,
     on_ready: Callable[[], None] = lambda: None,
+    overrides: Overrides | None = None,
     grace: float = GRACE_SECONDS,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; then stop: see `stop_in_order`."""
+    """Serve until SIGINT or SIGTERM; then stop: see `stop_in_order`. `overrides`:
+    environment variables from `--env-vars`."""
     import uvicorn
 
     from ..events.worker import Worker
     from .app import build
 
-    invoker = Invoker(project, watch_code=True)
+    manifest = project.manifest.path
+    stamp = endpoint.stamp(manifest)  # the text loaded moments ago: the CLI compares it
+    invoker = Invoker(project, watch_code=True, server_url=listening.url, overrides=overrides)
     backend = Backend(project=project, invoker=invoker, endpoint=listening.url)
     config = uvicorn.Config(
         build(backend),
@@ -247,7 +252,10 @@ def serve(
             daemon=True,
         )
         runner.start()
-        endpoint.publish(state, endpoint.Endpoint(url=listening.url, pid=os.getpid()))
+        announced = endpoint.Endpoint(
+            url=listening.url, pid=os.getpid(), manifest=str(manifest), stamp=stamp
+        )
+        endpoint.publish(state, announced)
         stopper = threading.Thread(
             target=stop_in_order,
             args=(shutdown, worker, halt, backend, state),

@@ -1,7 +1,9 @@
 """Function URLs on the server: every request under `/url/NAME[:ALIAS]/` (any method, any
 sub-path, query, cookies, binary bodies) invokes the function whose URL it names and answers
-as AWS's function URLs do (see `lambdactl.urls` for the rules); and Lambda's operations that
-read URL configurations (GetFunctionUrlConfig, ListFunctionUrlConfigs).
+as AWS's function URLs do (see `lambdactl.urls` for the rules); and Lambda's operations on
+URL configurations (Create, Get, Update, Delete and ListFunctionUrlConfig(s), through
+`lambdactl.url_configs`). A URL created, changed or deleted answers so at once: each request
+reads the project's URLs afresh when the store says something changed.
 
 `RESPONSE_STREAM` URLs are served buffered: the whole response is sent once the function
 returns (the same bytes, without the early first byte).
@@ -11,28 +13,24 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import ids, shapes, urls
+from .. import ids, shapes, url_configs, urls
 from ..errors import (
     AwsError,
     InvalidParameterValueException,
     ResourceNotFoundException,
     TooManyRequestsException,
-    ValidationException,
-    validation_message,
 )
-from ..manifest import URL_QUALIFIER_PATTERN
 from ..payloads import MAX_SYNC_PAYLOAD_BYTES
-from ..project import Project
 from .backend import Backend
+from .bodies import json_object
 from .bodies import read as read_body
 from .functions import max_items
-from .responses import aws_json
+from .responses import aws_json, no_content
 
 PREFIX = urls.PATH_PREFIX
 """Where function URLs live on the server."""
@@ -94,12 +92,16 @@ async def _invoke(
 
 
 def function_urls(request: Request) -> dict[tuple[str, str | None], urls.FunctionUrl]:
-    """The project's URLs, read once per server (its manifest does not change under it)."""
+    """The project's URLs now: computed again only when `Project.functions` changed (a URL or
+    a function made, changed or deleted through the API, here or by another process)."""
     state = request.app.state
-    if not hasattr(state, "function_urls"):
-        backend: Backend = state.backend
-        state.function_urls = urls.declared(backend.project.manifest)
-    found: dict[tuple[str, str | None], urls.FunctionUrl] = state.function_urls
+    backend: Backend = state.backend
+    functions = backend.project.functions  # the same mapping while nothing changed
+    known = getattr(state, "function_urls", None)
+    if known is None or known[0] is not functions:
+        known = (functions, urls.configured(backend.project.manifest, functions))
+        state.function_urls = known
+    found: dict[tuple[str, str | None], urls.FunctionUrl] = known[1]
     return found
 
 
@@ -149,28 +151,70 @@ def _send(answer: urls.HttpResponse, request: Request) -> Response:
 # Lambda's API: URL configurations
 
 
+async def create_url_config(request: Request) -> Response:
+    """POST /2021-10-31/functions/{FunctionName}/url[?Qualifier=alias] -> 201"""
+    backend: Backend = request.app.state.backend
+    given = await _settings(request, "CreateFunctionUrlConfig")
+    found = await backend.call(
+        url_configs.create,
+        backend.project,
+        request.path_params["function"],
+        request.query_params.get("Qualifier"),
+        auth=given.get("AuthType"),
+        cors=given.get("Cors"),
+        invoke_mode=given.get("InvokeMode"),
+    )
+    shape = shapes.function_url_config(found, backend.endpoint, last_modified=False)
+    return aws_json(shape, status=201)
+
+
+async def update_url_config(request: Request) -> Response:
+    """PUT /2021-10-31/functions/{FunctionName}/url[?Qualifier=alias]"""
+    backend: Backend = request.app.state.backend
+    given = await _settings(request, "UpdateFunctionUrlConfig")
+    found = await backend.call(
+        url_configs.update,
+        backend.project,
+        request.path_params["function"],
+        request.query_params.get("Qualifier"),
+        auth=given.get("AuthType"),
+        cors=given.get("Cors"),
+        invoke_mode=given.get("InvokeMode"),
+    )
+    return aws_json(shapes.function_url_config(found, backend.endpoint))
+
+
+async def delete_url_config(request: Request) -> Response:
+    """DELETE /2021-10-31/functions/{FunctionName}/url[?Qualifier=alias] -> 204"""
+    backend: Backend = request.app.state.backend
+    await backend.call(
+        url_configs.delete,
+        backend.project,
+        request.path_params["function"],
+        request.query_params.get("Qualifier"),
+    )
+    return no_content()
+
+
 async def get_url_config(request: Request) -> Response:
     """GET /2021-10-31/functions/{FunctionName}/url[?Qualifier=alias]"""
     backend: Backend = request.app.state.backend
-    name, qualifier = _function_and_qualifier(
-        backend.project, request.path_params["function"], request.query_params.get("Qualifier")
+    found = await backend.call(
+        url_configs.get,
+        backend.project,
+        request.path_params["function"],
+        request.query_params.get("Qualifier"),
     )
-    found = function_urls(request).get((name, qualifier))
-    if found is None:
-        raise ResourceNotFoundException("The resource you requested does not exist.")
-    shape = shapes.function_url_config(found, backend.endpoint)
-    return aws_json(shape)
+    return aws_json(shapes.function_url_config(found, backend.endpoint))
 
 
 async def list_url_configs(request: Request) -> Response:
     """GET /2021-10-31/functions/{FunctionName}/urls: the function's URLs (unqualified first,
     then by alias), a page at a time (`Marker`/`MaxItems` -> `NextMarker`)."""
     backend: Backend = request.app.state.backend
-    name, _ = _function_and_qualifier(backend.project, request.path_params["function"], None)
     limit = max_items(request.query_params.get("MaxItems"), PAGE)
-    found = sorted(
-        (u for (function, _q), u in function_urls(request).items() if function == name),
-        key=lambda u: (u.qualifier is not None, u.qualifier or ""),
+    found = await backend.call(
+        url_configs.list_urls, backend.project, request.path_params["function"]
     )
     start = _start(request.query_params.get("Marker"), len(found))
     page = found[start : start + limit]
@@ -182,16 +226,10 @@ async def list_url_configs(request: Request) -> Response:
     return aws_json(shape)
 
 
-def _function_and_qualifier(
-    project: Project, text: str, qualifier: str | None
-) -> tuple[str, str | None]:
-    """A declared function and the alias asked for (None: the unqualified URL)."""
-    ref = project.ref(text, qualifier)
-    if ref.qualifier is not None and not re.search(URL_QUALIFIER_PATTERN, ref.qualifier):
-        constraint = f"Member must satisfy regular expression pattern: {URL_QUALIFIER_PATTERN}"
-        raise ValidationException(validation_message(ref.qualifier, "qualifier", constraint))
-    project.function(ref.name)  # AWS's "Function not found" first
-    return ref.name, ref.qualifier
+async def _settings(request: Request, operation: str) -> dict[str, Any]:
+    """The request's members (a null one: not given)."""
+    given = await json_object(request, operation)
+    return {key: value for key, value in given.items() if value is not None}
 
 
 def _start(marker: str | None, total: int) -> int:

@@ -3,10 +3,13 @@ shapes `lambdactl publish` and `lambdactl versions -o json` print."""
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .. import shapes, versions
+from ..endpoint import SUMMARY_HEADER
 from ..errors import InvalidParameterValueException
 from ..project import Project
 from . import bodies
@@ -17,10 +20,11 @@ from .responses import aws_json
 
 async def publish_version(request: Request) -> Response:
     """POST /2015-03-31/functions/{FunctionName}/versions -> 201, the version's
-    configuration (an unchanged `$LATEST` gives the newest version back, still 201)."""
+    configuration (an unchanged `$LATEST` gives the newest version back, still 201). Asked
+    by lambdactl's CLI (`SUMMARY_HEADER`), it also says whether a version was created."""
     backend: Backend = request.app.state.backend
     body = await bodies.json_object(request, "PublishVersion")
-    shape = await backend.call(
+    shape, created = await backend.call(
         _publish,
         backend.project,
         request.path_params["function"],
@@ -28,7 +32,10 @@ async def publish_version(request: Request) -> Response:
         code_sha256=bodies.string(body, "CodeSha256"),
         revision_id=bodies.string(body, "RevisionId"),
     )
-    return aws_json(shape, status=201)
+    response = aws_json(shape, status=201)
+    if SUMMARY_HEADER in request.headers:
+        response.headers[SUMMARY_HEADER] = json.dumps({"Created": created})
+    return response
 
 
 def _publish(
@@ -38,12 +45,12 @@ def _publish(
     description: str | None,
     code_sha256: str | None,
     revision_id: str | None,
-) -> dict:
+) -> tuple[dict, bool]:
     name = project.ref(function).name
-    version, _created = versions.publish(
+    version, created = versions.publish(
         project, name, description=description, code_sha256=code_sha256, revision_id=revision_id
     )
-    return shapes.function_configuration(project, version)
+    return shapes.function_configuration(project, version), created
 
 
 async def list_versions(request: Request) -> Response:

@@ -127,7 +127,7 @@ def show(
         ("CodeSize", render.size(version.code_size)),
         ("LastModified", version.last_modified),
         ("RevisionId", version.revision_id),
-        *_url_field(project, ref.name),
+        *_url_fields(project, ref.name),
     ]
     asynchronous = [key for key in overrides if key.startswith("event_invoke:")]
     if asynchronous:
@@ -158,26 +158,57 @@ def _reserved(reserved: Any) -> str:
 def _addresses(project) -> tuple[dict[str, str], str | None]:  # type: ignore[no-untyped-def]
     """Function URLs by function (full while a server runs, else paths) and the note that
     goes with paths."""
-    if not any(spec.url for spec in project.manifest.functions.values()):
+    if not any(spec.url or spec.url_changes for spec in project.functions.values()):
         return {}, None
     from .. import endpoint, urls  # only for projects with URLs
 
     running = endpoint.running(project.manifest.state_dir)
-    found = urls.addresses(project.manifest, running.url if running else None)
+    found = urls.addresses(project.manifest, project.functions, running.url if running else None)
+    if not found:  # every URL was deleted at run time
+        return {}, None
     return found, None if running else urls.NOT_SERVED
 
 
-def _url_field(project, function: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    declared = project.manifest.functions.get(function)  # created through the API: no URL
-    if declared is None or declared.url is None:
+def _url_fields(project, function: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """One `URL` row per URL of the function, those made at run time said so; and the
+    manifest's, when it was deleted at run time."""
+    spec = project.function(function)
+    if spec.url is None and not spec.url_changes:
         return []
-    from ..urls import DEFAULT_ENDPOINT
+    from .. import catalog, endpoint, urls
 
-    found, note = _addresses(project)
-    address = found[function]
-    if note:  # no server: the path, and where it would answer
-        address += f" (no `lambdactl serve` runs; by default: {DEFAULT_ENDPOINT}{address})"
-    return [("URL", address)]
+    running = endpoint.running(project.manifest.state_dir)
+    rows = []
+    for (name, qualifier), found in urls.configured(project.manifest, project.functions).items():
+        if name != function:
+            continue
+        address = found.url(running.url) if running else found.path
+        if not running:  # no server: the path, and where it would answer
+            address += f" (no `lambdactl serve` runs; by default: {found.url()})"
+        key = catalog.url_key(qualifier)
+        if key in spec.overrides:  # a manifest function's URL made or changed at run time
+            declared = spec.url if spec.url and spec.url.qualifier == qualifier else None
+            address += (
+                " (created at run time)"
+                if declared is None
+                else f" (changed at run time; manifest: {_url_settings(declared)})"
+            )
+        rows.append(("URL", address))
+    declared_key = (spec.url.qualifier or catalog.LATEST) if spec.url is not None else None
+    if declared_key in spec.url_changes and spec.url_changes[declared_key] is None:
+        assert spec.url is not None
+        path = urls.path_of(function, spec.url.qualifier)
+        rows.append(("URL", f"none (deleted at run time; manifest: {path})"))
+    return rows
+
+
+def _url_settings(config: Any) -> str:
+    """`auth NONE, BUFFERED, CORS from https://a.example` (what a URL was in the manifest)."""
+    cors = config.cors
+    shown = f"auth {config.auth}, {config.invoke_mode}"
+    if cors is None:
+        return shown + ", no CORS"
+    return shown + f", CORS from {', '.join(cors.allow_origins) or 'no origin'}"
 
 
 def validate(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:

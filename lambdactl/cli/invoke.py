@@ -1,16 +1,14 @@
-"""`lambdactl invoke`: run a function and print what it returned."""
+"""`lambdactl invoke`: run a function and print what it returned.
+
+While the project's `lambdactl serve` runs, the invoke is handed to it (`warm.py`), unless
+an option asks for what the server cannot do for one call (`--env-vars`, `--cpu-throttle`).
+"""
 
 from __future__ import annotations
 
-import base64
-import json
-import sys
-from pathlib import Path
-
 import typer
 
-from ..errors import UsageError, given_bytes
-from . import completion, render
+from . import completion, render, warm
 from .session import OUTPUT_OPTION, Output, session
 
 
@@ -47,84 +45,60 @@ def invoke(
         None,
         "--cpu-throttle/--no-cpu-throttle",
         help="CPU share proportional to memory, as on AWS (default: the manifest's "
-        "cpu_throttling, on).",
+        "cpu_throttling, on). Runs the function here, not in a running serve.",
+    ),
+    env_vars: str = typer.Option(
+        None,
+        "--env-vars",
+        metavar="FILE",
+        help="Override declared environment variables from a JSON file, as sam local does: "
+        '{"Parameters": {...all functions...}, "FUNCTION": {...}}. Runs the function here, '
+        "not in a running serve.",
     ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
-    from .. import shapes
     from ..invoke import Invoker
 
-    body = _event_bytes(payload, event)
-    context = _client_context(client_context)
-    if asynchronous:
-        invocation_type = "Event"
-    project = session(ctx).project()
-    with Invoker(project, throttle_cpu=cpu_throttle, start_worker=True) as invoker:
-        result = invoker.invoke(
-            function,
-            qualifier=qualifier,
-            payload=body,
-            invocation_type=invocation_type,
-            log_type=log_type,
-            client_context=context,
-        )
-    if output is Output.json:
-        render.print_json(shapes.invoke_response(result))
-    elif result.status_code == 202:  # queued: the worker runs it
-        render.line(result.request_id)
-    else:
-        if result.log_result is not None:
-            sys.stderr.write(base64.b64decode(result.log_result).decode("utf-8", "replace"))
-        if result.status_code != 204:
-            sys.stdout.buffer.write(result.payload)
-            if sys.stdout.isatty() and not result.payload.endswith(b"\n"):
-                sys.stdout.buffer.write(b"\n")  # the summary below starts its own line
-            sys.stdout.flush()
-        render.invocation_summary(result)
-    if result.function_error:
-        raise typer.Exit(1)
-
-
-def _event_bytes(payload: str | None, event: str | None) -> bytes:
-    if payload is not None and event is not None:
-        raise UsageError("give the event with --payload or --event, not both")
-    if payload is not None:
-        return given_bytes(payload)  # bytes that are not UTF-8 get AWS's error, as from a file
-    if event == "-":
-        return sys.stdin.buffer.read()
-    if event is not None:
-        try:
-            return Path(event).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read event file {event}: {exc.strerror}") from None
-    return b""
-
-
-def _client_context(text: str | None) -> str | None:
-    """The flag takes a JSON object, or its base64 as the API carries it (then passed on as
-    is); plain JSON is encoded here. Anything else is the flag's error, said in its terms."""
-    from ..payloads import base64_json
-
-    if text is None:
-        return None
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = base64_json(text)
-        if isinstance(value, dict):
-            return text
-        got = _json_kind(value) if value is not None else f"'{text[:40]}'"
-    else:
-        if isinstance(value, dict):
-            return base64.b64encode(given_bytes(text)).decode()
-        got = _json_kind(value)
-    raise UsageError(
-        '--client-context takes a JSON object such as \'{"custom": {"key": "value"}}\' '
-        f"(or its base64), not {got}"
+    call = warm.Invocation(
+        function,
+        qualifier=qualifier,
+        payload=warm.event_bytes(payload, event),
+        invocation_type="Event" if asynchronous else invocation_type,
+        log_type=log_type,
+        client_context=warm.client_context(client_context),
     )
+    overrides = None
+    if env_vars is not None:
+        from .. import variables
+        from ..errors import UsageError
 
-
-def _json_kind(value: object) -> str:
-    kinds = {list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return "a JSON " + kinds.get(type(value), "number")
+        if call.invocation_type == "Event":
+            raise UsageError(
+                "--env-vars applies to a function this command runs; an --async event is run "
+                "later by the worker, without it",
+                hint="start `lambdactl serve --env-vars FILE`: its worker runs events with them",
+            )
+        overrides = variables.load(env_vars)
+    elif cpu_throttle is None:  # nothing the server cannot do: hand it over if one runs
+        code = warm.hand_off(session(ctx).manifest_option, call, json_output=output is Output.json)
+        if code is not None:
+            raise typer.Exit(code)
+    project = session(ctx).project()
+    if overrides is not None:
+        for note in overrides.ignored(project.functions, project.ref(call.function).name):
+            render.warning(note)
+    with Invoker(
+        project, throttle_cpu=cpu_throttle, start_worker=True, overrides=overrides
+    ) as invoker:
+        result = invoker.invoke(
+            call.function,
+            qualifier=call.qualifier,
+            payload=call.payload,
+            invocation_type=call.invocation_type,
+            log_type=call.log_type,
+            client_context=call.client_context,
+        )
+    code = warm.show(result, json_output=output is Output.json)
+    if code:
+        raise typer.Exit(code)

@@ -26,6 +26,13 @@ def serve(
         max=65535,
         help="Port (3001 as sam local start-lambda; 0: any free one).",
     ),
+    env_vars: str = typer.Option(
+        None,
+        "--env-vars",
+        metavar="FILE",
+        help="Override declared environment variables from a JSON file, as sam local does: "
+        '{"Parameters": {...all functions...}, "FUNCTION": {...}}.',
+    ),
     output: Output = typer.Option(
         Output.text,
         "--output",
@@ -34,9 +41,14 @@ def serve(
     ),
 ) -> None:
     """Serve the Lambda, SQS and Logs APIs on one port until Ctrl-C (point endpoint_url here)."""
+    from .. import variables
     from ..api import server
 
+    overrides = variables.load(env_vars) if env_vars is not None else None
     project = session(ctx).project()
+    if overrides is not None:
+        for note in overrides.ignored(project.functions):
+            render.warning(note)
     files = server.raise_file_limit()
     room, wanted = server.environments_within(files), project.manifest.account_concurrency
     if room < wanted:
@@ -64,7 +76,7 @@ def serve(
         else:
             _banner(project, listening.url)
 
-    server.serve(project, sock, listening, on_ready=ready)
+    server.serve(project, sock, listening, on_ready=ready, overrides=overrides)
     if output is Output.json:
         render.json_line({"Status": "stopped", "Endpoint": listening.url})
     else:
@@ -98,12 +110,14 @@ def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _function_urls(project, endpoint: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """Each function URL on this server, by function name."""
+    """Each function's URL on this server, by function name (its unqualified URL when it
+    has several)."""
     from .. import urls
 
-    return {
-        name: found.url(endpoint) for (name, _q), found in urls.declared(project.manifest).items()
-    }
+    found: dict[str, str] = {}
+    for (name, _q), url in urls.configured(project.manifest, project.functions).items():
+        found.setdefault(name, url.url(endpoint))
+    return found
 
 
 def _loopback(host: str) -> bool:

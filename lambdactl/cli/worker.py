@@ -6,12 +6,16 @@ import contextlib
 import os
 import signal
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
 from ..errors import UsageError
 from . import render
 from .session import OUTPUT_OPTION, Output, session
+
+if TYPE_CHECKING:
+    from ..endpoint import Endpoint
 
 app = typer.Typer(
     help="The retry worker that runs asynchronous invocations.", invoke_without_command=True
@@ -48,6 +52,7 @@ def worker(
         _check_seconds("--idle-exit", idle_exit, zero=True)
     import threading
 
+    from .. import endpoint
     from ..events import daemon
     from ..events.worker import Worker
 
@@ -55,7 +60,14 @@ def worker(
     state = project.manifest.state_dir
     lock = daemon.hold(state)
     if lock is None:
-        if output is Output.json:
+        server = endpoint.running(state)
+        if server is not None and output is Output.json:
+            render.print_json(
+                {"Status": "already running", "Pid": server.pid, "Endpoint": server.url}
+            )
+        elif server is not None:
+            render.line(_inside(server))
+        elif output is Output.json:
             render.print_json({"Status": "already running", "Pid": daemon.running_pid(state)})
         else:
             render.line("a worker is already running for this project")
@@ -103,24 +115,41 @@ def worker(
 @app.command("status")
 def status(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """Whether a worker runs for this project, and how many events wait."""
+    from .. import endpoint
     from ..events import daemon, history
 
     project = session(ctx).project()
-    pid = daemon.running_pid(project.manifest.state_dir)
+    state = project.manifest.state_dir
+    pid = daemon.running_pid(state)
+    server = endpoint.running(state) if pid is not None else None
     waiting = history.waiting(project)
     if output is Output.json:
-        render.print_json({"Running": pid is not None, "Pid": pid, "Waiting": waiting})
+        shape: dict[str, object] = {"Running": pid is not None, "Pid": pid, "Waiting": waiting}
+        if server is not None:
+            shape["Endpoint"] = server.url
+        render.print_json(shape)
         return
-    render.line(f"worker: {'running, pid ' + str(pid) if pid else 'not running'}")
+    if server is not None:
+        render.line(_inside(server))
+    else:
+        render.line(f"worker: {'running, pid ' + str(pid) if pid else 'not running'}")
     render.line(f"events waiting, running or delivering: {waiting}")
 
 
 @app.command("stop")
 def stop(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     """Stop the project's worker (it finishes in-flight events first)."""
+    from .. import endpoint
+    from ..errors import LambdactlError
     from ..events import daemon
 
     state = session(ctx).project().manifest.state_dir
+    server = endpoint.running(state)
+    if server is not None:  # stopping it would stop the server: that is not this command's
+        raise LambdactlError(
+            f"{_inside(server)}: it stops with the server",
+            hint=f"stop the server with Ctrl-C where it runs (or kill -TERM {server.pid})",
+        )
     pid = daemon.running_pid(state)
     if pid is None:
         if output is Output.json:
@@ -133,13 +162,15 @@ def stop(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
     while daemon.running_pid(state) is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     if daemon.running_pid(state) is not None:
-        from ..errors import LambdactlError
-
         raise LambdactlError(f"worker {pid} did not stop within 30 s")
     if output is Output.json:
         render.print_json({"Stopped": True, "Pid": pid})
         return
     render.success(f"stopped worker {pid}")
+
+
+def _inside(server: Endpoint) -> str:
+    return f"lambdactl serve (pid {server.pid}, {server.url}) runs this project's worker"
 
 
 def _check_seconds(option: str, value: float, *, zero: bool) -> None:

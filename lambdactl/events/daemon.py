@@ -3,18 +3,21 @@ asynchronous invoke starts a detached one when none does (it exits when idle).""
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .. import lockfile
 from ..errors import StoreError
-from ..project import Project
 
-LOCK_NAME = "worker.lock"
+if TYPE_CHECKING:
+    from ..project import Project
+
+LOCK_NAME = lockfile.WORKER_LOCK
 LOG_NAME = "worker.log"
 IDLE_EXIT_SECONDS = 60.0
 """A detached worker exits after this long with nothing to do."""
@@ -29,18 +32,9 @@ def hold(state_dir: Path, *, claim: bool = True) -> int | None:
     """
     try:
         state_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(state_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        return lockfile.hold(state_dir / LOCK_NAME, claim=claim)
     except OSError as exc:
         raise StoreError.from_os(exc, state_dir / LOCK_NAME) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    if claim:
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-    return fd
 
 
 def watch(state_dir: Path, lock: int) -> Callable[[], str | None]:
@@ -74,15 +68,13 @@ def _identity(stat: os.stat_result) -> tuple[int, int]:
 
 
 def running_pid(state_dir: Path) -> int | None:
-    """The pid of the project's running worker, or None."""
-    fd = hold(state_dir, claim=False)
-    if fd is not None:
-        os.close(fd)
-        return None
+    """The pid of the project's running worker (or of the `lambdactl serve` that runs it),
+    or None."""
     try:
-        return int((state_dir / LOCK_NAME).read_text().strip() or 0) or None
-    except (OSError, ValueError):
-        return None
+        state_dir.mkdir(parents=True, exist_ok=True)
+        return lockfile.holder(state_dir / LOCK_NAME)
+    except OSError as exc:
+        raise StoreError.from_os(exc, state_dir / LOCK_NAME) from None
 
 
 def ensure(project: Project) -> None:

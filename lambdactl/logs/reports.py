@@ -2,7 +2,8 @@
 
 `Report` is what the environment measured. `text` is AWS's REPORT line (text log format),
 `record` the `platform.report` record (JSON log format), `metrics` the named fields both the
-line and people's summaries show, and `parse` gets a `Report` back from either stored form
+line and people's summaries show, `to_json` every field exactly (for the CLI that hands an
+invoke to a running server), and `parse` gets a `Report` back from either stored form
 (the log store keeps lines, as CloudWatch does). Rounding is the line's: a parsed text line
 has durations to 0.01 ms, a parsed record to 0.001 ms.
 """
@@ -12,7 +13,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing costs the warm path ~2.5 ms
+if TYPE_CHECKING:
+    from typing import Any
 
 TEXT_PREFIX = "REPORT RequestId: "
 RECORD_TYPE = "platform.report"
@@ -112,6 +116,37 @@ def record(report: Report) -> dict[str, Any]:
     if report.stated_error_type:
         shaped["errorType"] = report.stated_error_type
     return shaped
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """Every field, exactly (unlike the line and the record, which round and state the error
+    type only with `error`): for a client of lambdactl's own server that shows the report."""
+    return {
+        "requestId": report.request_id,
+        "durationMs": report.duration_ms,
+        "billedDurationMs": report.billed_duration_ms,
+        "memorySizeMB": report.memory_mb,
+        "maxMemoryUsedMB": report.max_memory_mb,
+        "initDurationMs": report.init_duration_ms,
+        "status": report.status,
+        "errorType": report.error_type,
+    }
+
+
+def from_json(data: dict[str, Any]) -> Report:
+    """The report `to_json` gave. Raises KeyError, TypeError or ValueError for anything else."""
+    init = data["initDurationMs"]
+    error_type = data["errorType"]
+    return Report(
+        str(data["requestId"]),
+        float(data["durationMs"]),
+        int(data["billedDurationMs"]),
+        int(data["memorySizeMB"]),
+        int(data["maxMemoryUsedMB"]),
+        float(init) if init is not None else None,
+        str(data["status"]),
+        str(error_type) if error_type is not None else None,
+    )
 
 
 def parse(message: str) -> Report | None:

@@ -84,6 +84,9 @@ class EnvironmentSpec:
     provided_dirs: tuple[Path, ...] = ()
     """What the managed runtime itself provides (boto3): last on the path."""
     passthrough_env: dict[str, str] = field(default_factory=dict)
+    """What the function gets from its surroundings rather than its configuration (on AWS,
+    its role's credentials): the caller's credentials, the SDKs' endpoints of the project's
+    server. The configuration's environment wins over these."""
     bootstrap: Path = BOOTSTRAP
     """The Python runtime client to run (its source, or bytecode compiled for the
     interpreter)."""

@@ -9,9 +9,12 @@ if TYPE_CHECKING:
     from ..urls import FunctionUrl
 
 
-def function_url_config(url: FunctionUrl, endpoint: str) -> dict[str, Any]:
-    """GetFunctionUrlConfig / ListFunctionUrlConfigs' entries. `FunctionUrl` is the URL on
-    the server at `endpoint`, where it answers (AWS's is `https://<url-id>.lambda-url...`)."""
+def function_url_config(
+    url: FunctionUrl, endpoint: str, *, last_modified: bool = True
+) -> dict[str, Any]:
+    """Get/Update/CreateFunctionUrlConfig and ListFunctionUrlConfigs' entries (Create's
+    without `LastModifiedTime`, as AWS's model). `FunctionUrl` is the URL on the server at
+    `endpoint`, where it answers (AWS's is `https://<url-id>.lambda-url...`)."""
     shape: dict[str, Any] = {
         "FunctionUrl": url.url(endpoint),
         "FunctionArn": url.function_arn,
@@ -20,7 +23,8 @@ def function_url_config(url: FunctionUrl, endpoint: str) -> dict[str, Any]:
     if url.config.cors is not None:
         shape["Cors"] = cors(url.config.cors)
     shape["CreationTime"] = url.created
-    shape["LastModifiedTime"] = url.modified
+    if last_modified:
+        shape["LastModifiedTime"] = url.modified
     shape["InvokeMode"] = url.config.invoke_mode
     return shape
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from functools import cache
 from pathlib import Path
 
@@ -131,3 +132,13 @@ def test_aws_lambda_versions_and_aliases(server: Server, tmp_path: Path) -> None
         "An error occurred (PreconditionFailedException) when calling the UpdateAlias "
         "operation: The Revision Id provided does not match the latest Revision Id."
     )
+
+
+def test_aws_lambda_create_function_url_config(server: Server, tmp_path: Path) -> None:
+    done = aws(server, "create-function-url-config", "--function-name", "hello",
+               "--auth-type", "NONE", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    made = json.loads(done.stdout)
+    assert (made["FunctionUrl"], made["FunctionArn"]) == (f"{server.url}/url/hello/", ARN)
+    with urllib.request.urlopen(made["FunctionUrl"] + "?name=cli", timeout=60) as answered:
+        assert (answered.status, json.loads(answered.read())) == (200, {"hello": "world"})

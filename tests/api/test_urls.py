@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.api.conftest import Server, start_server
+from tests.uploads import create_request
 
 MANIFEST = """\
 region: us-east-1
@@ -328,7 +330,7 @@ def test_get_and_list_url_configs_through_boto3(web: Server) -> None:
     assert none.value.response["Error"]["Message"] == "The resource you requested does not exist."
     with pytest.raises(client.exceptions.ResourceNotFoundException) as missing:
         client.get_function_url_config(FunctionName="nobody")
-    assert "Function not found" in missing.value.response["Error"]["Message"]
+    assert missing.value.response["Error"]["Message"] == NO_SUCH_URL
 
 
 def test_the_ready_line_lists_the_urls(project_dir: Path) -> None:
@@ -357,3 +359,181 @@ def test_the_ready_line_lists_the_urls(project_dir: Path) -> None:
         assert ready["FunctionUrls"] == {"hello": f"{ready['Endpoint']}/url/hello/"}
     finally:
         server.stop()
+
+
+# -- URLs made through the API: Create, Update, Delete --------------------------------------------
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function"
+NO_SUCH_URL = "The resource you requested does not exist."
+
+
+def lambdactl(project_dir: Path, *args: str) -> str:
+    """A `lambdactl` command beside the server, reading the same store: its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "lambdactl", *args],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "250", "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    return " ".join(done.stdout.split())
+
+
+def error_of(caught: pytest.ExceptionInfo[Any]) -> tuple[int, str, str]:
+    response = caught.value.response
+    status = response["ResponseMetadata"]["HTTPStatusCode"]
+    return status, response["Error"]["Code"], response["Error"]["Message"]
+
+
+def test_create_serve_update_preflight_delete(server: Server, lambda_client: Any) -> None:
+    client = lambda_client
+    made = client.create_function_url_config(FunctionName="hello", AuthType="NONE")
+    assert made["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert made["FunctionUrl"] == f"{server.url}/url/hello/"
+    assert (made["FunctionArn"], made["AuthType"], made["InvokeMode"]) == (
+        f"{ARN}:hello",
+        "NONE",
+        "BUFFERED",
+    )
+    assert "Cors" not in made and "LastModifiedTime" not in made  # Create's shape
+    status, lines, body = send(server, "GET", "/url/hello/anything?name=url")
+    assert (status, json.loads(body)) == (200, {"hello": "world"})
+    assert header(lines, "content-type") == "application/json"
+
+    with pytest.raises(client.exceptions.ResourceConflictException) as conflict:
+        client.create_function_url_config(FunctionName="hello", AuthType="AWS_IAM")
+    assert error_of(conflict) == (
+        409,
+        "ResourceConflictException",
+        f"Failed to create function url config for [functionArn = {ARN}:hello]. Error message:  "
+        "FunctionUrlConfig exists for this Lambda function",
+    )
+
+    cors = {"AllowOrigins": ["https://app.example"], "AllowMethods": ["POST"], "MaxAge": 300}
+    updated = client.update_function_url_config(FunctionName="hello", Cors=cors)
+    assert updated["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert updated["CreationTime"] == made["CreationTime"]
+    assert updated["LastModifiedTime"] >= made["CreationTime"]
+    assert updated["Cors"] == {**cors, "AllowCredentials": False}
+    asked = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    status, lines, body = send(server, "OPTIONS", "/url/hello/", headers=asked)
+    assert (status, body) == (200, b"")  # answered by the URL, not the function
+    assert header(lines, "access-control-allow-origin") == "https://app.example"
+    assert header(lines, "access-control-allow-methods") == "POST"
+    assert header(lines, "access-control-max-age") == "300"
+    got = client.get_function_url_config(FunctionName="hello")
+    del got["ResponseMetadata"], updated["ResponseMetadata"]
+    assert got == updated
+
+    deleted = client.delete_function_url_config(FunctionName="hello")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert send(server, "GET", "/url/hello/")[::2] == (403, b'{"Message":null}')
+    for gone in (
+        client.get_function_url_config,
+        client.delete_function_url_config,
+        lambda **kw: client.update_function_url_config(AuthType="NONE", **kw),
+    ):
+        with pytest.raises(client.exceptions.ResourceNotFoundException) as missing:
+            gone(FunctionName="hello")
+        assert error_of(missing) == (404, "ResourceNotFoundException", NO_SUCH_URL)
+    assert client.list_function_url_configs(FunctionName="hello")["FunctionUrlConfigs"] == []
+
+
+def test_url_config_errors_through_boto3(lambda_client: Any) -> None:
+    client = lambda_client
+    for given in ({"FunctionName": "nobody"}, {"FunctionName": "hello", "Qualifier": "live"}):
+        with pytest.raises(client.exceptions.ResourceNotFoundException) as missing:
+            client.create_function_url_config(AuthType="NONE", **given)
+        assert error_of(missing) == (404, "ResourceNotFoundException", "Function does not exist")
+    with pytest.raises(client.exceptions.ClientError) as invalid:
+        client.create_function_url_config(FunctionName="hello", AuthType="OPEN")
+    assert error_of(invalid) == (
+        400,
+        "ValidationException",
+        "1 validation error detected: Value 'OPEN' at 'authType' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [NONE, AWS_IAM]",
+    )
+    with pytest.raises(client.exceptions.ClientError) as version:
+        client.create_function_url_config(FunctionName="hello", Qualifier="1", AuthType="NONE")
+    assert error_of(version)[:2] == (400, "ValidationException")
+    assert "at 'qualifier' failed to satisfy constraint" in error_of(version)[2]
+    with pytest.raises(client.exceptions.ClientError) as methods:
+        client.create_function_url_config(
+            FunctionName="hello", AuthType="NONE", Cors={"AllowMethods": ["TRACE"]}
+        )
+    assert error_of(methods)[:2] == (400, "ValidationException")
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_function_url_config(FunctionName="hello")  # nothing was made
+
+
+def test_a_created_function_and_its_alias_get_urls(server: Server, lambda_client: Any) -> None:
+    client = lambda_client
+    client.create_function(FunctionName="made", **create_request())
+    client.get_waiter("function_active_v2").wait(FunctionName="made")
+    made = client.create_function_url_config(FunctionName="made", AuthType="NONE")
+    assert made["FunctionUrl"] == f"{server.url}/url/made/"
+    status, _lines, body = send(server, "POST", "/url/made/orders?id=7", body=b'{"n": 1}',
+                                headers={"Content-Type": "application/json"})
+    assert status == 200
+    answered = json.loads(body)
+    assert answered["from"] == "api"
+    assert (answered["event"]["rawPath"], answered["event"]["body"]) == ("/orders", '{"n": 1}')
+
+    client.publish_version(FunctionName="made")
+    client.create_alias(FunctionName="made", Name="live", FunctionVersion="1")
+    live = client.create_function_url_config(
+        FunctionName=f"{ARN}:made", Qualifier="live", AuthType="NONE", InvokeMode="RESPONSE_STREAM"
+    )
+    assert (live["FunctionUrl"], live["FunctionArn"]) == (
+        f"{server.url}/url/made:live/",
+        f"{ARN}:made:live",
+    )
+    assert send(server, "GET", "/url/made:live/")[0] == 200
+    listed = client.list_function_url_configs(FunctionName="made")["FunctionUrlConfigs"]
+    assert [(c["FunctionUrl"], c["InvokeMode"]) for c in listed] == [
+        (f"{server.url}/url/made/", "BUFFERED"),
+        (f"{server.url}/url/made:live/", "RESPONSE_STREAM"),
+    ]
+    listing = lambdactl(server.project_dir, "list")
+    assert f"{server.url}/url/made/, {server.url}/url/made:live/" in listing
+    shown = lambdactl(server.project_dir, "show", "made")
+    assert f"URL {server.url}/url/made/ URL {server.url}/url/made:live/" in shown
+    assert "run time" not in shown  # its own URLs, not overrides
+
+    client.delete_function(FunctionName="made")
+    assert send(server, "GET", "/url/made/")[0] == 403
+    assert send(server, "GET", "/url/made:live/")[0] == 403
+
+
+def test_a_manifest_edit_of_url_drops_what_the_api_changed(
+    serve: Any, project_dir: Path, write_manifest: Any
+) -> None:
+    declared = "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n    url: {}\n"
+    write_manifest(declared.format("true"))
+    server = serve()
+    client = server.client("lambda")
+    client.update_function_url_config(FunctionName="hello", AuthType="AWS_IAM")
+    assert send(server, "GET", "/url/hello/")[0] == 403  # unsigned, now that it is AWS_IAM
+    shown = lambdactl(project_dir, "show", "hello")
+    assert "(changed at run time; manifest: auth NONE, BUFFERED, no CORS)" in shown
+    client.publish_version(FunctionName="hello")
+    client.create_alias(FunctionName="hello", Name="live", FunctionVersion="1")
+    client.create_function_url_config(FunctionName="hello", Qualifier="live", AuthType="NONE")
+    assert "/url/hello:live/ (created at run time)" in lambdactl(project_dir, "show", "hello")
+    client.delete_function_url_config(FunctionName="hello")
+    assert send(server, "GET", "/url/hello/")[::2] == (403, b'{"Message":null}')
+    assert "none (deleted at run time; manifest: /url/hello/)" in lambdactl(
+        project_dir, "show", "hello"
+    )
+    server.stop()
+
+    write_manifest(declared.format("{cors: {allow_origins: ['*']}}"))
+    restarted = serve()
+    config = restarted.client("lambda").get_function_url_config(FunctionName="hello")
+    assert (config["AuthType"], config["Cors"]["AllowOrigins"]) == ("NONE", ["*"])
+    listed = restarted.client("lambda").list_function_url_configs(FunctionName="hello")
+    assert len(listed["FunctionUrlConfigs"]) == 1  # the alias's URL went too
+    assert send(restarted, "GET", "/url/hello/")[0] == 200
+    assert "run time" not in lambdactl(project_dir, "show", "hello")

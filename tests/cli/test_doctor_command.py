@@ -28,7 +28,7 @@ LOST_WITH_STATE = [
     "and every queue's messages",
     "asynchronous events and their history",
     "settings changed at run time through the API (overrides of the manifest's functions, "
-    "reserved concurrency, event invoke configs)",
+    "reserved concurrency, event invoke configs, function URLs)",
 ]
 
 

@@ -7,6 +7,8 @@ import io
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tty
@@ -14,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from lambdactl import endpoint
+from tests.api.conftest import Server
 from tests.runtime import REQUEST_ID, fn, write_functions
+from tests.test_lockfile import held
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
 PARSE_PREFIX = (
@@ -37,6 +42,8 @@ def functions(project_dir: Path) -> Path:
             "noisy": fn("app.noisy"),
             "broken": fn("app.handler", "import_missing.py"),
             "lines": fn("app.handler", source=None),
+            "environ": fn("app.environ", environment={"STAGE": "prod", "TABLE": "t"}),
+            "caller": fn("app.invoke_other", "calls_aws.py", timeout=30),
         },
     )
     (project_dir / "src" / "raw" / "app.py").write_text(
@@ -301,3 +308,194 @@ def test_on_a_terminal_the_payload_ends_its_line(functions, function, returned) 
     shown, err = _invoke_process(functions, function, terminal=True)
     assert shown == returned.removesuffix(b"\n") + b"\n", err
     assert err.startswith("RequestId: ")
+
+
+# --- with `lambdactl serve` running: the invoke is handed to it (cli/warm.py) ---------------
+
+
+def stream_of(result) -> str:  # type: ignore[no-untyped-def]
+    """The log stream, hence the environment, that ran an `environ` invoke."""
+    assert result.code == 0, result.err
+    return json.loads(result.out)["AWS_LAMBDA_LOG_STREAM_NAME"]  # type: ignore[no-any-return]
+
+
+def test_a_running_server_takes_the_invoke_warm(cli, functions, serve) -> None:  # type: ignore[no-untyped-def]
+    serve()
+    first, second = cli("invoke", "environ"), cli("invoke", "environ")
+    assert stream_of(first) == stream_of(second)  # one environment, kept warm by the server
+    assert "Init Duration" in first.err
+    assert "Init Duration" not in second.err
+    again = cli("invoke", "environ", "-p{}")  # a spelling only typer parses: it hands over too
+    assert stream_of(again) == stream_of(first)
+
+
+def _normalized(text: str) -> str:
+    """Output with what differs between any two runs (ids, durations, memory) and between a
+    warm and a cold run (Init Duration, hence where a 4 KB tail starts) taken out."""
+    text = re.sub(REQUEST_ID, "<id>", text)
+    text = re.sub(r"(Duration|Max Memory Used): [\d.]+", r"\1: <n>", text)
+    text = re.sub(r"n{100,}", "n…", text)  # `noisy`'s: the 4 KB tail starts where it will
+    return re.sub(r"(\t|  )Init Duration: <n> ms", "", text)
+
+
+def _shown(result) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    out = result.out
+    if out.startswith("{"):  # -o json: the log's base64 decoded, to compare it as text
+        shape = json.loads(out)
+        if "LogResult" in shape:
+            shape["LogResult"] = _normalized(base64.b64decode(shape["LogResult"]).decode())
+        out = json.dumps(shape, indent=1)
+    return result.code, _normalized(out), _normalized(result.err)
+
+
+SAME_EITHER_WAY = [
+    ("invoke", "hello", "-p", '{"name": "x"}'),
+    ("invoke", "hello", "--payload={}", "-o", "json"),
+    ("invoke", "fails"),
+    ("invoke", "fails", "-o", "json", "--log-type", "Tail"),
+    ("invoke", "noisy", "--log-type", "Tail"),
+    ("invoke", "broken"),
+    ("invoke", "echo", "--invocation-type", "DryRun"),
+    ("invoke", "echo", "--invocation-type", "DryRun", "-o", "json"),
+    ("invoke", "echo", "--async"),
+    ("invoke", "echo", "--async", "-o", "json"),
+    ("invoke", "raw"),
+    ("invoke", "nope"),
+    ("invoke", "echo:7"),
+    ("invoke", "echo", "-q", "live"),
+    ("invoke", "echo", "-p", '{"a": }'),
+    ("invoke", "echo", "--invocation-type", "Later"),
+    ("invoke", "bad name!"),
+    ("invoke", "ctx", "--client-context", "[1]"),
+    ("invoke", "echo", "--event", "/nonexistent/event.json"),
+]
+
+
+def test_the_output_is_the_same_through_the_server_and_here(  # type: ignore[no-untyped-def]
+    cli, functions, serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "0.5")  # the local --async's worker
+    server = serve()
+    warm = [_shown(cli(*argv)) for argv in SAME_EITHER_WAY]
+    server.stop()
+    local = [_shown(cli(*argv)) for argv in SAME_EITHER_WAY]
+    for argv, through_server, here in zip(SAME_EITHER_WAY, warm, local, strict=True):
+        assert through_server == here, argv
+
+
+def test_the_client_context_and_qualifier_reach_the_function(cli, functions, serve) -> None:  # type: ignore[no-untyped-def]
+    assert cli("publish", "ctx").code == 0
+    serve()
+    context = json.dumps({"custom": {"k": "v"}})
+    result = cli("invoke", "ctx", "--qualifier", "1", "--client-context", context)
+    assert result.code == 0, result.err
+    seen = json.loads(result.out)
+    assert seen["invoked_function_arn"] == f"{ARN}:ctx:1"
+    assert seen["client_context"]["custom"] == {"k": "v"}
+
+
+def test_what_the_server_cannot_do_for_one_call_runs_here(  # type: ignore[no-untyped-def]
+    cli, functions, serve, tmp_path: Path
+) -> None:
+    serve()
+    warm = stream_of(cli("invoke", "environ"))
+    env_file = tmp_path / "env.json"
+    env_file.write_text(json.dumps({"environ": {"TABLE": "local", "EXTRA": "x"}}))
+    result = cli("invoke", "environ", "--env-vars", str(env_file))
+    assert stream_of(result) != warm
+    seen = json.loads(result.out)
+    assert (seen["STAGE"], seen["TABLE"]) == ("prod", "local")
+    assert "EXTRA" not in seen
+    assert result.err.startswith(
+        f"warning: {env_file}: environ.EXTRA: environ does not declare EXTRA; ignored (only "
+        "declared variables are overridden)\n"
+    )
+    unthrottled = cli("invoke", "environ", "--no-cpu-throttle")
+    assert stream_of(unthrottled) not in (warm, stream_of(result))
+    assert "Init Duration" in unthrottled.err
+
+
+def test_env_vars_cannot_reach_an_async_event(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env_file = tmp_path / "env.json"
+    env_file.write_text("{}")
+    result = cli("invoke", "environ", "--async", "--env-vars", str(env_file))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == [
+        "error: --env-vars applies to a function this command runs; an --async event is run "
+        "later by the worker, without it",
+        "hint: start `lambdactl serve --env-vars FILE`: its worker runs events with them",
+    ]
+
+
+def test_a_bad_env_vars_file_is_one_line(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env_file = tmp_path / "env.json"
+    env_file.write_text('{"environ": {"TABLE": "x",}}')
+    result = cli("invoke", "environ", "--env-vars", str(env_file))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.strip() == (
+        f"error: {env_file}:1: invalid JSON: Expecting property name enclosed in double quotes "
+        "(column 27)"
+    )
+
+
+def test_a_function_calling_another_reaches_the_server_from_here_too(  # type: ignore[no-untyped-def]
+    cli, functions, serve
+) -> None:
+    """Run here (an option the server cannot honour), the function's boto3 still talks to
+    the running server: the local invoker found it."""
+    server: Server = serve()
+    event = json.dumps({"function": "echo", "payload": {"via": "server"}})
+    for extra in ((), ("--no-cpu-throttle",)):  # handed to the server; run here
+        result = cli("invoke", "caller", "-p", event, *extra)
+        assert result.code == 0, (result.out, result.err)
+        assert json.loads(result.out) == {
+            "StatusCode": 200,
+            "Payload": {"via": "server"},
+            "endpoint": server.url,
+        }
+
+
+def test_a_stale_endpoint_file_is_ignored(cli, functions, serve) -> None:  # type: ignore[no-untyped-def]
+    server: Server = serve()
+    warm = stream_of(cli("invoke", "environ"))
+    server.stop(signal.SIGKILL)
+    assert (functions / ".lambda" / endpoint.FILE_NAME).exists()
+    result = cli("invoke", "environ")
+    assert stream_of(result) != warm
+    assert "Init Duration" in result.err
+    assert "AWS_ENDPOINT_URL_LAMBDA" not in json.loads(result.out)
+
+
+def test_a_server_gone_between_the_check_and_the_request_means_a_local_run(  # type: ignore[no-untyped-def]
+    cli, functions
+) -> None:
+    """The lock is held and the file names its holder, but nothing listens on the port (the
+    server closed it while stopping): the invoke runs here, once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    state = functions / ".lambda"
+    state.mkdir(exist_ok=True)
+    manifest = (functions / "functions.yaml").resolve()
+    with held(state / "worker.lock") as holder:
+        url = f"http://127.0.0.1:{port}"
+        announced = endpoint.Endpoint(url, holder.pid, str(manifest), endpoint.stamp(manifest))
+        endpoint.publish(state, announced)
+        for argv in (("invoke", "hello"), ("invoke", "hello", "-p{}")):
+            result = cli(*argv)
+            assert (result.code, result.out) == (0, '{"hello": "world"}'), result.err
+            assert "Init Duration" in result.err
+
+
+def test_an_edited_manifest_is_run_here_not_by_the_server_that_read_the_old_one(  # type: ignore[no-untyped-def]
+    cli, functions, serve
+) -> None:
+    serve()
+    warm = stream_of(cli("invoke", "environ"))
+    manifest = functions / "functions.yaml"
+    data = json.loads(manifest.read_text())
+    data["functions"]["environ"]["environment"]["STAGE"] = "edited"
+    manifest.write_text(json.dumps(data))
+    result = cli("invoke", "environ")
+    assert stream_of(result) != warm
+    assert json.loads(result.out)["STAGE"] == "edited"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import typer.main
 
-from lambdactl.cli import app
+from lambdactl.cli.commands import app
 from lambdactl.project import Project
 from tests.cli.test_commands import CONFIGURATION_KEYS as CONFIGURATION
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import cli
+from lambdactl.cli import commands as cli
 
 REPO = Path(__file__).resolve().parents[2]
 
