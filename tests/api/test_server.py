@@ -307,6 +307,14 @@ def test_kill_9_leaves_nothing_and_the_next_server_takes_over_at_once(
         timeout=60,
     )
     assert "/url/nap/ (no `lambdactl serve` runs;" in shown.stdout, shown  # the CLI knows
+    invoked = subprocess.run(  # and runs an invoke itself, instead of handing it to the dead
+        [sys.executable, "-m", "lambdactl", "invoke", "nap", "-p", "{}"],
+        cwd=functions,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert invoked.returncode == 0 and invoked.stdout.strip().isdigit(), invoked
     assert stored_event(functions, request_id).state is EventState.RUNNING
 
     event_file.unlink()
