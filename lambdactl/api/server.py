@@ -156,10 +156,6 @@ class Shutdown:
         self._forced = False
         self._finished = False
 
-    @property
-    def requested(self) -> bool:
-        return self._deadline is not None
-
     def request(self, signum: int | None = None) -> None:
         """Start the stop (a signal, or the server ending by itself); a second SIGINT
         forces it."""
@@ -185,10 +181,9 @@ class Shutdown:
         was forced) or has all ended (False)."""
         with self._changed:
             while not (self._forced or self._finished):
-                left = (
-                    None if self._deadline is None else self._deadline - time.monotonic()
-                )
-                if left is not None and left <= 0:
+                assert self._deadline is not None  # called once requested
+                left = self._deadline - time.monotonic()
+                if left <= 0:
                     break
                 self._changed.wait(left)
             return not self._finished
@@ -225,6 +220,7 @@ def serve(
         server_header=False,
         date_header=True,
     )
+
     class Server(uvicorn.Server):
         @contextlib.contextmanager
         def capture_signals(self) -> Iterator[None]:
@@ -294,4 +290,3 @@ def stop_in_order(
     backend.stopping.set()  # long polls answer (empty) at their next look
     if shutdown.wait_due():
         worker.interrupt()
-
