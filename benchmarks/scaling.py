@@ -79,11 +79,11 @@ def cpu_ratio(invoker, n: int, rounds: int) -> tuple[float, float]:  # type: ign
 
 
 def idle_memory_mb(invoker) -> float:  # type: ignore[no-untyped-def]
-    from lambdactl.runtime.limits import _tree_rss_kb
+    from lambdactl.runtime.governor import _tree_rss_kb
 
     invoker.invoke("noop")
     pids = [env.pid for envs in invoker.pool._idle.values() for env in envs if env.pid]
-    return statistics.mean(_tree_rss_kb(pid) for pid in pids) / 1024
+    return statistics.mean(_tree_rss_kb(pid)[0] for pid in pids) / 1024
 
 
 def main() -> None:

@@ -101,6 +101,40 @@ REVISION_ID_MISMATCH = (
 """AWS's PreconditionFailedException message for a stale `RevisionId` (functions and aliases)."""
 
 
+class ShuttingDown(LambdactlError):
+    """lambdactl is stopping: its environments are shut down and no new one starts."""
+
+
+class TooManyOpenFiles(LambdactlError):
+    """The process has no file descriptor left for another environment (each holds ~9)."""
+
+    def __init__(self) -> None:
+        super().__init__(OUT_OF_FILES.format(limit=_file_limit()), hint=OUT_OF_FILES_HINT)
+
+    @classmethod
+    def check(cls, exc: OSError) -> None:
+        """Raise this instead of `exc` when `exc` is the process or system running out of
+        descriptors (which would otherwise read as the function's or the store's fault)."""
+        if _out_of_files(exc):
+            raise cls() from None
+
+
+OUT_OF_FILES = "too many open files to start another environment (the limit is {limit})"
+OUT_OF_FILES_HINT = "raise it (ulimit -n), or run fewer invocations at once"
+
+
+def _out_of_files(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno in (errno.EMFILE, errno.ENFILE)
+
+
+def _file_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 class StoreError(LambdactlError):
     """The `.lambda/` state cannot be read or written (permissions, corruption, disk)."""
 
@@ -115,6 +149,8 @@ class StoreError(LambdactlError):
         import os.path
         from pathlib import Path
 
+        if _out_of_files(exc):  # not the state's fault: the process is out of descriptors
+            return cls(OUT_OF_FILES.format(limit=_file_limit()), hint=OUT_OF_FILES_HINT)
         named = [Path(n) for n in (exc.filename2, exc.filename) if isinstance(n, str)]
         target = named[-1] if named else Path(str(path))
         if isinstance(exc, (NotADirectoryError, FileExistsError)):

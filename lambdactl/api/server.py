@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import resource
 import signal
@@ -18,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import endpoint
@@ -28,12 +30,17 @@ from ..project import Project
 from .backend import Backend
 
 if TYPE_CHECKING:
+    from ..events.worker import Worker
     from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
 
 GRACE_SECONDS = 5.0
-"""How long a stopping server lets requests in flight finish before it closes them."""
+"""How long a stopping server lets the invocations in flight (requests and events) end
+before it cuts them off."""
+CUT_OFF_SECONDS = 10.0
+"""After the grace, how long uvicorn waits for the answers of what was cut off before it
+drops the connections left (a safety net: they take milliseconds)."""
 WORKER_HANDOVER_SECONDS = 30.0
 """How long to wait for a running `lambdactl worker` to finish its events and let go."""
 
@@ -45,6 +52,17 @@ class Listening:
     url: str
     host: str
     port: int
+
+
+FILES_PER_ENVIRONMENT = 9
+"""Descriptors the server holds per environment in flight (measured: ~8.2; a warm idle one
+~7.3): its Runtime API listener and connection, output and status pipes, /proc files the
+governor keeps open, a concurrency slot, the client's connection."""
+
+
+def environments_within(file_limit: int) -> int:
+    """About how many environments an open-file limit leaves room for."""
+    return max(0, (file_limit - 64) // FILES_PER_ENVIRONMENT)
 
 
 def raise_file_limit() -> int:
@@ -59,15 +77,27 @@ def raise_file_limit() -> int:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket (port 0: a free one), or a one-line error."""
+    """The listening socket (port 0: a free one), or a one-line error.
+
+    Made with `IPPROTO_TCP` and `TCP_NODELAY`, which accepted connections inherit: asyncio's
+    own loop sets `TCP_NODELAY` on a connection only when its socket says `IPPROTO_TCP`
+    (`socket.create_server` leaves 0), and without it every response waits ~40 ms for a
+    delayed ACK (uvloop, when installed, sets it anyway)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host, port), family=family, backlog=2048)
+        if os.name != "nt":  # as create_server: a restarted server rebinds at once
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
     except OSError as exc:
+        sock.close()
         raise LambdactlError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}",
             hint="pick another port with --port (0 picks a free one)",
         ) from None
+    return sock
 
 
 def url_of(sock: socket.socket, host: str) -> Listening:
@@ -97,8 +127,6 @@ def worker_lock(project: Project) -> Iterator[int]:
 
 
 def _take_from_worker(state: os.PathLike[str]) -> int:
-    from pathlib import Path
-
     state_dir = Path(state)
     pid = daemon.running_pid(state_dir)
     if pid is not None:
@@ -116,6 +144,51 @@ def _take_from_worker(state: os.PathLike[str]) -> int:
     )
 
 
+class Shutdown:
+    """How the server stops. The first SIGINT or SIGTERM starts an orderly stop: no new
+    request or event is taken, and those in flight get `grace` seconds to end; then they are
+    cut off. A second SIGINT (Ctrl-C) cuts them off at once. Thread-safe."""
+
+    def __init__(self, grace: float = GRACE_SECONDS) -> None:
+        self.grace = grace
+        self._changed = threading.Condition()
+        self._deadline: float | None = None
+        self._forced = False
+        self._finished = False
+
+    def request(self, signum: int | None = None) -> None:
+        """Start the stop (a signal, or the server ending by itself); a second SIGINT
+        forces it."""
+        with self._changed:
+            if self._deadline is None:
+                self._deadline = time.monotonic() + self.grace
+            elif signum == signal.SIGINT:
+                self._forced = True
+            self._changed.notify_all()
+
+    def finish(self) -> None:
+        """Everything in flight has ended: nothing is left to cut off."""
+        with self._changed:
+            self._finished = True
+            self._changed.notify_all()
+
+    def wait_requested(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._deadline is not None or self._finished)
+
+    def wait_due(self) -> bool:
+        """Wait until what is in flight must be cut off (True: the grace is over, or the stop
+        was forced) or has all ended (False)."""
+        with self._changed:
+            while not (self._forced or self._finished):
+                assert self._deadline is not None  # called once requested
+                left = self._deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._changed.wait(left)
+            return not self._finished
+
+
 def serve(
     project: Project,
     sock: socket.socket,
@@ -123,10 +196,10 @@ def serve(
     *,
     on_ready: Callable[[], None] = lambda: None,
     overrides: Overrides | None = None,
+    grace: float = GRACE_SECONDS,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; then stop taking requests, let those in flight finish
-    (up to `GRACE_SECONDS`), hand in-flight events back to the queue and shut every
-    environment down. `overrides`: environment variables from `--env-vars`."""
+    """Serve until SIGINT or SIGTERM; then stop: see `stop_in_order`. `overrides`:
+    environment variables from `--env-vars`."""
     import uvicorn
 
     from ..events.worker import Worker
@@ -141,18 +214,27 @@ def serve(
         log_level="warning",
         access_log=False,
         lifespan="off",
-        timeout_graceful_shutdown=int(GRACE_SECONDS),
+        # Only a safety net: the invocations in flight are cut off when the grace is over,
+        # and their answers sent, well before (see `stop_in_order`).
+        timeout_graceful_shutdown=math.ceil(grace + CUT_OFF_SECONDS),
         server_header=False,
         date_header=True,
     )
-    server = uvicorn.Server(config)
 
-    def stop(_signum: int, _frame: object) -> None:
-        server.should_exit = True
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # ours stay installed (`on_signal`), for the whole stop, not uvicorn's part
 
-    # Ours, installed first: uvicorn restores them and re-raises the signal when it is done.
+    server = Server(config)
+    shutdown = Shutdown(grace)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        shutdown.request(signum)
+        server.should_exit = True  # uvicorn: close the listener, wait for requests in flight
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
+        signal.signal(signum, on_signal)
     state = project.manifest.state_dir
     with worker_lock(project) as lock:
         worker = Worker(project, invoker=invoker)
@@ -170,11 +252,41 @@ def serve(
             url=listening.url, pid=os.getpid(), manifest=str(manifest), stamp=stamp
         )
         endpoint.publish(state, announced)
+        stopper = threading.Thread(
+            target=stop_in_order,
+            args=(shutdown, worker, halt, backend, state),
+            name="stopper",
+            daemon=True,
+        )
+        stopper.start()
         try:
             on_ready()
             server.run(sockets=[sock])
         finally:
+            shutdown.request()  # also when uvicorn ended by itself (an error)
+            backend.threads.shutdown()  # every request was answered: they are idle
+            runner.join()  # its events end, or are cut off and handed back
+            shutdown.finish()
+            stopper.join()
+            worker.close()  # every environment is shut down, the last log lines stored
             endpoint.withdraw(state, os.getpid())
-            halt.set()
-            runner.join()
-            worker.close()
+
+
+def stop_in_order(
+    shutdown: Shutdown, worker: Worker, halt: threading.Event, backend: Backend, state: Path
+) -> None:
+    """The stop, once requested: the endpoint file is withdrawn (the CLI no longer hands work
+    to this server), the retry worker takes no new event and SQS long polls answer with what
+    they have, while uvicorn closes the listener and lets the requests in flight end. If the
+    grace runs out (or a second Ctrl-C comes) first, `Worker.interrupt` cuts everything off:
+    each environment is shut down, so a synchronous invoke still running answers as an invoke
+    whose runtime was killed does (200, `X-Amz-Function-Error: Unhandled`,
+    `Runtime.ExitError` "signal: killed": a definite answer, which the client does not retry,
+    where a dropped connection would leave it guessing, and retrying), and each asynchronous
+    event in flight is handed back to the queue."""
+    shutdown.wait_requested()
+    endpoint.withdraw(state, os.getpid())
+    halt.set()
+    backend.stopping.set()  # long polls answer (empty) at their next look
+    if shutdown.wait_due():
+        worker.interrupt()

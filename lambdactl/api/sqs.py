@@ -261,12 +261,13 @@ async def _poll(
     call: Call, name: str, wait: float, options: dict[str, Any]
 ) -> list[dict[str, Any]]:
     """Messages as soon as there are some, or none once `wait` seconds have passed (or the
-    client went away: nothing is taken for a caller that cannot receive it)."""
+    client went away: nothing is taken for a caller that cannot receive it; or the server is
+    stopping: it does not wait for long polls)."""
     arrivals = _arrivals(call.request)
     deadline = anyio.current_time() + wait
     while True:
         woken = arrivals.waiter(name)  # before looking: a send while we look still wakes us
-        if await call.request.is_disconnected():
+        if call.backend.stopping.is_set() or await call.request.is_disconnected():
             return []
         taken = await call.backend.call(queues.receive, call.project, name, wait=0, **options)
         left = deadline - anyio.current_time()

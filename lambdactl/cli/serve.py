@@ -49,7 +49,13 @@ def serve(
     if overrides is not None:
         for note in overrides.ignored(project.functions):
             render.warning(note)
-    server.raise_file_limit()
+    files = server.raise_file_limit()
+    room, wanted = server.environments_within(files), project.manifest.account_concurrency
+    if room < wanted:
+        render.warning(
+            f"the open-file limit ({files}) leaves room for about {room} environments at once, "
+            f"fewer than the account concurrency ({wanted}): raise it (ulimit -Hn) to serve more"
+        )
     sock = server.bind(host, port)
     listening = server.url_of(sock, host)
     if not _loopback(host):

@@ -43,7 +43,8 @@ def worker(
         help="text, or json: one object when started, one when stopped.",
     ),
 ) -> None:
-    """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits)."""
+    """Run the worker in the foreground (Ctrl-C finishes in-flight events, then exits; a
+    second Ctrl-C hands them back to the queue and exits at once)."""
     if ctx.invoked_subcommand is not None:
         return
     _check_seconds("--lease", lease, zero=False)
@@ -72,13 +73,17 @@ def worker(
             render.line("a worker is already running for this project")
         return
     stop = threading.Event()
+    runner = Worker(project, concurrency=concurrency, lease=lease)
 
-    def finish(_signum: int, _frame: object) -> None:  # finish in-flight events, then exit
-        stop.set()
+    def finish(signum: int, _frame: object) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            # A second Ctrl-C: the events in flight go back to the queue now (in a thread:
+            # this handler may interrupt the main thread anywhere).
+            threading.Thread(target=runner.interrupt, daemon=True).start()
+        stop.set()  # finish in-flight events, then exit
 
     for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored
         signal.signal(signum, finish)
-    runner = Worker(project, concurrency=concurrency, lease=lease)
     whom = {"WorkerId": runner.owner, "Pid": os.getpid()}
     if output is Output.json:
         render.json_line({"Status": "started", **whom, "Manifest": str(project.manifest.path)})

@@ -72,6 +72,8 @@ class Worker:
         self._stopped = threading.Event()
         self._abandoned = threading.Event()
         """Set when the store is gone: whatever is still in flight records nothing."""
+        self._interrupted = threading.Event()
+        """Set by `interrupt`: attempts in flight are cut off and handed back, not recorded."""
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._heartbeat.start()
 
@@ -96,7 +98,8 @@ class Worker:
         idle_exit: float | None = None,
         lost: Callable[[], str | None] | None = None,
     ) -> str | None:
-        """Work until `stop` is set or idle for `idle_exit` s; in-flight events finish first.
+        """Work until `stop` is set or idle for `idle_exit` s; in-flight events finish first
+        (unless `interrupt` cuts them off).
 
         `concurrency` runners each take an event, process it to the end and take the next:
         a finished event makes room for the next due one at once. A runner that finds none
@@ -195,8 +198,25 @@ class Worker:
         with self._lock:
             left, self._ready = list(self._ready), deque()
         for event in left:
-            self.project.store.update_event(lifecycle.release(event), self.owner)
+            self._release(event)
             self._let_go(event)
+
+    def _release(self, event: Event) -> None:
+        """Give `event` back as it was leased: pending or retrying again, due at once, the
+        attempt that was cut off (if any) not counted."""
+        self.project.store.update_event(lifecycle.release(event), self.owner)
+
+    def interrupt(self) -> None:
+        """Cut the events in flight short and hand them back to the queue, for a worker that
+        must stop now rather than when they end (a server whose grace is over, a second
+        Ctrl-C). Every environment of the invoker is shut down (those of synchronous
+        invokes too, when the invoker is shared), nothing of the attempts it cuts off is
+        recorded, and each such event is released as it was leased: not failed, not
+        finished, not counted, but due again at once for the next worker. An attempt that
+        had just ended when this was called may be handed back too (at least once). Then
+        `run` returns as soon as its runners have; safe from any thread, more than once."""
+        self._interrupted.set()
+        self.invoker.pool.shutdown()
 
     def _let_go(self, event: Event) -> None:
         with self._held_lock:
@@ -269,7 +289,11 @@ class Worker:
         if policy.expired(enqueued_at=event.enqueued_at, now=self.clock(), config=config):
             self._finish(event, policy.EVENT_AGE_EXCEEDED)
             return
-        outcome, event = self._attempt(event, reserved=spec.reserved_concurrency)
+        outcome, attempted = self._attempt(event, reserved=spec.reserved_concurrency)
+        if self._interrupted.is_set():  # cut off (or about to be): not an attempt
+            self._release(event)
+            return
+        event = attempted
         decision = policy.after_attempt(
             outcome,
             attempts=event.attempts,

@@ -13,7 +13,6 @@ import atexit
 import logging
 import queue
 import threading
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -59,6 +58,8 @@ class LogWriter:
         self._clock = clock
         self._queue: queue.Queue[list[LogEntry] | None] = queue.Queue()
         self._done = threading.Condition()
+        self._hurry = threading.Event()
+        """Set by `flush` and `close`: commit what is queued now."""
         self._submitted = 0
         self._written = 0
         self._thread: threading.Thread | None = None
@@ -92,6 +93,7 @@ class LogWriter:
             if self._written >= target:
                 return True
         self._queue.put(_FLUSH)
+        self._hurry.set()
         with self._done:
             return self._done.wait_for(lambda: self._written >= target, timeout)
 
@@ -111,6 +113,7 @@ class LogWriter:
         self._closed = True
         if self._thread is not None:
             self._queue.put(None)
+            self._hurry.set()
             self._thread.join(timeout=30)
         with self._store_lock:
             for store in (self._store, self._own):
@@ -130,19 +133,21 @@ class LogWriter:
             batch: list[LogEntry] = []
             handed = 0
             item: list[LogEntry] | None = self._queue.get()
-            deadline = time.monotonic() + LINGER_SECONDS
+            if item is not None and item is not _FLUSH:
+                # Linger without waking up at every write (a thread switch per invocation
+                # under load); `flush` and `close` cut it short.
+                self._hurry.wait(LINGER_SECONDS)
+            self._hurry.clear()
             while True:
                 if item is None:
                     stopping = True
-                elif item is _FLUSH:
-                    deadline = 0.0
-                else:
+                elif item is not _FLUSH:
                     batch += item
                     handed += 1
                 if stopping or len(batch) >= MAX_BATCH:
                     break
                 try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
             if batch:

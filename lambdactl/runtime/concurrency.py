@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..errors import StoreError, TooManyRequestsException
+from ..errors import StoreError, TooManyOpenFiles, TooManyRequestsException
 from ..manifest import FunctionSpec, Manifest, unreserved
 
 UNRESERVED = "unreserved"
@@ -140,6 +140,7 @@ def _try(path: Path) -> Slot | None:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
+            TooManyOpenFiles.check(exc)
             raise StoreError.from_os(exc, path) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

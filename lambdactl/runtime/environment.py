@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import ids
-from ..errors import StoreError
+from ..errors import StoreError, TooManyOpenFiles
 from ..logs import lines
 from ..logs.lines import LogEvent
 from ..logs.platform import PlatformLog
@@ -38,6 +38,14 @@ from .spawner import SPAWNER, Runtime
 
 INIT_LIMIT_SECONDS = 10.0
 """AWS bounds the Init phase to 10 s."""
+
+INIT_CONCURRENCY = 8 * (os.cpu_count() or 1)
+"""Environments of one process that init at the same time; more wait for their turn. On AWS
+each environment inits on CPUs of its own; here hundreds of runtimes starting at once on a
+few cores would each take longer than the 10 s limit (1,000 Python runtimes need ~30 s of
+CPU), and fail it. In turns each inits about as fast as it would alone, and a CPU-bound ramp
+takes no longer as a whole."""
+_INIT_TURNS = threading.BoundedSemaphore(INIT_CONCURRENCY)
 
 
 _GO_SIGNAL_NAMES = {
@@ -152,10 +160,19 @@ class Environment:
         except OSError as exc:
             raise StoreError.from_os(exc, self.scratch) from None
         self._posts: queue.Queue[Posted] = queue.Queue()
-        self._server = RuntimeApiServer(self._posts.put)
+        try:
+            self._server = RuntimeApiServer(self._posts.put)
+        except OSError as exc:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            TooManyOpenFiles.check(exc)
+            raise
         self._runtime: Runtime | None = None
         self._output: OutputPipe | None = None
         self.invocations = 0
+        self._life = threading.Lock()
+        """Orders starting the runtime against `shutdown`, which may come from another thread
+        while an invocation is about to start it."""
+        self._shut = False
 
     @property
     def alive(self) -> bool:
@@ -222,7 +239,13 @@ class Environment:
         )
 
     def shutdown(self) -> None:
-        """Kill the runtime and everything it started; remove the scratch directory."""
+        """Kill the runtime and everything it started; remove the scratch directory. Safe from
+        any thread, also while an invocation runs (it ends as a runtime killed by a signal
+        does), and for good: no runtime starts in this environment afterwards."""
+        with self._life:
+            if self._shut:
+                return
+            self._shut = True
         self._kill()
         leftover = self._drain()
         if leftover and self._on_output is not None:
@@ -238,28 +261,34 @@ class Environment:
         version, version_arn = lines.runtime_version(
             self.spec.config.runtime, self.spec.interpreter.version, self.spec.region
         )
-        log = self._platform.init_start(version, version_arn)
-        began = time.monotonic()
-        failure = self._spawn()
-        if failure is None:
-            self._watch_limits(cpu=False)  # init runs at full speed, but within its memory
-            deadline = began + INIT_LIMIT_SECONDS
-            while True:
-                try:
-                    post = self._posts.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    failure = Posted("init_timeout", at=time.monotonic())
-                    break
-                if post.kind == "ready":
-                    break
-                if post.kind == "init_error" or (
-                    post.kind == "exit" and post.request_id == self._exit_key
-                ):
-                    failure = post
-                    break
-        elapsed = ((failure.at if failure else time.monotonic()) - began) * 1000
+        with _INIT_TURNS:  # its turn: the wait is not Init (nor counted in its limit)
+            log = self._platform.init_start(version, version_arn)
+            began = time.monotonic()
+            failure = self._spawn()
+            if failure is None:
+                self._watch_limits(cpu=False)  # init runs at full speed, but within its memory
+                failure = self._wait_ready(began + INIT_LIMIT_SECONDS)
+            elapsed = ((failure.at if failure else time.monotonic()) - began) * 1000
         log += self._drain()
         return failure, elapsed, log
+
+    def _wait_ready(self, deadline: float) -> Posted | None:
+        """The runtime's first `/next` (None), or why it will not come."""
+        while True:
+            try:
+                post = self._posts.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return Posted("init_timeout", at=time.monotonic())
+            if post.kind == "ready":
+                return None
+            if post.kind == "no_files":  # its runtime cannot even be talked to
+                self._release_limits()
+                self._kill()
+                raise TooManyOpenFiles()
+            if post.kind == "init_error" or (
+                post.kind == "exit" and post.request_id == self._exit_key
+            ):
+                return post
 
     def _spawn(self) -> Posted | None:
         command = self._command()
@@ -271,22 +300,30 @@ class Environment:
         if self._runtime is not None:  # it may have ended by itself, between invocations
             SPAWNER.forget(self._runtime.process.pid, self._runtime.pid)
             self._runtime = None
-        read_fd, write_fd = os.pipe()
-        try:
-            self._runtime = SPAWNER.start(
-                command,
-                python=self._python(),
-                script=not self._is_provided,
-                cwd=self.spec.code_dir,
-                env=self._environ(),
-                output_fd=write_fd,
-                launcher=self.spec.launcher,
-            )
-        except OSError as exc:
-            os.close(read_fd)
-            os.close(write_fd)
-            reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
-            return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
+        with self._life:
+            if self._shut:  # shut down before it could start: as if killed at once
+                return Posted("exit", exit_status=-signal.SIGKILL, at=time.monotonic())
+            try:
+                read_fd, write_fd = os.pipe()
+            except OSError as exc:
+                TooManyOpenFiles.check(exc)
+                raise
+            try:
+                self._runtime = SPAWNER.start(
+                    command,
+                    python=self._python(),
+                    script=not self._is_provided,
+                    cwd=self.spec.code_dir,
+                    env=self._environ(),
+                    output_fd=write_fd,
+                    launcher=self.spec.launcher,
+                )
+            except OSError as exc:
+                os.close(read_fd)
+                os.close(write_fd)
+                TooManyOpenFiles.check(exc)  # not the function's fault
+                reason = f"fork/exec {command[0]}: {(exc.strerror or str(exc)).lower()}"
+                return Posted("no_entrypoint", body=reason.encode(), at=time.monotonic())
         os.close(write_fd)
         self._out_of_memory = False
         self._output = OutputPipe(read_fd)

@@ -5,15 +5,21 @@ One `Governor` thread watches every busy environment of a process:
 - **Memory**: the resident memory of the runtime process and its descendants is sampled
   every 10 ms (Linux: `/proc`; elsewhere `ps` every 100 ms). An environment over its
   configured memory is killed, as Lambda's OOM killer does, and the invoke reports
-  `Runtime.OutOfMemory`. A spike shorter than the sampling interval can slip through.
+  `Runtime.OutOfMemory`. A spike shorter than the sampling interval can slip through. A
+  runtime without children that has used no CPU since its last sample cannot have grown
+  (a page is only made resident by running): it is not sampled again until it runs.
 - **CPU**: AWS gives 1 vCPU at 1,769 MB and proportionally less (or more, up to 6) elsewhere.
-  A token bucket meters the runtime's CPU time (Linux: per-thread `schedstat`, nanosecond
-  precision) against `share × wall time`; a process that runs ahead is stopped (`SIGSTOP`
-  on its process group) until it has banked a whole period's quota, then continued. Where
-  CPU time cannot be read, the same bucket becomes a plain duty cycle (running counts as
-  fully busy).
+  A token bucket meters the runtime's CPU time (Linux: the kernel's CPU clock of the
+  process, all its threads, nanosecond precision) against `share × wall time`; a process
+  that runs ahead is stopped (`SIGSTOP` on its process group) until it has banked a whole
+  period's quota, then continued. Where CPU time cannot be read, the same bucket becomes a
+  plain duty cycle (running counts as fully busy).
   Processes the handler starts are stopped and continued with it but their CPU is not
   metered.
+
+The governor checks every `INTERVAL`, or less often when it watches so many environments
+(hundreds of invocations held by a server) that its rounds would take more than `BUDGET` of
+a CPU: it then paces itself, and every check comes proportionally later.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ INTERVAL = 0.002
 """Seconds between the governor's CPU checks."""
 
 MEMORY_INTERVAL = 0.010 if sys.platform.startswith("linux") else 0.100
+
+BUDGET = 0.10
+"""The share of one CPU the governor's own checks may take, however many it watches."""
 
 PERIOD_SECONDS = 0.100
 """A throttled process runs in chunks of `share × period` CPU (7 ms at 128 MB), like a CFS
@@ -74,18 +83,21 @@ _proc_fds: dict[tuple[int, str], int] = {}
 _proc_lock = threading.Lock()
 
 
-def _proc_read(pid: int, name: str) -> bytes:
-    """Read /proc/<pid>/<name>, keeping the file open between calls (half the cost)."""
+def _proc_read(pid: int, name: str, *, empty: bool = False) -> bytes:
+    """Read /proc/<pid>/<name>, keeping the file open between calls (half the cost).
+    ProcessLookupError once the process is gone (an empty read, unless the file may be
+    `empty`, as a `children` file is)."""
     key = (pid, name)
     with _proc_lock:
         fd = _proc_fds.get(key)
         if fd is None:
             fd = _proc_fds[key] = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            data = os.pread(fd, 8192, 0)
+            data: bytes | None = os.pread(fd, 8192, 0)
         except OSError:
-            data = b""
-        if not data:  # the process is gone (or its pid was reused): start afresh next time
+            data = None
+        if data is None or not (data or empty):
+            # The process is gone (or its pid was reused): start afresh next time.
             os.close(_proc_fds.pop(key))
             raise ProcessLookupError(pid)
         return data
@@ -114,6 +126,10 @@ class _Watch:
     last_cpu_ns: int | None = None
     last_wall_ns: int = field(default_factory=time.monotonic_ns)
     last_memory_ns: int = 0
+    memory_cpu_ns: int | None = None
+    """The runtime's CPU time at its last memory sample."""
+    has_children: bool = True
+    """Whether that sample found processes below the runtime (their memory counts too)."""
     stopped: bool = False
     peak_kb: int = 0
     killed: bool = False
@@ -165,25 +181,34 @@ class Governor:
         return math.ceil(watch.peak_kb / 1024)
 
     def _run(self) -> None:
+        pause = INTERVAL
         while True:
             with self._lock:
                 while not self._watches:
                     self._wake.wait()
-            time.sleep(INTERVAL)
+            time.sleep(pause)
+            began = time.monotonic()
             with self._lock:
                 watches = list(self._watches.values())
             now = time.monotonic_ns()
             for watch in watches:
                 if watch.killed:
                     continue
+                cpu = _cpu_ns(watch.pid)
                 if now - watch.last_memory_ns >= MEMORY_INTERVAL * 1e9:
                     watch.last_memory_ns = now
-                    self._check_memory(watch)
+                    self._check_memory(watch, cpu)
                 if watch.share is not None and not watch.killed:
-                    self._meter_cpu(watch, now)
+                    with self._lock:  # decide and signal under the lock (see `unwatch`)
+                        if not watch.removed:
+                            self._decide(watch, watch.share, cpu, now)
+            pause = max(INTERVAL, (time.monotonic() - began) * (1 / BUDGET - 1))
 
-    def _check_memory(self, watch: _Watch) -> None:
-        used_kb = _tree_rss_kb(watch.pid)
+    def _check_memory(self, watch: _Watch, cpu: int | None) -> None:
+        if cpu is not None and cpu == watch.memory_cpu_ns and not watch.has_children:
+            return  # it has not run since its last sample: it cannot have grown
+        used_kb, watch.has_children = _tree_rss_kb(watch.pid)
+        watch.memory_cpu_ns = cpu
         with self._lock:
             if watch.removed:
                 return
@@ -192,12 +217,6 @@ class Governor:
                 watch.killed = True
                 watch.on_oom()
                 _signal_group(watch.pid, signal.SIGKILL)
-
-    def _meter_cpu(self, watch: _Watch, now: int) -> None:
-        cpu = _cpu_ns(watch.pid)  # read outside the lock; decide and signal inside it
-        with self._lock:
-            if not watch.removed and watch.share is not None:
-                self._decide(watch, watch.share, cpu, now)
 
     def _decide(self, watch: _Watch, share: float, cpu: int | None, now: int) -> None:
         if watch.last_cpu_ns is None and cpu is not None:
@@ -227,42 +246,65 @@ def _signal_group(pid: int, signum: int) -> bool:
 
 
 def _cpu_ns(pid: int) -> int | None:
-    """CPU time of all the process's threads in ns (Linux), None where unavailable."""
+    """CPU time of all the process's threads in ns (Linux), None where unavailable or once
+    it is gone. One system call: the kernel's CPU clock of the process, whose id glibc's
+    `clock_getcpuclockid` would compute (reading /proc for each thread cost ~30 µs)."""
     if not _LINUX:
         return None
-    total = 0
     try:
-        tasks = os.listdir(f"/proc/{pid}/task")
+        return time.clock_gettime_ns(((~pid) << 3) | _CPUCLOCK_SCHED)
     except OSError:
         return None
-    for task in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as stat:
-                total += int(stat.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of `pid` and all its descendants, in KB."""
+_CPUCLOCK_SCHED = 2
+"""Linux's clock of the scheduler's CPU time, the low bits of a process CPU clock's id."""
+
+
+def _tree_rss_kb(pid: int) -> tuple[int, bool]:
+    """Resident memory of `pid` and all its descendants, in KB; and whether it has any.
+
+    The runtime's own files in /proc are kept open between samples (`_proc_read`)."""
     if not _LINUX:
-        return _ps_rss_kb([pid])
-    total, pending, seen = 0, [pid], set()
+        return _ps_rss_kb([pid]), True
+    try:
+        rss, children = _rss_and_children(pid, kept=True)
+    except (OSError, ValueError, IndexError):
+        return 0, False
+    total, pending, seen = rss, list(children), {pid}
     while pending:
         current = pending.pop()
         if current in seen:
             continue
         seen.add(current)
         try:
-            with open(f"/proc/{current}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * _PAGE // 1024
-            for task in os.listdir(f"/proc/{current}/task"):
-                with open(f"/proc/{current}/task/{task}/children", "rb") as children:
-                    pending.extend(int(child) for child in children.read().split())
+            rss, more = _rss_and_children(current, kept=False)
         except (OSError, ValueError, IndexError):
             continue
-    return total
+        total += rss
+        pending.extend(more)
+    return total, bool(children)
+
+
+def _rss_and_children(pid: int, *, kept: bool) -> tuple[int, list[int]]:
+    """A process's resident KB (`stat`'s rss) and its children (each thread's `children`:
+    only the main thread's when it has one thread, the usual case)."""
+    fields = _read(pid, "stat", kept).rsplit(b") ", 1)[1].split()
+    rss_kb, threads = int(fields[21]) * _PAGE // 1024, int(fields[17])
+    tasks = [str(pid)] if threads == 1 else os.listdir(f"/proc/{pid}/task")
+    children = [
+        int(child)
+        for task in tasks
+        for child in _read(pid, f"task/{task}/children", kept and task == str(pid)).split()
+    ]
+    return rss_kb, children
+
+
+def _read(pid: int, name: str, kept: bool) -> bytes:
+    if kept:
+        return _proc_read(pid, name, empty=name != "stat")
+    with open(f"/proc/{pid}/{name}", "rb") as file:
+        return file.read()
 
 
 def _ps_rss_kb(pids: list[int]) -> int:

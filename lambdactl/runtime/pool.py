@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
+from ..errors import ShuttingDown
 from ..logs.lines import LogEvent
 from .environment import Environment, EnvironmentSpec
 from .governor import Governor
@@ -55,29 +56,39 @@ class Pool:
         _LIVE_POOLS.add(self)
 
     def acquire(self, key: PoolKey, spec: Callable[[], EnvironmentSpec]) -> Environment:
-        """A warm idle environment for `key`, or a new (cold) one built from `spec()`."""
+        """A warm idle environment for `key`, or a new (cold) one built from `spec()`;
+        `ShuttingDown` once the pool is shut down. A new one is built outside the pool's
+        lock (~2 ms: its spec, scratch directory, Runtime API server), so that a ramp of cold
+        starts does not hold up warm invocations."""
         stale: list[Environment] = []
         with self._lock:
             if self._closed:
-                raise RuntimeError("the pool is shut down")
+                raise _shut_down()
             self._revisions[key[:2]] = key[2]
             idle = self._idle.get(key)
             if idle:
-                env = idle.pop()  # the most recently used: the warmest
+                env = idle.pop(_warmest(idle))
                 self._idle_since.pop(env, None)
-            else:
-                for other in [k for k in self._idle if k[:2] == key[:2] and k != key]:
-                    stale += self._idle.pop(other)
-                env = Environment(
-                    spec(),
-                    scratch_root=self._scratch_root,
-                    governor=self.governor,
-                    on_output=self._on_output,
-                )
-                env.revision = key[2]
-            self._busy.add(env)
+                self._busy.add(env)
+                return env
+            for other in [k for k in self._idle if k[:2] == key[:2] and k != key]:
+                stale += self._idle.pop(other)
         for old in stale:
             old.shutdown()
+        env = Environment(
+            spec(),
+            scratch_root=self._scratch_root,
+            governor=self.governor,
+            on_output=self._on_output,
+        )
+        env.revision = key[2]
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._busy.add(env)
+        if closed:  # shut down meanwhile: it must not outlive the pool
+            env.shutdown()
+            raise _shut_down()
         return env
 
     def release(self, key: PoolKey, env: Environment) -> None:
@@ -138,3 +149,16 @@ class Pool:
             self._busy.clear()
         for env in everything:
             env.shutdown()
+
+
+def _shut_down() -> ShuttingDown:
+    return ShuttingDown("lambdactl is stopping: its environments are shut down")
+
+
+def _warmest(idle: list[Environment]) -> int:
+    """The index of the most recently used environment whose runtime still runs (one reset by
+    a timeout or a failed init would init again), else of the most recently used."""
+    for index in range(len(idle) - 1, -1, -1):
+        if idle[index].alive:
+            return index
+    return len(idle) - 1

@@ -59,7 +59,8 @@ class Invocation:
 @dataclass(frozen=True)
 class Posted:
     """Something the runtime told us: `kind` is `ready`, `response`, `error`,
-    `init_error`, `too_large` or `exit` (the process ended; `exit_status` says how)."""
+    `init_error`, `too_large` or `exit` (the process ended; `exit_status` says how); or
+    `no_files`: lambdactl had no descriptor left to accept the runtime's connection."""
 
     kind: str
     request_id: str = ""

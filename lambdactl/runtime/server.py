@@ -11,6 +11,7 @@ adds ~1.5 ms to every cold start and nothing this server uses.
 from __future__ import annotations
 
 import _socket
+import errno
 import io
 import json
 import queue
@@ -36,13 +37,16 @@ _MAX_HEAD = 64 * 1024
 class RuntimeApiServer:
     """Serves `/next`, `/response`, `/error` and `/init/error` for one environment.
 
-    `hand_over` queues the event that the runtime's blocked `GET /next` receives; everything
-    the runtime posts arrives, in order, through the `on_post` callback.
+    `hand_over` gives the runtime its event: it answers the runtime's waiting `GET /next`
+    itself, from the caller's thread (a warm invoke then wakes one thread fewer: the
+    connection's thread keeps reading the runtime's next request meanwhile), or queues the
+    event for the next `GET /next`. Everything the runtime posts arrives, in order, through
+    the `on_post` callback.
     """
 
     def __init__(self, on_post: Callable[[Posted], None]) -> None:
         self._on_post = on_post
-        self._events: queue.Queue[Invocation | None] = queue.Queue()
+        self._events: queue.Queue[Invocation] = queue.Queue()
         self._lock = threading.Lock()
         self._current: str | None = None
         self._closed = False
@@ -51,18 +55,31 @@ class RuntimeApiServer:
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(8)
         self._connections: list[_socket.socket] = []
+        self._waiting: list[_socket.socket] = []
+        """Connections whose `GET /next` waits for an event (normally one)."""
         self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
         threading.Thread(
             target=self._accept, name=f"runtime-api-{self.address}", daemon=True
         ).start()
 
     def hand_over(self, invocation: Invocation) -> None:
-        self._events.put(invocation)
+        with self._lock:
+            if not self._waiting:
+                self._events.put(invocation)
+                return
+            conn = self._waiting.pop(0)
+            self._current = invocation.request_id
+        try:
+            conn.sendall(_response(200, invocation.headers(), invocation.payload))
+        except OSError:
+            pass  # the runtime is gone: the environment learns it from the runtime's exit
 
     def forget(self) -> None:
-        """Drop any event not yet taken and the in-flight id (after a reset)."""
+        """Drop any event not yet taken, the in-flight id and the waiting `GET /next`s (their
+        runtime is gone: after a reset)."""
         with self._lock:
             self._current = None
+            self._waiting.clear()
         while True:
             try:
                 self._events.get_nowait()
@@ -71,7 +88,6 @@ class RuntimeApiServer:
 
     def close(self) -> None:
         self._closed = True
-        self._events.put(None)  # wakes a blocked /next so its thread can end
         for sock in [self._listener, *self._connections]:
             try:
                 sock.shutdown(_socket.SHUT_RDWR)
@@ -85,8 +101,14 @@ class RuntimeApiServer:
         while not self._closed:
             try:
                 fd, _address = self._listener._accept()  # type: ignore[attr-defined]
-            except OSError:
-                return
+            except OSError as exc:
+                if self._closed or exc.errno not in (errno.EMFILE, errno.ENFILE):
+                    return
+                # Out of descriptors: the runtime's connection waits in the backlog. Say so
+                # (an environment in its init gives up), and try again a little later.
+                self._on_post(Posted("no_files", at=time.monotonic()))
+                time.sleep(0.1)
+                continue
             conn = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM, 0, fd)
             conn.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
             self._connections.append(conn)
@@ -100,26 +122,35 @@ class RuntimeApiServer:
                 if request is None:
                     return
                 method, path, headers, body = request
-                status, extra, payload = self._dispatch(method, path, headers, body)
-                if status == 0:  # the server closed while /next was waiting
-                    return
+                answer = self._dispatch(conn, method, path, headers, body)
+                if answer is None:  # a /next that `hand_over` answers
+                    continue
+                status, extra, payload = answer
                 conn.sendall(_response(status, extra, payload))
                 if headers.get("connection", "").lower() == "close":
                     return
         except (OSError, ValueError):
             return
         finally:
+            with self._lock:
+                if conn in self._waiting:
+                    self._waiting.remove(conn)
             reader.close()
             conn.close()
             if conn in self._connections:
                 self._connections.remove(conn)
 
     def _dispatch(
-        self, method: str, path: str, headers: dict[str, str], body: bytes | None
-    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        self,
+        conn: _socket.socket,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: bytes | None,
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         kind, request_id = protocol.route(method, path.split("?", 1)[0])
         if kind == "next":
-            return self._next()
+            return self._next(conn)
         if kind == "init_error":
             self._on_post(
                 Posted(
@@ -156,12 +187,15 @@ class RuntimeApiServer:
             return 202, [], _OK
         return 404, [], protocol.error_body("InvalidRequest", f"Unknown path {method} {path}")
 
-    def _next(self) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _next(self, conn: _socket.socket) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The queued event, or None: `conn` then waits for `hand_over` to answer it."""
         self._on_post(Posted("ready", at=time.monotonic()))
-        invocation = self._events.get()
-        if invocation is None:
-            return 0, [], b""
         with self._lock:
+            try:
+                invocation = self._events.get_nowait()
+            except queue.Empty:
+                self._waiting.append(conn)
+                return None
             self._current = invocation.request_id
         return 200, invocation.headers(), invocation.payload
 

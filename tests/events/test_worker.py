@@ -481,6 +481,24 @@ def test_a_worker_started_with_sigint_ignored_still_stops(harness: Harness, tmp_
     assert output.read_text().endswith("worker stopped after 0 event(s)\n")
 
 
+def test_a_second_ctrl_c_hands_the_events_in_flight_back(harness: Harness, tmp_path: Path) -> None:
+    """The first Ctrl-C lets the event in flight end (its handler would, after 10 s); the
+    second cuts it off: the worker exits, the event is waiting again, its attempt not counted."""
+    project = harness.deploy({"w": handler("waits", timeout=30)})
+    request_id = harness.enqueue(project, "w", {"release": str(tmp_path / "never")})
+    output = tmp_path / "worker.out"
+    process = harness.spawn_worker(output=output)
+    harness.wait_for_runs(1)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.5)  # handled: two signals sent at once could be taken as one
+    assert process.poll() is None  # it waits for the event
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    event = project.store.get_event(request_id)
+    assert (event.state, event.attempts, event.history) == (S.PENDING, 0, ())
+    assert "Traceback" not in output.read_text()
+
+
 def test_worker_process_idle_exit(harness: Harness, tmp_path: Path) -> None:
     project = harness.deploy({"f": handler("succeeds")})
     request_id = harness.enqueue(project, "f", {"n": 1})

@@ -105,3 +105,23 @@ def process_gone(pid: int) -> bool:
 def call(invoker: Any, function: str = "f", **event: object) -> Any:
     """Invoke `function` with `event` as its JSON payload."""
     return invoker.invoke(function, payload=json.dumps(event).encode())
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` now (children, theirs, ...), from /proc (Linux)."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(re.sub(r"^.*\) ", "", stat).split()[1])
+        parents.setdefault(ppid, []).append(int(entry))
+    found, pending = [], [pid]
+    while pending:
+        for child in parents.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found

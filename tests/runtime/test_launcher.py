@@ -42,7 +42,7 @@ class Launched:
     def __init__(self, mode: str, *target: str) -> None:
         self._status, write = os.pipe()
         self.process = subprocess.Popen(
-            [*PYTHON, str(LAUNCHER), str(write), mode, *target],
+            [*PYTHON, str(LAUNCHER), str(write), "0", mode, *target],
             pass_fds=(write,),
             stdout=subprocess.PIPE,
             start_new_session=True,

@@ -1,8 +1,10 @@
 """The launcher: parent of one execution environment's runtime, and subreaper of everything the
 runtime starts (Linux). Standard library only; runs in the child, before the runtime.
 
-    python -I -S launcher.py FD exec PROGRAM [ARG...]    fork, then exec PROGRAM (`provided`)
-    python -I -S -u launcher.py FD python SCRIPT [ARG...]  fork, then run SCRIPT (source or .pyc)
+    python -I -S launcher.py FD PARENT exec PROGRAM [ARG...]    fork, exec PROGRAM (`provided`)
+    python -I -S -u launcher.py FD PARENT python SCRIPT [ARG...]  fork, run SCRIPT (.py or .pyc)
+
+PARENT is the pid of the lambdactl process that started the launcher (0: none to die with).
 
 An orphan is re-parented to its nearest ancestor that is a subreaper: with
 `PR_SET_CHILD_SUBREAPER` set here, a process the handler starts in a new session or
@@ -13,6 +15,11 @@ SIGSTOP/SIGCONT, reach the runtime's group, never the launcher) and dies with th
 with its group) and reaps every process it adopted, and those they leave behind in turn, then
 ends as the runtime did: the same exit code, or the same signal. SIGTERM (lambdactl died, or its
 guardian) kills the runtime's group first; the rest follows.
+
+The launcher itself gets that SIGTERM when the thread of PARENT that started it ends
+(`PR_SET_PDEATHSIG` again), set here rather than between fork and exec: so lambdactl starts it
+with `vfork`, where a `fork` of a large lambdactl process with hundreds of threads (a server
+holding many invocations) costs ~20 ms, one launch at a time.
 
 `python` mode runs SCRIPT as `__main__` in the forked child, in this interpreter: one
 interpreter start for both, instead of a second exec.
@@ -33,12 +40,16 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def main(argv):
-    fd, mode, target = int(argv[1]), argv[2], argv[3:]
+    fd, lambdactl, mode, target = int(argv[1]), int(argv[2]), argv[3], argv[4:]
     os.set_inheritable(fd, False)  # the runtime must not hold it: lambdactl reads it to its end
     prctl = _prctl()
-    prctl(PR_SET_CHILD_SUBREAPER, 1)
     # Until the handler is set: a SIGTERM before the fork would leave nobody to kill the runtime.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    if lambdactl:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != lambdactl:  # lambdactl died before the line above: nothing to run
+            os._exit(1)
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
     parent = os.getpid()
     failed_exec, exec_errors = os.pipe() if mode == "exec" else (None, None)
     runtime = os.fork()
