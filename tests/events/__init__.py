@@ -50,6 +50,23 @@ def epoch(timestamp: str) -> float:
     return moment.replace(tzinfo=timezone.utc).timestamp()
 
 
+PAUSE_BEFORE_DELIVERY = """
+import threading
+from lambdactl.cli import main
+from lambdactl.events.worker import Worker
+
+def paused(self, event, delivery):
+    print(f"paused before delivering {event.id}", flush=True)
+    threading.Event().wait()  # until the test kills the worker
+
+Worker._send = paused
+sys.argv = ["lambdactl", *sys.argv[1:]]
+main()
+"""
+"""The worker, in-process, stopped at its deliveries: its outcome written (the event
+`delivering`), the record not yet sent. Only the wait is added; all else is the real worker."""
+
+
 class Harness:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -143,7 +160,11 @@ class Harness:
             time.sleep(0.01)
 
     def spawn_worker(
-        self, *args: str, output: Path | None = None, sigint: str = "SIG_DFL"
+        self,
+        *args: str,
+        output: Path | None = None,
+        sigint: str = "SIG_DFL",
+        pause_before_delivery: bool = False,
     ) -> subprocess.Popen[bytes]:
         """`python -m lambdactl worker ARGS` in the project directory (stdout unbuffered).
 
@@ -151,12 +172,20 @@ class Harness:
         the same process, so the pid is the worker's: a Python started with SIGINT ignored
         (as a background job of a non-interactive shell is) keeps ignoring it, and these
         tests must not depend on how pytest itself was started.
+
+        `pause_before_delivery`: the worker runs in this process instead (no exec), each of
+        its deliveries held forever once the outcome is recorded, after printing
+        `paused before delivering ID` (see `PAUSE_BEFORE_DELIVERY`): a kill then lands
+        exactly there.
         """
         out = open(output or self.root.parent / "worker.out", "ab")
+        start = (
+            PAUSE_BEFORE_DELIVERY
+            if pause_before_delivery
+            else "os.execv(sys.executable, [sys.executable, '-m', 'lambdactl', *sys.argv[1:]])"
+        )
         trampoline = (
-            "import os, signal, sys; "
-            f"signal.signal(signal.SIGINT, signal.{sigint}); "
-            "os.execv(sys.executable, [sys.executable, '-m', 'lambdactl', *sys.argv[1:]])"
+            f"import os, signal, sys\nsignal.signal(signal.SIGINT, signal.{sigint})\n{start}"
         )
         try:
             process = subprocess.Popen(

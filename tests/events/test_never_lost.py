@@ -16,10 +16,11 @@ What is asserted, exactly:
 - no `start` line of an event is later than the moment the test first saw the event recorded
   as finished: an event recorded as done never runs again;
 - the worker was killed at least 3 times.
-With destinations (on_success to a queue), the test also pulses the state database's write
-lock from another connection, which stretches the worker's deliveries so that kills land in
-them, and additionally asserts: after some kill an event was left recorded but not fully
-delivered (state `delivering`), every event's record reached the queue at least once
+With destinations (on_success to a queue), the first worker is held at its deliveries (its
+outcome recorded, the record not yet sent: `Harness.spawn_worker(pause_before_delivery=True)`)
+and killed there, so that one kill lands mid-delivery every time rather than by chance; the
+test additionally asserts: that kill left the event recorded but not delivered (state
+`delivering`, its delivery not done), every event's record reached the queue at least once
 (unique requestIds == N, duplicates allowed), each with condition Success, the original
 event and the handler's response.
 
@@ -33,8 +34,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,50 +68,36 @@ def recorded_done(project: Project) -> set[str]:
 
 def wait_for_banner(path: Path, offset: int, process, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
     """Until the worker started at `offset` of its output file prints `worker worker-...`."""
+    wait_for_line(path, offset, process, "worker worker-", timeout)
+
+
+def wait_for_line(path: Path, offset: int, process, text: str, timeout: float = 15.0) -> str:  # type: ignore[no-untyped-def]
+    """The first line holding `text` that the process writing `path` from `offset` prints."""
     deadline = time.monotonic() + timeout
-    while "worker worker-" not in path.read_bytes()[offset:].decode("utf-8", "replace"):
+    while True:
+        output = path.read_bytes()[offset:].decode("utf-8", "replace")
+        for line in output.splitlines(keepends=True):
+            if text in line and line.endswith("\n"):
+                return line.strip()
         assert process.poll() is None, path.read_text()
-        assert time.monotonic() < deadline, "the worker did not start"
+        assert time.monotonic() < deadline, f"the worker never printed {text!r}"
         time.sleep(0.01)
 
 
-class Contention:
-    """Takes the state database's write lock in short pulses from another connection, so
-    that each of the worker's writes (the outcome, every delivery, every done mark) waits a
-    little: a kill then lands between them far more often."""
-
-    def __init__(self, database: Path) -> None:
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pulse, args=(database,), daemon=True)
-        self._thread.start()
-
-    def _pulse(self, database: Path) -> None:
-        db = sqlite3.connect(database, timeout=30, isolation_level=None)
-        try:
-            while not self._stop.is_set():
-                db.execute("BEGIN IMMEDIATE")
-                time.sleep(0.004)
-                db.execute("COMMIT")
-                time.sleep(0.004)
-        finally:
-            db.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-
 def kill_loop(
-    harness: Harness, project: Project, ids: list[str], *, contention: bool = False
+    harness: Harness, project: Project, ids: list[str], *, first_at_delivery: bool = False
 ) -> dict:
-    """Run, kill -9 and restart the worker until every event is recorded succeeded."""
+    """Run, kill -9 and restart the worker until every event is recorded succeeded.
+    `first_at_delivery`: the first worker is killed once it holds a delivery (its outcome
+    recorded, the record not sent); `caught` then names that event, and `caught_as` says
+    how the kill left it (state, final state, which deliveries are done)."""
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     output = harness.root.parent / "worker.out"
     output.touch()
     first_seen: dict[str, float] = {}
     kills = 0
-    mid_delivery = 0
+    caught, caught_as = None, None
 
     wanted = set(ids)
 
@@ -121,7 +106,18 @@ def kill_loop(
         for request_id in recorded_done(project) & wanted:
             first_seen.setdefault(request_id, now)
 
-    pulses = Contention(project.store.path) if contention else None
+    if first_at_delivery:
+        process = harness.spawn_worker(
+            "--lease", "1", "--concurrency", "4", output=output, pause_before_delivery=True
+        )
+        line = wait_for_line(output, 0, process, "paused before delivering ", DEADLINE_SECONDS)
+        caught = line.rsplit(" ", 1)[1]
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        kills += 1
+        observe()
+        left = project.store.get_event(caught)
+        caught_as = (left.state, left.final_state, [d.done for d in left.deliveries])
     deadline = time.monotonic() + DEADLINE_SECONDS
     while len(first_seen) < len(ids):
         assert time.monotonic() < deadline, (
@@ -139,14 +135,17 @@ def kill_loop(
         process.wait(timeout=10)
         kills += 1
         observe()
-        mid_delivery += len(project.store.list_events(state=S.DELIVERING))
-    if pulses is not None:
-        pulses.stop()
     # The last worker may have died between recording an outcome and its deliveries (or
     # the final state): one more worker, left alone, finishes what is left and idles out.
     final = harness.spawn_worker("--lease", "1", "--idle-exit", "1.5", output=output)
     assert final.wait(timeout=30) == 0
-    return {"seed": seed, "kills": kills, "first_seen": first_seen, "mid_delivery": mid_delivery}
+    return {
+        "seed": seed,
+        "kills": kills,
+        "first_seen": first_seen,
+        "caught": caught,
+        "caught_as": caught_as,
+    }
 
 
 def check_at_least_once(harness: Harness, project: Project, ids: list[str], loop: dict) -> None:
@@ -186,23 +185,11 @@ def test_kill_9_loses_no_destination_record(harness: Harness) -> None:
         queues={"done": {}},
         top={"cpu_throttling": False},
     )
-    # Until some kill has found events recorded as finished but not yet (fully) delivered:
-    # that is the case this test is about, and where kills land is chance (a busy machine
-    # may need another round).
-    ids: list[str] = []
-    total = {"seed": [], "kills": 0, "first_seen": {}, "mid_delivery": 0}
-    for _ in range(4):
-        batch = [harness.enqueue(project, "f", {"n": len(ids) + n}) for n in range(N)]
-        ids += batch
-        loop = kill_loop(harness, project, batch, contention=True)
-        total["seed"].append(loop["seed"])
-        total["kills"] += loop["kills"]
-        total["first_seen"].update(loop["first_seen"])
-        total["mid_delivery"] += loop["mid_delivery"]
-        if total["mid_delivery"]:
-            break
-    check_at_least_once(harness, project, ids, total)
-    assert total["mid_delivery"] >= 1, total["seed"]
+    ids = [harness.enqueue(project, "f", {"n": n}) for n in range(N)]
+    loop = kill_loop(harness, project, ids, first_at_delivery=True)
+    check_at_least_once(harness, project, ids, loop)
+    assert loop["caught"] in ids
+    assert loop["caught_as"] == (S.DELIVERING, S.SUCCEEDED, [False])  # recorded, not sent
 
     records = harness.records(project, "done")
     assert len(records) >= N  # at least once: a repeated delivery is allowed
@@ -240,7 +227,12 @@ def test_a_crash_mid_delivery_sends_the_rest_and_never_reruns(harness: Harness) 
         queues={"failures": {}, "dlq": {}},
     )
     request_id = harness.enqueue(project, "f", {"message": "once"})
-    dying = DiesBeforeTheDeadLetter(project, lease=0.3)
+    now = [time.time()]  # the workers' clock: leases run out when the test says so
+
+    def clock() -> float:
+        return now[0]
+
+    dying = DiesBeforeTheDeadLetter(project, lease=0.3, clock=clock)
     try:
         with pytest.raises(Crash):
             dying.run_once()
@@ -251,9 +243,9 @@ def test_a_crash_mid_delivery_sends_the_rest_and_never_reruns(harness: Harness) 
     assert (event.state, event.final_state) == (S.DELIVERING, S.FAILED)
     assert [d.done for d in event.deliveries] == [True, False]
 
-    successor = harness.worker(project)
+    successor = harness.worker(project, clock=clock)
     assert successor.run_once() == 0  # the dead worker's lease has not run out yet
-    time.sleep(0.35)
+    now[0] += 0.35
     assert successor.run_once() == 1
     assert project.store.get_event(request_id).state is S.FAILED
     assert len(harness.runs()) == 1  # the function did not run again
