@@ -27,10 +27,11 @@ REPORT_HEAD = (
     r"REPORT RequestId: {rid}\tDuration: \d+\.\d\d ms\tBilled Duration: \d+ ms\t"
     r"Memory Size: 128 MB\tMax Memory Used: (\d+) MB\t"
 )
-EXPECTED_RATIO = ONE_VCPU_MB / 128  # 13.82
 TOLERANCE = 0.15
+"""How far over its share a throttled handler may run: it starts with a period's quota (7 ms
+at 128 MB) and runs on until the governor's next check."""
 FAST_SECONDS = 0.18
-"""CPU seconds the `burn` handler uses: ~0.18 s of wall time at 1,769 MB, ~2.4 s at 128 MB."""
+"""CPU seconds the `burn` handler uses: ~2.5 s of wall time at 128 MB."""
 
 Launch = Callable[..., Invoker]
 
@@ -209,11 +210,14 @@ def test_init_within_memory_succeeds(launch: Launch) -> None:
 
 # -- CPU share ----------------------------------------------------------------------------------
 #
-# This machine's CPU speed drifts by up to 2.5x within seconds (measured: the same 1M-iteration
-# loop took 24 ms to 62 ms, in runs of ~0.3 s), so "N iterations at 128 MB vs at 1,769 MB" has
-# tens of percent of noise that the governor has nothing to do with. The 15% assertions
-# therefore use a fixed CPU demand (`burn`: spin until the process has used C seconds of CPU);
-# the fixed-iteration ratio (`spin`) is checked with the width this machine allows.
+# Measured inside the handler against its own wall time (`burn`: spin until the process has
+# used C seconds of CPU, the same demand whatever the machine's momentary speed), with the time
+# it waited for a CPU (the machine's load) told apart from the time the governor held it
+# stopped. Load slows a function, but it cannot lift a throttled one over its share, make the
+# governor hold it longer than its share requires, or make the governor stop an unthrottled
+# one: these tests assert only that. How many times slower one memory size runs than another
+# is a speed comparison that load (and this VM's drifting CPU speed) skews:
+# `benchmarks/scaling.py` measures it, for fixed work and for a fixed CPU demand.
 
 
 def burn(invoker: Invoker, function: str, cpu: float) -> dict[str, float]:
@@ -222,14 +226,18 @@ def burn(invoker: Invoker, function: str, cpu: float) -> dict[str, float]:
     return payload(result)
 
 
-def spin(invoker: Invoker, function: str, n: int) -> dict[str, float]:
-    result = call(invoker, function, n=n)
-    assert result.function_error is None, result.payload
-    return payload(result)
+def held(run: dict[str, float]) -> float:
+    """Seconds the handler was neither running nor waiting for a CPU: held stopped by the
+    governor (a spinning handler does nothing else)."""
+    return run["elapsed"] - run["cpu"] - run["waited"]
 
 
-def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
-    return min(runs, key=lambda run: run["elapsed"])
+def never_held(run: dict[str, float]) -> bool:
+    return held(run) < run["elapsed"] * 0.1
+
+
+def held_back(run: dict[str, float]) -> bool:
+    return held(run) > run["elapsed"] / 2
 
 
 def functions(handler: str) -> dict[str, dict]:
@@ -246,37 +254,17 @@ def test_cpu_share_follows_memory_formula() -> None:
     assert cpu_share(20000) == 6.0
 
 
-def test_cpu_bound_handler_at_128_mb_runs_1769_over_128_times_slower(launch: Launch) -> None:
+def test_cpu_bound_handler_at_128_mb_gets_128_over_1769_of_a_vcpu(launch: Launch) -> None:
     invoker = launch(**functions("app.burn"))
     burn(invoker, "small", 0.001)  # both warm: init is not throttled, an invocation is
-    big = fastest([burn(invoker, "big", FAST_SECONDS) for _ in range(3)])
+    burn(invoker, "big", 0.001)
+    share = 128 / 1769  # AWS's: 1 vCPU at 1,769 MB
     small = burn(invoker, "small", FAST_SECONDS)
-    ratio = small["elapsed"] / big["elapsed"]
-    assert abs(ratio / EXPECTED_RATIO - 1) < TOLERANCE, (ratio, small, big)
-    assert 1.5 < small["elapsed"] < 4.0
-    granted = small["cpu"] / small["elapsed"]
-    assert abs(granted / (128 / ONE_VCPU_MB) - 1) < TOLERANCE, (granted, small)
-    assert big["cpu"] / big["elapsed"] > 0.85  # a whole vCPU at 1,769 MB
-
-
-def test_fixed_work_slowdown_at_128_mb(launch: Launch) -> None:
-    """The same loop, a fixed number of iterations: ~13.8x slower (band: this machine's drift)."""
-    invoker = launch(**functions("app.spin"))
-    spin(invoker, "small", 1000)
-    probe = spin(invoker, "big", 300_000)
-    n = max(300_000, int(300_000 * 0.15 / probe["cpu"]))  # ~0.15 s at full speed
-    attempts = []
-    for _ in range(3):  # this VM's CPU speed drifts within seconds: up to three tries
-        big = fastest([spin(invoker, "big", n) for _ in range(3)])
-        small = spin(invoker, "small", n)
-        ratio = small["elapsed"] / big["elapsed"]
-        granted = small["cpu"] / small["elapsed"]
-        attempts.append((ratio, granted))
-        in_band = EXPECTED_RATIO * (1 - TOLERANCE) < ratio < EXPECTED_RATIO * 2.5
-        if in_band and abs(granted / (128 / ONE_VCPU_MB) - 1) < TOLERANCE:
-            break
-    else:
-        raise AssertionError(f"no attempt in band (ratio, share granted): {attempts}")
+    assert small["cpu"] < share * small["elapsed"] * (1 + TOLERANCE), small  # at most its share
+    assert held_back(small), small
+    assert held(small) * share < small["cpu"] * (1 + TOLERANCE), small  # no longer than due
+    big = burn(invoker, "big", FAST_SECONDS)
+    assert never_held(big), big  # a whole vCPU at 1,769 MB
 
 
 @pytest.mark.parametrize("where", ["invoker", "manifest"])
@@ -287,18 +275,15 @@ def test_cpu_throttling_can_be_turned_off(launch: Launch, where: str) -> None:
         invoker = launch({"cpu_throttling": False}, **functions("app.burn"))
         assert invoker.project.manifest.cpu_throttling is False
     burn(invoker, "small", 0.001)
-    big = fastest([burn(invoker, "big", 0.1) for _ in range(2)])
-    small = fastest([burn(invoker, "small", 0.1) for _ in range(2)])  # throttled: 2 x 1.3 s
-    assert small["elapsed"] / big["elapsed"] < 2, (small, big)
-    assert small["cpu"] / small["elapsed"] > 0.5
+    small = burn(invoker, "small", 0.1)  # throttled, it would be held ~1.3 s of ~1.4 s
+    assert never_held(small), small
 
 
 def test_invoker_flag_overrides_the_manifest(launch: Launch) -> None:
     invoker = launch({"cpu_throttling": False}, throttle_cpu=True, **functions("app.burn"))
     burn(invoker, "small", 0.001)
-    big = fastest([burn(invoker, "big", 0.04) for _ in range(2)])
     small = burn(invoker, "small", 0.04)
-    assert small["elapsed"] / big["elapsed"] > 5, (small, big)
+    assert held_back(small), small
 
 
 def test_noop_handler_at_128_mb_is_not_slowed(launch: Launch) -> None:
@@ -317,7 +302,7 @@ def test_cli_flag_turns_cpu_throttling_off(launch: Launch, cli) -> None:  # type
     event = json.dumps({"cpu": 0.05})
     free = cli("invoke", "small", "--no-cpu-throttle", "-p", event)
     assert free.code == 0, free.err
-    assert json.loads(free.out)["elapsed"] < 0.25
-    held = cli("invoke", "small", "-p", event)  # on by default
-    assert held.code == 0, held.err
-    assert json.loads(held.out)["elapsed"] > 0.25
+    assert never_held(json.loads(free.out)), free.out
+    throttled = cli("invoke", "small", "-p", event)  # on by default
+    assert throttled.code == 0, throttled.err
+    assert held_back(json.loads(throttled.out)), throttled.out

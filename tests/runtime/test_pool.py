@@ -27,8 +27,6 @@ LIMITS = "limits.py"
 Launch = Callable[..., Invoker]
 
 
-
-
 def wait_gone(pids: list[int], seconds: float = 2.0) -> bool:
     deadline = time.monotonic() + seconds
     while not all(process_gone(pid) for pid in pids):
@@ -58,25 +56,37 @@ def together(count: int, work: Callable[[int], InvocationResult]) -> list[Invoca
 # -- scale-out ----------------------------------------------------------------------------------
 
 
-def test_concurrent_invokes_scale_out_then_stay_warm(launch: Launch) -> None:
-    invoker = launch(f=fn("app.pid", LIMITS, timeout=5))
-    started = time.monotonic()
-    results = together(8, lambda _i: call(invoker, sleep=0.5))
-    elapsed = time.monotonic() - started
-    assert elapsed < 2.5, elapsed  # in parallel: 8 x 0.5 s one after another would be 4 s
+def test_concurrent_invokes_scale_out_then_stay_warm(launch: Launch, tmp_path: Path) -> None:
+    """Eight invokes at once run in eight environments at the same time: each holds its
+    environment until all eight have started (a gate the test opens), which a pool that ran
+    them one after another would never reach."""
+    invoker = launch(f=fn("app.gated", LIMITS, timeout=60))
+    gate = tmp_path / "gate"
+    (gate / "started").mkdir(parents=True)
+    with ThreadPoolExecutor(max_workers=8) as executor:
+        calls = [executor.submit(call, invoker, dir=str(gate), i=i, wait=50) for i in range(8)]
+        deadline = time.monotonic() + 30
+        while len(list((gate / "started").iterdir())) < 8:
+            started = len(list((gate / "started").iterdir()))
+            assert time.monotonic() < deadline, f"{started} of 8 invocations running at once"
+            assert not any(c.done() for c in calls), [c.result() for c in calls if c.done()]
+            time.sleep(0.02)
+        [(pool_key, counts)] = invoker.pool.sizes().items()
+        assert counts == (0, 8)  # eight environments, all busy at once
+        (gate / "open").touch()
+        results = [c.result(timeout=30) for c in calls]
     assert all(r.function_error is None for r in results)
-    pids = {payload(r) for r in results}
+    pids = {payload(r)["pid"] for r in results}
     assert len(pids) == 8  # eight environments
     assert all(r.init_duration_ms is not None for r in results)  # each one cold
     assert len({r.stream_name for r in results}) == 8
-    key = ("f", "$LATEST")
-    [(pool_key, counts)] = invoker.pool.sizes().items()
-    assert pool_key[:2] == key and counts == (8, 0)
+    assert pool_key[:2] == ("f", "$LATEST")
+    assert invoker.pool.sizes()[pool_key] == (8, 0)
 
-    for _ in range(8):
-        warm = call(invoker)
+    for i in range(8):
+        warm = call(invoker, dir=str(gate), i=10 + i)
         assert warm.init_duration_ms is None
-        assert payload(warm) in pids
+        assert payload(warm)["pid"] in pids
     assert invoker.pool.sizes()[pool_key] == (8, 0)  # no new environment
     assert not any(process_gone(pid) for pid in pids)
 
