@@ -154,8 +154,9 @@ class Reloader:
         self._thread.start()
 
     def check(self) -> Reload | None:
-        """Read the manifest now and apply it if it is a valid new text: what changed; None
-        when nothing was applied (the same text, or an invalid one: `on_reject` was told)."""
+        """Read the manifest now and apply it if it is a valid new text: what changed (also
+        told to `on_reload`); None when nothing was applied (the same text, or an invalid
+        one: `on_reject` was told)."""
         with self._lock:
             return self._look(read=True)
 
@@ -220,10 +221,14 @@ class Reloader:
         except LambdactlError as exc:
             self._decline(stamp, text, exc, quiet=quiet)
             return None
+        # The first look finds the text the project was opened with, as a rule: nothing new.
+        opened = self._seen_text is None and loaded == self.project.manifest
         reload = self._apply(loaded)
         self._served = self._seen = stamp
         self._seen_text, self._declined = text, ""
         self._announce()
+        if opened:
+            return None
         if not quiet:
             self._on_reload(reload)
         return reload
