@@ -238,7 +238,7 @@ class Reloader:
     ) -> None:
         """The text on disk is invalid: the last valid manifest keeps serving."""
         message = str(error)
-        repeated = text is not None and text == self._seen_text and message == self._declined
+        repeated = text == self._seen_text and message == self._declined  # None: unreadable
         self._seen, self._seen_text, self._declined = stamp, text, message
         self._announce()
         if not repeated:

@@ -19,6 +19,7 @@ from lambdactl.functions import Configuration
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.reload import Reload, Reloader
+from tests.runtime import process_gone
 
 HANDLER = """\
 import os
@@ -130,7 +131,7 @@ def test_functions_added_and_removed(live: Live) -> None:
     with pytest.raises(ResourceNotFoundException):
         live.invoker.invoke("world")
     assert all(key[0] != "world" for key in live.invoker.pool.sizes())
-    assert pid not in [live.invoke("hello")["pid"]]
+    wait_for(lambda: process_gone(pid), "world's environment shut down")
 
 
 def test_an_invalid_edit_is_refused_once_and_the_last_valid_manifest_serves(live: Live) -> None:
@@ -148,6 +149,19 @@ def test_an_invalid_edit_is_refused_once_and_the_last_valid_manifest_serves(live
     live.edit(manifest(greeting="Hej"))
     assert live.reloader.check() is not None
     assert live.invoke("hello")["greeting"] == "Hej"
+
+
+def test_a_manifest_gone_for_a_while_is_said_once(live: Live) -> None:
+    path = live.root / "functions.yaml"
+    text = path.read_text()
+    path.unlink()  # an editor's save by rename, seen midway; or a checkout
+    assert live.reloader.check() is None
+    assert live.reloader.check() is None
+    assert len(live.rejected) == 1 and "cannot read manifest" in live.rejected[0]
+    assert live.invoke("hello")["greeting"] == "Hello"
+    path.write_text(text.replace("Hello", "Hi"))
+    assert live.reloader.check() is not None
+    assert live.invoke("hello")["greeting"] == "Hi"
 
 
 def test_an_edit_drops_the_run_time_override_of_the_key_it_changes(live: Live) -> None:
