@@ -2,7 +2,8 @@
 
 Long-running processes (serve, dev, worker) ask this before each `$LATEST` invoke instead of
 re-scanning every file of the function's code and layers. A one-shot command does not watch:
-it scans once.
+it scans once. The same watcher calls back when one file is written (`watch_file`: the
+manifest, which a long-running process follows, see `reload`).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from lambdactl import endpoint, functions
-from lambdactl.errors import ResourceNotFoundException
+from lambdactl import endpoint, functions, queues
+from lambdactl.errors import ResourceNotFoundException, TooManyRequestsException
 from lambdactl.functions import Configuration
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
@@ -172,6 +172,21 @@ def test_an_edit_drops_the_run_time_override_of_the_key_it_changes(live: Live) -
     assert live.reloader.check() is not None
     assert live.project.function("hello").config.timeout == 7  # the manifest's, now
     assert live.project.function("other").config.timeout == 20  # untouched: kept
+
+
+def test_reserved_concurrency_and_queues_follow(live: Live) -> None:
+    warm = live.invoke("hello")["pid"]
+    text = manifest().replace("code: src/hello\n", "code: src/hello\n    reserved_concurrency: 0\n")
+    live.edit(text + "queues:\n  jobs: {visibility_timeout: 5}\n")
+    reload = live.reloader.check()
+    assert reload is not None
+    assert (reload.changed, reload.settings) == (("hello",), ("queues",))
+    with pytest.raises(TooManyRequestsException):
+        live.invoker.invoke("hello")
+    assert queues.get(live.project, "jobs").attributes["visibility_timeout"] == 5
+    live.edit(manifest())
+    assert live.reloader.check() is not None
+    assert live.invoke("hello")["pid"] == warm  # a limit, not a configuration: still warm
 
 
 def test_project_wide_settings_follow(live: Live) -> None:
