@@ -139,11 +139,14 @@ class Invoker:
         self._start_worker = start_worker
         if watch_code:
             project.watch_code()
+        self._throttle_cpu = throttle_cpu
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
         manifest = project.manifest
         self.logs = LogWriter(
             manifest.state_dir,
-            retention=lambda group: manifest.retention(group.removeprefix(lines.GROUP_PREFIX)),
+            retention=lambda group: project.manifest.retention(
+                group.removeprefix(lines.GROUP_PREFIX)
+            ),
         )
         self.pool = Pool(
             manifest.state_dir / "scratch",
@@ -219,6 +222,25 @@ class Invoker:
             log=outcome.log,
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
+        )
+
+    def follow(self) -> None:
+        """Take the project's settings from its manifest again, after `Project.adopt` (a
+        reloaded manifest): the concurrency limits, the idle timeout and CPU throttling of the
+        environments started from now on (unless this invoker was given its own)."""
+        manifest = self.project.manifest
+        self.pool.idle_timeout = manifest.idle_timeout
+        if self._throttle_cpu is None:
+            self.pool.governor.throttle_cpu = manifest.cpu_throttling
+        self.concurrency = ConcurrencyLimits(manifest, lambda: self.project.functions)
+
+    def retire(self, function: str | None = None, version: str | None = None) -> int:
+        """Shut down the warm environments of `function` (None: every function) at `version`
+        (None: every version); those running an invocation as soon as it ends. How many were
+        idle. The next invocation starts a new one, with what the function is now."""
+        return self.pool.retire(
+            lambda key: (function is None or key[0] == function)
+            and (version is None or key[1] == version)
         )
 
     def close(self) -> None:

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from lambdactl import endpoint
 from lambdactl.cli import warm
 from tests.cli.test_startup import REPO
+from tests.test_lockfile import held
 
 
 @pytest.mark.parametrize(
@@ -146,3 +150,44 @@ def test_a_publish_handed_over_is_the_servers(project_dir: Path, serve) -> None:
     )
     assert done.stderr.splitlines()[-1] == "[] 0", done.stderr
     assert json.loads(done.stdout)["Version"] == "1"
+
+
+def test_an_edit_the_server_has_not_read_is_waited_for(project_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The server reads an edit within moments (its `reload`): the CLI waits for the endpoint
+    file to say it serves the text on disk, then hands over, without a word."""
+    state = project_dir / ".lambda"
+    state.mkdir()
+    manifest = (project_dir / "functions.yaml").resolve()
+    with held(state / "worker.lock") as holder:
+        older = endpoint.Endpoint("http://127.0.0.1:9", holder.pid, str(manifest), (1, 2), (1, 2))
+        endpoint.publish(state, older)
+        warm._unreachable.clear()
+        caught_up = dataclasses.replace(
+            older, stamp=endpoint.stamp(manifest), seen=endpoint.stamp(manifest)
+        )
+        later = threading.Timer(0.3, endpoint.publish, (state, caught_up))
+        later.start()
+        try:
+            assert warm.server_of(None) == caught_up
+        finally:
+            later.join()
+    assert capsys.readouterr().err == ""
+
+
+def test_an_edit_never_read_runs_here_with_one_warning(  # type: ignore[no-untyped-def]
+    project_dir: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(warm, "RELOAD_WAIT_SECONDS", 0.2)
+    state = project_dir / ".lambda"
+    state.mkdir()
+    manifest = (project_dir / "functions.yaml").resolve()
+    with held(state / "worker.lock") as holder:
+        older = endpoint.Endpoint("http://127.0.0.1:9", holder.pid, str(manifest), (1, 2), (1, 2))
+        endpoint.publish(state, older)
+        warm._unreachable.clear()
+        assert warm.server_of(None) is None
+        assert warm.server_of(None) is None  # typer's path asks again: said once
+    assert capsys.readouterr().err == (
+        f"warning: lambdactl serve (pid {holder.pid}) has not read the edited manifest: "
+        "running here instead\n"
+    )
