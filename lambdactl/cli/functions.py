@@ -83,6 +83,7 @@ def show(
 ) -> None:
     """Show a function's configuration (GetFunctionConfiguration)."""
     from .. import aliases, shapes
+    from ..manifest import FunctionConfig
 
     project = session(ctx).project()
     ref = project.ref(function, qualifier)
@@ -111,6 +112,15 @@ def show(
         ("Description", marked("description", version.description, repr)),
         ("Environment", marked("environment", _environment(config.environment), _environment)),
     ]
+    recorded = (  # set through the API: shown, not modelled (see FunctionConfig)
+        ("role", "Role", config.role, lambda v: v or "none"),
+        ("tracing", "Tracing", config.tracing, str),
+        ("ephemeral_storage", "EphemeralStorage", config.ephemeral_storage, lambda v: f"{v} MB"),
+        ("kms_key_arn", "KMSKeyArn", config.kms_key_arn, lambda v: v or "none"),
+    )
+    for key, label, value, text in recorded:
+        if value != FunctionConfig.__dataclass_fields__[key].default or key in overrides:
+            rows.append((label, marked(key, text(value), text)))
     if config.logging.json or "logging" in overrides:
         rows.append(("Logging", marked("logging", _logging(config.logging.to_dict()), _logging)))
     if spec.reserved_concurrency is not None or "reserved_concurrency" in overrides:

@@ -142,3 +142,27 @@ def test_aws_lambda_create_function_url_config(server: Server, tmp_path: Path) -
     assert (made["FunctionUrl"], made["FunctionArn"]) == (f"{server.url}/url/hello/", ARN)
     with urllib.request.urlopen(made["FunctionUrl"] + "?name=cli", timeout=60) as answered:
         assert (answered.status, json.loads(answered.read())) == (200, {"hello": "world"})
+
+
+def test_aws_lambda_update_function_configuration_of_a_manifest_function(
+    server: Server, tmp_path: Path
+) -> None:
+    """Every member the command takes is an override or refused with a 4xx that says why:
+    never a 500 (a KeyError once), never dropped."""
+    role = "arn:aws:iam::000000000000:role/other"
+    done = aws(server, "update-function-configuration", "--function-name", "hello",
+               "--role", role, "--tracing-config", "Mode=Active", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (json.loads(done.stdout)["Role"], json.loads(done.stdout)["TracingConfig"]) == (
+        role, {"Mode": "Active"}
+    )
+    got = aws(server, "get-function-configuration", "--function-name", "hello", cwd=tmp_path)
+    assert json.loads(got.stdout)["Role"] == role
+    vpc = aws(server, "update-function-configuration", "--function-name", "hello",
+              "--vpc-config", "SubnetIds=subnet-1,SecurityGroupIds=sg-1", cwd=tmp_path)
+    assert vpc.returncode in (254, 255)
+    assert vpc.stderr.strip() == (
+        "An error occurred (InvalidParameterValueException) when calling the "
+        "UpdateFunctionConfiguration operation: lambdactl does not model VPCs (a local "
+        "function reaches whatever its machine reaches): leave VpcConfig out, or give it empty"
+    )

@@ -151,6 +151,85 @@ def test_update_code_configuration_and_delete(server: Server, lambda_client: Any
         lambda_client.delete_function(FunctionName="hello")
 
 
+def test_configuration_members_are_recorded_or_refused(server: Server, lambda_client: Any) -> None:
+    """What lambdactl does not run (tracing, /tmp size, a KMS key, the role) is recorded and
+    shown as AWS shows it, a version freezes it, and `show` marks a manifest function's as
+    overridden; what it does not model at all is refused with the reason."""
+    errors = lambda_client.exceptions
+    role = "arn:aws:iam::123456789012:role/other"
+    key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    changed = lambda_client.update_function_configuration(
+        FunctionName="hello",
+        Role=role,
+        EphemeralStorage={"Size": 2048},
+        TracingConfig={"Mode": "Active"},
+        KMSKeyArn=key,
+        VpcConfig={"SubnetIds": [], "SecurityGroupIds": []},  # no VPC: what it is
+        SnapStart={"ApplyOn": "None"},
+    )
+    recorded = {
+        "Role": role,
+        "EphemeralStorage": {"Size": 2048},
+        "TracingConfig": {"Mode": "Active"},
+        "KMSKeyArn": key,
+    }
+    got = lambda_client.get_function_configuration(FunctionName="hello")
+    for shape in (changed, got):
+        assert {k: shape.get(k) for k in recorded} == recorded
+    shown = lambdactl(server.project_dir, "show", "hello").stdout
+    assert f"{role} (overridden at run time; manifest: none)" in shown
+    assert "2048 MB (overridden at run time; manifest: 512 MB)" in shown
+    published = lambda_client.publish_version(FunctionName="hello")
+    lambda_client.update_function_configuration(
+        FunctionName="hello", EphemeralStorage={"Size": 512}, TracingConfig={"Mode": "PassThrough"}
+    )
+    frozen = lambda_client.get_function_configuration(
+        FunctionName="hello", Qualifier=published["Version"]
+    )
+    assert (frozen["EphemeralStorage"], frozen["TracingConfig"]) == (
+        {"Size": 2048},
+        {"Mode": "Active"},
+    )
+    latest = lambda_client.get_function_configuration(FunctionName="hello")
+    assert (latest["EphemeralStorage"], latest["TracingConfig"]) == (
+        {"Size": 512},
+        {"Mode": "PassThrough"},
+    )
+
+    refused = {
+        "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+        "FileSystemConfigs": [
+            {"Arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1",
+             "LocalMountPath": "/mnt/efs"}
+        ],
+        "ImageConfig": {"Command": ["app.handler"]},
+        "SnapStart": {"ApplyOn": "PublishedVersions"},
+        "Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"],
+        "DeadLetterConfig": {"TargetArn": f"{QUEUE_ARN}:dlq"},
+    }
+    for member, value in refused.items():
+        with pytest.raises(errors.InvalidParameterValueException, match="lambdactl does not"):
+            lambda_client.update_function_configuration(FunctionName="hello", **{member: value})
+    with pytest.raises(errors.ClientError) as caught:
+        lambda_client.update_function_configuration(
+            FunctionName="hello", TracingConfig={"Mode": "Sometimes"}
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_create_function_keeps_its_tags_and_refuses_what_it_cannot_model(
+    lambda_client: Any,
+) -> None:
+    errors = lambda_client.exceptions
+    create(lambda_client, Tags={"team": "a"}, TracingConfig={"Mode": "Active"})
+    got = lambda_client.get_function(FunctionName="made")
+    assert got["Tags"] == {"team": "a"}
+    assert got["Configuration"]["TracingConfig"] == {"Mode": "Active"}
+    with pytest.raises(errors.InvalidParameterValueException, match="VPCs"):
+        create(lambda_client, "other", VpcConfig={"SubnetIds": ["subnet-1"]})
+    assert "Tags" not in lambda_client.get_function(FunctionName="hello")
+
+
 def test_concurrency(server: Server, lambda_client: Any) -> None:
     errors = lambda_client.exceptions
     assert "ReservedConcurrentExecutions" not in lambda_client.get_function_concurrency(
