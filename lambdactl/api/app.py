@@ -13,14 +13,14 @@ from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
 from . import aliases, awsjson, functions, invoke, logs, management, sqs, urls, versions
 from .backend import Backend
-from .errors import UnknownOperation, error_response, service_error
+from .errors import UnknownOperation, client_gone, error_response, service_error
 
 JSON_SERVICES: dict[str, tuple[awsjson.Protocol, awsjson.Handler]] = {
     "AmazonSQS": (awsjson.SQS, sqs.handle),
@@ -119,6 +119,7 @@ def build(backend: Backend) -> Starlette:
             AwsError: _aws_error,
             LambdactlError: _service_error,
             HTTPException: _unrouted,
+            ClientDisconnect: _client_gone,  # not a failure: never logged as one
             Exception: _service_error,
         },
     )
@@ -134,6 +135,10 @@ async def _aws_error(_request: Request, exc: Exception) -> Response:
 
 async def _service_error(_request: Request, exc: Exception) -> Response:
     return service_error(exc)
+
+
+async def _client_gone(_request: Request, _exc: Exception) -> Response:
+    return client_gone()
 
 
 async def _unrouted(request: Request, exc: Exception) -> Response:

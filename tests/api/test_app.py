@@ -196,3 +196,19 @@ def test_half_sent_requests_do_not_hold_up_others(server: Server) -> None:
         for sock in stalled:
             sock.close()
     healthy(server)
+
+
+def test_a_client_that_goes_away_mid_body_is_not_an_error(server: Server) -> None:
+    """It announced 100 bytes, sent 5 and closed: nobody is left to answer, nothing failed,
+    so serve says nothing (Lambda's API and the JSON protocols alike)."""
+    heads = [
+        b"POST /2015-03-31/functions/hello/invocations HTTP/1.1\r\n",
+        b"POST /2015-03-31/functions HTTP/1.1\r\n",
+        b"POST / HTTP/1.1\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n",
+    ]
+    for head in heads:
+        with socket.create_connection(address(server), timeout=30) as sock:
+            sock.sendall(head + b"Host: x\r\nContent-Length: 100\r\n\r\nhello")
+    healthy(server)
+    out = server.stop()
+    assert "request failed" not in out and "Traceback" not in out, out
