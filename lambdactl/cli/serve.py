@@ -59,8 +59,9 @@ def serve(
     sock = server.bind(host, port)
     listening = server.url_of(sock, host)
     if not _loopback(host):
+        where = f"all interfaces ({host})" if server.all_interfaces(host) else host
         render.warning(
-            f"listening on {host}: anyone who can reach this machine can invoke its functions"
+            f"listening on {where}: anyone who can reach this machine can invoke its functions"
         )
 
     def ready() -> None:
