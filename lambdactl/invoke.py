@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -220,6 +221,23 @@ class Invoker:
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
         )
+
+    def recycle(self, function: str) -> None:
+        """Shut down `function`'s environments that no invoke would use again: all of them
+        once it is deleted, those of a deleted version, `$LATEST`'s of an older revision
+        (UpdateFunctionCode/Configuration), rather than let them idle until the timeout."""
+        if function not in self.project.functions:
+            self.pool.retire(function, lambda _version, _revision: False)
+            return
+        latest = versions.latest(self.project, function).revision_id
+        published = {str(n) for n, _record in self.project.store.list_versions(function)}
+
+        def keep(version: str, revision: Hashable) -> bool:
+            if version == versions.LATEST:
+                return isinstance(revision, tuple) and revision[0] == latest
+            return version in published
+
+        self.pool.retire(function, keep)
 
     def close(self) -> None:
         """Shut every environment down and store the last log lines."""

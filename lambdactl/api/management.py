@@ -158,6 +158,7 @@ async def update_code(request: Request) -> Response:
             architectures=given.get("Architectures"),
             dry_run=bool(given.get("DryRun")),
         )
+        backend.invoker.recycle(version.function)  # the old code's environments go now
         return shapes.function_configuration(project, version, status="updated")
 
     return aws_json(await backend.call(update, backend.project))
@@ -175,6 +176,7 @@ async def update_configuration(request: Request) -> Response:
             Configuration.from_request(given),
             revision_id=given.get("RevisionId"),
         )
+        backend.invoker.recycle(version.function)  # the old configuration's go now
         return shapes.function_configuration(project, version, status="updated")
 
     return aws_json(await backend.call(update, backend.project))
@@ -184,7 +186,13 @@ async def delete_function(request: Request) -> Response:
     """DELETE /2015-03-31/functions/{FunctionName}[?Qualifier=N] -> 204"""
     backend = _backend(request)
     qualifier = request.query_params.get("Qualifier")
-    await backend.call(functions.delete, backend.project, _function(request), qualifier)
+
+    def delete(project: Project) -> None:
+        functions.delete(project, _function(request), qualifier)
+        # Its environments (or the deleted version's) go now, not at the idle timeout.
+        backend.invoker.recycle(project.ref(_function(request)).name)
+
+    await backend.call(delete, backend.project)
     return no_content()
 
 

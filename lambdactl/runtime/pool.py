@@ -105,6 +105,25 @@ class Pool:
                 return
         env.shutdown()
 
+    def retire(self, function: str, keep: Callable[[str, Hashable], bool]) -> int:
+        """Shut down `function`'s idle environments whose (version, revision) `keep` refuses
+        (the function was deleted, a version deleted, `$LATEST` changed), and those busy now
+        once they are released; how many were idle. An acquire of a key starts afresh."""
+        retired: list[Environment] = []
+        with self._lock:
+            for key in [k for k in self._idle if k[0] == function and not keep(*k[1:])]:
+                retired += self._idle.pop(key)
+            for env in retired:
+                self._idle_since.pop(env, None)
+            for env in self._busy:
+                version, revision = env.spec.version, env.revision
+                if env.spec.function == function and not keep(version, revision):
+                    if self._revisions.get((function, version)) == revision:
+                        del self._revisions[(function, version)]  # not returned at release
+        for env in retired:
+            env.shutdown()
+        return len(retired)
+
     def sizes(self) -> dict[PoolKey, tuple[int, int]]:
         """(idle, busy) environment counts per key."""
         with self._lock:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from lambdactl import queues
 from lambdactl.project import Project
 from tests.api.conftest import Server
+from tests.runtime import fn, process_gone, write_functions
 from tests.uploads import HANDLER, ROLE, handler_zip, zip_of
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
@@ -228,6 +230,54 @@ def test_create_function_keeps_its_tags_and_refuses_what_it_cannot_model(
     with pytest.raises(errors.InvalidParameterValueException, match="VPCs"):
         create(lambda_client, "other", VpcConfig={"SubnetIds": ["subnet-1"]})
     assert "Tags" not in lambda_client.get_function(FunctionName="hello")
+
+
+PID = "import os\n\ndef handler(event, context):\n    return os.getpid()\n"
+
+
+def runtime_pid(client: Any, name: str, **options: Any) -> int:
+    response = client.invoke(FunctionName=name, **options)
+    assert "FunctionError" not in response, response["Payload"].read()
+    return int(response["Payload"].read())
+
+
+def gone_soon(pid: int) -> bool:
+    """Within 10 s: far within the idle timeout (300 s) that would end it otherwise."""
+    deadline = time.monotonic() + 10
+    while not process_gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_environments_of_what_was_changed_or_deleted_go_at_once(
+    serve: Callable[..., Server], project_dir: Path
+) -> None:
+    """Not at the idle timeout: a changed `$LATEST`'s environment (code or configuration,
+    of a created or a manifest function), a deleted version's, a deleted function's; what
+    did not change stays warm."""
+    write_functions(project_dir, {"declared": fn("app.run", source="basic.py")})
+    client = serve().client()
+    create(client, Code={"ZipFile": handler_zip(PID)})
+    first = runtime_pid(client, "made")
+    client.update_function_code(FunctionName="made", ZipFile=handler_zip(PID + "# 2\n"))
+    assert gone_soon(first)
+    published = client.publish_version(FunctionName="made")["Version"]
+    latest, version = runtime_pid(client, "made"), runtime_pid(client, "made", Qualifier=published)
+    client.update_function_configuration(FunctionName="made", Timeout=9)
+    assert gone_soon(latest)
+    assert runtime_pid(client, "made", Qualifier=published) == version  # unchanged: warm
+    client.delete_function(FunctionName="made", Qualifier=published)
+    assert gone_soon(version)
+    again = runtime_pid(client, "made")
+    client.delete_function(FunctionName="made")
+    assert gone_soon(again)
+
+    event = json.dumps({"do": "pid"})
+    declared = json.loads(client.invoke(FunctionName="declared", Payload=event)["Payload"].read())
+    client.update_function_configuration(FunctionName="declared", MemorySize=256)
+    assert gone_soon(declared)
 
 
 def test_concurrency(server: Server, lambda_client: Any) -> None:
