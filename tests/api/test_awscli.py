@@ -35,10 +35,10 @@ def major_version() -> int:
 
 
 def aws(
-    server: Server, *args: str, cwd: Path, via_env: bool = False
+    server: Server, *args: str, cwd: Path, via_env: bool = False, service: str = "lambda"
 ) -> subprocess.CompletedProcess[str]:
-    """Run `aws lambda ARGS --endpoint-url URL` with dummy credentials and no user config
-    (`via_env`: the endpoint in AWS_ENDPOINT_URL_LAMBDA instead of the option)."""
+    """Run `aws SERVICE ARGS --endpoint-url URL` with dummy credentials and no user config
+    (`via_env`: the endpoint in AWS_ENDPOINT_URL_<SERVICE> instead of the option)."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -53,9 +53,10 @@ def aws(
         AWS_MAX_ATTEMPTS="1",
         AWS_PAGER="",
     )
-    command = [*aws_command(), "lambda", *args]
+    command = [*aws_command(), service, *args]
     if via_env:
-        env["AWS_ENDPOINT_URL_LAMBDA"] = server.url
+        variable = {"logs": "CLOUDWATCH_LOGS"}.get(service, service.upper())
+        env[f"AWS_ENDPOINT_URL_{variable}"] = server.url
     else:
         command += ["--endpoint-url", server.url]
     return subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
@@ -166,3 +167,18 @@ def test_aws_lambda_update_function_configuration_of_a_manifest_function(
         "UpdateFunctionConfiguration operation: lambdactl does not model VPCs (a local "
         "function reaches whatever its machine reaches): leave VpcConfig out, or give it empty"
     )
+
+
+def test_aws_logs_by_its_variable_and_aws_sqs_by_the_option(server: Server, tmp_path: Path) -> None:
+    """What the README says of the AWS CLI: `aws logs` reads AWS_ENDPOINT_URL_CLOUDWATCH_LOGS;
+    `aws sqs` is given --endpoint-url (v1 sets an SQS endpoint of its own over the variables)."""
+    invoked = aws(server, "invoke", "--function-name", "hello", str(tmp_path / "o"), cwd=tmp_path)
+    assert invoked.returncode == 0, invoked.stderr
+    groups = aws(server, "describe-log-groups", cwd=tmp_path, via_env=True, service="logs")
+    assert groups.returncode == 0, groups.stderr
+    assert [g["logGroupName"] for g in json.loads(groups.stdout)["logGroups"]] == [
+        "/aws/lambda/hello"
+    ]
+    created = aws(server, "create-queue", "--queue-name", "jobs", cwd=tmp_path, service="sqs")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["QueueUrl"] == f"{server.url}/123456789012/jobs"

@@ -334,6 +334,11 @@ def test_event_invoke_configs_and_the_worker_inside_serve(
             FunctionName="failing", MaximumEventAgeInSeconds=600
         )
         assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (0, 600)
+        shown = lambdactl(server.project_dir, "show", "failing").stdout
+        assert (
+            "Async            retries 0, max age 600 s, on failure: queue failures (set at run "
+            "time)"
+        ) in shown
         listed = lambda_client.list_function_event_invoke_configs(FunctionName="failing")
         assert [c["FunctionArn"] for c in listed["FunctionEventInvokeConfigs"]] == [
             f"{ARN}:failing:$LATEST"
