@@ -6,9 +6,11 @@ the project's worker lock while it runs, and the file names the pid that holds i
 costs one small file read and one `flock` probe, and this module imports the standard library
 only, so the CLI's warm path stays lean.
 
-The file also records the manifest the server loaded (its path, size and modification time):
-a server started before the manifest was edited serves the old configuration, and the CLI
-then runs the command itself rather than hand it over.
+The file also records the manifest the server serves (its path, size and modification
+time), and the newest text of it the server has read and why it does not serve that one (an
+invalid edit): the server follows edits of its manifest (`reload`) and says so here, and the
+CLI hands a command over only to a server that runs the manifest as it is on disk; it waits
+a moment for one that has not read an edit yet.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ class Endpoint:
     manifest: str = ""
     """The manifest file the server loaded."""
     stamp: tuple[int, int] = (0, 0)
-    """That file's (size, mtime_ns) when the server loaded it."""
+    """That file's (size, mtime_ns) when the server loaded the text it serves."""
+    seen: tuple[int, int] = (0, 0)
+    """The stamp of the newest text the server has read, served or not."""
+    declined: str = ""
+    """Why the server does not serve that newest text (its one-line error), "" when it does."""
 
     @property
     def host_port(self) -> tuple[str, int]:
@@ -49,6 +55,22 @@ class Endpoint:
         """Whether the server runs `manifest` as it is on disk now (not an older text of it,
         nor another manifest beside it)."""
         return str(manifest) == self.manifest and stamp(manifest) == self.stamp
+
+    def unlike(self, manifest: Path) -> str | None:
+        """Why the server does not run `manifest` as it is on disk now (a phrase following
+        "lambdactl serve (pid N)"), None when it does; `UNREAD` when it has not read that
+        text yet (an edit of moments ago: it does within a second)."""
+        if str(manifest) != self.manifest:
+            return f"serves another manifest, {self.manifest}"
+        now = stamp(manifest)
+        if now == self.stamp:
+            return None
+        if now == self.seen and self.declined:  # the local run says what is wrong
+            return f"keeps the last valid {manifest.name}, as the edit is invalid"
+        return UNREAD
+
+
+UNREAD = "has not read the edited manifest"
 
 
 def stamp(manifest: Path) -> tuple[int, int]:
@@ -70,6 +92,8 @@ def publish(state_dir: Path, endpoint: Endpoint) -> None:
         "pid": endpoint.pid,
         "manifest": endpoint.manifest,
         "stamp": list(endpoint.stamp),
+        "seen": list(endpoint.seen),
+        "declined": endpoint.declined,
     }
     temporary.write_text(json.dumps(record))
     os.replace(temporary, path)
@@ -103,11 +127,14 @@ def _read(path: Path) -> Endpoint | None:
     try:
         data = json.loads(path.read_text())
         size, mtime = data.get("stamp") or (0, 0)
+        seen_size, seen_mtime = data.get("seen") or (0, 0)
         return Endpoint(
             url=str(data["url"]),
             pid=int(data["pid"]),
             manifest=str(data.get("manifest", "")),
             stamp=(int(size), int(mtime)),
+            seen=(int(seen_size), int(seen_mtime)),
+            declined=str(data.get("declined", "")),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

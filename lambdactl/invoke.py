@@ -12,7 +12,6 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,7 +29,7 @@ from .runtime import dependencies, interpreters
 from .runtime.concurrency import ConcurrencyLimits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.governor import Governor
-from .runtime.pool import Pool
+from .runtime.pool import Pool, PoolKey
 
 if TYPE_CHECKING:
     import random
@@ -140,11 +139,14 @@ class Invoker:
         self._start_worker = start_worker
         if watch_code:
             project.watch_code()
+        self._throttle_cpu = throttle_cpu
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
         manifest = project.manifest
         self.logs = LogWriter(
             manifest.state_dir,
-            retention=lambda group: manifest.retention(group.removeprefix(lines.GROUP_PREFIX)),
+            retention=lambda group: project.manifest.retention(
+                group.removeprefix(lines.GROUP_PREFIX)
+            ),
         )
         self.pool = Pool(
             manifest.state_dir / "scratch",
@@ -227,17 +229,39 @@ class Invoker:
         once it is deleted, those of a deleted version, `$LATEST`'s of an older revision
         (UpdateFunctionCode/Configuration), rather than let them idle until the timeout."""
         if function not in self.project.functions:
-            self.pool.retire(function, lambda _version, _revision: False)
+            self.retire(function)
             return
         latest = versions.latest(self.project, function).revision_id
         published = {str(n) for n, _record in self.project.store.list_versions(function)}
 
-        def keep(version: str, revision: Hashable) -> bool:
+        def stale(key: PoolKey) -> bool:
+            name, version, revision = key
+            if name != function:
+                return False
             if version == versions.LATEST:
-                return isinstance(revision, tuple) and revision[0] == latest
-            return version in published
+                return not (isinstance(revision, tuple) and revision[0] == latest)
+            return version not in published
 
-        self.pool.retire(function, keep)
+        self.pool.retire(stale)
+
+    def follow(self) -> None:
+        """Take the project's settings from its manifest again, after `Project.adopt` (a
+        reloaded manifest): the concurrency limits, the idle timeout and CPU throttling of the
+        environments started from now on (unless this invoker was given its own)."""
+        manifest = self.project.manifest
+        self.pool.idle_timeout = manifest.idle_timeout
+        if self._throttle_cpu is None:
+            self.pool.governor.throttle_cpu = manifest.cpu_throttling
+        self.concurrency = ConcurrencyLimits(manifest, lambda: self.project.functions)
+
+    def retire(self, function: str | None = None, version: str | None = None) -> int:
+        """Shut down the warm environments of `function` (None: every function) at `version`
+        (None: every version); those running an invocation as soon as it ends. How many were
+        idle. The next invocation starts a new one, with what the function is now."""
+        return self.pool.retire(
+            lambda key: (function is None or key[0] == function)
+            and (version is None or key[1] == version)
+        )
 
     def close(self) -> None:
         """Shut every environment down and store the last log lines."""

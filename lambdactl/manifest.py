@@ -508,16 +508,15 @@ def unreserved(account_concurrency: int, functions: Mapping[str, FunctionSpec]) 
     return account_concurrency - sum(f.reserved_concurrency or 0 for f in functions.values())
 
 
-def load(path: Path, *, remember: bool = True) -> Manifest:
-    """Read and validate a manifest file. Raises `ManifestError` on the first problem.
+def load(path: Path, *, remember: bool = True, text: str | None = None) -> Manifest:
+    """Read and validate a manifest file (or `text`, as read from it). Raises
+    `ManifestError` on the first problem.
 
     A valid manifest is remembered in `.lambda/` (when it exists) and read back from there
     while nothing it depends on changed; `remember=False` writes nothing."""
     path = path.resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"cannot read manifest: {exc}", file=str(path)) from None
+    if text is None:
+        text = read(path)
     record = path.parent / STATE_DIR_NAME / CACHE_NAME
     key = _cache_key(text, path)
     remembered = _recall(record, key)
@@ -528,6 +527,14 @@ def load(path: Path, *, remember: bool = True) -> Manifest:
     if remember and record.parent.is_dir():  # never the first to create .lambda/
         cache.save(record, key, {"manifest": _encode(loaded), "directories": reader.directories})
     return loaded
+
+
+def read(path: Path) -> str:
+    """The text of the manifest file, or a `ManifestError` saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read manifest: {exc}", file=str(path)) from None
 
 
 def parse(text: str, path: Path) -> Manifest:

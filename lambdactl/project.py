@@ -51,6 +51,17 @@ class Project:
                 for directory in (spec.code, *spec.layers):
                     self.changes.watch(directory)
 
+    def adopt(self, manifest: Manifest) -> None:
+        """Follow `manifest`, a new text of this project's (a long-running process whose
+        manifest was edited): the functions are composed from it at their next access, and
+        the code of those it adds is watched. Invocations in flight finish with what they
+        started with."""
+        with self._composing:  # not while composing from the old one (it would be kept)
+            self.manifest = manifest
+            self._functions = None
+        if self.changes is not None:
+            self.watch_code()
+
     def close(self) -> None:
         if self.changes is not None:
             self.changes.close()

@@ -91,8 +91,9 @@ def latest(project: Project, name: str, *, now: datetime | None = None) -> Versi
     if changes is not None:
         cached = project.latest_versions.pop(name, None)
         same_code = spec.upload is not None or not changes.changed((spec.code, *spec.layers))
-        if cached is not None and cached[0] is spec and same_code:  # `is`: nothing reconfigured
-            project.latest_versions[name] = cached
+        # `is`: nothing reconfigured; `==`: composed again (a reloaded manifest) the same
+        if cached is not None and (cached[0] is spec or cached[0] == spec) and same_code:
+            project.latest_versions[name] = (spec, cached[1])
             return cached[1]  # type: ignore[no-any-return]
     code_sha, code_size = _code(project, spec, store_blob=False)
     layers = _layers(project, spec, store_blobs=False)

@@ -96,11 +96,35 @@ def test_an_edited_or_other_manifest_is_not_the_one_served(project_dir: Path) ->
     assert not announced.serves(manifest)
 
 
+def test_why_a_server_does_not_serve_the_manifest_on_disk(project_dir: Path) -> None:
+    manifest = (project_dir / "functions.yaml").resolve()
+    now = endpoint.stamp(manifest)
+    served = endpoint.Endpoint("http://127.0.0.1:3001", 7, str(manifest), now, now)
+    assert served.unlike(manifest) is None
+    assert served.unlike(project_dir / "functions.yml") == f"serves another manifest, {manifest}"
+    older = endpoint.Endpoint("http://127.0.0.1:3001", 7, str(manifest), (1, 2), (1, 2))
+    assert older.unlike(manifest) == endpoint.UNREAD  # it reads edits within moments
+    refused = endpoint.Endpoint("http://127.0.0.1:3001", 7, str(manifest), (1, 2), now, "bad")
+    assert refused.unlike(manifest) == (
+        "keeps the last valid functions.yaml, as the edit is invalid"
+    )
+    state(project_dir).mkdir()
+    endpoint.publish(state(project_dir), refused)
+    assert endpoint._read(state(project_dir) / endpoint.FILE_NAME) == refused
+
+
 def test_the_file_is_written_whole(project_dir: Path) -> None:
     state(project_dir).mkdir()
     endpoint.publish(state(project_dir), endpoint.Endpoint("http://[::1]:3001", 42, "m", (1, 2)))
     data = json.loads((state(project_dir) / endpoint.FILE_NAME).read_text())
-    assert data == {"url": "http://[::1]:3001", "pid": 42, "manifest": "m", "stamp": [1, 2]}
+    assert data == {
+        "url": "http://[::1]:3001",
+        "pid": 42,
+        "manifest": "m",
+        "stamp": [1, 2],
+        "seen": [0, 0],
+        "declined": "",
+    }
     assert endpoint.Endpoint("http://[::1]:3001", 42).host_port == ("::1", 3001)
     assert [p.name for p in state(project_dir).iterdir()] == [endpoint.FILE_NAME]
 

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "services",
         (
+            "reload",
             "invoke",
             "endpoint",
             "variables",

@@ -3,7 +3,8 @@ project's retry worker, started together and stopped together.
 
 The server holds the project's worker lock for as long as it runs, so no other worker
 delivers the same events, and announces its address in `.lambda/endpoint.json` (see
-`endpoint`) for the CLI's warm path and for the functions it runs.
+`endpoint`) for the CLI's warm path and for the functions it runs. It follows edits of its
+manifest (`reload`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..errors import LambdactlError
 from ..events import daemon
 from ..invoke import Invoker
 from ..project import Project
+from ..reload import Reload, Reloader
 from .backend import Backend
 
 if TYPE_CHECKING:
@@ -220,17 +222,20 @@ def serve(
     on_ready: Callable[[], None] = lambda: None,
     overrides: Overrides | None = None,
     grace: float = GRACE_SECONDS,
+    on_reload: Callable[[Reload], None] = lambda _reload: None,
+    on_reject: Callable[[LambdactlError], None] = lambda _error: None,
 ) -> None:
     """Serve until SIGINT or SIGTERM; then stop: see `stop_in_order`. `overrides`:
-    environment variables from `--env-vars`."""
+    environment variables from `--env-vars`. `on_reload` and `on_reject` hear of each edit
+    of the manifest applied, and of each refused (see `Reloader`)."""
     import uvicorn
 
     from ..events.worker import Worker
     from .app import build
 
     manifest = project.manifest.path
-    stamp = endpoint.stamp(manifest)  # the text loaded moments ago: the CLI compares it
     invoker = Invoker(project, watch_code=True, server_url=listening.url, overrides=overrides)
+    reloader = Reloader(project, invoker, on_reload=on_reload, on_reject=on_reject)
     backend = Backend(project=project, invoker=invoker, endpoint=listening.url)
     config = uvicorn.Config(
         build(backend),
@@ -271,13 +276,13 @@ def serve(
             daemon=True,
         )
         runner.start()
-        announced = endpoint.Endpoint(
-            url=listening.url, pid=os.getpid(), manifest=str(manifest), stamp=stamp
+        # Published once the text on disk is applied, saying which it is: the CLI compares.
+        reloader.start(
+            endpoint.Endpoint(url=listening.url, pid=os.getpid(), manifest=str(manifest))
         )
-        endpoint.publish(state, announced)
         stopper = threading.Thread(
             target=stop_in_order,
-            args=(shutdown, worker, halt, backend, state),
+            args=(shutdown, worker, halt, backend, state, reloader),
             name="stopper",
             daemon=True,
         )
@@ -291,12 +296,18 @@ def serve(
             runner.join()  # its events end, or are cut off and handed back
             shutdown.finish()
             stopper.join()
+            reloader.close()
             worker.close()  # every environment is shut down, the last log lines stored
             endpoint.withdraw(state, os.getpid())
 
 
 def stop_in_order(
-    shutdown: Shutdown, worker: Worker, halt: threading.Event, backend: Backend, state: Path
+    shutdown: Shutdown,
+    worker: Worker,
+    halt: threading.Event,
+    backend: Backend,
+    state: Path,
+    reloader: Reloader,
 ) -> None:
     """The stop, once requested: the endpoint file is withdrawn (the CLI no longer hands work
     to this server), the retry worker takes no new event and SQS long polls answer with what
@@ -308,6 +319,7 @@ def stop_in_order(
     where a dropped connection would leave it guessing, and retrying), and each asynchronous
     event in flight is handed back to the queue."""
     shutdown.wait_requested()
+    reloader.close()  # it would publish the endpoint file again
     endpoint.withdraw(state, os.getpid())
     halt.set()
     backend.stopping.set()  # long polls answer (empty) at their next look

@@ -3,10 +3,17 @@ CLI (Lambda, SQS and CloudWatch Logs APIs), with the retry worker running inside
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 import typer
 
 from . import render
 from .session import Output, session
+
+if TYPE_CHECKING:
+    from ..errors import LambdactlError
+    from ..reload import Reload
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 
@@ -77,11 +84,50 @@ def serve(
         else:
             _banner(project, listening.url, everywhere=server.all_interfaces(host))
 
-    server.serve(project, sock, listening, on_ready=ready, overrides=overrides)
+    def reloaded(reload: Reload) -> None:
+        if output is Output.json:
+            render.json_line(
+                {
+                    "Status": "reloaded",
+                    "Manifest": str(reload.manifest),
+                    "Changed": list(reload.changed),
+                    "Added": list(reload.added),
+                    "Removed": list(reload.removed),
+                    "Settings": list(reload.settings),
+                }
+            )
+        else:
+            render.line(describe(reload))
+            sys.stdout.flush()
+
+    def rejected(error: LambdactlError) -> None:
+        render.warning(f"{render.shown(str(error))} (the last valid manifest keeps serving)")
+
+    server.serve(
+        project,
+        sock,
+        listening,
+        on_ready=ready,
+        overrides=overrides,
+        on_reload=reloaded,
+        on_reject=rejected,
+    )
     if output is Output.json:
         render.json_line({"Status": "stopped", "Endpoint": listening.url})
     else:
         render.line("server stopped")
+
+
+def describe(reload: Reload) -> str:
+    """One line for an applied edit of the manifest: `functions.yaml reloaded: hello
+    changed, world added`."""
+    parts = [
+        *(f"{name} changed" for name in reload.changed),
+        *(f"{name} added" for name in reload.added),
+        *(f"{name} removed" for name in reload.removed),
+        *(f"{key} changed" for key in reload.settings),
+    ]
+    return f"{reload.manifest.name} reloaded: {', '.join(parts) or 'nothing changed'}"
 
 
 def _banner(project, url: str, *, everywhere: bool = False) -> None:  # type: ignore[no-untyped-def]

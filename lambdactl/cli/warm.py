@@ -11,10 +11,12 @@ run together, an event from stdin, options the server cannot honour for one call
 when it can.
 
 The CLI runs the command itself when no server runs, when the one announced is dead (a stale
-`.lambda/endpoint.json`), when it serves another text of the manifest (edited since it
-started), and, once, when it stops between the check and the request (its port refuses the
-connection, or closes it before answering: a request it had taken would be run a second
-time here, as the AWS CLI resends one whose connection broke).
+`.lambda/endpoint.json`), when it does not serve the manifest as it is on disk (another
+manifest, or an edit it refused as invalid: one warning line says so; an edit it has not read
+yet is waited for, `RELOAD_WAIT_SECONDS` at most, as it follows edits within moments), and,
+once, when it stops between the check and the request (its port refuses the connection, or
+closes it before answering: a request it had taken would be run a second time here, as the
+AWS CLI resends one whose connection broke).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +53,14 @@ VALUED = {
 }
 """`lambdactl invoke`'s options that take a value, as this path parses them."""
 OUTPUTS = ("text", "json")
+RELOAD_WAIT_SECONDS = 2.0
+"""How long to wait for a running server to read an edit of the manifest (it does within
+moments: see `reload`) before running the command here."""
 
 _unreachable: set[str] = set()
-"""Servers that refused this process once: the command then runs locally, without asking
-them again (typer's `invoke` would otherwise try the same server a second time)."""
+"""Servers that refused this process once, or that do not serve the manifest as it is: the
+command then runs locally, without asking them again (typer's `invoke` would otherwise try
+the same server a second time, and say a second time why not)."""
 
 
 @dataclass(frozen=True)
@@ -250,8 +257,21 @@ def server_of(manifest_option: str | None) -> endpoint.Endpoint | None:
         manifest = layout.find(explicit=manifest_option).resolve()
     except (UsageError, OSError):
         return None  # the usual path says why
-    server = endpoint.running(manifest.parent / layout.STATE_DIR_NAME)
-    if server is None or server.url in _unreachable or not server.serves(manifest):
+    state = manifest.parent / layout.STATE_DIR_NAME
+    server = endpoint.running(state)
+    if server is None or server.url in _unreachable:
+        return None
+    why = server.unlike(manifest)
+    deadline = time.monotonic() + RELOAD_WAIT_SECONDS
+    while why == endpoint.UNREAD and time.monotonic() < deadline:
+        time.sleep(0.01)
+        server = endpoint.running(state)
+        if server is None:
+            return None
+        why = server.unlike(manifest)
+    if why is not None:
+        _unreachable.add(server.url)
+        render.warning(f"lambdactl serve (pid {server.pid}) {why}: running here instead")
         return None
     return server
 

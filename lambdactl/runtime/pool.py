@@ -105,25 +105,6 @@ class Pool:
                 return
         env.shutdown()
 
-    def retire(self, function: str, keep: Callable[[str, Hashable], bool]) -> int:
-        """Shut down `function`'s idle environments whose (version, revision) `keep` refuses
-        (the function was deleted, a version deleted, `$LATEST` changed), and those busy now
-        once they are released; how many were idle. An acquire of a key starts afresh."""
-        retired: list[Environment] = []
-        with self._lock:
-            for key in [k for k in self._idle if k[0] == function and not keep(*k[1:])]:
-                retired += self._idle.pop(key)
-            for env in retired:
-                self._idle_since.pop(env, None)
-            for env in self._busy:
-                version, revision = env.spec.version, env.revision
-                if env.spec.function == function and not keep(version, revision):
-                    if self._revisions.get((function, version)) == revision:
-                        del self._revisions[(function, version)]  # not returned at release
-        for env in retired:
-            env.shutdown()
-        return len(retired)
-
     def sizes(self) -> dict[PoolKey, tuple[int, int]]:
         """(idle, busy) environment counts per key."""
         with self._lock:
@@ -152,9 +133,24 @@ class Pool:
             env.shutdown()
         return len(expired)
 
+    def retire(self, which: Callable[[PoolKey], bool]) -> int:
+        """Shut down the idle environments whose key `which` picks, and those busy now as
+        they are released (what they run was changed: a reloaded manifest); how many were
+        idle. A later `acquire` of such a key starts a new environment."""
+        with self._lock:
+            retired = [env for key in list(self._idle) if which(key) for env in self._idle.pop(key)]
+            for env in retired:
+                self._idle_since.pop(env, None)
+            for pair, revision in list(self._revisions.items()):
+                if which((*pair, revision)):
+                    del self._revisions[pair]  # `release` then finds it not current
+        for env in retired:
+            env.shutdown()
+        return len(retired)
+
     def _reap(self) -> None:
-        interval = min(max(self.idle_timeout / 4, 0.05), 30.0)
-        while not self._stop.wait(interval):
+        # Computed each time: the idle timeout follows the manifest (a reload changes it).
+        while not self._stop.wait(min(max(self.idle_timeout / 4, 0.05), 30.0)):
             self.reap()
 
     def shutdown(self) -> None:

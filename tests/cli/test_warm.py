@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -310,3 +311,42 @@ def test_an_invoke_cut_off_by_a_stopping_server_fails(  # type: ignore[no-untype
     assert invoke.returncode == 1, (out, err)
     assert json.loads(out)["errorType"] == "Runtime.ExitError"
     server.stop()
+def test_an_edit_the_server_has_not_read_is_waited_for(project_dir: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The server reads an edit within moments (its `reload`): the CLI waits for the endpoint
+    file to say it serves the text on disk, then hands over, without a word."""
+    state = project_dir / ".lambda"
+    state.mkdir()
+    manifest = (project_dir / "functions.yaml").resolve()
+    with held(state / "worker.lock") as holder:
+        older = endpoint.Endpoint("http://127.0.0.1:9", holder.pid, str(manifest), (1, 2), (1, 2))
+        endpoint.publish(state, older)
+        warm._unreachable.clear()
+        caught_up = dataclasses.replace(
+            older, stamp=endpoint.stamp(manifest), seen=endpoint.stamp(manifest)
+        )
+        later = threading.Timer(0.3, endpoint.publish, (state, caught_up))
+        later.start()
+        try:
+            assert warm.server_of(None) == caught_up
+        finally:
+            later.join()
+    assert capsys.readouterr().err == ""
+
+
+def test_an_edit_never_read_runs_here_with_one_warning(  # type: ignore[no-untyped-def]
+    project_dir: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(warm, "RELOAD_WAIT_SECONDS", 0.2)
+    state = project_dir / ".lambda"
+    state.mkdir()
+    manifest = (project_dir / "functions.yaml").resolve()
+    with held(state / "worker.lock") as holder:
+        older = endpoint.Endpoint("http://127.0.0.1:9", holder.pid, str(manifest), (1, 2), (1, 2))
+        endpoint.publish(state, older)
+        warm._unreachable.clear()
+        assert warm.server_of(None) is None
+        assert warm.server_of(None) is None  # typer's path asks again: said once
+    assert capsys.readouterr().err == (
+        f"warning: lambdactl serve (pid {holder.pid}) has not read the edited manifest: "
+        "running here instead\n"
+    )

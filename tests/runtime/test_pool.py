@@ -312,7 +312,7 @@ def test_retired_environments_go_now_and_a_busy_one_when_it_is_released(launch: 
         while not any(b for _i, b in invoker.pool.sizes().values()):  # until it runs
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        assert invoker.pool.retire("f", lambda _version, _revision: False) == 1
+        assert invoker.pool.retire(lambda key: key[0] == "f") == 1
         busy_pid = payload(busy.result())
     [idle] = pids - {busy_pid}
     assert wait_gone([idle])
