@@ -49,6 +49,9 @@ CONFIG_KEYS = (
     "description",
     "logging",
     "role",
+    "ephemeral_storage",
+    "tracing",
+    "kms_key_arn",
 )
 """The configuration UpdateFunctionConfiguration changes, as `FunctionConfig` names it."""
 RESERVED_CONCURRENCY = "reserved_concurrency"
@@ -141,8 +144,16 @@ def apply(spec: FunctionSpec, settings: Mapping[str, Mapping[str, Any]]) -> Func
 
 
 def config_dict(config: FunctionConfig) -> dict[str, Any]:
-    """Every key of `config` as JSON (`to_dict` leaves the default logging out)."""
-    return {**config.to_dict(), "logging": config.logging.to_dict()}
+    """Every key of `config` as JSON, defaults included (`to_dict` leaves them out to keep
+    the hashes of older versions): the base of an override of any of `CONFIG_KEYS`."""
+    return {
+        **config.to_dict(),
+        "logging": config.logging.to_dict(),
+        "role": config.role,
+        "ephemeral_storage": config.ephemeral_storage,
+        "tracing": config.tracing,
+        "kms_key_arn": config.kms_key_arn,
+    }
 
 
 def base(spec: FunctionSpec, key: str) -> Any:

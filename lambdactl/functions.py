@@ -73,6 +73,8 @@ UNZIPPED_LIMIT = 262_144_000
 """AWS's limit on a function's code unzipped (bytes)."""
 ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 ARCHITECTURES = ("x86_64", "arm64")
+TRACING_MODES = ("Active", "PassThrough")
+KMS_KEY_PATTERN = r"(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"
 UNZIP_FAILED = "Could not unzip uploaded file. Please check your file, then try to upload again."
 UNQUALIFIED_ONLY = (
     "This operation is permitted on Lambda functions only. Aliases and versions do not support "
@@ -99,9 +101,19 @@ class Configuration:
     logging: Mapping[str, Any] | None = None
     """AWS's `LoggingConfig`: `{"LogFormat": "JSON", "ApplicationLogLevel": ...}`."""
     role: str | None = None
+    ephemeral_storage: Any = None
+    """AWS's `EphemeralStorage`: `{"Size": MB}`."""
+    tracing: Any = None
+    """AWS's `TracingConfig`: `{"Mode": "Active" | "PassThrough"}`."""
+    kms_key_arn: Any = None
+    layers: Any = None
+    """AWS's `Layers` (ARNs): refused unless it leaves the function's layers as they are."""
 
     @classmethod
     def from_request(cls, body: Mapping[str, Any]) -> Configuration:
+        """The request's configuration; a member lambdactl does not model, given a value
+        that would change something, is refused here (never taken and dropped)."""
+        refuse_unmodelled(body)
         return cls(
             runtime=body.get("Runtime"),
             handler=body.get("Handler"),
@@ -111,7 +123,60 @@ class Configuration:
             description=body.get("Description"),
             logging=body.get("LoggingConfig"),
             role=body.get("Role"),
+            ephemeral_storage=body.get("EphemeralStorage"),
+            tracing=body.get("TracingConfig"),
+            kms_key_arn=body.get("KMSKeyArn"),
+            layers=body.get("Layers"),
         )
+
+
+NOT_MODELLED = {
+    "VpcConfig": "VPCs (a local function reaches whatever its machine reaches)",
+    "FileSystemConfigs": "EFS file systems",
+    "ImageConfig": "container images (it runs .zip functions)",
+    "CapacityProviderConfig": "capacity providers",
+    "DurableConfig": "durable functions",
+    "CodeSigningConfigArn": "code signing",
+    "TenancyConfig": "tenant isolation",
+    "PublishTo": "capacity providers",
+}
+"""Request members of CreateFunction / UpdateFunctionConfiguration that lambdactl does not
+model: any value that would change something is refused, naming what is not modelled."""
+
+
+def refuse_unmodelled(body: Mapping[str, Any]) -> None:
+    """InvalidParameterValueException for a member lambdactl cannot honour given a value that
+    asks for something (an empty one, such as a VpcConfig with no subnets, asks for nothing)."""
+    for member, what in NOT_MODELLED.items():
+        if _asks(body.get(member)):
+            raise InvalidParameterValueException(
+                f"lambdactl does not model {what}: leave {member} out, or give it empty"
+            )
+    snap_start = body.get("SnapStart")
+    if isinstance(snap_start, Mapping) and snap_start.get("ApplyOn") not in (None, "None"):
+        if snap_start["ApplyOn"] != "PublishedVersions":
+            allowed = ("PublishedVersions", "None")
+            raise ValidationException(
+                validation_message(
+                    snap_start["ApplyOn"], "snapStart.applyOn", enum_constraint(allowed)
+                )
+            )
+        raise InvalidParameterValueException(
+            "lambdactl does not model SnapStart: leave SnapStart out, or give ApplyOn None"
+        )
+    if _asks((body.get("DeadLetterConfig") or {}).get("TargetArn")):
+        raise InvalidParameterValueException(
+            "lambdactl does not take a DeadLetterConfig through the API: declare dead_letter "
+            "in the manifest, or use an OnFailure destination (PutFunctionEventInvokeConfig)"
+        )
+
+
+def _asks(value: Any) -> bool:
+    """Whether a request member's value asks for anything: a value other than null, false,
+    an empty string, list or object, or an object of such values."""
+    if isinstance(value, Mapping):
+        return any(_asks(v) for v in value.values())
+    return bool(value)
 
 
 # -- CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction ------------
@@ -126,11 +191,13 @@ def create(
     publish: bool = False,
     architectures: list[str] | None = None,
     package_type: str | None = None,
+    tags: Mapping[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Version:
     """CreateFunction: the new function's `$LATEST`, or version 1 with `publish`.
 
-    `code` is AWS's `Code` structure with `ZipFile` as bytes (decoded from base64)."""
+    `code` is AWS's `Code` structure with `ZipFile` as bytes (decoded from base64); `tags`
+    are kept for GetFunction (they change nothing a local function does)."""
     name = _new_name(project, function)
     if configuration.role is None:
         raise ValidationException(
@@ -138,8 +205,11 @@ def create(
             "Member must not be null"
         )
     given = _checked(project, configuration, architectures=architectures)
+    _check_layers(configuration.layers, ())
     if package_type not in (None, "Zip"):
         raise InvalidParameterValueException(ZIP_ONLY.format(what="an image"))
+    if tags is not None and not all(isinstance(v, str) for v in tags.values()):
+        raise InvalidParameterValueException("Tags must map keys to strings")
     zip_file = _zip_file(code)
     if "runtime" not in given or "handler" not in given:
         raise InvalidParameterValueException(
@@ -154,6 +224,7 @@ def create(
         "config": {**given, "architectures": architectures or []},
         "code": {"sha256": package.sha256_hex, "size": package.size},
         "created": time.time(),
+        **({"tags": dict(tags)} if tags else {}),
     }
     if not project.store.create_function(name, record):
         raise ResourceConflictException(f"Function already exist: {name}")
@@ -215,6 +286,7 @@ def update_configuration(
     name = _unqualified(project, function)
     given = _checked(project, configuration)
     spec = project.function(name)
+    _check_layers(configuration.layers, spec.layers)
     _check_revision(project, name, revision_id)
     if spec.source == API:
         record = _record(project, name)
@@ -247,6 +319,15 @@ def delete(project: Project, function: str, qualifier: str | None = None) -> Non
         Ledger(project.manifest.state_dir).forget_function(ref.name)
     except StoreError as exc:
         log.warning(f"{exc} (a rebuilt state would bring {ref.name} back)")
+
+
+def tags(project: Project, name: str) -> dict[str, str]:
+    """The tags CreateFunction gave a function (none for a declared one)."""
+    records = project.store.function_records()
+    record = records.created.get(name) if records is not None else None
+    if record is None or project.function(name).source != API:
+        return {}
+    return dict(record.get("tags") or {})
 
 
 def code_zip(project: Project, version: Version) -> Path:
@@ -439,12 +520,43 @@ def _checked(
         _check_architectures(architectures)
     if c.environment is not None:
         given["environment"] = _environment(c.environment)
+    if c.ephemeral_storage is not None:
+        size = c.ephemeral_storage.get("Size")
+        if size is None:
+            raise ValidationException(
+                "1 validation error detected: Value null at 'ephemeralStorage.size' failed to "
+                "satisfy constraint: Member must not be null"
+            )
+        given["ephemeral_storage"] = _check_range(size, "ephemeralStorage.size", 512, 10240)
+    if c.tracing is not None and c.tracing.get("Mode") is not None:
+        mode = c.tracing["Mode"]
+        if mode not in TRACING_MODES:
+            raise ValidationException(
+                validation_message(mode, "tracingConfig.mode", enum_constraint(TRACING_MODES))
+            )
+        given["tracing"] = mode
+    if c.kms_key_arn is not None:
+        if not re.fullmatch(KMS_KEY_PATTERN, c.kms_key_arn):
+            constraint = f"Member must satisfy regular expression pattern: {KMS_KEY_PATTERN}"
+            raise ValidationException(validation_message(c.kms_key_arn, "kMSKeyArn", constraint))
+        given["kms_key_arn"] = c.kms_key_arn
     if c.runtime is not None:
         problem = runtime_problem(str(c.runtime))
         if problem is not None:
             raise InvalidParameterValueException(problem)
         given["runtime"] = c.runtime
     return given
+
+
+def _check_layers(layers: Any, current: tuple[Path, ...]) -> None:
+    """Layers are the manifest's: a request may only leave them as they are (none given, or
+    none asked of a function that has none)."""
+    if layers is None or (not layers and not current):
+        return
+    raise InvalidParameterValueException(
+        "lambdactl does not take Layers through the API: declare a function with layers "
+        "in the manifest"
+    )
 
 
 def _check_range(value: object, field: str, low: int, high: int | None) -> int:

@@ -29,7 +29,7 @@ from .runtime import dependencies, interpreters
 from .runtime.concurrency import ConcurrencyLimits
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.governor import Governor
-from .runtime.pool import Pool
+from .runtime.pool import Pool, PoolKey
 
 if TYPE_CHECKING:
     import random
@@ -223,6 +223,26 @@ class Invoker:
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
         )
+
+    def recycle(self, function: str) -> None:
+        """Shut down `function`'s environments that no invoke would use again: all of them
+        once it is deleted, those of a deleted version, `$LATEST`'s of an older revision
+        (UpdateFunctionCode/Configuration), rather than let them idle until the timeout."""
+        if function not in self.project.functions:
+            self.retire(function)
+            return
+        latest = versions.latest(self.project, function).revision_id
+        published = {str(n) for n, _record in self.project.store.list_versions(function)}
+
+        def stale(key: PoolKey) -> bool:
+            name, version, revision = key
+            if name != function:
+                return False
+            if version == versions.LATEST:
+                return not (isinstance(revision, tuple) and revision[0] == latest)
+            return version not in published
+
+        self.pool.retire(stale)
 
     def follow(self) -> None:
         """Take the project's settings from its manifest again, after `Project.adopt` (a

@@ -159,6 +159,13 @@ class FunctionConfig:
     """The execution role a function created through the API was given ("": the local one)."""
     architectures: tuple[str, ...] = ()
     """As a function created through the API asked (empty: the machine's own)."""
+    ephemeral_storage: int = 512
+    """AWS's EphemeralStorage (MB), as set through the API: recorded and shown, not
+    enforced (a local function's /tmp is the machine's)."""
+    tracing: str = "PassThrough"
+    """AWS's TracingConfig mode, as set through the API: recorded and shown (no X-Ray here)."""
+    kms_key_arn: str = ""
+    """AWS's KMSKeyArn, as set through the API: recorded and shown (nothing is encrypted)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -176,6 +183,9 @@ class FunctionConfig:
             data["role"] = self.role
         if self.architectures:
             data["architectures"] = list(self.architectures)
+        for key in ("ephemeral_storage", "tracing", "kms_key_arn"):
+            if getattr(self, key) != FunctionConfig.__dataclass_fields__[key].default:
+                data[key] = getattr(self, key)
         return data
 
     @classmethod

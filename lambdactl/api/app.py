@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import unquote
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
 from . import aliases, awsjson, functions, invoke, logs, management, sqs, urls, versions
 from .backend import Backend
-from .errors import UnknownOperation, error_response, service_error
+from .errors import UnknownOperation, client_gone, error_response, service_error
 
 JSON_SERVICES: dict[str, tuple[awsjson.Protocol, awsjson.Handler]] = {
     "AmazonSQS": (awsjson.SQS, sqs.handle),
@@ -109,6 +110,15 @@ ROUTES = [
     Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
     Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]
+# AWS's API reference writes some URIs with a trailing slash (`GET /2015-03-31/functions/`,
+# `POST /2014-11-13/functions/{F}/invoke-async/`), and older SDKs send them so: every Lambda
+# route answers both ways (a route of its own, not a redirect, which a POST would not follow).
+# A function URL's path is the function's to read, slash included.
+ROUTES += [
+    Route(route.path + "/", route.endpoint, methods=route.methods)
+    for route in list(ROUTES)
+    if route.path.startswith("/20")
+]
 
 
 def build(backend: Backend) -> Starlette:
@@ -119,10 +129,11 @@ def build(backend: Backend) -> Starlette:
             AwsError: _aws_error,
             LambdactlError: _service_error,
             HTTPException: _unrouted,
+            ClientDisconnect: _client_gone,  # not a failure: never logged as one
             Exception: _service_error,
         },
     )
-    app.router.redirect_slashes = False  # AWS does not redirect; a slash more is another path
+    app.router.redirect_slashes = False  # AWS does not redirect: both forms are routes (ROUTES)
     app.state.backend = backend
     return app
 
@@ -134,6 +145,10 @@ async def _aws_error(_request: Request, exc: Exception) -> Response:
 
 async def _service_error(_request: Request, exc: Exception) -> Response:
     return service_error(exc)
+
+
+async def _client_gone(_request: Request, _exc: Exception) -> Response:
+    return client_gone()
 
 
 async def _unrouted(request: Request, exc: Exception) -> Response:
@@ -148,7 +163,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
             backend.project.ref(unquote(matched[1]["FunctionName"]))
         except AwsError as error:  # a handler's own exceptions reach no handler
             return error_response(error)
-    operation = lambda_operation(request.method, request.url.path)
+    operation = lambda_operation(request.method, request.url.path, request.query_params)
     if operation is not None:
         message = f"lambdactl does not implement the Lambda operation {operation}"
     else:
@@ -158,33 +173,46 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     return error_response(UnknownOperation(message))
 
 
-def lambda_operation(method: str, path: str) -> str | None:
-    """The Lambda API operation that `method path` is, by botocore's model of the API."""
-    matched = _operation_match(method, path)
+def lambda_operation(
+    method: str, path: str, query: Mapping[str, str] | None = None
+) -> str | None:
+    """The Lambda API operation that `method path?query` is, by botocore's model of the API
+    (where two share a path, the fixed query of one's URI tells them apart: `?find=
+    LayerVersion` is GetLayerVersionByArn, not ListLayers)."""
+    matched = _operation_match(method, path, query)
     return None if matched is None else matched[0]
 
 
-def _operation_match(method: str, path: str) -> tuple[str, dict[str, str]] | None:
-    """(operation, its URI parameters as they appear in `path`), or None."""
-    for verb, pattern, name in _operations():
+def _operation_match(
+    method: str, path: str, query: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]] | None:
+    """(operation, its URI parameters as they appear in `path`), or None. A trailing slash
+    is the same path (see `ROUTES`)."""
+    if path != "/":
+        path = path.removesuffix("/")
+    given = query or {}
+    for verb, pattern, fixed, name in _operations():
         found = pattern.fullmatch(path) if verb == method else None
-        if found is not None:
+        if found is not None and all(given.get(k) == v for k, v in fixed.items()):
             return name, found.groupdict()
     return None
 
 
 @functools.cache
-def _operations() -> list[tuple[str, re.Pattern[str], str]]:
+def _operations() -> list[tuple[str, re.Pattern[str], dict[str, str], str]]:
+    """(method, path pattern, fixed query, operation) of every operation of Lambda's model,
+    those with a fixed query first (they are the more specific)."""
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("lambda")
     table = []
     for name in model.operation_names:
         http = model.operation_model(name).http
-        uri, _, _query = http["requestUri"].partition("?")
+        uri, _, query = http["requestUri"].partition("?")
         pattern = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", r"(?P<\1>[^/]+)", re.escape(uri))
-        table.append((http["method"], re.compile(pattern), name))
-    return table
+        fixed = dict(parse_qsl(query))
+        table.append((http["method"], re.compile(pattern), fixed, name))
+    return sorted(table, key=lambda entry: not entry[2])
 
 
 @functools.cache

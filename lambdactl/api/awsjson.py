@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from .. import ids
@@ -25,6 +25,7 @@ from ..errors import AwsError, LambdactlError
 from ..shapes import sqs as sqs_shapes
 from . import bodies
 from .backend import Backend
+from .errors import client_gone
 
 log = logging.getLogger("lambdactl")
 
@@ -120,6 +121,8 @@ async def run(request: Request, protocol: Protocol, handle: Handler, operation: 
         return protocol.error(exc)
     except LambdactlError as exc:  # lambdactl's own failure (its state cannot be read)
         return protocol.error(InternalFailure(exc.message))
+    except ClientDisconnect:
+        return client_gone()
     except Exception as exc:
         log.exception("request failed")
         return protocol.error(InternalFailure(f"internal error: {exc!r}"))

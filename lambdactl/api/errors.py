@@ -57,6 +57,13 @@ def service_error(error: LambdactlError | Exception) -> Response:
     return error_response(failure)
 
 
+def client_gone() -> Response:
+    """The client closed its connection before sending the body it announced: nobody is
+    left to answer, and nothing failed here (a debug line only). The response is never sent."""
+    log.debug("a client closed its connection before its request was read")
+    return Response(status_code=400)
+
+
 class UnknownOperation(AwsError):
     """A request lambdactl's server does not implement: named, so the caller knows what."""
 

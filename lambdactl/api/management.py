@@ -71,6 +71,21 @@ TYPES: dict[str, type | tuple[type, ...]] = {
     "LoggingConfig": dict,
     "DestinationConfig": dict,
     "Architectures": list,
+    "Layers": list,
+    "Tags": dict,
+    "KMSKeyArn": str,
+    "EphemeralStorage": dict,
+    "TracingConfig": dict,
+    "SnapStart": dict,
+    "DeadLetterConfig": dict,
+    "VpcConfig": dict,
+    "FileSystemConfigs": list,
+    "ImageConfig": dict,
+    "CapacityProviderConfig": dict,
+    "DurableConfig": dict,
+    "TenancyConfig": dict,
+    "CodeSigningConfigArn": str,
+    "PublishTo": str,
 }
 """The members of this module's requests that are read, with their JSON types."""
 
@@ -101,21 +116,6 @@ def _code(given: dict[str, Any]) -> dict[str, Any]:
     return code
 
 
-def _unsupported(request_body: dict[str, Any]) -> None:
-    """What lambdactl cannot honour and must not pretend to (the rest is accepted: tags,
-    tracing, VPC, ... change nothing a local function does)."""
-    if request_body.get("Layers"):
-        raise InvalidParameterValueException(
-            "lambdactl does not take Layers through the API: declare a function with layers "
-            "in the manifest"
-        )
-    if (request_body.get("DeadLetterConfig") or {}).get("TargetArn"):
-        raise InvalidParameterValueException(
-            "lambdactl does not take a DeadLetterConfig through the API: declare dead_letter "
-            "in the manifest, or use an OnFailure destination (PutFunctionEventInvokeConfig)"
-        )
-
-
 # -- the function -------------------------------------------------------------------------------
 
 
@@ -123,7 +123,6 @@ async def create_function(request: Request) -> Response:
     """POST /2015-03-31/functions -> 201"""
     backend = _backend(request)
     given = await _json(request, "CreateFunction", CODE_REQUEST_LIMIT)
-    _unsupported(given)
     name = given.get("FunctionName")
     if not isinstance(name, str):
         raise InvalidParameterValueException("FunctionName is required")
@@ -137,6 +136,7 @@ async def create_function(request: Request) -> Response:
             publish=bool(given.get("Publish")),
             architectures=given.get("Architectures"),
             package_type=given.get("PackageType"),
+            tags=given.get("Tags"),
         )
         return shapes.function_configuration(project, version, status="created", unqualified=True)
 
@@ -158,6 +158,7 @@ async def update_code(request: Request) -> Response:
             architectures=given.get("Architectures"),
             dry_run=bool(given.get("DryRun")),
         )
+        backend.invoker.recycle(version.function)  # the old code's environments go now
         return shapes.function_configuration(project, version, status="updated")
 
     return aws_json(await backend.call(update, backend.project))
@@ -167,7 +168,6 @@ async def update_configuration(request: Request) -> Response:
     """PUT /2015-03-31/functions/{FunctionName}/configuration"""
     backend = _backend(request)
     given = await _json(request, "UpdateFunctionConfiguration")
-    _unsupported(given)
 
     def update(project: Project) -> dict[str, Any]:
         version = functions.update_configuration(
@@ -176,6 +176,7 @@ async def update_configuration(request: Request) -> Response:
             Configuration.from_request(given),
             revision_id=given.get("RevisionId"),
         )
+        backend.invoker.recycle(version.function)  # the old configuration's go now
         return shapes.function_configuration(project, version, status="updated")
 
     return aws_json(await backend.call(update, backend.project))
@@ -185,7 +186,13 @@ async def delete_function(request: Request) -> Response:
     """DELETE /2015-03-31/functions/{FunctionName}[?Qualifier=N] -> 204"""
     backend = _backend(request)
     qualifier = request.query_params.get("Qualifier")
-    await backend.call(functions.delete, backend.project, _function(request), qualifier)
+
+    def delete(project: Project) -> None:
+        functions.delete(project, _function(request), qualifier)
+        # Its environments (or the deleted version's) go now, not at the idle timeout.
+        backend.invoker.recycle(project.ref(_function(request)).name)
+
+    await backend.call(delete, backend.project)
     return no_content()
 
 
@@ -206,6 +213,7 @@ async def get_function(request: Request) -> Response:
             qualifier=ref.qualifier,
             location=backend.endpoint + CODE_PATH.format(digest=digest),
             reserved=project.function(ref.name).reserved_concurrency,
+            tags=functions.tags(project, ref.name),
         )
 
     return aws_json(await backend.call(get, backend.project))

@@ -103,9 +103,32 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def url_of(sock: socket.socket, host: str) -> Listening:
+    """Where clients are told to connect (the banner, `endpoint.json`, queue and function
+    URLs, the functions' AWS_ENDPOINT_URL_*): `host` itself, except for an address that
+    means all interfaces (0.0.0.0, ::), which no client can connect to: the loopback of
+    its family stands for it."""
     port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
+    advertised = connectable(host)
+    shown = f"[{advertised}]" if ":" in advertised else advertised
     return Listening(url=f"http://{shown}:{port}", host=host, port=port)
+
+
+def connectable(host: str) -> str:
+    """`host`, or the loopback address of its family when it means every interface."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # a name: as given
+    if not address.is_unspecified:
+        return host
+    return "::1" if address.version == 6 else "127.0.0.1"
+
+
+def all_interfaces(host: str) -> bool:
+    """Whether `host` (0.0.0.0, ::) means every interface of the machine."""
+    return connectable(host) != host
 
 
 @contextlib.contextmanager

@@ -83,6 +83,7 @@ def show(
 ) -> None:
     """Show a function's configuration (GetFunctionConfiguration)."""
     from .. import aliases, shapes
+    from ..manifest import FunctionConfig
 
     project = session(ctx).project()
     ref = project.ref(function, qualifier)
@@ -111,6 +112,15 @@ def show(
         ("Description", marked("description", version.description, repr)),
         ("Environment", marked("environment", _environment(config.environment), _environment)),
     ]
+    recorded = (  # set through the API: shown, not modelled (see FunctionConfig)
+        ("role", "Role", config.role, lambda v: v or "none"),
+        ("tracing", "Tracing", config.tracing, str),
+        ("ephemeral_storage", "EphemeralStorage", config.ephemeral_storage, lambda v: f"{v} MB"),
+        ("kms_key_arn", "KMSKeyArn", config.kms_key_arn, lambda v: v or "none"),
+    )
+    for key, label, value, text in recorded:
+        if value != FunctionConfig.__dataclass_fields__[key].default or key in overrides:
+            rows.append((label, marked(key, text(value), text)))
     if config.logging.json or "logging" in overrides:
         rows.append(("Logging", marked("logging", _logging(config.logging.to_dict()), _logging)))
     if spec.reserved_concurrency is not None or "reserved_concurrency" in overrides:
@@ -129,11 +139,50 @@ def show(
         ("RevisionId", version.revision_id),
         *_url_fields(project, ref.name),
     ]
-    asynchronous = [key for key in overrides if key.startswith("event_invoke:")]
-    if asynchronous:
-        qualifiers = ", ".join(key.partition(":")[2] for key in sorted(asynchronous))
-        rows.append(("Async", f"EventInvokeConfig set at run time for {qualifiers}"))
+    rows += _async_fields(spec, ref.qualifier)
     render.fields(shape["FunctionArn"], rows)
+
+
+def _async_fields(spec: Any, qualifier: str | None) -> list[tuple[str, str]]:
+    """What asynchronous invocations follow: for the qualifier shown (`Async`), then for each
+    other qualifier given an EventInvokeConfig at run time (`Async QUALIFIER`), with where
+    the settings come from; the dead-letter queue. Nothing when all is AWS's default."""
+    from ..manifest import AsyncConfig
+
+    shown = qualifier or "$LATEST"
+    rows = []
+    for key in [shown, *sorted(k for k in spec.event_invoke if k != shown)]:
+        config = spec.async_config(key)
+        if key not in spec.event_invoke:
+            if config != AsyncConfig():
+                rows.append(("Async", f"{_async(config)} (manifest)"))
+            continue
+        note = "deleted at run time" if spec.event_invoke[key] is None else "set at run time"
+        if spec.source == "manifest" and spec.asynchronous != AsyncConfig():
+            note += f"; manifest: {_async(spec.asynchronous)}"
+        label = "Async" if key == shown else f"Async {key}"
+        rows.append((label, f"{_async(config)} ({note})"))
+    if spec.dead_letter is not None:
+        rows.append(("Dead letter", _target(spec.dead_letter)))
+    return rows
+
+
+def _async(config: Any) -> str:
+    """`retries 1, max age 600 s, on failure: queue failures` (destinations only when set;
+    the local retry delays only when shortened)."""
+    from ..manifest import AsyncConfig
+
+    parts = [f"retries {config.maximum_retry_attempts}", f"max age {config.maximum_event_age} s"]
+    if config.retry_delays != AsyncConfig().retry_delays:
+        parts.append("retry delays " + ", ".join(f"{d:g} s" for d in config.retry_delays))
+    for label, target in (("on success", config.on_success), ("on failure", config.on_failure)):
+        if target is not None:
+            parts.append(f"{label}: {_target(target)}")
+    return ", ".join(parts)
+
+
+def _target(destination: Any) -> str:
+    return f"{destination.kind} {destination.name}"
 
 
 _SOURCES = {"manifest": "manifest", "api": "API"}

@@ -51,14 +51,17 @@ def create(
 
 @app.command("list")
 def list_queues(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
-    """List queues (ListQueues), with their message counts."""
-    from .. import queues
+    """List queues (ListQueues), with their message counts and URLs (the running server's,
+    else SQS's own form)."""
+    from .. import endpoint, queues
     from ..shapes import sqs
 
     project = session(ctx).project()
     found = queues.list_queues(project)
+    served = endpoint.running(project.manifest.state_dir)
+    base = served.url if served is not None else None
     if output is Output.json:
-        render.print_json(sqs.list_queues([queues.url(project, q.name) for q in found]))
+        render.print_json(sqs.list_queues([queues.url(project, q.name, base) for q in found]))
         return
     rows = []
     for queue in found:
@@ -72,9 +75,11 @@ def list_queues(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
                 str(in_flight),
                 f"{attributes['visibility_timeout']} s",
                 f"{attributes['delay']} s",
+                queues.url(project, queue.name, base),
             )
         )
-    render.table(None, ("Queue", "Type", "Visible", "In flight", "Visibility", "Delay"), rows)
+    columns = ("Queue", "Type", "Visible", "In flight", "Visibility", "Delay", "URL")
+    render.table(None, columns, rows, give_way={"URL": "fold"})
 
 
 @app.command("send")

@@ -66,8 +66,9 @@ def serve(
     sock = server.bind(host, port)
     listening = server.url_of(sock, host)
     if not _loopback(host):
+        where = f"all interfaces ({host})" if server.all_interfaces(host) else host
         render.warning(
-            f"listening on {host}: anyone who can reach this machine can invoke its functions"
+            f"listening on {where}: anyone who can reach this machine can invoke its functions"
         )
 
     def ready() -> None:
@@ -81,7 +82,7 @@ def serve(
                 }
             )
         else:
-            _banner(project, listening.url)
+            _banner(project, listening.url, everywhere=server.all_interfaces(host))
 
     def reloaded(reload: Reload) -> None:
         if output is Output.json:
@@ -129,30 +130,66 @@ def describe(reload: Reload) -> str:
     return f"{reload.manifest.name} reloaded: {', '.join(parts) or 'nothing changed'}"
 
 
-def _banner(project, url: str) -> None:  # type: ignore[no-untyped-def]
+def _banner(project, url: str, *, everywhere: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """What the server serves, for a person: no line is ever wrapped, so the endpoint, the
+    URLs and the suggested command copy whole. On a terminal too narrow for the table, the
+    Runtime then the Handler column give way; to a pipe or file, plain lines."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
     console = Console(highlight=False)
-    console.print(f"[bold]lambdactl serve[/] for {project.manifest.path}")
-    console.print(f"  endpoint  [bold cyan]{url}[/]  (Lambda, SQS and CloudWatch Logs APIs)")
-    functions = Table(box=None, show_header=True, pad_edge=False, padding=(0, 2, 0, 2))
-    functions.add_column("Function")
-    functions.add_column("Runtime")
-    functions.add_column("Handler")
+    terminal = console.is_terminal
+
+    def say(text: str, style: str | None = None) -> None:
+        shown = escape(text) if style is None else f"[{style}]{escape(text)}[/]"
+        console.print(shown if terminal else text, soft_wrap=True, markup=terminal)
+
+    say(f"lambdactl serve for {project.manifest.path}")
+    where = "; listening on all interfaces" if everywhere else ""
+    say(f"  endpoint  {url}  (Lambda, SQS and CloudWatch Logs APIs{where})")
+    table = _function_table(project, url)
+    if terminal:
+        for column in ("Runtime", "Handler"):
+            if _table_width(table) <= console.width:
+                break
+            table = _without(table, column)
+    for i, line in enumerate(_aligned(table)):
+        say(line, "bold" if i == 0 and terminal else None)
+    say(f"  try: aws lambda invoke --endpoint-url {url} --function-name NAME out.json")
+    say("  the retry worker runs inside; Ctrl-C stops everything")
+
+
+def _function_table(project, url: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    """The banner's table: its header, then a row per function (its URL when it has one)."""
     addresses = _function_urls(project, url)
-    if addresses:
-        functions.add_column("URL", overflow="fold")
-    for name, spec in sorted(project.functions.items()):
-        row = [name, spec.config.runtime, spec.config.handler]
-        if addresses:
-            row.append(addresses.get(name, ""))
-        functions.add_row(*row)
-    console.print(functions)
-    console.print(
-        f"  try: [dim]aws lambda invoke --endpoint-url {url} --function-name NAME out.json[/]"
-    )
-    console.print("  the retry worker runs inside; Ctrl-C stops everything")
+    header = ["Function", "Runtime", "Handler", *(["URL"] if addresses else [])]
+    rows = [
+        [name, spec.config.runtime, spec.config.handler]
+        + ([addresses.get(name, "")] if addresses else [])
+        for name, spec in sorted(project.functions.items())
+    ]
+    return [header, *rows]
+
+
+def _without(table: list[list[str]], column: str) -> list[list[str]]:
+    index = table[0].index(column)
+    return [row[:index] + row[index + 1 :] for row in table]
+
+
+BANNER_INDENT = "  "
+BANNER_GAP = "  "
+
+
+def _aligned(table: list[list[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return [
+        BANNER_INDENT + BANNER_GAP.join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+        for row in table
+    ]
+
+
+def _table_width(table: list[list[str]]) -> int:
+    return max(len(line) for line in _aligned(table))
 
 
 def _function_urls(project, endpoint: str) -> dict[str, str]:  # type: ignore[no-untyped-def]

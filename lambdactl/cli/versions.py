@@ -75,8 +75,15 @@ def _publish_through_server(
         )
         if answer is None:
             return None
-        shaped.append(json.loads(answer.body))
-        created.append(bool(json.loads(answer.headers.get(SUMMARY_HEADER, "{}")).get("Created")))
+        shape, summary = warm.parsed(server, answer.body), warm.parsed(
+            server, answer.headers.get(SUMMARY_HEADER) or "{}"
+        )
+        if not isinstance(shape, dict) or not isinstance(summary, dict):
+            raise warm.failure(
+                server, "answered PublishVersion with something other than a FunctionConfiguration"
+            )
+        shaped.append(shape)
+        created.append(bool(summary.get("Created")))
     return shaped, created
 
 

@@ -296,7 +296,7 @@ def _send(server: endpoint.Endpoint, call: Invocation) -> Reply | None:
     answer = exchange(server, "POST", path, body=call.payload, headers=headers)
     if answer is None:
         return None
-    summary = json.loads(answer.headers.get(endpoint.SUMMARY_HEADER) or "{}")
+    summary = parsed(server, answer.headers.get(endpoint.SUMMARY_HEADER) or "{}")
     report = None
     if summary.get("Report") is not None:
         from ..logs.reports import from_json
@@ -317,7 +317,7 @@ def _send(server: endpoint.Endpoint, call: Invocation) -> Reply | None:
 
 @dataclass(frozen=True)
 class Answer:
-    """A successful response of the server."""
+    """A successful (2xx) response of the server."""
 
     status: int
     headers: Any
@@ -330,7 +330,9 @@ def exchange(
 ) -> Answer | None:
     """One request to the server: its answer; None when it could not be reached (refused,
     or the connection closed before an answer: run the command locally) or the request
-    cannot be written as HTTP. An error it answered is raised as the local run raises it."""
+    cannot be written as HTTP. An error in AWS's shape is raised as the local run raises
+    it; any other answer but a 2xx (a bare 500, something that is not HTTP) is one line
+    naming the server and what it answered."""
     import http.client
 
     host, port = server.host_port
@@ -344,18 +346,53 @@ def exchange(
         except ConnectionError:  # refused, or closed before an answer (RemoteDisconnected)
             _unreachable.add(server.url)
             return None
+        except http.client.HTTPException:  # an answer, but not HTTP
+            raise failure(server, "answered something that is not HTTP") from None
         try:
             data = response.read()
         except (ConnectionError, http.client.IncompleteRead):
-            raise LambdactlError(
-                f"lambdactl serve (pid {server.pid}, {server.url}) stopped while answering"
-            ) from None
+            raise failure(server, "stopped while answering") from None
     finally:
         connection.close()
+    answered = 200 <= response.status < 300
     error_type = response.headers.get("x-amzn-ErrorType")
-    if error_type is not None:
+    if error_type is None and not answered:
+        error_type = _body_error_type(data)
+    if error_type:
         raise _error(server, error_type, data)
+    if not answered:
+        said = data.decode("utf-8", "replace").strip().splitlines()
+        detail = f": {said[0][:200]}" if said and said[0] != response.reason else ""
+        raise failure(server, f"answered HTTP {response.status} {response.reason}{detail}")
     return Answer(response.status, response.headers, data)
+
+
+def parsed(server: endpoint.Endpoint, text: str | bytes) -> Any:
+    """JSON the server sent (a body, the summary header); anything else is its failure."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise failure(server, "answered with JSON that does not parse") from None
+
+
+def failure(server: endpoint.Endpoint, what: str) -> LambdactlError:
+    return LambdactlError(
+        f"lambdactl serve (pid {server.pid}, {server.url}) {what}",
+        hint="its output says more",
+    )
+
+
+def _body_error_type(body: bytes) -> str | None:
+    """An error's type from a body alone, where botocore looks when there is no
+    `x-amzn-ErrorType` header (`__type`, or `code`)."""
+    try:
+        fields = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(fields, dict):
+        return None
+    found = fields.get("__type") or fields.get("code")
+    return str(found).rpartition("#")[2] if found else None
 
 
 def _error(server: endpoint.Endpoint, error_type: str, body: bytes) -> LambdactlError:
@@ -365,15 +402,17 @@ def _error(server: endpoint.Endpoint, error_type: str, body: bytes) -> Lambdactl
         fields = json.loads(body)
         message = str(fields.get("message", fields.get("Message", "")))
     except (ValueError, AttributeError):
-        fields, message = {}, body.decode("utf-8", "replace")
+        fields, message = {}, body.decode("utf-8", "replace").strip().partition("\n")[0]
+    if not isinstance(fields, dict):
+        fields = {}
+    error_type = error_type.partition(":")[0]  # botocore: `Type:extra` names Type
     kind = _aws_errors().get(error_type)
     if kind is TooManyRequestsException:
         return TooManyRequestsException(str(fields.get("Reason", "")), message)
     if kind is None or kind is AwsError:
-        return LambdactlError(
-            f"lambdactl serve (pid {server.pid}, {server.url}) failed: {error_type}: {message}",
-            hint="its output says more",
-        )
+        error = failure(server, f"failed: {error_type}: {message}")
+        error.exit_code = AwsError.exit_code  # an error in AWS's shape, of AWS's kind
+        return error
     return kind(message)
 
 

@@ -58,7 +58,9 @@ def function_configuration(
     }
     if config.environment:
         shape["Environment"] = {"Variables": dict(config.environment)}
-    shape["TracingConfig"] = {"Mode": "PassThrough"}
+    if config.kms_key_arn:
+        shape["KMSKeyArn"] = config.kms_key_arn
+    shape["TracingConfig"] = {"Mode": config.tracing}
     shape["RevisionId"] = version.revision_id
     if version.layers:
         shape["Layers"] = [
@@ -84,7 +86,7 @@ def function_configuration(
         {
             "PackageType": "Zip",
             "Architectures": list(config.architectures) or [_ARCHITECTURE],
-            "EphemeralStorage": {"Size": 512},
+            "EphemeralStorage": {"Size": config.ephemeral_storage},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
             "LoggingConfig": _logging_config(version),
         }
@@ -110,12 +112,16 @@ def get_function(
     qualifier: str | None,
     location: str,
     reserved: int | None,
+    tags: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """GetFunction: the configuration, where the code's zip is, and reserved concurrency."""
+    """GetFunction: the configuration, where the code's zip is, its tags (CreateFunction's)
+    and reserved concurrency."""
     shape: dict[str, Any] = {
         "Configuration": function_configuration(project, version, qualifier=qualifier),
         "Code": {"RepositoryType": "S3", "Location": location},
     }
+    if tags:
+        shape["Tags"] = dict(tags)
     if reserved is not None:
         shape["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
     return shape

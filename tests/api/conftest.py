@@ -26,6 +26,8 @@ class Server:
     url: str
     process: subprocess.Popen[str]
     project_dir: Path
+    before_ready: str = ""
+    """What it printed before its ready line (warnings)."""
     clients: list[Any] = field(default_factory=list)
     """Closed with the server: a pooled connection left to the garbage collector is a
     ResourceWarning in whichever later test it is collected."""
@@ -64,15 +66,20 @@ def start_server(project_dir: Path, *args: str, env: dict[str, str] | None = Non
         env={**os.environ, **(env or {})},
     )
     assert process.stdout is not None
+    before = ""
     first = process.stdout.readline()
+    while first.startswith("warning: "):
+        before, first = before + first, process.stdout.readline()
     try:
         ready = json.loads(first)
     except ValueError:
         process.kill()
         rest = process.communicate()[0]
-        raise AssertionError(f"serve did not start: {first}{rest}") from None
+        raise AssertionError(f"serve did not start: {before}{first}{rest}") from None
     assert ready["Status"] == "ready", ready
-    return Server(url=ready["Endpoint"], process=process, project_dir=project_dir)
+    return Server(
+        url=ready["Endpoint"], process=process, project_dir=project_dir, before_ready=before
+    )
 
 
 def post(server: Server, body: bytes, headers: dict[str, str]) -> tuple[int, Any, dict]:

@@ -196,3 +196,57 @@ def test_half_sent_requests_do_not_hold_up_others(server: Server) -> None:
         for sock in stalled:
             sock.close()
     healthy(server)
+
+
+def test_a_client_that_goes_away_mid_body_is_not_an_error(server: Server) -> None:
+    """It announced 100 bytes, sent 5 and closed: nobody is left to answer, nothing failed,
+    so serve says nothing (Lambda's API and the JSON protocols alike)."""
+    heads = [
+        b"POST /2015-03-31/functions/hello/invocations HTTP/1.1\r\n",
+        b"POST /2015-03-31/functions HTTP/1.1\r\n",
+        b"POST / HTTP/1.1\r\nX-Amz-Target: AmazonSQS.ListQueues\r\n",
+    ]
+    for head in heads:
+        with socket.create_connection(address(server), timeout=30) as sock:
+            sock.sendall(head + b"Host: x\r\nContent-Length: 100\r\n\r\nhello")
+    healthy(server)
+    out = server.stop()
+    assert "request failed" not in out and "Traceback" not in out, out
+
+
+def get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+
+
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/2018-10-31/layers", "ListLayers"),
+        ("/2018-10-31/layers?find=LayerVersion&Arn=arn:aws:lambda:us-east-1:1:layer:x:1",
+         "GetLayerVersionByArn"),
+        ("/2019-09-30/functions/hello/provisioned-concurrency?Qualifier=1",
+         "GetProvisionedConcurrencyConfig"),
+        ("/2019-09-30/functions/hello/provisioned-concurrency?List=ALL",
+         "ListProvisionedConcurrencyConfigs"),
+        ("/2015-03-31/functions/hello/policy/", "GetPolicy"),
+    ],
+)
+def test_operations_sharing_a_path_are_told_apart_by_their_fixed_query(
+    server: Server, path: str, operation: str
+) -> None:
+    status, kind, message = error_of(exchange(server, get(path)))
+    assert (status, kind) == (400, "UnknownOperationException")
+    assert message == f"lambdactl does not implement the Lambda operation {operation}"
+
+
+def test_every_lambda_route_answers_with_a_trailing_slash_too(server: Server) -> None:
+    """As AWS's API reference writes some URIs and older SDKs send them: no redirect."""
+    status, _, body = exchange(server, get("/2015-03-31/functions/"))
+    assert status == 200
+    assert [f["FunctionName"] for f in json.loads(body)["Functions"]] == ["hello"]
+    status, _, body = exchange(server, get("/2015-03-31/functions/hello/configuration/"))
+    assert (status, json.loads(body)["FunctionName"]) == (200, "hello")
+    status, _, body = exchange(server, post("/2014-11-13/functions/hello/invoke-async/", b"{}"))
+    assert (status, json.loads(body)) == (202, {"Status": 202})
+    status, _, body = exchange(server, post("/2015-03-31/functions/hello/invocations/", b"{}"))
+    assert (status, json.loads(body)) == (200, {"hello": "world"})

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pytest
 from lambdactl import queues
 from lambdactl.project import Project
 from tests.api.conftest import Server
+from tests.runtime import fn, process_gone, write_functions
 from tests.uploads import HANDLER, ROLE, handler_zip, zip_of
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function"
@@ -151,6 +153,133 @@ def test_update_code_configuration_and_delete(server: Server, lambda_client: Any
         lambda_client.delete_function(FunctionName="hello")
 
 
+def test_configuration_members_are_recorded_or_refused(server: Server, lambda_client: Any) -> None:
+    """What lambdactl does not run (tracing, /tmp size, a KMS key, the role) is recorded and
+    shown as AWS shows it, a version freezes it, and `show` marks a manifest function's as
+    overridden; what it does not model at all is refused with the reason."""
+    errors = lambda_client.exceptions
+    role = "arn:aws:iam::123456789012:role/other"
+    key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    changed = lambda_client.update_function_configuration(
+        FunctionName="hello",
+        Role=role,
+        EphemeralStorage={"Size": 2048},
+        TracingConfig={"Mode": "Active"},
+        KMSKeyArn=key,
+        VpcConfig={"SubnetIds": [], "SecurityGroupIds": []},  # no VPC: what it is
+        SnapStart={"ApplyOn": "None"},
+    )
+    recorded = {
+        "Role": role,
+        "EphemeralStorage": {"Size": 2048},
+        "TracingConfig": {"Mode": "Active"},
+        "KMSKeyArn": key,
+    }
+    got = lambda_client.get_function_configuration(FunctionName="hello")
+    for shape in (changed, got):
+        assert {k: shape.get(k) for k in recorded} == recorded
+    shown = lambdactl(server.project_dir, "show", "hello").stdout
+    assert f"{role} (overridden at run time; manifest: none)" in shown
+    assert "2048 MB (overridden at run time; manifest: 512 MB)" in shown
+    published = lambda_client.publish_version(FunctionName="hello")
+    lambda_client.update_function_configuration(
+        FunctionName="hello", EphemeralStorage={"Size": 512}, TracingConfig={"Mode": "PassThrough"}
+    )
+    frozen = lambda_client.get_function_configuration(
+        FunctionName="hello", Qualifier=published["Version"]
+    )
+    assert (frozen["EphemeralStorage"], frozen["TracingConfig"]) == (
+        {"Size": 2048},
+        {"Mode": "Active"},
+    )
+    latest = lambda_client.get_function_configuration(FunctionName="hello")
+    assert (latest["EphemeralStorage"], latest["TracingConfig"]) == (
+        {"Size": 512},
+        {"Mode": "PassThrough"},
+    )
+
+    refused = {
+        "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+        "FileSystemConfigs": [
+            {"Arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1",
+             "LocalMountPath": "/mnt/efs"}
+        ],
+        "ImageConfig": {"Command": ["app.handler"]},
+        "SnapStart": {"ApplyOn": "PublishedVersions"},
+        "Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"],
+        "DeadLetterConfig": {"TargetArn": f"{QUEUE_ARN}:dlq"},
+    }
+    for member, value in refused.items():
+        with pytest.raises(errors.InvalidParameterValueException, match="lambdactl does not"):
+            lambda_client.update_function_configuration(FunctionName="hello", **{member: value})
+    with pytest.raises(errors.ClientError) as caught:
+        lambda_client.update_function_configuration(
+            FunctionName="hello", TracingConfig={"Mode": "Sometimes"}
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_create_function_keeps_its_tags_and_refuses_what_it_cannot_model(
+    lambda_client: Any,
+) -> None:
+    errors = lambda_client.exceptions
+    create(lambda_client, Tags={"team": "a"}, TracingConfig={"Mode": "Active"})
+    got = lambda_client.get_function(FunctionName="made")
+    assert got["Tags"] == {"team": "a"}
+    assert got["Configuration"]["TracingConfig"] == {"Mode": "Active"}
+    with pytest.raises(errors.InvalidParameterValueException, match="VPCs"):
+        create(lambda_client, "other", VpcConfig={"SubnetIds": ["subnet-1"]})
+    assert "Tags" not in lambda_client.get_function(FunctionName="hello")
+
+
+PID = "import os\n\ndef handler(event, context):\n    return os.getpid()\n"
+
+
+def runtime_pid(client: Any, name: str, **options: Any) -> int:
+    response = client.invoke(FunctionName=name, **options)
+    assert "FunctionError" not in response, response["Payload"].read()
+    return int(response["Payload"].read())
+
+
+def gone_soon(pid: int) -> bool:
+    """Within 10 s: far within the idle timeout (300 s) that would end it otherwise."""
+    deadline = time.monotonic() + 10
+    while not process_gone(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_environments_of_what_was_changed_or_deleted_go_at_once(
+    serve: Callable[..., Server], project_dir: Path
+) -> None:
+    """Not at the idle timeout: a changed `$LATEST`'s environment (code or configuration,
+    of a created or a manifest function), a deleted version's, a deleted function's; what
+    did not change stays warm."""
+    write_functions(project_dir, {"declared": fn("app.run", source="basic.py")})
+    client = serve().client()
+    create(client, Code={"ZipFile": handler_zip(PID)})
+    first = runtime_pid(client, "made")
+    client.update_function_code(FunctionName="made", ZipFile=handler_zip(PID + "# 2\n"))
+    assert gone_soon(first)
+    published = client.publish_version(FunctionName="made")["Version"]
+    latest, version = runtime_pid(client, "made"), runtime_pid(client, "made", Qualifier=published)
+    client.update_function_configuration(FunctionName="made", Timeout=9)
+    assert gone_soon(latest)
+    assert runtime_pid(client, "made", Qualifier=published) == version  # unchanged: warm
+    client.delete_function(FunctionName="made", Qualifier=published)
+    assert gone_soon(version)
+    again = runtime_pid(client, "made")
+    client.delete_function(FunctionName="made")
+    assert gone_soon(again)
+
+    event = json.dumps({"do": "pid"})
+    declared = json.loads(client.invoke(FunctionName="declared", Payload=event)["Payload"].read())
+    client.update_function_configuration(FunctionName="declared", MemorySize=256)
+    assert gone_soon(declared)
+
+
 def test_concurrency(server: Server, lambda_client: Any) -> None:
     errors = lambda_client.exceptions
     assert "ReservedConcurrentExecutions" not in lambda_client.get_function_concurrency(
@@ -205,6 +334,11 @@ def test_event_invoke_configs_and_the_worker_inside_serve(
             FunctionName="failing", MaximumEventAgeInSeconds=600
         )
         assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (0, 600)
+        shown = lambdactl(server.project_dir, "show", "failing").stdout
+        assert (
+            "Async            retries 0, max age 600 s, on failure: queue failures (set at run "
+            "time)"
+        ) in shown
         listed = lambda_client.list_function_event_invoke_configs(FunctionName="failing")
         assert [c["FunctionArn"] for c in listed["FunctionEventInvokeConfigs"]] == [
             f"{ARN}:failing:$LATEST"

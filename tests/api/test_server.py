@@ -544,6 +544,34 @@ def test_environments_get_the_endpoints_and_dummy_credentials(
     assert seen["AWS_ACCESS_KEY_ID"] == seen["AWS_SECRET_ACCESS_KEY"] == "lambdactl"
 
 
+@pytest.mark.parametrize(("host", "advertised"), [("0.0.0.0", "127.0.0.1"), ("::", "[::1]")])
+def test_listening_on_all_interfaces_advertises_a_loopback_address_clients_connect_to(
+    calling: Path, serve: Callable[..., Server], host: str, advertised: str
+) -> None:
+    """0.0.0.0 and :: are where to listen, never where to connect: the banner, endpoint.json,
+    queue URLs, function URLs and the functions' AWS_ENDPOINT_URL_* name the loopback."""
+    manifest = json.loads((calling / "functions.yaml").read_text())
+    manifest["functions"]["hello"]["url"] = True
+    (calling / "functions.yaml").write_text(json.dumps(manifest))
+    server = serve("--host", host)
+    port = server.url.rpartition(":")[2]
+    url = f"http://{advertised}:{port}"
+    assert server.url == url
+    assert server.before_ready == (
+        f"warning: listening on all interfaces ({host}): anyone who can reach this machine can "
+        "invoke its functions\n"
+    )
+    assert json.loads((calling / ".lambda" / endpoint.FILE_NAME).read_text())["url"] == url
+    assert server.client("sqs").create_queue(QueueName="jobs")["QueueUrl"].startswith(url + "/")
+    lambda_client = server.client()
+    assert lambda_client.get_function_url_config(FunctionName="hello")["FunctionUrl"] == (
+        f"{url}/url/hello/"
+    )
+    seen = json.loads(lambda_client.invoke(FunctionName="env")["Payload"].read())
+    for name in ("LAMBDA", "SQS", "CLOUDWATCH_LOGS"):
+        assert seen[f"AWS_ENDPOINT_URL_{name}"] == url
+
+
 def test_a_function_sending_to_a_queue_through_boto3_reaches_the_local_queue(
     calling: Path, serve: Callable[..., Server]
 ) -> None:

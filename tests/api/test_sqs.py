@@ -8,6 +8,7 @@ import concurrent.futures
 import hashlib
 import http.client
 import json
+import os
 import subprocess
 import sys
 import time
@@ -442,6 +443,16 @@ def test_the_cli_and_the_api_share_queues_and_urls(server: Server, sqs: Any) -> 
     url = sqs.get_queue_url(QueueName="jobs")["QueueUrl"]
     assert url == created["QueueUrl"]
     assert lambdactl(server, "queue", "list") == {"QueueUrls": [url]}
+    table = subprocess.run(
+        [sys.executable, "-m", "lambdactl", "queue", "list"],
+        cwd=server.project_dir,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    [row] = [line.split() for line in table.stdout.splitlines() if "jobs" in line]
+    assert row[-1] == url  # the table says what json does
 
     sent = sqs.send_message(QueueUrl=url, MessageBody="api to cli")
     received = lambdactl(server, "queue", "receive", "jobs")["Messages"]

@@ -305,3 +305,37 @@ def test_list_and_show_give_full_urls_while_a_server_runs(
     assert "answer while" not in listed
     shown = " ".join(cli("show", "hello").out.split())
     assert "URL http://127.0.0.1:4555/url/hello:live/" in shown
+
+
+def test_show_gives_the_asynchronous_settings_of_the_manifest(cli, write_manifest, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    write_manifest(
+        """\
+        functions:
+          hello:
+            handler: app.handler
+            code: src/hello
+            async:
+              maximum_retry_attempts: 1
+              maximum_event_age: 600
+              retry_delays: [1, 2]
+              on_failure: {queue: failures}
+            dead_letter: {queue: dead}
+          plain:
+            handler: app.handler
+            code: src/hello
+        queues:
+          failures: {}
+          dead: {}
+        """
+    )
+    fields = dict(
+        (line[2:18].strip(), line[19:])
+        for line in cli("show", "hello").out.splitlines()
+        if line.startswith("  ")
+    )
+    assert fields["Async"] == (
+        "retries 1, max age 600 s, retry delays 1 s, 2 s, on failure: queue failures (manifest)"
+    )
+    assert fields["Dead letter"] == "queue dead"
+    assert "Async" not in cli("show", "plain").out  # AWS's defaults: nothing to say

@@ -99,7 +99,8 @@ def test_list_json_is_queue_urls(cli, write_manifest) -> None:
     assert result.json() == {"QueueUrls": [URL + "alpha", URL + "declared", URL + "made.fifo"]}
 
 
-def test_list_text_shows_counts(cli) -> None:
+def test_list_text_shows_counts_and_urls(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the URLs whole, on one line
     cli("queue", "create", "jobs", "--delay", "0")
     cli("queue", "create", "orders.fifo", "--fifo", "--content-based-deduplication")
     for body in ("a", "b", "c"):
@@ -108,8 +109,10 @@ def test_list_text_shows_counts(cli) -> None:
     result = cli("queue", "list")
     assert result.code == 0
     rows = {line.split()[0]: line.split() for line in result.out.splitlines()[2:] if line.strip()}
-    assert rows["jobs"] == ["jobs", "standard", "2", "1", "30", "s", "0", "s"]
-    assert rows["orders.fifo"] == ["orders.fifo", "FIFO", "0", "0", "30", "s", "0", "s"]
+    assert rows["jobs"] == ["jobs", "standard", "2", "1", "30", "s", "0", "s", URL + "jobs"]
+    assert rows["orders.fifo"] == [
+        "orders.fifo", "FIFO", "0", "0", "30", "s", "0", "s", URL + "orders.fifo"
+    ]
 
 
 def test_send_json_with_attributes(cli) -> None:

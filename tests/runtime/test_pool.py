@@ -310,3 +310,23 @@ def test_an_environment_starts_and_logs_with_descriptors_past_1023_in_use(
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_retired_environments_go_now_and_a_busy_one_when_it_is_released(launch: Launch) -> None:
+    invoker = launch(f=fn("app.pid", LIMITS, timeout=5), g=fn("app.pid", LIMITS, timeout=5))
+    pids = {payload(r) for r in together(2, lambda _i: call(invoker, sleep=0.3))}
+    other = payload(call(invoker, "g"))
+    with ThreadPoolExecutor(1) as running:
+        busy = running.submit(call, invoker, sleep=1.0)
+        deadline = time.monotonic() + 10
+        while not any(b for _i, b in invoker.pool.sizes().values()):  # until it runs
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert invoker.pool.retire(lambda key: key[0] == "f") == 1
+        busy_pid = payload(busy.result())
+    [idle] = pids - {busy_pid}
+    assert wait_gone([idle])
+    assert wait_gone([busy_pid])  # not kept for reuse
+    assert not process_gone(other)  # another function's: untouched
+    assert [key[0] for key in invoker.pool.sizes()] == ["g"]
+    assert payload(call(invoker)) not in pids  # a fresh one
