@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime import call, fn, payload, process_gone, write_functions
+from tests.runtime import call, fn, kill_leftovers, payload, process_gone, write_functions
 
 REPO = Path(__file__).resolve().parents[1]
 LINUX = sys.platform.startswith("linux")
@@ -51,13 +51,7 @@ def children() -> Iterator[list[int]]:
     nothing)."""
     seen: list[int] = []
     yield seen
-    for pid in seen:
-        if not process_gone(pid):
-            for signum in (signal.SIGCONT, signal.SIGKILL):
-                try:
-                    os.kill(pid, signum)
-                except ProcessLookupError:
-                    pass
+    kill_leftovers(seen)
 
 
 def environ() -> dict[str, str]:

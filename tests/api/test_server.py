@@ -39,7 +39,7 @@ from lambdactl.events.worker import LEASE_SECONDS
 from lambdactl.project import Project
 from lambdactl.store.lifecycle import Event, EventState
 from tests.api.conftest import Server
-from tests.runtime import descendants, fn, process_gone, write_functions
+from tests.runtime import descendants, fn, kill_leftovers, process_gone, write_functions
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads process trees from /proc"
@@ -173,13 +173,7 @@ def seen() -> Iterator[list[int]]:
     """Pids a test saw; whatever still runs at the end is killed (a failure leaks nothing)."""
     pids: list[int] = []
     yield pids
-    for pid in pids:
-        if not process_gone(pid):
-            for signum in (signal.SIGCONT, signal.SIGKILL):
-                try:
-                    os.kill(pid, signum)
-                except ProcessLookupError:
-                    pass
+    kill_leftovers(pids)
 
 
 def tree(server: Server, seen: list[int]) -> list[int]:

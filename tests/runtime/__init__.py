@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,17 @@ def report_fields(line: str) -> dict[str, str]:
             key, _, value = part.partition(": ")
             fields[key] = value
     return fields
+
+
+def kill_leftovers(pids: list[int]) -> None:
+    """Kill (stopped ones too) whichever of `pids` still run: a failed test leaks nothing."""
+    for pid in pids:
+        if not process_gone(pid):
+            for signum in (signal.SIGCONT, signal.SIGKILL):
+                try:
+                    os.kill(pid, signum)
+                except ProcessLookupError:
+                    pass
 
 
 def process_gone(pid: int) -> bool:
