@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -157,6 +158,7 @@ class Invoker:
         self.concurrency = ConcurrencyLimits(manifest, lambda: project.functions)
         self._rng = rng
         self._warned: set[str] = set()
+        self._observers: list[Callable[[str, InvocationResult], None]] = []
 
     def invoke(
         self,
@@ -211,7 +213,7 @@ class Invoker:
             tail = base64.b64encode(
                 lines.tail(self._stored_log(version.function, outcome)).encode()
             ).decode()
-        return InvocationResult(
+        result = InvocationResult(
             status_code=200,
             request_id=request_id,
             executed_version=version.version,
@@ -223,6 +225,14 @@ class Invoker:
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
         )
+        for observer in self._observers:
+            observer(version.function, result)
+        return result
+
+    def observe(self, observer: Callable[[str, InvocationResult], None]) -> None:
+        """Call `observer` with (function, result) after each synchronous run, in the
+        invoking thread (it must be quick): the dev loop's live view."""
+        self._observers.append(observer)
 
     def recycle(self, function: str) -> None:
         """Shut down `function`'s environments that no invoke would use again: all of them

@@ -1,0 +1,1 @@
+"""`lambdactl dev`: `serve` plus a watcher over the functions' files and a live view."""
