@@ -70,7 +70,7 @@ A module imports from its own layer or from the layers below it. `logs/` sits be
 A new package or top-level module joins a row here."""
 
 ONLY_IN: dict[str, tuple[str, ...]] = {
-    "rich": ("cli",),
+    "rich": ("cli", "dev"),
     "typer": ("cli",),
     "starlette": ("api",),
     "uvicorn": ("api",),

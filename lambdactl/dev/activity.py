@@ -26,6 +26,7 @@ KEPT_INVOCATIONS = 200
 KEPT_DURATIONS = 200
 """Durations kept per function for its p50."""
 KEPT_NOTICES = 50
+"""The latest notices kept, and as many reloads."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class Snapshot:
     """Newest first."""
     debug: str = ""
     """`FUNCTION on 127.0.0.1:5678`, when a function runs under the debugger."""
+    reloads: tuple[Reloaded, ...] = ()
+    """The latest reloads, newest first (the view's footer shows the newest of these and the
+    notices)."""
     at: float = field(default_factory=time.time)
 
 
@@ -139,6 +143,7 @@ class Activity:
         self._stats: dict[str, _Stats] = {}
         self._invocations: deque[Invocation] = deque(maxlen=KEPT_INVOCATIONS)
         self._notices: deque[Notice] = deque(maxlen=KEPT_NOTICES)
+        self._reloads: deque[Reloaded] = deque(maxlen=KEPT_NOTICES)
         self._failure: Invocation | None = None
         self._listeners: list[Callable[[Happening], None]] = []
 
@@ -174,6 +179,7 @@ class Activity:
         entry = Reloaded(at=self._clock(), function=function, reason=reason)
         with self._lock:
             self._stats.setdefault(function, _Stats()).last_reload = entry.at
+            self._reloads.appendleft(entry)
         self._tell(entry)
         return entry
 
@@ -190,13 +196,14 @@ class Activity:
             self._stats.setdefault(function, _Stats()).status = text
 
     def clear(self) -> None:
-        """Forget the invocations, counts, notices and the latest error (`c` in the view);
-        what is under way stays."""
+        """Forget the invocations, counts, notices, reloads and the latest error (`c` in the
+        view); what is under way, and when each function last reloaded, stay."""
         with self._lock:
             for name, stats in self._stats.items():
                 self._stats[name] = _Stats(last_reload=stats.last_reload, status=stats.status)
             self._invocations.clear()
             self._notices.clear()
+            self._reloads.clear()
             self._failure = None
 
     def snapshot(
@@ -227,6 +234,7 @@ class Activity:
                 failure=self._failure,
                 notices=tuple(self._notices),
                 debug=debug,
+                reloads=tuple(self._reloads),
                 at=self._clock(),
             )
 
