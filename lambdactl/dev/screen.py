@@ -305,9 +305,10 @@ class Screen:
 
 
 def layout(snapshot: Snapshot, width: int, height: int) -> Group:
-    """The screen for `snapshot` in a `width` x `height` terminal: at most `height` lines of at
-    most `width` cells each. Header and footer first; then, as rows allow, the functions, the
-    latest invocations and the latest error, sharing the rows evenly beyond what each needs."""
+    """The screen for `snapshot` in a `width` x `height` terminal: `height` lines (the header
+    on the first, the footer on the last) of at most `width` cells each. Between them, as rows
+    allow, the functions, the latest invocations and the latest error, sharing evenly the rows
+    beyond what each needs."""
     width, height = max(width, 1), max(height, 1)
     lines = [_header(snapshot, width)]
     if height >= 2:
@@ -317,6 +318,7 @@ def layout(snapshot: Snapshot, width: int, height: int) -> Group:
             lines += _side_by_side(snapshot, failure, width, body)
         else:
             lines += _stacked(snapshot, failure, width, body)
+        lines += [Text()] * (height - 1 - len(lines))  # the footer on the last row
         lines.append(_footer(snapshot, width))
     return Group(*(_fit(line, width) for line in lines))
 

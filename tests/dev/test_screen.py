@@ -245,14 +245,25 @@ class Terminal:
         )
         self.before = termios.tcgetattr(self.child.child_fd)
 
-    def pump(self) -> None:
+    def pump(self) -> bool:
+        """Take what the process wrote; False once it has closed the terminal."""
         try:
             while True:
                 data = self.child.read_nonblocking(65536, timeout=0.05)
                 self.raw += data
                 self.stream.feed(data)
-        except (pexpect.TIMEOUT, pexpect.EOF):
-            pass
+        except pexpect.TIMEOUT:
+            return True
+        except pexpect.EOF:
+            return False
+
+    def wait_exit(self, limit: float = 20) -> int | None:
+        """The exit status, once the process has ended (the limit only ends a failing test)."""
+        deadline = time.monotonic() + limit
+        while self.pump():
+            assert time.monotonic() < deadline, "the process did not end"
+        self.child.wait()
+        return self.child.exitstatus
 
     @property
     def lines(self) -> list[str]:
@@ -339,9 +350,8 @@ def test_the_screen_in_a_terminal(
         "hello's invocation", lambda lines: row_of(lines, "hello", "$LATEST", "ok", "cold")
     )
     invoke(project_dir, "broken")
-    shown.wait_for(
-        "the error", lambda lines: row_of(lines, "LATEST ERROR", "ValueError: bad thing")
-    )
+    shown.wait_for("the error", lambda lines: row_of(lines, "ValueError: bad thing"))
+    assert row_of(shown.lines, "LATEST ERROR", "broken", "$LATEST")
     assert row_of(shown.lines, "raise ValueError")
     assert row_of(shown.lines, "broken", "$LATEST", "ValueError", "cold")
 
@@ -368,8 +378,7 @@ def test_the_screen_in_a_terminal(
         shown.child.send("q")
     else:
         shown.child.sendintr()  # Ctrl-C: SIGINT to the process, as serve stops on
-    shown.child.expect(pexpect.EOF, timeout=20)
-    shown.pump()
+    assert shown.wait_exit() == 0
     assert b"driver: stopped" in shown.raw
     tail = bytes(shown.raw[shown.raw.rfind(b"\x1b[?1049l") :])
     assert tail.startswith(b"\x1b[?1049l"), "the alternate screen was never left"
