@@ -1,8 +1,8 @@
 """The live view of `lambdactl dev`: one compact screen of what the dev loop has seen.
 
-`layout` is pure: a `Snapshot` and a terminal size in, a renderable of at most that many
-lines, none wider than the terminal, out (lists and the stack trace are cut to the rows
-there are, long cells end in an ellipsis, columns that do not fit are left out). `Screen`
+`layout` is pure: a `Snapshot` and a terminal size in, a renderable of that many lines,
+none wider than the terminal, out (lists and the stack trace are cut to the rows there are,
+long cells end in an ellipsis, columns that do not fit are left out). `Screen`
 draws it with Rich's `Live` in the terminal's alternate screen from its own threads (the
 server keeps the main thread and the signal handlers) and turns key presses into calls on
 its `Source`: `q` quits, `r` reloads every function, `c` clears.
@@ -94,7 +94,8 @@ class Screen:
         self._live: Live | None = None
         self._saved: tuple[int, list] | None = None  # type: ignore[type-arg]
         self._wake: tuple[int, int] | None = None
-        self._signals: dict[int, object] = {}
+        self._signals: list[int] = []
+        """The signals whose handler is `_on_signal`."""
         self._problem: Notice | None = None
 
     def __enter__(self) -> Screen:
@@ -197,7 +198,7 @@ class Screen:
         try:
             snapshot = self._source.snapshot()
         except Exception as error:  # the view goes on: the next frame may do better
-            problem = Notice(time.time(), "error", f"screen: {error!r}")
+            problem = Notice(time.time(), "error", f"screen: {type(error).__name__}: {error}")
             snapshot = Snapshot(endpoint="", manifest="", functions=(), invocations=())
             return dataclasses.replace(snapshot, notices=(problem,))
         if self._problem is not None:
@@ -265,7 +266,7 @@ class Screen:
         try:
             action()
         except Exception as error:  # shown in the footer, the keys keep working
-            self._problem = Notice(time.time(), "error", f"{action.__name__}: {error!r}")
+            self._problem = Notice(time.time(), "error", f"{action.__name__}: {type(error).__name__}: {error}")
         else:
             self._problem = None
 
@@ -278,13 +279,13 @@ class Screen:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
             if signal.getsignal(signum) is signal.SIG_DFL:
                 signal.signal(signum, self._on_signal)
-                self._signals[signum] = self._on_signal
+                self._signals.append(signum)
 
     def _release_signals(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
-        for signum in list(self._signals):
-            if signal.getsignal(signum) == self._on_signal:
+        for signum in self._signals:
+            if signal.getsignal(signum) == self._on_signal:  # not replaced since (serve)
                 signal.signal(signum, signal.SIG_DFL)
         self._signals.clear()
 

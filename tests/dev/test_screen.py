@@ -5,11 +5,14 @@ would see): invocations appear, keys act, a resize is followed, the terminal is 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import signal
+import sqlite3
 import sys
 import termios
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +23,7 @@ import pytest
 from rich.console import Console
 
 from lambdactl.dev.activity import Activity, Snapshot
-from lambdactl.dev.screen import layout
+from lambdactl.dev.screen import Screen, layout
 from lambdactl.invoke import InvocationResult
 from lambdactl.logs.reports import Report
 
@@ -213,6 +216,70 @@ def test_the_footer_shows_the_newest_notice_or_reload() -> None:
     assert row.startswith("hello") and "1m ago" in row
 
 
+class Recorded:
+    """A `Source` over a real `Activity`, recording the calls of the keys."""
+
+    def __init__(self, snapshot: Callable[[], Snapshot] | None = None) -> None:
+        self.activity = Activity()
+        self.activity.invoked("hello", result(1, cold=True))
+        self.calls: list[str] = []
+        self._snapshot = snapshot
+
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is not None:
+            return self._snapshot()
+        return self.activity.snapshot(
+            endpoint="http://127.0.0.1:3001", manifest="functions.yaml", functions=["hello"],
+            environments={"hello": (1, 0)},
+        )  # fmt: skip
+
+    def reload_all(self) -> None:
+        self.calls.append("reload_all")
+
+    def clear(self) -> None:
+        self.calls.append("clear")
+
+    def quit(self) -> None:
+        self.calls.append("quit")
+
+
+def terminal_console() -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    return Console(file=out, force_terminal=True, width=80, height=24), out
+
+
+def test_an_exception_leaves_the_screen_restored() -> None:
+    console, out = terminal_console()
+    with pytest.raises(RuntimeError, match="the server broke"):
+        with Screen(Recorded(), console=console, keys=-1):
+            deadline = time.monotonic() + 20
+            while "hello" not in out.getvalue():
+                assert time.monotonic() < deadline, out.getvalue()
+                time.sleep(0.01)
+            raise RuntimeError("the server broke")
+    written = out.getvalue()
+    assert written.startswith("\x1b[?1049h")  # the alternate screen
+    assert written.endswith("\x1b[?25h\x1b[?1049l")  # the cursor back, the normal screen back
+    assert not [t for t in threading.enumerate() if t.name.startswith("screen")]
+
+
+def test_a_failing_snapshot_is_shown_not_fatal() -> None:
+    def broken() -> Snapshot:
+        raise sqlite3.OperationalError("database is locked")
+
+    console, out = terminal_console()
+    screen = Screen(Recorded(broken), console=console, keys=-1)
+    screen.start()
+    try:
+        deadline = time.monotonic() + 20
+        while "screen: OperationalError" not in out.getvalue():
+            assert time.monotonic() < deadline, out.getvalue()
+            time.sleep(0.01)
+    finally:
+        screen.stop()
+    screen.stop()  # idempotent
+
+
 # ---------------------------------------------------------------------------------------------
 # In a pseudo-terminal
 
@@ -384,3 +451,15 @@ def test_the_screen_in_a_terminal(
     assert tail.startswith(b"\x1b[?1049l"), "the alternate screen was never left"
     assert b"\x1b[?25h" in shown.raw[shown.raw.rfind(b"\x1b[?25l") :]  # cursor shown again
     assert shown.restored()
+
+
+def test_sigterm_restores_the_terminal(
+    terminal: Callable[[tuple[int, int]], Terminal],
+) -> None:
+    shown = terminal((80, 24))
+    shown.wait_for("the screen", lambda lines: "q  quit" in lines[-1] and row_of(lines, "hello"))
+    assert not shown.restored()
+    shown.child.kill(signal.SIGTERM)
+    shown.wait_exit()
+    assert shown.restored()
+    assert shown.raw.endswith(b"\x1b[?25h\x1b[?1049l")
