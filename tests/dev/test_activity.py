@@ -92,8 +92,10 @@ def test_reloads_notices_clear_and_bounds() -> None:
     assert snap.functions[0].status == "installing requirements"
     assert snap.functions[1].invocations == 0 and snap.functions[1].p50_ms is None
     assert snap.notices == (notice,)
+    assert snap.reloads == (reload,)  # newest first, as the notices
     activity.clear()
     cleared = activity.snapshot(endpoint="e", manifest="m", functions=["hello"], environments={})
     assert cleared.invocations == () and cleared.notices == () and cleared.failure is None
+    assert cleared.reloads == ()
     assert cleared.functions[0].status == "installing requirements"  # under way: kept
     assert cleared.functions[0].last_reload == reload.at
