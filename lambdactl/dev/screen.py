@@ -266,7 +266,8 @@ class Screen:
         try:
             action()
         except Exception as error:  # shown in the footer, the keys keep working
-            self._problem = Notice(time.time(), "error", f"{action.__name__}: {type(error).__name__}: {error}")
+            text = f"{action.__name__}: {type(error).__name__}: {error}"
+            self._problem = Notice(time.time(), "error", text)
         else:
             self._problem = None
 
