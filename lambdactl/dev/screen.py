@@ -302,6 +302,12 @@ class Screen:
         os.kill(os.getpid(), signum)
 
 
+def run(source: Source) -> Screen:
+    """The screen of `source` on this process's terminal, shown while in `with run(loop):`
+    (what `lambdactl dev` does when stdout is a terminal and `--no-ui` is not given)."""
+    return Screen(source)
+
+
 # ---------------------------------------------------------------------------------------------
 # Layout (pure)
 
