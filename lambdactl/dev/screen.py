@@ -631,8 +631,9 @@ def _cut(rows: Sequence[Row], room: int, noun: str) -> list[Row]:
 def _fit(text: Text, width: int, justify: str = "left", middle: bool = False) -> Text:
     """`text` on one line, exactly `width` cells: padded, or cut with an ellipsis (at its
     end, or in its `middle`)."""
-    if "\n" in text.plain:
-        text = Text(" ".join(text.plain.split()), style=text.style)
+    if any(ord(char) < 32 or ord(char) == 127 for char in text.plain):
+        text = text.copy()
+        text.plain = text.plain.translate(_CONTROLS)  # as long: the styles stay in place
     if middle and text.cell_len > width > 2:
         head = (width - 1) // 2
         plain = text.plain
@@ -643,6 +644,11 @@ def _fit(text: Text, width: int, justify: str = "left", middle: bool = False) ->
         fitted.pad_left(width - fitted.cell_len)
     fitted.truncate(width, overflow="ellipsis", pad=True)
     return fitted
+
+
+_CONTROLS = {code: "?" for code in (*range(32), 127)} | {ord(c): " " for c in "\t\n\r\f\v"}
+"""What a cell shows of control characters (a handler's message may hold anything): a
+terminal's escape sequences are not passed through, and a line stays a line."""
 
 
 def _left_ellipsis(text: str, width: int) -> str:

@@ -463,3 +463,23 @@ def test_sigterm_restores_the_terminal(
     shown.wait_exit()
     assert shown.restored()
     assert shown.raw.endswith(b"\x1b[?25h\x1b[?1049l")
+
+
+def test_control_characters_in_a_message_are_not_passed_to_the_terminal() -> None:
+    activity = Activity()
+    payload = {"errorType": "Oops", "errorMessage": "boom\x1b[2J\tthere\nsecond\x07 line"}
+    failed = InvocationResult(
+        200, "r-1", "$LATEST", json.dumps(payload).encode(), function_error="Unhandled",
+        report=Report("r-1", 1.0, 1, 128, 40),
+    )  # fmt: skip
+    activity.invoked("hello", failed)
+    activity.note("a\x1b]0;title\x07b")
+    snapshot = activity.snapshot(endpoint="e", manifest="m", functions=["hello"], environments={})
+    console = Console(file=io.StringIO(), force_terminal=True, width=80, height=24)
+    console.print(layout(snapshot, 80, 24))
+    written = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "\x1b[2J" not in written and "\x1b]0;" not in written and "\x07" not in written
+    lines = draw(snapshot, 80, 24)
+    fits(lines, 80, 24)
+    assert any(line.startswith("Oops: boom?[2J there") for line in lines)
+    assert any(line.startswith("second line") for line in lines)  # BEL: dropped by Rich
