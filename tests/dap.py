@@ -60,8 +60,11 @@ class Dap:
         assert self.request("continue", threadId=thread)["success"]
 
     def disconnect(self) -> None:
+        """Detach (the debuggee goes on), or just close if it has ended meanwhile."""
         try:
             self.request("disconnect")
+        except (EOFError, OSError):
+            pass  # the debuggee's environment is gone: so is its end of the session
         finally:
             self.sock.close()
 

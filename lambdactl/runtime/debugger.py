@@ -243,6 +243,7 @@ class Deadline:
         until_attached: bool = False,
         on_attach: Callable[[bool], None] | None = None,
         probe: Callable[[Debug], str] = state,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.at = at
         self._debug = debug
@@ -250,12 +251,13 @@ class Deadline:
         self._announced = not until_attached
         self._on_attach = on_attach
         self._probe = probe
+        self._clock = clock
         self._attached = False
-        self._looked = time.monotonic()
+        self._looked = clock()
 
     def remaining(self) -> float:
         """Seconds to wait before calling again; <= 0 once the deadline has passed."""
-        now = time.monotonic()
+        now = self._clock()
         if self._debug is None:
             return self.at - now
         seen = self._probe(self._debug)
