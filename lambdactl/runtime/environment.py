@@ -29,7 +29,7 @@ from ..logs.platform import PlatformLog
 from ..logs.reports import Report
 from ..manifest import FunctionConfig
 from . import protocol
-from .debugger import Deadline, Debug
+from .debugger import Deadline, Debug, state
 from .governor import Governor, forget_process, peak_memory_mb, rusage_peak_mb
 from .interpreters import BOOTSTRAP, LAUNCHER, Interpreter
 from .output import OutputPipe
@@ -187,6 +187,11 @@ class Environment:
     @property
     def alive(self) -> bool:
         return self._runtime is not None and self._runtime.process.poll() is None
+
+    @property
+    def attached(self) -> bool:
+        """Whether an editor is attached to this environment's debugger (never without one)."""
+        return self.spec.debug is not None and state(self.spec.debug) == "attached"
 
     @property
     def pid(self) -> int | None:

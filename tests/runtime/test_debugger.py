@@ -65,6 +65,10 @@ def test_an_editor_stops_the_function_at_breakpoints_and_only_it(
                 )
             editor.resume(thread)
         running.join(30)
+        idle_timeout, invoker.pool.idle_timeout = invoker.pool.idle_timeout, 0
+        invoker.pool.reap()
+        assert list(invoker.pool.sizes().values()) == [(1, 0)]  # idle, but attached: it stays
+        invoker.pool.idle_timeout = idle_timeout
         editor.disconnect()
         [result] = results
         assert (result.function_error, payload(result)) == (None, {"answer": 42})
@@ -75,6 +79,9 @@ def test_an_editor_stops_the_function_at_breakpoints_and_only_it(
         assert json.loads(late.payload)["errorType"] == "Sandbox.Timedout"
         # Other functions run as ever, without debugpy.
         assert payload(invoker.invoke("other")) == {"debugpy": False}
+        invoker.pool.idle_timeout = 0
+        invoker.pool.reap()
+        assert invoker.pool.sizes() == {}  # none attached: both go
     finally:
         invoker.close()
         running.join(30)
