@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from . import completion, render, warm
-from .session import OUTPUT_OPTION, Output, session
+from .session import ENV_VARS_HELP, OUTPUT_OPTION, Output, session
 
 if TYPE_CHECKING:
     from ..runtime.debugger import Debug
@@ -57,9 +57,7 @@ def invoke(
         None,
         "--env-vars",
         metavar="FILE",
-        help="Override declared environment variables from a JSON file, as sam local does: "
-        '{"Parameters": {...all functions...}, "FUNCTION": {...}}. Runs the function here, '
-        "not in a running serve.",
+        help=f"{ENV_VARS_HELP} Runs the function here, not in a running serve.",
     ),
     debug_port: int = typer.Option(
         None,
@@ -92,6 +90,8 @@ def invoke(
             "--debug-port applies to a function this command runs; an --async event is run "
             "later by the worker, without it"
         )
+    # A running serve has its own --env-vars (or none), the same for all its environments:
+    # handed over, this call's file would be ignored, so it runs here, in this process.
     if env_vars is not None:
         from .. import variables
         from ..errors import UsageError
@@ -109,7 +109,7 @@ def invoke(
             raise typer.Exit(code)
     project = session(ctx).project()
     if overrides is not None:
-        for note in overrides.ignored(project.functions, project.ref(call.function).name):
+        for note in overrides.unknown(project.functions):
             render.warning(note)
     debug = None
     if debug_port is not None:
