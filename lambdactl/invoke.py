@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import endpoint, ids, versions
-from .errors import StoreError, ValidationException, enum_constraint, validation_message
+from .errors import (
+    LambdactlError,
+    StoreError,
+    ValidationException,
+    enum_constraint,
+    validation_message,
+)
 from .events import daemon
 from .logs import lines
 from .logs.lines import LogEvent
@@ -34,6 +40,8 @@ from .runtime.pool import Pool, PoolKey
 
 if TYPE_CHECKING:
     import random
+    import subprocess
+    from pathlib import Path
 
     from .variables import Overrides
 
@@ -159,6 +167,9 @@ class Invoker:
         self._rng = rng
         self._warned: set[str] = set()
         self._observers: list[Callable[[str, InvocationResult], None]] = []
+        self._bytecode: set[tuple[str, str]] = set()
+        """(function, RevisionId) of each `$LATEST` this invoker started environments of:
+        whose bytecode cache in `.lambda/pycache/` it made."""
 
     def invoke(
         self,
@@ -253,6 +264,66 @@ class Invoker:
             return version not in published
 
         self.pool.retire(stale)
+
+    def override(self, overrides: Overrides | None) -> None:
+        """Give the environments started from now on these `--env-vars` (an edited file's);
+        those already warm keep theirs until retired."""
+        self._overrides = overrides
+
+    @property
+    def overrides(self) -> Overrides | None:
+        return self._overrides
+
+    def prepare(
+        self,
+        function: str,
+        *,
+        started: Callable[[subprocess.Popen[str]], None] | None = None,
+    ) -> Path | None:
+        """Install what a new environment of `function`'s `$LATEST` needs from its working tree
+        (requirements.txt), without starting one, whatever `$LATEST` is held at: the dev
+        loop does it in the background before letting `$LATEST` follow. The installed
+        directory (None: nothing to install); `DependencyError` if pip fails. `started`: see
+        `dependencies.requirements`."""
+        spec = self.project.function(function)
+        if spec.upload is not None or not spec.config.runtime.startswith("python"):
+            return None
+        state = self.project.manifest.state_dir
+        interpreter = interpreters.for_runtime(spec.config.runtime, state / "runtime")
+        try:
+            return dependencies.requirements(spec.code, state, interpreter, started=started)
+        except OSError as exc:
+            raise StoreError.from_os(exc, state) from None
+
+    def prune_bytecode(self) -> int:
+        """Delete the bytecode caches (`.lambda/pycache/<RevisionId>`) of the `$LATEST`
+        revisions this invoker ran that are superseded (the function's `$LATEST` has another
+        RevisionId now, or it is gone) once no environment of theirs is left; how many. A
+        published version's cache is never touched: its RevisionId is never `$LATEST`'s."""
+        import shutil
+
+        if not self._bytecode:
+            return 0
+        running = {
+            key[2][0] if isinstance(key[2], tuple) else key[2]
+            for key in self.pool.sizes()
+            if key[1] == versions.LATEST
+        }
+        functions = self.project.functions
+        pruned = 0
+        for function, revision in sorted(self._bytecode.copy()):
+            if revision in running:
+                continue
+            if function in functions:
+                try:
+                    if versions.latest(self.project, function).revision_id == revision:
+                        continue
+                except LambdactlError:
+                    continue  # its code cannot be read now: look again later
+            self._bytecode.discard((function, revision))
+            shutil.rmtree(self.project.manifest.state_dir / "pycache" / revision, True)
+            pruned += 1
+        return pruned
 
     def follow(self) -> None:
         """Take the project's settings from its manifest again, after `Project.adopt` (a
@@ -355,9 +426,13 @@ class Invoker:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)
         deps = provided = None
+        if python and version.is_latest:
+            self._bytecode.add((version.function, version.revision_id))
         try:
             if python:
-                deps = dependencies.requirements(version.code_dir, state, interpreter)
+                deps = dependencies.requirements(
+                    version.code_dir, state, interpreter, content=version.requirements
+                )
                 provided = dependencies.provided(state)
         except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
             raise StoreError.from_os(exc, state) from None
