@@ -15,7 +15,7 @@ import typer
 from ..errors import UsageError
 from . import render
 from .serve import announce, prepare
-from .session import Output
+from .session import Output, session
 
 if TYPE_CHECKING:
     from ..dev.activity import Happening
@@ -70,8 +70,8 @@ def dev(
             f"--debug {debug}: running a function under debugpy is not available yet",
             hint="run lambdactl dev without --debug",
         )
+    parsed = [triggers.parse(text, session(ctx).project()) for text in on_change]
     project, overrides, sock, listening = prepare(ctx, host, port, env_vars)
-    parsed = [triggers.parse(text, project) for text in on_change]
     activity = Activity()
     loop = Loop(project, activity, triggers=parsed, env_vars=env_vars)
     screen = _screen() if output is Output.text and not no_ui and sys.stdout.isatty() else None

@@ -3,7 +3,8 @@ invokes after each reload of a function, and how the answer reads in one line.
 
 The text is split as a shell splits it (`shlex`), and checked when `dev` starts: a function
 the project has, at most one of `--event` (a JSON file, read again at each run: edit it while
-`dev` runs) and `--payload` (JSON text); neither sends `{}`.
+`dev` runs) and `--payload` (JSON text; given last, it may be written as is, without the
+quotes a shell would need); neither sends `{}`.
 """
 
 from __future__ import annotations
@@ -59,10 +60,13 @@ def parse(text: str, project: Project) -> Trigger:
     """The trigger `text` describes, checked against `project`; a one-line `UsageError`
     quoting it otherwise."""
     where = f"--on-change {text!r}"
+    head, raw = _raw_payload(text)
     try:
-        words = shlex.split(text)
+        words = shlex.split(head)
     except ValueError as exc:
         raise UsageError(f"{where}: {exc}") from None
+    if raw is not None:
+        words += ["--payload", raw]
     if not words or words[0].startswith("-"):
         raise UsageError(f"{where}: expected FUNCTION[:QUALIFIER] [--event FILE | --payload JSON]")
     try:
@@ -84,6 +88,21 @@ def parse(text: str, project: Project) -> Trigger:
     if event_file is not None:
         trigger.body()  # readable and JSON now
     return trigger
+
+
+def _raw_payload(text: str) -> tuple[str, str | None]:
+    """(the text before `--payload`, the JSON after it) when `--payload` comes last and what
+    follows it is JSON as written (`hello --payload {"a": 1}`: a shell's quotes would be
+    taken out of it); else (`text`, None)."""
+    head, found, tail = text.rpartition("--payload")
+    tail = tail.removeprefix("=").strip()
+    if not found or not tail:
+        return text, None
+    try:
+        json.loads(tail)
+    except ValueError:
+        return text, None
+    return head, tail
 
 
 def _options(words: list[str], where: str) -> Mapping[str, str]:
