@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,9 +49,26 @@ def test_a_saved_handler_answers_next_in_a_new_environment_and_nothing_else_rest
     assert running.invoke("hello:1") == before["hello:1"]  # published: untouched
     assert running.expect("invoked", Function="hello", Version="1")["Cold"] is False
     assert len(running.lines("reloaded")) == 1
+    # The bytecode of the revision replaced goes with its environment; a version's stays.
+    current = {
+        revision(running, "hello"),
+        revision(running, "other"),
+        revision(running, "hello", "1"),
+    }
+    pycache = two_functions / ".lambda" / "pycache"
+    deadline = time.monotonic() + 30
+    while set(os.listdir(pycache)) != current and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(os.listdir(pycache)) == current
     assert running.stop(signal.SIGINT) == 0
     assert all(process_gone(pid) for pid in running.pids)
     assert leftovers(two_functions) == []
+
+
+def revision(running: Dev, name: str, qualifier: str = "$LATEST") -> str:
+    status, answer = running.request("GET", f"/2015-03-31/functions/{name}?Qualifier={qualifier}")
+    assert status == 200, answer
+    return answer["Configuration"]["RevisionId"]  # type: ignore[no-any-return]
 
 
 def test_editor_noise_reloads_nothing_and_each_save_reloads_once(
@@ -167,3 +186,133 @@ def test_an_env_vars_edit_restarts_with_the_new_values_and_an_invalid_one_keeps_
     refused = running.expect("notice", Level="error")
     assert refused["Text"].startswith("env.json:1: invalid JSON")
     assert running.invoke("hello")["greeting"] == "edited"
+
+
+class Packages:
+    """A package index of one wheel (`tinypkg`, built here) on 127.0.0.1, for pip's
+    `--find-links`: offline, and the wheel is sent only once `gate` is set, so a test sees
+    the install under way for as long as it needs."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        self.wheel = _wheel("tinypkg", "1.0", "VALUE = 'installed'\n")
+        self.gate = threading.Event()
+        self.asked = threading.Event()
+        packages = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if self.path.endswith(".whl"):
+                    packages.asked.set()
+                    packages.gate.wait(60)
+                    body = packages.wheel
+                else:
+                    body = b'<a href="tinypkg-1.0-py3-none-any.whl">tinypkg</a>'
+                self.send_response(200)
+                kind = "application/octet-stream" if self.path.endswith(".whl") else "text/html"
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def requirements(self, *names: str) -> str:
+        return f"--no-index\n--find-links {self.url}\n" + "".join(f"{n}\n" for n in names)
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _wheel(name: str, version: str, init: str) -> bytes:
+    """A pure-Python wheel of one package, made by hand (no build backend, no network)."""
+    import base64
+    import hashlib
+    import io
+    import zipfile
+
+    info = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": init,
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    record = ""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            record += f"{path},sha256={digest.decode()},{len(data)}\n"
+            archive.writestr(path, data)
+        archive.writestr(f"{info}/RECORD", record + f"{info}/RECORD,,\n")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def packages() -> Iterator[Packages]:
+    index = Packages()
+    yield index
+    index.close()
+
+
+PIP_ALONE = {"PIP_CONFIG_FILE": os.devnull, "PIP_FIND_LINKS": "", "PIP_NO_INPUT": "1"}
+"""pip as it comes, whatever this machine's configuration says."""
+
+USES_TINYPKG = """\
+import os
+
+
+def handler(event, context):
+    try:
+        import tinypkg
+    except ImportError:
+        return {"tinypkg": None, "pid": os.getpid()}
+    return {"tinypkg": tinypkg.VALUE, "pid": os.getpid()}
+"""
+
+
+def test_a_requirements_edit_installs_in_the_background_while_the_old_code_answers(
+    dev: Callable[..., Dev], two_functions: Path, packages: Packages
+) -> None:
+    """While the new requirements install, invokes get the old code at once (no invoke waits
+    for pip); then the function reloads with them. An install that fails is one line, and
+    the old code keeps answering. Ctrl-C during an install leaves no pip behind."""
+    code = two_functions / "src" / "hello"
+    (code / "app.py").write_text(USES_TINYPKG)
+    running = dev(env=PIP_ALONE)
+    old = running.invoke("hello")
+    assert old["tinypkg"] is None
+    (code / "requirements.txt").write_text(packages.requirements("tinypkg==1.0"))
+    running.expect("notice", Text="hello: requirements.txt changed: installing")
+    assert packages.asked.wait(60), running.seen  # pip is fetching it: the install is under way
+    assert running.invoke("hello") == old  # the old code, warm, while pip waits
+    packages.gate.set()
+    assert running.expect("reloaded", Function="hello")["Reason"] == "requirements.txt"
+    new = running.invoke("hello")
+    assert new["tinypkg"] == "installed" and new["pid"] != old["pid"]
+
+    (code / "requirements.txt").write_text(packages.requirements("tinypkg==1.0", "absent==9"))
+    failed = running.expect("notice", Level="error")
+    assert "absent" in failed["Text"] and "previous code keeps running" in failed["Text"]
+    assert failed["Text"].startswith("installing ") and "\n" not in failed["Text"]
+    assert running.invoke("hello") == new
+
+    packages.gate.clear()
+    packages.asked.clear()
+    (code / "requirements.txt").write_text(packages.requirements("tinypkg==1.0") + "# again\n")
+    assert packages.asked.wait(60), running.seen
+    assert running.stop(signal.SIGINT) == 0
+    assert leftovers(two_functions) == []  # pip and what it started, the environments
+    assert all(process_gone(pid) for pid in running.pids)
