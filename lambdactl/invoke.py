@@ -139,8 +139,9 @@ class Invoker:
         looks for a running server (`endpoint.running`). Either way, environments point the
         SDKs at the server while it runs (`SERVICE_ENDPOINT_VARIABLES`), and an environment
         started without it, or with another, is replaced rather than reused.
-        `overrides`: environment variables from an `--env-vars` file. The pool is this
-        invoker's own, so they reach no other invoker's environments."""
+        `overrides`: environment variables from an `--env-vars` file, over (and beside) each
+        version's own. The pool is this invoker's own, so they reach no other invoker's
+        environments."""
         self.project = project
         self._server_url = server_url
         self._overrides = overrides
@@ -414,7 +415,7 @@ class Invoker:
         if not version.is_latest:
             _check_snapshots(version)
         config = version.config
-        if self._overrides is not None and config.environment:
+        if self._overrides is not None:  # every function, published versions too
             environment = self._overrides.apply(version.function, config.environment)
             config = dataclasses.replace(config, environment=environment)
         state = self.project.manifest.state_dir

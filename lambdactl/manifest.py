@@ -454,6 +454,14 @@ ENV_KEY_MESSAGE = (
 )
 
 
+RESERVED_KEYS_MESSAGE = (
+    "Lambda was unable to configure your environment variables because the "
+    "environment variables you have provided contains reserved keys that are "
+    "currently not supported for modification. Reserved keys used in this request: "
+)
+"""AWS's refusal of `RESERVED_ENVIRONMENT_KEYS`, before the keys it names (comma-separated)."""
+
+
 def runtime_problem(value: str) -> str | None:
     """AWS's message for a runtime it does not take for a new function (or lambdactl cannot
     run), else None."""
@@ -487,12 +495,7 @@ def environment_problem(variables: Mapping[str, str]) -> str | None:
     4 KB), else None. Each key is checked against `ENV_KEY_PATTERN` before."""
     reserved = [name for name in variables if name in RESERVED_ENVIRONMENT_KEYS]
     if reserved:
-        return (
-            "Lambda was unable to configure your environment variables because the "
-            "environment variables you have provided contains reserved keys that are "
-            "currently not supported for modification. Reserved keys used in this request: "
-            + ", ".join(reserved)
-        )
+        return RESERVED_KEYS_MESSAGE + ", ".join(reserved)
     measured = json.dumps(dict(variables), separators=(",", ":"), ensure_ascii=False)
     if len(measured.encode()) > ENVIRONMENT_LIMIT_BYTES:
         return (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import endpoint, invoke, variables
+from lambdactl import endpoint, invoke, variables, versions
 from lambdactl.invoke import Invoker
 from tests.runtime import fn, payload
 
@@ -87,7 +87,19 @@ def test_overrides_reach_only_their_invokers_environments(launch, tmp_path: Path
     overridden = launch(env=fn("app.environ", environment=declared), overrides=overrides)
     for _ in range(2):  # warm environments of both, side by side
         seen = environ(overridden)
-        assert (seen["STAGE"], seen["TABLE"]) == ("local", "test")
-        assert "NEW" not in seen  # not declared: sam local's rule
+        assert (seen["STAGE"], seen["TABLE"], seen["NEW"]) == ("local", "test", "x")
         seen = environ(plain)
         assert (seen["STAGE"], seen["TABLE"]) == ("prod", "prod-table")
+        assert "NEW" not in seen
+
+
+def test_overrides_reach_functions_without_an_environment_and_published_versions(  # type: ignore[no-untyped-def]
+    launch, tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("ADDED=everywhere\n")
+    invoker = launch(env=fn("app.environ"), overrides=variables.load(str(env_file)))
+    versions.publish(invoker.project, "env")
+    for qualifier in ("$LATEST", "1"):
+        seen = payload(invoker.invoke("env", qualifier=qualifier))
+        assert (seen["ADDED"], seen["AWS_LAMBDA_FUNCTION_VERSION"]) == ("everywhere", qualifier)

@@ -1,5 +1,5 @@
-"""`--env-vars` files: sam local's format, its rule (only declared variables are overridden),
-and one-line errors naming the file and where in it."""
+"""`--env-vars` files: sam local's JSON and `.env`, told apart by content; what they override
+and add; which functions an edit of one changes; one-line errors naming the file and where."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ import pytest
 
 from lambdactl import variables
 from lambdactl.errors import UsageError
-from lambdactl.manifest import load
+from lambdactl.manifest import ENV_KEY_MESSAGE, RESERVED_KEYS_MESSAGE, load
 
 
-def write(tmp_path: Path, data: object) -> str:
-    path = tmp_path / "env.json"
+def write(tmp_path: Path, data: object, name: str = "env.json") -> str:
+    path = tmp_path / name
     path.write_text(data if isinstance(data, str) else json.dumps(data))
     return str(path)
 
 
-def test_a_functions_own_values_win_over_parameters(tmp_path: Path) -> None:
+def test_a_functions_own_values_win_over_parameters_which_win_over_the_manifest(
+    tmp_path: Path,
+) -> None:
     overrides = variables.load(
         write(
             tmp_path,
@@ -31,28 +33,97 @@ def test_a_functions_own_values_win_over_parameters(tmp_path: Path) -> None:
     assert overrides.apply("other", declared) == {"STAGE": "local", "TABLE": "all", "KEEP": "k"}
 
 
-def test_only_declared_variables_are_overridden_as_sam_local_does(tmp_path: Path) -> None:
-    overrides = variables.load(write(tmp_path, {"Parameters": {"NEW": "x"}, "hello": {"N": "1"}}))
-    assert overrides.apply("hello", {"GREETING": "Hello"}) == {"GREETING": "Hello"}
-    assert overrides.apply("hello", {}) == {}
+def test_variables_the_manifest_does_not_declare_are_added(tmp_path: Path) -> None:
+    overrides = variables.load(write(tmp_path, {"Parameters": {"NEW": "x"}, "hello": {"OWN": "1"}}))
+    assert overrides.apply("hello", {"GREETING": "Hello"}) == {
+        "GREETING": "Hello",
+        "NEW": "x",
+        "OWN": "1",
+    }
+    assert overrides.apply("other", {}) == {"NEW": "x"}
 
 
 def test_values_are_written_as_sam_local_writes_them(tmp_path: Path) -> None:
     overrides = variables.load(
-        write(tmp_path, {"f": {"A": 3, "B": 1.5, "C": True, "D": False, "E": None, "F": "é"}})
+        write(
+            tmp_path,
+            {"f": {"AA": 3, "BB": 1.5, "CC": True, "DD": False, "EE": None, "FF": "é"}},
+        )
     )
     assert dict(overrides.functions["f"]) == {
-        "A": "3",
-        "B": "1.5",
-        "C": "true",
-        "D": "false",
-        "E": "",
-        "F": "é",
+        "AA": "3",
+        "BB": "1.5",
+        "CC": "true",
+        "DD": "false",
+        "EE": "",
+        "FF": "é",
     }
 
 
+DOTENV = r"""
+# a comment, then a blank line
+
+PLAIN=value
+export EXPORTED=yes
+SPACED = around equals   
+TRAILING=abc   # a comment
+HASH=a#b
+LEADING_HASH=#x
+EMPTY=
+COMMENT_ONLY= # nothing
+SINGLE='lit\n $X "q" # kept'  # dropped
+DOUBLE="a\tb\nc \"q\" \\ \d # kept" # dropped
+MULTI="line one
+line two"
+AFTER=1
+LAST=first
+LAST=second
+"""
+
+
+def test_a_dotenv_file_gives_every_function_its_variables(tmp_path: Path) -> None:
+    overrides = variables.load(write(tmp_path, DOTENV.replace("\n", "\r\n"), ".env"))
+    assert dict(overrides.parameters) == {
+        "PLAIN": "value",
+        "EXPORTED": "yes",
+        "SPACED": "around equals",
+        "TRAILING": "abc",
+        "HASH": "a#b",
+        "LEADING_HASH": "#x",
+        "EMPTY": "",
+        "COMMENT_ONLY": "",
+        "SINGLE": 'lit\\n $X "q" # kept',
+        "DOUBLE": 'a\tb\nc "q" \\ \\d # kept',
+        "MULTI": "line one\nline two",
+        "AFTER": "1",
+        "LAST": "second",
+    }
+    assert overrides.functions == {}
+    assert overrides.apply("any", {"PLAIN": "manifest", "KEEP": "k"})["PLAIN"] == "value"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("env.txt", '\n  {"Parameters": {"AA": "1"}}', {"AA": "1"}),  # content decides
+        ("vars", "AA=1\n", {"AA": "1"}),
+        ("vars.env", "# {not json}\nAA={x}\n", {"AA": "{x}"}),
+        ("vars.json", "", None),  # the suffix forces JSON: an empty file is bad JSON
+    ],
+)
+def test_the_format_is_told_by_content_or_a_json_suffix(
+    tmp_path: Path, name: str, text: str, expected: dict[str, str] | None
+) -> None:
+    path = write(tmp_path, text, name)
+    if expected is None:
+        with pytest.raises(UsageError, match="vars.json:1: invalid JSON"):
+            variables.load(path)
+    else:
+        assert dict(variables.load(path).parameters) == expected
+
+
 def test_bad_json_names_the_file_and_line(tmp_path: Path) -> None:
-    path = write(tmp_path, '{\n  "Parameters": {\n    "A": "1",\n  }\n}\n')
+    path = write(tmp_path, '{\n  "Parameters": {\n    "AA": "1",\n  }\n}\n')
     with pytest.raises(UsageError) as raised:
         variables.load(path)
     assert str(raised.value) == (
@@ -65,24 +136,24 @@ def test_bad_json_names_the_file_and_line(tmp_path: Path) -> None:
     [
         (
             {"hello": {"AWS_REGION": "eu-west-1"}},
-            "hello.AWS_REGION: AWS_REGION is reserved: Lambda sets it itself, a function "
-            "cannot be given its own",
+            f"hello.AWS_REGION: {RESERVED_KEYS_MESSAGE}AWS_REGION",
         ),
         (
             {"Parameters": {"AWS_ACCESS_KEY_ID": "x"}},
-            "Parameters.AWS_ACCESS_KEY_ID: AWS_ACCESS_KEY_ID is reserved: Lambda sets it itself, "
-            "a function cannot be given its own",
+            f"Parameters.AWS_ACCESS_KEY_ID: {RESERVED_KEYS_MESSAGE}AWS_ACCESS_KEY_ID",
         ),
+        ({"hello": {"1ST": "x"}}, f"hello.1ST: {ENV_KEY_MESSAGE}"),
+        ({"hello": {"A": "x"}}, f"hello.A: {ENV_KEY_MESSAGE}"),  # AWS wants two characters
         ([1], 'expected an object such as {"Parameters": {"NAME": "value"}}, not an array'),
         ({"hello": "x"}, "hello: expected an object of variable names and values, not a string"),
         (
-            {"hello": {"A": {"Ref": "B"}}},
-            "hello.A: an environment variable's value is a string, number, boolean or null, "
+            {"hello": {"AA": {"Ref": "B"}}},
+            "hello.AA: an environment variable's value is a string, number, boolean or null, "
             "not an object",
         ),
         (
-            {"hello": {"A": "a\u0000b"}},
-            "hello.A: a process's environment cannot hold this value (a NUL character or a "
+            {"hello": {"AA": "a\u0000b"}},
+            "hello.AA: a process's environment cannot hold this value (a NUL character or a "
             "lone surrogate)",
         ),
     ],
@@ -94,6 +165,36 @@ def test_what_cannot_be_a_variable_is_refused_naming_the_key(
     with pytest.raises(UsageError) as raised:
         variables.load(path)
     assert str(raised.value) == f"{path}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("AA=1\nJUST A LINE\n", "2: expected NAME=value (or a # comment)"),
+        ("=value\n", "1: expected NAME=value (or a # comment)"),
+        ("\n\nAWS_REGION=eu-west-1\n", f"3: AWS_REGION: {RESERVED_KEYS_MESSAGE}AWS_REGION"),
+        ("MY-VAR=1\n", f"1: MY-VAR: {ENV_KEY_MESSAGE}"),
+        ('AA="open\nBB=2\n', "1: AA: the value's closing \" is missing"),
+        ("AA='x' y\n", "1: AA: text after the closing ' (only a # comment may follow it)"),
+        (
+            'AA="oops\nBB="x"\n',
+            '2: AA: text after the closing " of the value begun on line 1 (only a # comment '
+            "may follow it)",
+        ),
+        (
+            "AA=a\x00b\n",
+            "1: AA: a process's environment cannot hold this value (a NUL character or a "
+            "lone surrogate)",
+        ),
+    ],
+)
+def test_a_bad_dotenv_line_is_named_by_file_and_line(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write(tmp_path, text, ".env")
+    with pytest.raises(UsageError) as raised:
+        variables.load(path)
+    assert str(raised.value) == f"{path}:{message}"
 
 
 def test_a_missing_or_binary_file_is_one_line(tmp_path: Path) -> None:
@@ -109,23 +210,45 @@ def test_a_missing_or_binary_file_is_one_line(tmp_path: Path) -> None:
     assert str(raised.value) == f"{binary}: not UTF-8 text"
 
 
-def test_what_no_function_takes_is_named(project_dir: Path, tmp_path: Path) -> None:
+def test_only_a_function_the_project_does_not_have_is_warned_about(
+    project_dir: Path, tmp_path: Path
+) -> None:
     functions = load(project_dir / "functions.yaml").functions  # hello declares GREETING
     path = write(
         tmp_path,
-        {
-            "Parameters": {"GREETING": "Hi", "UNUSED": "x"},
-            "hello": {"GREETING": "Hey", "EXTRA": "y"},
-            "gone": {"A": "1"},
-        },
+        {"Parameters": {"UNUSED": "x"}, "hello": {"EXTRA": "y"}, "gone": {"AA": "1"}},
     )
-    overrides = variables.load(path)
-    suffix = "; ignored (only declared variables are overridden)"
-    assert overrides.ignored(functions) == [
-        f"{path}: Parameters.UNUSED: no function declares UNUSED{suffix}",
-        f"{path}: hello.EXTRA: hello does not declare EXTRA{suffix}",
-        f"{path}: gone: the project has no function gone{suffix}",
+    assert variables.load(path).unknown(functions) == [
+        f"{path}: gone: the project has no function gone; ignored"
     ]
-    assert overrides.ignored(functions, "hello") == [
-        f"{path}: hello.EXTRA: hello does not declare EXTRA{suffix}"
-    ]
+    assert variables.load(write(tmp_path, "AA=1\n", ".env")).unknown(functions) == []
+
+
+def test_changed_names_the_functions_whose_environment_an_edit_changes(  # type: ignore[no-untyped-def]
+    write_manifest, tmp_path: Path
+) -> None:
+    write_manifest(
+        """\
+        functions:
+          one: {handler: app.handler, code: src/hello, environment: {STAGE: prod}}
+          two: {handler: app.handler, code: src/hello}
+          three: {handler: app.handler, code: src/hello}
+        """
+    )
+    functions = load(tmp_path / "project" / "functions.yaml").functions
+
+    def file(data: object) -> variables.Overrides:
+        return variables.load(write(tmp_path, data))
+
+    assert variables.changed(None, None, functions) == []
+    assert variables.changed(None, file({"two": {"AA": "1"}}), functions) == ["two"]
+    assert variables.changed(file({"two": {"AA": "1"}}), None, functions) == ["two"]
+    everyone = file({"Parameters": {"AA": "1"}})
+    assert variables.changed(None, everyone, functions) == ["one", "three", "two"]
+    moved = file({"Parameters": {"AA": "1"}, "two": {"AA": "1"}})
+    assert variables.changed(everyone, moved, functions) == []  # the same values either way
+    assert variables.changed(None, file({"one": {"STAGE": "prod"}}), functions) == []
+    dotenv = variables.load(write(tmp_path, "AA=1\nBB=2\n", ".env"))
+    assert variables.changed(everyone, dotenv, functions) == ["one", "three", "two"]
+    assert variables.changed(dotenv, dotenv, functions) == []
+    assert variables.changed(None, file({"gone": {"AA": "1"}}), functions) == []

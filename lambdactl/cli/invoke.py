@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from . import completion, render, warm
-from .session import OUTPUT_OPTION, Output, session
+from .session import ENV_VARS_HELP, OUTPUT_OPTION, Output, session
 
 
 def register(app: typer.Typer) -> None:
@@ -51,9 +51,7 @@ def invoke(
         None,
         "--env-vars",
         metavar="FILE",
-        help="Override declared environment variables from a JSON file, as sam local does: "
-        '{"Parameters": {...all functions...}, "FUNCTION": {...}}. Runs the function here, '
-        "not in a running serve.",
+        help=f"{ENV_VARS_HELP} Runs the function here, not in a running serve.",
     ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
@@ -69,6 +67,8 @@ def invoke(
         client_context=warm.client_context(client_context),
     )
     overrides = None
+    # A running serve has its own --env-vars (or none), the same for all its environments:
+    # handed over, this call's file would be ignored, so it runs here, in this process.
     if env_vars is not None:
         from .. import variables
         from ..errors import UsageError
@@ -86,7 +86,7 @@ def invoke(
             raise typer.Exit(code)
     project = session(ctx).project()
     if overrides is not None:
-        for note in overrides.ignored(project.functions, project.ref(call.function).name):
+        for note in overrides.unknown(project.functions):
             render.warning(note)
     with Invoker(
         project, throttle_cpu=cpu_throttle, start_worker=True, overrides=overrides

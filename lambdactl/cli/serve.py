@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from . import render
-from .session import Output, session
+from .session import ENV_VARS_HELP, Output, session
 
 if TYPE_CHECKING:
     from ..errors import LambdactlError
@@ -37,8 +37,7 @@ def serve(
         None,
         "--env-vars",
         metavar="FILE",
-        help="Override declared environment variables from a JSON file, as sam local does: "
-        '{"Parameters": {...all functions...}, "FUNCTION": {...}}.',
+        help=ENV_VARS_HELP,
     ),
     output: Output = typer.Option(
         Output.text,
@@ -99,7 +98,7 @@ def prepare(ctx: typer.Context, host: str, port: int, env_vars: str | None):  # 
     overrides = variables.load(env_vars) if env_vars is not None else None
     project = session(ctx).project()
     if overrides is not None:
-        for note in overrides.ignored(project.functions):
+        for note in overrides.unknown(project.functions):
             render.warning(note)
     files = server.raise_file_limit()
     room, wanted = server.environments_within(files), project.manifest.account_concurrency

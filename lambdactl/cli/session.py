@@ -21,6 +21,13 @@ OUTPUT_OPTION = typer.Option(
     Output.text, "--output", "-o", help="text (tables) or json (the AWS API's response shape)."
 )
 
+ENV_VARS_HELP = (
+    "Environment variables to override or add, from a JSON file as sam local's "
+    '({"Parameters": {...every function...}, "FUNCTION": {...}}) or a .env file '
+    "(NAME=value lines, for every function)."
+)
+"""`--env-vars FILE`'s help, the same words for every command that takes it."""
+
 
 @dataclass
 class Session:

@@ -11,7 +11,7 @@ Load: 200 concurrent invocations are held (each waits on a gate the test opens),
 request and an invoke of another function are answered meanwhile, then all 200 complete.
 
 The environments it runs point the SDKs at it (a function's boto3 calls stay on this
-machine), and `--env-vars` overrides their declared variables.
+machine), and `--env-vars` (JSON or .env) overrides and adds variables.
 """
 
 from __future__ import annotations
@@ -580,7 +580,7 @@ def test_a_function_sending_to_a_queue_through_boto3_reaches_the_local_queue(
     assert [m["Body"] for m in received] == ["from a function"]
 
 
-def test_env_vars_override_declared_variables(
+def test_env_vars_override_and_add_variables(
     calling: Path, serve: Callable[..., Server], tmp_path: Path
 ) -> None:
     env_file = tmp_path / "env.json"
@@ -590,7 +590,17 @@ def test_env_vars_override_declared_variables(
     server = serve("--env-vars", str(env_file))
     seen: dict[str, Any] = json.loads(server.client().invoke(FunctionName="env")["Payload"].read())
     assert (seen["STAGE"], seen["TABLE"]) == ("local", "t")
-    assert "GREETING" not in seen  # in Parameters, but env does not declare it
+    assert seen["GREETING"] == "Hi"  # in Parameters, not declared by env: added
+
+
+def test_a_dotenv_file_reaches_the_functions(
+    calling: Path, serve: Callable[..., Server], tmp_path: Path
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text('# local settings\nexport STAGE=local\nSECRET="two\nlines"\n')
+    server = serve("--env-vars", str(env_file))
+    seen: dict[str, Any] = json.loads(server.client().invoke(FunctionName="env")["Payload"].read())
+    assert (seen["STAGE"], seen["TABLE"], seen["SECRET"]) == ("local", "prod-table", "two\nlines")
 
 
 def test_a_bad_env_vars_file_stops_serve_before_it_listens(calling: Path, tmp_path: Path) -> None:
@@ -605,7 +615,9 @@ def test_a_bad_env_vars_file_stops_serve_before_it_listens(calling: Path, tmp_pa
     )
     assert done.returncode == 2
     assert done.stderr.strip() == (
-        f"error: {env_file}: env.AWS_REGION: AWS_REGION is reserved: Lambda sets it itself, "
-        "a function cannot be given its own"
+        f"error: {env_file}: env.AWS_REGION: Lambda was unable to configure your environment "
+        "variables because the environment variables you have provided contains reserved keys "
+        "that are currently not supported for modification. Reserved keys used in this request: "
+        "AWS_REGION"
     )
     assert not (calling / ".lambda" / "endpoint.json").exists()

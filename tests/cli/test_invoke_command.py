@@ -400,15 +400,13 @@ def test_what_the_server_cannot_do_for_one_call_runs_here(  # type: ignore[no-un
     serve()
     warm = stream_of(cli("invoke", "environ"))
     env_file = tmp_path / "env.json"
-    env_file.write_text(json.dumps({"environ": {"TABLE": "local", "EXTRA": "x"}}))
+    env_file.write_text(json.dumps({"environ": {"TABLE": "local", "EXTRA": "x"}, "gone": {}}))
     result = cli("invoke", "environ", "--env-vars", str(env_file))
-    assert stream_of(result) != warm
+    assert stream_of(result) != warm  # the server's environments have their own variables
     seen = json.loads(result.out)
-    assert (seen["STAGE"], seen["TABLE"]) == ("prod", "local")
-    assert "EXTRA" not in seen
+    assert (seen["STAGE"], seen["TABLE"], seen["EXTRA"]) == ("prod", "local", "x")
     assert result.err.startswith(
-        f"warning: {env_file}: environ.EXTRA: environ does not declare EXTRA; ignored (only "
-        "declared variables are overridden)\n"
+        f"warning: {env_file}: gone: the project has no function gone; ignored\n"
     )
     unthrottled = cli("invoke", "environ", "--no-cpu-throttle")
     assert stream_of(unthrottled) not in (warm, stream_of(result))
@@ -425,6 +423,28 @@ def test_env_vars_cannot_reach_an_async_event(cli, functions, tmp_path: Path) ->
         "later by the worker, without it",
         "hint: start `lambdactl serve --env-vars FILE`: its worker runs events with them",
     ]
+
+
+def test_a_dotenv_file_adds_and_overrides(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env_file = tmp_path / ".env"
+    env_file.write_text('export STAGE=local  # mine\nGREETING="one\\ttwo"\n')
+    result = cli("invoke", "environ", "--env-vars", str(env_file))
+    assert result.code == 0, result.err
+    seen = json.loads(result.out)
+    assert (seen["STAGE"], seen["TABLE"], seen["GREETING"]) == ("local", "t", "one\ttwo")
+
+
+def test_a_bad_dotenv_line_is_one_line(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    env_file = tmp_path / ".env"
+    env_file.write_text("STAGE=local\nLAMBDA_TASK_ROOT=/elsewhere\n")
+    result = cli("invoke", "environ", "--env-vars", str(env_file))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.strip() == (
+        f"error: {env_file}:2: LAMBDA_TASK_ROOT: Lambda was unable to configure your environment "
+        "variables because the environment variables you have provided contains reserved keys "
+        "that are currently not supported for modification. Reserved keys used in this request: "
+        "LAMBDA_TASK_ROOT"
+    )
 
 
 def test_a_bad_env_vars_file_is_one_line(cli, functions, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
