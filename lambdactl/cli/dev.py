@@ -15,7 +15,7 @@ import typer
 from ..errors import UsageError
 from . import render
 from .serve import announce, prepare
-from .session import Output, session
+from .session import ENV_VARS_HELP, Output, session
 
 if TYPE_CHECKING:
     from ..dev.activity import Happening
@@ -41,7 +41,7 @@ def dev(
         None,
         "--env-vars",
         metavar="FILE",
-        help="Environment variables from a file (as serve's), followed as it is edited.",
+        help=ENV_VARS_HELP + " Followed as it is edited.",
     ),
     debug: str = typer.Option(
         None, "--debug", metavar="FUNCTION", help="Run FUNCTION under debugpy."

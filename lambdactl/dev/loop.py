@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from ..invoke import InvocationResult
     from ..project import Project
     from ..reload import Reload
-    from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
 
@@ -379,7 +378,8 @@ class Loop:
         self, reasons: dict[str, list[str]], forced: set[str], *, again: bool
     ) -> None:
         """Read the env-vars file again; if it is valid and says something new, the functions
-        whose variables it changed restart (every version: variables reach them all)."""
+        whose variables it changed (`variables.changed`) restart, every version of them:
+        the file's variables reach them all."""
         assert self._running is not None and self.env_vars is not None
         path = Path(self.env_vars)
         text = _read(path)
@@ -398,9 +398,9 @@ class Loop:
         invoker = self._running.invoker
         before = invoker.overrides
         invoker.override(overrides)
-        for note in overrides.ignored(self.project.functions):
+        for note in overrides.unknown(self.project.functions):
             self.activity.note(note, level="warning")
-        for function in _differing(before, overrides, self.project):
+        for function in variables.changed(before, overrides, self.project.functions):
             invoker.retire(function)
             reasons.setdefault(function, []).append(path.name)
             forced.add(function)
@@ -573,12 +573,6 @@ class Loop:
             pass  # shown as they were
         self._counted = (now, queued, retrying)
         return queued, retrying
-
-
-def _differing(before: Overrides | None, after: Overrides | None, project: Project) -> list[str]:
-    """The functions whose environment variables differ between two env-vars files.
-    Until the comparison of files lands with `.env` support, every function."""
-    return list(project.functions)
 
 
 def _read(path: Path) -> bytes | None:

@@ -172,20 +172,24 @@ def test_a_manifest_edit_applies_live_and_an_invalid_one_keeps_the_last(
     assert running.lines("reloaded", Function="other") == []
 
 
-def test_an_env_vars_edit_restarts_with_the_new_values_and_an_invalid_one_keeps_the_last(
+def test_an_env_vars_edit_restarts_what_it_changes_and_an_invalid_one_keeps_the_last(
     dev: Callable[..., Dev], two_functions: Path
 ) -> None:
     env_file = two_functions / "env.json"
     env_file.write_text('{"hello": {"GREETING": "from the file"}}')
     running = dev("--env-vars", "env.json")
     assert running.invoke("hello")["greeting"] == "from the file"
-    env_file.write_text('{"Parameters": {"GREETING": "edited"}}')
+    other = running.invoke("other")
+    env_file.write_text('{"hello": {"GREETING": "edited", "ADDED": "1"}}')
     assert running.expect("reloaded", Function="hello")["Reason"] == "env.json"
     assert running.invoke("hello")["greeting"] == "edited"
     env_file.write_text('{"hello": ')
     refused = running.expect("notice", Level="error")
     assert refused["Text"].startswith("env.json:1: invalid JSON")
+    assert "\n" not in refused["Text"]
     assert running.invoke("hello")["greeting"] == "edited"
+    assert running.invoke("other") == other  # its variables never changed: still warm
+    assert running.lines("reloaded", Function="other") == []
 
 
 class Packages:
