@@ -294,7 +294,7 @@ class Loop:
         for reload in reloads:
             self._manifest_reloaded(reload, reasons, forced)
         self._map_files()
-        if pending.env_vars or pending.everything:
+        if (pending.env_vars or pending.everything) and self.env_vars is not None:
             self._env_vars_edited(reasons, forced, again=pending.everything)
         edited_requirements = self._files_edited(list(pending.paths), reasons)
         for function in edited_requirements:

@@ -86,6 +86,7 @@ class Dev:
             if line is None:
                 raise AssertionError(f"dev ended before a {what} {fields} line; saw {self.seen}")
             self.seen.append(line)
+            assert "internal error" not in line.get("Text", ""), line
             if line.get("Status") == what and all(
                 (value in line.get(key, "")) if key == "Text" else line.get(key) == value
                 for key, value in fields.items()

@@ -4,6 +4,7 @@ invokes over the Lambda API and the lines `dev` prints."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lambdactl.dev.loop import Loop
 from tests.dev.conftest import MANIFEST, Dev, leftovers, write_handler
 from tests.runtime import process_gone
 
@@ -320,3 +322,71 @@ def test_a_requirements_edit_installs_in_the_background_while_the_old_code_answe
     assert running.stop(signal.SIGINT) == 0
     assert leftovers(two_functions) == []  # pip and what it started, the environments
     assert all(process_gone(pid) for pid in running.pids)
+
+
+@pytest.fixture
+def attached(two_functions: Path) -> Iterator[tuple[Loop, threading.Event]]:
+    """A `Loop` attached in this process to what a server would give it (the project, its
+    watching invoker, its reloader), without the HTTP side; and what `quit` sets."""
+    from lambdactl.api.server import Listening, Running
+    from lambdactl.invoke import Invoker
+    from lambdactl.project import Project
+    from lambdactl.reload import Reloader
+
+    project = Project.open(two_functions / "functions.yaml")
+    invoker = Invoker(project, watch_code=True)
+    loop = Loop(project)
+    reloader = Reloader(project, invoker, on_reload=loop.on_reload, on_reject=loop.on_reject)
+    reloader.start()
+    quit_asked = threading.Event()
+    listening = Listening("http://127.0.0.1:1", "127.0.0.1", 1)
+    running = Running(project, invoker, reloader, listening, quit_asked.set)
+    with loop.attach(running):
+        yield loop, quit_asked
+    reloader.close()
+    invoker.close()
+    project.close()
+
+
+def test_the_view_s_keys_reload_all_clear_and_quit(
+    attached: tuple[Loop, threading.Event],
+) -> None:
+    """What the live view calls: `snapshot` (environments and queue counts per function),
+    `reload_all` (`r`: every `$LATEST` restarts), `clear` (`c`), `quit` (`q`)."""
+    from lambdactl.dev.activity import Reloaded
+    from lambdactl.events.enqueue import enqueue
+
+    loop, quit_asked = attached
+    invoker = loop._running.invoker  # type: ignore[union-attr]
+    heard: list[object] = []
+    reloaded = threading.Semaphore(0)
+    loop.activity.listen(heard.append)
+    loop.activity.listen(lambda h: reloaded.release() if isinstance(h, Reloaded) else None)
+    pids = {name: json.loads(invoker.invoke(name).payload)["pid"] for name in ("hello", "other")}
+    enqueue(loop.project, "hello", b"{}")
+    snapshot = loop.snapshot()
+    assert [(row.name, row.warm, row.busy, row.invocations) for row in snapshot.functions] == [
+        ("hello", 1, 0, 1),
+        ("other", 1, 0, 1),
+    ]
+    assert (snapshot.queued, snapshot.retrying, snapshot.manifest) == (
+        1,
+        0,
+        str(loop.project.manifest.path),
+    )
+    loop.reload_all()
+    assert reloaded.acquire(timeout=60) and reloaded.acquire(timeout=60)
+    assert {(h.function, h.reason) for h in heard if isinstance(h, Reloaded)} == {
+        ("hello", "reload"),
+        ("other", "reload"),
+    }
+    assert all(row.warm == 0 for row in loop.snapshot().functions)
+    for name, pid in pids.items():
+        assert json.loads(invoker.invoke(name).payload)["pid"] != pid
+    loop.clear()
+    cleared = loop.snapshot()
+    assert cleared.invocations == () and cleared.notices == ()
+    assert [row.invocations for row in cleared.functions] == [0, 0]
+    assert all(row.last_reload is not None for row in cleared.functions)
+    loop.quit()
+    assert quit_asked.is_set()
