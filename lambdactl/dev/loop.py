@@ -298,7 +298,7 @@ class Loop:
             self._env_vars_edited(reasons, forced, again=pending.everything)
         edited_requirements = self._files_edited(list(pending.paths), reasons)
         for function in edited_requirements:
-            self._requirements_edited(function)
+            self._requirements_edited(function, reasons)
         for function, content, error in pending.installed:
             self._installed(function, content, error, reasons, forced)
         if pending.everything:
@@ -437,7 +437,7 @@ class Loop:
                     )
         return requirements
 
-    def _requirements_edited(self, function: str) -> None:
+    def _requirements_edited(self, function: str, reasons: dict[str, list[str]]) -> None:
         spec = self.project.functions.get(function)
         if spec is None:
             return
@@ -445,8 +445,11 @@ class Loop:
             return  # looked at again when it ends
         content = _read(spec.code / REQUIREMENTS) or b""
         if content == self._requirements.get(function, b""):
-            if function not in self._failed:  # touched, or put back: nothing to install
-                versions.release(self.project, function)
+            # Touched, saved unchanged, or put back as it was when it last installed: nothing
+            # to install, and `$LATEST` follows the tree again (a reload if it changed).
+            self._failed.discard(function)
+            versions.release(self.project, function)
+            reasons.setdefault(function, []).append(REQUIREMENTS)
             return
         if function not in self.project.held:
             versions.hold(self.project, function, self._requirements.get(function, b""))

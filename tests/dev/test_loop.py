@@ -314,6 +314,15 @@ def test_a_requirements_edit_installs_in_the_background_while_the_old_code_answe
     assert "absent" in failed["Text"] and "previous code keeps running" in failed["Text"]
     assert failed["Text"].startswith("installing ") and "\n" not in failed["Text"]
     assert running.invoke("hello") == new
+    # Code edited after the failure runs, with what installed last; the good file put back
+    # installs nothing and lets `$LATEST` follow it.
+    (code / "app.py").write_text(USES_TINYPKG.replace("tinypkg.VALUE", "tinypkg.VALUE + '!'"))
+    assert running.expect("reloaded", Function="hello")["Reason"] == "src/hello/app.py"
+    assert running.invoke("hello")["tinypkg"] == "installed!"
+    (code / "requirements.txt").write_text(packages.requirements("tinypkg==1.0"))
+    assert running.expect("reloaded", Function="hello")["Reason"] == "requirements.txt"
+    assert running.invoke("hello")["tinypkg"] == "installed!"
+    assert len(running.lines("notice", Level="error")) == 1
 
     packages.gate.clear()
     packages.asked.clear()
