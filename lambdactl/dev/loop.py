@@ -302,6 +302,7 @@ class Loop:
         for function, content, error in pending.installed:
             self._installed(function, content, error, reasons, forced)
         if pending.everything:
+            self.project.latest_versions.clear()  # hashed again, should an event have been missed
             self._running.invoker.retire(None, LATEST)
             for function in self.project.functions:
                 reasons.setdefault(function, []).append("reload")
