@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from . import endpoint, ids, versions
 from .errors import (
     LambdactlError,
     StoreError,
+    TooManyRequestsException,
+    UsageError,
     ValidationException,
     enum_constraint,
     validation_message,
@@ -33,8 +36,9 @@ from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
 from .payloads import check_payload, decode_client_context
 from .project import Project
-from .runtime import dependencies, interpreters
+from .runtime import debugger, dependencies, interpreters
 from .runtime.concurrency import ConcurrencyLimits
+from .runtime.debugger import Debug
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.governor import Governor
 from .runtime.pool import Pool, PoolKey
@@ -67,6 +71,9 @@ LOCAL_CREDENTIALS = {
 """Given to functions when the caller has no credentials of its own and the project's server
 runs: the SDKs refuse to sign a request without any, and the local server does not check
 them. All three, as a role's temporary credentials always come on AWS."""
+DEBUG_THROTTLE_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
+"""What an invoke of the debugged function gets while another runs: one environment holds
+the debug port, so the function runs as with a reserved concurrency of 1 on AWS."""
 ENDPOINT_RECHECK_SECONDS = 1.0
 """How long an invoker that is not the server's own trusts its last look for the project's
 server (a file read and a lock probe)."""
@@ -128,6 +135,7 @@ class Invoker:
         start_worker: bool = False,
         server_url: str | None = None,
         overrides: Overrides | None = None,
+        debug: Debug | None = None,
     ) -> None:
         """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on).
         `watch_code`: for long-running processes, notice code edits from file-system events
@@ -141,8 +149,14 @@ class Invoker:
         started without it, or with another, is replaced rather than reused.
         `overrides`: environment variables from an `--env-vars` file, over (and beside) each
         version's own. The pool is this invoker's own, so they reach no other invoker's
-        environments."""
+        environments.
+        `debug`: run that function's environments (every version) under debugpy, one at a
+        time: its environments wait for an editor to attach, and while one is attached its
+        limits do not run. An invoke of it while another runs is throttled
+        (`TooManyRequestsException`, `DEBUG_THROTTLE_REASON`)."""
         self.project = project
+        self.debug = debug
+        self._debugging = threading.Lock()
         self._server_url = server_url
         self._overrides = overrides
         self._looked_up: tuple[float, str | None] | None = None
@@ -209,17 +223,28 @@ class Invoker:
         request_id = request_id or ids.uuid4()
         if invocation_type == "DryRun":
             return InvocationResult(204, request_id, version.version)
-        slot = self.concurrency.acquire(version.function)
+        debugging = self.debug is not None and self.debug.function == version.function
+        if debugging and not self._debugging.acquire(blocking=False):
+            raise TooManyRequestsException(DEBUG_THROTTLE_REASON)
         try:
-            server = self._server()
-            key = (version.function, version.version, (version.revision_id, server))
-            env = self.pool.acquire(key, lambda: self._spec(version, server))
+            slot = self.concurrency.acquire(version.function)
             try:
-                outcome = env.invoke(Request(request_id, event, resolution.invoked_arn, context))
+                server = self._server()
+                key = (version.function, version.version, (version.revision_id, server))
+                if debugging:  # the environment that listens on the port must be this one
+                    self.pool.retire(lambda k: k[0] == version.function and k != key)
+                env = self.pool.acquire(key, lambda: self._spec(version, server))
+                try:
+                    outcome = env.invoke(
+                        Request(request_id, event, resolution.invoked_arn, context)
+                    )
+                finally:
+                    self.pool.release(key, env)
             finally:
-                self.pool.release(key, env)
+                slot.release()
         finally:
-            slot.release()
+            if debugging:
+                self._debugging.release()
         self._store_log(version.function, version.version, outcome)
         tail = None
         if log_type == "Tail":
@@ -440,7 +465,13 @@ class Invoker:
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)
-        deps = provided = None
+        debug = self.debug if self.debug and self.debug.function == version.function else None
+        if debug is not None and not python:
+            raise UsageError(
+                f"cannot debug {version.function}: debugpy debugs Python runtimes, and it runs "
+                f"{config.runtime}"
+            )
+        deps = provided = debugger_dir = None
         if python and version.is_latest:
             self._bytecode.add((version.function, version.revision_id))
         try:
@@ -451,6 +482,9 @@ class Invoker:
                 provided = dependencies.provided(state)
         except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
             raise StoreError.from_os(exc, state) from None
+        if debug is not None:
+            debugger.check_port(debug)
+            debugger_dir = debugger.install(interpreter)
         return EnvironmentSpec(
             function=version.function,
             version=version.version,
@@ -470,6 +504,8 @@ class Invoker:
             launcher=interpreters.compiled_bootstrap(
                 interpreter, state / "runtime", script=interpreters.LAUNCHER
             ),
+            debug=debug,
+            debugger_dir=debugger_dir,
         )
 
 

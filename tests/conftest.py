@@ -128,3 +128,16 @@ def launch(project_dir: Path):  # type: ignore[no-untyped-def]
     for project, invoker in reversed(opened):
         invoker.close()
         project.close()
+
+
+@pytest.fixture(scope="session")
+def debugpy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the session: debugpy is installed once per test session."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def debug_cache(debugpy_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`XDG_CACHE_HOME` (where lambdactl keeps debugpy) set to the session's cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(debugpy_cache))
+    return debugpy_cache

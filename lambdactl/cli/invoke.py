@@ -1,15 +1,21 @@
 """`lambdactl invoke`: run a function and print what it returned.
 
 While the project's `lambdactl serve` runs, the invoke is handed to it (`warm.py`), unless
-an option asks for what the server cannot do for one call (`--env-vars`, `--cpu-throttle`).
+an option asks for what the server cannot do for one call (`--env-vars`, `--cpu-throttle`,
+`--debug-port`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import typer
 
 from . import completion, render, warm
 from .session import ENV_VARS_HELP, OUTPUT_OPTION, Output, session
+
+if TYPE_CHECKING:
+    from ..runtime.debugger import Debug
 
 
 def register(app: typer.Typer) -> None:
@@ -53,6 +59,16 @@ def invoke(
         metavar="FILE",
         help=f"{ENV_VARS_HELP} Runs the function here, not in a running serve.",
     ),
+    debug_port: int = typer.Option(
+        None,
+        "--debug-port",
+        metavar="PORT",
+        min=1,
+        max=65535,
+        help="Run the function under debugpy listening on 127.0.0.1:PORT and wait for an "
+        "editor to attach (its timeout and CPU share do not run while one is). Runs the "
+        "function here, not in a running serve.",
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
@@ -67,6 +83,13 @@ def invoke(
         client_context=warm.client_context(client_context),
     )
     overrides = None
+    if debug_port is not None and call.invocation_type == "Event":
+        from ..errors import UsageError
+
+        raise UsageError(
+            "--debug-port applies to a function this command runs; an --async event is run "
+            "later by the worker, without it"
+        )
     # A running serve has its own --env-vars (or none), the same for all its environments:
     # handed over, this call's file would be ignored, so it runs here, in this process.
     if env_vars is not None:
@@ -80,7 +103,7 @@ def invoke(
                 hint="start `lambdactl serve --env-vars FILE`: its worker runs events with them",
             )
         overrides = variables.load(env_vars)
-    elif cpu_throttle is None:  # nothing the server cannot do: hand it over if one runs
+    elif cpu_throttle is None and debug_port is None:  # the server can do it: hand it over
         code = warm.hand_off(session(ctx).manifest_option, call, json_output=output is Output.json)
         if code is not None:
             raise typer.Exit(code)
@@ -88,8 +111,13 @@ def invoke(
     if overrides is not None:
         for note in overrides.unknown(project.functions):
             render.warning(note)
+    debug = None
+    if debug_port is not None:
+        from ..runtime.debugger import Debug
+
+        debug = Debug(project.ref(call.function).name, debug_port, announce=_announce)
     with Invoker(
-        project, throttle_cpu=cpu_throttle, start_worker=True, overrides=overrides
+        project, throttle_cpu=cpu_throttle, start_worker=True, overrides=overrides, debug=debug
     ) as invoker:
         result = invoker.invoke(
             call.function,
@@ -102,3 +130,7 @@ def invoke(
     code = warm.show(result, json_output=output is Output.json)
     if code:
         raise typer.Exit(code)
+
+
+def _announce(debug: Debug) -> None:
+    render.note(f"waiting for a debugger to attach on {debug.address}")

@@ -209,6 +209,11 @@ def shown(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def note(message: str) -> None:
+    """A dim line on stderr: what lambdactl is doing, not the command's output."""
+    _styled(sys.stderr, message, "2")
+
+
 def warning(message: str) -> None:
     _styled(sys.stderr, f"warning: {message}", "33")
 

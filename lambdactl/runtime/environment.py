@@ -29,6 +29,7 @@ from ..logs.platform import PlatformLog
 from ..logs.reports import Report
 from ..manifest import FunctionConfig
 from . import protocol
+from .debugger import Deadline, Debug, state
 from .governor import Governor, forget_process, peak_memory_mb, rusage_peak_mb
 from .interpreters import BOOTSTRAP, LAUNCHER, Interpreter
 from .output import OutputPipe
@@ -96,6 +97,11 @@ class EnvironmentSpec:
     launcher: Path = LAUNCHER
     """The launcher that runs the runtime on Linux (its source, or bytecode compiled for the
     interpreter)."""
+    debug: Debug | None = None
+    """Run under debugpy, listening there: Init waits for an editor; while one is attached
+    the limits (Init, timeout, CPU share) do not run (see `debugger.py`)."""
+    debugger_dir: Path | None = None
+    """Where debugpy is installed: last on the path of a debugged environment only."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,11 @@ class Environment:
         return self._runtime is not None and self._runtime.process.poll() is None
 
     @property
+    def attached(self) -> bool:
+        """Whether an editor is attached to this environment's debugger (never without one)."""
+        return self.spec.debug is not None and state(self.spec.debug) == "attached"
+
+    @property
     def pid(self) -> int | None:
         """The runtime's pid (on Linux its launcher's child)."""
         return self._runtime.pid if self._runtime else None
@@ -212,7 +223,10 @@ class Environment:
                 cognito_identity=request.cognito_identity,
             )
         )
-        outcome = self._wait(request.request_id, started + timeout)
+        deadline = Deadline(
+            started + timeout, self.spec.debug, on_attach=self._debugger_attached
+        )
+        outcome = self._wait(request.request_id, deadline)
         if outcome is None:
             return self._timeout(request, log, init_ms, init_log, stray)
         duration = max(0.0, (outcome.at - started) * 1000)
@@ -271,20 +285,25 @@ class Environment:
             failure = self._spawn()
             if failure is None:
                 self._watch_limits(cpu=False)  # init runs at full speed, but within its memory
-                failure = self._wait_ready(began + INIT_LIMIT_SECONDS)
+                failure = self._wait_ready(
+                    Deadline(began + INIT_LIMIT_SECONDS, self.spec.debug, until_attached=True)
+                )
             elapsed = ((failure.at if failure else time.monotonic()) - began) * 1000
         if failure is None:
             self._read_high_water()  # what Init used, should the first invocation crash
         log += self._drain()
         return failure, elapsed, log
 
-    def _wait_ready(self, deadline: float) -> Posted | None:
+    def _wait_ready(self, deadline: Deadline) -> Posted | None:
         """The runtime's first `/next` (None), or why it will not come."""
         while True:
-            try:
-                post = self._posts.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
+            remaining = deadline.remaining()
+            if remaining <= 0:
                 return Posted("init_timeout", at=time.monotonic())
+            try:
+                post = self._posts.get(timeout=remaining)
+            except queue.Empty:
+                continue
             if post.kind == "ready":
                 return None
             if post.kind == "no_files":  # its runtime cannot even be talked to
@@ -360,17 +379,17 @@ class Environment:
             )
         )
 
-    def _wait(self, request_id: str, deadline: float) -> Posted | None:
+    def _wait(self, request_id: str, deadline: Deadline) -> Posted | None:
         """The outcome of `request_id`, or None at the deadline."""
         current = self._exit_key
         while True:
-            remaining = deadline - time.monotonic()
+            remaining = deadline.remaining()
             if remaining <= 0:
                 return None
             try:
                 post = self._posts.get(timeout=remaining)
             except queue.Empty:
-                return None
+                continue
             if post.kind == "exit" and post.request_id == current:
                 return post
             if post.kind in ("response", "error", "too_large") and post.request_id == request_id:
@@ -567,6 +586,10 @@ class Environment:
         if self._is_provided:
             return [self.spec.interpreter.path, "-I", "-S"]
         pycache = ["-X", f"pycache_prefix={self.spec.pycache_dir}"] if self.spec.pycache_dir else []
+        if self.spec.debug is not None:
+            # Breakpoints in the standard library's frozen modules would be missed; debugpy
+            # warns into the function's log unless they are off (older Pythons ignore it).
+            pycache += ["-X", "frozen_modules=off"]
         return [self.spec.interpreter.path, "-I", "-S", "-u", *pycache]
 
     def _environ(self) -> dict[str, str]:
@@ -607,7 +630,12 @@ class Environment:
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
             search = [spec.code_dir, *spec.dependency_dirs, *python_paths]
             env["_LAMBDACTL_SYS_PATH"] = os.pathsep.join(str(p) for p in search)
-            env["_LAMBDACTL_SYS_PATH_AFTER"] = os.pathsep.join(str(p) for p in spec.provided_dirs)
+            after = [*spec.provided_dirs]
+            if spec.debug is not None and spec.debugger_dir is not None:
+                after.append(spec.debugger_dir)
+                env["_LAMBDACTL_DEBUG"] = spec.debug.address
+                env["_LAMBDACTL_DEBUGGER_DIR"] = str(spec.debugger_dir)
+            env["_LAMBDACTL_SYS_PATH_AFTER"] = os.pathsep.join(str(p) for p in after)
         return env
 
     def _drain(self) -> list[LogEvent]:
@@ -621,6 +649,11 @@ class Environment:
             self._governor.watch(
                 self._runtime.pid, memory_mb=self.spec.config.memory, cpu=cpu, on_oom=self._oom
             )
+
+    def _debugger_attached(self, attached: bool) -> None:
+        """A stopped debugger must not be throttled (SIGSTOP freezes the editor's session
+        too); memory stays watched."""
+        self._watch_limits(cpu=not attached)
 
     def _release_limits(self) -> int:
         """Stop enforcing; the peak memory in MB seen so far (kernel's or sampled)."""

@@ -159,6 +159,9 @@ class Governor:
                 current.share = share
                 current.tokens_ns = quota
                 current.last_cpu_ns = None  # the governor's next sample starts the meter
+                if current.stopped:  # a full quota (or none to meter): it runs again
+                    _signal_group(pid, signal.SIGCONT)
+                    current.stopped = False
             else:
                 # First checks one interval from now: most invocations are over by then.
                 self._watches[pid] = _Watch(
@@ -200,8 +203,9 @@ class Governor:
                     self._check_memory(watch, cpu)
                 if watch.share is not None and not watch.killed:
                     with self._lock:  # decide and signal under the lock (see `unwatch`)
-                        if not watch.removed:
-                            self._decide(watch, watch.share, cpu, now)
+                        share = watch.share  # `watch` may have turned metering off meanwhile
+                        if not watch.removed and share is not None:
+                            self._decide(watch, share, cpu, now)
             # The round's own CPU time, not its wall time: on a loaded machine a preempted
             # round looked costly, and checks (CPU share, memory) came up to 76 ms apart.
             pause = max(INTERVAL, (time.thread_time() - began) * (1 / BUDGET - 1))

@@ -116,14 +116,17 @@ class Pool:
             return counts
 
     def reap(self) -> int:
-        """Shut down environments idle longer than `idle_timeout`; how many were."""
+        """Shut down environments idle longer than `idle_timeout`; how many were. One an
+        editor is attached to (`--debug`) stays: shutting it down would end the session."""
         now = self._clock()
         expired: list[Environment] = []
         with self._lock:
             for key, envs in self._idle.items():
                 keep = []
                 for env in envs:
-                    if now - self._idle_since.get(env, now) >= self.idle_timeout:
+                    if now - self._idle_since.get(env, now) >= self.idle_timeout and not (
+                        env.spec.debug is not None and env.attached
+                    ):
                         expired.append(env)
                         self._idle_since.pop(env, None)
                     else:

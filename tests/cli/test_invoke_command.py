@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import tty
 from pathlib import Path
 
@@ -519,3 +520,69 @@ def test_an_edited_manifest_is_run_here_not_by_the_server_that_read_the_old_one(
     result = cli("invoke", "environ")
     assert stream_of(result) != warm
     assert json.loads(result.out)["STAGE"] == "edited"
+
+
+# -- debugging (issue 11) -----------------------------------------------------------------------
+
+
+def test_invoke_under_the_debugger_outlasts_its_timeout_while_stopped(  # type: ignore[no-untyped-def]
+    project_dir: Path, debug_cache: Path
+) -> None:
+    from tests.dap import Dap, free_port, marked_line
+
+    write_functions(project_dir, {"f": fn("app.handler", "debugged.py")})  # timeout 1 s
+    code = (project_dir / "src" / "f" / "app.py").resolve()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambdactl", "invoke", "f", "--debug-port", str(port)],
+        cwd=project_dir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        waiting = process.stderr.readline().decode()
+        assert waiting == f"waiting for a debugger to attach on 127.0.0.1:{port}\n"
+        editor = Dap("127.0.0.1", port)
+        editor.attach({code: [marked_line(code, "handler")]})
+        thread = editor.stopped()["threadId"]
+        time.sleep(2)  # stopped past the timeout
+        editor.resume(thread)
+        out, err = process.communicate(timeout=60)
+        editor.disconnect()
+    finally:
+        process.kill()
+        process.wait()
+    assert (process.returncode, json.loads(out)) == (0, {"answer": 42})
+    assert "Init Duration" in err.decode()
+
+
+def test_a_debug_port_in_use_is_one_line(cli, functions) -> None:  # type: ignore[no-untyped-def]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("invoke", "hello", "--debug-port", str(port))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.splitlines() == [
+        f"error: cannot debug hello on 127.0.0.1:{port}: address already in use",
+        "hint: choose another port with --debug-port",
+    ]
+
+
+def test_a_failed_debugpy_install_names_what_failed(  # type: ignore[no-untyped-def]
+    cli, functions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.dap import free_port
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # as without a network: nowhere to download from
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    result = cli("invoke", "hello", "--debug-port", str(free_port()))
+    python = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    target = tmp_path / "cache" / "lambdactl" / "debugpy" / f"{python}-{os.uname().machine}"
+    assert (result.code, result.out) == (8, "")
+    [line] = result.err.splitlines()
+    assert line.startswith(f"error: installing debugpy for {python} (")
+    assert f") into {target} failed: ERROR: " in line
+    assert not target.exists()

@@ -286,6 +286,30 @@ def test_invoker_flag_overrides_the_manifest(launch: Launch) -> None:
     assert held_back(small), small
 
 
+def test_metering_turned_off_continues_a_stopped_process() -> None:
+    """A debugger attaching to a throttled environment (issue 11): it must run on at once."""
+    import subprocess
+    import sys
+
+    from lambdactl.runtime.governor import Governor
+    from tests.dap import wait_until
+
+    def stopped() -> bool:
+        return Path(f"/proc/{busy.pid}/stat").read_text().rsplit(") ", 1)[1][0] == "T"
+
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
+    governor = Governor()
+    try:
+        governor.watch(busy.pid, memory_mb=128, cpu=True, on_oom=lambda: None)
+        wait_until(stopped, 10)
+        governor.watch(busy.pid, memory_mb=128, cpu=False, on_oom=lambda: None)
+        assert not stopped()
+    finally:
+        governor.unwatch(busy.pid)
+        busy.kill()
+        busy.wait()
+
+
 def test_noop_handler_at_128_mb_is_not_slowed(launch: Launch) -> None:
     invoker = launch(f=fn("app.noop", LIMITS, memory=128))
     call(invoker)
