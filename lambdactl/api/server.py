@@ -35,6 +35,7 @@ from .backend import Backend
 
 if TYPE_CHECKING:
     from ..events.worker import Worker
+    from ..runtime.debugger import Debug
     from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
@@ -240,6 +241,7 @@ def serve(
     on_reload: Callable[[Reload], None] = lambda _reload: None,
     on_reject: Callable[[LambdactlError], None] = lambda _error: None,
     alongside: Callable[[Running], AbstractContextManager[object]] | None = None,
+    debug: Debug | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM (or `Running.quit`); then stop: see `stop_in_order`.
     `overrides`: environment variables from `--env-vars`. `on_reload` and `on_reject` hear
@@ -247,14 +249,17 @@ def serve(
     `alongside`: what runs beside the server (`dev`'s watcher and view), entered once
     everything is started, before `on_ready`, and left once the stop is under way: no new
     request is taken, the requests and events in flight and the environments are still
-    there (and are cut off when the grace is over, if they do not end before)."""
+    there (and are cut off when the grace is over, if they do not end before). `debug`: run
+    that function under debugpy (see `runtime.debugger`)."""
     import uvicorn
 
     from ..events.worker import Worker
     from .app import build
 
     manifest = project.manifest.path
-    invoker = Invoker(project, watch_code=True, server_url=listening.url, overrides=overrides)
+    invoker = Invoker(
+        project, watch_code=True, server_url=listening.url, overrides=overrides, debug=debug
+    )
     reloader = Reloader(project, invoker, on_reload=on_reload, on_reject=on_reject)
     backend = Backend(project=project, invoker=invoker, endpoint=listening.url)
     config = uvicorn.Config(

@@ -44,10 +44,13 @@ def dev(
         help=ENV_VARS_HELP + " Followed as it is edited.",
     ),
     debug: str = typer.Option(
-        None, "--debug", metavar="FUNCTION", help="Run FUNCTION under debugpy."
+        None,
+        "--debug",
+        metavar="FUNCTION",
+        help="Run FUNCTION's environments under debugpy; each waits for your editor to attach.",
     ),
     debug_port: int = typer.Option(
-        5678, "--debug-port", min=1, max=65535, help="The port debugpy listens on."
+        5678, "--debug-port", min=1, max=65535, help="The port debugpy listens on (127.0.0.1)."
     ),
     no_ui: bool = typer.Option(
         False, "--no-ui", help="Plain lines, one per invocation and reload (as to a pipe)."
@@ -65,15 +68,11 @@ def dev(
     from ..dev.activity import Activity
     from ..dev.loop import Loop
 
-    if debug is not None:
-        raise UsageError(
-            f"--debug {debug}: running a function under debugpy is not available yet",
-            hint="run lambdactl dev without --debug",
-        )
     parsed = [triggers.parse(text, session(ctx).project()) for text in on_change]
-    project, overrides, sock, listening = prepare(ctx, host, port, env_vars)
     activity = Activity()
-    loop = Loop(project, activity, triggers=parsed, env_vars=env_vars)
+    debugged = _debugged(session(ctx).project(), debug, debug_port, activity)
+    project, overrides, sock, listening = prepare(ctx, host, port, env_vars)
+    loop = Loop(project, activity, triggers=parsed, env_vars=env_vars, debug=debugged)
     screen = _screen() if output is Output.text and not no_ui and sys.stdout.isatty() else None
     lines = Lines(output)
 
@@ -100,8 +99,36 @@ def dev(
         on_reload=loop.on_reload,
         on_reject=loop.on_reject,
         alongside=alongside,
+        debug=debugged,
     )
     lines.stopped(listening.url)
+
+
+def _debugged(project: Any, function: str | None, port: int, activity: Any) -> Any:
+    """The `Debug` of `--debug FUNCTION` (checked: a Python function of the project, a port
+    free now), which says in the activity each time an environment waits for the editor."""
+    if function is None:
+        return None
+    from ..runtime import debugger
+
+    name = project.ref(function).name
+    spec = project.functions.get(name)
+    if spec is None:
+        raise UsageError(f"--debug {function}: the project has no function {name}")
+    if not spec.config.runtime.startswith("python"):
+        raise UsageError(
+            f"--debug {function}: debugpy debugs Python runtimes, and it runs {spec.config.runtime}"
+        )
+
+    def waiting(debug: debugger.Debug) -> None:
+        activity.note(
+            f"{debug.function}: waiting for a debugger to attach on {debug.address}",
+            function=debug.function,
+        )
+
+    debug = debugger.Debug(name, port, announce=waiting)
+    debugger.check_port(debug)
+    return debug
 
 
 def _screen() -> Any:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ..invoke import InvocationResult
     from ..project import Project
     from ..reload import Reload
+    from ..runtime.debugger import Debug
 
 log = logging.getLogger("lambdactl")
 
@@ -103,7 +104,7 @@ class Loop:
         triggers: Sequence[Trigger] = (),
         env_vars: str | None = None,
         settle: float = SETTLE_SECONDS,
-        debug: str = "",
+        debug: Debug | None = None,
     ) -> None:
         self.project = project
         self.activity = activity or Activity()
@@ -153,7 +154,7 @@ class Loop:
             environments=environments,
             queued=queued,
             retrying=retrying,
-            debug=self.debug,
+            debug=self._debugging(),
         )
 
     def reload_all(self) -> None:
@@ -560,6 +561,19 @@ class Loop:
             return
         level, line = outcome(trigger, result)
         self.activity.note(line, level=level, function=trigger.function)
+
+    def _debugging(self) -> str:
+        """`hello on 127.0.0.1:5678 (attached)`: the function under the debugger, its address
+        and whether an editor is attached (or its environment waits for one); empty when
+        none is."""
+        if self.debug is None:
+            return ""
+        from ..runtime import debugger
+
+        state = debugger.state(self.debug)
+        shown = {"attached": "attached", "listening": "waiting for the editor"}.get(state, "")
+        text = f"{self.debug.function} on {self.debug.address}"
+        return f"{text} ({shown})" if shown else text
 
     # -- the asynchronous queue -----------------------------------------------------------------
 

@@ -73,11 +73,19 @@ def test_to_a_pipe_it_prints_the_banner_then_a_line_per_happening(project_dir: P
     assert "  watching  the functions' code and layers, requirements.txt, the manifest" in lines
 
 
-def test_debug_is_refused_until_it_is_available(cli) -> None:  # type: ignore[no-untyped-def]
-    done = cli("dev", "--port", "0", "--debug", "hello")
-    assert done.code != 0 and done.out == ""
-    assert done.err.startswith("error: --debug hello: running a function under debugpy is not")
-    assert "Traceback" not in done.err
+def test_debug_of_what_cannot_be_debugged_is_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    done = cli("dev", "--port", "0", "--debug", "nope")
+    assert (done.code, done.out) == (2, "")
+    assert done.err.splitlines()[0] == "error: --debug nope: the project has no function nope"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli("dev", "--port", "0", "--debug", "hello", "--debug-port", str(port))
+    assert (done.code, done.out) == (2, "")
+    assert done.err.startswith(f"error: cannot debug hello on 127.0.0.1:{port}: address")
 
 
 def test_a_bad_on_change_is_one_line_before_anything_starts(cli) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -399,3 +400,34 @@ def test_the_view_s_keys_reload_all_clear_and_quit(
     assert all(row.last_reload is not None for row in cleared.functions)
     loop.quit()
     assert quit_asked.is_set()
+
+
+def test_debug_an_editor_stops_the_function_at_a_breakpoint_of_the_code_just_saved(
+    dev: Callable[..., Dev], two_functions: Path, debugpy_cache: Path
+) -> None:
+    """`--debug hello`: each new environment of hello waits for the editor (said in a line);
+    an editor attached stops it at a breakpoint of the code just saved; `other` runs as ever."""
+    from tests.dap import Dap, free_port, marked_line
+
+    port = free_port()
+    running = dev("--debug", "hello", "--debug-port", str(port),
+                  env={"XDG_CACHE_HOME": str(debugpy_cache)})  # fmt: skip
+    assert running.invoke("other")["version"] == "1"
+    code = (two_functions / "src" / "hello" / "app.py").resolve()
+    shutil.copyfile(Path(__file__).parent.parent / "fixtures" / "handlers" / "debugged.py", code)
+    answers: list[dict] = []
+    invoke = threading.Thread(target=lambda: answers.append(running.invoke("hello")))
+    invoke.start()
+    try:
+        waiting = running.expect("notice", Text="hello: waiting for a debugger to attach on")
+        assert waiting["Text"].endswith(f"127.0.0.1:{port}")
+        editor = Dap("127.0.0.1", port)
+        editor.attach({code: [marked_line(code, "handler")]})
+        thread = editor.stopped()["threadId"]
+        assert editor.frame(thread)["line"] == marked_line(code, "handler")
+        editor.resume(thread)
+        invoke.join(60)
+        assert answers == [{"answer": 42}]
+        editor.disconnect()
+    finally:
+        invoke.join(60)
