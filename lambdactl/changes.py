@@ -2,8 +2,11 @@
 
 Long-running processes (serve, dev, worker) ask this before each `$LATEST` invoke instead of
 re-scanning every file of the function's code and layers. A one-shot command does not watch:
-it scans once. The same watcher calls back when one file is written (`watch_file`: the
-manifest, which a long-running process follows, see `reload`).
+it scans once. Only events that can change a package count (`code.left_out`: not
+`__pycache__`, `.git`, `.lambda`, editors' swap and backup files, what `.lambdaignore`
+excludes), so an editor's swap file never makes anyone look again. The same watcher calls back
+when one file is written (`watch_file`: the manifest, which a long-running process follows,
+see `reload`), and tells listeners each path that counted (`listen`: the dev loop).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from .code import left_out
+
 WRITE_EVENTS = frozenset({"created", "deleted", "modified", "moved", "closed"})
 """Events that can change a tree (`opened` and `closed_no_write` are reads)."""
 
@@ -21,19 +26,23 @@ WRITE_EVENTS = frozenset({"created", "deleted", "modified", "moved", "closed"})
 class Changes:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._dirty: dict[str, bool] = {}
+        self._generation: dict[str, int] = {}
+        """Per watched root, how many counting events it had (1 once watched)."""
+        self._seen: dict[tuple[str, str], int] = {}
+        """(asker, root): the generation that asker last saw."""
         self._real: dict[Path, str] = {}
+        self._listeners: list[Callable[[str], None]] = []
         self._observer: Any = None
 
     def watch(self, directory: Path) -> None:
         """Start watching `directory` recursively; it counts as changed until first asked."""
         root = os.path.realpath(directory)
         with self._lock:
-            if root in self._dirty:
+            if root in self._generation:
                 return
-            self._dirty[root] = True
+            self._generation[root] = 1
             self._start()
-            self._observer.schedule(_Handler(self), root, recursive=True)
+            self._observer.schedule(_Handler(self, root), root, recursive=True)
 
     def watch_file(self, path: Path, on_change: Callable[[], None]) -> None:
         """Call `on_change` (in the watcher's thread: it must be quick) after each event that
@@ -44,24 +53,41 @@ class Changes:
             self._start()
             self._observer.schedule(_FileHandler(real, on_change), os.path.dirname(real))
 
-    def changed(self, directories: Iterable[Path]) -> bool:
-        """True if any of `directories` changed (or is not watched) since the last call that
-        included it; the answer resets them."""
+    def listen(self, listener: Callable[[str], None]) -> None:
+        """Call `listener` with each path (real) that changed in a watched directory and can
+        change its package, from the watcher's thread (it must be quick), after the
+        directory is marked changed."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def changed(self, directories: Iterable[Path], *, asker: str = "") -> bool:
+        """True if any of `directories` changed (or is not watched) since `asker`'s last call
+        that included it; the answer resets them for `asker` alone. Each asker has its own
+        answer: a layer two functions share changed for both, whichever asks first."""
         roots = [
             self._real.get(d) or self._real.setdefault(d, os.path.realpath(d)) for d in directories
         ]
         with self._lock:
-            answer = any(self._dirty.get(root, True) for root in roots)
+            answer = False
             for root in roots:
-                if root in self._dirty:
-                    self._dirty[root] = False
+                generation = self._generation.get(root)
+                if generation is None:
+                    answer = True
+                elif self._seen.get((asker, root)) != generation:
+                    self._seen[(asker, root)] = generation
+                    answer = True
             return answer
 
-    def _touched(self, path: str) -> None:
+    def _touched(self, root: str, path: str) -> None:
+        if left_out(Path(root), path):
+            return
         with self._lock:
-            for root in self._dirty:
-                if path == root or path.startswith(root + os.sep):
-                    self._dirty[root] = True
+            for watched in self._generation:
+                if path == watched or path.startswith(watched + os.sep):
+                    self._generation[watched] += 1
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(path)
 
     def _start(self) -> None:
         """The watcher's thread, started with the first watch (under `_lock`)."""
@@ -83,15 +109,18 @@ class Changes:
 class _Handler:
     """The watchdog handler protocol (`dispatch`), without importing watchdog up front."""
 
-    def __init__(self, changes: Changes) -> None:
+    def __init__(self, changes: Changes, root: str) -> None:
         self._changes = changes
+        self._root = root
 
     def dispatch(self, event: Any) -> None:
         if event.event_type not in WRITE_EVENTS:
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # its entries changed: each has an event of its own (or is left out)
         for path in (event.src_path, getattr(event, "dest_path", "")):
             if path:
-                self._changes._touched(os.fsdecode(path))
+                self._changes._touched(self._root, os.fsdecode(path))
 
 
 class _FileHandler:

@@ -7,8 +7,10 @@ the same `CodeSha256` whatever the mtimes, owners or directory listing order.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import io
 import os
+import re
 import stat
 import threading
 import zipfile
@@ -23,6 +25,17 @@ ALWAYS_IGNORED_DIRS = frozenset({"__pycache__", ".git", ".lambda"})
 
 IGNORE_FILE = ".lambdaignore"
 """Per code-directory file of gitignore-syntax patterns to leave out."""
+
+EDITOR_FILES = (
+    "*.swp", "*.swo", "*.swn", "*.swx", "*~", ".#*", "#*#", "4913",
+    "*___jb_tmp___", "*___jb_old___", ".goutputstream-*", "*.kate-swp",
+)  # fmt: skip
+"""Names of the files editors keep beside the one being edited, never packaged: vim's swap
+files (`.app.py.swp`, `.swo`...), the file it creates to test that a directory is writable
+(`4913`) and its backups (`app.py~`, as Emacs's); Emacs's lock (`.#app.py`) and auto-save
+(`#app.py#`) files; JetBrains' safe-write files, gedit's and Kate's. They come and go while a
+file is open or being saved: packaged, they would make the code's digest (and `$LATEST`'s
+RevisionId) depend on whether an editor has the file open, and each save a cold start."""
 
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """Every entry gets this timestamp: the earliest a zip can hold."""
@@ -53,7 +66,8 @@ def code_sha256(sha256_hex: str) -> str:
 def files(directory: Path) -> list[tuple[str, Path]]:
     """The files to package, as sorted (posix relative path, real path) pairs.
 
-    Leaves out `__pycache__`, `*.pyc`, `.git`, `.lambda` and what `.lambdaignore` names.
+    Leaves out `__pycache__`, `*.pyc`, `.git`, `.lambda`, editors' files (`EDITOR_FILES`) and
+    what `.lambdaignore` names.
     Symlinked directories are followed once; a cycle is not followed twice.
     """
     return [(rel, path) for rel, path, _stat in _scan(directory)]
@@ -89,7 +103,7 @@ def _scan(directory: Path) -> list[tuple[str, Path, os.stat_result]]:
                     continue
                 pending.append((entry.path, rel + "/"))
                 continue
-            if entry.name.endswith(".pyc") or (spec is not None and spec.match_file(rel)):
+            if _unpackaged(entry.name) or (spec is not None and spec.match_file(rel)):
                 continue
             try:
                 stat_result = entry.stat()
@@ -99,6 +113,63 @@ def _scan(directory: Path) -> list[tuple[str, Path, os.stat_result]]:
                 found.append((rel, Path(entry.path), stat_result))
     found.sort(key=lambda item: item[0])
     return found
+
+
+_EDITOR_FILE = re.compile("|".join(fnmatch.translate(pattern) for pattern in EDITOR_FILES))
+
+
+def editor_file(name: str) -> bool:
+    """Whether the file name `name` is one of an editor's own (`EDITOR_FILES`)."""
+    return _EDITOR_FILE.match(name) is not None
+
+
+def _unpackaged(name: str) -> bool:
+    return name.endswith(".pyc") or editor_file(name)
+
+
+def left_out(root: Path, path: str) -> bool:
+    """Whether `path` (at or below the code directory `root`, both real paths) is no part of
+    `root`'s package, whatever it is (it may be gone): inside `__pycache__`, `.git` or
+    `.lambda`, a `.pyc`, an editor's file, or what `.lambdaignore` excludes. A watcher asks
+    this of each file-system event, so that only what can change the package counts."""
+    relative = os.path.relpath(path, root)
+    if relative == "." or relative.startswith(".."):
+        return False
+    parts = relative.split(os.sep)
+    if any(part in ALWAYS_IGNORED_DIRS for part in parts) or _unpackaged(parts[-1]):
+        return True
+    if relative == IGNORE_FILE:
+        return False  # its edits change what is left out
+    try:
+        spec, dir_spec = _ignore_specs_cached(root)
+    except UsageError:
+        return False  # unreadable: the packaging says so
+    if spec is None:
+        return False
+    posix = "/".join(parts)
+    if spec.match_file(posix):
+        return True
+    return any(dir_spec.match_file("/".join(parts[:i]) + "/") for i in range(1, len(parts)))
+
+
+_specs: dict[Path, tuple[tuple[int, int, int] | None, tuple[object, object]]] = {}
+
+
+def _ignore_specs_cached(root: Path):  # type: ignore[no-untyped-def]
+    """`_ignore_specs(root)`, read again only when `.lambdaignore` changed."""
+    try:
+        st = os.stat(root / IGNORE_FILE)
+        stamp: tuple[int, int, int] | None = (st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+    except OSError:
+        stamp = None
+    with _recent_lock:
+        known = _specs.get(root)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    specs = _ignore_specs(root) if stamp is not None else (None, None)
+    with _recent_lock:
+        _specs[root] = (stamp, specs)
+    return specs
 
 
 _recent: dict[Path, tuple[tuple[tuple[str, int, int, int, int], ...], Package]] = {}

@@ -15,10 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import endpoint, ids, versions
 from .errors import (
+    LambdactlError,
     StoreError,
     TooManyRequestsException,
     UsageError,
@@ -43,6 +45,7 @@ from .runtime.pool import Pool, PoolKey
 
 if TYPE_CHECKING:
     import random
+    import subprocess
 
     from .variables import Overrides
 
@@ -179,6 +182,10 @@ class Invoker:
         self._rng = rng
         self._warned: set[str] = set()
         self._observers: list[Callable[[str, InvocationResult], None]] = []
+        self._bytecode: set[tuple[str, str]] = set()
+        """(function, RevisionId) of each `$LATEST` this invoker started environments of:
+        whose bytecode cache in `.lambda/pycache/` it made."""
+        self._last_bytecode: Path | None = None
 
     def invoke(
         self,
@@ -285,6 +292,66 @@ class Invoker:
 
         self.pool.retire(stale)
 
+    def override(self, overrides: Overrides | None) -> None:
+        """Give the environments started from now on these `--env-vars` (an edited file's);
+        those already warm keep theirs until retired."""
+        self._overrides = overrides
+
+    @property
+    def overrides(self) -> Overrides | None:
+        return self._overrides
+
+    def prepare(
+        self,
+        function: str,
+        *,
+        started: Callable[[subprocess.Popen[str]], None] | None = None,
+    ) -> Path | None:
+        """Install what a new environment of `function`'s `$LATEST` needs from its working tree
+        (requirements.txt), without starting one, whatever `$LATEST` is held at: the dev
+        loop does it in the background before letting `$LATEST` follow. The installed
+        directory (None: nothing to install); `DependencyError` if pip fails. `started`: see
+        `dependencies.requirements`."""
+        spec = self.project.function(function)
+        if spec.upload is not None or not spec.config.runtime.startswith("python"):
+            return None
+        state = self.project.manifest.state_dir
+        interpreter = interpreters.for_runtime(spec.config.runtime, state / "runtime")
+        try:
+            return dependencies.requirements(spec.code, state, interpreter, started=started)
+        except OSError as exc:
+            raise StoreError.from_os(exc, state) from None
+
+    def prune_bytecode(self) -> int:
+        """Delete the bytecode caches (`.lambda/pycache/<RevisionId>`) of the `$LATEST`
+        revisions this invoker ran that are superseded (the function's `$LATEST` has another
+        RevisionId now, or it is gone) once no environment of theirs is left; how many. A
+        published version's cache is never touched: its RevisionId is never `$LATEST`'s."""
+        import shutil
+
+        if not self._bytecode:
+            return 0
+        running = {
+            key[2][0] if isinstance(key[2], tuple) else key[2]
+            for key in self.pool.sizes()
+            if key[1] == versions.LATEST
+        }
+        functions = self.project.functions
+        pruned = 0
+        for function, revision in sorted(self._bytecode.copy()):
+            if revision in running:
+                continue
+            if function in functions:
+                try:
+                    if versions.latest(self.project, function).revision_id == revision:
+                        continue
+                except LambdactlError:
+                    continue  # its code cannot be read now: look again later
+            self._bytecode.discard((function, revision))
+            shutil.rmtree(self.project.manifest.state_dir / "pycache" / revision, True)
+            pruned += 1
+        return pruned
+
     def follow(self) -> None:
         """Take the project's settings from its manifest again, after `Project.adopt` (a
         reloaded manifest): the concurrency limits, the idle timeout and CPU throttling of the
@@ -370,6 +437,19 @@ class Invoker:
                 env.update(LOCAL_CREDENTIALS)
         return env
 
+    def _bytecode_dir(self, version: versions.Version) -> Path:
+        """The version's bytecode cache (`.lambda/pycache/<RevisionId>`), seeded from the
+        last one this invoker made when it is new (see `seed_bytecode`)."""
+        root = self.project.manifest.state_dir / "pycache"
+        target = root / version.revision_id
+        if not target.exists():
+            last = self._last_bytecode
+            if last is not None and last != target and last.is_dir():
+                own = (version.code_dir, *(layer.directory for layer in version.layers))
+                seed_bytecode(target, last, own)
+        self._last_bytecode = target
+        return target
+
     def _spec(self, version: versions.Version, server: str | None = None) -> EnvironmentSpec:
         if not version.is_latest:
             _check_snapshots(version)
@@ -392,9 +472,13 @@ class Invoker:
                 f"{config.runtime}"
             )
         deps = provided = debugger_dir = None
+        if python and version.is_latest:
+            self._bytecode.add((version.function, version.revision_id))
         try:
             if python:
-                deps = dependencies.requirements(version.code_dir, state, interpreter)
+                deps = dependencies.requirements(
+                    version.code_dir, state, interpreter, content=version.requirements
+                )
                 provided = dependencies.provided(state)
         except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
             raise StoreError.from_os(exc, state) from None
@@ -413,7 +497,7 @@ class Invoker:
             dependency_dirs=(deps,) if deps else (),
             provided_dirs=(provided,) if provided else (),
             passthrough_env=self._surroundings(server),
-            pycache_dir=state / "pycache" / version.revision_id if python else None,
+            pycache_dir=self._bytecode_dir(version) if python else None,
             bootstrap=interpreters.compiled_bootstrap(interpreter, state / "runtime")
             if python
             else interpreters.BOOTSTRAP,
@@ -423,6 +507,37 @@ class Invoker:
             debug=debug,
             debugger_dir=debugger_dir,
         )
+
+
+def seed_bytecode(target: Path, source: Path, own: tuple[Path, ...]) -> None:
+    """Make the bytecode cache `target` (a new revision's) from `source` (another's), as
+    hard links, leaving out what was compiled from the directories `own` (the version's code
+    and layers, whose files may differ at the same size and second). Python reads every
+    module's bytecode under its cache prefix, the standard library's too: without this, the
+    first cold start of each revision (each save, in `dev`) compiles again everything the
+    runtime imports (~100 ms). A link is never written through: Python replaces a file it
+    rewrites. Best effort: a cache that cannot be seeded is only slower."""
+    import shutil
+    import tempfile
+
+    left_out = {
+        os.path.join(str(source), str(form).lstrip(os.sep))
+        for directory in own
+        for form in (directory.absolute(), directory.resolve())
+    }
+
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        return [n for n in names if os.path.join(directory, n) in left_out]
+
+    try:
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".seed-"))
+    except OSError:
+        return
+    try:
+        shutil.copytree(source, staging, ignore=ignore, copy_function=os.link, dirs_exist_ok=True)
+        os.rename(staging, target)
+    except OSError:  # made meanwhile by another start, or links refused: it compiles
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _check_snapshots(version: versions.Version) -> None:

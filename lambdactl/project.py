@@ -29,6 +29,10 @@ class Project:
     latest_versions: dict[str, Any] = field(default_factory=dict)
     """(spec, `$LATEST`) per function as last computed, valid while `changes` reports nothing
     and the spec is the same."""
+    held: dict[str, Any] = field(default_factory=dict)
+    """`versions.Hold` per function whose `$LATEST` is held (see `versions.hold`)."""
+    latest_locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    """One per function: its `$LATEST` is worked out by one thread at a time."""
     _functions: tuple[int, Mapping[str, FunctionSpec]] | None = field(default=None, repr=False)
     """(the store's generation of run-time records, the functions composed from them)."""
     _composing: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -74,6 +74,16 @@ class Reload:
     settings: tuple[str, ...] = ()
     """Project-wide keys that changed (`SETTINGS`' names)."""
 
+    def summary(self) -> str:
+        """One line for a person: `functions.yaml reloaded: hello changed, world added`."""
+        parts = [
+            *(f"{name} changed" for name in self.changed),
+            *(f"{name} added" for name in self.added),
+            *(f"{name} removed" for name in self.removed),
+            *(f"{key} changed" for key in self.settings),
+        ]
+        return f"{self.manifest.name} reloaded: {', '.join(parts) or 'nothing changed'}"
+
 
 def compare(
     before: Mapping[str, FunctionSpec],

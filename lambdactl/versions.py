@@ -6,8 +6,10 @@ layers; nothing done to the working tree afterwards reaches it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,10 +68,24 @@ class Version:
     description: str
     revision_id: str
     last_modified: str
+    requirements: bytes | None = None
+    """The requirements.txt its environments install, when not their code directory's own:
+    `$LATEST` held while the file's new content installs (see `hold`; empty: none)."""
 
     @property
     def is_latest(self) -> bool:
         return self.version == LATEST
+
+
+@dataclass(frozen=True)
+class Hold:
+    """`$LATEST` kept from following its working tree in part (see `hold`)."""
+
+    requirements: bytes
+    """What its environments install (empty: nothing), whatever requirements.txt says."""
+    version: Version | None = None
+    """`$LATEST` itself, as it was when held; None: it follows the working tree again, but
+    for its requirements."""
 
 
 @dataclass(frozen=True)
@@ -82,19 +98,65 @@ class Resolution:
 
 
 def latest(project: Project, name: str, *, now: datetime | None = None) -> Version:
-    """`$LATEST` as the working tree is right now (its RevisionId changes with any edit).
+    """`$LATEST` as the working tree is right now (its RevisionId changes with any edit),
+    unless it is held (`hold`).
 
-    A project that watches its code reuses the last answer until a file changes.
-    """
+    A project that watches its code reuses the last answer until a file changes, one thread
+    at a time per function: a thread that finds the change and one that asks meanwhile must
+    not see the change consumed and the old answer still kept."""
     spec = project.function(name)
     changes = project.changes
-    if changes is not None:
-        cached = project.latest_versions.pop(name, None)
-        same_code = spec.upload is not None or not changes.changed((spec.code, *spec.layers))
+    if changes is None:
+        return _latest(project, name, spec, now)
+    lock = project.latest_locks.get(name) or project.latest_locks.setdefault(
+        name, threading.Lock()
+    )
+    with lock:
+        held: Hold | None = project.held.get(name)
+        if held is not None and held.version is not None:
+            return held.version
+        cached = project.latest_versions.get(name)
+        same_code = spec.upload is not None or not changes.changed(
+            (spec.code, *spec.layers), asker=name
+        )
         # `is`: nothing reconfigured; `==`: composed again (a reloaded manifest) the same
         if cached is not None and (cached[0] is spec or cached[0] == spec) and same_code:
             project.latest_versions[name] = (spec, cached[1])
-            return cached[1]  # type: ignore[no-any-return]
+            version: Version = cached[1]
+        else:
+            version = _latest(project, name, spec, now)
+            project.latest_versions[name] = (spec, version)
+        if held is not None:
+            return dataclasses.replace(version, requirements=held.requirements)
+        return version
+
+
+def hold(project: Project, name: str, requirements: bytes, *, follow: bool = False) -> None:
+    """Keep `name`'s `$LATEST` running with `requirements` (the content of the
+    requirements.txt it was running with; empty: none) until `release`, so that an edit of
+    the file does not make an invoke wait for its install: the dev loop installs it in the
+    background meanwhile. Without `follow`, `$LATEST` stays what it was last worked out to be
+    (its code too: the environments already warm keep answering); with it, `$LATEST` follows
+    the working tree again but for its requirements (their install failed). For a project
+    that watches its code (a long-running process's)."""
+    lock = project.latest_locks.get(name) or project.latest_locks.setdefault(
+        name, threading.Lock()
+    )
+    with lock:
+        cached = project.latest_versions.get(name)
+        now = cached[1] if cached is not None and not follow else None
+        project.held[name] = Hold(
+            requirements=requirements,
+            version=dataclasses.replace(now, requirements=requirements) if now else None,
+        )
+
+
+def release(project: Project, name: str) -> None:
+    """`name`'s `$LATEST` follows its working tree again, requirements included."""
+    project.held.pop(name, None)
+
+
+def _latest(project: Project, name: str, spec: FunctionSpec, now: datetime | None) -> Version:
     code_sha, code_size = _code(project, spec, store_blob=False)
     layers = _layers(project, spec, store_blobs=False)
     fingerprint = _fingerprint(code_sha, layers, spec.config)
@@ -111,8 +173,6 @@ def latest(project: Project, name: str, *, now: datetime | None = None) -> Versi
         revision_id=revision,
         last_modified=modified,
     )
-    if changes is not None:
-        project.latest_versions[name] = (spec, version)
     return version
 
 

@@ -63,3 +63,67 @@ def test_a_file_written_or_replaced_is_heard_and_nothing_else(
 
     assert heard_after(save_as_editors_do) >= 1
     assert heard_after(manifest.unlink) >= 1
+
+
+class Paths:
+    """Collects the paths a listener hears; `wait_for` one of them."""
+
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, path: str) -> None:
+        with self._changed:
+            self.heard.append(path)
+            self._changed.notify_all()
+
+    def wait_for(self, path: Path) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: str(path) in self.heard, 20), self.heard
+
+
+def test_only_what_can_change_the_package_is_heard(tmp_path: Path, changes: Changes) -> None:
+    """Editors' files, `__pycache__`, `.git`, `.lambda` and what `.lambdaignore` excludes
+    neither mark the directory changed nor reach listeners; events come in order, so once
+    the marker is heard, everything written before it has been judged."""
+    root = Path(os.path.realpath(tmp_path / "fn"))
+    (root / "__pycache__").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / ".lambdaignore").write_text("*.log\n")
+    (root / "app.py").write_text("1")
+    paths = Paths()
+    changes.watch(root)
+    changes.listen(paths)
+    assert changes.changed([root])  # watched: changed until first asked
+    assert not changes.changed([root])
+    swap = root / ".app.py.swp"
+    swap.write_text("swap")
+    swap.unlink()
+    (root / "4913").write_text("")
+    (root / "4913").unlink()
+    (root / "app.py~").write_text("backup")
+    (root / "__pycache__" / "app.cpython-311.pyc").write_text("x")
+    (root / ".git" / "index").write_text("x")
+    (root / "debug.log").write_text("ignored")
+    (root / "marker.py").write_text("counts")
+    paths.wait_for(root / "marker.py")
+    assert paths.heard == [str(root / "marker.py")] * len(paths.heard)
+    assert changes.changed([root])
+
+
+def test_a_directory_shared_by_two_askers_changed_for_both(
+    tmp_path: Path, changes: Changes
+) -> None:
+    """A layer two functions use: the first to ask does not take the change from the other."""
+    layer = Path(os.path.realpath(tmp_path / "layer"))
+    layer.mkdir()
+    paths = Paths()
+    changes.watch(layer)
+    changes.listen(paths)
+    assert changes.changed([layer], asker="a") and changes.changed([layer], asker="b")
+    assert not changes.changed([layer], asker="a") and not changes.changed([layer], asker="b")
+    (layer / "util.py").write_text("2")
+    paths.wait_for(layer / "util.py")
+    assert changes.changed([layer], asker="a")
+    assert not changes.changed([layer], asker="a")
+    assert changes.changed([layer], asker="b")

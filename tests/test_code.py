@@ -206,6 +206,45 @@ def test_lambdaignore_double_star_contents_can_be_re_included(tmp_path: Path):
     assert rel_names(root) == [".lambdaignore", "a/x.txt", "app.py"]
 
 
+EDITOR_JUNK = {
+    ".app.py.swp": "vim", "lib/.util.py.swx": "vim", ".app.py.swo": "vim", "app.py~": "backup",
+    ".#app.py": "emacs lock", "#app.py#": "emacs auto-save", "4913": "vim's probe",
+    "app.py___jb_tmp___": "jetbrains", "app.py___jb_old___": "jetbrains",
+    ".goutputstream-XYZ123": "gedit", "app.py.kate-swp": "kate",
+}  # fmt: skip
+EDITOR_LOOKALIKES = {"swp.py": "", "notes~.txt": "", "4913.py": "", "49130": "", "a#b": ""}
+
+
+def test_editor_files_are_never_packaged(tmp_path: Path):
+    """An editor's swap, lock and backup files come and go while a file is open: packaged,
+    they would change the digest (and make a cold start) each time."""
+    root = write_tree(tmp_path / "fn", TREE)
+    before = code.package(root).code_sha256
+    write_tree(root, EDITOR_JUNK)
+    assert rel_names(root) == sorted(TREE)
+    assert code.package(root).code_sha256 == before
+    write_tree(root, EDITOR_LOOKALIKES)
+    assert rel_names(root) == sorted({*TREE, *EDITOR_LOOKALIKES})
+
+
+def test_left_out_says_what_the_package_leaves_out(tmp_path: Path):
+    """`left_out` (what a watcher asks of each event) agrees with the package, file by file:
+    always-ignored directories, .pyc, editors' files, .lambdaignore's patterns."""
+    junk = {"__pycache__/a.pyc": "", "lib/.git/config": "", ".lambda/x": "", "old.pyc": ""}
+    tree = {**IGNORE_TREE, **EDITOR_JUNK, **EDITOR_LOOKALIKES, **junk}
+    root = write_tree(tmp_path / "fn", tree)
+    (root / ".lambdaignore").write_text(IGNORE_PATTERNS + "a/**\n!a/x.txt\n")
+    write_tree(root, {"a/x.txt": "", "a/y.txt": ""})
+    packaged = set(rel_names(root))
+    real = Path(os.path.realpath(root))
+    for rel in [*tree, "a/x.txt", "a/y.txt", ".lambdaignore"]:
+        assert code.left_out(real, str(real / rel)) == (rel not in packaged), rel
+    # Gone files are judged by their names all the same (a deleted swap file).
+    assert code.left_out(real, str(real / ".gone.py.swp"))
+    assert not code.left_out(real, str(real / "gone.py"))
+    assert code.left_out(real, str(real / "build" / "gone.txt"))
+
+
 def test_zip_entries_sorted_dated_1980_with_unix_modes(tmp_path: Path):
     root = write_tree(tmp_path / "fn", TREE)
     (root / "lib" / "util.py").chmod(0o755)

@@ -472,3 +472,46 @@ def test_resolve_weighted_routing_extremes(
     chosen = {versions.resolve(project, "hello", "canary", rng=rng).version.version
               for _ in range(200)}
     assert chosen == expected
+
+
+PID_HANDLER = """\
+import os
+
+def handler(event, context):
+    return {"v": %d, "pid": os.getpid()}
+"""
+
+
+def test_a_held_latest_stays_as_it_was_and_installs_nothing_new_until_released(
+    project: Project,
+) -> None:
+    """What the dev loop does while new requirements install: invokes get `$LATEST` as it
+    was (the warm environment), a cold start meanwhile installs nothing (the requirements
+    it had: none), and once released `$LATEST` follows the tree again."""
+    import json
+
+    from lambdactl.invoke import Invoker
+    from lambdactl.runtime.dependencies import DependencyError
+
+    code_dir = project.functions["hello"].code
+    (code_dir / "app.py").write_text(PID_HANDLER % 1)
+    with Invoker(project, watch_code=True) as invoker:
+
+        def call() -> dict:
+            return json.loads(invoker.invoke("hello").payload)  # type: ignore[no-any-return]
+
+        warm = call()
+        before = versions.latest(project, "hello")
+        versions.hold(project, "hello", b"")
+        (code_dir / "requirements.txt").write_text("--no-index\nabsent-package==1\n")
+        (code_dir / "app.py").write_text(PID_HANDLER % 2)
+        project.latest_versions.pop("hello")  # changed: whatever the watcher says, held
+        assert versions.latest(project, "hello").revision_id == before.revision_id
+        assert call() == warm
+        invoker.retire("hello")
+        cold = call()  # pip would fail: it is not run
+        assert cold["pid"] != warm["pid"] and not (project.manifest.state_dir / "deps").exists()
+        versions.release(project, "hello")
+        assert versions.latest(project, "hello").revision_id != before.revision_id
+        with pytest.raises(DependencyError, match="absent-package"):
+            invoker.invoke("hello")  # the new requirements now: pip runs, and fails

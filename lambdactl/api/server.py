@@ -4,7 +4,8 @@ project's retry worker, started together and stopped together.
 The server holds the project's worker lock for as long as it runs, so no other worker
 delivers the same events, and announces its address in `.lambda/endpoint.json` (see
 `endpoint`) for the CLI's warm path and for the functions it runs. It follows edits of its
-manifest (`reload`).
+manifest (`reload`). `lambdactl dev` is this same process with more running alongside
+(`serve`'s `alongside`: a `Running` server's invoker, reloader and orderly stop).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +35,7 @@ from .backend import Backend
 
 if TYPE_CHECKING:
     from ..events.worker import Worker
+    from ..runtime.debugger import Debug
     from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
@@ -169,6 +172,19 @@ def _take_from_worker(state: os.PathLike[str]) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Running:
+    """A server that runs, for what runs alongside it in the same process (the dev loop)."""
+
+    project: Project
+    invoker: Invoker
+    """The server's own: every call (API, worker) goes through it."""
+    reloader: Reloader
+    listening: Listening
+    quit: Callable[[], None]
+    """Stop in order, as a first Ctrl-C does; from any thread."""
+
+
 class Shutdown:
     """How the server stops. The first SIGINT or SIGTERM starts an orderly stop: no new
     request or event is taken, and those in flight get `grace` seconds to end; then they are
@@ -224,17 +240,26 @@ def serve(
     grace: float = GRACE_SECONDS,
     on_reload: Callable[[Reload], None] = lambda _reload: None,
     on_reject: Callable[[LambdactlError], None] = lambda _error: None,
+    alongside: Callable[[Running], AbstractContextManager[object]] | None = None,
+    debug: Debug | None = None,
 ) -> None:
-    """Serve until SIGINT or SIGTERM; then stop: see `stop_in_order`. `overrides`:
-    environment variables from `--env-vars`. `on_reload` and `on_reject` hear of each edit
-    of the manifest applied, and of each refused (see `Reloader`)."""
+    """Serve until SIGINT or SIGTERM (or `Running.quit`); then stop: see `stop_in_order`.
+    `overrides`: environment variables from `--env-vars`. `on_reload` and `on_reject` hear
+    of each edit of the manifest applied, and of each refused (see `Reloader`).
+    `alongside`: what runs beside the server (`dev`'s watcher and view), entered once
+    everything is started, before `on_ready`, and left once the stop is under way: no new
+    request is taken, the requests and events in flight and the environments are still
+    there (and are cut off when the grace is over, if they do not end before). `debug`: run
+    that function under debugpy (see `runtime.debugger`)."""
     import uvicorn
 
     from ..events.worker import Worker
     from .app import build
 
     manifest = project.manifest.path
-    invoker = Invoker(project, watch_code=True, server_url=listening.url, overrides=overrides)
+    invoker = Invoker(
+        project, watch_code=True, server_url=listening.url, overrides=overrides, debug=debug
+    )
     reloader = Reloader(project, invoker, on_reload=on_reload, on_reject=on_reject)
     backend = Backend(project=project, invoker=invoker, endpoint=listening.url)
     config = uvicorn.Config(
@@ -257,7 +282,7 @@ def serve(
     server = Server(config)
     shutdown = Shutdown(grace)
 
-    def on_signal(signum: int, _frame: object) -> None:
+    def on_signal(signum: int | None, _frame: object = None) -> None:
         shutdown.request(signum)
         server.should_exit = True  # uvicorn: close the listener, wait for requests in flight
 
@@ -287,18 +312,26 @@ def serve(
             daemon=True,
         )
         stopper.start()
+        beside: contextlib.ExitStack = contextlib.ExitStack()
         try:
+            if alongside is not None:
+                running = Running(project, invoker, reloader, listening, lambda: on_signal(None))
+                beside.enter_context(alongside(running))
             on_ready()
             server.run(sockets=[sock])
         finally:
             shutdown.request()  # also when uvicorn ended by itself (an error)
-            backend.threads.shutdown()  # every request was answered: they are idle
-            runner.join()  # its events end, or are cut off and handed back
-            shutdown.finish()
-            stopper.join()
-            reloader.close()
-            worker.close()  # every environment is shut down, the last log lines stored
-            endpoint.withdraw(state, os.getpid())
+            server.should_exit = True  # also when what runs alongside failed to start
+            try:
+                beside.close()
+            finally:
+                backend.threads.shutdown()  # every request was answered: they are idle
+                runner.join()  # its events end, or are cut off and handed back
+                shutdown.finish()
+                stopper.join()
+                reloader.close()
+                worker.close()  # every environment is shut down, the last log lines stored
+                endpoint.withdraw(state, os.getpid())
 
 
 def stop_in_order(

@@ -12,6 +12,7 @@ import typer
 from ..errors import LambdactlError
 from . import (
     aliases,
+    dev,
     doctor,
     events,
     functions,
@@ -73,6 +74,7 @@ logs.register(app)
 scaffold.register(app)
 doctor.register(app)
 serve.register(app)
+dev.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(worker.app, name="worker")

@@ -47,6 +47,51 @@ def serve(
     ),
 ) -> None:
     """Serve the Lambda, SQS and Logs APIs on one port until Ctrl-C (point endpoint_url here)."""
+    from ..api import server
+
+    project, overrides, sock, listening = prepare(ctx, host, port, env_vars)
+
+    def ready() -> None:
+        announce(project, listening, host, output)
+
+    def reloaded(reload: Reload) -> None:
+        if output is Output.json:
+            render.json_line(
+                {
+                    "Status": "reloaded",
+                    "Manifest": str(reload.manifest),
+                    "Changed": list(reload.changed),
+                    "Added": list(reload.added),
+                    "Removed": list(reload.removed),
+                    "Settings": list(reload.settings),
+                }
+            )
+        else:
+            render.line(reload.summary())
+            sys.stdout.flush()
+
+    def rejected(error: LambdactlError) -> None:
+        render.warning(f"{render.shown(str(error))} (the last valid manifest keeps serving)")
+
+    server.serve(
+        project,
+        sock,
+        listening,
+        on_ready=ready,
+        overrides=overrides,
+        on_reload=reloaded,
+        on_reject=rejected,
+    )
+    if output is Output.json:
+        render.json_line({"Status": "stopped", "Endpoint": listening.url})
+    else:
+        render.line("server stopped")
+
+
+def prepare(ctx: typer.Context, host: str, port: int, env_vars: str | None):  # type: ignore[no-untyped-def]
+    """What `serve` and `dev` do before serving: the `--env-vars` file read, the project
+    opened, the open-file limit raised, the socket bound, warnings said. (project,
+    overrides, socket, `Listening`)."""
     from .. import variables
     from ..api import server
 
@@ -69,67 +114,38 @@ def serve(
         render.warning(
             f"listening on {where}: anyone who can reach this machine can invoke its functions"
         )
+    return project, overrides, sock, listening
 
-    def ready() -> None:
-        if output is Output.json:
-            render.json_line(
-                {
-                    "Status": "ready",
-                    "Endpoint": listening.url,
-                    "Functions": sorted(project.functions),
-                    "FunctionUrls": _function_urls(project, listening.url),
-                }
-            )
-        else:
-            _banner(project, listening.url, everywhere=server.all_interfaces(host))
 
-    def reloaded(reload: Reload) -> None:
-        if output is Output.json:
-            render.json_line(
-                {
-                    "Status": "reloaded",
-                    "Manifest": str(reload.manifest),
-                    "Changed": list(reload.changed),
-                    "Added": list(reload.added),
-                    "Removed": list(reload.removed),
-                    "Settings": list(reload.settings),
-                }
-            )
-        else:
-            render.line(describe(reload))
-            sys.stdout.flush()
+def announce(  # type: ignore[no-untyped-def]
+    project, listening, host: str, output: Output, *, command: str = "serve", extra=()
+) -> None:
+    """The ready line (JSON) or the banner, once the server is ready; `extra`: lines the
+    banner ends with."""
+    from ..api import server
 
-    def rejected(error: LambdactlError) -> None:
-        render.warning(f"{render.shown(str(error))} (the last valid manifest keeps serving)")
-
-    server.serve(
-        project,
-        sock,
-        listening,
-        on_ready=ready,
-        overrides=overrides,
-        on_reload=reloaded,
-        on_reject=rejected,
-    )
     if output is Output.json:
-        render.json_line({"Status": "stopped", "Endpoint": listening.url})
+        render.json_line(
+            {
+                "Status": "ready",
+                "Endpoint": listening.url,
+                "Functions": sorted(project.functions),
+                "FunctionUrls": _function_urls(project, listening.url),
+            }
+        )
     else:
-        render.line("server stopped")
+        _banner(
+            project,
+            listening.url,
+            everywhere=server.all_interfaces(host),
+            command=command,
+            extra=extra,
+        )
 
 
-def describe(reload: Reload) -> str:
-    """One line for an applied edit of the manifest: `functions.yaml reloaded: hello
-    changed, world added`."""
-    parts = [
-        *(f"{name} changed" for name in reload.changed),
-        *(f"{name} added" for name in reload.added),
-        *(f"{name} removed" for name in reload.removed),
-        *(f"{key} changed" for key in reload.settings),
-    ]
-    return f"{reload.manifest.name} reloaded: {', '.join(parts) or 'nothing changed'}"
-
-
-def _banner(project, url: str, *, everywhere: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _banner(  # type: ignore[no-untyped-def]
+    project, url: str, *, everywhere: bool = False, command: str = "serve", extra=()
+) -> None:
     """What the server serves, for a person: no line is ever wrapped, so the endpoint, the
     URLs and the suggested command copy whole. On a terminal too narrow for the table, the
     Runtime then the Handler column give way; to a pipe or file, plain lines."""
@@ -143,7 +159,7 @@ def _banner(project, url: str, *, everywhere: bool = False) -> None:  # type: ig
         shown = escape(text) if style is None else f"[{style}]{escape(text)}[/]"
         console.print(shown if terminal else text, soft_wrap=True, markup=terminal)
 
-    say(f"lambdactl serve for {project.manifest.path}")
+    say(f"lambdactl {command} for {project.manifest.path}")
     where = "; listening on all interfaces" if everywhere else ""
     say(f"  endpoint  {url}  (Lambda, SQS and CloudWatch Logs APIs{where})")
     table = _function_table(project, url)
@@ -155,6 +171,8 @@ def _banner(project, url: str, *, everywhere: bool = False) -> None:  # type: ig
     for i, line in enumerate(_aligned(table)):
         say(line, "bold" if i == 0 and terminal else None)
     say(f"  try: aws lambda invoke --endpoint-url {url} --function-name NAME out.json")
+    for line in extra:
+        say(line)
     say("  the retry worker runs inside; Ctrl-C stops everything")
 
 

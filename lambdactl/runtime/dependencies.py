@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ from ..errors import LambdactlError
 from .interpreters import Interpreter
 
 if TYPE_CHECKING:
+    import subprocess
     from importlib.metadata import Distribution
 
 SDK_DISTRIBUTION = "boto3"
@@ -40,16 +42,31 @@ class DependencyError(LambdactlError):
     exit_code = 8
 
 
-def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> Path | None:
-    """The installed dependencies of `code_dir`, installing them on first use."""
+def requirements(
+    code_dir: Path,
+    state_dir: Path,
+    interpreter: Interpreter,
+    *,
+    content: bytes | None = None,
+    started: Callable[[subprocess.Popen[str]], None] | None = None,
+) -> Path | None:
+    """The installed dependencies of `code_dir`, installing them on first use.
+
+    `content`: install this requirements.txt rather than the one in `code_dir` (empty:
+    none), as a held `$LATEST` does (see `versions.hold`). `started`: told the pip process as
+    it starts, which runs in a session of its own, so that the caller can stop it and
+    everything it started (the dev loop's installs in the background)."""
     spec = code_dir / "requirements.txt"
-    if not spec.is_file():
+    if content is None:
+        if not spec.is_file():
+            return None
+        content = spec.read_bytes()
+    elif not content.strip():
         return None
     import fcntl
     import subprocess
     import tempfile
 
-    content = spec.read_bytes()
     python = interpreter.version.rsplit(".", 1)[0]
     key = sha256_hex(content + f"\0python{python}\0{os.uname().machine}".encode())
     root = state_dir / "deps"
@@ -61,27 +78,41 @@ def requirements(code_dir: Path, state_dir: Path, interpreter: Interpreter) -> P
         fcntl.flock(lock, fcntl.LOCK_EX)  # one installer per requirements set at a time
         if (target / ".complete").exists():
             return target
+        if spec.is_file() and spec.read_bytes() != content:  # the file says something else now
+            spec = root / f"{key[:32]}.txt"
+            spec.write_bytes(content)
         staging = Path(tempfile.mkdtemp(dir=root, prefix=".install-"))
-        done = subprocess.run(
-            [
-                interpreter.path,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-warn-script-location",
-                "--target",
-                str(staging),
-                "-r",
-                str(spec),
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
+        command = [
+            interpreter.path,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-warn-script-location",
+            "--target",
+            str(staging),
+            "-r",
+            str(spec),
+        ]
+        if started is None:
+            done = subprocess.run(command, capture_output=True, text=True)
+            returncode, stderr = done.returncode, done.stderr
+        else:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            started(process)
+            _out, stderr = process.communicate()
+            returncode = process.returncode
+        if returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
-            detail = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+            detail = (stderr.strip().splitlines() or ["pip failed"])[-1]
             raise DependencyError(f"installing {spec} failed: {detail}")
         (staging / ".complete").touch()
         shutil.rmtree(target, ignore_errors=True)
