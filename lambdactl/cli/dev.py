@@ -73,21 +73,23 @@ def dev(
     debugged = _debugged(session(ctx).project(), debug, debug_port, activity)
     project, overrides, sock, listening = prepare(ctx, host, port, env_vars)
     loop = Loop(project, activity, triggers=parsed, env_vars=env_vars, debug=debugged)
-    screen = _screen() if output is Output.text and not no_ui and sys.stdout.isatty() else None
+    live = output is Output.text and not no_ui and sys.stdout.isatty()
     lines = Lines(output)
 
     def ready() -> None:
-        if screen is None:
+        if not live:
             announce(project, listening, host, output, command="dev", extra=_watching(loop))
             activity.listen(lines.say)
 
     @contextlib.contextmanager
     def alongside(running: server.Running) -> Iterator[None]:
         with loop.attach(running):
-            if screen is None:
+            if not live:
                 yield
                 return
-            with screen(loop):
+            from ..dev import screen
+
+            with screen.run(loop):
                 yield
 
     server.serve(
@@ -129,16 +131,6 @@ def _debugged(project: Any, function: str | None, port: int, activity: Any) -> A
     debug = debugger.Debug(name, port, announce=waiting)
     debugger.check_port(debug)
     return debug
-
-
-def _screen() -> Any:
-    """The live view's entry (`lambdactl.dev.screen`), or None while it is not there: plain
-    lines instead."""
-    try:
-        from ..dev import screen  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return screen.run  # pragma: no cover - wired when the screen lands
 
 
 def _watching(loop: Any) -> list[str]:
