@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
-from .dependencies import DependencyError
+from . import dependencies
 from .interpreters import Interpreter
 
 DEFAULT_PORT = 5678
@@ -74,54 +74,16 @@ def install(interpreter: Interpreter) -> Path:
     """The directory that holds debugpy for `interpreter`'s version and this machine,
     installing it on first use (one installer at a time, per directory; atomic: a failed or
     interrupted install leaves nothing behind). `DependencyError` names what failed."""
-    import fcntl
-    import shutil
-    import subprocess
-    import tempfile
-
     python = "python" + interpreter.version.rsplit(".", 1)[0]
-    name = f"{python}-{os.uname().machine}"
-    root = cache_root()
-    target = root / name
-    if (target / ".complete").exists():
-        return target
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        lock = open(root / f"{name}.lock", "w")  # noqa: SIM115 (held below)
-    except OSError as exc:
-        raise DependencyError(f"installing debugpy into {root} failed: {exc}") from None
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (target / ".complete").exists():
-            return target
-        staging = Path(tempfile.mkdtemp(dir=root, prefix=".install-"))
-        done = subprocess.run(
-            [
-                interpreter.path,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--no-warn-script-location",
-                "--target",
-                str(staging),
-                DEBUGPY,
-            ],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            shutil.rmtree(staging, ignore_errors=True)
-            detail = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
-            raise DependencyError(
-                f"installing debugpy for {python} ({interpreter.path}) into {target} failed: "
-                f"{detail}"
-            )
-        (staging / ".complete").touch()
-        shutil.rmtree(target, ignore_errors=True)
-        os.rename(staging, target)
-    return target
+    target = cache_root() / f"{python}-{os.uname().machine}"
+    return dependencies.install(
+        interpreter,
+        target,
+        lambda: [DEBUGPY],
+        failure=lambda: (
+            f"installing debugpy for {python} ({interpreter.path}) into {target} failed"
+        ),
+    )
 
 
 def check_port(debug: Debug) -> None:

@@ -63,24 +63,56 @@ def requirements(
         content = spec.read_bytes()
     elif not content.strip():
         return None
+    python = interpreter.version.rsplit(".", 1)[0]
+    key = sha256_hex(content + f"\0python{python}\0{os.uname().machine}".encode())
+    root = state_dir / "deps"
+
+    def arguments() -> list[str]:
+        named = spec
+        if not named.is_file() or named.read_bytes() != content:  # the file says otherwise now
+            named = root / f"{key[:32]}.txt"
+            named.write_bytes(content)
+        return ["-r", str(named)]
+
+    return install(
+        interpreter,
+        root / key[:32],
+        arguments,
+        failure=lambda: f"installing {spec} failed",
+        started=started,
+    )
+
+
+def install(
+    interpreter: Interpreter,
+    target: Path,
+    arguments: Callable[[], list[str]],
+    *,
+    failure: Callable[[], str],
+    started: Callable[[subprocess.Popen[str]], None] | None = None,
+) -> Path:
+    """`target`, holding what `pip install --target` makes of `arguments()` for
+    `interpreter`, installed on first use. One installer at a time per target (a lock file
+    beside it; `arguments` is called under it); staged beside it and renamed into place, so a
+    failed or interrupted install leaves nothing behind. `started` is told the pip process,
+    which runs in a session of its own, so that the caller can stop it and all it started.
+    Raises `DependencyError`: `failure()`, then pip's last line."""
     import fcntl
     import subprocess
     import tempfile
 
-    python = interpreter.version.rsplit(".", 1)[0]
-    key = sha256_hex(content + f"\0python{python}\0{os.uname().machine}".encode())
-    root = state_dir / "deps"
-    target = root / key[:32]
     if (target / ".complete").exists():
         return target
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / f"{key[:32]}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one installer per requirements set at a time
+    root = target.parent
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock = open(root / f"{target.name}.lock", "w")  # noqa: SIM115 (held below)
+    except OSError as exc:
+        raise DependencyError(f"{failure()}: {exc}") from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if (target / ".complete").exists():
             return target
-        if spec.is_file() and spec.read_bytes() != content:  # the file says something else now
-            spec = root / f"{key[:32]}.txt"
-            spec.write_bytes(content)
         staging = Path(tempfile.mkdtemp(dir=root, prefix=".install-"))
         command = [
             interpreter.path,
@@ -92,28 +124,23 @@ def requirements(
             "--no-warn-script-location",
             "--target",
             str(staging),
-            "-r",
-            str(spec),
+            *arguments(),
         ]
-        if started is None:
-            done = subprocess.run(command, capture_output=True, text=True)
-            returncode, stderr = done.returncode, done.stderr
-        else:
-            process = subprocess.Popen(
-                command,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=started is not None,
+        )
+        if started is not None:
             started(process)
-            _out, stderr = process.communicate()
-            returncode = process.returncode
-        if returncode != 0:
+        _out, stderr = process.communicate()
+        if process.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
             detail = (stderr.strip().splitlines() or ["pip failed"])[-1]
-            raise DependencyError(f"installing {spec} failed: {detail}")
+            raise DependencyError(f"{failure()}: {detail}")
         (staging / ".complete").touch()
         shutil.rmtree(target, ignore_errors=True)
         os.rename(staging, target)
