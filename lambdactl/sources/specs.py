@@ -301,13 +301,15 @@ def source_uuid(function: str, kind: str, identity: str, index: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{function}\n{kind}\n{identity}\n{index}"))
 
 
-def label(source: EventSource) -> str:
-    """`queue orders`, `schedule rate(5 minutes)`: a source for a person."""
+def describe(source: EventSource, root: Path | None = None) -> str:
+    """What a source reads, for a person: `orders`, `rate(5 minutes)`, `clicks at URL`, a
+    watched directory relative to `root` (the project's)."""
+    if isinstance(source, FilesSource) and root is not None:
+        return str(source.path.relative_to(root)) if source.path != root else "."
     if isinstance(source, (KinesisSource, DynamoDBSource)):
         name = source.stream_name if isinstance(source, KinesisSource) else source.table
-        where = f" at {source.endpoint.url}" if source.endpoint.url else ""
-        return f"{source.kind} {name}{where}"
-    return f"{source.kind} {source.identity}"
+        return f"{name} at {source.endpoint.url}" if source.endpoint.url else name
+    return source.identity
 
 
 # -- reading -------------------------------------------------------------------------------

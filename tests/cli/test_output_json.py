@@ -66,7 +66,7 @@ SENT = ("queue create q", "queue send q hi")
 COMMANDS = [
     Command("version", "", {"Version"}),
     Command("init", "fresh", {"Directory", "Files"}),
-    Command("validate", "", {"Manifest", "Valid", "Functions"}),
+    Command("validate", "", {"Manifest", "Valid", "Functions", "EventSources"}),
     Command("list", "", {"Functions"}),
     Command("show", "hello", CONFIGURATION),
     Command("publish", "hello", CONFIGURATION),
