@@ -551,10 +551,10 @@ class _Item:
         return default if node is None else self.reader.boolean(node, self.at(name))
 
     def text(self, name: str) -> str:
-        node = self.get(name)
-        if node is None:
+        """A required name (given null: said so, as the manifest says of other strings)."""
+        if name not in self.options:
             self.reader.fail(self.node, self.where, f"missing key '{name}'")
-        return self.reader.text(node, self.at(name))
+        return self.reader.text(self.options[name][1], self.at(name))
 
     def fail(self, name: str | None, message: str, hint: str | None = None) -> NoReturn:
         node = self.get(name) if name is not None else None
@@ -594,7 +594,7 @@ def _queue(item: _Item) -> QueueSource:
         )
     attributes = declared.queues[name]
     settings = _queue_settings(item, fifo=bool(attributes.get("fifo")))
-    visibility = int(attributes.get("visibility_timeout", 30))
+    visibility = int(attributes.get("visibility_timeout", 30))  # SQS's default
     if visibility < declared.timeout:
         item.fail(
             "queue",

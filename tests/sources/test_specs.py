@@ -981,3 +981,10 @@ def test_validate_lists_each_functions_sources(
         ("files", "inbox"),
         ("kinesis", "s at http://127.0.0.1:1"),
     ]
+
+
+def test_a_name_given_as_nothing(write_manifest: WriteManifest) -> None:
+    assert event_error(write_manifest, "- queue:") == (
+        f"functions.yaml:{FIRST}: functions.hello.events[0].queue: expected a string, got "
+        "nothing ''"
+    )
