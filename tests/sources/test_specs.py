@@ -988,3 +988,12 @@ def test_a_name_given_as_nothing(write_manifest: WriteManifest) -> None:
         f"functions.yaml:{FIRST}: functions.hello.events[0].queue: expected a string, got "
         "nothing ''"
     )
+
+
+def test_show_has_a_row_of_event_sources(write_manifest: WriteManifest, cli: Callable) -> None:
+    write_manifest(with_events("- schedule: rate(1 hour)", "- topic: signups"))
+    result = cli("show", "hello")
+    assert result.code == 0, result.err
+    rows = [line.split(None, 2) for line in result.out.splitlines() if "Event sources" in line]
+    assert rows == [["Event", "sources", "schedule rate(1 hour), topic signups"]]
+    assert "EventSources" not in cli("show", "hello", "-o", "json").json()  # AWS's shape
