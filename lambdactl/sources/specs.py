@@ -316,6 +316,8 @@ def describe(source: EventSource, root: Path | None = None) -> str:
 
 
 class Target(Protocol):
+    """A destination as the manifest reads it (`{queue: NAME}`)."""
+
     @property
     def kind(self) -> str: ...
     @property
@@ -389,7 +391,6 @@ _KEYS: dict[str, tuple[str, ...]] = {
 """The keys of each kind: beside the kind's name (queue, stream, schedule, topic), or in the
 mapping the kind's key holds (files, sqs, kinesis, dynamodb)."""
 _NESTED = ("files", "sqs", "kinesis", "dynamodb")
-_REQUIRED = {"sqs": "queue_url", "kinesis": "stream_name", "dynamodb": "table"}
 
 
 def read_streams(reader: Reader, node: Node) -> dict[str, StreamConfig]:
