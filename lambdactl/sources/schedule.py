@@ -1,0 +1,300 @@
+"""EventBridge schedule expressions: `rate(...)` and `cron(...)`, as PutRule accepts them.
+
+`parse` validates an expression the way EventBridge's PutRule does and raises
+`ScheduleExpressionError` (AWS's `ValidationException`, message
+`Parameter ScheduleExpression is not valid.`) with a specific reason for the person.
+Every time here is UTC, as EventBridge's schedules are.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from lambdactl.errors import ValidationException
+
+INVALID_MESSAGE = "Parameter ScheduleExpression is not valid."
+"""What EventBridge PutRule answers (ValidationException, HTTP 400) for any bad expression."""
+
+FIRST_YEAR = 1970
+LAST_YEAR = 2199
+"""The cron year field's range; a schedule with no year left never fires again."""
+
+
+class ScheduleExpressionError(ValidationException, ValueError):
+    """An invalid schedule expression: AWS's exact type and message, plus why, on one line.
+
+    `message` is AWS's text exactly (what an API face returns); `detail` says what is wrong;
+    `str()` is the one line for a person: `Parameter ScheduleExpression is not valid. <detail>`.
+    """
+
+    def __init__(self, expression: str, detail: str) -> None:
+        super().__init__(INVALID_MESSAGE)
+        self.expression = expression
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{INVALID_MESSAGE} {self.expression!r}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A parsed schedule expression; `expression` is the text as written."""
+
+    expression: str
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        """The first fire time strictly after `instant` (UTC), or None when there is none."""
+        raise NotImplementedError
+
+    def latest_at_or_before(self, instant: datetime) -> datetime | None:
+        """The last fire time at or before `instant` (UTC), or None when there is none."""
+        raise NotImplementedError
+
+
+# --- rate ---------------------------------------------------------------------------------
+
+_RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class RateSchedule(Schedule):
+    """`rate(N unit)`: every `period`, on the grid of multiples of `period` since the epoch.
+
+    AWS counts from the rule's creation; a local process has no creation time that survives
+    restarts, so ticks are aligned (rate(5 minutes) at :00, :05, ...; rate(1 day) at 00:00 UTC):
+    the first tick after a start is within one period of it, and restarts do not shift it.
+    """
+
+    period: timedelta
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        step = int(self.period.total_seconds())
+        elapsed = (_utc(instant) - _EPOCH) // timedelta(seconds=1)
+        return _EPOCH + timedelta(seconds=(elapsed // step + 1) * step)
+
+    def latest_at_or_before(self, instant: datetime) -> datetime | None:
+        step = int(self.period.total_seconds())
+        elapsed = (_utc(instant) - _EPOCH) // timedelta(seconds=1)
+        return _EPOCH + timedelta(seconds=(elapsed // step) * step)
+
+
+def _parse_rate(expression: str) -> RateSchedule:
+    match = _RATE.fullmatch(expression)
+    if match is None:
+        raise ScheduleExpressionError(
+            expression, "expected rate(<value> minute|minutes|hour|hours|day|days)"
+        )
+    value, unit = int(match["value"]), match["unit"]
+    if value < 1:
+        raise ScheduleExpressionError(expression, "the value must be a positive whole number")
+    if value == 1 and unit.endswith("s"):
+        raise ScheduleExpressionError(expression, f"a value of 1 takes {unit[:-1]!r}, not {unit!r}")
+    if value > 1 and not unit.endswith("s"):
+        raise ScheduleExpressionError(
+            expression, f"a value above 1 takes {unit + 's'!r}, not {unit!r}"
+        )
+    return RateSchedule(expression, timedelta(seconds=value * _UNIT_SECONDS[unit.rstrip("s")]))
+
+
+# --- cron ---------------------------------------------------------------------------------
+
+_MONTHS = {name.upper(): number for number, name in enumerate(calendar.month_abbr) if name}
+_WEEKDAYS = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
+"""AWS numbers weekdays 1=SUN ... 7=SAT."""
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    low: int
+    high: int
+    names: dict[str, int]
+    specials: str  # which of ? L W # this field admits ("/" is in every field but day-of-week)
+
+
+_FIELDS = (
+    _Field("minutes", 0, 59, {}, ""),
+    _Field("hours", 0, 23, {}, ""),
+    _Field("day-of-month", 1, 31, {}, "?LW"),
+    _Field("month", 1, 12, _MONTHS, ""),
+    _Field("day-of-week", 1, 7, _WEEKDAYS, "?L#"),
+    _Field("year", FIRST_YEAR, LAST_YEAR, {}, ""),
+)
+
+
+@dataclass(frozen=True)
+class DaySpec:
+    """The day-of-month or day-of-week field, reduced to what picks days.
+
+    `kind`: "any" (`?`), "set" (`values`), "last" (`L`: last day of month; in day-of-week,
+    `L` alone is 7=SAT, a set), "last-weekday" (`LW`), "nearest-weekday" (`nW`, `n` in
+    `number`), "last-of" (day-of-week `nL`: the last weekday n of the month), "nth" (`n#k`).
+    """
+
+    kind: str
+    values: frozenset[int] = frozenset()
+    number: int = 0
+    nth: int = 0
+
+
+@dataclass(frozen=True)
+class CronSchedule(Schedule):
+    """`cron(minutes hours day-of-month month day-of-week year)`, in UTC."""
+
+    minutes: tuple[int, ...]
+    hours: tuple[int, ...]
+    day_of_month: DaySpec
+    months: tuple[int, ...]
+    day_of_week: DaySpec
+    years: tuple[int, ...]
+
+
+def parse(expression: str) -> Schedule:
+    """Validate and parse an EventBridge schedule expression (`rate(...)` or `cron(...)`).
+
+    Raises `ScheduleExpressionError` (a `ValueError` and AWS's `ValidationException`) with
+    AWS's message `Parameter ScheduleExpression is not valid.` and the reason after it.
+    """
+    if not isinstance(expression, str):
+        raise ScheduleExpressionError(str(expression), "a schedule expression is a string")
+    if expression.startswith("rate("):
+        return _parse_rate(expression)
+    if expression.startswith("cron(") and expression.endswith(")"):
+        return _parse_cron(expression)
+    raise ScheduleExpressionError(
+        expression, "expected rate(<value> <unit>) or cron(<six fields>)"
+    )
+
+
+def _parse_cron(expression: str) -> CronSchedule:
+    fields = expression[len("cron(") : -1].split(" ")
+    if len(fields) != 6 or not all(fields):
+        raise ScheduleExpressionError(
+            expression,
+            "cron takes six fields separated by single spaces: "
+            "minutes hours day-of-month month day-of-week year",
+        )
+    minutes, hours, dom, month, dow, year = (
+        _Parser(expression, spec).parse(text) for spec, text in zip(_FIELDS, fields, strict=True)
+    )
+    if (dom.kind == "any") == (dow.kind == "any"):
+        raise ScheduleExpressionError(
+            expression,
+            "exactly one of day-of-month and day-of-week must be '?'",
+        )
+    return CronSchedule(
+        expression,
+        minutes=_values(minutes),
+        hours=_values(hours),
+        day_of_month=dom,
+        months=_values(month),
+        day_of_week=dow,
+        years=_values(year),
+    )
+
+
+def _values(spec: DaySpec) -> tuple[int, ...]:
+    return tuple(sorted(spec.values))
+
+
+class _Parser:
+    """One cron field's text -> a DaySpec (a plain set for the fields that are not days)."""
+
+    def __init__(self, expression: str, field: _Field) -> None:
+        self.expression = expression
+        self.field = field
+
+    def fail(self, text: str, why: str) -> ScheduleExpressionError:
+        return ScheduleExpressionError(self.expression, f"{self.field.name} {text!r}: {why}")
+
+    def parse(self, text: str) -> DaySpec:
+        field = self.field
+        upper = text.upper()
+        if upper == "?":
+            if "?" not in field.specials:
+                raise self.fail(text, "'?' is only allowed in day-of-month and day-of-week")
+            return DaySpec("any")
+        special = self._special(text, upper)
+        if special is not None:
+            return special
+        values: set[int] = set()
+        for item in upper.split(","):
+            values |= self._item(text, item)
+        return DaySpec("set", frozenset(values))
+
+    def _special(self, text: str, upper: str) -> DaySpec | None:
+        """The L, W and # forms of the day fields, each of which must stand alone."""
+        name = self.field.name
+        if name == "day-of-month" and ("L" in upper or "W" in upper):
+            if upper == "L":
+                return DaySpec("last")
+            if upper == "LW":
+                return DaySpec("last-weekday")
+            match = re.fullmatch(r"(\d+)W", upper)
+            if match:
+                return DaySpec("nearest-weekday", number=self._number(text, match[1]))
+            raise self.fail(text, "L, LW and nW (n in 1-31) must stand alone in day-of-month")
+        # weekday names hold no L and no #, so these marks are always markers here
+        if name == "day-of-week" and ("L" in upper or "#" in upper):
+            if upper == "L":
+                return DaySpec("set", frozenset({7}))  # the last day of the week: SAT
+            match = re.fullmatch(r"(\w+)L", upper)
+            if match:
+                return DaySpec("last-of", number=self._number(text, match[1]))
+            match = re.fullmatch(r"(\w+)#(\d+)", upper)
+            if match:
+                nth = int(match[2])
+                if not 1 <= nth <= 5:
+                    raise self.fail(text, "the week after '#' must be 1-5")
+                return DaySpec("nth", number=self._number(text, match[1]), nth=nth)
+            raise self.fail(text, "L, nL and n#k must stand alone in day-of-week")
+        return None
+
+    def _item(self, text: str, item: str) -> set[int]:
+        field = self.field
+        if not item:
+            raise self.fail(text, "empty list element")
+        base, slash, step_text = item.partition("/")
+        step = 1
+        if slash:
+            if field.name == "day-of-week":
+                raise self.fail(text, "'/' is not allowed in day-of-week")
+            if not step_text.isdigit():
+                raise self.fail(text, "the increment after '/' must be a number")
+            step = int(step_text)
+            limit = field.high if field.name != "year" else field.high - field.low
+            if not 1 <= step <= limit:
+                raise self.fail(text, f"the increment must be 1-{limit}")
+        if base == "*":
+            low, high = field.low, field.high
+        elif "-" in base:
+            first, _, last = base.partition("-")
+            low, high = self._number(text, first), self._number(text, last)
+            if low > high:
+                raise self.fail(text, f"the range {base} runs backwards")
+        else:
+            low = self._number(text, base)
+            high = field.high if slash else low
+        return set(range(low, high + 1, step))
+
+    def _number(self, text: str, token: str) -> int:
+        field = self.field
+        if token in field.names:
+            return field.names[token]
+        if not token.isdigit():
+            raise self.fail(text, f"{token!r} is not a value of {field.name}")
+        value = int(token)
+        if not field.low <= value <= field.high:
+            raise self.fail(text, f"{value} is outside {field.low}-{field.high}")
+        return value
+
+
+def _utc(instant: datetime) -> datetime:
+    if instant.tzinfo is None:
+        raise ValueError("schedule times must be timezone-aware (UTC)")
+    return instant.astimezone(timezone.utc)
