@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from lambdactl.errors import ValidationException
@@ -144,14 +145,110 @@ class DaySpec:
 
 @dataclass(frozen=True)
 class CronSchedule(Schedule):
-    """`cron(minutes hours day-of-month month day-of-week year)`, in UTC."""
+    """`cron(minutes hours day-of-month month day-of-week year)`, in UTC.
 
-    minutes: tuple[int, ...]
-    hours: tuple[int, ...]
-    day_of_month: DaySpec
-    months: tuple[int, ...]
-    day_of_week: DaySpec
-    years: tuple[int, ...]
+    The search steps field by field (year, month, day, hour, minute) over the sorted allowed
+    values, so finding the next time costs at most a few hundred steps even for an
+    expression that never fires again, never a minute-by-minute scan.
+    """
+
+    minutes: tuple[int, ...] = field(repr=False)
+    hours: tuple[int, ...] = field(repr=False)
+    day_of_month: DaySpec = field(repr=False)
+    months: tuple[int, ...] = field(repr=False)
+    day_of_week: DaySpec = field(repr=False)
+    years: tuple[int, ...] = field(repr=False)
+
+    def next_after(self, instant: datetime) -> datetime | None:
+        start = _utc(instant).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        return self._search(start, forward=True)
+
+    def latest_at_or_before(self, instant: datetime) -> datetime | None:
+        return self._search(_utc(instant).replace(second=0, microsecond=0), forward=False)
+
+    def days(self, year: int, month: int) -> tuple[int, ...]:
+        """The days of `month` this schedule fires on, ascending."""
+        if self.day_of_month.kind == "any":
+            return _weekday_days(self.day_of_week, year, month)
+        return _month_days(self.day_of_month, year, month)
+
+    def _search(self, bound: datetime, *, forward: bool) -> datetime | None:
+        """The first (forward) or last (backward) fire time at or beyond `bound`."""
+        limits = (bound.year, bound.month, bound.day, bound.hour, bound.minute)
+
+        def level(prefix: tuple[int, ...]) -> datetime | None:
+            depth = len(prefix)
+            if depth == 5:
+                year, month, day, hour, minute = prefix
+                return datetime(year, month, day, hour, minute, tzinfo=timezone.utc)
+            # only while every field before this one sits on the bound does the bound limit it
+            limit = limits[depth] if prefix == limits[:depth] else None
+            for value in _from(self._values(prefix), limit, forward=forward):
+                found = level((*prefix, value))
+                if found is not None:
+                    return found
+            return None
+
+        return level(())
+
+    def _values(self, prefix: tuple[int, ...]) -> tuple[int, ...]:
+        """The allowed values of the field after `prefix` (year, month, day, hour)."""
+        if len(prefix) == 2:
+            return self.days(*prefix)
+        return (self.years, self.months, (), self.hours, self.minutes)[len(prefix)]
+
+
+def _from(values: tuple[int, ...], bound: int | None, *, forward: bool) -> tuple[int, ...]:
+    """`values` (ascending) from `bound` on: >= it going forward, <= it (descending) back."""
+    if forward:
+        return values if bound is None else values[bisect_left(values, bound) :]
+    if bound is None:
+        return values[::-1]
+    return values[: bisect_right(values, bound)][::-1]
+
+
+def _aws_weekday(year: int, month: int, day: int) -> int:
+    """AWS's weekday number, 1=SUN ... 7=SAT (Python's Monday=0 shifted)."""
+    return (calendar.weekday(year, month, day) + 1) % 7 + 1
+
+
+def _month_days(spec: DaySpec, year: int, month: int) -> tuple[int, ...]:
+    last = calendar.monthrange(year, month)[1]
+    if spec.kind == "set":
+        return tuple(day for day in sorted(spec.values) if day <= last)
+    if spec.kind == "last":
+        return (last,)
+    if spec.kind == "last-weekday":
+        return (_nearest_weekday(year, month, last, last),)
+    # "nearest-weekday": a day beyond this month's end has no weekday near it in this month
+    if spec.number > last:
+        return ()
+    return (_nearest_weekday(year, month, spec.number, last),)
+
+
+def _nearest_weekday(year: int, month: int, day: int, last: int) -> int:
+    """The weekday (MON-FRI) nearest `day`, never leaving the month (Quartz's `W`)."""
+    weekday = _aws_weekday(year, month, day)
+    if weekday == 7:  # Saturday: Friday before, or Monday after when the 1st is a Saturday
+        return day + 2 if day == 1 else day - 1
+    if weekday == 1:  # Sunday: Monday after, or Friday before when it ends the month
+        return day - 2 if day == last else day + 1
+    return day
+
+
+def _weekday_days(spec: DaySpec, year: int, month: int) -> tuple[int, ...]:
+    last = calendar.monthrange(year, month)[1]
+    first = _aws_weekday(year, month, 1)
+    if spec.kind == "set":
+        return tuple(
+            day for day in range(1, last + 1) if (first - 1 + day - 1) % 7 + 1 in spec.values
+        )
+    first_match = 1 + (spec.number - first) % 7
+    if spec.kind == "nth":
+        day = first_match + 7 * (spec.nth - 1)
+        return (day,) if day <= last else ()
+    # "last-of": the last such weekday of the month
+    return (first_match + 7 * ((last - first_match) // 7),)
 
 
 def parse(expression: str) -> Schedule:
@@ -205,18 +302,18 @@ def _values(spec: DaySpec) -> tuple[int, ...]:
 class _Parser:
     """One cron field's text -> a DaySpec (a plain set for the fields that are not days)."""
 
-    def __init__(self, expression: str, field: _Field) -> None:
+    def __init__(self, expression: str, part: _Field) -> None:
         self.expression = expression
-        self.field = field
+        self.field = part
 
     def fail(self, text: str, why: str) -> ScheduleExpressionError:
         return ScheduleExpressionError(self.expression, f"{self.field.name} {text!r}: {why}")
 
     def parse(self, text: str) -> DaySpec:
-        field = self.field
+        part = self.field
         upper = text.upper()
         if upper == "?":
-            if "?" not in field.specials:
+            if "?" not in part.specials:
                 raise self.fail(text, "'?' is only allowed in day-of-month and day-of-week")
             return DaySpec("any")
         special = self._special(text, upper)
@@ -256,22 +353,22 @@ class _Parser:
         return None
 
     def _item(self, text: str, item: str) -> set[int]:
-        field = self.field
+        part = self.field
         if not item:
             raise self.fail(text, "empty list element")
         base, slash, step_text = item.partition("/")
         step = 1
         if slash:
-            if field.name == "day-of-week":
+            if part.name == "day-of-week":
                 raise self.fail(text, "'/' is not allowed in day-of-week")
             if not step_text.isdigit():
                 raise self.fail(text, "the increment after '/' must be a number")
             step = int(step_text)
-            limit = field.high if field.name != "year" else field.high - field.low
+            limit = part.high if part.name != "year" else part.high - part.low
             if not 1 <= step <= limit:
                 raise self.fail(text, f"the increment must be 1-{limit}")
         if base == "*":
-            low, high = field.low, field.high
+            low, high = part.low, part.high
         elif "-" in base:
             first, _, last = base.partition("-")
             low, high = self._number(text, first), self._number(text, last)
@@ -279,18 +376,18 @@ class _Parser:
                 raise self.fail(text, f"the range {base} runs backwards")
         else:
             low = self._number(text, base)
-            high = field.high if slash else low
+            high = part.high if slash else low
         return set(range(low, high + 1, step))
 
     def _number(self, text: str, token: str) -> int:
-        field = self.field
-        if token in field.names:
-            return field.names[token]
+        part = self.field
+        if token in part.names:
+            return part.names[token]
         if not token.isdigit():
-            raise self.fail(text, f"{token!r} is not a value of {field.name}")
+            raise self.fail(text, f"{token!r} is not a value of {part.name}")
         value = int(token)
-        if not field.low <= value <= field.high:
-            raise self.fail(text, f"{value} is outside {field.low}-{field.high}")
+        if not part.low <= value <= part.high:
+            raise self.fail(text, f"{value} is outside {part.low}-{part.high}")
         return value
 
 
