@@ -1,9 +1,10 @@
-"""EventBridge schedule expressions: `rate(...)` and `cron(...)`, as PutRule accepts them.
+"""EventBridge schedules: `rate(...)` and `cron(...)` expressions, their fire times, the
+ticker that says which rules are due, and the event a scheduled rule sends.
 
 `parse` validates an expression the way EventBridge's PutRule does and raises
 `ScheduleExpressionError` (AWS's `ValidationException`, message
 `Parameter ScheduleExpression is not valid.`) with a specific reason for the person.
-Every time here is UTC, as EventBridge's schedules are.
+Every time here is UTC, as EventBridge's schedules are; times are whole minutes.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from __future__ import annotations
 import calendar
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from lambdactl.errors import ValidationException
+from lambdactl.ids import uuid4
+from lambdactl.timestamps import utcnow
 
 INVALID_MESSAGE = "Parameter ScheduleExpression is not valid."
 """What EventBridge PutRule answers (ValidationException, HTTP 400) for any bad expression."""
@@ -263,9 +268,7 @@ def parse(expression: str) -> Schedule:
         return _parse_rate(expression)
     if expression.startswith("cron(") and expression.endswith(")"):
         return _parse_cron(expression)
-    raise ScheduleExpressionError(
-        expression, "expected rate(<value> <unit>) or cron(<six fields>)"
-    )
+    raise ScheduleExpressionError(expression, "expected rate(<value> <unit>) or cron(<six fields>)")
 
 
 def _parse_cron(expression: str) -> CronSchedule:
@@ -389,6 +392,104 @@ class _Parser:
         if not part.low <= value <= part.high:
             raise self.fail(text, f"{value} is outside {part.low}-{part.high}")
         return value
+
+
+# --- the ticker -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tick:
+    """One firing: `rule` (the name the ticker was given) at its scheduled `time` (UTC)."""
+
+    rule: str
+    time: datetime
+
+
+class Ticker:
+    """Which rules are due, from an injected clock; it keeps no history beyond this process.
+
+    Rules:
+    - Nothing is replayed from before the ticker started: each rule's first tick is its first
+      fire time strictly after the start (for `rate`, within one period: see RateSchedule).
+    - A tick fires once. After a pause (the process asleep, a slow handler, a late `due()`),
+      a rule that missed several ticks fires once, for the latest tick at or before now; the
+      earlier missed ones are dropped, as EventBridge does not queue them for a sleeping host.
+    - A rule whose schedule is exhausted (cron year range over) never fires again.
+    """
+
+    def __init__(
+        self, schedules: Mapping[str, Schedule], *, now: Callable[[], datetime] = utcnow
+    ) -> None:
+        self._schedules = dict(schedules)
+        self._now = now
+        start = now()
+        self._pending = {rule: s.next_after(start) for rule, s in self._schedules.items()}
+
+    def due(self) -> list[Tick]:
+        """The ticks due at or before now, at most one a rule, by time then rule; each rule
+        is moved on to its first fire time after now."""
+        now = self._now()
+        ticks = []
+        for rule, pending in self._pending.items():
+            if pending is None or pending > now:
+                continue
+            schedule = self._schedules[rule]
+            latest = schedule.latest_at_or_before(now)
+            ticks.append(Tick(rule, latest if latest is not None else pending))
+            self._pending[rule] = schedule.next_after(now)
+        return sorted(ticks, key=lambda tick: (tick.time, tick.rule))
+
+    def next_wakeup(self) -> datetime | None:
+        """When the next tick falls due (UTC); None when no rule will ever fire again."""
+        pending = [time for time in self._pending.values() if time is not None]
+        return min(pending, default=None)
+
+    def pending(self, rule: str) -> datetime | None:
+        """The next fire time of `rule`, None when it will not fire again."""
+        return self._pending[rule]
+
+
+# --- the event ----------------------------------------------------------------------------
+
+
+def rule_name(function: str, index: int) -> str:
+    """The local rule's name for a function's `index`-th (from 1) schedule event:
+    `<function>-schedule-<index>`."""
+    return f"{function}-schedule-{index}"
+
+
+def rule_arn(name: str, *, region: str, account: str) -> str:
+    return f"arn:aws:events:{region}:{account}:rule/{name}"
+
+
+def scheduled_event(
+    rule: str,
+    time: datetime,
+    *,
+    region: str,
+    account: str,
+    input: Any = None,
+    event_id: str | None = None,
+) -> Any:
+    """The payload a scheduled rule sends its target.
+
+    With the rule's constant `input` (the manifest's `input:`), that value itself, as
+    EventBridge's target `Input` replaces the event. Otherwise the "Scheduled Event":
+    `time` is the scheduled time (not when it ran), ISO 8601 in seconds with `Z`.
+    """
+    if input is not None:
+        return input
+    return {
+        "version": "0",
+        "id": event_id or uuid4(),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": _utc(time).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule_arn(rule, region=region, account=account)],
+        "detail": {},
+    }
 
 
 def _utc(instant: datetime) -> datetime:
