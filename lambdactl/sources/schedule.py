@@ -33,7 +33,8 @@ class ScheduleExpressionError(ValidationException, ValueError):
     """An invalid schedule expression: AWS's exact type and message, plus why, on one line.
 
     `message` is AWS's text exactly (what an API face returns); `detail` says what is wrong;
-    `str()` is the one line for a person: `Parameter ScheduleExpression is not valid. <detail>`.
+    `str()` is the one line for a person:
+    `Parameter ScheduleExpression is not valid. '<expression>': <detail>`.
     """
 
     def __init__(self, expression: str, detail: str) -> None:
@@ -65,6 +66,8 @@ class Schedule:
 _RATE = re.compile(r"rate\((?P<value>\d+) (?P<unit>minutes?|hours?|days?)\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LONGEST_PERIOD = 10_000 * 366 * 86400
+"""Beyond any date Python represents: refused rather than overflowing (AWS states no bound)."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +82,18 @@ class RateSchedule(Schedule):
     period: timedelta
 
     def next_after(self, instant: datetime) -> datetime | None:
-        step = int(self.period.total_seconds())
-        elapsed = (_utc(instant) - _EPOCH) // timedelta(seconds=1)
-        return _EPOCH + timedelta(seconds=(elapsed // step + 1) * step)
+        return self._tick(instant, 1)
 
     def latest_at_or_before(self, instant: datetime) -> datetime | None:
-        step = int(self.period.total_seconds())
+        return self._tick(instant, 0)
+
+    def _tick(self, instant: datetime, ahead: int) -> datetime | None:
+        step = self.period // timedelta(seconds=1)
         elapsed = (_utc(instant) - _EPOCH) // timedelta(seconds=1)
-        return _EPOCH + timedelta(seconds=(elapsed // step) * step)
+        try:
+            return _EPOCH + timedelta(seconds=(elapsed // step + ahead) * step)
+        except OverflowError:  # past year 9999: a period of millennia never comes round
+            return None
 
 
 def _parse_rate(expression: str) -> RateSchedule:
@@ -104,7 +111,10 @@ def _parse_rate(expression: str) -> RateSchedule:
         raise ScheduleExpressionError(
             expression, f"a value above 1 takes {unit + 's'!r}, not {unit!r}"
         )
-    return RateSchedule(expression, timedelta(seconds=value * _UNIT_SECONDS[unit.rstrip("s")]))
+    seconds = value * _UNIT_SECONDS[unit.rstrip("s")]
+    if seconds > _LONGEST_PERIOD:
+        raise ScheduleExpressionError(expression, "the period is longer than 10,000 years")
+    return RateSchedule(expression, timedelta(seconds=seconds))
 
 
 # --- cron ---------------------------------------------------------------------------------

@@ -516,3 +516,11 @@ def test_rule_arn() -> None:
     assert rule_arn("f-schedule-1", region="eu-west-1", account="123456789012") == (
         "arn:aws:events:eu-west-1:123456789012:rule/f-schedule-1"
     )
+
+
+def test_rates_beyond_any_date_are_refused_or_never_come_round() -> None:
+    with pytest.raises(ScheduleExpressionError, match="longer than 10,000 years"):
+        parse("rate(99999999999999 days)")
+    millennia = parse("rate(3000000 days)")  # ~8,200 years: the first tick is past year 9999
+    assert millennia.next_after(at("2024-01-01 00:00")) is None
+    assert millennia.latest_at_or_before(at("2024-01-01 00:00")) == at("1970-01-01 00:00")
