@@ -128,7 +128,7 @@ class _Equals:
     value: Scalar
 
     def matches(self, leaf: object) -> bool:
-        return type(leaf) is type(self.value) and leaf == self.value
+        return leaf == self.value  # Number compares its text, and never equals a bool
 
 
 @dataclass(frozen=True)
@@ -301,6 +301,8 @@ def _kind_of(value: object) -> str:
         return "true/false"
     if isinstance(value, Number):
         return f"the number {value.text}"
+    if isinstance(value, (int, float)):
+        return f"the number {json.dumps(value)}"
     if isinstance(value, str):
         return f"the string {json.dumps(value)}"
     if isinstance(value, (list, tuple)):
