@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from .. import cache
 from ..errors import enum_constraint, validation_message
 from ..layout import STATE_DIR_NAME
+from . import filters, schedule
 
 if TYPE_CHECKING:
     import yaml
@@ -51,8 +52,6 @@ MAX_SHARDS = 500
 """Kinesis's default shard quota per account: more is refused here rather than made."""
 SCHEDULE_INPUT_LIMIT = 8192
 """EventBridge's limit on a target's constant Input (characters of JSON)."""
-FILTER_PATTERN_LIMIT = 4096
-"""AWS's limit on one filter's Pattern (characters of JSON)."""
 
 BATCH_WINDOW_MESSAGE = (
     "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater "
@@ -292,8 +291,8 @@ CACHED_TYPES: tuple[type, ...] = (
 )
 """What the manifest's cache may rebuild from this module."""
 
-STAMP = cache.stamp(__file__)
-"""This file: a cached manifest is read again after an edit of these rules."""
+STAMP = [cache.stamp(path) for path in (__file__, schedule.__file__, filters.__file__)]
+"""These rules' files: a cached manifest is read again after an edit of them."""
 
 
 def source_uuid(function: str, kind: str, identity: str, index: int) -> str:
@@ -695,9 +694,10 @@ def _dynamodb(item: _Item) -> DynamoDBSource:
 
 def _schedule(item: _Item) -> ScheduleSource:
     expression = item.text("schedule")
-    problem = schedule_problem(expression)
-    if problem is not None:
-        item.fail("schedule", problem, hint="rate(5 minutes), rate(1 hour), or cron(0 12 * * ? *)")
+    try:
+        schedule.parse(expression)
+    except schedule.ScheduleExpressionError as exc:  # AWS's message, and why
+        item.fail("schedule", str(exc), hint="rate(5 minutes), or cron(0 12 * * ? *)")
     given = None
     node = item.get("input")
     if node is not None:
@@ -823,7 +823,7 @@ def _queue_settings(item: _Item, *, fifo: bool) -> QueueSettings:
         batching_window=window,
         report_batch_item_failures=item.boolean("report_batch_item_failures", False),
         maximum_concurrency=concurrency,
-        filters=_filters(item),
+        filters=_filters(item, "sqs"),
     )
 
 
@@ -870,7 +870,7 @@ def _stream_settings(item: _Item, *, dynamodb: bool) -> StreamSettings:
         report_batch_item_failures=item.boolean("report_batch_item_failures", False),
         tumbling_window=item.integer("tumbling_window", "tumblingWindowInSeconds", 0, 900, 0),
         on_failure=_on_failure(item),
-        filters=_filters(item),
+        filters=_filters(item, "dynamodb" if dynamodb else "kinesis"),
     )
 
 
@@ -911,33 +911,32 @@ def _on_failure(item: _Item) -> str | None:
     return target.name
 
 
-def _filters(item: _Item) -> tuple[str, ...]:
-    """`filter:` a pattern (mapping) or a list of them, each as JSON text."""
+def _filters(item: _Item, source_kind: filters.SourceKind) -> tuple[str, ...]:
+    """`filter:` a pattern (mapping) or a list of them, each as JSON text, compiled as
+    CreateEventSourceMapping would (`filters.compile`, AWS's messages)."""
     import yaml
 
     node = item.get("filter")
     if node is None:
         return ()
     key = item.at("filter")
-    nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    listed = isinstance(node, yaml.SequenceNode)
+    nodes = node.value if listed else [node]
+    if len(nodes) > filters.DEFAULT_FILTER_LIMIT:
+        error = filters.TooManyFilters(len(nodes), filters.DEFAULT_FILTER_LIMIT)
+        item.reader.fail(node, key, error.message, hint=error.hint)
     patterns = []
     for i, entry in enumerate(nodes):
-        at = f"{key}[{i}]" if isinstance(node, yaml.SequenceNode) else key
+        at = f"{key}[{i}]" if listed else key
         if not isinstance(entry, yaml.MappingNode):
             item.reader.fail(
                 entry, at, "expected a filter pattern (a mapping, e.g. {body: {type: [order]}})"
             )
         pattern = _json(item, at, entry, located=True)
-        if len(pattern) > FILTER_PATTERN_LIMIT:
-            item.reader.fail(
-                entry,
-                at,
-                f"the pattern is {len(pattern)} characters of JSON; AWS takes at most "
-                f"{FILTER_PATTERN_LIMIT}",
-            )
-        problem = filter_problem(pattern)
-        if problem is not None:
-            item.reader.fail(entry, at, problem)
+        try:
+            filters.compile(pattern, source_kind=source_kind, position=i + 1 if listed else None)
+        except (filters.InvalidFilterPattern, filters.FilterPatternTooLong) as exc:
+            item.reader.fail(entry, at, exc.message, hint=exc.hint)
         patterns.append(pattern)
     return tuple(patterns)
 
@@ -966,19 +965,7 @@ def _json(item: _Item, name: str, node: Node, *, located: bool = False) -> str:
         item.reader.fail(node, key, f"not JSON: {exc}")
 
 
-# -- rules shared with other faces (the ESM API of wave 2) ----------------------------------------
-
-
-def schedule_problem(expression: str) -> str | None:
-    """EventBridge's message for a schedule expression it refuses, else None."""
-    if not re.fullmatch(r"(rate|cron)\(.+\)", expression.strip()):
-        return "Parameter ScheduleExpression is not valid."
-    return None
-
-
-def filter_problem(pattern: str) -> str | None:
-    """AWS's message for a filter pattern it refuses, else None."""
-    return None
+# -- AWS's messages ------------------------------------------------------------------------------
 
 
 def _sqs_conflict(arn: str, function: str) -> str:

@@ -487,10 +487,18 @@ def test_starting_positions(write_manifest: WriteManifest) -> None:
             ["- schedule: every 5 minutes"],
             FIRST,
             "schedule",
-            "Parameter ScheduleExpression is not valid.",
+            "Parameter ScheduleExpression is not valid. 'every 5 minutes': expected "
+            "rate(<value> <unit>) or cron(<six fields>)",
         ),
-        (["- schedule: rate()"], FIRST, "schedule", "Parameter ScheduleExpression is not valid."),
-        (["- schedule: 5"], FIRST, "schedule", "Parameter ScheduleExpression is not valid."),
+        (
+            ["- schedule: rate(5 hour)"],
+            FIRST,
+            "schedule",
+            "Parameter ScheduleExpression is not valid. 'rate(5 hour)': a value above 1 takes "
+            "'hours', not 'hour'",
+        ),
+        (["- schedule: cron(0 12 * * * *)"], FIRST, "schedule", None),
+        (["- schedule: 5"], FIRST, "schedule", None),
         (
             ["- schedule: rate(1 hour)", "  input: {when: 2024-01-01T00:00:00Z}"],
             FIRST + 1,
@@ -997,3 +1005,36 @@ def test_show_has_a_row_of_event_sources(write_manifest: WriteManifest, cli: Cal
     rows = [line.split(None, 2) for line in result.out.splitlines() if "Event sources" in line]
     assert rows == [["Event", "sources", "schedule rate(1 hour), topic signups"]]
     assert "EventSources" not in cli("show", "hello", "-o", "json").json()  # AWS's shape
+
+
+def test_filters_are_compiled_as_lambda_does(write_manifest: WriteManifest) -> None:
+    with pytest.raises(ManifestError) as info:
+        load(write_manifest, with_events("- queue: orders", "  filter: {body: {type: order}}"))
+    assert str(info.value) == where(FIRST + 1, "filter") + "Invalid filter pattern definition."
+    assert info.value.hint is not None and "type" in info.value.hint
+    with pytest.raises(ManifestError) as info:
+        load(
+            write_manifest,
+            with_events(
+                "- stream: clicks",
+                "  starting_position: LATEST",
+                "  filter:",
+                "    - {partitionKey: [a]}",
+                "    - {data: [x]}",
+            ),
+        )
+    assert str(info.value) == where(FIRST + 4, "filter[1]") + "Invalid filter pattern definition."
+    assert info.value.hint is not None and info.value.hint.startswith("filter 2: ")
+    got = event_error(write_manifest, "- queue: orders", "  filter: [" + "{a: [1]}, " * 6 + "]")
+    assert got == where(FIRST + 1, "filter") + (
+        "The number of filters (6) exceeds the limit of 5 filters per event source mapping."
+    )
+    (queue,) = sources(write_manifest, "- queue: orders", "  filter: [" + "{a: [1]}, " * 5 + "]")
+    assert queue.settings.filters == ('{"a":[1]}',) * 5
+    too_long = "{a: [" + ", ".join(["x" * 10] * 400) + "]}"
+    got = event_error(write_manifest, "- queue: orders", f"  filter: {too_long}")
+    assert got.startswith(where(FIRST + 1, "filter") + "1 validation error detected: Value '{")
+    assert got.endswith(
+        "at 'filterCriteria.filters.1.member.pattern' failed to satisfy constraint: Member "
+        "must have length less than or equal to 4096"
+    )
