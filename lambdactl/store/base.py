@@ -235,8 +235,8 @@ class Store(ABC):
         `max_receive_count` times is moved to that queue instead of being taken, in the same
         transaction (never lost, never in both): same id, body, attributes, group,
         de-duplication id, receive count and first receive; visible there at once, received
-        with `dead_letter_source` (the source's ARN); `sent` kept or reset (`keep_sent`). Moved messages do not
-        count towards `limit`.
+        with `dead_letter_source` (the source's ARN); `sent` kept or reset (`keep_sent`).
+        Moved messages do not count towards `limit`.
         """
 
     @abstractmethod
