@@ -384,10 +384,13 @@ def sqs_attributes(project: Project, name: str, *, now: float | None = None) -> 
     return shape
 
 
-def set_attributes(project: Project, name: str, given: Mapping[str, Any]) -> Queue:
+def set_attributes(
+    project: Project, name: str, given: Mapping[str, Any], *, policy_text: str | None = None
+) -> Queue:
     """SetQueueAttributes: change the attributes `given` (manifest keys). A queue the manifest
     declares takes its attributes from there (UnsupportedOperation); a queue's type cannot
-    change (InvalidAttributeName for FifoQueue)."""
+    change (InvalidAttributeName for FifoQueue). `policy_text`: the RedrivePolicy as the
+    request wrote it, which SQS's errors quote."""
     queue = get(project, name)
     if name in project.manifest.queues:
         raise UnsupportedOperation(
@@ -397,16 +400,18 @@ def set_attributes(project: Project, name: str, given: Mapping[str, Any]) -> Que
         raise InvalidAttributeName("Invalid attribute name FifoQueue")
     merged = {k: v for k, v in {**queue.attributes, **given}.items() if v is not None}
     wanted = check_attributes(name, merged)
-    _check_dead_letter(project, name, wanted)
+    _check_dead_letter(project, name, wanted, policy_text)
     return _queue(project.store.put_queue(name, wanted, queue.created))
 
 
-def _check_dead_letter(project: Project, name: str, attributes: Mapping[str, Any]) -> None:
+def _check_dead_letter(
+    project: Project, name: str, attributes: Mapping[str, Any], policy_text: str | None
+) -> None:
     """A dead-letter queue exists, is of its source's type and is not the source itself."""
     target = attributes.get("dead_letter")
     if target is None:
         return
-    policy = redrive_policy_json(
+    policy = policy_text or redrive_policy_json(
         target, attributes["max_receive_count"], arn_prefix=arn(project, "")
     )
 
@@ -443,8 +448,15 @@ def ensure_declared(project: Project, now: float | None = None) -> None:
             project.store.put_queue(name, attributes, time.time() if now is None else now)
 
 
-def create(project: Project, name: str, attributes: Mapping[str, Any] | None = None) -> Queue:
-    """CreateQueue: idempotent for the same attributes, QueueNameExists for different ones."""
+def create(
+    project: Project,
+    name: str,
+    attributes: Mapping[str, Any] | None = None,
+    *,
+    policy_text: str | None = None,
+) -> Queue:
+    """CreateQueue: idempotent for the same attributes, QueueNameExists for different ones.
+    `policy_text`: the RedrivePolicy as the request wrote it, which SQS's errors quote."""
     ensure_declared(project)
     given = {k: v for k, v in (attributes or {}).items() if v is not None}
     wanted = check_attributes(name, given)
@@ -458,7 +470,7 @@ def create(project: Project, name: str, attributes: Mapping[str, Any] | None = N
                     f"attribute {attribute}"
                 )
         return _queue(current)
-    _check_dead_letter(project, name, wanted)
+    _check_dead_letter(project, name, wanted, policy_text)
     return _queue(project.store.put_queue(name, wanted, time.time()))
 
 

@@ -99,9 +99,12 @@ def _missing(name: str) -> AwsError:
 
 async def create_queue(call: Call) -> dict[str, Any]:
     name = call.params.string("QueueName", required=True)
-    given = queues.attributes_from_sqs(call.project, call.params.mapping("Attributes") or {})
+    attributes = call.params.mapping("Attributes") or {}
+    given = queues.attributes_from_sqs(call.project, attributes)
     call.params.mapping("tags")  # accepted (type-checked) and not kept: queues have no tags
-    queue = await call.backend.call(queues.create, call.project, name, given)
+    queue = await call.backend.call(
+        queues.create, call.project, name, given, policy_text=_policy_text(attributes)
+    )
     return shapes.create_queue(call.url(queue.name))
 
 
@@ -177,9 +180,19 @@ async def set_queue_attributes(call: Call) -> dict[str, Any]:
     if given is None:
         raise _missing("Attributes")
     await call.backend.call(
-        queues.set_attributes, call.project, name, queues.attributes_from_sqs(call.project, given)
+        queues.set_attributes,
+        call.project,
+        name,
+        queues.attributes_from_sqs(call.project, given),
+        policy_text=_policy_text(given),
     )
     return {}
+
+
+def _policy_text(attributes: dict[str, Any]) -> str | None:
+    """The RedrivePolicy as the request wrote it: SQS's errors quote it so."""
+    text = attributes.get("RedrivePolicy")
+    return text if isinstance(text, str) else None
 
 
 # -- messages -----------------------------------------------------------------------------------
