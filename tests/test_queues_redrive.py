@@ -465,3 +465,36 @@ def test_manifest_error_on_the_command_line(project_dir: Path) -> None:
         "functions.yaml:8: queues.q.dead_letter: no queue 'x' is declared in the manifest"
         in done.stderr
     )
+
+
+def test_a_state_database_from_before_dead_letters_gains_the_column(tmp_path: Path) -> None:
+    """`messages` made without its `source` column (CREATE TABLE IF NOT EXISTS keeps an older
+    table as it was): opening the store adds it, and the messages there are received."""
+    import sqlite3
+
+    from lambdactl.store.sqlite import SqliteStore
+
+    path = tmp_path / "state.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, id TEXT NOT NULL,
+            body TEXT NOT NULL, attributes TEXT NOT NULL, sent REAL NOT NULL,
+            visible_at REAL NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
+            first_receive REAL, receipt TEXT, grp TEXT, dedup TEXT
+        );
+        INSERT INTO messages (queue, id, body, attributes, sent, visible_at)
+        VALUES ('q', 'm1', 'from before', '{}', 1.0, 1.0);
+        """
+    )
+    old.close()
+    store = SqliteStore(path)
+    try:
+        (message,) = store.receive_messages(
+            "q", limit=1, now=2.0, visibility_timeout=30, fifo=False
+        )
+        assert (message["id"], message["body"]) == ("m1", "from before")
+        assert "dead_letter_source" not in message
+    finally:
+        store.close()
