@@ -85,6 +85,17 @@ QUEUE_ATTRIBUTES: dict[str, tuple[str, int | bool, int, int]] = {
     "content_based_deduplication": ("ContentBasedDeduplication", False, 0, 1),
 }
 """Queue attributes (`queues:` in the manifest), with SQS's names, defaults and ranges."""
+QUEUE_REDRIVE_KEYS = ("dead_letter", "max_receive_count")
+"""A queue's RedrivePolicy in the manifest: its dead-letter queue's name and maxReceiveCount
+(both or neither in a queue's attributes)."""
+MAX_RECEIVE_COUNT_RANGE = (1, 1000)
+"""SQS's range for a RedrivePolicy's maxReceiveCount."""
+DEFAULT_MAX_RECEIVE_COUNT = 10
+"""maxReceiveCount when the manifest names only `dead_letter`: SQS's documented default
+(SetQueueAttributes, RedrivePolicy: "Default: 10"), which its console also proposes. SQS's API
+itself requires the field (CreateQueue and SetQueueAttributes take no policy without it)."""
+DEAD_LETTER_TYPE_RULE = "Dead-letter queue must be same type of queue as the source."
+"""SQS's reason for a FIFO queue's standard dead-letter queue (and the reverse)."""
 
 QUEUE_NAME_RULE = (
     "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
@@ -1221,6 +1232,7 @@ class _Reader:
         if _is_null(node):
             return {}
         declared: dict[str, dict[str, Any]] = {}
+        nodes: dict[str, _Entries] = {}
         for name, (key_node, value_node) in self.mapping(node, "queues", None).items():
             where = f"queues.{name}"
             problem = queue_name_problem(name, fifo=name.endswith(".fifo"))
@@ -1229,9 +1241,11 @@ class _Reader:
             given: dict[str, Any] = {}
             entries: _Entries = {}
             if not _is_null(value_node):
-                allowed = tuple(QUEUE_ATTRIBUTES)
+                allowed = (*QUEUE_ATTRIBUTES, *QUEUE_REDRIVE_KEYS)
                 entries = self.mapping(value_node, where, allowed)
                 for key, (_k, item) in entries.items():
+                    if key in QUEUE_REDRIVE_KEYS:
+                        continue
                     aws_name, default, low, high = QUEUE_ATTRIBUTES[key]
                     if isinstance(default, bool):
                         given[key] = self.boolean(item, f"{where}.{key}")
@@ -1250,8 +1264,49 @@ class _Reader:
                     "a FIFO queue's name ends with .fifo, and only a FIFO queue's does "
                     "(set fifo: true, or rename the queue)",
                 )
+            given.update(self.redrive(entries, where))
             declared[name] = given
+            nodes[name] = entries
+        for name, given in declared.items():
+            if "dead_letter" in given:
+                self.check_dead_letter(name, given, declared, nodes[name]["dead_letter"][1])
         return declared
+
+    def redrive(self, entries: _Entries, where: str) -> dict[str, Any]:
+        """A queue's `dead_letter` and `max_receive_count` (SQS's RedrivePolicy), if any."""
+        if "dead_letter" not in entries:
+            if "max_receive_count" in entries:
+                self.fail(
+                    entries["max_receive_count"][0],
+                    f"{where}.max_receive_count",
+                    "max_receive_count needs dead_letter: the queue its messages move to",
+                )
+            return {}
+        target = self.string(entries["dead_letter"][1], f"{where}.dead_letter")
+        count = DEFAULT_MAX_RECEIVE_COUNT
+        if "max_receive_count" in entries:
+            low, high = MAX_RECEIVE_COUNT_RANGE
+            count = self.integer(
+                entries["max_receive_count"][1],
+                f"{where}.max_receive_count",
+                "maxReceiveCount",
+                low,
+                high,
+            )
+        return {"dead_letter": target, "max_receive_count": count}
+
+    def check_dead_letter(
+        self, name: str, given: Mapping[str, Any], declared: Mapping[str, Any], node: _Node
+    ) -> None:
+        """A dead-letter queue is another declared queue, of the same type (SQS's rules)."""
+        key = f"queues.{name}.dead_letter"
+        target = given["dead_letter"]
+        if target == name:
+            self.fail(node, key, "a queue cannot be its own dead-letter queue")
+        if target not in declared:
+            self.fail(node, key, f"no queue '{target}' is declared in the manifest")
+        if bool(declared[target].get("fifo")) != bool(given.get("fifo")):
+            self.fail(node, key, DEAD_LETTER_TYPE_RULE)
 
     def check_destinations(
         self,

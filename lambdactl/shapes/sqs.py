@@ -59,6 +59,14 @@ def list_queues(urls: Sequence[str], next_token: str | None = None) -> dict[str,
     return shape
 
 
+def dead_letter_sources(urls: Sequence[str], next_token: str | None = None) -> dict[str, Any]:
+    """ListDeadLetterSourceQueues' response: `queueUrls` (so spelled, and always there)."""
+    shape: dict[str, Any] = {"queueUrls": list(urls)}
+    if next_token is not None:
+        shape["NextToken"] = next_token
+    return shape
+
+
 def queue_attributes(every: Mapping[str, str], names: Sequence[str]) -> dict[str, Any]:
     """GetQueueAttributes' response: the attributes named (`All`: every one), none asked for
     (or none there) -> no `Attributes` key at all."""
@@ -87,6 +95,8 @@ def message(message: Mapping[str, Any], *, sender: str, fifo: bool) -> dict[str,
     }
     if fifo:
         attributes["MessageGroupId"] = message["group"]
+    if message.get("dead_letter_source"):  # moved here by the source queue's RedrivePolicy
+        attributes["DeadLetterQueueSourceArn"] = message["dead_letter_source"]
     shape: dict[str, Any] = {
         "MessageId": message["id"],
         "ReceiptHandle": message["receipt"],
