@@ -37,7 +37,7 @@ def event(
         "x-amzn-trace-id": f"Root=1-{int(when.timestamp()):08x}-{ids.hex_id(24)}",
         "x-forwarded-for": request.source_ip,
         "x-forwarded-port": str(request.port or 80),
-        "x-forwarded-proto": "http",
+        "x-forwarded-proto": "https" if request.port == 443 else "http",
     }
     headers += [(name, value) for name, value in added.items() if name not in names]
     query = [

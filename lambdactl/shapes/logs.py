@@ -79,7 +79,7 @@ def log_stream(stream: StreamSummary, *, group_arn: str) -> dict[str, Any]:
 def log_event_id(timestamp: int, index: int = 0) -> str:
     """A 56-digit event id, as CloudWatch Logs' are: later times, then higher indexes,
     sort after."""
-    return f"{timestamp:020d}{index:036d}"
+    return f"{timestamp:013d}{index:043d}"
 
 
 def subscription_data(
