@@ -309,7 +309,6 @@ def _where(ctx: typer.Context) -> tuple[str, str]:
     except UsageError:
         if chosen.manifest_option or os.environ.get("LAMBDACTL_MANIFEST"):
             raise
-        defaults = Manifest(path=None)  # type: ignore[arg-type]
-        return defaults.region, defaults.account
+        return Manifest.region, Manifest.account  # the dataclass's defaults
     manifest = load(path)
     return manifest.region, manifest.account
