@@ -45,6 +45,9 @@ TYPES = tuple(TYPE_OPTIONS)
 REPEATABLE = {"body": ("sqs",), "data": ("kinesis",), "message": ("cloudwatch-logs",)}
 """Options that give one record each, for these types (once for any other type)."""
 
+PAIRS = ("attribute", "header", "query")
+"""`NAME=VALUE` options: repeatable for every type that takes them."""
+
 DEFAULT_SIZE = 1024
 """An S3 object's size when neither --size, --file nor --body says: that many zero bytes."""
 
@@ -97,8 +100,8 @@ def flag(option: str) -> str:
 
 def generate(kind: str, options: SampleOptions, *, region: str, account: str) -> Any:
     """The event of type `kind` (a JSON object, except a schedule's `--input`, which may be
-    any JSON value). Raises UsageError for an unknown type, an option the type
-    does not take, or a value that cannot be used (each said in one line)."""
+    any JSON value). Raises UsageError for an unknown type, an option the type does not take,
+    or a value that cannot be used (each said in one line)."""
     if kind not in TYPE_OPTIONS:
         raise UsageError(f"unknown event type '{kind}': one of {', '.join(TYPES)}")
     allowed = ("time", *TYPE_OPTIONS[kind])
@@ -107,9 +110,9 @@ def generate(kind: str, options: SampleOptions, *, region: str, account: str) ->
             takes = ", ".join(flag(n) for n in allowed)
             raise UsageError(f"{flag(name)} does not apply to {kind} events (they take {takes})")
         value = getattr(options, name)
-        if isinstance(value, tuple) and len(value) > 1 and kind not in REPEATABLE.get(name, ()):
-            if name not in ("attribute", "header", "query"):
-                raise UsageError(f"{flag(name)} is given once for {kind} events")
+        once = name not in PAIRS and kind not in REPEATABLE.get(name, ())
+        if once and isinstance(value, tuple) and len(value) > 1:
+            raise UsageError(f"{flag(name)} is given once for {kind} events")
     moment = _time(options.time)
     return _BUILDERS[kind](options, _Where(region, account, moment))
 
