@@ -1,0 +1,1 @@
+"""Event sources: what feeds a function without being asked (queues, streams, schedules)."""
