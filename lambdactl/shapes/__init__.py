@@ -5,11 +5,12 @@ AliasConfiguration and Invoke), `destinations` (what an asynchronous invocation 
 destinations and dead-letter queue), `sqs` (SQS's responses and messages, and Lambda's SQS
 records), `logs` (CloudWatch Logs' events, and a subscription's event), `urls`
 (FunctionUrlConfig, and a function URL's event). The events Lambda receives from its sources,
-one module per source: `s3`, `sns`, `kinesis`, `dynamodb`, `schedule`, `apigw`, `alb` (with
-`sqs`, `logs`, `urls` above); `samples` makes one of any type from `events generate`'s
-options. The pollers build what they deliver with the same functions. Every face prints
-these (the CLI's `--output json`, the HTTP API), so scripts written against the AWS CLI or an
-SDK read lambdactl's output unchanged; services that speak an AWS API (`queues`) return them.
+one module per source: `s3`, `sns`, `kinesis`, `dynamodb`, `apigw`, `alb` (with `sqs`,
+`logs`, `urls` above; the scheduled event is `sources.schedule.scheduled_event`);
+`samples` makes one of any type from `events generate`'s options. The pollers build what
+they deliver with the same functions. Every face prints these (the CLI's `--output json`,
+the HTTP API), so scripts written against the AWS CLI or an SDK read lambdactl's output
+unchanged; services that speak an AWS API (`queues`) return them.
 """
 
 from __future__ import annotations

@@ -318,12 +318,16 @@ def _dynamodb(given: SampleOptions, where: _Where) -> dict[str, Any]:
 
 
 def _schedule(given: SampleOptions, where: _Where) -> Any:
-    from . import schedule
+    from ..sources import schedule
 
-    if given.input is not None:  # a target's constant input is sent in place of the event
-        return _json("input", given.input, obj=False)
-    arn = schedule.rule_arn(where.region, where.account, given.rule or "my-schedule")
-    return schedule.event(arn, time=where.now)
+    value = _json("input", given.input, obj=False) if given.input is not None else None
+    return schedule.scheduled_event(
+        given.rule or "my-schedule",
+        where.now,
+        region=where.region,
+        account=where.account,
+        input=value,  # a target's constant input is sent in place of the event
+    )
 
 
 def _request(given: SampleOptions, where: _Where) -> Any:
