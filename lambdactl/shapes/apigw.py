@@ -97,7 +97,7 @@ def rest_event(
             "path": f"/{stage}{path}",
             "protocol": request.protocol,
             "requestId": request_id,
-            "requestTime": urls._request_time(when),
+            "requestTime": urls.request_time(when),
             "requestTimeEpoch": int(when.timestamp() * 1000),
             "resourceId": ids.hex_id(6),
             "resourcePath": resource or path,
