@@ -116,6 +116,7 @@ COMMANDS = [
     Command("events list", "", {"Events"}, setup=(enqueued,)),
     Command("events show", "{RequestId}", EVENT, setup=(enqueued,)),
     Command("events redrive", "--all-failed", {"Redriven"}),
+    Command("events generate", "sqs --body hi", {"Records"}),
     Command(
         "doctor",
         "",
