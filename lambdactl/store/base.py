@@ -173,6 +173,20 @@ class Store(ABC):
     def delete_settings(self, function: str, keys: list[str]) -> int:
         """Delete those of `function`'s settings; how many there were."""
 
+    # -- event source mappings (the state of each `events:` source, by its uuid) -------------
+
+    @abstractmethod
+    def put_mapping(self, uuid: str, data: Record) -> None:
+        """Create or replace the state of the event source mapping `uuid`."""
+
+    @abstractmethod
+    def get_mapping(self, uuid: str) -> Record | None:
+        """The state of mapping `uuid`, or None when none was ever stored."""
+
+    @abstractmethod
+    def list_mappings(self) -> list[Record]:
+        """Every stored mapping state, in no particular order."""
+
     # -- recovery (rebuilding a lost state from `store.ledger` records) -----------------------
 
     @abstractmethod

@@ -113,6 +113,10 @@ CREATE TABLE IF NOT EXISTS settings (
     data TEXT NOT NULL,
     PRIMARY KEY (function, key)
 );
+CREATE TABLE IF NOT EXISTS mappings (
+    uuid TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS generations (
     name TEXT PRIMARY KEY,
     generation INTEGER NOT NULL
@@ -517,6 +521,20 @@ class SqliteStore(Store):
                 (function, key, json.dumps(data)),
             )
             self._advance(db)
+
+    def put_mapping(self, uuid: str, data: Record) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO mappings (uuid, data) VALUES (?, ?)",
+                (uuid, json.dumps(data)),
+            )
+
+    def get_mapping(self, uuid: str) -> Record | None:
+        rows = self._read("SELECT data FROM mappings WHERE uuid = ?", uuid)
+        return json.loads(rows[0][0]) if rows else None
+
+    def list_mappings(self) -> list[Record]:
+        return [json.loads(data) for (data,) in self._read("SELECT data FROM mappings")]
 
     def delete_settings(self, function: str, keys: list[str]) -> int:
         if not keys:

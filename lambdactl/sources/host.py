@@ -1,0 +1,121 @@
+"""The sources host: runs the project's pollers (queues now; streams, schedules, files and
+real endpoints next) in the one process that holds the project's worker lock.
+
+Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker` when no
+server runs. Those three already hold `.lambda/worker.lock` (`events.daemon.hold`), and only
+one process can: so no message is polled twice and no schedule ticks twice. A detached worker
+started by an asynchronous invoke runs it too.
+
+Life: `start` after the lock is taken (and after `Worker.take_over`); `stop` before the lock
+is let go: each poller takes no new batch, the batches in flight finish (or, when the
+Invoker is interrupted, fail and show again after their visibility timeout: never lost).
+
+Reloads: a supervisor thread compares, every `SYNC_SECONDS`, the sources of
+`project.functions` (which follows `Reloader`'s adopted manifest, and the store's run-time
+enable/disable) with the pollers running: a source added or enabled gets a poller, one
+removed or disabled is stopped (in order, as above), one whose settings changed is restarted.
+A poller is keyed by its source's stable uuid and compared by value (frozen dataclasses).
+
+A poller kind registers in `POLLERS`: a class taking (project, invoker, source) with
+`start()`, `stop()` (no new work, non-blocking) and `join()` (in-flight work settled).
+Every invoke goes through the process's one Invoker.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Protocol
+
+from ..errors import LambdactlError
+from ..invoke import Invoker
+from ..project import Project
+from . import mappings
+from .queue import QueuePoller
+from .specs import EventSource
+
+log = logging.getLogger("lambdactl")
+
+SYNC_SECONDS = 0.5
+"""How often the host compares the declared sources with its running pollers."""
+
+
+class Poller(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def join(self) -> None: ...
+
+
+PollerFactory = Callable[[Project, Invoker, EventSource], Poller]
+
+POLLERS: dict[str, PollerFactory] = {
+    "queue": lambda project, invoker, source: QueuePoller(project, invoker, source),  # type: ignore[arg-type]
+}
+"""Each source kind that has a poller: how to make one."""
+
+
+class Host:
+    """Runs the pollers of every enabled source; see the module docstring."""
+
+    def __init__(self, project: Project, invoker: Invoker) -> None:
+        self.project = project
+        self.invoker = invoker
+        self.pollers: dict[str, tuple[EventSource, Poller]] = {}
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="sources", daemon=True)
+
+    def start(self) -> None:
+        self.sync()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop every poller in order: no new batch, those in flight finish."""
+        self._stop.set()
+        if self._thread.ident is not None:
+            self._thread.join()
+        with self._lock:
+            running = list(self.pollers.values())
+            self.pollers.clear()
+        for _source, poller in running:
+            poller.stop()
+        for _source, poller in running:
+            poller.join()
+
+    def sync(self) -> None:
+        """Start, stop and restart pollers to match the declared, enabled sources."""
+        wanted = self._wanted()
+        with self._lock:
+            if self._stop.is_set() and self._thread.ident is not None:
+                return
+            gone = [
+                uuid
+                for uuid, (source, _poller) in self.pollers.items()
+                if wanted.get(uuid) != source
+            ]
+            stopping = [self.pollers.pop(uuid)[1] for uuid in gone]
+            for poller in stopping:
+                poller.stop()
+            for poller in stopping:
+                poller.join()
+            for uuid, source in wanted.items():
+                if uuid not in self.pollers:
+                    poller = POLLERS[source.kind](self.project, self.invoker, source)
+                    poller.start()
+                    self.pollers[uuid] = (source, poller)
+
+    def _wanted(self) -> dict[str, EventSource]:
+        wanted: dict[str, EventSource] = {}
+        for spec in self.project.functions.values():
+            for source in spec.events:
+                if source.kind in POLLERS and mappings.current(self.project, source).enabled:
+                    wanted[source.uuid] = source
+        return wanted
+
+    def _run(self) -> None:
+        while not self._stop.wait(SYNC_SECONDS):
+            try:
+                self.sync()
+            except LambdactlError as exc:  # the store went away for a moment: next time
+                log.warning(f"event sources: {exc.message}")

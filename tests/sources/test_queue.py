@@ -1,0 +1,219 @@
+"""The local queue poller (`lambdactl.sources.queue`), run by a real `Host` with a real
+Invoker: messages sent to a local queue reach the function in batches, and what the function
+answers decides what is deleted."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl import queues
+from lambdactl.invoke import Invoker
+from lambdactl.project import Project
+from lambdactl.sources import mappings
+from lambdactl.sources.host import Host
+from lambdactl.sources.queue import BatchResponseError, failed_ids
+
+# Each batch is one line of `batches.jsonl` (its bodies); a body `fail` raises, a body
+# `partial:X` reports the record whose body is X as failed.
+HANDLER = """\
+import json, os
+
+def handler(event, context):
+    bodies = [r["body"] for r in event["Records"]]
+    with open(os.environ["BATCHES"], "a") as f:
+        f.write(json.dumps(bodies) + "\\n")
+    if "fail" in bodies:
+        raise RuntimeError("batch failed")
+    for body in bodies:
+        if body.startswith("partial:"):
+            wanted = body.split(":", 1)[1]
+            return {"batchItemFailures": [
+                {"itemIdentifier": r["messageId"]} for r in event["Records"]
+                if r["body"] == wanted
+            ]}
+        if body == "malformed":
+            return {"batchItemFailures": [{"itemIdentifier": ""}]}
+    return None
+"""
+
+
+def manifest(project_dir: Path, events: str, queues_text: str) -> Path:
+    (project_dir / "src" / "hello" / "app.py").write_text(HANDLER)
+    path = project_dir / "functions.yaml"
+    path.write_text(
+        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
+        f"    timeout: 1\n    environment: {{BATCHES: {project_dir / 'batches.jsonl'}}}\n"
+        f"    events:\n{events}queues:\n{queues_text}"
+    )
+    return path
+
+
+@pytest.fixture
+def hosted(project_dir: Path) -> Iterator[Callable[..., Project]]:
+    """`hosted(events, queues)`: the manifest, then a project with a running Host."""
+    opened: list[tuple[Project, Invoker, Host]] = []
+
+    def start(events: str, queues_text: str) -> Project:
+        project = Project.open(manifest(project_dir, events, queues_text))
+        invoker = Invoker(project)
+        host = Host(project, invoker)
+        host.start()
+        opened.append((project, invoker, host))
+        return project
+
+    yield start
+    for project, invoker, host in opened:
+        host.stop()
+        invoker.close()
+        project.close()
+
+
+def batches(project_dir: Path) -> list[list[str]]:
+    path = project_dir / "batches.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def wait_for(check: Callable[[], Any], seconds: float = 15.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("not reached in time")
+
+
+def left(project: Project, name: str) -> tuple[int, int]:
+    return queues.counts(project, name)
+
+
+def test_messages_reach_the_function_in_batches_and_are_deleted(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
+    for n in range(12):  # sent before the poller starts: they come in full batches
+        queues.send(project, "orders", f"m{n}")
+    project.close()
+    project = hosted("      - queue: orders\n        batch_size: 5\n", "  orders: {}\n")
+    wait_for(lambda: sum(len(b) for b in batches(project_dir)) >= 12)
+    wait_for(lambda: left(project, "orders") == (0, 0))
+    got = batches(project_dir)
+    assert sorted(body for batch in got for body in batch) == sorted(f"m{n}" for n in range(12))
+    assert max(len(batch) for batch in got) == 5
+    source = project.functions["hello"].events[0]
+    assert mappings.current(project, source).last_processing_result == mappings.OK
+
+
+def test_a_throw_returns_the_whole_batch_which_is_delivered_again(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = hosted(
+        "      - queue: orders\n",
+        "  orders: {visibility_timeout: 1, dead_letter: dlq, max_receive_count: 2}\n  dlq: {}\n",
+    )
+    queues.send(project, "orders", "fail")
+    # delivered, returned after the visibility timeout, delivered again, then redriven
+    wait_for(lambda: left(project, "dlq")[0] == 1)
+    assert batches(project_dir) == [["fail"], ["fail"]]
+    assert left(project, "orders") == (0, 0)
+    source = project.functions["hello"].events[0]
+    state = mappings.current(project, source)
+    assert state.last_processing_result == mappings.FUNCTION_CALL_FAILED
+
+
+def test_only_the_reported_failures_stay(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
+    for body in ("a", "b", "partial:b"):
+        queues.send(project, "orders", body)
+    project.close()
+    project = hosted(
+        "      - queue: orders\n        report_batch_item_failures: true\n",
+        "  orders: {visibility_timeout: 1}\n",
+    )
+    wait_for(lambda: len(batches(project_dir)) >= 2)
+    first, second = batches(project_dir)[:2]
+    assert sorted(first) == ["a", "b", "partial:b"]
+    assert second == ["b"]  # the one reported, back after its visibility timeout
+    wait_for(lambda: left(project, "orders") == (0, 0))
+
+
+def test_a_malformed_response_fails_the_whole_batch(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = hosted(
+        "      - queue: orders\n        report_batch_item_failures: true\n",
+        "  orders: {visibility_timeout: 1, dead_letter: dlq, max_receive_count: 1}\n  dlq: {}\n",
+    )
+    queues.send(project, "orders", "malformed")
+    wait_for(lambda: left(project, "dlq")[0] == 1)
+    assert batches(project_dir) == [["malformed"]]
+
+
+def test_a_filter_drops_messages(hosted: Callable[..., Project], project_dir: Path) -> None:
+    project = hosted(
+        "      - queue: orders\n"
+        "        filter:\n"
+        '          - {body: {kind: [\"keep\"]}}\n',
+        "  orders: {}\n",
+    )
+    queues.send(project, "orders", json.dumps({"kind": "drop"}))
+    queues.send(project, "orders", json.dumps({"kind": "keep"}))
+    wait_for(lambda: batches(project_dir))
+    wait_for(lambda: left(project, "orders") == (0, 0))
+    delivered = [json.loads(body) for batch in batches(project_dir) for body in batch]
+    assert delivered == [{"kind": "keep"}]
+
+
+def test_fifo_groups_arrive_in_order(hosted: Callable[..., Project], project_dir: Path) -> None:
+    project = hosted(
+        "      - queue: jobs.fifo\n        batch_size: 2\n",
+        "  jobs.fifo: {fifo: true, content_based_deduplication: true}\n",
+    )
+    for n in range(6):
+        queues.send(project, "jobs.fifo", f"{'ab'[n % 2]}{n}", group_id="ab"[n % 2])
+    wait_for(lambda: sum(len(b) for b in batches(project_dir)) >= 6)
+    delivered = [body for batch in batches(project_dir) for body in batch]
+    for group in "ab":
+        mine = [body for body in delivered if body.startswith(group)]
+        assert mine == sorted(mine, key=lambda body: int(body[1:]))
+
+
+@pytest.mark.parametrize(
+    ("payload", "failed"),
+    [
+        (b"", set()),
+        (b"null", set()),
+        (b'{"batchItemFailures": null}', set()),
+        (b'{"batchItemFailures": []}', set()),
+        (b'"done"', set()),
+        (b'{"batchItemFailures": [{"itemIdentifier": "m1"}]}', {"m1"}),
+    ],
+)
+def test_partial_responses(payload: bytes, failed: set[str]) -> None:
+    assert failed_ids(payload, {"m1", "m2"}) == failed
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"{not json",
+        b'{"batchItemFailures": [{"itemIdentifier": ""}]}',
+        b'{"batchItemFailures": [{"itemIdentifier": null}]}',
+        b'{"batchItemFailures": [{"itemIdentifier": "m9"}]}',
+        b'{"batchItemFailures": [{"itemId": "m1"}]}',
+        b'{"batchItemFailures": "m1"}',
+    ],
+)
+def test_malformed_partial_responses_fail_the_batch(payload: bytes) -> None:
+    with pytest.raises(BatchResponseError):
+        failed_ids(payload, {"m1", "m2"})
