@@ -36,6 +36,7 @@ from .backend import Backend
 if TYPE_CHECKING:
     from ..events.worker import Worker
     from ..runtime.debugger import Debug
+    from ..sources.host import Host
     from ..variables import Overrides
 
 log = logging.getLogger("lambdactl")
@@ -254,6 +255,7 @@ def serve(
     import uvicorn
 
     from ..events.worker import Worker
+    from ..sources.host import Host
     from .app import build
 
     manifest = project.manifest.path
@@ -293,6 +295,8 @@ def serve(
         worker = Worker(project, invoker=invoker)
         halt = threading.Event()
         worker.take_over()
+        host = Host(project, invoker)  # the event sources' pollers: we hold the lock
+        host.start()
         runner = threading.Thread(
             target=worker.run,
             args=(halt,),
@@ -307,7 +311,7 @@ def serve(
         )
         stopper = threading.Thread(
             target=stop_in_order,
-            args=(shutdown, worker, halt, backend, state, reloader),
+            args=(shutdown, worker, halt, backend, state, reloader, host),
             name="stopper",
             daemon=True,
         )
@@ -327,6 +331,7 @@ def serve(
             finally:
                 backend.threads.shutdown()  # every request was answered: they are idle
                 runner.join()  # its events end, or are cut off and handed back
+                host.stop()  # its batches end, or are cut off (their messages show again)
                 shutdown.finish()
                 stopper.join()
                 reloader.close()
@@ -341,6 +346,7 @@ def stop_in_order(
     backend: Backend,
     state: Path,
     reloader: Reloader,
+    host: Host,
 ) -> None:
     """The stop, once requested: the endpoint file is withdrawn (the CLI no longer hands work
     to this server), the retry worker takes no new event and SQS long polls answer with what
@@ -355,6 +361,7 @@ def stop_in_order(
     reloader.close()  # it would publish the endpoint file again
     endpoint.withdraw(state, os.getpid())
     halt.set()
+    host.halt()  # the event sources take no new batch
     backend.stopping.set()  # long polls answer (empty) at their next look
     if shutdown.wait_due():
         worker.interrupt()

@@ -55,6 +55,7 @@ def worker(
     from .. import endpoint
     from ..events import daemon
     from ..events.worker import Worker
+    from ..sources.host import Host
 
     project = session(ctx).project()
     state = project.manifest.state_dir
@@ -74,6 +75,7 @@ def worker(
         return
     stop = threading.Event()
     runner = Worker(project, concurrency=concurrency, lease=lease)
+    host = Host(project, runner.invoker)  # the event sources' pollers: we hold the lock
 
     def finish(signum: int, _frame: object) -> None:
         if stop.is_set() and signum == signal.SIGINT:
@@ -81,6 +83,7 @@ def worker(
             # this handler may interrupt the main thread anywhere).
             threading.Thread(target=runner.interrupt, daemon=True).start()
         stop.set()  # finish in-flight events, then exit
+        host.halt()  # no new batch from the event sources
 
     for signum in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored
         signal.signal(signum, finish)
@@ -94,12 +97,14 @@ def worker(
         render.line(f"took over {reclaimed} event(s) left leased by a worker that died")
     status = render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop")
     lost = None
+    host.start()
     try:
         with status if output is Output.text else contextlib.nullcontext():  # JSON: lines only
             lost = runner.run(
                 stop, idle_exit=idle_exit, lost=daemon.watch(project.manifest.state_dir, lock)
             )
     finally:
+        host.stop()  # batches in flight end (or, interrupted, show again later)
         if lost is not None and output is Output.text:
             render.line(f"worker exiting: {lost}; in-flight events stopped, nothing recorded")
         runner.close(abandon=lost is not None)

@@ -67,12 +67,24 @@ class Host:
         self._thread = threading.Thread(target=self._run, name="sources", daemon=True)
 
     def start(self) -> None:
-        self.sync()
+        try:
+            self.sync()
+        except LambdactlError as exc:  # a queue not there yet...: the supervisor tries again
+            log.warning(f"event sources: {exc.message}")
         self._thread.start()
 
-    def stop(self) -> None:
-        """Stop every poller in order: no new batch, those in flight finish."""
+    def halt(self) -> None:
+        """No new batch from any poller (those in flight go on); returns at once, from any
+        thread (a signal handler's, a stopper's)."""
         self._stop.set()
+        for _source, poller in list(self.pollers.values()):
+            poller.stop()
+
+    def stop(self) -> None:
+        """Stop every poller in order: no new batch, those in flight finish (`Invoker`'s
+        interruption cuts them off: their messages show again after the visibility timeout).
+        """
+        self.halt()
         if self._thread.ident is not None:
             self._thread.join()
         with self._lock:
@@ -87,7 +99,7 @@ class Host:
         """Start, stop and restart pollers to match the declared, enabled sources."""
         wanted = self._wanted()
         with self._lock:
-            if self._stop.is_set() and self._thread.ident is not None:
+            if self._stop.is_set():
                 return
             gone = [
                 uuid

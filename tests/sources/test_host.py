@@ -1,0 +1,140 @@
+"""The sources host (`lambdactl.sources.host`): pollers run in the process that holds the
+worker lock (a real `lambdactl worker` here), follow the manifest and the mappings' state,
+and lose no message when that process is killed mid-batch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl import queues
+from lambdactl.invoke import Invoker
+from lambdactl.project import Project
+from lambdactl.sources import mappings
+from lambdactl.sources.host import Host
+
+# One line per delivery: [body, ApproximateReceiveCount]; `slow` sleeps on its first delivery.
+HANDLER = """\
+import json, os, time
+
+def handler(event, context):
+    with open(os.environ["BATCHES"], "a") as f:
+        for r in event["Records"]:
+            f.write(json.dumps([r["body"], r["attributes"]["ApproximateReceiveCount"]]) + "\\n")
+    for r in event["Records"]:
+        if r["body"] == "slow" and r["attributes"]["ApproximateReceiveCount"] == "1":
+            time.sleep(30)
+"""
+
+
+def manifest(project_dir: Path, events: str = "      - queue: orders\n") -> Path:
+    (project_dir / "src" / "hello" / "app.py").write_text(HANDLER)
+    path = project_dir / "functions.yaml"
+    path.write_text(
+        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
+        f"    timeout: 2\n    environment: {{BATCHES: {project_dir / 'batches.jsonl'}}}\n"
+        f"    events:\n{events}queues:\n  orders: {{visibility_timeout: 2}}\n"
+    )
+    return path
+
+
+def deliveries(project_dir: Path) -> list[list[str]]:
+    path = project_dir / "batches.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("not reached in time")
+
+
+@pytest.fixture
+def workers(project_dir: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
+    """`start()`: a `lambdactl worker` for the project (killed at the end if still running)."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        output = open(project_dir / f"worker{len(started)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lambdactl", "worker"],
+            cwd=project_dir,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        output.close()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_a_worker_polls_and_kill_9_mid_batch_loses_nothing(
+    project_dir: Path, workers: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    project = Project.open(manifest(project_dir))
+    first = workers()
+    queues.send(project, "orders", "slow")
+    wait_for(lambda: deliveries(project_dir) == [["slow", "1"]])
+    os.kill(first.pid, signal.SIGKILL)  # mid-batch: the function is still asleep
+    first.wait()
+    assert queues.counts(project, "orders") == (0, 1)  # in flight, not deleted
+    second = workers()
+    wait_for(lambda: ["slow", "2"] in deliveries(project_dir))
+    wait_for(lambda: queues.counts(project, "orders") == (0, 0))
+    second.send_signal(signal.SIGINT)
+    assert second.wait(15) == 0
+    project.close()
+
+
+def test_the_host_follows_disable_enable_and_reloads(project_dir: Path) -> None:
+    project = Project.open(manifest(project_dir))
+    invoker = Invoker(project)
+    host = Host(project, invoker)
+    host.start()
+    try:
+        source = project.functions["hello"].events[0]
+        assert mappings.current(project, source).last_processing_result == mappings.NO_RECORDS
+        mappings.set_enabled(project, source, False)
+        wait_for(lambda: not host.pollers)
+        queues.send(project, "orders", "while disabled")
+        time.sleep(0.6)  # a sync or more: nothing is polled
+        assert deliveries(project_dir) == []
+        mappings.set_enabled(project, source, True)
+        wait_for(lambda: deliveries(project_dir) == [["while disabled", "1"]])
+        # the manifest's `enabled: false`, once adopted, stops the poller
+        from lambdactl import manifest as manifests
+
+        path = manifest(project_dir, "      - queue: orders\n        enabled: false\n")
+        project.adopt(manifests.load(path, remember=False))
+        wait_for(lambda: not host.pollers)
+        assert mappings.current(project, project.functions["hello"].events[0]).state == (
+            mappings.DISABLED
+        )
+    finally:
+        host.stop()
+        invoker.close()
+        project.close()
