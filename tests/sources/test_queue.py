@@ -43,13 +43,22 @@ def handler(event, context):
 """
 
 
-def manifest(project_dir: Path, events: str, queues_text: str) -> Path:
-    (project_dir / "src" / "hello" / "app.py").write_text(HANDLER)
+def manifest(
+    project_dir: Path,
+    events: str,
+    queues_text: str,
+    *,
+    handler: str = HANDLER,
+    layer: str = "",
+    timeout: int = 1,
+) -> Path:
+    (project_dir / "src" / "hello" / "app.py").write_text(handler)
     path = project_dir / "functions.yaml"
     path.write_text(
         "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
-        f"    timeout: 1\n    environment: {{BATCHES: {project_dir / 'batches.jsonl'}}}\n"
-        f"    events:\n{events}queues:\n{queues_text}"
+        f"    timeout: {timeout}\n    environment: {{BATCHES: {project_dir / 'batches.jsonl'}}}\n"
+        + (f"    layers: [{layer}]\n" if layer else "")
+        + f"    events:\n{events}queues:\n{queues_text}"
     )
     return path
 
@@ -59,8 +68,8 @@ def hosted(project_dir: Path) -> Iterator[Callable[..., Project]]:
     """`hosted(events, queues)`: the manifest, then a project with a running Host."""
     opened: list[tuple[Project, Invoker, Host]] = []
 
-    def start(events: str, queues_text: str) -> Project:
-        project = Project.open(manifest(project_dir, events, queues_text))
+    def start(events: str, queues_text: str, **options: Any) -> Project:
+        project = Project.open(manifest(project_dir, events, queues_text, **options))
         invoker = Invoker(project)
         host = Host(project, invoker)
         host.start()
@@ -217,3 +226,64 @@ def test_partial_responses(payload: bytes, failed: set[str]) -> None:
 def test_malformed_partial_responses_fail_the_batch(payload: bytes) -> None:
     with pytest.raises(BatchResponseError):
         failed_ids(payload, {"m1", "m2"})
+
+
+POWERTOOLS_HANDLER = """\
+import json, os
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor, EventType, process_partial_response,
+)
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record):
+    with open(os.environ["BATCHES"], "a") as f:
+        f.write(json.dumps([record.body]) + "\\n")
+    if record.body.startswith("bad"):
+        raise ValueError(record.body)
+
+
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+"""
+
+
+def powertools_layer(project_dir: Path) -> str:
+    """A layer whose python/ links to the installed aws-lambda-powertools (and the one
+    package it needs that AWS's runtime lacks): the function imports it, nothing else."""
+    import aws_lambda_powertools
+    import typing_extensions
+
+    python = project_dir / "layers" / "powertools" / "python"
+    python.mkdir(parents=True)
+    (python / "aws_lambda_powertools").symlink_to(Path(aws_lambda_powertools.__file__).parent)
+    (python / "typing_extensions.py").symlink_to(typing_extensions.__file__)
+    return "layers/powertools"
+
+
+def test_powertools_batch_processor_reports_partial_failures(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    pytest.importorskip("aws_lambda_powertools")
+    layer = powertools_layer(project_dir)
+    project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
+    for body in ("ok1", "bad1", "ok2"):
+        queues.send(project, "orders", body)
+    project.close()
+    project = hosted(
+        "      - queue: orders\n        report_batch_item_failures: true\n",
+        "  orders: {visibility_timeout: 5}\n",
+        handler=POWERTOOLS_HANDLER,
+        layer=layer,
+        timeout=5,  # importing powertools takes most of a second
+    )
+    wait_for(lambda: len(batches(project_dir)) == 3)
+    # bad1 was reported: it stays in flight (until its visibility timeout); the rest is gone
+    wait_for(lambda: left(project, "orders") == (0, 1))
+    assert sorted(body for (body,) in batches(project_dir)) == ["bad1", "ok1", "ok2"]
+    source = project.functions["hello"].events[0]
+    assert mappings.current(project, source).last_processing_result == mappings.OK
