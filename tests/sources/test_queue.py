@@ -19,18 +19,18 @@ from lambdactl.sources import mappings
 from lambdactl.sources.host import Host
 from lambdactl.sources.queue import BatchResponseError, failed_ids
 
-# Each batch is one line of `batches.jsonl` (its bodies); a body `fail` raises, a body
-# `partial:X` reports the record whose body is X as failed.
+# Each batch is one line of `batches.jsonl` (its bodies; a long one as its length); a body
+# `fail` raises, a body `partial:X` reports the record whose body is X as failed.
 HANDLER = """\
 import json, os
 
 def handler(event, context):
-    bodies = [r["body"] for r in event["Records"]]
+    bodies = [r["body"] if len(r["body"]) < 100 else len(r["body"]) for r in event["Records"]]
     with open(os.environ["BATCHES"], "a") as f:
         f.write(json.dumps(bodies) + "\\n")
     if "fail" in bodies:
         raise RuntimeError("batch failed")
-    for body in bodies:
+    for body in (r["body"] for r in event["Records"]):
         if body.startswith("partial:"):
             wanted = body.split(":", 1)[1]
             return {"batchItemFailures": [
@@ -119,6 +119,33 @@ def test_messages_reach_the_function_in_batches_and_are_deleted(
     assert max(len(batch) for batch in got) == 5
     source = project.functions["hello"].events[0]
     assert mappings.current(project, source).last_processing_result == mappings.OK
+
+
+def test_a_batching_window_gathers_more_than_one_receive(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
+    for n in range(15):
+        queues.send(project, "orders", f"m{n}")
+    project.close()
+    project = hosted(
+        "      - queue: orders\n        batch_size: 20\n        batching_window: 1\n",
+        "  orders: {}\n",
+    )
+    wait_for(lambda: left(project, "orders") == (0, 0))
+    assert [len(batch) for batch in batches(project_dir)] == [15]  # not 10 + 5
+
+
+def test_a_batch_stays_under_the_6_mb_payload_limit(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
+    for n in range(7):
+        queues.send(project, "orders", str(n) * 1_000_000)
+    project.close()
+    project = hosted("      - queue: orders\n", "  orders: {}\n")
+    wait_for(lambda: left(project, "orders") == (0, 0))
+    assert sorted(len(batch) for batch in batches(project_dir)) == [1, 6]
 
 
 def test_a_throw_returns_the_whole_batch_which_is_delivered_again(
