@@ -314,3 +314,34 @@ def test_powertools_batch_processor_reports_partial_failures(
     assert sorted(body for (body,) in batches(project_dir)) == ["bad1", "ok1", "ok2"]
     source = project.functions["hello"].events[0]
     assert mappings.current(project, source).last_processing_result == mappings.OK
+
+
+CONCURRENT_HANDLER = """\
+import json, os, time
+
+def handler(event, context):
+    running = os.path.join(os.environ["BATCHES"] + ".d", context.aws_request_id)
+    os.makedirs(os.path.dirname(running), exist_ok=True)
+    open(running, "w").close()
+    at_once = len(os.listdir(os.path.dirname(running)))
+    time.sleep(0.3)
+    os.remove(running)
+    with open(os.environ["BATCHES"], "a") as f:
+        f.write(json.dumps([at_once]) + "\\n")
+"""
+
+
+def test_maximum_concurrency_bounds_the_batches_at_once(
+    hosted: Callable[..., Project], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
+    for n in range(8):
+        queues.send(project, "orders", f"m{n}")
+    project.close()
+    project = hosted(
+        "      - queue: orders\n        batch_size: 1\n        maximum_concurrency: 2\n",
+        "  orders: {}\n",
+        handler=CONCURRENT_HANDLER,
+    )
+    wait_for(lambda: len(batches(project_dir)) == 8)
+    assert max(at_once for (at_once,) in batches(project_dir)) <= 2
