@@ -18,6 +18,7 @@ from . import (
     functions,
     invoke,
     logs,
+    mappings,
     queues,
     render,
     scaffold,
@@ -77,6 +78,7 @@ serve.register(app)
 dev.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
+app.add_typer(mappings.app, name="mappings")
 app.add_typer(worker.app, name="worker")
 app.add_typer(events.app, name="events")
 

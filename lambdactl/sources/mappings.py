@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ResourceNotFoundException
+
 if TYPE_CHECKING:
     from ..project import Project
     from .specs import EventSource
@@ -23,6 +25,8 @@ NO_RECORDS = "No records processed"
 OK = "OK"
 FUNCTION_CALL_FAILED = "PROBLEM: Function call failed"
 USER_INITIATED = "USER_INITIATED"
+NOT_FOUND = "The resource you requested does not exist."
+"""GetEventSourceMapping's message for an unknown UUID."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,25 @@ class Mapping:
     @property
     def enabled(self) -> bool:
         return self.state == ENABLED
+
+
+def every(project: Project, function: str | None = None) -> list[tuple[EventSource, Mapping]]:
+    """Every declared source (of `function` only, when given) with its mapping state, in the
+    manifest's order."""
+    found: list[tuple[EventSource, Mapping]] = []
+    for spec in project.functions.values():
+        if function is None or spec.name == function:
+            found.extend((source, current(project, source)) for source in spec.events)
+    return found
+
+
+def find(project: Project, uuid: str) -> EventSource:
+    """The declared source with this UUID; AWS's ResourceNotFoundException when none has."""
+    for spec in project.functions.values():
+        for source in spec.events:
+            if source.uuid == uuid:
+                return source
+    raise ResourceNotFoundException(NOT_FOUND)
 
 
 def current(project: Project, source: EventSource, *, now: float | None = None) -> Mapping:
@@ -96,3 +119,16 @@ def _mapping(source: EventSource, record: dict[str, Any]) -> Mapping:
         last_processing_result=record["last_processing_result"],
         last_modified=record["last_modified"],
     )
+
+
+def source_arn(project: Project, source: EventSource) -> str:
+    """The ARN a mapping's EventSourceArn shows: a local queue's or stream's as AWS would
+    name it; for the other kinds, what the source reads (a schedule, a directory, a URL)."""
+    from .specs import describe
+
+    region, account = project.manifest.region, project.manifest.account
+    if source.kind == "queue":
+        return f"arn:aws:sqs:{region}:{account}:{source.identity}"
+    if source.kind == "stream":
+        return f"arn:aws:kinesis:{region}:{account}:stream/{source.identity}"
+    return describe(source, project.manifest.root)

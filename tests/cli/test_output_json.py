@@ -27,6 +27,19 @@ from tests.cli.test_commands import CONFIGURATION_KEYS as CONFIGURATION
 ALIAS = {"AliasArn", "Name", "FunctionVersion", "Description", "RevisionId"}
 LOG_EVENT = {"logStreamName", "timestamp", "message", "ingestionTime", "eventId"}
 EVENT = {"id", "function", "state", "due_at", "enqueued_at", "data"}
+MAPPING = {
+    "UUID",
+    "EventSourceMappingArn",
+    "EventSourceArn",
+    "FunctionArn",
+    "State",
+    "StateTransitionReason",
+    "LastModified",
+    "LastProcessingResult",
+    "BatchSize",
+    "MaximumBatchingWindowInSeconds",
+    "FunctionResponseTypes",
+}
 
 
 def enqueued(project_dir: Path) -> dict[str, str]:
@@ -39,6 +52,20 @@ def enqueued(project_dir: Path) -> dict[str, str]:
     finally:
         project.close()
     return {"RequestId": request_id}
+
+
+def with_queue_source(project_dir: Path) -> dict[str, str]:
+    """Function `hello` polls a local queue `orders`: {UUID} of that mapping."""
+    path = project_dir / "functions.yaml"
+    path.write_text(
+        path.read_text().replace("    description: Greets\n", "    events: [{queue: orders}]\n")
+        + "queues:\n  orders: {}\n"
+    )
+    project = Project.open(path)
+    try:
+        return {"UUID": project.functions["hello"].events[0].uuid}
+    finally:
+        project.close()
 
 
 Setup = str | Callable[[Path], dict[str, str]]
@@ -88,6 +115,11 @@ COMMANDS = [
     Command("queue delete-message", "q {ReceiptHandle}", set(), (*SENT, "queue receive q")),
     Command("queue purge", "q", set(), setup=SENT),
     Command("queue delete", "q", set(), setup=("queue create q",)),
+    Command("mappings list", "", {"EventSourceMappings"}, setup=(with_queue_source,)),
+    *(
+        Command(f"mappings {verb}", "{UUID}", MAPPING, setup=(with_queue_source,))
+        for verb in ("show", "enable", "disable")
+    ),
     Command(
         "worker",
         "--idle-exit 0.1",

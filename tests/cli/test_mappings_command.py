@@ -1,0 +1,57 @@
+"""`lambdactl mappings list|show|enable|disable`: each `events:` source as a mapping, its
+state kept in `.lambda/` across commands, and AWS's error for an unknown UUID."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import Result
+
+MANIFEST = """\
+functions:
+  hello:
+    handler: app.handler
+    code: src/hello
+    events:
+      - queue: orders
+        batch_size: 5
+        report_batch_item_failures: true
+      - queue: jobs
+        enabled: false
+queues:
+  orders: {}
+  jobs: {}
+"""
+
+
+def test_list_show_disable_enable(
+    cli: Callable[..., Result], write_manifest: Callable[[str], Path]
+) -> None:
+    write_manifest(MANIFEST)
+    listed = cli("mappings", "list", "-o", "json").json()["EventSourceMappings"]
+    assert [m["State"] for m in listed] == ["Enabled", "Disabled"]
+    assert [m["LastProcessingResult"] for m in listed] == ["No records processed"] * 2
+    orders = listed[0]
+    assert orders["EventSourceArn"] == "arn:aws:sqs:us-east-1:000000000000:orders"
+    assert (orders["BatchSize"], orders["FunctionResponseTypes"]) == (
+        5,
+        ["ReportBatchItemFailures"],
+    )
+    uuid = orders["UUID"]
+    assert cli("mappings", "disable", uuid, "-o", "json").json()["State"] == "Disabled"
+    assert cli("mappings", "show", uuid, "-o", "json").json()["State"] == "Disabled"
+    assert cli("mappings", "enable", listed[1]["UUID"], "-o", "json").json()["State"] == "Enabled"
+    text = cli("mappings", "list")
+    assert text.code == 0 and "queue orders" in text.out and "Disabled" in text.out
+
+
+def test_an_unknown_uuid_is_aws_resource_not_found(
+    cli: Callable[..., Result], write_manifest: Callable[[str], Path]
+) -> None:
+    write_manifest(MANIFEST)
+    result = cli("mappings", "show", "0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert result.code == 3
+    assert result.err.strip().splitlines() == [
+        "error: ResourceNotFoundException: The resource you requested does not exist."
+    ]
