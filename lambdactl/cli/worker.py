@@ -55,6 +55,7 @@ def worker(
     from .. import endpoint
     from ..events import daemon
     from ..events.worker import Worker
+    from ..reload import Reloader
     from ..sources.host import Host
 
     project = session(ctx).project()
@@ -97,6 +98,8 @@ def worker(
         render.line(f"took over {reclaimed} event(s) left leased by a worker that died")
     status = render.live_status(lambda: f"{runner.processed} event(s) taken, Ctrl-C to stop")
     lost = None
+    reloader = Reloader(project, runner.invoker)  # manifest edits: sources follow them too
+    reloader.start()
     host.start()
     try:
         with status if output is Output.text else contextlib.nullcontext():  # JSON: lines only
@@ -104,6 +107,7 @@ def worker(
                 stop, idle_exit=idle_exit, lost=daemon.watch(project.manifest.state_dir, lock)
             )
     finally:
+        reloader.close()
         host.stop()  # batches in flight end (or, interrupted, show again later)
         if lost is not None and output is Output.text:
             render.line(f"worker exiting: {lost}; in-flight events stopped, nothing recorded")

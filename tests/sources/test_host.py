@@ -138,3 +138,47 @@ def test_the_host_follows_disable_enable_and_reloads(project_dir: Path) -> None:
         host.stop()
         invoker.close()
         project.close()
+
+
+def test_serve_polls_a_source_its_reload_adds(project_dir: Path) -> None:
+    from tests.api.conftest import start_server
+
+    path = manifest(project_dir)
+    path.write_text(path.read_text().replace("    events:\n      - queue: orders\n", ""))
+    server = start_server(project_dir)
+    try:
+        sqs = server.client("sqs")
+        url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="before the source")
+        time.sleep(0.6)  # a sync or more: no source, nothing polled
+        assert deliveries(project_dir) == []
+        manifest(project_dir)  # the edit adds the source: the reload starts its poller
+        wait_for(lambda: deliveries(project_dir) == [["before the source", "1"]])
+        counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+
+        def deleted() -> bool:
+            got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"]
+            return [got[name] for name in counts] == ["0", "0"]
+
+        wait_for(deleted)
+    finally:
+        server.stop()
+        for client in server.clients:
+            client.close()
+    assert server.process.returncode == 0
+
+
+def test_a_worker_follows_a_manifest_edit(
+    project_dir: Path, workers: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    path = manifest(project_dir, "      - queue: orders\n        enabled: false\n")
+    project = Project.open(path)
+    worker = workers()
+    queues.send(project, "orders", "waiting")
+    time.sleep(0.6)
+    assert deliveries(project_dir) == []
+    manifest(project_dir)  # enabled again
+    wait_for(lambda: deliveries(project_dir) == [["waiting", "1"]])
+    worker.send_signal(signal.SIGINT)
+    assert worker.wait(15) == 0
+    project.close()
