@@ -113,8 +113,12 @@ class Host:
                 poller.join()
             for uuid, source in wanted.items():
                 if uuid not in self.pollers:
-                    poller = POLLERS[source.kind](self.project, self.invoker, source)
-                    poller.start()
+                    try:
+                        poller = POLLERS[source.kind](self.project, self.invoker, source)
+                        poller.start()
+                    except Exception:  # one source's bug must not keep the others down
+                        log.exception(f"event source {source.kind} {source.identity}")
+                        continue
                     self.pollers[uuid] = (source, poller)
 
     def _wanted(self) -> dict[str, EventSource]:

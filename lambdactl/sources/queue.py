@@ -149,6 +149,10 @@ class QueuePoller:
                 log.warning(f"queue source {self.source.queue}: {exc.message}")
                 self._stop.wait(1.0)
                 continue
+            except Exception:  # a bug: said, and the poller goes on (what it held shows again)
+                log.exception(f"queue source {self.source.queue}: receive failed")
+                self._stop.wait(1.0)
+                continue
             if not batch:
                 self._shrink()
                 self._stop.wait(IDLE_SECONDS)
