@@ -544,3 +544,14 @@ def test_delete_function_forgets_its_versions_aliases_and_numbering(store: Store
     assert store.add_version("made", "fp1", _data("again"))[0] == 1
     assert store.delete_function("made") is False  # no record (its new version went all the same)
     assert store.list_versions("made") == []
+
+
+def test_mapping_states_are_kept_by_uuid(open_store: Callable[..., Store]) -> None:
+    first = open_store()
+    assert first.get_mapping("u1") is None and first.list_mappings() == []
+    first.put_mapping("u1", {"state": "Enabled", "n": 1})
+    first.put_mapping("u2", {"state": "Disabled"})
+    first.put_mapping("u1", {"state": "Disabled", "n": 2})  # replaced
+    second = open_store()
+    assert second.get_mapping("u1") == {"state": "Disabled", "n": 2}
+    assert sorted(m["state"] for m in second.list_mappings()) == ["Disabled", "Disabled"]
