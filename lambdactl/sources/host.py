@@ -89,7 +89,7 @@ class Host:
             self._thread.join()
         with self._lock:
             running = list(self.pollers.values())
-            self.pollers.clear()
+            self.pollers = {}
         for _source, poller in running:
             poller.stop()
         for _source, poller in running:
@@ -101,25 +101,27 @@ class Host:
         with self._lock:
             if self._stop.is_set():
                 return
-            gone = [
-                uuid
-                for uuid, (source, _poller) in self.pollers.items()
-                if wanted.get(uuid) != source
-            ]
-            stopping = [self.pollers.pop(uuid)[1] for uuid in gone]
+            # Copy on write: `halt` (a signal handler's) reads `pollers` without the lock.
+            running = dict(self.pollers)
+            gone = [uuid for uuid, (source, _p) in running.items() if wanted.get(uuid) != source]
+            stopping = [running.pop(uuid)[1] for uuid in gone]
+            self.pollers = dict(running)
             for poller in stopping:
                 poller.stop()
             for poller in stopping:
                 poller.join()
             for uuid, source in wanted.items():
-                if uuid not in self.pollers:
+                if uuid not in running:
                     try:
                         poller = POLLERS[source.kind](self.project, self.invoker, source)
                         poller.start()
                     except Exception:  # one source's bug must not keep the others down
                         log.exception(f"event source {source.kind} {source.identity}")
                         continue
-                    self.pollers[uuid] = (source, poller)
+                    running[uuid] = (source, poller)
+                    self.pollers = dict(running)
+                    if self._stop.is_set():  # halted meanwhile: `stop` joins it
+                        poller.stop()
 
     def _wanted(self) -> dict[str, EventSource]:
         wanted: dict[str, EventSource] = {}
