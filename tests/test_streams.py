@@ -212,7 +212,9 @@ def test_each_starting_position(project: Project) -> None:
     seqs = _stream_of_five(project)
     now = T0 + 10
     assert _data(streams.read(project, "s", SHARD0, now=now)) == [b"0", b"1", b"2", b"3", b"4"]
-    at = streams.read(project, "s", SHARD0, position="AT_SEQUENCE_NUMBER", sequence=seqs[2], now=now)
+    at = streams.read(
+        project, "s", SHARD0, position="AT_SEQUENCE_NUMBER", sequence=seqs[2], now=now
+    )
     assert _data(at) == [b"2", b"3", b"4"]
     after = streams.read(
         project, "s", SHARD0, position="AFTER_SEQUENCE_NUMBER", sequence=seqs[2], now=now
@@ -314,7 +316,9 @@ def test_read_errors(project: Project) -> None:
         assert exc.value.message == message
     with pytest.raises(StreamNotFound) as shard:
         streams.read(project, "s", SHARD1)
-    assert shard.value.message == f"Shard {SHARD1} in stream s under account {ACCOUNT} does not exist"
+    assert (
+        shard.value.message == f"Shard {SHARD1} in stream s under account {ACCOUNT} does not exist"
+    )
     with pytest.raises(StreamNotFound, match="Could not find shard bogus in stream s"):
         streams.read(project, "s", "bogus")
     with pytest.raises(ValidationException, match="at 'shardIteratorType'"):

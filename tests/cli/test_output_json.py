@@ -63,6 +63,7 @@ class Command:
 
 ALIASED = ("publish", "alias create hello live -v 1")
 SENT = ("queue create q", "queue send q hi")
+PUT = ("stream create s --shards 2", "stream put s hi -k a")
 COMMANDS = [
     Command("version", "", {"Version"}),
     Command("init", "fresh", {"Directory", "Files"}),
@@ -88,6 +89,12 @@ COMMANDS = [
     Command("queue delete-message", "q {ReceiptHandle}", set(), (*SENT, "queue receive q")),
     Command("queue purge", "q", set(), setup=SENT),
     Command("queue delete", "q", set(), setup=("queue create q",)),
+    Command("stream create", "s --shards 2 --retention-hours 48", set()),
+    Command("stream list", "", {"StreamNames", "HasMoreStreams", "StreamSummaries"}, PUT),
+    Command("stream describe", "s", {"StreamDescription"}, setup=PUT),
+    Command("stream put", "s hi -k a", {"ShardId", "SequenceNumber"}, ("stream create s",)),
+    Command("stream read", "s", {"Shards"}, setup=PUT),
+    Command("stream delete", "s", set(), setup=PUT),
     Command(
         "worker",
         "--idle-exit 0.1",
