@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from lambdactl.store import Store
 from tests.store import test_contract
@@ -166,3 +167,29 @@ def test_a_read_only_handle_reads_streams(open_store: Callable[..., Store]) -> N
     reader = open_store(read_only=True)
     assert reader.get_stream(S) is not None
     assert reader.read_records(S, 0, limit=5)[0]["data"] == b"x"
+
+
+def test_an_older_sqlite_database_gains_the_stream_tables(tmp_path: Path) -> None:
+    """The schema is idempotent DDL applied at every open: a database made before streams
+    existed gets their tables, and keeps what it had."""
+    import sqlite3
+
+    from lambdactl.store.sqlite import SqliteStore
+
+    path = tmp_path / "state.db"
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE queues (name TEXT PRIMARY KEY, attributes TEXT NOT NULL, "
+        "created REAL NOT NULL)"
+    )
+    old.execute("INSERT INTO queues VALUES ('jobs', '{}', 1.0)")
+    old.commit()
+    old.close()
+    store = SqliteStore(path)
+    try:
+        assert store.get_queue("jobs") == {"name": "jobs", "attributes": {}, "created": 1.0}
+        _make(store, shards=1)
+        assert store.append_records(S, [(0, "k", b"")], now=T0) == [(1, T0)]
+        store.set_checkpoint("m", "shardId-000000000000", "49")
+    finally:
+        store.close()
