@@ -39,7 +39,7 @@ MAX_PUT_RECORDS_BYTES = 5 * 1_048_576
 """PutRecords: at most 500 records and 5 MiB (data and partition keys) in one request."""
 MAX_READ_RECORDS = 10_000
 MAX_READ_BYTES = 10 * 1_048_576
-"""GetRecords: at most 10,000 records and 10 MiB (at least one record, however large)."""
+"""GetRecords: at most 10,000 records and 10 MiB of data (at least one record)."""
 POSITIONS = (
     "AT_SEQUENCE_NUMBER",
     "AFTER_SEQUENCE_NUMBER",
@@ -395,7 +395,7 @@ def read(
     taken: list[dict[str, Any]] = []
     size = 0
     for row in rows:
-        size += len(row["data"]) + len(row["partition_key"].encode("utf-8", "surrogatepass"))
+        size += len(row["data"])
         if taken and size > MAX_READ_BYTES:
             break
         taken.append(row)

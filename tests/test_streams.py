@@ -280,6 +280,17 @@ def test_a_longer_retention_keeps_more(project: Project) -> None:
     assert len(streams.read(project, "s", SHARD0, now=now).records) == 5
 
 
+def test_a_read_stops_at_10_mib_of_data(project: Project) -> None:
+    streams.create(project, "s")
+    mib = b"x" * streams.MAX_DATA_BYTES
+    streams.put_many(project, "s", [{"Data": mib, "PartitionKey": "k"}] * 4)
+    streams.put_many(project, "s", [{"Data": mib, "PartitionKey": "k"}] * 4)
+    streams.put_many(project, "s", [{"Data": mib, "PartitionKey": "k"}] * 3)
+    first = streams.read(project, "s", SHARD0)
+    assert len(first.records) == 10
+    assert len(streams.read(project, "s", SHARD0, after=first.next_after).records) == 1
+
+
 def test_read_errors(project: Project) -> None:
     seqs = _stream_of_five(project)
     streams.create(project, "other", shards=2)
