@@ -7,6 +7,7 @@ Time is injected (`now=`) wherever the test is about time.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -376,8 +377,13 @@ def test_ensure_declared_creates_updates_and_remakes(
     streams.ensure_declared(project, {"orders": (2, 72)})
     assert streams.get(project, "orders").retention_hours == 72
     assert len(streams.read(project, "orders", SHARD0).records) == 1  # records kept
-    with caplog.at_level("WARNING", logger="lambdactl"):
-        streams.ensure_declared(project, {"orders": (3, 72)})
+    logger = logging.getLogger("lambdactl")  # the CLI stops it propagating to caplog's root
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("WARNING", logger="lambdactl"):
+            streams.ensure_declared(project, {"orders": (3, 72)})
+    finally:
+        logger.removeHandler(caplog.handler)
     assert streams.get(project, "orders").shards == 3
     assert streams.read(project, "orders", SHARD0).records == ()
     assert "made anew" in caplog.text
