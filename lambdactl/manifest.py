@@ -10,7 +10,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -19,6 +19,7 @@ from .errors import ManifestError, enum_constraint, validation_message
 from .layout import MANIFEST_NAMES as MANIFEST_NAMES  # where the manifest is: layout.py
 from .layout import STATE_DIR_NAME as STATE_DIR_NAME
 from .layout import find as find
+from .sources import specs
 
 CACHE_NAME = "manifest.json"
 """The last valid manifest, read back without YAML while nothing it was read from changed."""
@@ -84,6 +85,17 @@ QUEUE_ATTRIBUTES: dict[str, tuple[str, int | bool, int, int]] = {
     "content_based_deduplication": ("ContentBasedDeduplication", False, 0, 1),
 }
 """Queue attributes (`queues:` in the manifest), with SQS's names, defaults and ranges."""
+QUEUE_REDRIVE_KEYS = ("dead_letter", "max_receive_count")
+"""A queue's RedrivePolicy in the manifest: its dead-letter queue's name and maxReceiveCount
+(both or neither in a queue's attributes)."""
+MAX_RECEIVE_COUNT_RANGE = (1, 1000)
+"""SQS's range for a RedrivePolicy's maxReceiveCount."""
+DEFAULT_MAX_RECEIVE_COUNT = 10
+"""maxReceiveCount when the manifest names only `dead_letter`: SQS's documented default
+(SetQueueAttributes, RedrivePolicy: "Default: 10"), which its console also proposes. SQS's API
+itself requires the field (CreateQueue and SetQueueAttributes take no policy without it)."""
+DEAD_LETTER_TYPE_RULE = "Dead-letter queue must be same type of queue as the source."
+"""SQS's reason for a FIFO queue's standard dead-letter queue (and the reverse)."""
 
 QUEUE_NAME_RULE = (
     "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
@@ -383,6 +395,9 @@ class FunctionSpec:
     url_changes: Mapping[str, UrlRecord | None] = field(default_factory=dict)
     """Function URLs created or changed through the API, by qualifier (`$LATEST`: the
     unqualified URL); None: the manifest's `url:` deleted at run time."""
+    events: tuple[specs.EventSource, ...] = ()
+    """The event sources the manifest declares (`events:`): not part of the configuration
+    a version freezes or a RevisionId is made of, as on AWS."""
 
     def async_config(self, qualifier: str | None) -> AsyncConfig:
         """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
@@ -427,6 +442,8 @@ class Manifest:
     """Declared local queues: name -> the attributes given (manifest keys)."""
     log_retention: LogRetention = field(default_factory=LogRetention)
     """What the log store keeps of a group no function here declares otherwise."""
+    streams: Mapping[str, specs.StreamConfig] = field(default_factory=dict)
+    """Declared local streams (`streams:`)."""
 
     def retention(self, function: str) -> LogRetention:
         spec = self.functions.get(function)
@@ -557,8 +574,9 @@ def _cache_key(text: str, path: Path) -> dict[str, Any]:
     return {"text": text, "path": str(path), "lambdactl": __version__, "reader": _READER_STAMP}
 
 
-_READER_STAMP = cache.stamp(__file__)
-"""This file: a lambdactl being worked on reads manifests again after each edit of it."""
+_READER_STAMP = [cache.stamp(__file__), specs.STAMP]
+"""This file and the sources' rules: a lambdactl being worked on reads manifests again after
+each edit of them."""
 
 
 def _recall(record: Path, key: dict[str, Any]) -> Manifest | None:
@@ -636,6 +654,7 @@ _TOP_KEYS = (
     "defaults",
     "functions",
     "queues",
+    "streams",
     "logs",
 )
 _DEFAULT_KEYS = ("runtime", "memory", "timeout", "environment", "layers", "logging")
@@ -653,6 +672,7 @@ _FUNCTION_KEYS = (
     "dead_letter",
     "logging",
     "url",
+    "events",
 )
 _URL_KEYS = ("auth", "cors", "invoke_mode", "qualifier")
 _CORS_KEYS = (
@@ -692,6 +712,8 @@ class _Reader:
         self._constructor = yaml.constructor.SafeConstructor()
         self.directories: list[tuple[str, str]] = []
         """Each directory named, as written (joined to the manifest's) and as resolved."""
+        self.events: dict[str, tuple[str, _Node]] = {}
+        """Each function's `events:` (key, node): read once queues and streams are known."""
 
     def read(self, text: str) -> Manifest:
         root = _read_yaml(text, self.file)
@@ -756,6 +778,21 @@ class _Reader:
             problem = getattr(exc, "problem", None) or str(exc)
             self.fail(node, key, f"invalid value '{node.value}': {problem}")
 
+    def value(self, node: _Node, key: str) -> Any:
+        """Any value (a mapping, a list...), as plain Python data."""
+        import yaml
+
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError) as exc:
+            self.fail(node, key, f"invalid value: {getattr(exc, 'problem', None) or exc}")
+
+    def region(self, node: _Node, key: str) -> str:
+        region = self.string(node, key)
+        if not re.fullmatch(REGION_PATTERN, region):
+            self.fail(node, key, f"'{region}' is not an AWS region name (like us-east-1)")
+        return region
+
     def string(self, node: _Node, key: str) -> str:
         value = self.scalar(node, key)
         if not isinstance(value, str):
@@ -810,10 +847,7 @@ class _Reader:
         top = self.mapping(root, None, _TOP_KEYS)
         region, account = "us-east-1", "000000000000"
         if "region" in top:
-            node = top["region"][1]
-            region = self.string(node, "region")
-            if not re.fullmatch(REGION_PATTERN, region):
-                self.fail(node, "region", f"'{region}' is not an AWS region name (like us-east-1)")
+            region = self.region(top["region"][1], "region")
         if "account" in top:
             node = top["account"][1]
             account = self.text(node, "account")
@@ -854,6 +888,13 @@ class _Reader:
         self.check_reserved_total(top["functions"][1], functions, account_concurrency)
         queues = self.queues(top["queues"][1]) if "queues" in top else {}
         self.check_destinations(entries, functions, queues)
+        streams = specs.read_streams(self, top["streams"][1]) if "streams" in top else {}
+        for name, (key, node) in self.events.items():
+            declared = specs.Declared(
+                name, functions[name].config.timeout, queues, streams, region, account
+            )
+            events = specs.read_events(self, node, key, declared)
+            functions[name] = replace(functions[name], events=events)
         return Manifest(
             path=self.path,
             region=region,
@@ -864,6 +905,7 @@ class _Reader:
             cpu_throttling=cpu_throttling,
             queues=queues,
             log_retention=log_retention,
+            streams=streams,
         )
 
     def function(self, name: str, key_node: _Node, node: _Node, defaults: _Entries) -> FunctionSpec:
@@ -937,6 +979,8 @@ class _Reader:
                     "a dead-letter target is a queue: {queue: NAME}",
                 )
         url = self.url(entries["url"][1], f"{where}.url") if "url" in entries else None
+        if "events" in entries:
+            self.events[name] = (f"{where}.events", entries["events"][1])
         return FunctionSpec(
             name=name,
             code=code,
@@ -1188,6 +1232,7 @@ class _Reader:
         if _is_null(node):
             return {}
         declared: dict[str, dict[str, Any]] = {}
+        nodes: dict[str, _Entries] = {}
         for name, (key_node, value_node) in self.mapping(node, "queues", None).items():
             where = f"queues.{name}"
             problem = queue_name_problem(name, fifo=name.endswith(".fifo"))
@@ -1196,9 +1241,11 @@ class _Reader:
             given: dict[str, Any] = {}
             entries: _Entries = {}
             if not _is_null(value_node):
-                allowed = tuple(QUEUE_ATTRIBUTES)
+                allowed = (*QUEUE_ATTRIBUTES, *QUEUE_REDRIVE_KEYS)
                 entries = self.mapping(value_node, where, allowed)
                 for key, (_k, item) in entries.items():
+                    if key in QUEUE_REDRIVE_KEYS:
+                        continue
                     aws_name, default, low, high = QUEUE_ATTRIBUTES[key]
                     if isinstance(default, bool):
                         given[key] = self.boolean(item, f"{where}.{key}")
@@ -1217,8 +1264,49 @@ class _Reader:
                     "a FIFO queue's name ends with .fifo, and only a FIFO queue's does "
                     "(set fifo: true, or rename the queue)",
                 )
+            given.update(self.redrive(entries, where))
             declared[name] = given
+            nodes[name] = entries
+        for name, given in declared.items():
+            if "dead_letter" in given:
+                self.check_dead_letter(name, given, declared, nodes[name]["dead_letter"][1])
         return declared
+
+    def redrive(self, entries: _Entries, where: str) -> dict[str, Any]:
+        """A queue's `dead_letter` and `max_receive_count` (SQS's RedrivePolicy), if any."""
+        if "dead_letter" not in entries:
+            if "max_receive_count" in entries:
+                self.fail(
+                    entries["max_receive_count"][0],
+                    f"{where}.max_receive_count",
+                    "max_receive_count needs dead_letter: the queue its messages move to",
+                )
+            return {}
+        target = self.string(entries["dead_letter"][1], f"{where}.dead_letter")
+        count = DEFAULT_MAX_RECEIVE_COUNT
+        if "max_receive_count" in entries:
+            low, high = MAX_RECEIVE_COUNT_RANGE
+            count = self.integer(
+                entries["max_receive_count"][1],
+                f"{where}.max_receive_count",
+                "maxReceiveCount",
+                low,
+                high,
+            )
+        return {"dead_letter": target, "max_receive_count": count}
+
+    def check_dead_letter(
+        self, name: str, given: Mapping[str, Any], declared: Mapping[str, Any], node: _Node
+    ) -> None:
+        """A dead-letter queue is another declared queue, of the same type (SQS's rules)."""
+        key = f"queues.{name}.dead_letter"
+        target = given["dead_letter"]
+        if target == name:
+            self.fail(node, key, "a queue cannot be its own dead-letter queue")
+        if target not in declared:
+            self.fail(node, key, f"no queue '{target}' is declared in the manifest")
+        if bool(declared[target].get("fifo")) != bool(given.get("fifo")):
+            self.fail(node, key, DEAD_LETTER_TYPE_RULE)
 
     def check_destinations(
         self,
@@ -1319,6 +1407,7 @@ _CACHED_TYPES: dict[str, type] = {
         UrlConfig,
         UrlRecord,
         Cors,
+        *specs.CACHED_TYPES,
     )
 }
 """The classes a cached manifest is made of (and the only ones it may name)."""

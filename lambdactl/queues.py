@@ -9,6 +9,7 @@ win over stored ones. Error messages are SQS's; the shapes returned are `shapes.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,10 +18,16 @@ from typing import Any
 
 from . import ids
 from .errors import AwsError, InvalidParameterValueException
-from .manifest import QUEUE_ATTRIBUTES, queue_name_problem
+from .manifest import (
+    DEAD_LETTER_TYPE_RULE,
+    MAX_RECEIVE_COUNT_RANGE,
+    QUEUE_ATTRIBUTES,
+    QUEUE_REDRIVE_KEYS,
+    queue_name_problem,
+)
 from .project import Project
 from .shapes import sqs
-from .store import VisibilityChange
+from .store import DeadLetter, VisibilityChange
 
 DEDUP_WINDOW_SECONDS = 300
 """FIFO queues drop a message whose de-duplication id was seen in the last 5 minutes."""
@@ -42,8 +49,11 @@ INERT_ATTRIBUTES = frozenset(
 )
 """SQS attributes a local queue accepts and has no use for: access policy, encryption and
 FIFO throughput change nothing a test on one machine can observe."""
-UNIMPLEMENTED_ATTRIBUTES = frozenset({"RedrivePolicy", "RedriveAllowPolicy"})
-"""SQS attributes whose behaviour local queues lack: refused, rather than silently ignored."""
+UNIMPLEMENTED_ATTRIBUTES = frozenset({"RedriveAllowPolicy"})
+"""SQS attributes whose behaviour local queues lack: refused, rather than silently ignored.
+(Every source queue of the project may name any queue of the project as its dead-letter
+queue: SQS's default `allowAll`.)"""
+REDRIVE_POLICY_KEYS = ("deadLetterTargetArn", "maxReceiveCount")
 MAX_BATCH_ENTRIES = 10
 MAX_BATCH_BYTES = 1_048_576
 """A SendMessageBatch's messages together, as SQS counts them (bodies and attributes)."""
@@ -154,6 +164,15 @@ class Queue:
     def fifo(self) -> bool:
         return bool(self.attributes["fifo"])
 
+    @property
+    def dead_letter(self) -> str | None:
+        """The dead-letter queue's name (RedrivePolicy's target), or None."""
+        return self.attributes.get("dead_letter")
+
+    @property
+    def max_receive_count(self) -> int | None:
+        return self.attributes.get("max_receive_count")
+
 
 def check_attributes(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
     """Validate a queue's name and attributes (SQS's rules); every attribute filled in."""
@@ -166,9 +185,10 @@ def check_attributes(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
         elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise InvalidAttributeValue(f"Invalid value for the parameter {aws_name}.")
         attributes[key] = value
-    unknown = set(given) - set(ATTRIBUTES)
+    unknown = set(given) - set(ATTRIBUTES) - set(QUEUE_REDRIVE_KEYS)
     if unknown:
         raise InvalidAttributeName(f"Unknown Attribute {sorted(unknown)[0]}.")
+    attributes.update(_check_redrive(given))
     fifo = attributes["fifo"]
     problem = queue_name_problem(name, fifo=fifo)
     if problem is not None:
@@ -178,6 +198,34 @@ def check_attributes(name: str, given: Mapping[str, Any]) -> dict[str, Any]:
             "Unknown Attribute ContentBasedDeduplication."  # SQS: standard queues lack it
         )
     return attributes
+
+
+def _check_redrive(given: Mapping[str, Any]) -> dict[str, Any]:
+    """A queue's redrive attributes, both or neither (None for either: none)."""
+    target, count = given.get("dead_letter"), given.get("max_receive_count")
+    if target is None and count is None:
+        return {}
+    low, high = MAX_RECEIVE_COUNT_RANGE
+    if not isinstance(target, str) or queue_name_problem(target, fifo=target.endswith(".fifo")):
+        raise InvalidAttributeValue(
+            f"Value {redrive_policy_json(str(target), count)} for parameter RedrivePolicy is "
+            "invalid. Reason: Dead letter target does not exist."
+        )
+    if isinstance(count, bool) or not isinstance(count, int) or not low <= count <= high:
+        raise InvalidAttributeValue(
+            f"Value {redrive_policy_json(target, count)} for parameter RedrivePolicy is "
+            f"invalid. Reason: Invalid value for maxReceiveCount: {count}, valid values are "
+            f"from {low} to {high} both inclusive."
+        )
+    return {"dead_letter": target, "max_receive_count": count}
+
+
+def redrive_policy_json(target: str, count: object, *, arn_prefix: str = "") -> str:
+    """A RedrivePolicy as SQS gives it back: compact JSON, the count a number."""
+    return json.dumps(
+        {"deadLetterTargetArn": arn_prefix + target, "maxReceiveCount": count},
+        separators=(",", ":"),
+    )
 
 
 def url(project: Project, name: str, endpoint: str | None = None) -> str:
@@ -208,17 +256,22 @@ def name_from_url(project: Project, queue_url: str) -> str:
     return name
 
 
-def attributes_from_sqs(given: Mapping[str, object]) -> dict[str, Any]:
+def attributes_from_sqs(project: Project, given: Mapping[str, object]) -> dict[str, Any]:
     """CreateQueue's and SetQueueAttributes' `Attributes` (SQS's names, string values) as a
     queue's attributes, unchecked for range (`check_attributes` does that). Inert attributes
-    (`INERT_ATTRIBUTES`) are dropped."""
+    (`INERT_ATTRIBUTES`) are dropped. A RedrivePolicy's target must be a queue of this
+    project's account and region; an empty RedrivePolicy removes the queue's."""
     attributes: dict[str, Any] = {}
     for name, value in given.items():
         if name in INERT_ATTRIBUTES:
             continue
+        if name == "RedrivePolicy":
+            attributes.update(redrive_from_sqs(project, value))
+            continue
         if name in UNIMPLEMENTED_ATTRIBUTES:
             raise InvalidAttributeName(
-                f"lambdactl's local queues do not implement {name} (dead-letter redrive)."
+                f"lambdactl's local queues do not implement {name}: any queue may be a "
+                "dead-letter queue (SQS's default, allowAll)."
             )
         key = BY_SQS_NAME.get(name)
         if key is None:
@@ -233,6 +286,67 @@ def attributes_from_sqs(given: Mapping[str, object]) -> dict[str, Any]:
                 raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
             attributes[key] = int(text)
     return attributes
+
+
+def redrive_from_sqs(project: Project, value: object) -> dict[str, Any]:
+    """SQS's RedrivePolicy (a JSON string) as `dead_letter` and `max_receive_count`, checked
+    as SQS checks it, in its order and with its messages; "" removes the policy (None)."""
+    if value == "":
+        return {"dead_letter": None, "max_receive_count": None}
+    policy: object = None
+    if isinstance(value, str):
+        try:
+            policy = json.loads(value)
+        except ValueError:
+            policy = None
+    if not isinstance(policy, dict):
+        raise InvalidAttributeValue(
+            "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a "
+            "valid JSON map."
+        )
+
+    def invalid(reason: str) -> InvalidAttributeValue:
+        return InvalidAttributeValue(
+            f"Value {value} for parameter RedrivePolicy is invalid. Reason: {reason}"
+        )
+
+    for key in reversed(REDRIVE_POLICY_KEYS):  # SQS names a missing count first
+        if key not in policy:
+            raise invalid(f"Redrive policy does not contain mandatory attribute: {key}.")
+    given, target = policy["maxReceiveCount"], policy["deadLetterTargetArn"]
+    count = _whole_number(given)
+    low, high = MAX_RECEIVE_COUNT_RANGE
+    if count is None or not low <= count <= high:
+        raise invalid(
+            f"Invalid value for maxReceiveCount: {given}, valid values are from {low} to "
+            f"{high} both inclusive."
+        )
+    parts = target.split(":") if isinstance(target, str) else []
+    if len(parts) != 6 or parts[0] != "arn":
+        raise invalid("Dead-letter target ARN should be fully qualified ARN.")
+    if parts[2] != "sqs":
+        raise invalid("Only SQS queues are valid resources for deadLetterTargetArn.")
+    if set(policy) - set(REDRIVE_POLICY_KEYS):
+        raise invalid(
+            "Only following attributes are supported: [maxReceiveCount, deadLetterTargetArn]."
+        )
+    manifest = project.manifest
+    if (parts[3], parts[4]) != (manifest.region, manifest.account):
+        raise invalid("Dead letter target does not exist.")
+    return {"dead_letter": parts[5], "max_receive_count": count}
+
+
+def _whole_number(value: object) -> int | None:
+    """maxReceiveCount as SQS takes it: a JSON number or a string of digits."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,12}", value.strip()):
+        return int(value)
+    return None
 
 
 def sqs_attributes(project: Project, name: str, *, now: float | None = None) -> dict[str, str]:
@@ -258,6 +372,10 @@ def sqs_attributes(project: Project, name: str, *, now: float | None = None) -> 
         "ReceiveMessageWaitTimeSeconds": str(values["receive_wait"]),
         "SqsManagedSseEnabled": "true",
     }
+    if queue.dead_letter is not None:
+        shape["RedrivePolicy"] = redrive_policy_json(
+            queue.dead_letter, queue.max_receive_count, arn_prefix=arn(project, "")
+        )
     if queue.fifo:
         shape["FifoQueue"] = "true"
         shape["DeduplicationScope"] = "queue"
@@ -266,10 +384,13 @@ def sqs_attributes(project: Project, name: str, *, now: float | None = None) -> 
     return shape
 
 
-def set_attributes(project: Project, name: str, given: Mapping[str, Any]) -> Queue:
+def set_attributes(
+    project: Project, name: str, given: Mapping[str, Any], *, policy_text: str | None = None
+) -> Queue:
     """SetQueueAttributes: change the attributes `given` (manifest keys). A queue the manifest
     declares takes its attributes from there (UnsupportedOperation); a queue's type cannot
-    change (InvalidAttributeName for FifoQueue)."""
+    change (InvalidAttributeName for FifoQueue). `policy_text`: the RedrivePolicy as the
+    request wrote it, which SQS's errors quote."""
     queue = get(project, name)
     if name in project.manifest.queues:
         raise UnsupportedOperation(
@@ -277,8 +398,41 @@ def set_attributes(project: Project, name: str, given: Mapping[str, Any]) -> Que
         )
     if "fifo" in given:
         raise InvalidAttributeName("Invalid attribute name FifoQueue")
-    wanted = check_attributes(name, {**queue.attributes, **given})
+    merged = {k: v for k, v in {**queue.attributes, **given}.items() if v is not None}
+    wanted = check_attributes(name, merged)
+    _check_dead_letter(project, name, wanted, policy_text)
     return _queue(project.store.put_queue(name, wanted, queue.created))
+
+
+def _check_dead_letter(
+    project: Project, name: str, attributes: Mapping[str, Any], policy_text: str | None
+) -> None:
+    """A dead-letter queue exists, is of its source's type and is not the source itself."""
+    target = attributes.get("dead_letter")
+    if target is None:
+        return
+    policy = policy_text or redrive_policy_json(
+        target, attributes["max_receive_count"], arn_prefix=arn(project, "")
+    )
+
+    def invalid(reason: str) -> InvalidAttributeValue:
+        return InvalidAttributeValue(
+            f"Value {policy} for parameter RedrivePolicy is invalid. Reason: {reason}"
+        )
+
+    if target.endswith(".fifo") != bool(attributes["fifo"]):
+        raise invalid(DEAD_LETTER_TYPE_RULE + ".")  # sic: SQS ends this reason with ".."
+    if target == name:
+        raise invalid("A queue cannot be its own dead-letter queue.")
+    ensure_declared(project)
+    if project.store.get_queue(target) is None:
+        raise invalid("Dead letter target does not exist.")
+
+
+def dead_letter_sources(project: Project, name: str) -> list[Queue]:
+    """ListDeadLetterSourceQueues: the queues whose RedrivePolicy names `name`, by name."""
+    get(project, name)
+    return [q for q in list_queues(project) if q.dead_letter == name]
 
 
 def arn(project: Project, name: str) -> str:
@@ -294,20 +448,29 @@ def ensure_declared(project: Project, now: float | None = None) -> None:
             project.store.put_queue(name, attributes, time.time() if now is None else now)
 
 
-def create(project: Project, name: str, attributes: Mapping[str, Any] | None = None) -> Queue:
-    """CreateQueue: idempotent for the same attributes, QueueNameExists for different ones."""
+def create(
+    project: Project,
+    name: str,
+    attributes: Mapping[str, Any] | None = None,
+    *,
+    policy_text: str | None = None,
+) -> Queue:
+    """CreateQueue: idempotent for the same attributes, QueueNameExists for different ones.
+    `policy_text`: the RedrivePolicy as the request wrote it, which SQS's errors quote."""
     ensure_declared(project)
-    given = dict(attributes or {})
+    given = {k: v for k, v in (attributes or {}).items() if v is not None}
     wanted = check_attributes(name, given)
     current = project.store.get_queue(name)
     if current is not None:
         for key in given:  # SQS compares only the attributes the request gives
             if current["attributes"].get(key) != wanted[key]:
+                attribute = "RedrivePolicy" if key in QUEUE_REDRIVE_KEYS else ATTRIBUTES[key][0]
                 raise QueueNameExists(
                     "A queue already exists with the same name and a different value for "
-                    f"attribute {ATTRIBUTES[key][0]}"
+                    f"attribute {attribute}"
                 )
         return _queue(current)
+    _check_dead_letter(project, name, wanted, policy_text)
     return _queue(project.store.put_queue(name, wanted, time.time()))
 
 
@@ -480,7 +643,12 @@ def _take(
 ) -> list[dict[str, Any]]:
     _expire(project, queue, now)
     taken = project.store.receive_messages(
-        queue.name, limit=max_messages, now=now, visibility_timeout=hide, fifo=queue.fifo
+        queue.name,
+        limit=max_messages,
+        now=now,
+        visibility_timeout=hide,
+        fifo=queue.fifo,
+        dead_letter=_dead_letter(project, queue),
     )
     sender = project.manifest.account
     return [sqs.message(m, sender=sender, fifo=queue.fifo) for m in taken]
@@ -637,6 +805,19 @@ def _not_allowed(text: str) -> str | None:
         return None
     code = ord(found.group())
     return f"#x{code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code:X}"
+
+
+def _dead_letter(project: Project, queue: Queue) -> DeadLetter | None:
+    """Where the receive moves a message past the queue's maxReceiveCount (SQS moves it when
+    a ReceiveMessage would deliver it for the maxReceiveCount+1-th time)."""
+    if queue.dead_letter is None or queue.max_receive_count is None:
+        return None
+    return DeadLetter(
+        queue=queue.dead_letter,
+        max_receive_count=queue.max_receive_count,
+        source_arn=arn(project, queue.name),
+        keep_sent=not queue.fifo,
+    )
 
 
 def _expire(project: Project, queue: Queue, now: float) -> None:

@@ -55,6 +55,7 @@ SETTINGS = {
     "idle_timeout": "idle_timeout",
     "cpu_throttling": "cpu_throttling",
     "queues": "queues",
+    "streams": "streams",
     "logs": "log_retention",
 }
 """The manifest's project-wide keys, with the `Manifest` field each one sets."""
@@ -103,7 +104,8 @@ def compare(
 
 def runs_differently(before: FunctionSpec, after: FunctionSpec) -> bool:
     """Whether `after`'s `$LATEST` runs in another environment than `before`'s: what its
-    RevisionId is made of changed (configuration, code, layers)."""
+    RevisionId is made of changed (configuration, code, layers). Its event sources (`events`)
+    are not: a function whose sources changed is `changed`, its environments stay warm."""
     return (before.config, before.code, before.layers, before.upload) != (
         after.config,
         after.code,

@@ -266,7 +266,7 @@ def event(
         "requestId": request_id,
         "routeKey": "$default",
         "stage": "$default",
-        "time": _request_time(when),
+        "time": request_time(when),
         "timeEpoch": int(when.timestamp() * 1000),
     }
     if target.config.auth == "AWS_IAM":
@@ -330,7 +330,7 @@ def _as_text(body: bytes, content_type: str | None) -> str | None:
         return None
 
 
-def _request_time(moment: datetime) -> str:
+def request_time(moment: datetime) -> str:
     """`12/Mar/2020:19:03:58 +0000` (English month names, whatever the locale)."""
     month = _MONTHS[moment.month - 1]
     return f"{moment.day:02d}/{month}/{moment.year}:{moment:%H:%M:%S} +0000"

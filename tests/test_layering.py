@@ -62,13 +62,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "cache",
             "layout",
             "lockfile",
+            "sources.specs",
+            "sources.schedule",
+            "sources.filters",
         ),
     ),
 )
 """Top to bottom; each row names the top-level modules and packages of `lambdactl/` in it.
 A module imports from its own layer or from the layers below it. `logs/` sits below
 `runtime/` because an environment writes its platform lines through `logs.platform`.
-A new package or top-level module joins a row here."""
+A new package or top-level module joins a row here; a module of a package may have a row of
+its own (`sources.specs`: the manifest's reading of `events:`, below the pollers)."""
 
 ONLY_IN: dict[str, tuple[str, ...]] = {
     "rich": ("cli", "dev"),
@@ -147,9 +151,14 @@ def top(module: str) -> str:
 
 
 def rank(module: str) -> int | None:
-    for index, (_name, members) in enumerate(LAYERS):
-        if top(module) in members:
-            return index
+    """The layer of the most precise row entry naming the module: `sources.specs` (a module
+    the manifest reads) before `sources` (the package)."""
+    parts = module.split(".")[1:] or ["__init__"]
+    for depth in range(len(parts), 0, -1):
+        name = ".".join(parts[:depth])
+        for index, (_name, members) in enumerate(LAYERS):
+            if name in members:
+                return index
     return None
 
 

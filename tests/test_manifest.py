@@ -353,7 +353,7 @@ def test_unknown_top_level_key_far_from_any(write_manifest: WriteManifest):
     assert error.detail == "unknown key 'zzz'"
     assert error.hint == (
         "allowed: region, account, account_concurrency, idle_timeout, cpu_throttling, "
-        "defaults, functions, queues, logs"
+        "defaults, functions, queues, streams, logs"
     )
 
 
@@ -370,7 +370,7 @@ def test_unknown_function_key_far_from_any(write_manifest: WriteManifest):
     assert error.detail == "unknown key 'xyzzy'"
     assert error.hint == (
         "allowed: handler, code, runtime, memory, timeout, environment, description, layers, "
-        "reserved_concurrency, async, dead_letter, logging, url"
+        "reserved_concurrency, async, dead_letter, logging, url, events"
     )
 
 

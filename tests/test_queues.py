@@ -995,7 +995,7 @@ def test_a_url_naming_no_queue_of_this_account(project: Project, url: str) -> No
         queues.name_from_url(project, url)
 
 
-def test_attributes_from_sqs_names_and_strings() -> None:
+def test_attributes_from_sqs_names_and_strings(project: Project) -> None:
     given = {
         "VisibilityTimeout": "60",
         "FifoQueue": "TRUE",
@@ -1003,20 +1003,20 @@ def test_attributes_from_sqs_names_and_strings() -> None:
         "KmsMasterKeyId": "alias/aws/sqs",  # inert
         "SqsManagedSseEnabled": "true",
     }
-    assert queues.attributes_from_sqs(given) == {
+    assert queues.attributes_from_sqs(project, given) == {
         "visibility_timeout": 60,
         "fifo": True,
         "content_based_deduplication": False,
     }
     with pytest.raises(queues.InvalidAttributeName) as unknown:
-        queues.attributes_from_sqs({"Colour": "red"})
+        queues.attributes_from_sqs(project, {"Colour": "red"})
     assert unknown.value.message == "Unknown Attribute Colour."
     with pytest.raises(queues.InvalidAttributeName) as redrive:
-        queues.attributes_from_sqs({"RedrivePolicy": "{}"})
-    assert "RedrivePolicy" in redrive.value.message
+        queues.attributes_from_sqs(project, {"RedriveAllowPolicy": "{}"})
+    assert "RedriveAllowPolicy" in redrive.value.message
     for bad in ({"DelaySeconds": "soon"}, {"FifoQueue": "yes"}, {"DelaySeconds": "1.5"}):
         with pytest.raises(queues.InvalidAttributeValue):
-            queues.attributes_from_sqs(bad)
+            queues.attributes_from_sqs(project, bad)
 
 
 def test_sqs_attributes_and_set_attributes(project: Project) -> None:

@@ -189,6 +189,29 @@ def test_reserved_concurrency_and_queues_follow(live: Live) -> None:
     assert live.invoke("hello")["pid"] == warm  # a limit, not a configuration: still warm
 
 
+def test_event_sources_change_the_function_not_its_revision_and_streams_follow(
+    live: Live,
+) -> None:
+    from lambdactl import versions
+
+    warm = live.invoke("hello")["pid"]
+    revision = versions.latest(live.project, "hello").revision_id
+    events = "    events: [{queue: jobs}, {schedule: rate(1 hour)}]\n"
+    text = manifest().replace("code: src/hello\n", "code: src/hello\n" + events)
+    live.edit(text + "queues:\n  jobs: {}\nstreams:\n  clicks: {shards: 2}\n")
+    reload = live.reloader.check()
+    assert reload is not None
+    assert (reload.changed, reload.settings) == (("hello",), ("queues", "streams"))
+    spec = live.project.function("hello")
+    assert [(s.kind, s.identity) for s in spec.events] == [
+        ("queue", "jobs"),
+        ("schedule", "rate(1 hour)"),
+    ]
+    assert live.project.manifest.streams["clicks"].shards == 2
+    assert versions.latest(live.project, "hello").revision_id == revision  # not configuration
+    assert live.invoke("hello")["pid"] == warm  # nor what its environments run
+
+
 def test_project_wide_settings_follow(live: Live) -> None:
     live.invoke("hello")
     top = "account_concurrency: 400\nidle_timeout: 12\n"

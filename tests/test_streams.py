@@ -449,3 +449,25 @@ def test_two_processes_putting_to_one_shard_keep_order_and_unique_numbers(
         assert mine == [f"{tag}{i}" for i in range(count)]
     arrivals = [r.arrival for r in read.records]
     assert arrivals == sorted(arrivals)
+
+
+def test_streams_declared_in_the_manifest_exist_without_create(write_manifest) -> None:  # type: ignore[no-untyped-def]
+    path = write_manifest(
+        """\
+        account: "123456789012"
+        functions:
+          hello: {handler: app.handler, code: src/hello}
+        streams:
+          clicks: {shards: 2, retention_hours: 48}
+          plain: {}
+        """
+    )
+    declared = Project.open(path)
+    try:
+        assert [(s.name, s.shards, s.retention_hours) for s in streams.list_streams(declared)] == [
+            ("clicks", 2, 48),
+            ("plain", 1, 24),
+        ]
+        assert streams.put(declared, "clicks", b"x", "a")["ShardId"] == SHARD0
+    finally:
+        declared.close()

@@ -46,6 +46,7 @@ QUEUE_ATTRIBUTE_NAMES = frozenset(
         "ReceiveMessageWaitTimeSeconds",
         "FifoQueue",
         "ContentBasedDeduplication",
+        "RedrivePolicy",
         *queues.INERT_ATTRIBUTES,
         *queues.UNIMPLEMENTED_ATTRIBUTES,
     }
@@ -98,9 +99,12 @@ def _missing(name: str) -> AwsError:
 
 async def create_queue(call: Call) -> dict[str, Any]:
     name = call.params.string("QueueName", required=True)
-    given = queues.attributes_from_sqs(call.params.mapping("Attributes") or {})
+    attributes = call.params.mapping("Attributes") or {}
+    given = queues.attributes_from_sqs(call.project, attributes)
     call.params.mapping("tags")  # accepted (type-checked) and not kept: queues have no tags
-    queue = await call.backend.call(queues.create, call.project, name, given)
+    queue = await call.backend.call(
+        queues.create, call.project, name, given, policy_text=_policy_text(attributes)
+    )
     return shapes.create_queue(call.url(queue.name))
 
 
@@ -115,22 +119,39 @@ async def get_queue_url(call: Call) -> dict[str, Any]:
 
 async def list_queues(call: Call) -> dict[str, Any]:
     prefix = call.params.string("QueueNamePrefix") or ""
-    limit = call.params.integer("MaxResults")
-    token = call.params.string("NextToken")
+    limit, after = _paging(call.params)
+    found = await call.backend.call(queues.list_queues, call.project)
+    page, next_token = _page([q.name for q in found if q.name.startswith(prefix)], limit, after)
+    return shapes.list_queues([call.url(n) for n in page], next_token)
+
+
+async def list_dead_letter_source_queues(call: Call) -> dict[str, Any]:
+    name = call.queue()
+    limit, after = _paging(call.params)
+    found = await call.backend.call(queues.dead_letter_sources, call.project, name)
+    page, next_token = _page([q.name for q in found], limit, after)
+    return shapes.dead_letter_sources([call.url(n) for n in page], next_token)
+
+
+def _paging(params: Params) -> tuple[int | None, str | None]:
+    """A list operation's MaxResults (checked) and the name its NextToken resumes after."""
+    limit = params.integer("MaxResults")
+    token = params.string("NextToken")
     if limit is not None and not 1 <= limit <= MAX_LIST_RESULTS:
         raise InvalidParameterValueException(
             f"Value {limit} for parameter MaxResults is invalid. Reason: MaxResults must be "
             f"an integer between 1 and {MAX_LIST_RESULTS}."
         )
-    found = await call.backend.call(queues.list_queues, call.project)
-    names = [q.name for q in found if q.name.startswith(prefix)]
-    after = _token_name(token) if token else None
+    return limit, _token_name(token) if token else None
+
+
+def _page(names: list[str], limit: int | None, after: str | None) -> tuple[list[str], str | None]:
+    """One page of `names` (sorted) after `after`, and the NextToken of the next, if any."""
     if after is not None:
         names = [n for n in names if n > after]
     page = names[: limit or MAX_LIST_RESULTS]
     more = limit is not None and len(names) > limit
-    next_token = _name_token(page[-1]) if more else None
-    return shapes.list_queues([call.url(n) for n in page], next_token)
+    return page, _name_token(page[-1]) if more else None
 
 
 async def delete_queue(call: Call) -> dict[str, Any]:
@@ -159,9 +180,19 @@ async def set_queue_attributes(call: Call) -> dict[str, Any]:
     if given is None:
         raise _missing("Attributes")
     await call.backend.call(
-        queues.set_attributes, call.project, name, queues.attributes_from_sqs(given)
+        queues.set_attributes,
+        call.project,
+        name,
+        queues.attributes_from_sqs(call.project, given),
+        policy_text=_policy_text(given),
     )
     return {}
+
+
+def _policy_text(attributes: dict[str, Any]) -> str | None:
+    """The RedrivePolicy as the request wrote it: SQS's errors quote it so."""
+    text = attributes.get("RedrivePolicy")
+    return text if isinstance(text, str) else None
 
 
 # -- messages -----------------------------------------------------------------------------------
@@ -394,6 +425,7 @@ OPERATIONS: dict[str, Operation] = {
     "CreateQueue": create_queue,
     "GetQueueUrl": get_queue_url,
     "ListQueues": list_queues,
+    "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
     "DeleteQueue": delete_queue,
     "PurgeQueue": purge_queue,
     "GetQueueAttributes": get_queue_attributes,

@@ -140,6 +140,8 @@ def show(
         *_url_fields(project, ref.name),
     ]
     rows += _async_fields(spec, ref.qualifier)
+    if spec.events:
+        rows.append(("Event sources", _sources(spec.events, project.manifest.root)))
     render.fields(shape["FunctionArn"], rows)
 
 
@@ -261,13 +263,42 @@ def _url_settings(config: Any) -> str:
 
 
 def validate(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
-    """Check the manifest: syntax, keys, types, ranges, paths and AWS's limits."""
+    """Check the manifest: syntax, keys, types, ranges, paths and AWS's limits; list each
+    function's event sources."""
     from .. import manifest
+    from ..sources import specs
 
     path = session(ctx).manifest_path()
     loaded = manifest.load(path)
     names = list(loaded.functions)
+    sources = [source for spec in loaded.functions.values() for source in spec.events]
     if output is Output.json:
-        render.print_json({"Manifest": str(path), "Valid": True, "Functions": names})
+        listed = [
+            {
+                "Function": source.function,
+                "Kind": source.kind,
+                "Source": specs.describe(source, loaded.root),
+                "UUID": source.uuid,
+                "Enabled": source.enabled,
+            }
+            for source in sources
+        ]
+        render.print_json(
+            {"Manifest": str(path), "Valid": True, "Functions": names, "EventSources": listed}
+        )
         return
     render.success(f"{path} is valid: {len(names)} function(s): {', '.join(names)}")
+    for name, spec in loaded.functions.items():
+        if spec.events:
+            render.line(f"  {name}: {_sources(spec.events, loaded.root)}")
+
+
+def _sources(events: Any, root: Any) -> str:
+    """`queue orders, files inbox, schedule rate(5 minutes) (disabled)`."""
+    from ..sources import specs
+
+    return ", ".join(
+        f"{source.kind} {specs.describe(source, root)}"
+        + ("" if source.enabled else " (disabled)")
+        for source in events
+    )

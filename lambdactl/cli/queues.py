@@ -28,10 +28,17 @@ def create(
     retention: int = typer.Option(None, "--retention", help="Seconds messages are kept (4 days)."),
     fifo: bool = typer.Option(False, "--fifo", help="A FIFO queue (name ends with .fifo)."),
     content_based_deduplication: bool = typer.Option(False, "--content-based-deduplication"),
+    dead_letter: str = typer.Option(
+        None, "--dead-letter", metavar="QUEUE", help="Move messages received too often here."
+    ),
+    max_receive_count: int = typer.Option(
+        None, "--max-receive-count", help="Receives before the move (1..1000; 10)."
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Create a queue (CreateQueue); the same name and attributes again is not an error."""
     from .. import queues
+    from ..manifest import DEFAULT_MAX_RECEIVE_COUNT
     from ..shapes import sqs
 
     given = {
@@ -40,7 +47,13 @@ def create(
         "retention": retention,
         "fifo": fifo or None,
         "content_based_deduplication": content_based_deduplication or None,
+        "dead_letter": dead_letter,
+        "max_receive_count": max_receive_count,
     }
+    if max_receive_count is not None and dead_letter is None:
+        raise UsageError("--max-receive-count needs --dead-letter QUEUE")
+    if dead_letter is not None and max_receive_count is None:
+        given["max_receive_count"] = DEFAULT_MAX_RECEIVE_COUNT
     project = session(ctx).project()
     queue = queues.create(project, name, {k: v for k, v in given.items() if v is not None})
     if output is Output.json:
@@ -75,10 +88,20 @@ def list_queues(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
                 str(in_flight),
                 f"{attributes['visibility_timeout']} s",
                 f"{attributes['delay']} s",
+                f"{queue.dead_letter} ({queue.max_receive_count})" if queue.dead_letter else "-",
                 queues.url(project, queue.name, base),
             )
         )
-    columns = ("Queue", "Type", "Visible", "In flight", "Visibility", "Delay", "URL")
+    columns = (
+        "Queue",
+        "Type",
+        "Visible",
+        "In flight",
+        "Visibility",
+        "Delay",
+        "Dead letter (max receives)",
+        "URL",
+    )
     render.table(None, columns, rows, give_way={"URL": "fold"})
 
 

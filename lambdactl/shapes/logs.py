@@ -3,6 +3,9 @@ DescribeLogStreams, GetLogEvents and FilterLogEvents return them."""
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -67,3 +70,54 @@ def log_stream(stream: StreamSummary, *, group_arn: str) -> dict[str, Any]:
         "arn": f"{group_arn}:log-stream:{stream.name}",
         "storedBytes": 0,
     }
+
+
+# --------------------------------------------------------------------------------------------
+# A subscription filter's delivery to Lambda: {"awslogs": {"data": base64(gzip(JSON))}}
+
+
+def log_event_id(timestamp: int, index: int = 0) -> str:
+    """A 56-digit event id, as CloudWatch Logs' are: later times, then higher indexes,
+    sort after."""
+    return f"{timestamp:013d}{index:043d}"
+
+
+def subscription_data(
+    group: str,
+    stream: str,
+    events: Sequence[tuple[str, int, str]],
+    *,
+    owner: str,
+    filters: Sequence[str] = ("lambdactl",),
+) -> dict[str, Any]:
+    """What a subscription filter delivers, decoded: `events` as (id, timestamp in epoch
+    milliseconds, message), `owner` the group's account, `filters` the filters' names."""
+    return {
+        "messageType": "DATA_MESSAGE",
+        "owner": owner,
+        "logGroup": group,
+        "logStream": stream,
+        "subscriptionFilters": list(filters),
+        "logEvents": [
+            {"id": event_id, "timestamp": timestamp, "message": message}
+            for event_id, timestamp, message in events
+        ],
+    }
+
+
+def subscription_event(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The event Lambda receives: `data` (see `subscription_data`) as JSON, gzipped, then
+    base64-encoded."""
+    import gzip  # here: the CLI's other commands never need it
+
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return {"awslogs": {"data": base64.b64encode(gzip.compress(raw, mtime=0)).decode()}}
+
+
+def subscription_decoded(event: Mapping[str, Any]) -> dict[str, Any]:
+    """`subscription_event`'s inverse, as a handler reads its event."""
+    import gzip
+
+    data = base64.b64decode(event["awslogs"]["data"])
+    decoded: dict[str, Any] = json.loads(gzip.decompress(data))
+    return decoded

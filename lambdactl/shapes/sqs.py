@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import struct
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -59,6 +60,14 @@ def list_queues(urls: Sequence[str], next_token: str | None = None) -> dict[str,
     return shape
 
 
+def dead_letter_sources(urls: Sequence[str], next_token: str | None = None) -> dict[str, Any]:
+    """ListDeadLetterSourceQueues' response: `queueUrls` (so spelled, and always there)."""
+    shape: dict[str, Any] = {"queueUrls": list(urls)}
+    if next_token is not None:
+        shape["NextToken"] = next_token
+    return shape
+
+
 def queue_attributes(every: Mapping[str, str], names: Sequence[str]) -> dict[str, Any]:
     """GetQueueAttributes' response: the attributes named (`All`: every one), none asked for
     (or none there) -> no `Attributes` key at all."""
@@ -87,6 +96,8 @@ def message(message: Mapping[str, Any], *, sender: str, fifo: bool) -> dict[str,
     }
     if fifo:
         attributes["MessageGroupId"] = message["group"]
+    if message.get("dead_letter_source"):  # moved here by the source queue's RedrivePolicy
+        attributes["DeadLetterQueueSourceArn"] = message["dead_letter_source"]
     shape: dict[str, Any] = {
         "MessageId": message["id"],
         "ReceiptHandle": message["receipt"],
@@ -184,3 +195,83 @@ def _binary(value: str) -> bytes:
 
 def _md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Lambda's SQS event (spec §7.2): the records an event source mapping delivers
+
+
+def queue_arn(region: str, account: str, queue: str) -> str:
+    return f"arn:aws:sqs:{region}:{account}:{queue}"
+
+
+def receipt_handle() -> str:
+    """An opaque receipt handle, shaped like SQS's (base64 text)."""
+    return "AQEB" + base64.b64encode(os.urandom(96)).decode()
+
+
+def record(
+    message_id: str,
+    body: str,
+    *,
+    queue_arn: str,
+    receipt_handle: str,
+    sent: float,
+    sender: str,
+    first_receive: float | None = None,
+    receive_count: int = 1,
+    attributes: Mapping[str, Mapping[str, str]] | None = None,
+    group_id: str | None = None,
+    deduplication_id: str | None = None,
+    sequence_number: str | None = None,
+    trace_header: str | None = None,
+) -> dict[str, Any]:
+    """One message as Lambda delivers it: `sent` and `first_receive` in epoch seconds,
+    `attributes` the message attributes as SendMessage takes them (`DataType`,
+    `StringValue` / `BinaryValue`), `group_id` etc. for a FIFO queue's message. The region is
+    the queue's (from its ARN)."""
+    system = {
+        "ApproximateReceiveCount": str(receive_count),
+        "SentTimestamp": str(int(sent * 1000)),
+        "SenderId": sender,
+        "ApproximateFirstReceiveTimestamp": str(int((first_receive or sent) * 1000)),
+    }
+    if trace_header is not None:
+        system["AWSTraceHeader"] = trace_header
+    if group_id is not None:
+        system["SequenceNumber"] = sequence_number or f"{int(sent * 1_000_000):020d}"
+        system["MessageGroupId"] = group_id
+        system["MessageDeduplicationId"] = (
+            deduplication_id or hashlib.sha256(body.encode()).hexdigest()
+        )
+    given = dict(attributes or {})
+    shape: dict[str, Any] = {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": body,
+        "attributes": system,
+        "messageAttributes": {name: _record_attribute(v) for name, v in given.items()},
+    }
+    if given:
+        shape["md5OfMessageAttributes"] = attributes_md5(given)
+    shape["md5OfBody"] = _md5(body.encode())
+    shape["eventSource"] = "aws:sqs"
+    shape["eventSourceARN"] = queue_arn
+    shape["awsRegion"] = queue_arn.split(":")[3]
+    return shape
+
+
+def event(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def _record_attribute(value: Mapping[str, str]) -> dict[str, Any]:
+    """A message attribute as Lambda's records spell it (lower camel case, empty lists)."""
+    data_type = value.get("DataType", "String")
+    shape: dict[str, Any] = {}
+    if data_type.startswith("Binary"):
+        shape["binaryValue"] = value.get("BinaryValue", "")
+    else:
+        shape["stringValue"] = value.get("StringValue", "")
+    shape.update({"stringListValues": [], "binaryListValues": [], "dataType": data_type})
+    return shape

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..manifest import Cors
-    from ..urls import FunctionUrl
+    from ..urls import FunctionUrl, HttpRequest
 
 
 def function_url_config(
@@ -43,3 +43,30 @@ def cors(config: Cors) -> dict[str, Any]:
     if config.max_age is not None:
         shape["MaxAge"] = config.max_age
     return shape
+
+
+def url_event(
+    request: HttpRequest,
+    function: str,
+    *,
+    region: str,
+    account: str,
+    request_id: str,
+    auth: str = "NONE",
+    qualifier: str | None = None,
+) -> dict[str, Any]:
+    """The event a function URL of `function` (its alias `qualifier`) sends for `request`:
+    `lambdactl.urls.event`, the one that `serve` delivers, for a URL described here rather
+    than read from the manifest."""
+    from .. import arns, urls
+    from ..manifest import UrlConfig
+
+    target = urls.FunctionUrl(
+        function=function,
+        config=UrlConfig(auth=auth, qualifier=qualifier),
+        url_id=urls.url_id(account, region, function, qualifier),
+        function_arn=arns.function_arn(region, account, function, qualifier),
+        created="",
+        modified="",
+    )
+    return urls.event(request, target, region=region, account=account, request_id=request_id)

@@ -8,13 +8,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, FunctionRecords, Store, VisibilityChange
+from .base import (
+    AliasWrite,
+    DeadLetter,
+    Deletion,
+    FunctionRecords,
+    Store,
+    VisibilityChange,
+)
 from .blobs import CodeStore
 
 __all__ = [
     "STATE_FILE",
     "AliasWrite",
     "CodeStore",
+    "DeadLetter",
     "Deletion",
     "FunctionRecords",
     "Store",

@@ -62,6 +62,20 @@ class VisibilityChange(enum.Enum):
     """No message of the queue holds that receipt handle (any more)."""
 
 
+@dataclass(frozen=True)
+class DeadLetter:
+    """Where `Store.receive_messages` moves a message it would deliver more than
+    `max_receive_count` times (SQS's RedrivePolicy)."""
+
+    queue: str
+    max_receive_count: int
+    source_arn: str
+    """The source queue's ARN: the moved message's DeadLetterQueueSourceArn."""
+    keep_sent: bool
+    """Standard queues keep the original enqueue time (retention counts from it); FIFO
+    queues reset it to the time of the move."""
+
+
 class Store(ABC):
     """Functions' observed `$LATEST` state, published versions, aliases and layer versions;
     the functions created through the API and the settings changed at run time."""
@@ -202,13 +216,27 @@ class Store(ABC):
 
     @abstractmethod
     def receive_messages(
-        self, queue: str, *, limit: int, now: float, visibility_timeout: float, fifo: bool
+        self,
+        queue: str,
+        *,
+        limit: int,
+        now: float,
+        visibility_timeout: float,
+        fifo: bool,
+        dead_letter: DeadLetter | None = None,
     ) -> list[Record]:
         """Take up to `limit` visible messages, oldest first, hiding each for
         `visibility_timeout` seconds with a new `receipt` and one more `receive_count`.
 
         With `fifo`, a message group with a message in flight gives none, and at most the
         oldest messages of each group come in order.
+
+        With `dead_letter` (and its queue there), a visible message already received
+        `max_receive_count` times is moved to that queue instead of being taken, in the same
+        transaction (never lost, never in both): same id, body, attributes, group,
+        de-duplication id, receive count and first receive; visible there at once, received
+        with `dead_letter_source` (the source's ARN); `sent` kept or reset (`keep_sent`).
+        Moved messages do not count towards `limit`.
         """
 
     @abstractmethod

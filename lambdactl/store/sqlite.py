@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 from .. import ids
 from ..errors import StoreError
-from .base import AliasWrite, Deletion, FunctionRecords, Record, Store, VisibilityChange
+from .base import (
+    AliasWrite,
+    DeadLetter,
+    Deletion,
+    FunctionRecords,
+    Record,
+    Store,
+    VisibilityChange,
+)
 
 if TYPE_CHECKING:
     from .lifecycle import Event, EventState
@@ -72,7 +80,8 @@ CREATE TABLE IF NOT EXISTS messages (
     first_receive REAL,
     receipt TEXT,
     grp TEXT,
-    dedup TEXT
+    dedup TEXT,
+    source TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, visible_at);
 CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt);
@@ -223,6 +232,25 @@ class SqliteStore(Store):
             self._db = connect_read_only(path) if read_only else connect(path, schema=_SCHEMA)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open state database {path}: {exc}") from None
+        if not read_only:
+            self._add_columns()
+
+    def _add_columns(self) -> None:
+        """Columns added since a database was made: `CREATE TABLE IF NOT EXISTS` leaves an
+        older table as it was. Looked at first without the write lock (the common case)."""
+        added = {"messages": {"source": "TEXT"}}
+        for table, columns in added.items():
+            if set(columns) <= self._columns(self._db, table):
+                continue
+            with self._write() as db:
+                have = self._columns(db, table)  # another process may have added them
+                for column, kind in columns.items():
+                    if column not in have:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+    @staticmethod
+    def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+        return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -628,9 +656,17 @@ class SqliteStore(Store):
             return message
 
     def receive_messages(
-        self, queue: str, *, limit: int, now: float, visibility_timeout: float, fifo: bool
+        self,
+        queue: str,
+        *,
+        limit: int,
+        now: float,
+        visibility_timeout: float,
+        fifo: bool,
+        dead_letter: DeadLetter | None = None,
     ) -> list[Record]:
         with self._write() as db:
+            busy: set[str] = set()
             if fifo:
                 busy = {
                     g
@@ -640,20 +676,30 @@ class SqliteStore(Store):
                         (queue, now),
                     )
                 }
+            if dead_letter is not None and not db.execute(
+                "SELECT 1 FROM queues WHERE name = ?", (dead_letter.queue,)
+            ).fetchone():
+                dead_letter = None  # its queue is gone: the messages stay where they are
             rows = db.execute(
-                "SELECT seq, id, body, attributes, sent, receive_count, first_receive, grp "
-                "FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq",
+                "SELECT seq, id, body, attributes, sent, receive_count, first_receive, grp, "
+                "source FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY seq",
                 (queue, now),
             )
-            taken = []
-            for seq, mid, body, attributes, sent, count, first, group in rows:
-                if fifo and group in busy:
+            taken, moving = [], []
+            for row in rows:
+                if fifo and row[7] in busy:
                     continue
-                taken.append((seq, mid, body, attributes, sent, count, first, group))
+                if dead_letter is not None and row[5] >= dead_letter.max_receive_count:
+                    moving.append(row[0])  # one more receive would exceed maxReceiveCount
+                    continue
+                taken.append(row)
                 if len(taken) == limit:
                     break
+            for seq in moving:
+                assert dead_letter is not None
+                self._move(db, seq, dead_letter, now)
             received = []
-            for seq, mid, body, attributes, sent, count, first, group in taken:
+            for seq, mid, body, attributes, sent, count, first, group, source in taken:
                 receipt = ids.hex_id(64)
                 first = first if first is not None else now
                 db.execute(
@@ -661,19 +707,40 @@ class SqliteStore(Store):
                     "receipt = ? WHERE seq = ?",
                     (now + visibility_timeout, count + 1, first, receipt, seq),
                 )
-                received.append(
-                    {
-                        "id": mid,
-                        "body": body,
-                        "attributes": json.loads(attributes),
-                        "sent": sent,
-                        "receive_count": count + 1,
-                        "first_receive": first,
-                        "receipt": receipt,
-                        "group": group,
-                    }
-                )
+                message = {
+                    "id": mid,
+                    "body": body,
+                    "attributes": json.loads(attributes),
+                    "sent": sent,
+                    "receive_count": count + 1,
+                    "first_receive": first,
+                    "receipt": receipt,
+                    "group": group,
+                }
+                if source is not None:
+                    message["dead_letter_source"] = source
+                received.append(message)
             return received
+
+    @staticmethod
+    def _move(db: sqlite3.Connection, seq: int, dead_letter: DeadLetter, now: float) -> None:
+        """Move one message to the dead-letter queue, inside the caller's transaction: a
+        new row there (at the end of its order), then the old one gone."""
+        sent = "sent" if dead_letter.keep_sent else "?"
+        db.execute(
+            "INSERT INTO messages (queue, id, body, attributes, sent, visible_at, receive_count, "
+            "first_receive, receipt, grp, dedup, source) "
+            f"SELECT ?, id, body, attributes, {sent}, ?, receive_count, first_receive, NULL, "
+            "grp, dedup, ? FROM messages WHERE seq = ?",
+            (
+                dead_letter.queue,
+                *(() if dead_letter.keep_sent else (now,)),
+                now,
+                dead_letter.source_arn,
+                seq,
+            ),
+        )
+        db.execute("DELETE FROM messages WHERE seq = ?", (seq,))
 
     def delete_message(self, queue: str, receipt: str) -> bool:
         with self._write() as db:

@@ -67,7 +67,7 @@ PUT = ("stream create s --shards 2", "stream put s hi -k a")
 COMMANDS = [
     Command("version", "", {"Version"}),
     Command("init", "fresh", {"Directory", "Files"}),
-    Command("validate", "", {"Manifest", "Valid", "Functions"}),
+    Command("validate", "", {"Manifest", "Valid", "Functions", "EventSources"}),
     Command("list", "", {"Functions"}),
     Command("show", "hello", CONFIGURATION),
     Command("publish", "hello", CONFIGURATION),
@@ -123,6 +123,7 @@ COMMANDS = [
     Command("events list", "", {"Events"}, setup=(enqueued,)),
     Command("events show", "{RequestId}", EVENT, setup=(enqueued,)),
     Command("events redrive", "--all-failed", {"Redriven"}),
+    Command("events generate", "sqs --body hi", {"Records"}),
     Command(
         "doctor",
         "",

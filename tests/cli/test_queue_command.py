@@ -106,13 +106,16 @@ def test_list_text_shows_counts_and_urls(cli, monkeypatch: pytest.MonkeyPatch) -
     for body in ("a", "b", "c"):
         cli("queue", "send", "jobs", body)
     cli("queue", "receive", "jobs")
+    made = cli("queue", "create", "retried", "--dead-letter", "jobs", "--max-receive-count", "3")
+    assert made.code == 0, made.err
     result = cli("queue", "list")
     assert result.code == 0
     rows = {line.split()[0]: line.split() for line in result.out.splitlines()[2:] if line.strip()}
-    assert rows["jobs"] == ["jobs", "standard", "2", "1", "30", "s", "0", "s", URL + "jobs"]
+    assert rows["jobs"] == ["jobs", "standard", "2", "1", "30", "s", "0", "s", "-", URL + "jobs"]
     assert rows["orders.fifo"] == [
-        "orders.fifo", "FIFO", "0", "0", "30", "s", "0", "s", URL + "orders.fifo"
+        "orders.fifo", "FIFO", "0", "0", "30", "s", "0", "s", "-", URL + "orders.fifo"
     ]
+    assert rows["retried"][-3:] == ["jobs", "(3)", URL + "retried"]
 
 
 def test_send_json_with_attributes(cli) -> None:
@@ -374,3 +377,23 @@ def test_a_separate_process_sees_the_queue(cli, project_dir: Path) -> None:
     assert message["MessageId"] == sent["MessageId"]
     result = cli("queue", "delete-message", "jobs", message["ReceiptHandle"])
     assert result.code == 0
+
+
+def test_create_with_a_dead_letter_queue(cli) -> None:
+    cli("queue", "create", "dlq")
+    assert cli("queue", "create", "src", "--dead-letter", "dlq").code == 0
+    from lambdactl import queues
+    from lambdactl.project import Project
+
+    project = Project.open(Path("functions.yaml"))
+    try:
+        policy = queues.sqs_attributes(project, "src")["RedrivePolicy"]
+    finally:
+        project.close()
+    assert json.loads(policy)["maxReceiveCount"] == 10  # the default
+    lone = cli("queue", "create", "other", "--max-receive-count", "3")
+    assert (lone.code, lone.err) == (2, "error: --max-receive-count needs --dead-letter QUEUE\n")
+    missing = cli("queue", "create", "other", "--dead-letter", "nowhere")
+    assert missing.code == 2
+    assert missing.err.startswith("error: InvalidAttributeValue: Value {")
+    assert missing.err.endswith("Reason: Dead letter target does not exist.\n")

@@ -113,3 +113,51 @@ def test_batch_shapes() -> None:
         "Successful": [{"Id": "e0"}],
         "Failed": [failure],
     }
+
+
+# -- Lambda's SQS records (spec §7.2) -----------------------------------------------------
+
+QUEUE = "arn:aws:sqs:eu-west-1:123456789012:orders"
+
+
+def test_a_record_has_the_keys_of_aws_and_the_body_md5() -> None:
+    record = sqs.record(
+        "m-1", "hello", queue_arn=QUEUE, receipt_handle="r", sent=1795773600.123,
+        sender="123456789012",
+    )  # fmt: skip
+    assert list(record) == [
+        "messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
+        "eventSource", "eventSourceARN", "awsRegion",
+    ]  # fmt: skip
+    assert record["md5OfBody"] == hashlib.md5(b"hello").hexdigest()
+    assert record["attributes"] == {
+        "ApproximateReceiveCount": "1",
+        "SentTimestamp": "1795773600123",
+        "SenderId": "123456789012",
+        "ApproximateFirstReceiveTimestamp": "1795773600123",
+    }
+    assert record["messageAttributes"] == {}
+    assert (record["eventSource"], record["eventSourceARN"]) == ("aws:sqs", QUEUE)
+    assert record["awsRegion"] == "eu-west-1"
+
+
+def test_message_attributes_as_lambda_spells_them_with_their_md5() -> None:
+    given = {"Author": {"DataType": "String", "StringValue": "J"}}
+    record = sqs.record("m", "b", queue_arn=QUEUE, receipt_handle="r", sent=1.0, sender="s",
+                        attributes=given)  # fmt: skip
+    assert record["messageAttributes"] == {
+        "Author": {
+            "stringValue": "J", "stringListValues": [], "binaryListValues": [],
+            "dataType": "String",
+        }
+    }  # fmt: skip
+    assert record["md5OfMessageAttributes"] == sqs.attributes_md5(given)
+
+
+def test_a_fifo_record_carries_its_group_deduplication_and_sequence() -> None:
+    record = sqs.record("m", "b", queue_arn=QUEUE + ".fifo", receipt_handle="r", sent=2.5,
+                        sender="s", group_id="g")  # fmt: skip
+    attributes = record["attributes"]
+    assert attributes["MessageGroupId"] == "g"
+    assert attributes["MessageDeduplicationId"] == hashlib.sha256(b"b").hexdigest()
+    assert attributes["SequenceNumber"] == "00000000000002500000"
