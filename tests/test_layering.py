@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "versions",
             "aliases",
             "queues",
+            "topics",
             "shapes",
             "payloads",
             "events",

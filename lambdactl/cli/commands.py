@@ -22,6 +22,7 @@ from . import (
     render,
     scaffold,
     serve,
+    topics,
     versions,
     worker,
 )
@@ -77,6 +78,7 @@ serve.register(app)
 dev.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
+app.add_typer(topics.app, name="topic")
 app.add_typer(worker.app, name="worker")
 app.add_typer(events.app, name="events")
 
