@@ -69,9 +69,7 @@ def list_topics(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
         for subscription in topic.subscriptions:
             notes = [] if subscription.source.filter_policy is None else ["filter policy"]
             notes += [] if subscription.source.enabled else ["disabled"]
-            subscribers.append(
-                subscription.function + (f" ({', '.join(notes)})" if notes else "")
-            )
+            subscribers.append(subscription.function + (f" ({', '.join(notes)})" if notes else ""))
         rows.append((topic.name, ", ".join(subscribers), topic.arn))
     render.table(None, ("Topic", "Subscribers", "ARN"), rows, give_way={"ARN": "fold"})
 

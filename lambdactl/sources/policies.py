@@ -43,8 +43,7 @@ MAX_COMBINATIONS = 150
 """The product of the rules' counts across a policy's attribute names, summed over `$or`."""
 PREFIX = "Invalid parameter: FilterPolicy: "
 NESTED = (
-    "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter "
-    "policy"
+    "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy"
 )
 
 
@@ -169,9 +168,7 @@ _STRING_TESTS: dict[str, Callable[[str], Callable[[str], bool]]] = {
 
 
 def _on_strings(test: Callable[[str], bool]) -> Callable[[tuple[Any, ...] | None], bool]:
-    return lambda values: values is not None and any(
-        isinstance(v, str) and test(v) for v in values
-    )
+    return lambda values: values is not None and any(isinstance(v, str) and test(v) for v in values)
 
 
 def _same(value: Any, rule: Any) -> bool:
@@ -191,15 +188,16 @@ def _anything_but(arg: Any) -> Callable[[tuple[Any, ...] | None], bool]:
         prefix = arg.get("prefix")
         if not isinstance(prefix, str):
             raise _invalid("prefix match pattern must be a string")
-        return lambda values: values is not None and any(
-            isinstance(v, str) and not v.startswith(prefix) for v in values
+        return lambda values: (
+            values is not None
+            and any(isinstance(v, str) and not v.startswith(prefix) for v in values)
         )
     excluded = arg if isinstance(arg, list) else [arg]
     for value in excluded:
         if not (value is None or isinstance(value, (bool, str, Decimal))):
             raise _invalid("Match value must be String, number, true, false, or null")
-    return lambda values: values is not None and any(
-        not any(_same(v, x) for x in excluded) for v in values
+    return lambda values: (
+        values is not None and any(not any(_same(v, x) for x in excluded) for v in values)
     )
 
 
