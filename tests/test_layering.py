@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "aliases",
             "queues",
             "streams",
+            "topics",
             "shapes",
             "payloads",
             "events",

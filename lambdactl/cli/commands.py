@@ -23,6 +23,7 @@ from . import (
     scaffold,
     serve,
     streams,
+    topics,
     versions,
     worker,
 )
@@ -79,6 +80,7 @@ dev.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(streams.app, name="stream")
+app.add_typer(topics.app, name="topic")
 app.add_typer(worker.app, name="worker")
 app.add_typer(events.app, name="events")
 

@@ -41,6 +41,16 @@ def enqueued(project_dir: Path) -> dict[str, str]:
     return {"RequestId": request_id}
 
 
+def subscribed(project_dir: Path) -> dict[str, str]:
+    """`hello` subscribed to the topic `t`, its filter policy refusing every message (so a
+    publish queues nothing and starts no worker)."""
+    from tests.conftest import MANIFEST
+
+    subscription = "    events:\n      - topic: t\n        filter_policy: {kind: [none]}\n"
+    (project_dir / "functions.yaml").write_text(MANIFEST + subscription)
+    return {}
+
+
 Setup = str | Callable[[Path], dict[str, str]]
 """A command line run first (its `-o json` values fill `{Key}` in argv), or a function of the
 project directory returning such values."""
@@ -95,6 +105,8 @@ COMMANDS = [
     Command("stream put", "s hi -k a", {"ShardId", "SequenceNumber"}, ("stream create s",)),
     Command("stream read", "s", {"Shards"}, setup=PUT),
     Command("stream delete", "s", set(), setup=PUT),
+    Command("topic publish", "t hi", {"MessageId"}, setup=(subscribed,)),
+    Command("topic list", "", {"Topics"}, setup=(subscribed,)),
     Command(
         "worker",
         "--idle-exit 0.1",
