@@ -66,6 +66,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "sources.specs",
             "sources.schedule",
             "sources.filters",
+            "sources.policies",
         ),
     ),
 )
