@@ -30,6 +30,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "versions",
             "aliases",
             "queues",
+            "streams",
+            "topics",
             "shapes",
             "payloads",
             "events",
@@ -64,6 +66,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "sources.specs",
             "sources.schedule",
             "sources.filters",
+            "sources.policies",
         ),
     ),
 )

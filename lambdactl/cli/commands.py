@@ -23,6 +23,8 @@ from . import (
     render,
     scaffold,
     serve,
+    streams,
+    topics,
     versions,
     worker,
 )
@@ -79,6 +81,8 @@ dev.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(mappings.app, name="mappings")
+app.add_typer(streams.app, name="stream")
+app.add_typer(topics.app, name="topic")
 app.add_typer(worker.app, name="worker")
 app.add_typer(events.app, name="events")
 

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 from .. import cache
 from ..errors import enum_constraint, validation_message
 from ..layout import STATE_DIR_NAME
-from . import filters, schedule
+from . import filters, policies, schedule
 
 if TYPE_CHECKING:
     import yaml
@@ -780,6 +780,10 @@ def _topic(item: _Item) -> TopicSource:
         if not isinstance(node, yaml.MappingNode):
             item.fail("filter_policy", "expected a mapping (SNS's filter policy)")
         policy = _json(item, "filter_policy", node)
+        try:  # refused here, with its line, rather than at each publish
+            policies.compile(policy)
+        except policies.InvalidParameter as exc:
+            item.fail("filter_policy", exc.message)
     return TopicSource(
         uuid=item.uuid("topic", name),
         function=item.declared.function,

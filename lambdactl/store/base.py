@@ -280,6 +280,85 @@ class Store(ABC):
     def queue_delayed(self, queue: str, now: float) -> int:
         """Messages not yet visible that were never received (sent with a delay)."""
 
+    # -- streams (Kinesis-like; partition keys and data are opaque to the store) -------------
+    # A stream has `shards` shards numbered from 0. Each shard numbers its records 1, 2, 3...
+    # in the order they were appended, and never reuses a number (not after trimming either);
+    # the service above turns (stream, shard, number) into Kinesis's sequence numbers.
+
+    @abstractmethod
+    def create_stream(
+        self, name: str, *, shards: int, retention_hours: int, created: float
+    ) -> bool:
+        """Create an empty stream; False, nothing written, when one of that name exists."""
+
+    @abstractmethod
+    def get_stream(self, name: str) -> Record | None:
+        """The stream's record: `name`, `shards`, `retention_hours`, `created`."""
+
+    @abstractmethod
+    def list_streams(self) -> list[Record]:
+        """Streams ordered by name (records as `get_stream`'s)."""
+
+    @abstractmethod
+    def set_stream_retention(self, name: str, retention_hours: int) -> bool:
+        """Change the stream's retention; False when there is no such stream."""
+
+    @abstractmethod
+    def delete_stream(self, name: str) -> bool:
+        """Delete the stream and its records at once; False when there was none."""
+
+    @abstractmethod
+    def append_records(
+        self, stream: str, entries: list[tuple[int, str, bytes]], *, now: float
+    ) -> list[tuple[int, float]] | None:
+        """Append each (shard, partition key, data) entry, all in one transaction: each gets
+        its shard's next number, and an arrival time of `now`, or the shard's latest arrival
+        when that is later (arrival times never go back within a shard, whatever the clocks
+        of the processes appending). Returns (number, arrival) per entry, in order; None,
+        nothing written, when the stream does not exist."""
+
+    @abstractmethod
+    def read_records(
+        self,
+        stream: str,
+        shard: int,
+        *,
+        after: int = 0,
+        arrived_since: float | None = None,
+        limit: int,
+    ) -> list[Record]:
+        """Up to `limit` of the shard's records numbered above `after` (and, given
+        `arrived_since`, arrived at or after it), in order. Each record has `number`,
+        `partition_key`, `data` (bytes) and `arrival`. Empty when there is none."""
+
+    @abstractmethod
+    def last_record_number(self, stream: str, shard: int) -> int:
+        """The number the shard gave last (0 before its first record), trimmed or not."""
+
+    @abstractmethod
+    def trim_records(self, stream: str, arrived_before: float) -> int:
+        """Delete the stream's records that arrived before `arrived_before` (retention);
+        how many."""
+
+    # -- checkpoints (a stream poller's progress: mapping id -> shard -> sequence number) ----
+
+    @abstractmethod
+    def set_checkpoint(self, mapping: str, shard: str, sequence: str) -> None:
+        """Record `sequence` as the last one processed on `shard` for `mapping`, replacing
+        the one before (atomic: a reader sees the old value or the new, never neither)."""
+
+    @abstractmethod
+    def get_checkpoint(self, mapping: str, shard: str) -> str | None:
+        """The last sequence number processed on `shard` for `mapping`; None before any."""
+
+    @abstractmethod
+    def list_checkpoints(self, mapping: str) -> dict[str, str]:
+        """Every shard's checkpoint for `mapping` (shard -> sequence number)."""
+
+    @abstractmethod
+    def delete_checkpoints(self, mapping: str) -> int:
+        """Forget `mapping`'s checkpoints (its mapping is deleted); how many there were."""
+
     # -- asynchronous events (`lifecycle` records; the store keeps their state) --------------
     # A backend keeps `id`, `function`, `state`, `due_at`, `enqueued_at` and the lease as it
     # likes, and the rest as one JSON object, `Event.data()`, read back by `Event.stored`.

@@ -121,6 +121,35 @@ CREATE TABLE IF NOT EXISTS generations (
     name TEXT PRIMARY KEY,
     generation INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS streams (
+    name TEXT PRIMARY KEY,
+    shards INTEGER NOT NULL,
+    retention_hours INTEGER NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stream_shards (
+    stream TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    last_number INTEGER NOT NULL DEFAULT 0,
+    last_arrival REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (stream, shard)
+);
+CREATE TABLE IF NOT EXISTS stream_records (
+    stream TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    partition_key TEXT NOT NULL,
+    data BLOB NOT NULL,
+    arrival REAL NOT NULL,
+    PRIMARY KEY (stream, shard, number)
+);
+CREATE INDEX IF NOT EXISTS stream_records_arrival ON stream_records (stream, arrival);
+CREATE TABLE IF NOT EXISTS stream_checkpoints (
+    mapping TEXT NOT NULL,
+    shard TEXT NOT NULL,
+    sequence TEXT NOT NULL,
+    PRIMARY KEY (mapping, shard)
+);
 CREATE TABLE IF NOT EXISTS layer_versions (
     layer TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -788,6 +817,159 @@ class SqliteStore(Store):
         )
         return int(rows[0][0])
 
+    # -- streams ------------------------------------------------------------------------------
+
+    def create_stream(
+        self, name: str, *, shards: int, retention_hours: int, created: float
+    ) -> bool:
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM streams WHERE name = ?", (name,)).fetchone():
+                return False
+            db.execute(
+                "INSERT INTO streams (name, shards, retention_hours, created) VALUES (?, ?, ?, ?)",
+                (name, shards, retention_hours, created),
+            )
+            db.executemany(
+                "INSERT INTO stream_shards (stream, shard) VALUES (?, ?)",
+                [(name, shard) for shard in range(shards)],
+            )
+            return True
+
+    def get_stream(self, name: str) -> Record | None:
+        rows = self._read(
+            "SELECT name, shards, retention_hours, created FROM streams WHERE name = ?", name
+        )
+        return _stream(rows[0]) if rows else None
+
+    def list_streams(self) -> list[Record]:
+        rows = self._read(
+            "SELECT name, shards, retention_hours, created FROM streams ORDER BY name"
+        )
+        return [_stream(row) for row in rows]
+
+    def set_stream_retention(self, name: str, retention_hours: int) -> bool:
+        with self._write() as db:
+            return (
+                db.execute(
+                    "UPDATE streams SET retention_hours = ? WHERE name = ?", (retention_hours, name)
+                ).rowcount
+                > 0
+            )
+
+    def delete_stream(self, name: str) -> bool:
+        with self._write() as db:
+            gone = db.execute("DELETE FROM streams WHERE name = ?", (name,)).rowcount > 0
+            db.execute("DELETE FROM stream_shards WHERE stream = ?", (name,))
+            db.execute("DELETE FROM stream_records WHERE stream = ?", (name,))
+            return gone
+
+    def append_records(
+        self, stream: str, entries: list[tuple[int, str, bytes]], *, now: float
+    ) -> list[tuple[int, float]] | None:
+        with self._write() as db:
+            shards = {
+                shard: [number, arrival]
+                for shard, number, arrival in db.execute(
+                    "SELECT shard, last_number, last_arrival FROM stream_shards WHERE stream = ?",
+                    (stream,),
+                )
+            }
+            if not shards:
+                return None
+            given = []
+            for shard, partition_key, data in entries:
+                tip = shards[shard]
+                tip[0] += 1
+                tip[1] = max(now, tip[1])
+                given.append((tip[0], tip[1]))
+                db.execute(
+                    "INSERT INTO stream_records (stream, shard, number, partition_key, data, "
+                    "arrival) VALUES (?, ?, ?, ?, ?, ?)",
+                    (stream, shard, tip[0], partition_key, data, tip[1]),
+                )
+            db.executemany(
+                "UPDATE stream_shards SET last_number = ?, last_arrival = ? "
+                "WHERE stream = ? AND shard = ?",
+                [(number, arrival, stream, shard) for shard, (number, arrival) in shards.items()],
+            )
+            return given
+
+    def read_records(
+        self,
+        stream: str,
+        shard: int,
+        *,
+        after: int = 0,
+        arrived_since: float | None = None,
+        limit: int,
+    ) -> list[Record]:
+        since = "" if arrived_since is None else " AND arrival >= ?"
+        args = () if arrived_since is None else (arrived_since,)
+        rows = self._read(
+            "SELECT number, partition_key, data, arrival FROM stream_records "
+            f"WHERE stream = ? AND shard = ? AND number > ?{since} ORDER BY number LIMIT ?",
+            stream,
+            shard,
+            after,
+            *args,
+            limit,
+        )
+        return [
+            {"number": n, "partition_key": key, "data": bytes(data), "arrival": arrival}
+            for n, key, data, arrival in rows
+        ]
+
+    def last_record_number(self, stream: str, shard: int) -> int:
+        rows = self._read(
+            "SELECT last_number FROM stream_shards WHERE stream = ? AND shard = ?", stream, shard
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def trim_records(self, stream: str, arrived_before: float) -> int:
+        rows = self._read(
+            "SELECT 1 FROM stream_records WHERE stream = ? AND arrival < ? LIMIT 1",
+            stream,
+            arrived_before,
+        )
+        if not rows:  # the common case costs a read, not a write lock
+            return 0
+        with self._write() as db:
+            return db.execute(
+                "DELETE FROM stream_records WHERE stream = ? AND arrival < ?",
+                (stream, arrived_before),
+            ).rowcount
+
+    # -- checkpoints --------------------------------------------------------------------------
+
+    def set_checkpoint(self, mapping: str, shard: str, sequence: str) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO stream_checkpoints (mapping, shard, sequence) "
+                "VALUES (?, ?, ?)",
+                (mapping, shard, sequence),
+            )
+
+    def get_checkpoint(self, mapping: str, shard: str) -> str | None:
+        rows = self._read(
+            "SELECT sequence FROM stream_checkpoints WHERE mapping = ? AND shard = ?",
+            mapping,
+            shard,
+        )
+        return str(rows[0][0]) if rows else None
+
+    def list_checkpoints(self, mapping: str) -> dict[str, str]:
+        rows = self._read(
+            "SELECT shard, sequence FROM stream_checkpoints WHERE mapping = ? ORDER BY shard",
+            mapping,
+        )
+        return {shard: sequence for shard, sequence in rows}
+
+    def delete_checkpoints(self, mapping: str) -> int:
+        with self._write() as db:
+            return db.execute(
+                "DELETE FROM stream_checkpoints WHERE mapping = ?", (mapping,)
+            ).rowcount
+
     # -- asynchronous events ----------------------------------------------------------------
 
     def enqueue_event(self, event: Event) -> None:
@@ -960,6 +1142,11 @@ def _lease_order() -> tuple[tuple[str, str], ...]:
 
 def _leasable(now: float) -> tuple[object, ...]:
     return (*_due(), now, *_leased(), now)
+
+
+def _stream(row: tuple) -> Record:
+    name, shards, retention_hours, created = row
+    return {"name": name, "shards": shards, "retention_hours": retention_hours, "created": created}
 
 
 def _event(row: tuple) -> Event:

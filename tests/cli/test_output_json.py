@@ -68,6 +68,16 @@ def with_queue_source(project_dir: Path) -> dict[str, str]:
         project.close()
 
 
+def subscribed(project_dir: Path) -> dict[str, str]:
+    """`hello` subscribed to the topic `t`, its filter policy refusing every message (so a
+    publish queues nothing and starts no worker)."""
+    from tests.conftest import MANIFEST
+
+    subscription = "    events:\n      - topic: t\n        filter_policy: {kind: [none]}\n"
+    (project_dir / "functions.yaml").write_text(MANIFEST + subscription)
+    return {}
+
+
 Setup = str | Callable[[Path], dict[str, str]]
 """A command line run first (its `-o json` values fill `{Key}` in argv), or a function of the
 project directory returning such values."""
@@ -90,6 +100,7 @@ class Command:
 
 ALIASED = ("publish", "alias create hello live -v 1")
 SENT = ("queue create q", "queue send q hi")
+PUT = ("stream create s --shards 2", "stream put s hi -k a")
 COMMANDS = [
     Command("version", "", {"Version"}),
     Command("init", "fresh", {"Directory", "Files"}),
@@ -120,6 +131,14 @@ COMMANDS = [
         Command(f"mappings {verb}", "{UUID}", MAPPING, setup=(with_queue_source,))
         for verb in ("show", "enable", "disable")
     ),
+    Command("stream create", "s --shards 2 --retention-hours 48", set()),
+    Command("stream list", "", {"StreamNames", "HasMoreStreams", "StreamSummaries"}, PUT),
+    Command("stream describe", "s", {"StreamDescription"}, setup=PUT),
+    Command("stream put", "s hi -k a", {"ShardId", "SequenceNumber"}, ("stream create s",)),
+    Command("stream read", "s", {"Shards"}, setup=PUT),
+    Command("stream delete", "s", set(), setup=PUT),
+    Command("topic publish", "t hi", {"MessageId"}, setup=(subscribed,)),
+    Command("topic list", "", {"Topics"}, setup=(subscribed,)),
     Command(
         "worker",
         "--idle-exit 0.1",

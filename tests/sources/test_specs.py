@@ -520,6 +520,12 @@ def test_starting_positions(write_manifest: WriteManifest) -> None:
             "expected a mapping (SNS's filter policy)",
         ),
         (
+            ["- topic: signups", "  filter_policy: {a: 1, b: 1, c: 1, d: 1, e: 1, f: 1}"],
+            FIRST + 1,
+            "filter_policy",
+            "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys",
+        ),
+        (
             ["- files: {path: inbox, events: [modified]}"],
             FIRST,
             "files.events[0]",
