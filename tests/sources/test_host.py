@@ -4,7 +4,6 @@ and lose no message when that process is killed mid-batch."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -12,7 +11,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,6 +19,7 @@ from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.sources import mappings
 from lambdactl.sources.host import Host
+from tests.sources import batches, wait_for
 
 # One line per delivery: [body, ApproximateReceiveCount]; `slow` sleeps on its first delivery.
 HANDLER = """\
@@ -46,22 +45,6 @@ def manifest(project_dir: Path, events: str = "      - queue: orders\n") -> Path
     )
     return path
 
-
-def deliveries(project_dir: Path) -> list[list[str]]:
-    path = project_dir / "batches.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("not reached in time")
 
 
 @pytest.fixture
@@ -98,13 +81,13 @@ def test_a_worker_polls_and_kill_9_mid_batch_loses_nothing(
     project = Project.open(manifest(project_dir))
     first = workers()
     queues.send(project, "orders", "slow")
-    wait_for(lambda: deliveries(project_dir) == [["slow", "1"]])
+    wait_for(lambda: batches(project_dir) == [["slow", "1"]], seconds=20.0)
     os.kill(first.pid, signal.SIGKILL)  # mid-batch: the function is still asleep
     first.wait()
     assert queues.counts(project, "orders") == (0, 1)  # in flight, not deleted
     second = workers()
-    wait_for(lambda: ["slow", "2"] in deliveries(project_dir))
-    wait_for(lambda: queues.counts(project, "orders") == (0, 0))
+    wait_for(lambda: ["slow", "2"] in batches(project_dir), seconds=20.0)
+    wait_for(lambda: queues.counts(project, "orders") == (0, 0), seconds=20.0)
     second.send_signal(signal.SIGINT)
     assert second.wait(15) == 0
     project.close()
@@ -119,18 +102,18 @@ def test_the_host_follows_disable_enable_and_reloads(project_dir: Path) -> None:
         source = project.functions["hello"].events[0]
         assert mappings.current(project, source).last_processing_result == mappings.NO_RECORDS
         mappings.set_enabled(project, source, False)
-        wait_for(lambda: not host.pollers)
+        wait_for(lambda: not host.pollers, seconds=20.0)
         queues.send(project, "orders", "while disabled")
         time.sleep(0.6)  # a sync or more: nothing is polled
-        assert deliveries(project_dir) == []
+        assert batches(project_dir) == []
         mappings.set_enabled(project, source, True)
-        wait_for(lambda: deliveries(project_dir) == [["while disabled", "1"]])
+        wait_for(lambda: batches(project_dir) == [["while disabled", "1"]], seconds=20.0)
         # the manifest's `enabled: false`, once adopted, stops the poller
         from lambdactl import manifest as manifests
 
         path = manifest(project_dir, "      - queue: orders\n        enabled: false\n")
         project.adopt(manifests.load(path, remember=False))
-        wait_for(lambda: not host.pollers)
+        wait_for(lambda: not host.pollers, seconds=20.0)
         assert mappings.current(project, project.functions["hello"].events[0]).state == (
             mappings.DISABLED
         )
@@ -151,16 +134,16 @@ def test_serve_polls_a_source_its_reload_adds(project_dir: Path) -> None:
         url = sqs.get_queue_url(QueueName="orders")["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody="before the source")
         time.sleep(0.6)  # a sync or more: no source, nothing polled
-        assert deliveries(project_dir) == []
+        assert batches(project_dir) == []
         manifest(project_dir)  # the edit adds the source: the reload starts its poller
-        wait_for(lambda: deliveries(project_dir) == [["before the source", "1"]])
+        wait_for(lambda: batches(project_dir) == [["before the source", "1"]], seconds=20.0)
         counts = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
 
         def deleted() -> bool:
             got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=counts)["Attributes"]
             return [got[name] for name in counts] == ["0", "0"]
 
-        wait_for(deleted)
+        wait_for(deleted, seconds=20.0)
     finally:
         server.stop()
         for client in server.clients:
@@ -176,9 +159,9 @@ def test_a_worker_follows_a_manifest_edit(
     worker = workers()
     queues.send(project, "orders", "waiting")
     time.sleep(0.6)
-    assert deliveries(project_dir) == []
+    assert batches(project_dir) == []
     manifest(project_dir)  # enabled again
-    wait_for(lambda: deliveries(project_dir) == [["waiting", "1"]])
+    wait_for(lambda: batches(project_dir) == [["waiting", "1"]], seconds=20.0)
     worker.send_signal(signal.SIGINT)
     assert worker.wait(15) == 0
     project.close()

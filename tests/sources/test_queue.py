@@ -5,7 +5,6 @@ answers decides what is deleted."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from lambdactl.project import Project
 from lambdactl.sources import mappings
 from lambdactl.sources.host import Host
 from lambdactl.sources.queue import BatchResponseError, failed_ids
+from tests.sources import batches, wait_for
 
 # Each batch is one line of `batches.jsonl` (its bodies; a long one as its length); a body
 # `fail` raises, a body `partial:X` reports the record whose body is X as failed.
@@ -82,22 +82,6 @@ def hosted(project_dir: Path) -> Iterator[Callable[..., Project]]:
         invoker.close()
         project.close()
 
-
-def batches(project_dir: Path) -> list[list[str]]:
-    path = project_dir / "batches.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 15.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("not reached in time")
 
 
 def left(project: Project, name: str) -> tuple[int, int]:
