@@ -32,9 +32,9 @@ from typing import Any
 from ..code import editor_file
 from ..errors import LambdactlError
 from ..invoke import Invoker
+from ..layout import STATE_DIR_NAME
 from ..project import Project
 from ..shapes import s3
-from ..layout import STATE_DIR_NAME
 from ..timestamps import utcnow
 from . import mappings
 from .specs import FilesSource
