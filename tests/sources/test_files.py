@@ -173,3 +173,18 @@ def test_stop_ends_the_watch(harness: Harness, project_dir: Path) -> None:
     time.sleep(0.5)
     assert watch.poller.fired == []
     assert isinstance(watch.project, Project)
+
+
+def test_a_real_worker_runs_the_watch(harness: Harness, project_dir: Path) -> None:
+    """The host in `lambdactl worker` (the worker-lock holder) watches and invokes."""
+    (project_dir / "inbox").mkdir()
+    harness.deploy({"drop": handler("succeeds", events=[{"files": {"path": "inbox"}}])})
+    harness.spawn_worker()
+    deadline = time.monotonic() + 30
+    while not harness.runs():  # the watch starts with the worker: drop until it is seen
+        assert time.monotonic() < deadline, (project_dir.parent / "worker.out").read_text()
+        (project_dir / "inbox" / "probe.txt").write_text(str(time.monotonic()))
+        time.sleep(0.5)
+    [record] = harness.runs()[0]["event"]["Records"]
+    assert record["eventName"] == "ObjectCreated:Put"
+    assert record["s3"]["object"]["key"] == "probe.txt"
