@@ -26,6 +26,7 @@ import queue
 import stat
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,9 @@ from . import mappings
 from .specs import FilesSource
 
 log = logging.getLogger("lambdactl")
+
+FIRED_KEPT = 100
+"""How many of the latest fired events a poller remembers."""
 
 SETTLE_SECONDS = 0.25
 """How long a written file must stay quiet (when no close says it is done) before it fires."""
@@ -63,8 +67,8 @@ class FilesPoller:
         self.root = os.path.realpath(source.path)
         self.bucket = Path(self.root).name
         self.settle = settle
-        self.fired: list[tuple[str, str]] = []
-        """(event name, key) of each event queued so far, in order."""
+        self.fired: deque[tuple[str, str]] = deque(maxlen=FIRED_KEPT)
+        """(event name, key) of the latest events queued, in order."""
         self._events: queue.Queue[tuple[str, str, str] | None] = queue.Queue()
         self._pending: dict[str, float] = {}
         """Created or written files waiting to settle: path -> when to look again."""

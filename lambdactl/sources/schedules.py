@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
@@ -30,6 +31,9 @@ from . import mappings, schedule
 from .specs import ScheduleSource
 
 log = logging.getLogger("lambdactl")
+
+FIRED_KEPT = 100
+"""How many of the latest fired events a poller remembers."""
 
 NAP_SECONDS = 30.0
 """The longest single sleep: the wall clock is looked at again at least this often."""
@@ -64,8 +68,8 @@ class SchedulePoller:
         self.rule = rule_for(project, source)
         self.now = now
         self.nap = nap
-        self.fired: list[schedule.Tick] = []
-        """The ticks queued so far, in order (for `lambdactl` to show and tests to read)."""
+        self.fired: deque[schedule.Tick] = deque(maxlen=FIRED_KEPT)
+        """The latest ticks queued, in order (for tests and diagnostics to read)."""
         self._schedule = schedule.parse(source.expression)
         self._ticker: schedule.Ticker | None = None
         self._stop = threading.Event()
