@@ -1,5 +1,5 @@
-"""The sources host: runs the project's pollers (queues now; streams, schedules, files and
-real endpoints next) in the one process that holds the project's worker lock.
+"""The sources host: runs the project's pollers (queues, schedules, files; streams and real
+endpoints next) in the one process that holds the project's worker lock.
 
 Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker` when no
 server runs. Those three already hold `.lambda/worker.lock` (`events.daemon.hold`), and only
@@ -32,7 +32,9 @@ from ..errors import LambdactlError
 from ..invoke import Invoker
 from ..project import Project
 from . import mappings
+from .files import FilesPoller
 from .queue import QueuePoller
+from .schedules import SchedulePoller
 from .specs import EventSource
 
 log = logging.getLogger("lambdactl")
@@ -51,6 +53,8 @@ PollerFactory = Callable[[Project, Invoker, EventSource], Poller]
 
 POLLERS: dict[str, PollerFactory] = {
     "queue": lambda project, invoker, source: QueuePoller(project, invoker, source),  # type: ignore[arg-type]
+    "schedule": lambda project, invoker, source: SchedulePoller(project, invoker, source),  # type: ignore[arg-type]
+    "files": lambda project, invoker, source: FilesPoller(project, invoker, source),  # type: ignore[arg-type]
 }
 """Each source kind that has a poller: how to make one."""
 

@@ -149,9 +149,7 @@ def test_a_throw_returns_the_whole_batch_which_is_delivered_again(
     assert state.last_processing_result == mappings.FUNCTION_CALL_FAILED
 
 
-def test_only_the_reported_failures_stay(
-    hosted: Callable[..., Project], project_dir: Path
-) -> None:
+def test_only_the_reported_failures_stay(hosted: Callable[..., Project], project_dir: Path) -> None:
     project = Project.open(manifest(project_dir, "      - queue: orders\n", "  orders: {}\n"))
     for body in ("a", "b", "partial:b"):
         queues.send(project, "orders", body)
@@ -181,9 +179,7 @@ def test_a_malformed_response_fails_the_whole_batch(
 
 def test_a_filter_drops_messages(hosted: Callable[..., Project], project_dir: Path) -> None:
     project = hosted(
-        "      - queue: orders\n"
-        "        filter:\n"
-        '          - {body: {kind: [\"keep\"]}}\n',
+        '      - queue: orders\n        filter:\n          - {body: {kind: ["keep"]}}\n',
         "  orders: {}\n",
     )
     queues.send(project, "orders", json.dumps({"kind": "drop"}))
