@@ -34,6 +34,7 @@ from ..project import Project
 from . import mappings
 from .queue import QueuePoller
 from .specs import EventSource
+from .stream import StreamPoller
 
 log = logging.getLogger("lambdactl")
 
@@ -51,6 +52,7 @@ PollerFactory = Callable[[Project, Invoker, EventSource], Poller]
 
 POLLERS: dict[str, PollerFactory] = {
     "queue": lambda project, invoker, source: QueuePoller(project, invoker, source),  # type: ignore[arg-type]
+    "stream": lambda project, invoker, source: StreamPoller(project, invoker, source),  # type: ignore[arg-type]
 }
 """Each source kind that has a poller: how to make one."""
 
