@@ -95,7 +95,9 @@ def batches(project_dir: Path) -> list[list[list[str]]]:
     path = project_dir / "batches.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    text = path.read_text()
+    complete = text[: text.rfind("\n") + 1]  # a line being written is not read yet
+    return [json.loads(line) for line in complete.splitlines()]
 
 
 def delivered(project_dir: Path) -> list[str]:
