@@ -171,6 +171,23 @@ def test_a_restart_resumes_after_the_checkpoint(
     wait_for(lambda: delivered(project_dir) == ["a", "b", "c"])
 
 
+def test_a_checkpoint_from_a_stream_made_again_starts_over(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project, host = hosted()
+    shard = "shardId-000000000000"
+    put(project, "a")
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard))
+    host.stop()
+    old = streams.checkpoint_of(project, source_uuid(project), shard)
+    streams.delete(project, "clicks")
+    time.sleep(0.01)  # another creation time: the old sequence numbers are not this stream's
+    put(project, "b")  # the declared stream exists again, with "b" only
+    hosted()
+    wait_for(lambda: delivered(project_dir) == ["a", "b"])
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard) != old)
+
+
 @pytest.mark.parametrize("position", ["LATEST", "AT_TIMESTAMP"])
 def test_starting_positions_skip_what_came_before(
     hosted: Callable[..., tuple[Project, Host]], project_dir: Path, position: str
