@@ -281,6 +281,8 @@ class StreamPoller:
                     pending.pop(0)
                 continue
             outcome = self._invoke(piece)
+            if not outcome.ok and self._stop.is_set():
+                return False  # cut off by a stop: unsettled, not a failure to give up on
             if outcome.ok:
                 if checkpoints:
                     self._checkpoint(shard, piece.records[-1])
