@@ -1,4 +1,4 @@
-"""The sources host: runs the project's pollers (queues now; streams, schedules, files and
+"""The sources host: runs the project's pollers (queues and streams now; schedules, files and
 real endpoints next) in the one process that holds the project's worker lock.
 
 Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker` when no
