@@ -1,4 +1,4 @@
-"""The sources host: runs the project's pollers (queues, schedules, files; streams and real
+"""The sources host: runs the project's pollers (queues, streams, schedules, files; real
 endpoints next) in the one process that holds the project's worker lock.
 
 Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker` when no
@@ -36,6 +36,7 @@ from .files import FilesPoller
 from .queue import QueuePoller
 from .schedules import SchedulePoller
 from .specs import EventSource
+from .stream import StreamPoller
 
 log = logging.getLogger("lambdactl")
 
@@ -55,6 +56,7 @@ POLLERS: dict[str, PollerFactory] = {
     "queue": lambda project, invoker, source: QueuePoller(project, invoker, source),  # type: ignore[arg-type]
     "schedule": lambda project, invoker, source: SchedulePoller(project, invoker, source),  # type: ignore[arg-type]
     "files": lambda project, invoker, source: FilesPoller(project, invoker, source),  # type: ignore[arg-type]
+    "stream": lambda project, invoker, source: StreamPoller(project, invoker, source),  # type: ignore[arg-type]
 }
 """Each source kind that has a poller: how to make one."""
 

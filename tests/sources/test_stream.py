@@ -1,0 +1,353 @@
+"""The local stream poller (`lambdactl.sources.stream`), run by a real `Host` with a real
+Invoker (and, for kill -9, a real `lambdactl worker`): records put to a local stream reach
+the function in per-shard order, the checkpoint moves only after the function returned, and
+failures are retried, bisected, reported per item or given up on with an on-failure record."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lambdactl import queues, streams
+from lambdactl.invoke import Invoker
+from lambdactl.project import Project
+from lambdactl.sources import mappings
+from lambdactl.sources.host import Host
+
+# Each invoke is one line of `batches.jsonl`: [[shard, data], ...] (data base64-decoded).
+# Data `bad` raises; with PARTIAL set, a `bad` is reported as a batch item failure instead;
+# `slow` sleeps 30 s on its first delivery (a marker file remembers it).
+HANDLER = """\
+import base64, json, os, time
+
+def handler(event, context):
+    got = [[r["eventID"].split(":")[0], base64.b64decode(r["kinesis"]["data"]).decode()]
+           for r in event["Records"]]
+    with open(os.environ["BATCHES"], "a") as f:
+        f.write(json.dumps(got) + "\\n")
+    marker = os.environ["BATCHES"] + ".slow"
+    if any(data == "slow" for _s, data in got) and not os.path.exists(marker):
+        open(marker, "w").close()
+        time.sleep(30)
+    bad = [r["kinesis"]["sequenceNumber"] for r in event["Records"]
+           if base64.b64decode(r["kinesis"]["data"]) == b"bad"]
+    if bad and os.environ.get("PARTIAL"):
+        return {"batchItemFailures": [{"itemIdentifier": n} for n in bad]}
+    if bad:
+        raise RuntimeError("bad record")
+"""
+
+
+def manifest(
+    project_dir: Path,
+    settings: str = "",
+    *,
+    shards: int = 1,
+    position: str = "TRIM_HORIZON",
+    partial: bool = False,
+    timeout: int = 3,
+) -> Path:
+    (project_dir / "src" / "hello" / "app.py").write_text(HANDLER)
+    environment = f"BATCHES: {project_dir / 'batches.jsonl'}" + (
+        ", PARTIAL: '1'" if partial else ""
+    )
+    path = project_dir / "functions.yaml"
+    path.write_text(
+        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
+        f"    timeout: {timeout}\n    environment: {{{environment}}}\n"
+        f"    events:\n      - stream: clicks\n        starting_position: {position}\n"
+        + "".join(f"        {line}\n" for line in settings.splitlines())
+        + f"streams:\n  clicks: {{shards: {shards}}}\nqueues:\n  failed: {{}}\n"
+    )
+    return path
+
+
+@pytest.fixture
+def hosted(project_dir: Path) -> Iterator[Callable[..., tuple[Project, Host]]]:
+    """`hosted(settings, ...)`: the manifest, then a project with a running Host."""
+    opened: list[tuple[Project, Invoker, Host]] = []
+
+    def start(settings: str = "", **options: Any) -> tuple[Project, Host]:
+        project = Project.open(manifest(project_dir, settings, **options))
+        invoker = Invoker(project)
+        host = Host(project, invoker)
+        host.start()
+        opened.append((project, invoker, host))
+        return project, host
+
+    yield start
+    for project, invoker, host in opened:
+        host.stop()
+        invoker.close()
+        project.close()
+
+
+def batches(project_dir: Path) -> list[list[list[str]]]:
+    path = project_dir / "batches.jsonl"
+    if not path.exists():
+        return []
+    text = path.read_text()
+    complete = text[: text.rfind("\n") + 1]  # a line being written is not read yet
+    return [json.loads(line) for line in complete.splitlines()]
+
+
+def delivered(project_dir: Path) -> list[str]:
+    return [data for batch in batches(project_dir) for _shard, data in batch]
+
+
+def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("not reached in time")
+
+
+def put(project: Project, *data: str, key: str = "k", now: float | None = None) -> list[str]:
+    return [
+        streams.put(project, "clicks", item.encode(), key, now=now)["SequenceNumber"]
+        for item in data
+    ]
+
+
+def failures(project: Project) -> list[dict[str, Any]]:
+    got = queues.receive(project, "failed", max_messages=10, wait=0)
+    return [json.loads(message["Body"]) for message in got]
+
+
+def source_uuid(project: Project) -> str:
+    return project.functions["hello"].events[0].uuid
+
+
+def test_records_come_in_order_per_shard_and_are_checkpointed(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir, shards=3))
+    keys = [f"key{n}" for n in range(6)]
+    sent = {key: put(project, *(f"{key}-{n}" for n in range(5)), key=key) for key in keys}
+    project.close()
+    project, _host = hosted("batch_size: 4", shards=3)
+    wait_for(lambda: len(delivered(project_dir)) >= 30)
+    got = batches(project_dir)
+    assert max(len(batch) for batch in got) <= 4
+    for key in keys:  # each key is on one shard: its records in order, each once
+        assert [d for d in delivered(project_dir) if d.startswith(key + "-")] == [
+            f"{key}-{n}" for n in range(5)
+        ]
+    by_shard: dict[str, list[str]] = {}
+    for batch in got:
+        for shard, data in batch:
+            by_shard.setdefault(shard, []).append(data)
+    assert len(by_shard) > 1
+    for key, numbers in sent.items():
+        shard = streams.get(project, "clicks").shard_ids[int(numbers[0][15:21])]
+        wait_for(lambda s=shard: streams.checkpoint_of(project, source_uuid(project), s))
+        assert streams.checkpoint_of(project, source_uuid(project), shard) >= numbers[-1]
+    source = project.functions["hello"].events[0]
+    assert mappings.current(project, source).last_processing_result == mappings.OK
+
+
+def test_a_restart_resumes_after_the_checkpoint(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project, host = hosted()
+    put(project, "a", "b")
+    wait_for(lambda: delivered(project_dir) == ["a", "b"])
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), "shardId-000000000000"))
+    host.stop()
+    put(project, "c")  # while no poller runs
+    hosted()
+    wait_for(lambda: delivered(project_dir) == ["a", "b", "c"])
+
+
+def test_a_checkpoint_from_a_stream_made_again_starts_over(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project, host = hosted()
+    shard = "shardId-000000000000"
+    put(project, "a")
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard))
+    host.stop()
+    old = streams.checkpoint_of(project, source_uuid(project), shard)
+    streams.delete(project, "clicks")
+    time.sleep(0.01)  # another creation time: the old sequence numbers are not this stream's
+    put(project, "b")  # the declared stream exists again, with "b" only
+    hosted()
+    wait_for(lambda: delivered(project_dir) == ["a", "b"])
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard) != old)
+
+
+@pytest.mark.parametrize("position", ["LATEST", "AT_TIMESTAMP"])
+def test_starting_positions_skip_what_came_before(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path, position: str
+) -> None:
+    project = Project.open(manifest(project_dir))
+    put(project, "old", now=time.time() - 120)
+    project.close()
+    settings = (
+        f"starting_position_timestamp: {int(time.time() - 60)}" if position != "LATEST" else ""
+    )
+    project, host = hosted(settings, position=position)
+    if position == "LATEST":  # pinned at the first start: what comes after it is read
+        wait_for(
+            lambda: streams.checkpoint_of(project, source_uuid(project), "shardId-000000000000")
+        )
+    put(project, "new")
+    wait_for(lambda: delivered(project_dir) == ["new"])
+    assert delivered(project_dir) == ["new"]
+
+
+def test_a_failing_batch_is_retried_then_sent_to_the_on_failure_queue(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project, _host = hosted("maximum_retry_attempts: 2\non_failure: {queue: failed}")
+    numbers = put(project, "x", "bad")
+    wait_for(lambda: len(batches(project_dir)) >= 3)
+    [record] = wait_for(lambda: failures(project))
+    put(project, "after")
+    wait_for(lambda: delivered(project_dir)[-1:] == ["after"])
+    assert (
+        batches(project_dir)[:3]
+        == [[["shardId-000000000000", "x"], ["shardId-000000000000", "bad"]]] * 3
+    )
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestContext"]["functionArn"] == project.arn("hello")
+    assert record["responseContext"] == {
+        "statusCode": 200,
+        "executedVersion": "$LATEST",
+        "functionError": "Unhandled",
+    }
+    assert record["version"] == "1.0"
+    info = record["KinesisBatchInfo"]
+    assert info["shardId"] == "shardId-000000000000"
+    assert (info["startSequenceNumber"], info["endSequenceNumber"]) == tuple(numbers)
+    assert info["batchSize"] == 2
+    assert info["streamArn"] == streams.arn(project, "clicks")
+    assert info["approximateArrivalOfFirstRecord"].endswith("Z")
+    source = project.functions["hello"].events[0]
+    assert mappings.current(project, source).last_processing_result in (
+        mappings.OK,
+        mappings.FUNCTION_CALL_FAILED,
+    )
+
+
+def test_bisect_isolates_the_bad_record(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    put(project, "a", "b", "bad", "c")
+    project.close()
+    project, _host = hosted(
+        "batch_size: 4\nbisect_on_error: true\nmaximum_retry_attempts: 0\n"
+        "on_failure: {queue: failed}"
+    )
+    [record] = wait_for(lambda: failures(project))
+    wait_for(lambda: "c" in delivered(project_dir)[4:])
+    assert record["KinesisBatchInfo"]["batchSize"] == 1
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    got = [[data for _shard, data in batch] for batch in batches(project_dir)]
+    assert got == [["a", "b", "bad", "c"], ["a", "b"], ["bad", "c"], ["bad"], ["c"]]
+
+
+def test_batch_item_failures_retry_from_the_lowest_reported(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    put(project, "a", "bad", "b")
+    project.close()
+    project, _host = hosted(
+        "batch_size: 3\nreport_batch_item_failures: true\nmaximum_retry_attempts: 1\n"
+        "on_failure: {queue: failed}",
+        partial=True,
+    )
+    [record] = wait_for(lambda: failures(project))
+    got = [[data for _shard, data in batch] for batch in batches(project_dir)]
+    assert got[:2] == [["a", "bad", "b"], ["bad", "b"]]
+    assert record["KinesisBatchInfo"]["batchSize"] == 2
+
+
+def test_records_older_than_the_maximum_age_are_not_delivered(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    put(project, "stale", now=time.time() - 120)
+    put(project, "fresh")
+    project.close()
+    project, _host = hosted("batch_size: 2\nmaximum_record_age: 60\non_failure: {queue: failed}")
+    wait_for(lambda: delivered(project_dir) == ["fresh"])
+    [record] = wait_for(lambda: failures(project))
+    assert record["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert "responseContext" not in record
+    assert record["KinesisBatchInfo"]["batchSize"] == 1
+
+
+def test_filters_skip_records_and_the_checkpoint_moves_past_them(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    put(project, json.dumps({"n": 1}), json.dumps({"n": 2}))
+    last = put(project, json.dumps({"n": 3}))[0]
+    project.close()
+    project, _host = hosted("filter: {data: {n: [2]}}")
+    wait_for(lambda: delivered(project_dir) == [json.dumps({"n": 2})])
+    shard = "shardId-000000000000"
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard) == last)
+
+
+def test_parallelization_keeps_each_keys_order(
+    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    for n in range(4):
+        for key in ("p", "q", "r", "s"):
+            put(project, f"{key}{n}", key=key)
+    project.close()
+    project, _host = hosted("batch_size: 16\nparallelization_factor: 4")
+    wait_for(lambda: len(delivered(project_dir)) >= 16)
+    for key in ("p", "q", "r", "s"):
+        assert [d for d in delivered(project_dir) if d[0] == key] == [f"{key}{n}" for n in range(4)]
+    assert len(batches(project_dir)) > 1
+
+
+def test_kill_9_mid_batch_redelivers_without_a_skip(project_dir: Path) -> None:
+    project = Project.open(manifest(project_dir, "batch_size: 1", timeout=60))
+    put(project, "first", "slow", "third")
+    output = open(project_dir / "worker.log", "wb")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "lambdactl", "worker"],
+        cwd=project_dir,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    output.close()
+    try:
+        wait_for(lambda: delivered(project_dir) == ["first", "slow"])
+        os.kill(worker.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
+        worker.wait()
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "lambdactl", "worker"],
+            cwd=project_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: delivered(project_dir) == ["first", "slow", "slow", "third"])
+        worker.send_signal(signal.SIGINT)
+        assert worker.wait(15) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+        project.close()
