@@ -10,7 +10,7 @@ batch that is not full (with a backlog every batch fills at once).
 Target: at least 5,000 messages/s at batch size 100.
 
 Usage: python benchmarks/queue_throughput.py [--batch 1 10 100] [--messages N ...]
-       [--window S] [--profile FILE]   (--profile: the worker runs under cProfile)
+       [--window S] [--profile FILE]   (--profile: the worker runs under py-spy, raw stacks)
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def run(batch: int, count: int, window: int, profile: str | None) -> None:
         (root / "functions.yaml").write_text(manifest(batch, window, stamps))
         fill_seconds = fill(root, count)
         command = [sys.executable, "-m", "lambdactl", "worker"]
-        if profile:
-            command[1:1] = ["-m", "cProfile", "-o", profile]
+        if profile:  # py-spy samples every thread (cProfile would see only the main one)
+            command[:0] = ["py-spy", "record", "--format", "raw", "-o", profile, "--"]
         load = os.getloadavg()
         worker = subprocess.Popen(
             command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -92,7 +92,8 @@ def run(batch: int, count: int, window: int, profile: str | None) -> None:
             deadline = time.monotonic() + 300
             while remaining(db) and time.monotonic() < deadline:
                 if worker.poll() is not None:
-                    raise SystemExit(f"queue_throughput: the worker exited: {worker.stderr.read()!r}")  # type: ignore[union-attr]
+                    error = worker.stderr.read() if worker.stderr else b""
+                    raise SystemExit(f"queue_throughput: the worker exited: {error!r}")
                 time.sleep(0.02)
             ended = time.time()
             if remaining(db):
@@ -121,7 +122,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--messages", type=int, nargs="+", help="one count per --batch")
     parser.add_argument("--window", type=int, help="batching window, s (default: 1 above 10)")
-    parser.add_argument("--profile", help="run the worker under cProfile, into this file")
+    parser.add_argument("--profile", help="run the worker under py-spy (raw stacks to this file)")
     args = parser.parse_args()
     counts = args.messages or [DEFAULT_MESSAGES.get(b, 20_000) for b in args.batch]
     if len(counts) != len(args.batch):

@@ -662,6 +662,22 @@ def delete_message(project: Project, name: str, receipt_handle: str) -> None:
         )
 
 
+def delete_messages(project: Project, name: str, receipt_handles: Sequence[str]) -> set[str]:
+    """Delete the received messages holding these receipt handles in one transaction (a
+    poller settling a batch: one commit instead of one per message); the handles that named
+    no message (any more: received again after their timeout, deleted already) come back."""
+    get(project, name)
+    handles = [h for h in receipt_handles if h.isascii()]
+    deleted = project.store.delete_messages(name, handles) if handles else set()
+    return set(receipt_handles) - deleted
+
+
+def has_visible(project: Project, name: str, *, now: float | None = None) -> bool:
+    """Whether the queue may give a message now: a read that neither counts the backlog nor
+    takes the write lock (a poller looks before each receive)."""
+    return project.store.queue_has_visible(name, time.time() if now is None else now)
+
+
 def change_visibility(
     project: Project,
     name: str,

@@ -383,6 +383,31 @@ def test_receive_visibility_timeout_overrides_the_queues(project: Project) -> No
     assert again["Attributes"]["ApproximateReceiveCount"] == "2"
 
 
+def test_delete_messages_gives_back_the_handles_it_did_not_delete(project: Project) -> None:
+    queues.create(project, "jobs")
+    for body in ("one", "two", "three"):
+        queues.send(project, "jobs", body, now=T0)
+    first, second, third = receive(project, "jobs", T0, max_messages=10)
+    handles = [first["ReceiptHandle"], third["ReceiptHandle"], "garbage", "n\u00e9e"]
+    assert queues.delete_messages(project, "jobs", handles) == {"garbage", "n\u00e9e"}
+    assert queues.delete_messages(project, "jobs", [first["ReceiptHandle"]]) == {
+        first["ReceiptHandle"]
+    }
+    assert bodies(receive(project, "jobs", T0 + 31, max_messages=10)) == ["two"]
+    with pytest.raises(QueueDoesNotExist):
+        queues.delete_messages(project, "nope", [second["ReceiptHandle"]])
+
+
+def test_has_visible(project: Project) -> None:
+    queues.create(project, "jobs")
+    assert queues.has_visible(project, "jobs", now=T0) is False
+    queues.send(project, "jobs", "one", now=T0)
+    assert queues.has_visible(project, "jobs", now=T0) is True
+    receive(project, "jobs", T0)
+    assert queues.has_visible(project, "jobs", now=T0 + 1) is False
+    assert queues.has_visible(project, "jobs", now=T0 + 30) is True
+
+
 def test_delete_message(project: Project) -> None:
     queues.create(project, "jobs")
     queues.send(project, "jobs", "one", now=T0)

@@ -224,7 +224,7 @@ class QueuePoller:
 
     def _visible(self) -> bool:
         """Whether the queue may have a message to receive now (an idle queue costs a read)."""
-        return self.project.store.queue_counts(self.source.queue, time.time())[0] > 0
+        return queues.has_visible(self.project, self.source.queue)
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         system = message["Attributes"]
@@ -276,9 +276,11 @@ class QueuePoller:
     def _settle(self, batch: list[dict[str, Any]], keep: set[str] | None) -> None:
         outcome = mappings.OK if keep is not None else mappings.FUNCTION_CALL_FAILED
         if keep is not None:
-            for record in batch:
-                if record["messageId"] not in keep:
-                    self._delete(record)
+            done = [r["receiptHandle"] for r in batch if r["messageId"] not in keep]
+            try:
+                queues.delete_messages(self.project, self.source.queue, done)
+            except LambdactlError:  # the queue is gone: nothing left to delete
+                pass
         mappings.record_result(self.project, self.source, outcome)
 
     def _delete(self, record: dict[str, Any]) -> None:

@@ -258,6 +258,11 @@ class Store(ABC):
         """False when no message holds that receipt handle (any more)."""
 
     @abstractmethod
+    def delete_messages(self, queue: str, receipts: list[str]) -> set[str]:
+        """Delete the messages holding these receipt handles, in one transaction; the
+        receipts that named a message (the others name none any more)."""
+
+    @abstractmethod
     def change_visibility(
         self, queue: str, receipt: str, *, now: float, visible_at: float
     ) -> VisibilityChange:
@@ -275,6 +280,10 @@ class Store(ABC):
     @abstractmethod
     def queue_counts(self, queue: str, now: float) -> tuple[int, int]:
         """(visible, in flight) message counts; a delayed, never received message is neither."""
+
+    @abstractmethod
+    def queue_has_visible(self, queue: str, now: float) -> bool:
+        """Whether a message is visible at `now`: a poller's cheap look (no count, no lock)."""
 
     @abstractmethod
     def queue_delayed(self, queue: str, now: float) -> int:

@@ -201,6 +201,44 @@ def test_delete_message(store: Store) -> None:
     assert _ids(_take(store, now=T0 + 31)) == ["m2"]
 
 
+def test_delete_messages_deletes_a_batch_and_names_those_it_found(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    store.put_queue("other", ATTRS, T0)
+    _send(store, "m1", "m2", "m3")
+    _send(store, "o1", queue="other")
+    first, second, third = _take(store, now=T0)
+    (theirs,) = _take(store, now=T0, queue="other")
+    receipts = [first["receipt"], third["receipt"], "no-such-receipt", theirs["receipt"]]
+    assert store.delete_messages(Q, receipts) == {first["receipt"], third["receipt"]}
+    assert store.delete_messages(Q, [first["receipt"]]) == set()
+    assert store.delete_messages(Q, []) == set()
+    assert store.queue_counts(Q, T0) == (0, 1)
+    assert store.queue_counts("other", T0) == (0, 1)  # not this queue's: left alone
+    assert _ids(_take(store, now=T0 + 31)) == ["m2"]
+
+
+def test_queue_has_visible(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    assert store.queue_has_visible(Q, T0) is False
+    store.send_message(Q, _message("delayed"), visible_at=T0 + 60)
+    assert store.queue_has_visible(Q, T0) is False
+    _send(store, "m1")
+    assert store.queue_has_visible(Q, T0) is True
+    _take(store, now=T0, timeout=10)
+    assert store.queue_has_visible(Q, T0 + 9.999) is False  # in flight
+    assert store.queue_has_visible(Q, T0 + 10) is True
+    assert store.queue_has_visible("other", T0 + 100) is False
+
+
+def test_a_message_back_from_flight_comes_before_younger_ones(store: Store) -> None:
+    store.put_queue(Q, ATTRS, T0)
+    _send(store, *(f"m{i}" for i in range(5)))
+    assert _ids(_take(store, now=T0, limit=1, timeout=10)) == ["m0"]
+    assert _ids(_take(store, now=T0 + 1, limit=2)) == ["m1", "m2"]  # m0 in flight, skipped
+    # oldest first by when it was sent, not by when it became visible
+    assert _ids(_take(store, now=T0 + 10)) == ["m0", "m3", "m4"]
+
+
 def test_a_message_in_flight_can_be_deleted_after_its_timeout_until_received_again(
     store: Store,
 ) -> None:
