@@ -40,7 +40,9 @@ from ..errors import (
 )
 from .specs import (
     EventSource,
+    QueueSettings,
     QueueSource,
+    StreamSettings,
     StreamSource,
     is_declared,
     source_from_record,
@@ -459,3 +461,153 @@ def _name(function: str) -> str:
 
 def _now(now: float | None) -> float:
     return time.time() if now is None else now
+
+
+# -- sources named by ARN (CreateEventSourceMapping) -----------------------------------------
+
+EVENT_SOURCE_ARN_PATTERN = (
+    r"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
+)
+"""CreateEventSourceMapping's model pattern for EventSourceArn."""
+UNRECOGNIZED = "Unrecognized event source."
+FUNCTION_DOES_NOT_EXIST = "Function does not exist"
+
+
+def function_of(project: Project, text: str) -> str:
+    """A mapping's function from a FunctionName (name, ARN or partial ARN, qualified or not):
+    `NAME` or `NAME:QUALIFIER`. One that does not exist is AWS's InvalidParameterValueException
+    (`Function does not exist`)."""
+    from ..aliases import version_of
+
+    ref = project.ref(text)
+    if ref.name not in project.functions:
+        raise InvalidParameterValueException(FUNCTION_DOES_NOT_EXIST)
+    if ref.qualifier is not None:
+        try:
+            version_of(project, ref.name, ref.qualifier)
+        except ResourceNotFoundException:
+            raise InvalidParameterValueException(FUNCTION_DOES_NOT_EXIST) from None
+        return f"{ref.name}:{ref.qualifier}"
+    return ref.name
+
+
+def source_of(
+    project: Project,
+    event_source_arn: str,
+    function: str,
+    given: dict[str, Any],
+    *,
+    uuid: str,
+    enabled: bool = True,
+) -> QueueSource | StreamSource:
+    """The source CreateEventSourceMapping's request names: a local queue
+    (`arn:aws:sqs:REGION:ACCOUNT:NAME`) or a local stream (`arn:aws:kinesis:...:stream/NAME`)
+    of this project's region and account, with the settings of `given` (AWS's member
+    names). Anything else is refused with AWS's error, or a clear one where lambdactl maps no
+    such source."""
+    import re
+
+    from ..errors import ValidationException, validation_message
+    from .specs import api_settings
+
+    if not re.fullmatch(EVENT_SOURCE_ARN_PATTERN, event_source_arn):
+        constraint = f"Member must satisfy regular expression pattern: {EVENT_SOURCE_ARN_PATTERN}"
+        raise ValidationException(
+            validation_message(event_source_arn, "eventSourceArn", constraint)
+        )
+    service, region, account, resource = event_source_arn.split(":", 5)[2:6]
+    here = (region, account) == (project.manifest.region, project.manifest.account)
+    if service == "sqs":
+        queue = _local_queue(project, resource if here else None)
+        _check_visibility(project, queue.attributes, function)
+        settings = api_settings("queue", given, fifo=queue.fifo)
+        assert isinstance(settings, QueueSettings)
+        return QueueSource(
+            uuid=uuid, function=function, queue=queue.name, settings=settings, enabled=enabled
+        )
+    if service == "kinesis":
+        name = resource.removeprefix("stream/") if resource.startswith("stream/") else None
+        stream = _local_stream(project, name if here else None, event_source_arn)
+        found = api_settings("stream", given, on_failure=lambda arn: _on_failure(project, arn))
+        assert isinstance(found, StreamSettings)
+        return StreamSource(
+            uuid=uuid, function=function, stream=stream, settings=found, enabled=enabled
+        )
+    if service == "dynamodb":
+        raise InvalidParameterValueException(
+            f"lambdactl maps local queues (arn:aws:sqs:...) and local streams "
+            f"(arn:aws:kinesis:...:stream/NAME) through the API, not {event_source_arn}: "
+            "a DynamoDB table's stream is read by a manifest source (events: - dynamodb: ...)"
+        )
+    raise InvalidParameterValueException(UNRECOGNIZED)
+
+
+def settings_of(project: Project, source: EventSource, given: dict[str, Any]) -> Any:
+    """`source`'s settings changed by UpdateEventSourceMapping's members in `given`."""
+    from .specs import api_settings
+
+    if not isinstance(source, (QueueSource, StreamSource)):
+        from .specs import SETTING_MEMBERS, UNSUPPORTED_PARAMETER
+
+        for member in sorted(SETTING_MEMBERS):
+            if given.get(member) is not None:
+                raise InvalidParameterValueException(UNSUPPORTED_PARAMETER.format(member=member))
+        return getattr(source, "settings", None)
+    if isinstance(source, QueueSource):
+        queue = _local_queue(project, source.queue)
+        return api_settings("queue", given, base=source.settings, fifo=queue.fifo)
+    return api_settings(
+        "stream",
+        given,
+        base=source.settings,
+        on_failure=lambda arn: _on_failure(project, arn),
+    )
+
+
+def _local_queue(project: Project, name: str | None) -> Any:
+    from .. import queues
+
+    try:
+        if name is None:
+            raise queues.QueueDoesNotExist()
+        return queues.get(project, name)
+    except queues.QueueDoesNotExist as exc:
+        raise InvalidParameterValueException(
+            "Error occurred while ReceiveMessage. SQS Error Code: "
+            f"AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: {exc.message}"
+        ) from None
+
+
+def _local_stream(project: Project, name: str | None, arn: str) -> str:
+    from .. import streams
+
+    try:
+        if name is None:
+            raise ResourceNotFoundException(arn)
+        return streams.get(project, name).name
+    except (ResourceNotFoundException, streams.InvalidArgumentException):
+        raise InvalidParameterValueException(f"Stream not found: {arn}") from None
+
+
+def _check_visibility(project: Project, attributes: Any, function: str) -> None:
+    """AWS refuses a queue whose visibility timeout is shorter than the function's timeout."""
+    visibility = int(attributes["visibility_timeout"])
+    timeout = project.function(_name(function)).config.timeout
+    if visibility < timeout:
+        raise InvalidParameterValueException(
+            f"Queue visibility timeout: {visibility} seconds is less than Function timeout: "
+            f"{timeout} seconds"
+        )
+
+
+def _on_failure(project: Project, arn: str) -> str:
+    """An OnFailure destination: a local queue's ARN -> its name."""
+    parts = arn.split(":")
+    manifest = project.manifest
+    if len(parts) == 6 and parts[2] == "sqs" and parts[3:5] == [manifest.region, manifest.account]:
+        return str(_local_queue(project, parts[5]).name)
+    raise InvalidParameterValueException(
+        f"The on-failure destination {arn} is not a local queue of this project: lambdactl "
+        f"sends a stream's discarded batches to a queue (arn:aws:sqs:{manifest.region}:"
+        f"{manifest.account}:NAME)"
+    )
