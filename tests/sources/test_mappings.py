@@ -112,3 +112,15 @@ def test_a_declared_mapping_takes_overrides_until_the_manifest_changes_under_the
     path = write_manifest(MANIFEST.replace("- queue: jobs", "- queue: jobs\n        batch_size: 5"))
     project.adopt(manifest.load(path, remember=False))
     assert mappings.find(project, declared.uuid).settings.batch_size == 5  # type: ignore[union-attr]
+
+
+def test_a_mapping_names_its_function_as_aws_takes_it(project: Project) -> None:
+    from lambdactl.errors import InvalidParameterValueException
+
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:hello"
+    assert mappings.function_of(project, arn) == "hello"
+    assert mappings.function_of(project, "hello:$LATEST") == "hello:$LATEST"
+    for missing in ("nobody", "hello:7", "hello:live"):
+        with pytest.raises(InvalidParameterValueException) as refused:
+            mappings.function_of(project, missing)
+        assert refused.value.message == "Function does not exist"
