@@ -19,7 +19,7 @@ import lambdactl
 PACKAGE = Path(lambdactl.__file__).parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("faces", ("cli", "api", "dev", "__main__")),
+    ("faces", ("cli", "api", "dev", "testing", "__main__")),
     (
         "services",
         (
@@ -82,6 +82,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "starlette": ("api",),
     "uvicorn": ("api",),
     "anyio": ("api",),
+    "pytest": ("testing",),
 }
 """Third-party packages and the only top-level packages that may import them."""
 
