@@ -65,13 +65,13 @@ class Session:
         return self.current
 
     def end(self, *, cold: bool = False) -> None:
-        """The test is over: its worker stops, its log lines are stored."""
+        """The test is over: its worker stops (its log lines are stored when the next test
+        begins, or the session ends: nobody reads them in between)."""
         if self.current is not None:
             self.current.close()
             self.current = None
         if cold:
             self.invoker.retire()
-        self.invoker.logs.flush()
 
     def close(self) -> None:
         self.end()
