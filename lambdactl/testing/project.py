@@ -67,6 +67,9 @@ class ProjectUnderTest:
         self.events = Samples(project)
         self._worker: Any = None
 
+    def __repr__(self) -> str:
+        return f"<lambdactl project {self.project.manifest.path}>"
+
     @property
     def state_dir(self) -> Any:
         """This test's state directory (`.lambda/`'s stand-in; replaced at the next test)."""

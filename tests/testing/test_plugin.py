@@ -60,13 +60,18 @@ def test_invoke_returns_the_result(functions: pytest.Pytester) -> None:
             got = lambdactl.invoke("hello")
             assert got.payload["hello"] == "world"
 
+        def test_an_edit_of_the_code_is_seen(lambdactl):
+            code = lambdactl.project.function("hello").code / "app.py"
+            code.write_text(code.read_text().replace('"hello": event', '"edited": event'))
+            assert lambdactl.invoke("hello").payload["edited"] == "world"
+
         def test_refused_before_running(lambdactl):
             from lambdactl.errors import ResourceNotFoundException
             with pytest.raises(ResourceNotFoundException, match="Function not found"):
                 lambdactl.invoke("nope")
         """,
     )
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
 
 
 WARM_TESTS = """
