@@ -18,7 +18,8 @@ from ..invoke import InvocationResult, Invoker
 from ..logs import lines
 from ..logs.store import Query, StoredEvent
 from ..project import Project
-from ..store.lifecycle import FINAL, Event
+from ..store.lifecycle import DUE, FINAL, Event
+from .clock import Clock
 
 WAIT_POLL_SECONDS = 0.01
 """How often `wait` looks again for an event that is not due yet."""
@@ -65,6 +66,8 @@ class ProjectUnderTest:
         self.project = project
         self.invoker = invoker
         self.events = Samples(project)
+        self.clock = Clock()
+        """The time the test's asynchronous events run on (see `clock.Clock`)."""
         self._worker: Any = None
 
     def __repr__(self) -> str:
@@ -97,26 +100,37 @@ class ProjectUnderTest:
 
     def invoke_async(self, name: str, event: Any = None, *, qualifier: str | None = None) -> str:
         """Queue an Event invocation; its request id. It runs when the test `wait`s for it."""
-        request_id, _version = enqueue(self.project, name, _payload(event), qualifier=qualifier)
+        request_id, _version = enqueue(
+            self.project, name, _payload(event), qualifier=qualifier, now=self.clock.now()
+        )
         return request_id
 
-    def wait(self, request_id: str, timeout: float = 10.0) -> Event:
+    def wait(self, request_id: str, timeout: float = 10.0, *, advance: bool = True) -> Event:
         """Run the test's asynchronous events until `request_id`'s is final (succeeded or
         failed, destinations delivered); its record (`state`, `attempts`, `history`,
-        `deliveries`, `last`). Retries wait their delay (the manifest's `retry_delays`, AWS's
-        1 and 2 minutes by default); `TimeoutError` when `timeout` seconds pass first."""
+        `deliveries`, `last`, `condition`). Other events due meanwhile run too (a
+        destination function's, say).
+
+        A retry is never slept through: when nothing is due, the test's `clock` moves to the
+        next attempt that is (with `advance=False`, the real time must get there).
+        `TimeoutError` when `timeout` real seconds pass first."""
         deadline = time.monotonic() + timeout
         while True:
             event = history.show(self.project, request_id)
             if event.state in FINAL:
                 return event
-            if self._running().run_once() == 0:
-                if time.monotonic() >= deadline:
-                    raise TimeoutError(
-                        f"event {request_id} is still {event.state.value} after {timeout} s"
-                        + _due(event)
-                    )
-                time.sleep(WAIT_POLL_SECONDS)
+            if self._running().run_once():
+                continue
+            due = self._next_due()
+            if advance and due is not None and due > self.clock.now():
+                self.clock.advance_to(due)
+                continue
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"event {request_id} is still {event.state.value} after {timeout} s"
+                    + _due(event, self.clock.now())
+                )
+            time.sleep(WAIT_POLL_SECONDS)
 
     def queue(self, name: str) -> QueueHandle:
         queues.get(self.project, name)  # QueueDoesNotExist now rather than at first use
@@ -162,8 +176,15 @@ class ProjectUnderTest:
         if self._worker is None:
             from ..events.worker import Worker
 
-            self._worker = Worker(self.project, invoker=self.invoker)
+            self._worker = Worker(self.project, invoker=self.invoker, clock=self.clock.now)
         return self._worker
+
+    def _next_due(self) -> float | None:
+        """When the first event waiting for its time (queued or to be retried) is due."""
+        times = [
+            event.due_at for state in DUE for event in self.project.store.list_events(state=state)
+        ]
+        return min(times, default=None)
 
 
 class QueueHandle:
@@ -278,8 +299,8 @@ def _attribute(value: str | int | float | bytes) -> dict[str, Any]:
     return {"DataType": "String", "StringValue": str(value)}
 
 
-def _due(event: Event) -> str:
-    wait = event.due_at - time.time()
+def _due(event: Event, now: float) -> str:
+    wait = event.due_at - now
     if wait <= 0:
         return ""
-    return f" (its next attempt is due in {wait:.0f} s: the manifest's async: retry_delays: says)"
+    return f" (its next attempt is due in {wait:.0f} s on the test's clock)"

@@ -26,6 +26,10 @@ functions:
       retry_delays: [0.05, 0.05]
       on_failure: {queue: failures}
     dead_letter: {queue: dead}
+  retried:
+    handler: app.broken
+    code: src/app
+    dead_letter: {queue: dead}
 queues:
   inbox: {}
   failures: {}
@@ -85,7 +89,7 @@ def functions(
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> pytest.Pytester:
-    """pytester's directory holding a project (`hello`, `broken`; queues, a stream), with
+    """pytester's directory holding a project (`hello`, `broken`, `retried`; queues, a stream), with
     warnings as errors in the runs it makes."""
     site = tmp_path_factory.mktemp("site")
     installed_metadata(site)
