@@ -347,6 +347,14 @@ class Invoker:
             pruned += 1
         return pruned
 
+    def attach(self, server_url: str | None) -> None:
+        """Be the invoker of the server at `server_url` from now on, as if made with it (None:
+        look for the project's running server again). Environments started from now on
+        point the SDKs at it; those already warm were started without it and are not taken
+        again (the pool key holds the server)."""
+        self._server_url = server_url
+        self._looked_up = None
+
     def switch(self, project: Project) -> None:
         """Invoke `project` from now on: the same manifest over a state directory at the same
         path whose contents were replaced (the pytest plugin's fresh state per test; the

@@ -80,7 +80,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "rich": ("cli", "dev"),
     "typer": ("cli",),
     "starlette": ("api",),
-    "uvicorn": ("api",),
+    "uvicorn": ("api", "testing"),  # testing/server.py: the api's app in a test's thread
     "anyio": ("api",),
     "pytest": ("testing",),
 }

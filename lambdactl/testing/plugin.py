@@ -7,12 +7,15 @@ and the rest of lambdactl waits until a test asks for the `lambdactl` fixture.
   file), in a fresh state of its own; see `project.ProjectUnderTest`.
 - `@pytest.mark.lambdactl(manifest=..., env={...})`: which project, and environment
   variables for its functions.
+- `lambda_client`, `sqs_client`, `logs_client`: boto3 clients of the test's project, on one
+  server per session (`lambdactl_endpoint`: its URL, with the SDKs' variables set).
 - `--lambdactl-cold`: every test starts its environments cold.
 - A failing test's report gets a `lambdactl log` section: what its functions logged.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +34,8 @@ call`, beside `Captured stdout call`)."""
 
 _UNDER_TEST = pytest.StashKey["ProjectUnderTest"]()
 """The test's `lambdactl` object, on its item, for the report."""
+_SESSION = pytest.StashKey["Session"]()
+"""The session of the test's manifest, on its item, for the client fixtures."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -106,8 +111,49 @@ def lambdactl(
     if problem:
         pytest.fail(f"lambdactl: {problem}", pytrace=False)
     request.node.stash[_UNDER_TEST] = under_test
+    request.node.stash[_SESSION] = session
     yield under_test
     session.end(cold=cold)
+
+
+@pytest.fixture
+def lambdactl_endpoint(
+    request: pytest.FixtureRequest,
+    lambdactl: ProjectUnderTest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """The URL of the session's server for the test's project (`lambdactl serve`'s API on
+    127.0.0.1, started once per session), with `AWS_ENDPOINT_URL_LAMBDA`, `_SQS` and
+    `_CLOUDWATCH_LOGS`, the region and (unless set) dummy credentials in the environment for
+    the test, so SDK clients the code under test makes talk to it."""
+    from ..invoke import LOCAL_CREDENTIALS, SERVICE_ENDPOINT_VARIABLES
+
+    url = request.node.stash[_SESSION].serve()
+    for name in SERVICE_ENDPOINT_VARIABLES:
+        monkeypatch.setenv(name, url)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", lambdactl.project.manifest.region)
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        for name, value in LOCAL_CREDENTIALS.items():
+            monkeypatch.setenv(name, value)
+    return url
+
+
+@pytest.fixture
+def lambda_client(request: pytest.FixtureRequest, lambdactl_endpoint: str) -> Any:
+    """A boto3 Lambda client of the test's project (the session's server)."""
+    return request.node.stash[_SESSION].client("lambda")
+
+
+@pytest.fixture
+def sqs_client(request: pytest.FixtureRequest, lambdactl_endpoint: str) -> Any:
+    """A boto3 SQS client of the test's project's queues."""
+    return request.node.stash[_SESSION].client("sqs")
+
+
+@pytest.fixture
+def logs_client(request: pytest.FixtureRequest, lambdactl_endpoint: str) -> Any:
+    """A boto3 CloudWatch Logs client of the test's project's logs."""
+    return request.node.stash[_SESSION].client("logs")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import variables
 from ..errors import UsageError
-from ..invoke import Invoker
+from ..invoke import LOCAL_CREDENTIALS, Invoker
 from ..project import Project
 from ..variables import Overrides
 from . import state
 from .project import ProjectUnderTest
+
+if TYPE_CHECKING:
+    from .server import Endpoint
 
 MARKER_SOURCE = "@pytest.mark.lambdactl(env=...)"
 """What an override from the marker names as its source in warnings and errors."""
@@ -40,6 +43,9 @@ class Session:
         state.reset(self.live, self.template)
         self.project: Project = state.open_project(self.manifest)
         self.invoker = Invoker(self.project, start_worker=False)
+        self.endpoint: Endpoint | None = None
+        """The server, once a test asked for it (`serve`)."""
+        self._clients: dict[str, Any] = {}
         self.current: ProjectUnderTest | None = None
         self._fresh = True
         """The live state is still the template's: the first test need not copy it again."""
@@ -60,6 +66,8 @@ class Session:
             state.reset(self.live, self.template)
             self.project = state.open_project(self.manifest)
             self.invoker.switch(self.project)
+            if self.endpoint is not None:
+                self.endpoint.follow(self.project)
         self._fresh = False
         self.current = ProjectUnderTest(self.project, self.invoker)
         return self.current
@@ -73,8 +81,41 @@ class Session:
         if cold:
             self.invoker.retire()
 
+    def serve(self) -> str:
+        """The URL of the session's server (started on first use): from now on, functions
+        point their SDKs at it."""
+        if self.endpoint is None:
+            from .server import Endpoint
+
+            self.endpoint = Endpoint(self.project, self.invoker)
+            self.invoker.attach(self.endpoint.url)
+            # What a client reads through the Logs API is stored before the invoke answers:
+            # a test reads its function's lines at once, never "not yet".
+            self.invoker.observe(lambda _function, _result: self.invoker.logs.flush())
+        return self.endpoint.url
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of `service` bound to the session's server (made once: a client
+        costs tens of milliseconds)."""
+        made = self._clients.get(service)
+        if made is None:
+            import boto3
+
+            made = boto3.client(
+                service,
+                endpoint_url=self.serve(),
+                region_name=self.manifest.region,
+                **{key.lower(): value for key, value in LOCAL_CREDENTIALS.items()},
+            )
+            self._clients[service] = made
+        return made
+
     def close(self) -> None:
         self.end()
+        for client in self._clients.values():
+            client.close()
+        if self.endpoint is not None:
+            self.endpoint.close()
         self.invoker.close()
         self.project.close()
 

@@ -26,6 +26,10 @@ functions:
       retry_delays: [0.05, 0.05]
       on_failure: {queue: failures}
     dead_letter: {queue: dead}
+  relay:
+    handler: app.relay
+    code: src/app
+    timeout: 30
   retried:
     handler: app.broken
     code: src/app
@@ -39,6 +43,7 @@ streams:
 """
 
 HANDLER = """\
+import json
 import os
 
 print("init", os.getpid())
@@ -54,6 +59,15 @@ def handler(event, context):
         "greeting": os.environ.get("GREETING"),
         "client": context.client_context and context.client_context.custom,
     }
+
+
+def relay(event, context):
+    import boto3  # the SDK the runtime provides, pointed at the test's server
+
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName="inbox")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
+    return url
 
 
 def broken(event, context):
@@ -89,8 +103,8 @@ def functions(
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> pytest.Pytester:
-    """pytester's directory holding a project (`hello`, `broken`, `retried`; queues, a stream), with
-    warnings as errors in the runs it makes."""
+    """pytester's directory holding a project (`hello`, `relay`, `broken`, `retried`;
+    queues, a stream), with warnings as errors in the runs it makes."""
     site = tmp_path_factory.mktemp("site")
     installed_metadata(site)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join((str(site), str(REPO))))
