@@ -91,8 +91,11 @@ class Session:
             self.invoker.attach(self.endpoint.url)
             # What a client reads through the Logs API is stored before the invoke answers:
             # a test reads its function's lines at once, never "not yet".
-            self.invoker.observe(lambda _function, _result: self.invoker.logs.flush())
+            self.invoker.observe(self._store_logs)
         return self.endpoint.url
+
+    def _store_logs(self, _function: str, _result: object) -> None:
+        self.invoker.logs.flush()
 
     def client(self, service: str) -> Any:
         """A boto3 client of `service` bound to the session's server (made once: a client
