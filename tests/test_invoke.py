@@ -46,6 +46,8 @@ TOO_LARGE = {
 }
 
 
+
+
 def _run(invoker: Invoker, **event: object):  # type: ignore[no-untyped-def]
     return invoker.invoke("f", payload=json.dumps(event).encode())
 

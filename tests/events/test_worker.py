@@ -31,7 +31,8 @@ from tests.runtime import REQUEST_ID
 S = EventState
 OVERSIZE = json.dumps({"pad": "x" * (1024 * 1024)})
 TOO_LARGE = (
-    f"{len(OVERSIZE)} byte payload is too large for the Event invocation type (limit 1048576 bytes)"
+    f"{len(OVERSIZE)} byte payload is too large for the Event invocation type "
+    "(limit 1048576 bytes)"
 )
 
 
@@ -526,7 +527,6 @@ def test_worker_drains_many_events_concurrently(harness: Harness) -> None:
 def test_close_can_leave_a_shared_invoker_running(project: Project) -> None:
     """The pytest plugin's worker per test shares the session's invoker: closing the worker
     must leave it (and its warm environments) to the session."""
-    from lambdactl.events.worker import Worker
     from lambdactl.invoke import Invoker
 
     invoker = Invoker(project)
