@@ -94,8 +94,15 @@ def set_enabled(
     return _mapping(source, record)
 
 
+def problem(message: str) -> str:
+    """A LastProcessingResult for trouble before any invoke (the stream missing, the
+    endpoint unreachable), in AWS's "PROBLEM: ..." form."""
+    return f"PROBLEM: {message}"
+
+
 def record_result(project: Project, source: EventSource, result: str) -> None:
-    """Note a batch's outcome (`OK` or `FUNCTION_CALL_FAILED`); written only when it changes."""
+    """Note a batch's outcome (`OK`, `FUNCTION_CALL_FAILED`, a `problem`); written only when
+    it changes."""
     record = _record(project, source)
     if record.get("last_processing_result") != result:
         record["last_processing_result"] = result
