@@ -1,23 +1,39 @@
-"""Helpers shared by the sources' tests: what the fixture functions recorded, and waiting."""
+"""Helpers shared by the sources' tests: what the fixture functions recorded, waiting, a
+project with a running Host, and a real worker killed mid-batch."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lambdactl import queues
+from lambdactl.invoke import Invoker
+from lambdactl.project import Project
+from lambdactl.sources import mappings
+from lambdactl.sources.host import Host
 
-def batches(project_dir: Path) -> list[list[str]]:
-    """The batches the fixture function recorded, one JSON list per line of batches.jsonl."""
+Hosted = Callable[..., tuple[Project, Host]]
+"""`hosted(...)`: writes the manifest, opens the project and starts a Host on it."""
+
+
+def batches(project_dir: Path) -> list[Any]:
+    """The batches the fixture function recorded, one JSON list per line of batches.jsonl
+    (a line still being written is not read yet)."""
     path = project_dir / "batches.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    text = path.read_text()
+    return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
 
 
-def wait_for(check: Callable[[], Any], seconds: float = 15.0) -> Any:
+def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
     """`check()`'s first truthy value, looked at every 50 ms for up to `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -26,3 +42,99 @@ def wait_for(check: Callable[[], Any], seconds: float = 15.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("not reached in time")
+
+
+def hosting(write: Callable[..., Path]) -> Iterator[Hosted]:
+    """For a fixture: `hosted(*args, **options)` opens the project of `write(*args,
+    **options)`'s manifest with a running Host; every one is stopped after the test."""
+    opened: list[tuple[Project, Invoker, Host]] = []
+
+    def start(*args: Any, **options: Any) -> tuple[Project, Host]:
+        project = Project.open(write(*args, **options))
+        invoker = Invoker(project)
+        host = Host(project, invoker)
+        host.start()
+        opened.append((project, invoker, host))
+        return project, host
+
+    yield start
+    for project, invoker, host in opened:
+        host.stop()
+        invoker.close()
+        project.close()
+
+
+def function_manifest(
+    project_dir: Path,
+    handler: str,
+    event: str,
+    settings: str = "",
+    *,
+    partial: bool = False,
+    timeout: int = 3,
+    tail: str = "",
+) -> Path:
+    """A project with one function `hello` (`handler` as src/hello/app.py, BATCHES and,
+    with `partial`, PARTIAL in its environment) whose one source is `event` (YAML lines, the
+    first the item's), with `settings` lines below it, then `tail` (top-level YAML) and a
+    local queue `failed`."""
+    (project_dir / "src" / "hello" / "app.py").write_text(handler)
+    environment = f"BATCHES: {project_dir / 'batches.jsonl'}" + (
+        ", PARTIAL: '1'" if partial else ""
+    )
+    first, *rest = event.splitlines()
+    indent = " " * (len(rest[0]) - len(rest[0].lstrip())) if rest else "        "
+    path = project_dir / "functions.yaml"
+    path.write_text(
+        "region: us-east-1\n"
+        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
+        f"    timeout: {timeout}\n    environment: {{{environment}}}\n"
+        f"    events:\n      - {first}\n"
+        + "".join(f"{line}\n" for line in rest)
+        + "".join(f"{indent}{line}\n" for line in settings.splitlines())
+        + tail
+        + "queues:\n  failed: {}\n"
+    )
+    return path
+
+
+def failures(project: Project) -> list[dict[str, Any]]:
+    """The on-failure records the local queue `failed` holds (received now)."""
+    got = queues.receive(project, "failed", max_messages=10, wait=0)
+    return [json.loads(message["Body"]) for message in got]
+
+
+def last_result(project: Project) -> str:
+    """The LastProcessingResult of `hello`'s first source."""
+    source = project.functions["hello"].events[0]
+    return mappings.current(project, source).last_processing_result
+
+
+def kill_9_mid_batch(project_dir: Path, delivered: Callable[[], list[str]]) -> None:
+    """With `first`, `slow` and `third` waiting (batch size 1, the function asleep 30 s on
+    `slow` the first time): a real worker is killed -9 on `slow`, and the next one delivers
+    `slow` again, then `third`: nothing skipped, nothing out of order."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "lambdactl", "worker"],
+            cwd=project_dir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+
+    running = worker()
+    try:
+        wait_for(lambda: delivered() == ["first", "slow"])
+        os.kill(running.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
+        running.wait()
+        running = worker()
+        wait_for(lambda: delivered() == ["first", "slow", "slow", "third"])
+        running.send_signal(signal.SIGINT)
+        assert running.wait(15) == 0
+    finally:
+        if running.poll() is None:
+            running.kill()
+            running.wait()

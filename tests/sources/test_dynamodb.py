@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lambdactl import queues
-from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.sources import mappings
-from lambdactl.sources.host import Host
+from tests.sources import (
+    Hosted,
+    batches,
+    failures,
+    function_manifest,
+    hosting,
+    kill_9_mid_batch,
+    last_result,
+    wait_for,
+)
 from tests.sources.conftest import Endpoint
-from tests.sources.test_stream import batches, wait_for
-
-Hosted = Callable[..., tuple[Project, Host]]
 
 # Each invoke: one line of batches.jsonl, [[eventName, id], ...], and the whole event in
 # batches.jsonl.events. An item with id `bad` raises (with PARTIAL: is reported as a batch
@@ -60,44 +60,19 @@ def manifest(
     settings: str = "",
     *,
     position: str = "TRIM_HORIZON",
-    partial: bool = False,
-    timeout: int = 3,
+    **options: Any,
 ) -> Path:
-    (project_dir / "src" / "hello" / "app.py").write_text(HANDLER)
-    environment = f"BATCHES: {project_dir / 'batches.jsonl'}" + (
-        ", PARTIAL: '1'" if partial else ""
+    event = (
+        f"dynamodb:\n          table: people\n          endpoint_url: {aws.url}\n"
+        f"          starting_position: {position}"
     )
-    path = project_dir / "functions.yaml"
-    path.write_text(
-        "region: us-east-1\n"
-        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
-        f"    timeout: {timeout}\n    environment: {{{environment}}}\n"
-        f"    events:\n      - dynamodb:\n          table: people\n"
-        f"          endpoint_url: {aws.url}\n          starting_position: {position}\n"
-        + "".join(f"          {line}\n" for line in settings.splitlines())
-        + "queues:\n  failed: {}\n"
-    )
-    return path
+    return function_manifest(project_dir, HANDLER, event, settings, **options)
 
 
 @pytest.fixture
 def hosted(project_dir: Path, aws: Endpoint) -> Iterator[Hosted]:
     """`hosted(settings, ...)`: the manifest, then a project with a running Host."""
-    opened: list[tuple[Project, Invoker, Host]] = []
-
-    def start(settings: str = "", **options: Any) -> tuple[Project, Host]:
-        project = Project.open(manifest(project_dir, aws, settings, **options))
-        invoker = Invoker(project)
-        host = Host(project, invoker)
-        host.start()
-        opened.append((project, invoker, host))
-        return project, host
-
-    yield start
-    for project, invoker, host in opened:
-        host.stop()
-        invoker.close()
-        project.close()
+    yield from hosting(lambda *args, **options: manifest(project_dir, aws, *args, **options))
 
 
 def create_table(aws: Endpoint, *, stream: bool = True) -> Any:
@@ -145,16 +120,6 @@ def checkpoints(project: Project) -> dict[str, Any]:
     return project.store.shard_checkpoints(project.functions["hello"].events[0].uuid)
 
 
-def failures(project: Project) -> list[dict[str, Any]]:
-    got = queues.receive(project, "failed", max_messages=10, wait=0)
-    return [json.loads(message["Body"]) for message in got]
-
-
-def result(project: Project) -> str:
-    source = project.functions["hello"].events[0]
-    return mappings.current(project, source).last_processing_result
-
-
 def test_insert_modify_remove_come_in_order_as_lambda_shapes_them(
     hosted: Hosted, table: Any, project_dir: Path
 ) -> None:
@@ -197,7 +162,7 @@ def test_insert_modify_remove_come_in_order_as_lambda_shapes_them(
     assert "NewImage" not in remove["dynamodb"]
     numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
     assert numbers == sorted(numbers)
-    assert result(project) == mappings.OK
+    assert last_result(project) == mappings.OK
 
 
 def test_a_restart_resumes_after_the_checkpoint(
@@ -274,7 +239,7 @@ def test_a_table_without_a_stream_is_said_once_until_it_has_one(
     caplog.set_level(logging.WARNING, logger="lambdactl")
     client = create_table(aws, stream=False)
     project, _host = hosted()
-    wait_for(lambda: "has no stream" in result(project))
+    wait_for(lambda: "has no stream" in last_result(project))
     time.sleep(1.5)
     client.update_table(
         TableName="people",
@@ -293,26 +258,4 @@ def test_kill_9_mid_batch_redelivers_without_a_skip(
 ) -> None:
     manifest(project_dir, aws, "batch_size: 1", timeout=60)
     put(table, "first", "slow", "third")
-
-    def worker() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "lambdactl", "worker"],
-            cwd=project_dir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-        )
-
-    running = worker()
-    try:
-        wait_for(lambda: delivered(project_dir) == ["first", "slow"])
-        os.kill(running.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
-        running.wait()
-        running = worker()
-        wait_for(lambda: delivered(project_dir) == ["first", "slow", "slow", "third"])
-        running.send_signal(signal.SIGINT)
-        assert running.wait(15) == 0
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.wait()
+    kill_9_mid_batch(project_dir, lambda: delivered(project_dir))

@@ -7,26 +7,29 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lambdactl import queues
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.sources import mappings
 from lambdactl.sources.host import Host
+from tests.sources import (
+    Hosted,
+    batches,
+    failures,
+    function_manifest,
+    hosting,
+    kill_9_mid_batch,
+    last_result,
+    wait_for,
+)
 from tests.sources.conftest import Endpoint
-from tests.sources.test_stream import HANDLER, batches, delivered, wait_for
-
-Hosted = Callable[..., tuple[Project, Host]]
+from tests.sources.test_stream import HANDLER, delivered
 
 
 def manifest(
@@ -35,46 +38,21 @@ def manifest(
     settings: str = "",
     *,
     position: str = "TRIM_HORIZON",
-    partial: bool = False,
-    timeout: int = 3,
     stream: str = "clicks",
     handler: str = HANDLER,
+    **options: Any,
 ) -> Path:
-    (project_dir / "src" / "hello" / "app.py").write_text(handler)
-    environment = f"BATCHES: {project_dir / 'batches.jsonl'}" + (
-        ", PARTIAL: '1'" if partial else ""
+    event = (
+        f"kinesis:\n          stream_name: {stream}\n          endpoint_url: {aws.url}\n"
+        f"          starting_position: {position}"
     )
-    path = project_dir / "functions.yaml"
-    path.write_text(
-        "region: us-east-1\n"
-        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
-        f"    timeout: {timeout}\n    environment: {{{environment}}}\n"
-        f"    events:\n      - kinesis:\n          stream_name: {stream}\n"
-        f"          endpoint_url: {aws.url}\n          starting_position: {position}\n"
-        + "".join(f"          {line}\n" for line in settings.splitlines())
-        + "queues:\n  failed: {}\n"
-    )
-    return path
+    return function_manifest(project_dir, handler, event, settings, **options)
 
 
 @pytest.fixture
 def hosted(project_dir: Path, aws: Endpoint) -> Iterator[Hosted]:
     """`hosted(settings, ...)`: the manifest, then a project with a running Host."""
-    opened: list[tuple[Project, Invoker, Host]] = []
-
-    def start(settings: str = "", **options: Any) -> tuple[Project, Host]:
-        project = Project.open(manifest(project_dir, aws, settings, **options))
-        invoker = Invoker(project)
-        host = Host(project, invoker)
-        host.start()
-        opened.append((project, invoker, host))
-        return project, host
-
-    yield start
-    for project, invoker, host in opened:
-        host.stop()
-        invoker.close()
-        project.close()
+    yield from hosting(lambda *args, **options: manifest(project_dir, aws, *args, **options))
 
 
 @pytest.fixture
@@ -101,16 +79,6 @@ def sequence_of(project: Project, shard: str = "shardId-000000000000") -> str | 
     return (checkpoints(project).get(shard) or {}).get("sequence")
 
 
-def failures(project: Project) -> list[dict[str, Any]]:
-    got = queues.receive(project, "failed", max_messages=10, wait=0)
-    return [json.loads(message["Body"]) for message in got]
-
-
-def result(project: Project) -> str:
-    source = project.functions["hello"].events[0]
-    return mappings.current(project, source).last_processing_result
-
-
 def test_records_arrive_in_order_per_shard_as_lambda_shapes_them(
     hosted: Hosted, kinesis: Any, project_dir: Path
 ) -> None:
@@ -126,7 +94,7 @@ def test_records_arrive_in_order_per_shard_as_lambda_shapes_them(
             f"{key}-{n}" for n in range(4)
         ]
     assert len({shard for batch in batches(project_dir) for shard, _d in batch}) > 1
-    assert result(project) == mappings.OK
+    assert last_result(project) == mappings.OK
 
 
 def test_a_record_is_section_7_3s(hosted: Hosted, kinesis: Any, project_dir: Path) -> None:
@@ -240,8 +208,8 @@ def test_a_missing_stream_is_said_once_and_read_when_it_comes(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="lambdactl")
     project, _host = hosted()
-    wait_for(lambda: result(project).startswith("PROBLEM:"))
-    assert "ResourceNotFoundException" in result(project)
+    wait_for(lambda: last_result(project).startswith("PROBLEM:"))
+    assert "ResourceNotFoundException" in last_result(project)
     client = aws.client("kinesis")
     client.create_stream(StreamName="clicks", ShardCount=1)
     put(client, "late")
@@ -250,7 +218,7 @@ def test_a_missing_stream_is_said_once_and_read_when_it_comes(
     assert len([m for m in said if "ResourceNotFoundException" in m]) == 1
     assert any("reachable again" in m for m in said)
     assert not any(r.exc_info for r in caplog.records)
-    wait_for(lambda: result(project) == mappings.OK)
+    wait_for(lambda: last_result(project) == mappings.OK)
 
 
 def test_an_unreachable_endpoint_is_a_problem_not_a_traceback(
@@ -263,7 +231,7 @@ def test_an_unreachable_endpoint_is_a_problem_not_a_traceback(
     host = Host(project, invoker)
     host.start()
     try:
-        wait_for(lambda: result(project).startswith("PROBLEM:"))
+        wait_for(lambda: last_result(project).startswith("PROBLEM:"))
         time.sleep(1.5)
         said = [r.getMessage() for r in caplog.records if "kinesis source" in r.getMessage()]
         assert len(said) == 1
@@ -280,27 +248,4 @@ def test_kill_9_mid_batch_redelivers_without_a_skip(
 ) -> None:
     manifest(project_dir, aws, "batch_size: 1", timeout=60)
     put(kinesis, "first", "slow", "third")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-
-    def worker(output: Any) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "lambdactl", "worker"],
-            cwd=project_dir,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-    running = worker(subprocess.DEVNULL)
-    try:
-        wait_for(lambda: delivered(project_dir) == ["first", "slow"])
-        os.kill(running.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
-        running.wait()
-        running = worker(subprocess.DEVNULL)
-        wait_for(lambda: delivered(project_dir) == ["first", "slow", "slow", "third"])
-        running.send_signal(signal.SIGINT)
-        assert running.wait(15) == 0
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.wait()
+    kill_9_mid_batch(project_dir, lambda: delivered(project_dir))
