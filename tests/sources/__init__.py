@@ -110,6 +110,18 @@ def last_result(project: Project) -> str:
     return mappings.current(project, source).last_processing_result
 
 
+def item_failures(hosted: Hosted, project_dir: Path) -> tuple[list[list[str]], dict[str, Any]]:
+    """With `a`, `bad`, `b` waiting and the function reporting `bad` as a batch item failure
+    (one retry, then the on-failure queue): each batch's data, and the on-failure record."""
+    project, _host = hosted(
+        "batch_size: 3\nreport_batch_item_failures: true\nmaximum_retry_attempts: 1\n"
+        "on_failure: {queue: failed}",
+        partial=True,
+    )
+    [record] = wait_for(lambda: failures(project))
+    return [[data for _where, data in batch] for batch in batches(project_dir)], record
+
+
 def kill_9_mid_batch(project_dir: Path, delivered: Callable[[], list[str]]) -> None:
     """With `first`, `slow` and `third` waiting (batch size 1, the function asleep 30 s on
     `slow` the first time): a real worker is killed -9 on `slow`, and the next one delivers

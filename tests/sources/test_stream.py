@@ -22,6 +22,7 @@ from tests.sources import (
     failures,
     function_manifest,
     hosting,
+    item_failures,
     kill_9_mid_batch,
     wait_for,
 )
@@ -221,13 +222,7 @@ def test_batch_item_failures_retry_from_the_lowest_reported(
     project = Project.open(manifest(project_dir))
     put(project, "a", "bad", "b")
     project.close()
-    project, _host = hosted(
-        "batch_size: 3\nreport_batch_item_failures: true\nmaximum_retry_attempts: 1\n"
-        "on_failure: {queue: failed}",
-        partial=True,
-    )
-    [record] = wait_for(lambda: failures(project))
-    got = [[data for _shard, data in batch] for batch in batches(project_dir)]
+    got, record = item_failures(hosted, project_dir)
     assert got[:2] == [["a", "bad", "b"], ["bad", "b"]]
     assert record["KinesisBatchInfo"]["batchSize"] == 2
 
