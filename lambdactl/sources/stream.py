@@ -29,7 +29,7 @@ stream (`sources.kinesis`) or a table's DynamoDB stream (`sources.dynamodb`).
   up to that many sub-batches invoked at once, so each key's records stay in order; the
   shard's checkpoint moves only once all of them are done (only what is contiguous-done).
 - Trouble (a stream or table missing, an endpoint unreachable): the mapping's
-  LastProcessingResult says it, one log line says it (again only when it changes), and the
+  LastProcessingResult says it, one log line says it (once until it is over), and the
   reader backs off (1 s doubling to 30 s); one line says when it is over.
 - Stop: no new batch; a batch in flight finishes its invoke, and one still retrying is left
   unsettled (it is re-delivered on the next start).
@@ -194,7 +194,10 @@ class StreamPoller:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()
-        self._problem: str | None = None
+        self._problems: set[str] = set()
+        self._ready: set[str] = set()
+        """The shards the backend listed as ready last time (a reader of one no longer
+        listed, as after its stream was made anew, stops)."""
         self._threads: dict[str, threading.Thread] = {}
         self._supervisor = threading.Thread(
             target=self._supervise, name=f"stream-{self.backend.name}", daemon=True
@@ -230,7 +233,9 @@ class StreamPoller:
         trouble = 0
         while not self._stop.is_set():
             try:
-                for shard in self.backend.ready():
+                ready = self.backend.ready()
+                self._ready = set(ready)
+                for shard in ready:
                     thread = self._threads.get(shard)
                     if thread is None or not thread.is_alive():
                         self._read(shard)
@@ -260,7 +265,7 @@ class StreamPoller:
     def _run(self, shard: str) -> None:
         reader: Reader | None = None
         trouble = 0
-        while not self._stop.is_set():
+        while not self._stop.is_set() and shard in self._ready:
             try:
                 if reader is None:
                     reader = Reader(self.backend.open(shard))
@@ -288,11 +293,11 @@ class StreamPoller:
                 self._stop.wait(1.0)
 
     def _trouble(self, message: str) -> None:
-        """Say it once (until it changes or is over), in the log and the mapping's state."""
+        """Say it once (until it is over), in the log and the mapping's state."""
         with self._lock:
-            if message == self._problem:
+            if message in self._problems:
                 return
-            self._problem = message
+            self._problems.add(message)
         log.warning(f"{self.backend.name}: {message}")
         try:
             mappings.record_result(self.project, self.source, mappings.problem(message))
@@ -301,9 +306,9 @@ class StreamPoller:
 
     def _fine(self) -> None:
         with self._lock:
-            if self._problem is None:
+            if not self._problems:
                 return
-            self._problem = None
+            self._problems.clear()
         log.warning(f"{self.backend.name}: reachable again")
         result = mappings.OK if self.delivered else mappings.NO_RECORDS
         mappings.record_result(self.project, self.source, result)

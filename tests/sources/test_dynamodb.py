@@ -254,3 +254,18 @@ def test_kill_9_mid_batch_redelivers_without_a_skip(
     manifest(project_dir, aws, "batch_size: 1", timeout=60)
     put(table, "first", "slow", "third")
     kill_9_mid_batch(project_dir, lambda: delivered(project_dir))
+
+
+def test_filters_see_the_record_as_lambda_does(
+    hosted: Hosted, table: Any, project_dir: Path
+) -> None:
+    put(table, "a")
+    table.delete_item(TableName="people", Key={"id": {"S": "a"}})
+    put(table, "b", plan="pro")
+    project, _host = hosted(
+        'filter: {eventName: [INSERT], dynamodb: {NewImage: {plan: {S: ["pro"]}}}}'
+    )
+    wait_for(lambda: delivered(project_dir) == ["b"])
+    wait_for(lambda: len([s for s, r in checkpoints(project).items() if r.get("sequence")]))
+    time.sleep(0.5)
+    assert [name for batch in batches(project_dir) for name, _key in batch] == ["INSERT"]
