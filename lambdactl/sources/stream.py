@@ -28,6 +28,17 @@ stream (`sources.kinesis`) or a table's DynamoDB stream (`sources.dynamodb`).
 - `parallelization_factor` > 1: a batch's records are split by partition key (its hash) into
   up to that many sub-batches invoked at once, so each key's records stay in order; the
   shard's checkpoint moves only once all of them are done (only what is contiguous-done).
+- `tumbling_window` W > 0: records fall into windows of W seconds by arrival time (aligned
+  on multiples of W); a batch never crosses a window's end. Each invoke carries the window
+  (`window`, `state`, `shardId`, `eventSourceARN`, `isFinalInvokeForWindow`,
+  `isWindowTerminatedEarly`), `state` being what the function returned last in the window
+  (`{}` at first; a response without `state` is a failure, as on AWS). When a later
+  window's record comes, the window's end passes, or the shard ends, a final invoke (no
+  records, `isFinalInvokeForWindow`) is retried until it succeeds, and only then does the
+  checkpoint move past the window: a restart re-delivers an unfinished window from its
+  start, so its state is rebuilt whole. A state over 1 MB ends the window early (a final
+  invoke with `isWindowTerminatedEarly`) and it goes on with `{}`. With a window, a shard's
+  batches are invoked one at a time (`parallelization_factor` is not used).
 - Trouble (a stream or table missing, an endpoint unreachable): the mapping's
   LastProcessingResult says it, one log line says it (once until it is over), and the
   reader backs off (1 s doubling to 30 s); one line says when it is over.
@@ -66,6 +77,8 @@ RETRY_SECONDS = (0.1, 0.2, 0.5, 1.0)
 """The wait before each retry of a failed batch (the last one repeats)."""
 TROUBLE_SECONDS = (1.0, 30.0)
 """The first wait after trouble reaching the stream, and the longest (it doubles)."""
+STATE_LIMIT = 1024 * 1024
+"""A tumbling window's state, at most (AWS: 1 MB per shard); larger ends the window early."""
 RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
 
@@ -150,12 +163,45 @@ class Reader:
 
 
 @dataclass
+class Window:
+    """A shard's open tumbling window: [start, start + length) of arrival times."""
+
+    shard: str
+    start: float
+    length: int
+    state: dict[str, Any] = field(default_factory=dict)
+    """What the function returned last in this window (`{}` at first)."""
+    last: str | None = None
+    """The last sequence number consumed in the window (its checkpoint once it closes)."""
+    invoked: bool = False
+    final: bool = False
+    early: bool = False
+    """The state outgrew `STATE_LIMIT`: the window ended early (and goes on, fresh)."""
+
+    @property
+    def end(self) -> float:
+        return self.start + self.length
+
+    def fields(self, arn: str) -> dict[str, Any]:
+        """What a window's invoke adds to the event, beside `Records`."""
+        return {
+            "window": {"start": _iso_seconds(self.start), "end": _iso_seconds(self.end)},
+            "state": self.state,
+            "shardId": self.shard,
+            "eventSourceARN": arn,
+            "isFinalInvokeForWindow": self.final,
+            "isWindowTerminatedEarly": self.early,
+        }
+
+
+@dataclass
 class Piece:
     """Records of one batch still to deliver (a batch, a half of one, a key's share)."""
 
     records: list[Item]
     retries: int = 0
     invokes: int = 0
+    window: Window | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +245,8 @@ class StreamPoller:
         """The shards the backend listed as ready last time (a reader of one no longer
         listed, as after its stream was made anew, stops)."""
         self._threads: dict[str, threading.Thread] = {}
+        self._windows: dict[str, Window] = {}
+        """Each shard's open tumbling window."""
         self._supervisor = threading.Thread(
             target=self._supervise, name=f"stream-{self.backend.name}", daemon=True
         )
@@ -269,19 +317,26 @@ class StreamPoller:
             try:
                 if reader is None:
                     reader = Reader(self.backend.open(shard))
-                batch, end = self._gather(reader)
+                    self._windows.pop(shard, None)  # its records are read again
+                batch, end, head = self._gather(reader)
                 trouble = 0
                 self._fine()
-                if end is None and not reader.ended:
-                    self._stop.wait(POLL_SECONDS)
-                    continue
-                if batch and not self._deliver(shard, batch):
-                    reader = None  # stopped mid-batch: unsettled, read again from the checkpoint
-                    continue
-                self.backend.checkpoint(shard, end, ended=reader.ended)
+                if self.settings.tumbling_window:
+                    if not self._tumble(shard, batch, end, head, ended=reader.ended):
+                        reader = None  # stopped mid-window: read again from the checkpoint
+                        continue
+                elif end is not None or reader.ended:
+                    if batch and not self._deliver(shard, batch):
+                        reader = None  # stopped mid-batch: read again from the checkpoint
+                        continue
+                    self.backend.checkpoint(shard, end, ended=reader.ended)
                 if reader.ended:  # the shard is done: its children may start
+                    if self.settings.tumbling_window:
+                        self.backend.checkpoint(shard, None, ended=True)
                     self._wake.set()
                     return
+                if end is None:
+                    self._stop.wait(POLL_SECONDS)
             except LambdactlError as exc:  # the stream was deleted, the endpoint is down...
                 self._trouble(exc.message)
                 reader = None
@@ -313,22 +368,30 @@ class StreamPoller:
         result = mappings.OK if self.delivered else mappings.NO_RECORDS
         mappings.record_result(self.project, self.source, result)
 
-    def _gather(self, reader: Reader) -> tuple[list[Item], str | None]:
-        """A batch: its items, and the sequence number of the last record it consumed
-        (matched or filtered out; None: nothing new)."""
+    def _gather(self, reader: Reader) -> tuple[list[Item], str | None, float | None]:
+        """A batch: its items, the sequence number of the last record it consumed (matched
+        or filtered out; None: nothing new), and (with a tumbling window) the start of the
+        window of the records it consumed: a batch never crosses a window's end."""
         size = self.settings.batch_size
         deadline = time.monotonic() + self.settings.batching_window
         batch: list[Item] = []
         end: str | None = None
+        head: float | None = None
         payload = len(b'{"Records": []}')
         while len(batch) < size:
             items = reader.take(size - len(batch))
             for index, item in enumerate(items):
+                if self.settings.tumbling_window:
+                    start = self._window_start(item)
+                    if head is not None and start != head:
+                        reader.give_back(items[index:])  # the next window's
+                        return batch, end, head
+                    head = start
                 if filters.matches(self.filters, item.record, self.backend.kind):
                     length = len(json.dumps(item.record)) + 2
                     if payload + length > PAYLOAD_LIMIT and batch:
                         reader.give_back(items[index:])  # the rest: the next batch
-                        return batch, end
+                        return batch, end, head
                     batch.append(item)
                     payload += length
                 end = item.sequence_number
@@ -339,7 +402,61 @@ class StreamPoller:
                 break
             if not items:
                 self._stop.wait(min(POLL_SECONDS, left))
-        return batch, end
+        return batch, end, head
+
+    # -- tumbling windows ----------------------------------------------------------------------
+
+    def _window_start(self, item: Item) -> float:
+        """Windows follow the records' arrival times, aligned on multiples of their length."""
+        length = self.settings.tumbling_window
+        return float(int(item.arrival // length) * length)
+
+    def _tumble(
+        self, shard: str, batch: list[Item], end: str | None, head: float | None, *, ended: bool
+    ) -> bool:
+        """Deliver a batch in its window (see the module docstring); close the shard's open
+        window first when the batch is a later window's, when its end has passed with
+        nothing new, or when the shard ended. False: stopped first."""
+        window = self._windows.get(shard)
+        if window is not None and (
+            (head is not None and head != window.start)
+            or (head is None and (ended or self.clock() >= window.end))
+        ):
+            if not self._close(window):
+                return False
+            self._windows.pop(shard, None)
+            window = None
+        if head is None:
+            return True
+        if window is None:
+            window = self._windows[shard] = Window(shard, head, self.settings.tumbling_window)
+        if batch:
+            window.invoked = True
+            if not self._settle(shard, Piece(batch, window=window), checkpoints=False):
+                return False
+        window.last = end
+        if len(json.dumps(window.state)) > STATE_LIMIT:  # ended early; the window goes on
+            window.early = True
+            if not self._close(window):
+                return False
+            self._windows[shard] = Window(shard, window.start, window.length)
+        if ended and not self._close(self._windows.pop(shard)):
+            return False
+        return True
+
+    def _close(self, window: Window) -> bool:
+        """The window's final invoke (Records empty, its state, isFinalInvokeForWindow),
+        retried until it succeeds (processing pauses meanwhile, as on AWS), then the
+        checkpoint moves past the window's records. False: stopped first."""
+        window.final = True
+        failures = 0
+        while window.invoked and not self._invoke(Piece([], window=window)).ok:
+            failures += 1
+            if self._stop.wait(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1]):
+                return False
+        if window.last is not None:
+            self.backend.checkpoint(window.shard, window.last)
+        return True
 
     # -- one batch -----------------------------------------------------------------------------
 
@@ -400,8 +517,8 @@ class StreamPoller:
             if self.settings.bisect_on_error and len(piece.records) > 1:
                 half = len(piece.records) // 2
                 pending[0:1] = [
-                    Piece(piece.records[:half], piece.retries, piece.invokes),
-                    Piece(piece.records[half:], piece.retries, piece.invokes),
+                    Piece(piece.records[:half], piece.retries, piece.invokes, piece.window),
+                    Piece(piece.records[half:], piece.retries, piece.invokes, piece.window),
                 ]
                 continue
             piece.retries += 1
@@ -432,7 +549,10 @@ class StreamPoller:
         records = [item.record for item in piece.records]
         self.delivered += len(records)
         piece.invokes += 1
-        payload = json.dumps(kinesis.event(records)).encode()
+        event = kinesis.event(records)
+        if piece.window is not None:
+            event.update(piece.window.fields(self.backend.arn))
+        payload = json.dumps(event).encode()
         try:
             result = self.invoker.invoke(self.source.function, payload=payload)
         except LambdactlError as exc:  # throttled, function removed, interrupted...: a failure
@@ -443,8 +563,15 @@ class StreamPoller:
         if result.function_error is not None:
             mappings.record_result(self.project, self.source, mappings.FUNCTION_CALL_FAILED)
             return failed
+        if piece.window is not None:
+            state = _state(result.payload)
+            if state is None:  # AWS: a window's response without `state` is a failure
+                log.warning(f"{self.backend.name}: the response has no state for the window")
+                mappings.record_result(self.project, self.source, mappings.FUNCTION_CALL_FAILED)
+                return failed
+            piece.window.state = state
         mappings.record_result(self.project, self.source, mappings.OK)
-        if not self.settings.report_batch_item_failures:
+        if not self.settings.report_batch_item_failures or not piece.records:
             return Outcome(True)
         numbers = [item.sequence_number for item in piece.records]
         try:
@@ -606,6 +733,24 @@ class LocalCursor:
 def _backoff(failures: int) -> float:
     first, longest = TROUBLE_SECONDS
     return float(min(first * 2 ** max(failures - 1, 0), longest))
+
+
+def _state(payload: bytes) -> dict[str, Any] | None:
+    """A tumbling window's response's `state` (an object; null: `{}`); None when missing."""
+    try:
+        response = json.loads(payload or b"null")
+    except ValueError:
+        return None
+    if not isinstance(response, dict) or "state" not in response:
+        return None
+    state = response["state"]
+    if state is None:
+        return {}
+    return state if isinstance(state, dict) else None
+
+
+def _iso_seconds(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso(seconds: float) -> str:

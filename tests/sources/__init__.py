@@ -122,6 +122,50 @@ def item_failures(hosted: Hosted, project_dir: Path) -> tuple[list[list[str]], d
     return [[data for _where, data in batch] for batch in batches(project_dir)], record
 
 
+WINDOW_HANDLER = """\
+import json, os
+
+def handler(event, context):
+    seen = {k: event.get(k) for k in ("window", "state", "shardId", "eventSourceARN",
+                                      "isFinalInvokeForWindow", "isWindowTerminatedEarly")}
+    seen["records"] = len(event["Records"])
+    with open(os.environ["BATCHES"] + ".windows", "a") as f:
+        f.write(json.dumps(seen) + "\\n")
+    return {"state": {"count": event["state"].get("count", 0) + len(event["Records"])}}
+"""
+"""A function that counts its window's records in the window's state; each invoke is a line
+of batches.jsonl.windows (the event without its records, and how many there were)."""
+
+
+def window_invokes(project_dir: Path) -> list[dict[str, Any]]:
+    path = project_dir / "batches.jsonl.windows"
+    if not path.exists():
+        return []
+    text = path.read_text()
+    return [json.loads(line) for line in text[: text.rfind("\n") + 1].splitlines()]
+
+
+def check_windows(invokes: list[dict[str, Any]], shard: str, arn: str) -> list[int]:
+    """Each window's invokes are its batches, then one final invoke without records whose
+    state counts them all; returns each window's count, in order."""
+    counts: list[int] = []
+    expected = 0
+    for invoke in invokes:
+        assert invoke["shardId"] == shard and invoke["eventSourceARN"] == arn
+        assert invoke["isWindowTerminatedEarly"] is False
+        assert invoke["state"] == ({"count": expected} if expected else {})
+        start, end = invoke["window"]["start"], invoke["window"]["end"]
+        assert start.endswith("Z") and end > start
+        if invoke["isFinalInvokeForWindow"]:
+            assert invoke["records"] == 0
+            counts.append(expected)
+            expected = 0
+        else:
+            expected += invoke["records"]
+    assert expected == 0  # the last window was closed too
+    return counts
+
+
 def kill_9_mid_batch(project_dir: Path, delivered: Callable[[], list[str]]) -> None:
     """With `first`, `slow` and `third` waiting (batch size 1, the function asleep 30 s on
     `slow` the first time): a real worker is killed -9 on `slow`, and the next one delivers

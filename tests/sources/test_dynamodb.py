@@ -18,8 +18,10 @@ import pytest
 from lambdactl.project import Project
 from lambdactl.sources import mappings
 from tests.sources import (
+    WINDOW_HANDLER,
     Hosted,
     batches,
+    check_windows,
     failures,
     function_manifest,
     hosting,
@@ -27,6 +29,7 @@ from tests.sources import (
     kill_9_mid_batch,
     last_result,
     wait_for,
+    window_invokes,
 )
 from tests.sources.conftest import Endpoint
 
@@ -61,13 +64,14 @@ def manifest(
     settings: str = "",
     *,
     position: str = "TRIM_HORIZON",
+    handler: str = HANDLER,
     **options: Any,
 ) -> Path:
     event = (
         f"dynamodb:\n          table: people\n          endpoint_url: {aws.url}\n"
         f"          starting_position: {position}"
     )
-    return function_manifest(project_dir, HANDLER, event, settings, **options)
+    return function_manifest(project_dir, handler, event, settings, **options)
 
 
 @pytest.fixture
@@ -269,3 +273,16 @@ def test_filters_see_the_record_as_lambda_does(
     wait_for(lambda: len([s for s, r in checkpoints(project).items() if r.get("sequence")]))
     time.sleep(0.5)
     assert [name for batch in batches(project_dir) for name, _key in batch] == ["INSERT"]
+
+
+def test_tumbling_windows_count_every_record_once(
+    hosted: Hosted, aws: Endpoint, table: Any, project_dir: Path
+) -> None:
+    put(table, "a", "b", "c")
+    hosted("tumbling_window: 1", handler=WINDOW_HANDLER)
+    wait_for(lambda: sum(i["records"] for i in window_invokes(project_dir)) == 3)
+    wait_for(lambda: window_invokes(project_dir)[-1]["isFinalInvokeForWindow"])
+    arn = table.describe_table(TableName="people")["Table"]["LatestStreamArn"]
+    stream = aws.client("dynamodbstreams").describe_stream(StreamArn=arn)["StreamDescription"]
+    shard = stream["Shards"][0]["ShardId"]
+    assert sum(check_windows(window_invokes(project_dir), shard, arn)) == 3

@@ -19,8 +19,10 @@ from lambdactl.project import Project
 from lambdactl.sources import mappings
 from lambdactl.sources.host import Host
 from tests.sources import (
+    WINDOW_HANDLER,
     Hosted,
     batches,
+    check_windows,
     failures,
     function_manifest,
     hosting,
@@ -28,6 +30,7 @@ from tests.sources import (
     kill_9_mid_batch,
     last_result,
     wait_for,
+    window_invokes,
 )
 from tests.sources.conftest import Endpoint
 from tests.sources.test_stream import HANDLER, delivered
@@ -244,3 +247,16 @@ def test_kill_9_mid_batch_redelivers_without_a_skip(
     manifest(project_dir, aws, "batch_size: 1", timeout=60)
     put(kinesis, "first", "slow", "third")
     kill_9_mid_batch(project_dir, lambda: delivered(project_dir))
+
+
+def test_tumbling_windows_count_every_record_once(
+    hosted: Hosted, kinesis: Any, project_dir: Path
+) -> None:
+    put(kinesis, "a", "b", "c")
+    project, _host = hosted("tumbling_window: 1", handler=WINDOW_HANDLER)
+    wait_for(lambda: sum(i["records"] for i in window_invokes(project_dir)) == 3)
+    wait_for(lambda: window_invokes(project_dir)[-1]["isFinalInvokeForWindow"])
+    arn = kinesis.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"][
+        "StreamARN"
+    ]
+    assert sum(check_windows(window_invokes(project_dir), "shardId-000000000000", arn)) == 3

@@ -17,14 +17,17 @@ from lambdactl import streams
 from lambdactl.project import Project
 from lambdactl.sources import mappings
 from tests.sources import (
+    WINDOW_HANDLER,
     Hosted,
     batches,
+    check_windows,
     failures,
     function_manifest,
     hosting,
     item_failures,
     kill_9_mid_batch,
     wait_for,
+    window_invokes,
 )
 
 # Each invoke is one line of `batches.jsonl`: [[shard, data], ...] (data base64-decoded).
@@ -57,11 +60,12 @@ def manifest(
     *,
     shards: int = 1,
     position: str = "TRIM_HORIZON",
+    handler: str = HANDLER,
     **options: Any,
 ) -> Path:
     event = f"stream: clicks\n        starting_position: {position}"
     tail = f"streams:\n  clicks: {{shards: {shards}}}\n"
-    return function_manifest(project_dir, HANDLER, event, settings, tail=tail, **options)
+    return function_manifest(project_dir, handler, event, settings, tail=tail, **options)
 
 
 @pytest.fixture
@@ -276,3 +280,39 @@ def test_kill_9_mid_batch_redelivers_without_a_skip(project_dir: Path) -> None:
     put(project, "first", "slow", "third")
     project.close()
     kill_9_mid_batch(project_dir, lambda: delivered(project_dir))
+
+
+def test_tumbling_windows_carry_state_and_close_with_a_final_invoke(
+    hosted: Hosted, project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    base = int(time.time() // 10 * 10) - 60  # two windows of 10 s, both over
+    put(project, "a", now=base + 1)
+    put(project, "b", now=base + 2)
+    put(project, "c", now=base + 11)
+    project.close()
+    project, _host = hosted("tumbling_window: 10", handler=WINDOW_HANDLER)
+    wait_for(lambda: len(window_invokes(project_dir)) >= 4)
+    invokes = window_invokes(project_dir)
+    shard = "shardId-000000000000"
+    assert check_windows(invokes, shard, streams.arn(project, "clicks")) == [2, 1]
+    assert [i["records"] for i in invokes] == [2, 0, 1, 0]
+    assert invokes[0]["window"]["end"] == invokes[2]["window"]["start"]
+    last = streams.read(project, "clicks", shard).records[-1].sequence_number
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard) == last)
+
+
+def test_an_unfinished_window_is_read_again_from_its_start(
+    hosted: Hosted, project_dir: Path
+) -> None:
+    if 900 - time.time() % 900 < 30:  # the window must stay open through the test
+        time.sleep(900 - time.time() % 900 + 0.1)
+    project, host = hosted("tumbling_window: 900", handler=WINDOW_HANDLER)
+    put(project, "a")
+    wait_for(lambda: len(window_invokes(project_dir)) == 1)
+    host.stop()  # mid-window: no checkpoint moved past it
+    assert not streams.checkpoint_of(project, source_uuid(project), "shardId-000000000000")
+    hosted("tumbling_window: 900", handler=WINDOW_HANDLER)
+    wait_for(lambda: len(window_invokes(project_dir)) == 2)
+    again = window_invokes(project_dir)[1]
+    assert (again["records"], again["state"], again["isFinalInvokeForWindow"]) == (1, {}, False)
