@@ -120,6 +120,8 @@ class Backend(Protocol):
     """The records' kind: "kinesis" or "dynamodb" (filters, the on-failure record)."""
     name: str
     """What log lines call the source."""
+    list_seconds: float
+    """How often `ready` is asked again (at once, too, when a shard is done)."""
 
     @property
     def arn(self) -> str:
@@ -289,7 +291,7 @@ class StreamPoller:
                         self._read(shard)
                 self._fine()
                 trouble = 0
-                wait = getattr(self.backend, "list_seconds", 1.0)
+                wait = self.backend.list_seconds
             except LambdactlError as exc:
                 self._trouble(exc.message)
                 trouble += 1
