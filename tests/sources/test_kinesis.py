@@ -202,9 +202,8 @@ def test_batch_item_failures_retry_from_the_lowest_reported(
 
 
 def test_a_missing_stream_is_said_once_and_read_when_it_comes(
-    hosted: Hosted, aws: Endpoint, project_dir: Path, caplog: pytest.LogCaptureFixture
+    hosted: Hosted, aws: Endpoint, project_dir: Path, said: list[logging.LogRecord]
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="lambdactl")
     project, _host = hosted()
     wait_for(lambda: last_result(project).startswith("PROBLEM:"))
     assert "ResourceNotFoundException" in last_result(project)
@@ -212,17 +211,16 @@ def test_a_missing_stream_is_said_once_and_read_when_it_comes(
     client.create_stream(StreamName="clicks", ShardCount=1)
     put(client, "late")
     wait_for(lambda: delivered(project_dir) == ["late"], seconds=30)
-    said = [r.getMessage() for r in caplog.records if "kinesis source" in r.getMessage()]
-    assert len([m for m in said if "ResourceNotFoundException" in m]) == 1
-    assert any("reachable again" in m for m in said)
-    assert not any(r.exc_info for r in caplog.records)
+    lines = [r.getMessage() for r in said if "kinesis source" in r.getMessage()]
+    assert len([m for m in lines if "ResourceNotFoundException" in m]) == 1
+    assert any("reachable again" in m for m in lines)
+    assert not any(r.exc_info for r in said)
     wait_for(lambda: last_result(project) == mappings.OK)
 
 
 def test_an_unreachable_endpoint_is_a_problem_not_a_traceback(
-    project_dir: Path, aws: Endpoint, caplog: pytest.LogCaptureFixture
+    project_dir: Path, aws: Endpoint, said: list[logging.LogRecord]
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="lambdactl")
     closed = Endpoint("http://127.0.0.1:9")  # the discard port: nothing listens
     project = Project.open(manifest(project_dir, closed))
     invoker = Invoker(project)
@@ -231,10 +229,10 @@ def test_an_unreachable_endpoint_is_a_problem_not_a_traceback(
     try:
         wait_for(lambda: last_result(project).startswith("PROBLEM:"))
         time.sleep(1.5)
-        said = [r.getMessage() for r in caplog.records if "kinesis source" in r.getMessage()]
-        assert len(said) == 1
-        assert "127.0.0.1:9" in said[0]
-        assert not any(r.exc_info for r in caplog.records)
+        lines = [r.getMessage() for r in said if "kinesis source" in r.getMessage()]
+        assert len(lines) == 1
+        assert "127.0.0.1:9" in lines[0]
+        assert not any(r.exc_info for r in said)
     finally:
         host.stop()
         invoker.close()
