@@ -12,22 +12,19 @@ import logging
 import os
 import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.sources import mappings
-from lambdactl.sources.host import Host
 from lambdactl.sources.specs import queue_url_region
-from tests.sources import batches, wait_for
+from tests.sources import batches, hosting, wait_for, workers
 from tests.sources.conftest import Endpoint
 from tests.sources.test_queue import HANDLER, POWERTOOLS_HANDLER, powertools_layer
+from tests.sources.test_queue import manifest as queue_manifest
 
 RECORDS_HANDLER = """\
 import json, os
@@ -53,49 +50,26 @@ def handler(event, context):
 
 
 def manifest(
-    project_dir: Path,
-    url: str,
-    settings: str = "",
-    *,
-    endpoint: str | None = None,
-    handler: str = HANDLER,
-    layer: str = "",
-    timeout: int = 1,
+    project_dir: Path, url: str, settings: str = "", *, endpoint: str | None = None, **options: Any
 ) -> Path:
-    (project_dir / "src" / "hello" / "app.py").write_text(handler)
-    path = project_dir / "functions.yaml"
-    path.write_text(
-        "region: us-east-1\n"
-        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
-        f"    timeout: {timeout}\n    environment: {{BATCHES: {project_dir / 'batches.jsonl'}}}\n"
-        + (f"    layers: [{layer}]\n" if layer else "")
-        + f"    events:\n      - sqs:\n          queue_url: {url}\n"
-        + (f"          endpoint_url: {endpoint}\n" if endpoint else "")
-        + "".join(f"          {line}\n" for line in settings.splitlines())
-    )
-    return path
+    """test_queue's manifest, with one `sqs:` source (its settings one per line)."""
+    lines = [f"queue_url: {url}"] + ([f"endpoint_url: {endpoint}"] if endpoint else [])
+    lines += settings.splitlines()
+    events = "      - sqs:\n" + "".join(f"          {line}\n" for line in lines)
+    return queue_manifest(project_dir, events, "  {}\n", **options)
 
 
 @pytest.fixture
 def hosted(project_dir: Path, aws: Endpoint) -> Iterator[Callable[..., Project]]:
     """`hosted(url, settings, ...)`: the manifest (moto's endpoint unless told), then a
     project with a running Host."""
-    opened: list[tuple[Project, Invoker, Host]] = []
 
-    def start(url: str, settings: str = "", **options: Any) -> Project:
+    def manifested(url: str, settings: str = "", **options: Any) -> Path:
         options.setdefault("endpoint", aws.url)
-        project = Project.open(manifest(project_dir, url, settings, **options))
-        invoker = Invoker(project)
-        host = Host(project, invoker)
-        host.start()
-        opened.append((project, invoker, host))
-        return project
+        return manifest(project_dir, url, settings, **options)
 
-    yield start
-    for project, invoker, host in opened:
-        host.stop()
-        invoker.close()
-        project.close()
+    with hosting() as start:
+        yield lambda url, settings="", **options: start(manifested(url, settings, **options))
 
 
 def queue(aws: Endpoint, name: str, **attributes: Any) -> str:
@@ -349,27 +323,18 @@ def test_kill_9_mid_batch_loses_no_message(project_dir: Path, aws: Endpoint) -> 
     send(aws, url, "first")
     manifest(project_dir, url, "batch_size: 1", endpoint=aws.url, handler=SLOW_HANDLER, timeout=3)
     delivered = lambda: [body for batch in batches(project_dir) for body in batch]  # noqa: E731
-    command = [sys.executable, "-m", "lambdactl", "worker"]
-    output = open(project_dir / "worker.log", "wb")  # noqa: SIM115
-    worker = subprocess.Popen(command, cwd=project_dir, stdout=output, stderr=subprocess.STDOUT)
-    output.close()
-    try:
+    with workers(project_dir) as start:
+        worker = start(project_dir / "worker.log")
         wait_for(lambda: delivered() == ["first"])
         send(aws, url, "slow")
         wait_for(lambda: delivered() == ["first", "slow"])
         send(aws, url, "third")
         os.kill(worker.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
         worker.wait()
-        worker = subprocess.Popen(
-            command, cwd=project_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        worker = start()
         # "slow" shows again after its visibility timeout; "third" may have been taken by the
         # killed worker too (then it shows again as well): at least once, never lost
         wait_for(lambda: delivered().count("slow") == 2 and "third" in delivered())
         wait_for(lambda: left(aws, url) == (0, 0))
         worker.send_signal(signal.SIGINT)
         assert worker.wait(15) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
