@@ -20,7 +20,8 @@ import pytest
 
 from lambdactl.project import Project
 from lambdactl.sources import mappings
-from lambdactl.sources.specs import queue_url_region
+from lambdactl.sources.specs import SqsSource, queue_url_region
+from lambdactl.sources.sqs import SqsQueue
 from tests.sources import batches, hosting, wait_for, workers
 from tests.sources.conftest import Endpoint
 from tests.sources.test_queue import HANDLER, POWERTOOLS_HANDLER, powertools_layer
@@ -338,3 +339,22 @@ def test_kill_9_mid_batch_loses_no_message(project_dir: Path, aws: Endpoint) -> 
         wait_for(lambda: left(aws, url) == (0, 0))
         worker.send_signal(signal.SIGINT)
         assert worker.wait(15) == 0
+
+
+def test_a_mapping_names_the_queue_by_its_arn(project_dir: Path) -> None:
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"
+    project = Project.open(manifest(project_dir, url))
+    source = project.functions["hello"].events[0]
+    assert mappings.source_arn(project, source) == "arn:aws:sqs:eu-west-1:123456789012:orders"
+
+
+def test_the_endpoint_follows_aws_endpoint_url_sqs(
+    project_dir: Path, aws: Endpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without `endpoint_url`, boto3's own choice (checked on the client: no call is made)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", aws.url)
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders"
+    source = Project.open(manifest(project_dir, url)).functions["hello"].events[0]
+    assert isinstance(source, SqsSource)
+    client = SqsQueue(source).client()
+    assert (client.meta.endpoint_url, client.meta.region_name) == (aws.url, "eu-west-1")
