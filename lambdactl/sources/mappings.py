@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from ..errors import ResourceNotFoundException
 
@@ -126,15 +125,13 @@ def source_arn(project: Project, source: EventSource) -> str:
     """The ARN a mapping's EventSourceArn shows: a local queue's or stream's as AWS would
     name it, a real queue's from its URL; for the other kinds, what the source reads (a
     schedule, a directory, a URL)."""
-    from .specs import SqsSource, describe
+    from .specs import SqsSource, describe, queue_url_arn
 
     region, account = project.manifest.region, project.manifest.account
     if source.kind == "queue":
         return f"arn:aws:sqs:{region}:{account}:{source.identity}"
     if source.kind == "stream":
         return f"arn:aws:kinesis:{region}:{account}:stream/{source.identity}"
-    if isinstance(source, SqsSource):  # a queue URL's path is /ACCOUNT/NAME
-        parts = urlsplit(source.queue_url).path.strip("/").split("/")
-        if len(parts) == 2 and all(parts):
-            return f"arn:aws:sqs:{source.endpoint.region}:{parts[0]}:{parts[1]}"
+    if isinstance(source, SqsSource):
+        return queue_url_arn(source.queue_url, source.endpoint.region) or source.queue_url
     return describe(source, project.manifest.root)

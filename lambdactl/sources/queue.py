@@ -261,10 +261,13 @@ class QueuePoller:
         """Say once what is wrong (and in the mapping's state), then pause, longer each time."""
         if message != self.problem:
             log.warning(f"{self.backend.name}: {message} (retrying)")
-            if self.problem is None:
-                state = mappings.current(self.project, self.source)
-                self._before_problem = state.last_processing_result
-            mappings.record_result(self.project, self.source, f"PROBLEM: {message}")
+            try:
+                if self.problem is None:
+                    state = mappings.current(self.project, self.source)
+                    self._before_problem = state.last_processing_result
+                mappings.record_result(self.project, self.source, f"PROBLEM: {message}")
+            except LambdactlError:  # the store is away too: the log line said it
+                pass
             self.problem = message
         self._stop.wait(self._backoff)
         self._backoff = min(self._backoff * 2, BACKOFF_MAX)
@@ -273,8 +276,11 @@ class QueuePoller:
         self._backoff = BACKOFF_START
         if self.problem is not None:
             log.warning(f"{self.backend.name}: reading again")
-            mappings.record_result(self.project, self.source, self._before_problem)
             self.problem = None
+            try:
+                mappings.record_result(self.project, self.source, self._before_problem)
+            except LambdactlError:
+                pass
 
     def _grow(self) -> None:
         now = self.clock()

@@ -643,6 +643,15 @@ def queue_url_region(url: str) -> str | None:
     return None if found is None else found.group(1) or found.group(2)
 
 
+def queue_url_arn(url: str, region: str) -> str | None:
+    """The ARN a queue URL's path names (`/ACCOUNT/NAME`, as SQS makes them); None when the
+    path is not that."""
+    parts = urlsplit(url).path.strip("/").split("/")
+    if len(parts) != 2 or not all(parts):
+        return None
+    return f"arn:aws:sqs:{region}:{parts[0]}:{parts[1]}"
+
+
 def _stream(item: _Item) -> StreamSource:
     name = item.text("stream")
     declared = item.declared

@@ -34,7 +34,7 @@ from ..invoke import Invoker
 from ..project import Project
 from ..shapes import sqs as shapes
 from .queue import QueuePoller
-from .specs import SqsSource
+from .specs import SqsSource, queue_url_arn
 
 WAIT_SECONDS = 1
 """Each ReceiveMessage's long poll: an idle queue costs one call a second, and a stop waits
@@ -73,6 +73,8 @@ class SqsQueue:
         self._lock = threading.Lock()
         self._attributes: dict[str, str] = {}
         self._read_at = float("-inf")
+        self._url_arn = queue_url_arn(self.url, source.endpoint.region) or self.url
+        """The ARN when the endpoint does not say (QueueArn missing)."""
 
     # -- the Backend ---------------------------------------------------------------------------
 
@@ -80,7 +82,7 @@ class SqsQueue:
         return int(self._queue_attributes().get("VisibilityTimeout", "30"))
 
     def receive(self, count: int, *, hide: int, wait: int) -> list[dict[str, Any]]:
-        arn = self._queue_attributes()["QueueArn"]
+        arn = self._queue_attributes().get("QueueArn") or self._url_arn
         response = self._call(
             "receive_message",
             QueueUrl=self.url,
