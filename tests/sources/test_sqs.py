@@ -292,10 +292,10 @@ def test_an_endpoint_down_then_up(
         send(aws, queue(later, "orders"), "hi")
         wait_for(lambda: batches(project_dir) == [["hi"]])
         wait_for(lambda: left(later, url) == (0, 0))
+        lines = [line for line in said if line.startswith("sqs source")]  # before it goes
     finally:
         server.stop()
     down = f'Could not connect to the endpoint URL: "{later.url}/"'
-    lines = [line for line in said if line.startswith("sqs source")]
     assert lines[0] == f"sqs source {url}: {down} (retrying)"
     assert lines[-1] == f"sqs source {url}: reading again"
     # a server starting up may first close a connection unanswered: another line, once
