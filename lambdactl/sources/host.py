@@ -10,10 +10,13 @@ Life: `start` after the lock is taken (and after `Worker.take_over`); `stop` bef
 is let go: each poller takes no new batch, the batches in flight finish (or, when the
 Invoker is interrupted, fail and show again after their visibility timeout: never lost).
 
-Reloads: a supervisor thread compares, every `SYNC_SECONDS`, the sources of
-`project.functions` (which follows `Reloader`'s adopted manifest, and the store's run-time
-enable/disable) with the pollers running: a source added or enabled gets a poller, one
-removed or disabled is stopped (in order, as above), one whose settings changed is restarted.
+Reloads: a supervisor thread compares, every `SYNC_SECONDS`, the mappings (`mappings.plan`:
+the sources of `project.functions`, which follows `Reloader`'s adopted manifest, with their
+run-time overrides and enable/disable, and those made through the Lambda API) with the
+pollers running: a source added or enabled gets a poller, one removed, disabled or deleted is
+stopped (in order, as above), one whose settings changed is restarted. Then it settles the
+transitional states it applied (`mappings.settle`: Creating -> Enabled, Deleting -> gone...):
+until then the API and `lambdactl mappings` show them, as AWS does.
 A poller is keyed by its source's stable uuid and compared by value (frozen dataclasses).
 
 A poller kind registers in `POLLERS`: a class taking (project, invoker, source) with
@@ -104,8 +107,26 @@ class Host:
             poller.join()
 
     def sync(self) -> None:
-        """Start, stop and restart pollers to match the declared, enabled sources."""
-        wanted = self._wanted()
+        """Start, stop and restart pollers to match the enabled mappings (the manifest's and
+        the API's), then settle the transitional states this applied (Creating -> Enabled,
+        Disabling -> Disabled, Deleting -> gone, ...)."""
+        wanted, seen = mappings.plan(self.project)
+        wanted = {uuid: s for uuid, s in wanted.items() if s.kind in POLLERS}
+        self._apply(wanted)
+        with self._lock:
+            if self._stop.is_set():
+                return
+            running = dict(self.pollers)
+
+        def applied(uuid: str) -> bool:
+            source = wanted.get(uuid)
+            if source is None:
+                return uuid not in running
+            return running.get(uuid, (None, None))[0] == source
+
+        mappings.settle(self.project, seen, applied)
+
+    def _apply(self, wanted: dict[str, EventSource]) -> None:
         with self._lock:
             if self._stop.is_set():
                 return
@@ -130,14 +151,6 @@ class Host:
                     self.pollers = dict(running)
                     if self._stop.is_set():  # halted meanwhile: `stop` joins it
                         poller.stop()
-
-    def _wanted(self) -> dict[str, EventSource]:
-        wanted: dict[str, EventSource] = {}
-        for spec in self.project.functions.values():
-            for source in spec.events:
-                if source.kind in POLLERS and mappings.current(self.project, source).enabled:
-                    wanted[source.uuid] = source
-        return wanted
 
     def _run(self) -> None:
         while not self._stop.wait(SYNC_SECONDS):
