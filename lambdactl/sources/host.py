@@ -1,5 +1,6 @@
-"""The sources host: runs the project's pollers (queues, streams, schedules, files; real
-Kinesis streams and DynamoDB tables) in the one process that holds the project's worker lock.
+"""The sources host: runs the project's pollers (queues, streams, schedules, files; real SQS
+queues, Kinesis streams and DynamoDB tables) in the one process that holds the project's
+worker lock.
 
 Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker` when no
 server runs. Those three already hold `.lambda/worker.lock` (`events.daemon.hold`), and only
@@ -41,6 +42,7 @@ from .kinesis import KinesisShards
 from .queue import QueuePoller
 from .schedules import SchedulePoller
 from .specs import EventSource
+from .sqs import poller as sqs_poller
 from .stream import StreamPoller
 
 log = logging.getLogger("lambdactl")
@@ -68,6 +70,7 @@ POLLERS: dict[str, PollerFactory] = {
     "dynamodb": lambda project, invoker, source: StreamPoller(
         project, invoker, source, backend=DynamoDBShards(project, source)  # type: ignore[arg-type]
     ),
+    "sqs": lambda project, invoker, source: sqs_poller(project, invoker, source),  # type: ignore[arg-type]
 }
 """Each source kind that has a poller: how to make one."""
 

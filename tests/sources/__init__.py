@@ -1,5 +1,5 @@
-"""Helpers shared by the sources' tests: what the fixture functions recorded, waiting, a
-project with a running Host, and a real worker killed mid-batch."""
+"""Helpers shared by the sources' tests: what the fixture functions recorded, waiting,
+projects with a running Host, real workers, and a real worker killed mid-batch."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +45,10 @@ def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
     raise AssertionError("not reached in time")
 
 
+@contextmanager
 def hosting(write: Callable[..., Path]) -> Iterator[Hosted]:
-    """For a fixture: `hosted(*args, **options)` opens the project of `write(*args,
-    **options)`'s manifest with a running Host; every one is stopped after the test."""
+    """`hosted(*args, **options)`: the project of `write(*args, **options)`'s manifest with a
+    running Host (and its Invoker); every one is stopped and closed when the block ends."""
     opened: list[tuple[Project, Invoker, Host]] = []
 
     def start(*args: Any, **options: Any) -> tuple[Project, Host]:
@@ -57,11 +59,40 @@ def hosting(write: Callable[..., Path]) -> Iterator[Hosted]:
         opened.append((project, invoker, host))
         return project, host
 
-    yield start
-    for project, invoker, host in opened:
-        host.stop()
-        invoker.close()
-        project.close()
+    try:
+        yield start
+    finally:
+        for project, invoker, host in opened:
+            host.stop()
+            invoker.close()
+            project.close()
+
+
+@contextmanager
+def workers(project_dir: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
+    """`start(log=None)`: a real `lambdactl worker` in `project_dir` (its output to `log`, or
+    dropped); any still running when the block ends is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def start(log: Path | None = None) -> subprocess.Popen[bytes]:
+        output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+        command = [sys.executable, "-m", "lambdactl", "worker"]
+        worker = subprocess.Popen(
+            command, cwd=project_dir, stdout=output, stderr=subprocess.STDOUT, env=env
+        )
+        if log:
+            output.close()  # type: ignore[union-attr]
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
 
 
 def function_manifest(
@@ -170,19 +201,8 @@ def kill_9_mid_batch(project_dir: Path, delivered: Callable[[], list[str]]) -> N
     """With `first`, `slow` and `third` waiting (batch size 1, the function asleep 30 s on
     `slow` the first time): a real worker is killed -9 on `slow`, and the next one delivers
     `slow` again, then `third`: nothing skipped, nothing out of order."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-
-    def worker() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "lambdactl", "worker"],
-            cwd=project_dir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-
-    running = worker()
-    try:
+    with workers(project_dir) as worker:
+        running = worker()
         wait_for(lambda: delivered() == ["first", "slow"])
         os.kill(running.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
         running.wait()
@@ -190,7 +210,3 @@ def kill_9_mid_batch(project_dir: Path, delivered: Callable[[], list[str]]) -> N
         wait_for(lambda: delivered() == ["first", "slow", "slow", "third"])
         running.send_signal(signal.SIGINT)
         assert running.wait(15) == 0
-    finally:
-        if running.poll() is None:
-            running.kill()
-            running.wait()

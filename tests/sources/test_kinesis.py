@@ -56,7 +56,8 @@ def manifest(
 @pytest.fixture
 def hosted(project_dir: Path, aws: Endpoint) -> Iterator[Hosted]:
     """`hosted(settings, ...)`: the manifest, then a project with a running Host."""
-    yield from hosting(lambda *args, **options: manifest(project_dir, aws, *args, **options))
+    with hosting(lambda *args, **options: manifest(project_dir, aws, *args, **options)) as start:
+        yield start
 
 
 @pytest.fixture

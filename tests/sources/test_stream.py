@@ -71,7 +71,8 @@ def manifest(
 @pytest.fixture
 def hosted(project_dir: Path) -> Iterator[Hosted]:
     """`hosted(settings, ...)`: the manifest, then a project with a running Host."""
-    yield from hosting(lambda *args, **options: manifest(project_dir, *args, **options))
+    with hosting(lambda *args, **options: manifest(project_dir, *args, **options)) as start:
+        yield start
 
 
 def delivered(project_dir: Path) -> list[str]:
