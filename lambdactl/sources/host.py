@@ -60,6 +60,8 @@ SYNC_SECONDS = 0.5
 """How often the host compares the declared sources with its running pollers."""
 WAITING_SECONDS = 0.5
 """How long `idle_for`'s look at the queues and streams holds (it costs a read each)."""
+RETRY_SECONDS = (0.5, 10.0)
+"""A poller that failed to start is tried again after the first, doubling up to the second."""
 IDLE_EXIT_KINDS = frozenset({"queue", "stream"})
 """What a worker that exits when idle runs: sources whose work ends (see the docstring)."""
 
@@ -149,6 +151,8 @@ class Host:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="sources", daemon=True)
+        self._failed: dict[str, tuple[str, float, float]] = {}
+        """Source uuid -> (why its poller did not start, when to try again, the last wait)."""
         self._waiting: tuple[float, bool] | None = None
         """When the queues and streams were last looked at, and whether work waited."""
 
@@ -196,21 +200,43 @@ class Host:
                 poller.stop()
             for poller in stopping:
                 poller.join()
+            for uuid in list(self._failed):
+                if uuid not in wanted:
+                    del self._failed[uuid]
             for uuid, source in wanted.items():
                 if uuid not in running:
+                    failed = self._failed.get(uuid)
+                    if failed is not None and time.monotonic() < failed[1]:
+                        continue  # a quiet wait before the next try
                     try:
                         delivery = Delivery(
                             self.invoker, self.activity, trigger(self.project, source)
                         )
                         poller = POLLERS[source.kind](self.project, delivery, source)
                         poller.start()
-                    except Exception:  # one source's bug must not keep the others down
-                        log.exception(f"event source {source.kind} {source.identity}")
+                    except Exception as exc:  # one source's fault must not keep the others down
+                        self._not_started(source, exc)
                         continue
+                    if self._failed.pop(uuid, None) is not None:
+                        log.warning(f"event source {trigger(self.project, source)}: started")
                     running[uuid] = (source, poller)
                     self.pollers = dict(running)
                     if self._stop.is_set():  # halted meanwhile: `stop` joins it
                         poller.stop()
+
+    def _not_started(self, source: EventSource, exc: Exception) -> None:
+        """Say why `source`'s poller did not start, once per reason (a traceback only for a
+        bug), and try again later, waiting longer each time (`RETRY_SECONDS`)."""
+        reason = exc.message if isinstance(exc, LambdactlError) else repr(exc)
+        said, _at, wait = self._failed.get(source.uuid, ("", 0.0, 0.0))
+        if reason != said:
+            where = f"event source {trigger(self.project, source)} of function {source.function}"
+            if isinstance(exc, LambdactlError):  # a queue or stream not there yet...
+                log.warning(f"{where}: {reason} (tried again until it starts)")
+            else:
+                log.exception(f"{where}: not started")
+        wait = min(max(wait * 2, RETRY_SECONDS[0]), RETRY_SECONDS[1])
+        self._failed[source.uuid] = (reason, time.monotonic() + wait, wait)
 
     def _wanted(self) -> dict[str, EventSource]:
         wanted: dict[str, EventSource] = {}

@@ -289,3 +289,4 @@ def test_a_host_for_an_idle_exit_runs_queues_and_streams_only_and_says_when_busy
         host.stop()
         invoker.close()
         project.close()
+
