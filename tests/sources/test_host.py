@@ -227,7 +227,6 @@ def handler(event, context):
 def test_stream_put_starts_the_detached_worker_which_delivers_then_exits(
     project_dir: Path, cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from lambdactl.events import daemon
 
     monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "0.5")
     (project_dir / "src" / "hello" / "app.py").write_text(STREAM_HANDLER)
