@@ -88,6 +88,14 @@ class ResourceConflictException(AwsError):
     exit_code = 4
 
 
+class ResourceInUseException(AwsError):
+    """Lambda's: the resource is busy (an event source mapping in a transitional state)."""
+
+    aws_type = "ResourceInUseException"
+    http_status = 400
+    exit_code = 4
+
+
 class PreconditionFailedException(AwsError):
     aws_type = "PreconditionFailedException"
     http_status = 412

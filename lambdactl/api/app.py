@@ -19,7 +19,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..errors import AwsError, LambdactlError
-from . import aliases, awsjson, functions, invoke, logs, management, sqs, urls, versions
+from . import (
+    aliases,
+    awsjson,
+    functions,
+    invoke,
+    logs,
+    management,
+    mappings,
+    sqs,
+    urls,
+    versions,
+)
 from .backend import Backend
 from .errors import UnknownOperation, client_gone, error_response, service_error
 
@@ -59,6 +70,7 @@ async def json_protocols(request: Request) -> Response:
 FUNCTION = "/2015-03-31/functions/{function}"
 EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{function}/event-invoke-config"
 URL_CONFIG = "/2021-10-31/functions/{function}/url"
+MAPPINGS = "/2015-03-31/event-source-mappings"
 
 ROUTES = [
     Route("/", json_protocols, methods=["POST"]),  # SQS and CloudWatch Logs
@@ -99,15 +111,18 @@ ROUTES = [
     Route(EVENT_INVOKE_CONFIG, management.update_event_invoke_config, methods=["POST"]),
     Route(EVENT_INVOKE_CONFIG, management.get_event_invoke_config, methods=["GET"]),
     Route(EVENT_INVOKE_CONFIG, management.delete_event_invoke_config, methods=["DELETE"]),
-    Route(
-        f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]
-    ),
+    Route(f"{EVENT_INVOKE_CONFIG}/list", management.list_event_invoke_configs, methods=["GET"]),
     Route("/2016-08-19/account-settings", management.account_settings, methods=["GET"]),
     Route(URL_CONFIG, urls.create_url_config, methods=["POST"]),
     Route(URL_CONFIG, urls.get_url_config, methods=["GET"]),
     Route(URL_CONFIG, urls.update_url_config, methods=["PUT"]),
     Route(URL_CONFIG, urls.delete_url_config, methods=["DELETE"]),
     Route("/2021-10-31/functions/{function}/urls", urls.list_url_configs, methods=["GET"]),
+    Route(MAPPINGS, mappings.create_mapping, methods=["POST"]),
+    Route(MAPPINGS, mappings.list_mappings, methods=["GET"]),
+    Route(f"{MAPPINGS}/{{uuid}}", mappings.get_mapping, methods=["GET"]),
+    Route(f"{MAPPINGS}/{{uuid}}", mappings.update_mapping, methods=["PUT"]),
+    Route(f"{MAPPINGS}/{{uuid}}", mappings.delete_mapping, methods=["DELETE"]),
     Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
 ]
 # AWS's API reference writes some URIs with a trailing slash (`GET /2015-03-31/functions/`,
@@ -173,9 +188,7 @@ async def _unrouted(request: Request, exc: Exception) -> Response:
     return error_response(UnknownOperation(message))
 
 
-def lambda_operation(
-    method: str, path: str, query: Mapping[str, str] | None = None
-) -> str | None:
+def lambda_operation(method: str, path: str, query: Mapping[str, str] | None = None) -> str | None:
     """The Lambda API operation that `method path?query` is, by botocore's model of the API
     (where two share a path, the fixed query of one's URI tells them apart: `?find=
     LayerVersion` is GetLayerVersionByArn, not ListLayers)."""

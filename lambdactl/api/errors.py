@@ -20,7 +20,12 @@ from ..errors import AwsError, LambdactlError, TooManyRequestsException
 log = logging.getLogger("lambdactl")
 
 UPPER_CASE_MESSAGE = frozenset(
-    {"ResourceNotFoundException", "ServiceException", "RequestEntityTooLargeException"}
+    {
+        "ResourceNotFoundException",
+        "ResourceInUseException",
+        "ServiceException",
+        "RequestEntityTooLargeException",
+    }
 )
 """Shapes whose message member is `Message` (and the 413 AWS sends, as it sends it)."""
 NO_TYPE = frozenset({"ValidationException", "RequestEntityTooLargeException"})

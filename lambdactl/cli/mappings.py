@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from ..sources.specs import EventSource
 
 app = typer.Typer(
-    help="Event source mappings: each `events:` source, its state and last result.",
+    help="Event source mappings (the manifest's `events:` and those made through the API): "
+    "their state and last result.",
     no_args_is_help=True,
 )
 
@@ -70,13 +71,14 @@ def show(ctx: typer.Context, uuid: str = UUID, output: Output = OUTPUT_OPTION) -
 
 @app.command("enable")
 def enable(ctx: typer.Context, uuid: str = UUID, output: Output = OUTPUT_OPTION) -> None:
-    """Enable a mapping: its poller starts (until `enabled:` in the manifest is edited)."""
+    """Enable a mapping: Enabling until the process running the pollers starts it (a
+    declared one's choice holds until `enabled:` in the manifest is edited)."""
     _answer(ctx, uuid, True, output)
 
 
 @app.command("disable")
 def disable(ctx: typer.Context, uuid: str = UUID, output: Output = OUTPUT_OPTION) -> None:
-    """Disable a mapping: its poller stops, batches in flight finish."""
+    """Disable a mapping: Disabling until its poller stopped (batches in flight finish)."""
     _answer(ctx, uuid, False, output)
 
 
@@ -84,11 +86,9 @@ def _answer(ctx: typer.Context, uuid: str, enabled: bool | None, output: Output)
     from ..sources import mappings
 
     project = session(ctx).project()
-    source = mappings.find(project, uuid)
-    if enabled is None:
-        state = mappings.current(project, source)
-    else:
-        state = mappings.set_enabled(project, source, enabled)
+    source, state = mappings.get(project, uuid)
+    if enabled is not None:  # AWS's answer: Enabling or Disabling, until the host applies it
+        source, state = mappings.update(project, uuid, enabled=enabled)
     shape = _shape(project, source, state)
     if output is Output.json:
         render.print_json(shape)

@@ -5,7 +5,7 @@ Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker
 server runs. Those three already hold `.lambda/worker.lock` (`events.daemon.hold`), and only
 one process can: so no message is polled twice and no schedule ticks twice. A detached worker
 (started by an asynchronous invoke, or by `queue send` / `stream put` to a mapped queue or
-stream: `sources.wake`) runs it too, with `kinds=IDLE_EXIT_KINDS`: a worker that exits when
+stream: `mappings.wake`) runs it too, with `kinds=IDLE_EXIT_KINDS`: a worker that exits when
 idle runs the queue and stream pollers only. Schedules and watched directories have no end
 of work to wait for: they run while serve, dev or a foreground worker runs, never in a
 background process nobody started on purpose.
@@ -24,10 +24,13 @@ Life: `start` after the lock is taken (and after `Worker.take_over`); `stop` bef
 is let go: each poller takes no new batch, the batches in flight finish (or, when the
 Invoker is interrupted, fail and show again after their visibility timeout: never lost).
 
-Reloads: a supervisor thread compares, every `SYNC_SECONDS`, the sources of
-`project.functions` (which follows `Reloader`'s adopted manifest, and the store's run-time
-enable/disable) with the pollers running: a source added or enabled gets a poller, one
-removed or disabled is stopped (in order, as above), one whose settings changed is restarted.
+Reloads: a supervisor thread compares, every `SYNC_SECONDS`, the mappings (`mappings.plan`:
+the sources of `project.functions`, which follows `Reloader`'s adopted manifest, with their
+run-time overrides and enable/disable, and those made through the Lambda API) with the
+pollers running: a source added or enabled gets a poller, one removed, disabled or deleted is
+stopped (in order, as above), one whose settings changed is restarted. Then it settles the
+transitional states it applied (`mappings.settle`: Creating -> Enabled, Deleting -> gone...):
+until then the API and `lambdactl mappings` show them, as AWS does.
 A poller is keyed by its source's stable uuid and compared by value (frozen dataclasses).
 
 A poller kind registers in `POLLERS`: a class taking (project, invoker, source) with
@@ -186,8 +189,30 @@ class Host:
             poller.join()
 
     def sync(self) -> None:
-        """Start, stop and restart pollers to match the declared, enabled sources."""
-        wanted = self._wanted()
+        """Start, stop and restart pollers to match the enabled mappings (the manifest's and
+        the API's), then settle the transitional states this applied (Creating -> Enabled,
+        Disabling -> Disabled, Deleting -> gone, ...)."""
+        planned, seen = mappings.plan(self.project)
+        wanted = {u: s for u, s in planned.items() if s.kind in POLLERS and s.kind in self.kinds}
+        # Wanted running, but of a kind this host leaves out: their states are not settled here.
+        elsewhere = {u for u, s in planned.items() if s.kind not in self.kinds}
+        self._apply(wanted)
+        with self._lock:
+            if self._stop.is_set():
+                return
+            running = dict(self.pollers)
+
+        def applied(uuid: str) -> bool:
+            if uuid in elsewhere:
+                return False
+            source = wanted.get(uuid)
+            if source is None:
+                return uuid not in running
+            return running.get(uuid, (None, None))[0] == source
+
+        mappings.settle(self.project, seen, applied)
+
+    def _apply(self, wanted: dict[str, EventSource]) -> None:
         with self._lock:
             if self._stop.is_set():
                 return
@@ -237,18 +262,6 @@ class Host:
                 log.exception(f"{where}: not started")
         wait = min(max(wait * 2, RETRY_SECONDS[0]), RETRY_SECONDS[1])
         self._failed[source.uuid] = (reason, time.monotonic() + wait, wait)
-
-    def _wanted(self) -> dict[str, EventSource]:
-        wanted: dict[str, EventSource] = {}
-        for spec in self.project.functions.values():
-            for source in spec.events:
-                if (
-                    source.kind in POLLERS
-                    and source.kind in self.kinds
-                    and mappings.current(self.project, source).enabled
-                ):
-                    wanted[source.uuid] = source
-        return wanted
 
     def idle_for(self) -> float:
         """Seconds the pollers have had nothing to do (see the module docstring): 0 while an

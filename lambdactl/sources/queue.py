@@ -116,9 +116,7 @@ class QueuePoller:
         self._busy = 0
         self._grown_at = clock()
         self._pool = ThreadPoolExecutor(max_workers=self.cap, thread_name_prefix="queue-batch")
-        self._thread = threading.Thread(
-            target=self._run, name=f"queue-{source.queue}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"queue-{source.queue}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()

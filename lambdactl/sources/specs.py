@@ -981,7 +981,7 @@ def _sqs_conflict(arn: str, function: str) -> str:
 
 def _stream_conflict(arn: str, function: str) -> str:
     return (
-        f"The event source arn ({arn})  and function ({function}) provided mapping already "
+        f'The event source arn (" {arn} ") and function (" {function} ") provided mapping already '
         "exists. Please update or delete the existing mapping with UUID {uuid}"
     )
 
@@ -995,3 +995,253 @@ def _is_null(node: Node) -> bool:
     import yaml
 
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+# -- sources made through the Lambda API (CreateEventSourceMapping) ----------------------------
+
+API_KINDS = ("queue", "stream")
+"""What CreateEventSourceMapping can map here: local queues and local streams (by ARN)."""
+REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
+UNSUPPORTED_PARAMETER = "Unsupported {member} parameter for given event source mapping type."
+"""AWS's message for a member the source's kind does not take (its DestinationConfig one)."""
+
+_QUEUE_MEMBERS = frozenset(
+    {
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "FunctionResponseTypes",
+        "ScalingConfig",
+        "FilterCriteria",
+    }
+)
+_STREAM_MEMBERS = frozenset(
+    {
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "FunctionResponseTypes",
+        "FilterCriteria",
+        "StartingPosition",
+        "StartingPositionTimestamp",
+        "ParallelizationFactor",
+        "BisectBatchOnFunctionError",
+        "MaximumRetryAttempts",
+        "MaximumRecordAgeInSeconds",
+        "TumblingWindowInSeconds",
+        "DestinationConfig",
+    }
+)
+SETTING_MEMBERS = _QUEUE_MEMBERS | _STREAM_MEMBERS
+"""Every request member that becomes a setting of a queue's or a stream's mapping."""
+_RANGES: dict[str, tuple[str, str, int, int]] = {
+    "BatchSize": ("batch_size", "batchSize", 1, 10000),
+    "MaximumBatchingWindowInSeconds": (
+        "batching_window",
+        "maximumBatchingWindowInSeconds",
+        0,
+        300,
+    ),
+    "ParallelizationFactor": ("parallelization_factor", "parallelizationFactor", 1, 10),
+    "MaximumRetryAttempts": ("maximum_retry_attempts", "maximumRetryAttempts", -1, 10000),
+    "MaximumRecordAgeInSeconds": ("maximum_record_age", "maximumRecordAgeInSeconds", -1, 604800),
+    "TumblingWindowInSeconds": ("tumbling_window", "tumblingWindowInSeconds", 0, 900),
+}
+"""Integer members: (setting, the field AWS's validation messages name, min, max)."""
+
+
+def api_settings(
+    kind: str,
+    given: Mapping[str, Any],
+    *,
+    base: QueueSettings | StreamSettings | None = None,
+    fifo: bool = False,
+    on_failure: Callable[[str], str] | None = None,
+) -> QueueSettings | StreamSettings:
+    """A queue's or stream's settings from CreateEventSourceMapping's (or, with `base`, the
+    changes of UpdateEventSourceMapping's) request members, by AWS's names and rules: the
+    model's ranges (ValidationException), then Lambda's cross-checks
+    (InvalidParameterValueException), as `_queue_settings`/`_stream_settings` check the
+    manifest. `on_failure` turns an OnFailure destination ARN into a local queue's name (or
+    raises). Members given as null are absent."""
+    from ..errors import InvalidParameterValueException, ValidationException
+
+    given = {k: v for k, v in given.items() if v is not None}
+    allowed = _QUEUE_MEMBERS if kind == "queue" else _STREAM_MEMBERS
+    for member in sorted(SETTING_MEMBERS - allowed):
+        if member in given:
+            raise InvalidParameterValueException(UNSUPPORTED_PARAMETER.format(member=member))
+    values: dict[str, Any] = {}
+    for member, (name, field_name, low, high) in _RANGES.items():
+        if member in given:
+            value = given[member]
+            if value < low:
+                constraint = f"Member must have value greater than or equal to {low}"
+                raise ValidationException(validation_message(value, field_name, constraint))
+            if value > high:
+                constraint = f"Member must have value less than or equal to {high}"
+                raise ValidationException(validation_message(value, field_name, constraint))
+            values[name] = value
+    if "FunctionResponseTypes" in given:
+        types = given["FunctionResponseTypes"]
+        for value in types:
+            if value != REPORT_BATCH_ITEM_FAILURES:
+                constraint = "[" + enum_constraint((REPORT_BATCH_ITEM_FAILURES,)) + "]"
+                raise ValidationException(
+                    validation_message(
+                        "[" + ", ".join(types) + "]", "functionResponseTypes", constraint
+                    )
+                )
+        values["report_batch_item_failures"] = bool(types)
+    if "FilterCriteria" in given:
+        values["filters"] = _api_filters(given["FilterCriteria"], kind)
+    if "ScalingConfig" in given:
+        values["maximum_concurrency"] = _api_concurrency(given["ScalingConfig"])
+    if "BisectBatchOnFunctionError" in given:
+        values["bisect_on_error"] = bool(given["BisectBatchOnFunctionError"])
+    if "DestinationConfig" in given:
+        values["on_failure"] = _api_destination(given["DestinationConfig"], on_failure)
+    if kind == "queue":
+        settings: QueueSettings | StreamSettings = _replace(base or QueueSettings(), values)
+        _check_queue_settings(settings, fifo)  # type: ignore[arg-type]
+        return settings
+    if base is None:
+        values.update(_api_position(given))
+        settings = StreamSettings(**values)
+    else:
+        settings = _replace(base, values)
+    return settings
+
+
+def _replace(base: Any, values: Mapping[str, Any]) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(base, **values)
+
+
+def _check_queue_settings(settings: QueueSettings, fifo: bool) -> None:
+    from ..errors import InvalidParameterValueException
+
+    if fifo and settings.batching_window > 0:
+        raise InvalidParameterValueException(FIFO_WINDOW_MESSAGE)
+    if fifo and settings.batch_size > 10:
+        raise InvalidParameterValueException(
+            f"BatchSize {settings.batch_size} is too large for a FIFO queue: at most 10"
+        )
+    if settings.batch_size > 10 and settings.batching_window == 0:
+        raise InvalidParameterValueException(BATCH_WINDOW_MESSAGE)
+
+
+def _api_position(given: Mapping[str, Any]) -> dict[str, Any]:
+    from ..errors import InvalidParameterValueException, ValidationException
+
+    position = given.get("StartingPosition")
+    if position is None:
+        raise InvalidParameterValueException(STARTING_POSITION_NULL)
+    if position not in STARTING_POSITIONS:
+        constraint = enum_constraint(STARTING_POSITIONS)
+        raise ValidationException(validation_message(position, "startingPosition", constraint))
+    timestamp = given.get("StartingPositionTimestamp")
+    if position == "AT_TIMESTAMP" and timestamp is None:
+        raise InvalidParameterValueException(
+            "StartingPositionTimestamp is required with StartingPosition AT_TIMESTAMP"
+        )
+    if position != "AT_TIMESTAMP" and timestamp is not None:
+        raise InvalidParameterValueException(
+            "StartingPositionTimestamp is taken with StartingPosition AT_TIMESTAMP only"
+        )
+    return {
+        "starting_position": position,
+        "starting_position_timestamp": None if timestamp is None else float(timestamp),
+    }
+
+
+def _api_filters(criteria: Mapping[str, Any], kind: str) -> tuple[str, ...]:
+    from ..errors import InvalidParameterValueException
+
+    entries = criteria.get("Filters") or []
+    if len(entries) > filters.DEFAULT_FILTER_LIMIT:
+        raise filters.TooManyFilters(len(entries), filters.DEFAULT_FILTER_LIMIT)
+    patterns = []
+    source_kind: filters.SourceKind = "sqs" if kind == "queue" else "kinesis"
+    for i, entry in enumerate(entries):
+        pattern = entry.get("Pattern")
+        if not isinstance(pattern, str) or not pattern:
+            raise InvalidParameterValueException(filters.INVALID_PATTERN)
+        filters.compile(pattern, source_kind=source_kind, position=i + 1)
+        patterns.append(pattern)
+    return tuple(patterns)
+
+
+def _api_concurrency(config: Mapping[str, Any]) -> int | None:
+    from ..errors import ValidationException
+
+    value = config.get("MaximumConcurrency")
+    if value is None:
+        return None
+    if not 2 <= value <= 1000:
+        bound = "greater than or equal to 2" if value < 2 else "less than or equal to 1000"
+        raise ValidationException(
+            validation_message(
+                value, "scalingConfig.maximumConcurrency", f"Member must have value {bound}"
+            )
+        )
+    return int(value)
+
+
+def _api_destination(
+    config: Mapping[str, Any], on_failure: Callable[[str], str] | None
+) -> str | None:
+    from ..errors import InvalidParameterValueException
+
+    if config.get("OnSuccess"):
+        raise InvalidParameterValueException(
+            UNSUPPORTED_PARAMETER.format(member="DestinationConfig")
+        )
+    target = (config.get("OnFailure") or {}).get("Destination")
+    if not target:
+        return None
+    if on_failure is None:
+        raise InvalidParameterValueException(
+            UNSUPPORTED_PARAMETER.format(member="DestinationConfig")
+        )
+    return on_failure(target)
+
+
+def source_record(source: EventSource) -> dict[str, Any]:
+    """A queue's or stream's source as JSON data (what the store keeps of an API-made one)."""
+    import dataclasses
+
+    data: dict[str, Any] = {"kind": source.kind}
+    for item in dataclasses.fields(source):
+        value = getattr(source, item.name)
+        is_value = dataclasses.is_dataclass(value) and not isinstance(value, type)
+        data[item.name] = dataclasses.asdict(value) if is_value else value  # type: ignore[arg-type]
+    return data
+
+
+def source_from_record(data: Mapping[str, Any]) -> QueueSource | StreamSource:
+    """`source_record` read back (tuples are lists in JSON)."""
+    values = {k: v for k, v in data.items() if k != "kind"}
+    settings = dict(values.pop("settings"))
+    settings["filters"] = tuple(settings.get("filters") or ())
+    if data["kind"] == "queue":
+        return QueueSource(settings=QueueSettings(**settings), **values)
+    return StreamSource(settings=StreamSettings(**settings), **values)
+
+
+def is_declared(text: str) -> bool:
+    """Whether `uuid` is a manifest source's (a uuid5 of `NAMESPACE`); the API gives its
+    mappings random (version 4) UUIDs, as AWS does."""
+    try:
+        return uuid.UUID(text).version == 5
+    except ValueError:
+        return False
+
+
+def sqs_conflict(arn: str, function: str, uuid: str) -> str:
+    """AWS's ResourceConflictException message for a second mapping of a queue."""
+    return _sqs_conflict(arn, function).replace("{uuid}", uuid)
+
+
+def stream_conflict(arn: str, function: str, uuid: str) -> str:
+    """AWS's ResourceConflictException message for a second mapping of a stream."""
+    return _stream_conflict(arn, function).replace("{uuid}", uuid)

@@ -187,6 +187,13 @@ class Store(ABC):
     def list_mappings(self) -> list[Record]:
         """Every stored mapping state, in no particular order."""
 
+    @abstractmethod
+    def swap_mapping(self, uuid: str, old: Record | None, new: Record | None) -> bool:
+        """Compare and set, atomically (across processes): when mapping `uuid`'s stored state
+        equals `old` (None: none is stored), replace it with `new` (None: delete it) and say
+        True; otherwise change nothing and say False. Whoever read a state and changed it
+        (the API, the CLI, the host settling a transition) loses no one else's change."""
+
     # -- recovery (rebuilding a lost state from `store.ledger` records) -----------------------
 
     @abstractmethod

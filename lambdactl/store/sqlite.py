@@ -565,6 +565,20 @@ class SqliteStore(Store):
     def list_mappings(self) -> list[Record]:
         return [json.loads(data) for (data,) in self._read("SELECT data FROM mappings")]
 
+    def swap_mapping(self, uuid: str, old: Record | None, new: Record | None) -> bool:
+        with self._write() as db:
+            row = db.execute("SELECT data FROM mappings WHERE uuid = ?", (uuid,)).fetchone()
+            if (None if row is None else json.loads(row[0])) != old:
+                return False
+            if new is None:
+                db.execute("DELETE FROM mappings WHERE uuid = ?", (uuid,))
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO mappings (uuid, data) VALUES (?, ?)",
+                    (uuid, json.dumps(new)),
+                )
+            return True
+
     def delete_settings(self, function: str, keys: list[str]) -> int:
         if not keys:
             return 0

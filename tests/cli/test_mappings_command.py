@@ -39,11 +39,47 @@ def test_list_show_disable_enable(
         ["ReportBatchItemFailures"],
     )
     uuid = orders["UUID"]
-    assert cli("mappings", "disable", uuid, "-o", "json").json()["State"] == "Disabled"
-    assert cli("mappings", "show", uuid, "-o", "json").json()["State"] == "Disabled"
-    assert cli("mappings", "enable", listed[1]["UUID"], "-o", "json").json()["State"] == "Enabled"
+    # As AWS answers: the transitional state, until the process running the pollers (none
+    # here) applies it.
+    assert cli("mappings", "disable", uuid, "-o", "json").json()["State"] == "Disabling"
+    assert cli("mappings", "show", uuid, "-o", "json").json()["State"] == "Disabling"
+    busy = cli("mappings", "enable", uuid)
+    assert busy.code == 4 and busy.err.strip().splitlines() == [
+        "error: ResourceInUseException: Cannot update the event source mapping because it is "
+        "in use."
+    ]
+    assert cli("mappings", "enable", listed[1]["UUID"], "-o", "json").json()["State"] == "Enabling"
     text = cli("mappings", "list")
-    assert text.code == 0 and "queue orders" in text.out and "Disabled" in text.out
+    assert text.code == 0 and "queue orders" in text.out and "Disabling" in text.out
+
+
+def test_a_worker_settles_what_enable_and_disable_asked(
+    cli: Callable[..., Result], write_manifest: Callable[[str], Path]
+) -> None:
+    write_manifest(MANIFEST)
+    orders, jobs = (
+        m["UUID"] for m in cli("mappings", "list", "-o", "json").json()["EventSourceMappings"]
+    )
+    cli("mappings", "disable", orders)
+    cli("mappings", "enable", jobs)
+    from lambdactl.invoke import Invoker
+    from lambdactl.project import Project
+    from lambdactl.sources.host import Host
+
+    project = Project.open(Path("functions.yaml"))
+    invoker = Invoker(project)
+    host = Host(project, invoker)
+    try:
+        host.sync()  # what the lock holder does every half second
+        states = [
+            m["State"] for m in cli("mappings", "list", "-o", "json").json()["EventSourceMappings"]
+        ]
+        assert states == ["Disabled", "Enabled"]
+        assert set(host.pollers) == {jobs}
+    finally:
+        host.stop()
+        invoker.close()
+        project.close()
 
 
 def test_an_unknown_uuid_is_aws_resource_not_found(

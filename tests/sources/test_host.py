@@ -46,7 +46,6 @@ def manifest(project_dir: Path, events: str = "      - queue: orders\n") -> Path
     return path
 
 
-
 @pytest.fixture
 def workers(project_dir: Path) -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
     """`start()`: a `lambdactl worker` for the project (killed at the end if still running)."""
@@ -101,12 +100,13 @@ def test_the_host_follows_disable_enable_and_reloads(project_dir: Path) -> None:
     try:
         source = project.functions["hello"].events[0]
         assert mappings.current(project, source).last_processing_result == mappings.NO_RECORDS
-        mappings.set_enabled(project, source, False)
-        wait_for(lambda: not host.pollers, seconds=20.0)
+        assert mappings.set_enabled(project, source, False).state == mappings.DISABLING
+        wait_for(lambda: mappings.current(project, source).state == mappings.DISABLED, 20.0)
+        assert not host.pollers  # stopped before it was said
         queues.send(project, "orders", "while disabled")
         time.sleep(0.6)  # a sync or more: nothing is polled
         assert batches(project_dir) == []
-        mappings.set_enabled(project, source, True)
+        assert mappings.set_enabled(project, source, True).state == mappings.ENABLING
         wait_for(lambda: batches(project_dir) == [["while disabled", "1"]], seconds=20.0)
         # the manifest's `enabled: false`, once adopted, stops the poller
         from lambdactl import manifest as manifests

@@ -821,8 +821,8 @@ def test_duplicates(write_manifest: WriteManifest, project_dir: Path) -> None:
     )
     assert got == (
         f"functions.yaml:{FIRST + 2}: functions.hello.events[1]: The event source arn "
-        "(arn:aws:kinesis:us-east-1:000000000000:stream/clicks)  and function (hello) provided "
-        "mapping already exists. Please update or delete the existing mapping with UUID "
+        '(" arn:aws:kinesis:us-east-1:000000000000:stream/clicks ") and function (" hello ") '
+        "provided mapping already exists. Please update or delete the existing mapping with UUID "
         + uuid_of("stream", "clicks")
     )
     got = event_error(write_manifest, "- topic: signups", "- topic: signups")
@@ -1044,3 +1044,113 @@ def test_filters_are_compiled_as_lambda_does(write_manifest: WriteManifest) -> N
         "at 'filterCriteria.filters.1.member.pattern' failed to satisfy constraint: Member "
         "must have length less than or equal to 4096"
     )
+
+
+# -- sources made through the Lambda API -------------------------------------------------------
+
+
+def _api_error(kind: str, given: dict, **options: object) -> tuple[str, str]:
+    from lambdactl.errors import AwsError
+
+    with pytest.raises(AwsError) as caught:
+        specs.api_settings(kind, given, **options)  # type: ignore[arg-type]
+    return caught.value.aws_type, caught.value.message
+
+
+def test_api_settings_defaults_and_members() -> None:
+    assert specs.api_settings("queue", {}) == QueueSettings()
+    queue = specs.api_settings(
+        "queue",
+        {
+            "BatchSize": 100,
+            "MaximumBatchingWindowInSeconds": 2,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": {"MaximumConcurrency": 5},
+            "FilterCriteria": {"Filters": [{"Pattern": '{"body": {"a": [1]}}'}]},
+        },
+    )
+    assert queue == QueueSettings(100, 2, True, 5, ('{"body": {"a": [1]}}',))
+    stream = specs.api_settings(
+        "stream",
+        {
+            "StartingPosition": "AT_TIMESTAMP",
+            "StartingPositionTimestamp": 1700000000,
+            "ParallelizationFactor": 3,
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 0,
+            "MaximumRecordAgeInSeconds": 60,
+            "DestinationConfig": {"OnFailure": {"Destination": "arn:failed"}},
+        },
+        on_failure=lambda arn: arn.removeprefix("arn:"),
+    )
+    assert stream == StreamSettings(
+        "AT_TIMESTAMP",
+        1700000000.0,
+        parallelization_factor=3,
+        bisect_on_error=True,
+        maximum_retry_attempts=0,
+        maximum_record_age=60,
+        on_failure="failed",
+    )
+    changed = specs.api_settings("stream", {"BatchSize": 7}, base=stream)
+    assert changed == StreamSettings(**{**stream.__dict__, "batch_size": 7})
+
+
+def test_api_settings_refused_with_aws_messages() -> None:
+    invalid, validation = "InvalidParameterValueException", "ValidationException"
+    assert _api_error("queue", {"BatchSize": 10001}) == (
+        validation,
+        "1 validation error detected: Value '10001' at 'batchSize' failed to satisfy "
+        "constraint: Member must have value less than or equal to 10000",
+    )
+    assert _api_error("queue", {"BatchSize": 11}) == (invalid, specs.BATCH_WINDOW_MESSAGE)
+    assert _api_error("queue", {"MaximumBatchingWindowInSeconds": 1}, fifo=True) == (
+        invalid,
+        specs.FIFO_WINDOW_MESSAGE,
+    )
+    assert _api_error("queue", {"StartingPosition": "LATEST"}) == (
+        invalid,
+        "Unsupported StartingPosition parameter for given event source mapping type.",
+    )
+    assert _api_error("stream", {"ScalingConfig": {"MaximumConcurrency": 2}})[1] == (
+        "Unsupported ScalingConfig parameter for given event source mapping type."
+    )
+    assert _api_error("stream", {}) == (invalid, specs.STARTING_POSITION_NULL)
+    assert _api_error("stream", {"StartingPosition": "NOW"}) == (
+        validation,
+        "1 validation error detected: Value 'NOW' at 'startingPosition' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_TIMESTAMP]",
+    )
+    assert _api_error("queue", {"FunctionResponseTypes": ["Other"]})[0] == validation
+    assert _api_error("queue", {"ScalingConfig": {"MaximumConcurrency": 1}}) == (
+        validation,
+        "1 validation error detected: Value '1' at 'scalingConfig.maximumConcurrency' failed "
+        "to satisfy constraint: Member must have value greater than or equal to 2",
+    )
+    assert _api_error("queue", {"FilterCriteria": {"Filters": [{"Pattern": "{"}]}}) == (
+        invalid,
+        "Invalid filter pattern definition.",
+    )
+    on_success = {"OnSuccess": {"Destination": "arn:x"}}
+    assert _api_error(
+        "stream", {"StartingPosition": "LATEST", "DestinationConfig": on_success}
+    ) == (invalid, "Unsupported DestinationConfig parameter for given event source mapping type.")
+
+
+def test_a_source_record_reads_back_the_same() -> None:
+    queue = QueueSource(
+        uuid=str(uuid.uuid4()),
+        function="hello:live",
+        queue="orders",
+        settings=QueueSettings(filters=('{"a": [1]}',), maximum_concurrency=3),
+        enabled=False,
+    )
+    stream = StreamSource(
+        uuid=str(uuid.uuid4()), function="hello", stream="clicks", settings=StreamSettings("LATEST")
+    )
+    for source in (queue, stream):
+        data = json.loads(json.dumps(specs.source_record(source)))
+        assert specs.source_from_record(data) == source
+        assert not specs.is_declared(source.uuid)
+    assert specs.is_declared(specs.source_uuid("hello", "queue", "orders", 0))
+    assert not specs.is_declared("not a uuid")

@@ -555,3 +555,14 @@ def test_mapping_states_are_kept_by_uuid(open_store: Callable[..., Store]) -> No
     second = open_store()
     assert second.get_mapping("u1") == {"state": "Disabled", "n": 2}
     assert sorted(m["state"] for m in second.list_mappings()) == ["Disabled", "Disabled"]
+
+
+def test_a_mapping_swap_changes_only_what_was_read(open_store: Callable[..., Store]) -> None:
+    first, second = open_store(), open_store()
+    assert first.swap_mapping("u1", None, {"state": "Creating"}) is True
+    assert second.swap_mapping("u1", None, {"state": "Creating"}) is False  # one is there
+    assert second.swap_mapping("u1", {"state": "Creating"}, {"state": "Enabled"}) is True
+    assert first.swap_mapping("u1", {"state": "Creating"}, {"state": "Deleting"}) is False
+    assert first.get_mapping("u1") == {"state": "Enabled"}
+    assert first.swap_mapping("u1", {"state": "Enabled"}, None) is True
+    assert second.get_mapping("u1") is None and second.list_mappings() == []
