@@ -187,12 +187,7 @@ class Invoker:
         self._throttle_cpu = throttle_cpu
         throttle = project.manifest.cpu_throttling if throttle_cpu is None else throttle_cpu
         manifest = project.manifest
-        self.logs = LogWriter(
-            manifest.state_dir,
-            retention=lambda group: project.manifest.retention(
-                group.removeprefix(lines.GROUP_PREFIX)
-            ),
-        )
+        self.logs = _log_writer(project)
         self.pool = Pool(
             manifest.state_dir / "scratch",
             governor=Governor(throttle_cpu=throttle),
@@ -395,6 +390,35 @@ class Invoker:
             pruned += 1
         return pruned
 
+    def attach(self, server_url: str | None) -> None:
+        """Be the invoker of the server at `server_url` from now on, as if made with it (None:
+        look for the project's running server again). Environments started from now on
+        point the SDKs at it; those already warm were started without it and are not taken
+        again (the pool key holds the server)."""
+        self._server_url = server_url
+        self._looked_up = None
+
+    def switch(self, project: Project) -> None:
+        """Invoke `project` from now on: the same manifest over a state directory at the same
+        path whose contents were replaced (the pytest plugin's fresh state per test; the
+        caller closes `logs` and the old project's store before replacing the files).
+
+        What stays warm is what means the same code in the new state: environments of a
+        manifest function's `$LATEST` (the pool key holds its RevisionId, so one whose
+        revision the new state does not give is simply not taken again). The others are
+        shut down: a published version's number, or a created function's name, names other
+        code in another state."""
+
+        def stale(key: PoolKey) -> bool:
+            return key[1] != versions.LATEST or key[0] not in project.manifest.functions
+
+        self.pool.retire(stale)
+        self.logs.close()
+        self.project = project
+        self.logs = _log_writer(project)
+        self.concurrency = ConcurrencyLimits(project.manifest, lambda: project.functions)
+        self._looked_up = None
+
     def follow(self) -> None:
         """Take the project's settings from its manifest again, after `Project.adopt` (a
         reloaded manifest): the concurrency limits, the idle timeout and CPU throttling of the
@@ -550,6 +574,13 @@ class Invoker:
             debug=debug,
             debugger_dir=debugger_dir,
         )
+
+
+def _log_writer(project: Project) -> LogWriter:
+    return LogWriter(
+        project.manifest.state_dir,
+        retention=lambda group: project.manifest.retention(group.removeprefix(lines.GROUP_PREFIX)),
+    )
 
 
 def seed_bytecode(target: Path, source: Path, own: tuple[Path, ...]) -> None:

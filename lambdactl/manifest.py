@@ -444,6 +444,9 @@ class Manifest:
     """What the log store keeps of a group no function here declares otherwise."""
     streams: Mapping[str, specs.StreamConfig] = field(default_factory=dict)
     """Declared local streams (`streams:`)."""
+    state: Path | None = None
+    """Where the state lives instead of `.lambda/` beside the manifest: never read from the
+    file; set by the pytest plugin, whose tests must not touch the project's own state."""
 
     def retention(self, function: str) -> LogRetention:
         spec = self.functions.get(function)
@@ -461,7 +464,7 @@ class Manifest:
 
     @property
     def state_dir(self) -> Path:
-        return self.root / STATE_DIR_NAME
+        return self.state if self.state is not None else self.root / STATE_DIR_NAME
 
 
 ENV_KEY_MESSAGE = (

@@ -101,6 +101,23 @@ def load(path: str) -> Overrides:
     return Overrides(path=path, parameters=_dotenv(path, text))
 
 
+def from_mapping(source: str, given: Mapping[str, object]) -> Overrides:
+    """Overrides given as a mapping rather than a file (the pytest plugin's marker): a value
+    that is itself a mapping holds one function's variables, any other value is a variable
+    for every function. Checked as a file's are; errors name `source`."""
+    parameters: dict[str, str] = {}
+    functions: dict[str, dict[str, str]] = {}
+    for key, value in given.items():
+        if isinstance(value, Mapping):
+            functions[key] = {
+                name: _value(f"{source}: {key}.{name}", str(name), item)
+                for name, item in value.items()
+            }
+        else:
+            parameters[key] = _value(f"{source}: {key}", str(key), value)
+    return Overrides(path=source, parameters=parameters, functions=functions)
+
+
 def _json(path: str, text: str) -> Overrides:
     try:
         data = json.loads(text)

@@ -440,3 +440,41 @@ def test_edit_with_same_size_and_mtime_runs_the_new_code(deploy: Deployment) -> 
     second = invoker.invoke("f")
     assert second.init_duration_ms is not None  # lambdactl saw the edit: a new environment
     assert payload(second)["value"] == "v2"
+
+
+def test_switch_keeps_only_latest_environments_warm(project_dir: Path) -> None:
+    """The pytest plugin's move to a test's fresh state: `$LATEST` stays warm, a published
+    version's environment goes; the state is where `Manifest.state` says, not `.lambda/`."""
+    import dataclasses
+
+    from lambdactl.manifest import load
+    from lambdactl.project import Project
+    from lambdactl.store import CodeStore, open_store
+
+    state = project_dir.parent / "elsewhere"
+    manifest = dataclasses.replace(load(project_dir / "functions.yaml"), state=state)
+
+    def opened() -> Project:
+        return Project(manifest, open_store(state), CodeStore(state))
+
+    project = opened()
+    invoker = Invoker(project)
+    try:
+        invoker.invoke("hello")
+        versions.publish(project, "hello")
+        invoker.invoke("hello", qualifier="1")
+        assert sorted(key[1] for key in invoker.pool.sizes()) == ["$LATEST", "1"]
+        invoker.logs.close()
+        project.close()
+        project = opened()
+        invoker.switch(project)
+        assert [key[1] for key in invoker.pool.sizes()] == ["$LATEST"]
+        result = invoker.invoke("hello")
+        assert json.loads(result.payload) == {"hello": "world"}
+        assert "Init Duration" not in result.log[-1]  # the warm one
+        assert invoker.project is project
+    finally:
+        invoker.close()
+        project.close()
+    assert (state / "state.db").is_file() and (state / "logs.db").is_file()
+    assert not (project_dir / ".lambda").exists()

@@ -19,7 +19,7 @@ import lambdactl
 PACKAGE = Path(lambdactl.__file__).parent
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("faces", ("cli", "api", "dev", "__main__")),
+    ("faces", ("cli", "api", "dev", "testing", "__main__")),
     (
         "services",
         (
@@ -80,8 +80,9 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "rich": ("cli", "dev"),
     "typer": ("cli",),
     "starlette": ("api",),
-    "uvicorn": ("api",),
+    "uvicorn": ("api", "testing"),  # testing/server.py: the api's app in a test's thread
     "anyio": ("api",),
+    "pytest": ("testing",),
 }
 """Third-party packages and the only top-level packages that may import them."""
 

@@ -252,3 +252,15 @@ def test_changed_names_the_functions_whose_environment_an_edit_changes(  # type:
     assert variables.changed(everyone, dotenv, functions) == ["one", "three", "two"]
     assert variables.changed(dotenv, dotenv, functions) == []
     assert variables.changed(None, file({"gone": {"AA": "1"}}), functions) == []
+
+
+def test_a_mapping_gives_variables_to_all_functions_or_to_one() -> None:
+    given = variables.from_mapping("marker", {"STAGE": "test", "NUM": 3, "hello": {"ON": True}})
+    assert given.parameters == {"STAGE": "test", "NUM": "3"}
+    assert given.functions == {"hello": {"ON": "true"}}
+    assert given.apply("hello", {"A": "1"}) == {"A": "1", "STAGE": "test", "NUM": "3", "ON": "true"}
+    with pytest.raises(UsageError) as refused:
+        variables.from_mapping("marker", {"hello": {"AWS_REGION": "x"}})
+    assert str(refused.value) == f"marker: hello.AWS_REGION: {RESERVED_KEYS_MESSAGE}AWS_REGION"
+    with pytest.raises(UsageError, match=r"^marker: 1BAD: "):
+        variables.from_mapping("marker", {"1BAD": "x"})

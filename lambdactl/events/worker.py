@@ -242,8 +242,10 @@ class Worker:
             if not self._abandoned.is_set():  # else: the closed store refused the record
                 log.exception("processing event %s failed", event.id)
 
-    def close(self, *, abandon: bool = False) -> None:
-        """Let in-flight events finish, then shut the environments down.
+    def close(self, *, abandon: bool = False, keep_invoker: bool = False) -> None:
+        """Let in-flight events finish, then shut the environments down (not with
+        `keep_invoker`: the invoker is shared with something that outlives this worker, as
+        the pytest plugin's session invoker outlives each test's worker).
 
         With `abandon` (the store is gone), record nothing more: the store is closed first, so
         any later write fails, then the environments are shut down, so in-flight attempts end
@@ -259,7 +261,8 @@ class Worker:
             runner.join()
         self._pool.shutdown(wait=True)
         self._stopped.set()
-        self.invoker.close()
+        if not keep_invoker:
+            self.invoker.close()
 
     def _beat(self) -> None:
         """One heartbeat for all: renew the lease of every event this worker holds."""

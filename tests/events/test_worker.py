@@ -23,6 +23,7 @@ import pytest
 
 from lambdactl.events import daemon
 from lambdactl.events.worker import Worker
+from lambdactl.project import Project
 from lambdactl.store.lifecycle import Event, EventState
 from tests.events import Harness, handler, wait_gone, worker_processes
 from tests.runtime import REQUEST_ID
@@ -521,3 +522,19 @@ def test_worker_drains_many_events_concurrently(harness: Harness) -> None:
     starts = sorted(r["time"] for r in runs)
     assert starts[-1] - starts[0] < 0.3  # all four ran at once
     assert {project.store.get_event(i).state for i in queued} == {S.SUCCEEDED}
+
+
+def test_close_can_leave_a_shared_invoker_running(project: Project) -> None:
+    """The pytest plugin's worker per test shares the session's invoker: closing the worker
+    must leave it (and its warm environments) to the session."""
+    from lambdactl.invoke import Invoker
+
+    invoker = Invoker(project)
+    try:
+        invoker.invoke("hello")
+        worker = Worker(project, invoker=invoker)
+        worker.close(keep_invoker=True)
+        assert invoker.pool.sizes()
+        assert invoker.invoke("hello").status_code == 200
+    finally:
+        invoker.close()
