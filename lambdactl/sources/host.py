@@ -1,5 +1,6 @@
-"""The sources host: runs the project's pollers (queues, streams, schedules, files; real
-endpoints next) in the one process that holds the project's worker lock.
+"""The sources host: runs the project's pollers (queues, streams, schedules, files; real SQS
+queues, Kinesis streams and DynamoDB tables) in the one process that holds the project's
+worker lock.
 
 Where it runs: `lambdactl serve` (and `dev`, which serves), or `lambdactl worker` when no
 server runs. Those three already hold `.lambda/worker.lock` (`events.daemon.hold`), and only
@@ -51,10 +52,13 @@ from ..errors import LambdactlError
 from ..invoke import InvocationResult, Invoker, triggered_by
 from ..project import Project
 from . import mappings
+from .dynamodb import DynamoDBShards
 from .files import FilesPoller
+from .kinesis import KinesisShards
 from .queue import QueuePoller
 from .schedules import SchedulePoller
 from .specs import EventSource, FilesSource, QueueSource, StreamSource, describe
+from .sqs import poller as sqs_poller
 from .stream import StreamPoller
 
 log = logging.getLogger("lambdactl")
@@ -84,6 +88,13 @@ POLLERS: dict[str, PollerFactory] = {
     "schedule": lambda project, invoker, source: SchedulePoller(project, invoker, source),  # type: ignore[arg-type]
     "files": lambda project, invoker, source: FilesPoller(project, invoker, source),  # type: ignore[arg-type]
     "stream": lambda project, invoker, source: StreamPoller(project, invoker, source),  # type: ignore[arg-type]
+    "kinesis": lambda project, invoker, source: StreamPoller(
+        project, invoker, source, backend=KinesisShards(project, source)  # type: ignore[arg-type]
+    ),
+    "dynamodb": lambda project, invoker, source: StreamPoller(
+        project, invoker, source, backend=DynamoDBShards(project, source)  # type: ignore[arg-type]
+    ),
+    "sqs": lambda project, invoker, source: sqs_poller(project, invoker, source),  # type: ignore[arg-type]
 }
 """Each source kind that has a poller: how to make one."""
 

@@ -286,9 +286,15 @@ def delete(project: Project, uuid: str) -> tuple[EventSource, Mapping]:
     raise ResourceInUseException(DELETE_IN_USE)
 
 
+def problem(message: str) -> str:
+    """A LastProcessingResult for trouble before any invoke (the stream missing, the
+    endpoint unreachable), in AWS's "PROBLEM: ..." form."""
+    return f"PROBLEM: {message}"
+
+
 def record_result(project: Project, source: EventSource, result: str) -> None:
-    """Note a batch's outcome (`OK` or `FUNCTION_CALL_FAILED`); written only when it changes.
-    A mapping deleted meanwhile stays deleted."""
+    """Note a batch's outcome (`OK`, `FUNCTION_CALL_FAILED`, a `problem`); written only when
+    it changes. A mapping deleted meanwhile stays deleted."""
     for _attempt in range(_ATTEMPTS):
         stored = project.store.get_mapping(source.uuid)
         if stored is None:
@@ -331,14 +337,17 @@ def wake(project: Project, kind: str, name: str) -> bool:
 
 def source_arn(project: Project, source: EventSource) -> str:
     """The ARN a mapping's EventSourceArn shows: a local queue's or stream's as AWS would
-    name it; for the other kinds, what the source reads (a schedule, a directory, a URL)."""
-    from .specs import describe
+    name it, a real queue's from its URL; for the other kinds, what the source reads (a
+    schedule, a directory, a URL)."""
+    from .specs import SqsSource, describe, queue_url_arn
 
     region, account = project.manifest.region, project.manifest.account
     if source.kind == "queue":
         return f"arn:aws:sqs:{region}:{account}:{source.identity}"
     if source.kind == "stream":
         return f"arn:aws:kinesis:{region}:{account}:stream/{source.identity}"
+    if isinstance(source, SqsSource):
+        return queue_url_arn(source.queue_url, source.endpoint.region) or source.queue_url
     return describe(source, project.manifest.root)
 
 

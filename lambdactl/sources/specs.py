@@ -48,6 +48,8 @@ FILE_EVENTS = ("created", "removed")
 STREAM_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
 TABLE_NAME_PATTERN = "[a-zA-Z0-9_.-]+"
 TOPIC_NAME_PATTERN = "[A-Za-z0-9_-]{1,256}"
+AWS_QUEUE_HOST = r"(?:sqs\.([a-z0-9-]+)|([a-z0-9-]+)\.queue)\.amazonaws\.com(?:\.cn)?"
+"""An AWS queue URL's host: its region in group 1 (or 2, the legacy form)."""
 MAX_SHARDS = 500
 """Kinesis's default shard quota per account: more is refused here rather than made."""
 SCHEDULE_INPUT_LIMIT = 8192
@@ -617,6 +619,9 @@ def _sqs(item: _Item) -> SqsSource:
     if not _is_url(url):
         item.fail("queue_url", f"'{url}' is not an http:// or https:// queue URL")
     endpoint = _endpoint(item)
+    url_region = queue_url_region(url)
+    if item.get("region") is None and url_region is not None:  # AWS's URL names its region
+        endpoint = Endpoint(region=url_region, url=endpoint.url)
     settings = _queue_settings(item, fifo=url.rstrip("/").endswith(".fifo"))
     return SqsSource(
         uuid=item.uuid("sqs", url, conflict=_sqs_conflict(url, item.declared.function)),
@@ -626,6 +631,25 @@ def _sqs(item: _Item) -> SqsSource:
         settings=settings,
         enabled=item.boolean("enabled", True),
     )
+
+
+def queue_url_region(url: str) -> str | None:
+    """The region an AWS queue URL names (`https://sqs.eu-west-1.amazonaws.com/...`, or the
+    legacy `https://eu-west-1.queue.amazonaws.com/...`); None for another endpoint's."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "queue.amazonaws.com":
+        return "us-east-1"
+    found = re.fullmatch(AWS_QUEUE_HOST, host)
+    return None if found is None else found.group(1) or found.group(2)
+
+
+def queue_url_arn(url: str, region: str) -> str | None:
+    """The ARN a queue URL's path names (`/ACCOUNT/NAME`, as SQS makes them); None when the
+    path is not that."""
+    parts = urlsplit(url).path.strip("/").split("/")
+    if len(parts) != 2 or not all(parts):
+        return None
+    return f"arn:aws:sqs:{region}:{parts[0]}:{parts[1]}"
 
 
 def _stream(item: _Item) -> StreamSource:

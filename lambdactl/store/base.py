@@ -366,6 +366,22 @@ class Store(ABC):
     def delete_checkpoints(self, mapping: str) -> int:
         """Forget `mapping`'s checkpoints (its mapping is deleted); how many there were."""
 
+    # -- shard checkpoints (a real stream's progress: mapping id -> shard -> record) ----------
+
+    @abstractmethod
+    def put_shard_checkpoint(self, mapping: str, shard: str, data: Record) -> None:
+        """Replace `mapping`'s record for `shard` of a real (Kinesis, DynamoDB) stream: its
+        last processed sequence number and whether the shard is done (atomic, as
+        `set_checkpoint`). The records' contents are the poller's."""
+
+    @abstractmethod
+    def shard_checkpoints(self, mapping: str) -> dict[str, Record]:
+        """Every shard's record for `mapping` (shard -> record); empty before any."""
+
+    @abstractmethod
+    def delete_shard_checkpoints(self, mapping: str) -> int:
+        """Forget `mapping`'s shard records (its stream was made anew); how many there were."""
+
     # -- asynchronous events (`lifecycle` records; the store keeps their state) --------------
     # A backend keeps `id`, `function`, `state`, `due_at`, `enqueued_at` and the lease as it
     # likes, and the rest as one JSON object, `Event.data()`, read back by `Event.stored`.

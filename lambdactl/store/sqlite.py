@@ -150,6 +150,12 @@ CREATE TABLE IF NOT EXISTS stream_checkpoints (
     sequence TEXT NOT NULL,
     PRIMARY KEY (mapping, shard)
 );
+CREATE TABLE IF NOT EXISTS shard_checkpoints (
+    mapping TEXT NOT NULL,
+    shard TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (mapping, shard)
+);
 CREATE TABLE IF NOT EXISTS layer_versions (
     layer TEXT NOT NULL,
     number INTEGER NOT NULL,
@@ -982,6 +988,27 @@ class SqliteStore(Store):
         with self._write() as db:
             return db.execute(
                 "DELETE FROM stream_checkpoints WHERE mapping = ?", (mapping,)
+            ).rowcount
+
+    # -- shard checkpoints --------------------------------------------------------------------
+
+    def put_shard_checkpoint(self, mapping: str, shard: str, data: Record) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO shard_checkpoints (mapping, shard, data) VALUES (?, ?, ?)",
+                (mapping, shard, json.dumps(data)),
+            )
+
+    def shard_checkpoints(self, mapping: str) -> dict[str, Record]:
+        rows = self._read(
+            "SELECT shard, data FROM shard_checkpoints WHERE mapping = ? ORDER BY shard", mapping
+        )
+        return {shard: json.loads(data) for shard, data in rows}
+
+    def delete_shard_checkpoints(self, mapping: str) -> int:
+        with self._write() as db:
+            return db.execute(
+                "DELETE FROM shard_checkpoints WHERE mapping = ?", (mapping,)
             ).rowcount
 
     # -- asynchronous events ----------------------------------------------------------------

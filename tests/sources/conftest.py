@@ -3,6 +3,7 @@ on 127.0.0.1 and a free port, stopped after; its state is reset before each test
 
 from __future__ import annotations
 
+import logging
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,3 +57,29 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Endpoint:
     urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
     return Endpoint(moto_url)
 
+
+
+class _Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def said() -> Iterator[list[logging.LogRecord]]:
+    """What the `lambdactl` logger said (warnings and up) during the test, caught on the
+    logger itself: the CLI's set-up may have stopped it propagating to pytest's capture."""
+    logger = logging.getLogger("lambdactl")
+    handler = _Said()
+    logger.addHandler(handler)
+    level = logger.level
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

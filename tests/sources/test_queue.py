@@ -7,17 +7,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from lambdactl import queues
-from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.sources import mappings
-from lambdactl.sources.host import Host
 from lambdactl.sources.queue import BatchResponseError, failed_ids
-from tests.sources import batches, wait_for
+from tests.sources import batches, hosting, wait_for
 
 # Each batch is one line of `batches.jsonl` (its bodies; a long one as its length); a body
 # `fail` raises, a body `partial:X` reports the record whose body is X as failed.
@@ -66,22 +63,8 @@ def manifest(
 @pytest.fixture
 def hosted(project_dir: Path) -> Iterator[Callable[..., Project]]:
     """`hosted(events, queues)`: the manifest, then a project with a running Host."""
-    opened: list[tuple[Project, Invoker, Host]] = []
-
-    def start(events: str, queues_text: str, **options: Any) -> Project:
-        project = Project.open(manifest(project_dir, events, queues_text, **options))
-        invoker = Invoker(project)
-        host = Host(project, invoker)
-        host.start()
-        opened.append((project, invoker, host))
-        return project
-
-    yield start
-    for project, invoker, host in opened:
-        host.stop()
-        invoker.close()
-        project.close()
-
+    with hosting(lambda *args, **options: manifest(project_dir, *args, **options)) as start:
+        yield lambda *args, **options: start(*args, **options)[0]
 
 
 def left(project: Project, name: str) -> tuple[int, int]:

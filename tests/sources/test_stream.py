@@ -6,22 +6,29 @@ failures are retried, bisected, reported per item or given up on with an on-fail
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lambdactl import queues, streams
-from lambdactl.invoke import Invoker
+from lambdactl import streams
 from lambdactl.project import Project
 from lambdactl.sources import mappings
-from lambdactl.sources.host import Host
+from tests.sources import (
+    WINDOW_HANDLER,
+    Hosted,
+    batches,
+    check_windows,
+    failures,
+    function_manifest,
+    hosting,
+    item_failures,
+    kill_9_mid_batch,
+    wait_for,
+    window_invokes,
+)
 
 # Each invoke is one line of `batches.jsonl`: [[shard, data], ...] (data base64-decoded).
 # Data `bad` raises; with PARTIAL set, a `bad` is reported as a batch item failure instead;
@@ -53,65 +60,23 @@ def manifest(
     *,
     shards: int = 1,
     position: str = "TRIM_HORIZON",
-    partial: bool = False,
-    timeout: int = 3,
+    handler: str = HANDLER,
+    **options: Any,
 ) -> Path:
-    (project_dir / "src" / "hello" / "app.py").write_text(HANDLER)
-    environment = f"BATCHES: {project_dir / 'batches.jsonl'}" + (
-        ", PARTIAL: '1'" if partial else ""
-    )
-    path = project_dir / "functions.yaml"
-    path.write_text(
-        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
-        f"    timeout: {timeout}\n    environment: {{{environment}}}\n"
-        f"    events:\n      - stream: clicks\n        starting_position: {position}\n"
-        + "".join(f"        {line}\n" for line in settings.splitlines())
-        + f"streams:\n  clicks: {{shards: {shards}}}\nqueues:\n  failed: {{}}\n"
-    )
-    return path
+    event = f"stream: clicks\n        starting_position: {position}"
+    tail = f"streams:\n  clicks: {{shards: {shards}}}\n"
+    return function_manifest(project_dir, handler, event, settings, tail=tail, **options)
 
 
 @pytest.fixture
-def hosted(project_dir: Path) -> Iterator[Callable[..., tuple[Project, Host]]]:
+def hosted(project_dir: Path) -> Iterator[Hosted]:
     """`hosted(settings, ...)`: the manifest, then a project with a running Host."""
-    opened: list[tuple[Project, Invoker, Host]] = []
-
-    def start(settings: str = "", **options: Any) -> tuple[Project, Host]:
-        project = Project.open(manifest(project_dir, settings, **options))
-        invoker = Invoker(project)
-        host = Host(project, invoker)
-        host.start()
-        opened.append((project, invoker, host))
-        return project, host
-
-    yield start
-    for project, invoker, host in opened:
-        host.stop()
-        invoker.close()
-        project.close()
-
-
-def batches(project_dir: Path) -> list[list[list[str]]]:
-    path = project_dir / "batches.jsonl"
-    if not path.exists():
-        return []
-    text = path.read_text()
-    complete = text[: text.rfind("\n") + 1]  # a line being written is not read yet
-    return [json.loads(line) for line in complete.splitlines()]
+    with hosting(lambda *args, **options: manifest(project_dir, *args, **options)) as start:
+        yield start
 
 
 def delivered(project_dir: Path) -> list[str]:
     return [data for batch in batches(project_dir) for _shard, data in batch]
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("not reached in time")
 
 
 def put(project: Project, *data: str, key: str = "k", now: float | None = None) -> list[str]:
@@ -121,17 +86,12 @@ def put(project: Project, *data: str, key: str = "k", now: float | None = None) 
     ]
 
 
-def failures(project: Project) -> list[dict[str, Any]]:
-    got = queues.receive(project, "failed", max_messages=10, wait=0)
-    return [json.loads(message["Body"]) for message in got]
-
-
 def source_uuid(project: Project) -> str:
     return project.functions["hello"].events[0].uuid
 
 
 def test_records_come_in_order_per_shard_and_are_checkpointed(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project = Project.open(manifest(project_dir, shards=3))
     keys = [f"key{n}" for n in range(6)]
@@ -159,7 +119,7 @@ def test_records_come_in_order_per_shard_and_are_checkpointed(
 
 
 def test_a_restart_resumes_after_the_checkpoint(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project, host = hosted()
     put(project, "a", "b")
@@ -172,7 +132,7 @@ def test_a_restart_resumes_after_the_checkpoint(
 
 
 def test_a_checkpoint_from_a_stream_made_again_starts_over(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project, host = hosted()
     shard = "shardId-000000000000"
@@ -190,7 +150,7 @@ def test_a_checkpoint_from_a_stream_made_again_starts_over(
 
 @pytest.mark.parametrize("position", ["LATEST", "AT_TIMESTAMP"])
 def test_starting_positions_skip_what_came_before(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path, position: str
+    hosted: Hosted, project_dir: Path, position: str
 ) -> None:
     project = Project.open(manifest(project_dir))
     put(project, "old", now=time.time() - 120)
@@ -209,7 +169,7 @@ def test_starting_positions_skip_what_came_before(
 
 
 def test_a_failing_batch_is_retried_then_sent_to_the_on_failure_queue(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project, _host = hosted("maximum_retry_attempts: 2\non_failure: {queue: failed}")
     numbers = put(project, "x", "bad")
@@ -244,7 +204,7 @@ def test_a_failing_batch_is_retried_then_sent_to_the_on_failure_queue(
 
 
 def test_bisect_isolates_the_bad_record(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project = Project.open(manifest(project_dir))
     put(project, "a", "b", "bad", "c")
@@ -262,24 +222,18 @@ def test_bisect_isolates_the_bad_record(
 
 
 def test_batch_item_failures_retry_from_the_lowest_reported(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project = Project.open(manifest(project_dir))
     put(project, "a", "bad", "b")
     project.close()
-    project, _host = hosted(
-        "batch_size: 3\nreport_batch_item_failures: true\nmaximum_retry_attempts: 1\n"
-        "on_failure: {queue: failed}",
-        partial=True,
-    )
-    [record] = wait_for(lambda: failures(project))
-    got = [[data for _shard, data in batch] for batch in batches(project_dir)]
+    got, record = item_failures(hosted, project_dir)
     assert got[:2] == [["a", "bad", "b"], ["bad", "b"]]
     assert record["KinesisBatchInfo"]["batchSize"] == 2
 
 
 def test_records_older_than_the_maximum_age_are_not_delivered(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project = Project.open(manifest(project_dir))
     put(project, "stale", now=time.time() - 120)
@@ -295,7 +249,7 @@ def test_records_older_than_the_maximum_age_are_not_delivered(
 
 
 def test_filters_skip_records_and_the_checkpoint_moves_past_them(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project = Project.open(manifest(project_dir))
     put(project, json.dumps({"n": 1}), json.dumps({"n": 2}))
@@ -308,7 +262,7 @@ def test_filters_skip_records_and_the_checkpoint_moves_past_them(
 
 
 def test_parallelization_keeps_each_keys_order(
-    hosted: Callable[..., tuple[Project, Host]], project_dir: Path
+    hosted: Hosted, project_dir: Path
 ) -> None:
     project = Project.open(manifest(project_dir))
     for n in range(4):
@@ -325,29 +279,41 @@ def test_parallelization_keeps_each_keys_order(
 def test_kill_9_mid_batch_redelivers_without_a_skip(project_dir: Path) -> None:
     project = Project.open(manifest(project_dir, "batch_size: 1", timeout=60))
     put(project, "first", "slow", "third")
-    output = open(project_dir / "worker.log", "wb")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "lambdactl", "worker"],
-        cwd=project_dir,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-    output.close()
-    try:
-        wait_for(lambda: delivered(project_dir) == ["first", "slow"])
-        os.kill(worker.pid, signal.SIGKILL)  # mid-batch: the function is asleep on "slow"
-        worker.wait()
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "lambdactl", "worker"],
-            cwd=project_dir,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(lambda: delivered(project_dir) == ["first", "slow", "slow", "third"])
-        worker.send_signal(signal.SIGINT)
-        assert worker.wait(15) == 0
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-            worker.wait()
-        project.close()
+    project.close()
+    kill_9_mid_batch(project_dir, lambda: delivered(project_dir))
+
+
+def test_tumbling_windows_carry_state_and_close_with_a_final_invoke(
+    hosted: Hosted, project_dir: Path
+) -> None:
+    project = Project.open(manifest(project_dir))
+    base = int(time.time() // 10 * 10) - 60  # two windows of 10 s, both over
+    put(project, "a", now=base + 1)
+    put(project, "b", now=base + 2)
+    put(project, "c", now=base + 11)
+    project.close()
+    project, _host = hosted("tumbling_window: 10", handler=WINDOW_HANDLER)
+    wait_for(lambda: len(window_invokes(project_dir)) >= 4)
+    invokes = window_invokes(project_dir)
+    shard = "shardId-000000000000"
+    assert check_windows(invokes, shard, streams.arn(project, "clicks")) == [2, 1]
+    assert [i["records"] for i in invokes] == [2, 0, 1, 0]
+    assert invokes[0]["window"]["end"] == invokes[2]["window"]["start"]
+    last = streams.read(project, "clicks", shard).records[-1].sequence_number
+    wait_for(lambda: streams.checkpoint_of(project, source_uuid(project), shard) == last)
+
+
+def test_an_unfinished_window_is_read_again_from_its_start(
+    hosted: Hosted, project_dir: Path
+) -> None:
+    if 900 - time.time() % 900 < 30:  # the window must stay open through the test
+        time.sleep(900 - time.time() % 900 + 0.1)
+    project, host = hosted("tumbling_window: 900", handler=WINDOW_HANDLER)
+    put(project, "a")
+    wait_for(lambda: len(window_invokes(project_dir)) == 1)
+    host.stop()  # mid-window: no checkpoint moved past it
+    assert not streams.checkpoint_of(project, source_uuid(project), "shardId-000000000000")
+    hosted("tumbling_window: 900", handler=WINDOW_HANDLER)
+    wait_for(lambda: len(window_invokes(project_dir)) == 2)
+    again = window_invokes(project_dir)[1]
+    assert (again["records"], again["state"], again["isFinalInvokeForWindow"]) == (1, {}, False)

@@ -193,3 +193,18 @@ def test_an_older_sqlite_database_gains_the_stream_tables(tmp_path: Path) -> Non
         store.set_checkpoint("m", "shardId-000000000000", "49")
     finally:
         store.close()
+
+
+def test_shard_checkpoints(store: Store, open_store: Callable[[], Store]) -> None:
+    assert store.shard_checkpoints("m1") == {}
+    store.put_shard_checkpoint("m1", "", {"stream": "arn:1"})
+    store.put_shard_checkpoint("m1", "shardId-1", {"sequence": "10", "ended": False})
+    store.put_shard_checkpoint("m2", "shardId-1", {"sequence": "99"})
+    store.put_shard_checkpoint("m1", "shardId-1", {"sequence": "12", "ended": True})
+    assert open_store().shard_checkpoints("m1") == {
+        "": {"stream": "arn:1"},
+        "shardId-1": {"sequence": "12", "ended": True},
+    }
+    assert store.delete_shard_checkpoints("m1") == 2
+    assert store.shard_checkpoints("m1") == {}
+    assert store.shard_checkpoints("m2") == {"shardId-1": {"sequence": "99"}}
