@@ -8,12 +8,15 @@ failure is data in that result, never an exception.
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +80,22 @@ the debug port, so the function runs as with a reserved concurrency of 1 on AWS.
 ENDPOINT_RECHECK_SECONDS = 1.0
 """How long an invoker that is not the server's own trusts its last look for the project's
 server (a file read and a lock probe)."""
+TRIGGERS_KEPT = 1000
+"""How many queued events' triggers an invoker remembers (for their attempts' results)."""
+
+_TRIGGER: ContextVar[str | None] = ContextVar("lambdactl_trigger", default=None)
+
+
+@contextlib.contextmanager
+def triggered_by(trigger: str) -> Iterator[None]:
+    """Invokes made in this block (this thread) say `trigger` caused them: `queue orders`,
+    `schedule rate(5 minutes)`, `files inbox/`. An Event invoke's trigger follows its event
+    to the attempts this invoker makes of it (`InvocationResult.trigger`)."""
+    token = _TRIGGER.set(trigger)
+    try:
+        yield
+    finally:
+        _TRIGGER.reset(token)
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,8 @@ class InvocationResult:
     """START..REPORT, as stored."""
     init_log: tuple[str, ...] = field(default=(), repr=False)
     stream_name: str = ""
+    trigger: str | None = None
+    """What caused it (`triggered_by`), when that was said: an event source's poller."""
 
     @property
     def duration_ms(self) -> float:
@@ -177,6 +198,9 @@ class Invoker:
         self._rng = rng
         self._warned: set[str] = set()
         self._observers: list[Callable[[str, InvocationResult], None]] = []
+        self._triggers: OrderedDict[str, str] = OrderedDict()
+        """Request id of a queued event -> its trigger (the latest `TRIGGERS_KEPT`)."""
+        self._triggers_lock = threading.Lock()
         self._bytecode: set[tuple[str, str]] = set()
         """(function, RevisionId) of each `$LATEST` this invoker started environments of:
         whose bytecode cache in `.lambda/pycache/` it made."""
@@ -207,6 +231,7 @@ class Invoker:
             queued_id, queued_version = enqueue(
                 self.project, function, payload, qualifier=qualifier, request_id=request_id
             )
+            self._remember_trigger(queued_id)
             if self._start_worker:
                 daemon.ensure(self.project)
             return InvocationResult(202, queued_id, queued_version)
@@ -257,10 +282,28 @@ class Invoker:
             log=outcome.log,
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
+            trigger=self._trigger_of(request_id),
         )
         for observer in self._observers:
             observer(version.function, result)
         return result
+
+    def _remember_trigger(self, request_id: str) -> None:
+        trigger = _TRIGGER.get()
+        if trigger is None:
+            return
+        with self._triggers_lock:
+            self._triggers[request_id] = trigger
+            while len(self._triggers) > TRIGGERS_KEPT:
+                self._triggers.popitem(last=False)
+
+    def _trigger_of(self, request_id: str) -> str | None:
+        """The trigger said around this call, else the one its queued event was sent with."""
+        trigger = _TRIGGER.get()
+        if trigger is not None:
+            return trigger
+        with self._triggers_lock:
+            return self._triggers.get(request_id)
 
     def observe(self, observer: Callable[[str, InvocationResult], None]) -> None:
         """Call `observer` with (function, result) after each synchronous run, in the

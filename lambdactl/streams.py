@@ -435,6 +435,27 @@ def checkpoint_of(project: Project, mapping: str, shard: str) -> str | None:
     return project.store.get_checkpoint(mapping, shard)
 
 
+def unread(project: Project, name: str, mapping: str, *, latest: bool = False) -> bool:
+    """Whether some shard of `name` holds a record after `mapping`'s checkpoint (a read per
+    shard, no write). A shard without a checkpoint counts from its oldest record, or, with
+    `latest` (a LATEST mapping not started yet), holds nothing unread. False when the stream
+    is gone."""
+    try:
+        stream = get(project, name)
+    except StreamNotFound:
+        return False
+    store = project.store
+    for index, shard in enumerate(stream.shard_ids):
+        saved = store.get_checkpoint(mapping, shard)
+        if not saved and latest:
+            continue
+        found = _SEQUENCE.fullmatch(saved or "")
+        after = int(found.group(3)) if found else 0
+        if store.read_records(name, index, after=after, limit=1):
+            return True
+    return False
+
+
 # -- Kinesis's response shapes -----------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from lambdactl.cli import run
+from lambdactl.cli import render, run
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 
@@ -79,7 +79,8 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Run the CLI in-process through its real entry point (`run`), capturing output."""
 
     def invoke(*args: str) -> Result:
-        code = run(list(args))
+        render._console.cache_clear()  # a new console per command, as a new process has:
+        code = run(list(args))  # its width from this test's COLUMNS, not an earlier test's
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

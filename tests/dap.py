@@ -56,8 +56,20 @@ class Dap:
         trace = self.request("stackTrace", threadId=thread, levels=1)
         return dict(trace["body"]["stackFrames"][0])
 
-    def resume(self, thread: int) -> None:
-        assert self.request("continue", threadId=thread)["success"]
+    def resume(self, thread: int, *, last: bool = False) -> None:
+        """Continue `thread`. debugpy answers only once the thread runs again, from its writer
+        thread: with `last` (the debuggee's process ends as soon as the handler returns, as a
+        one-shot `lambdactl invoke` does), the connection closing first is an answer too (on
+        a loaded machine that writer thread may not get to write before the process is
+        gone). The caller then checks what the debuggee did."""
+        seq = self._send("continue", threadId=thread)
+        try:
+            answer = self._until(lambda m: m["type"] == "response" and m["request_seq"] == seq)
+        except EOFError:
+            if not last:
+                raise
+            return
+        assert answer["success"], answer
 
     def disconnect(self) -> None:
         """Detach (the debuggee goes on), or just close if it has ended meanwhile."""

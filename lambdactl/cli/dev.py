@@ -14,7 +14,7 @@ import typer
 
 from ..errors import UsageError
 from . import render
-from .serve import announce, prepare
+from .serve import announce, prepare, sources_lines
 from .session import ENV_VARS_HELP, Output, session
 
 if TYPE_CHECKING:
@@ -89,6 +89,9 @@ def dev(
                 return
             from ..dev import screen
 
+            shown = [line.split(None, 1)[1] for line in sources_lines(project)]
+            if shown:  # the view's footer shows it until something newer
+                activity.note("event sources: " + "; ".join(shown))
             with screen.run(loop):
                 yield
 
@@ -142,6 +145,7 @@ def _watching(loop: Any) -> list[str]:
     return extra
 
 
+
 class Lines:
     """Plain lines (or JSON lines) for each invocation, reload and notice, as they happen,
     from whichever thread recorded them: one whole line at a time."""
@@ -171,7 +175,8 @@ def _clock(at: float) -> str:
 
 
 def as_text(happening: Happening) -> str:
-    """One plain line: `12:00:01.250  hello  $LATEST  ok  3.1 ms  cold`."""
+    """One plain line: `12:00:01.250  hello  $LATEST  ok  3.1 ms  cold`, then what
+    triggered it when known (`  (queue orders)`)."""
     from ..dev.activity import Invocation, Reloaded
 
     at = _clock(happening.at)
@@ -183,6 +188,8 @@ def as_text(happening: Happening) -> str:
         )
         if happening.failure is not None and happening.failure.message:
             line += f"  {render.shown(happening.failure.message)[:120]}"
+        if happening.trigger:
+            line += f"  ({render.shown(happening.trigger)})"
         return line
     if isinstance(happening, Reloaded):
         return f"{at}  {happening.function}  reloaded ({happening.reason})"
@@ -207,6 +214,8 @@ def as_json(happening: Happening) -> dict[str, Any]:
             "DurationMs": round(happening.duration_ms, 3),
             "Cold": happening.cold,
         }
+        if happening.trigger:
+            value["Trigger"] = happening.trigger
         if happening.failure is not None:
             value["Error"] = {
                 "errorType": happening.failure.error_type,

@@ -45,6 +45,22 @@ def list_mappings(
         for source, m in found
     ]
     render.table(None, ["UUID", "Function", "Source", "State", "Last result"], rows)
+    _say_where_they_run(project, [source for source, m in found if m.enabled])
+
+
+def _say_where_they_run(project: Project, enabled: list[EventSource]) -> None:
+    """Schedules and watched directories run only in a long-running lock holder (see
+    `sources.host`): when none runs, say so rather than let them look alive."""
+    from ..events import daemon
+    from ..sources.host import IDLE_EXIT_KINDS
+
+    kinds = sorted({source.kind for source in enabled} - IDLE_EXIT_KINDS - {"topic"})
+    if not kinds or daemon.running_pid(project.manifest.state_dir) is not None:
+        return
+    render.note(
+        f"{' and '.join(kinds)} sources run only while `lambdactl serve`, `dev` or a foreground "
+        "`lambdactl worker` runs, and none runs now"
+    )
 
 
 @app.command("show")

@@ -119,8 +119,10 @@ def send(
     ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
-    """Send a message (SendMessage)."""
+    """Send a message (SendMessage); when an enabled mapping reads the queue, the project's
+    worker is started unless one runs, to deliver it."""
     from .. import queues
+    from ..sources import mappings
 
     text = _body(body, body_file)
     attributes = {}
@@ -139,6 +141,7 @@ def send(
         deduplication_id=deduplication_id,
         message_attributes=attributes or None,
     )
+    mappings.wake(project, "queue", name)  # its function's poller runs in the worker
     if output is Output.json:
         render.print_json(response)
         return

@@ -13,6 +13,7 @@ from .session import ENV_VARS_HELP, Output, session
 
 if TYPE_CHECKING:
     from ..errors import LambdactlError
+    from ..project import Project
     from ..reload import Reload
 
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
@@ -143,6 +144,20 @@ def announce(  # type: ignore[no-untyped-def]
         )
 
 
+def sources_lines(project: Project) -> list[str]:
+    """The banner's lines for the event sources the pollers run, one per mapping: kind,
+    what it reads, its function, its state."""
+    from ..sources import host, mappings
+    from ..sources.specs import describe
+
+    lines = []
+    for source, state in mappings.every(project):
+        if source.kind in host.POLLERS:
+            what = f"{source.kind} {describe(source, project.manifest.root)}"
+            lines.append(f"  source    {what} -> {source.function} ({state.state})")
+    return lines
+
+
 def _banner(  # type: ignore[no-untyped-def]
     project, url: str, *, everywhere: bool = False, command: str = "serve", extra=()
 ) -> None:
@@ -172,6 +187,8 @@ def _banner(  # type: ignore[no-untyped-def]
         say(line, "bold" if i == 0 and terminal else None)
     say(f"  try: aws lambda invoke --endpoint-url {url} --function-name NAME out.json")
     for line in extra:
+        say(line)
+    for line in sources_lines(project):
         say(line)
     say("  the retry worker runs inside; Ctrl-C stops everything")
 

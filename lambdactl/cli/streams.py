@@ -100,16 +100,16 @@ def put(
     ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
-    """Put a record (PutRecord)."""
+    """Put a record (PutRecord); when an enabled mapping reads the stream, the project's
+    worker is started unless one runs, to deliver it."""
     from .. import streams
+    from ..sources import mappings
 
+    project = session(ctx).project()
     response = streams.put(
-        session(ctx).project(),
-        name,
-        _data(data),
-        partition_key,
-        explicit_hash_key=explicit_hash_key,
+        project, name, _data(data), partition_key, explicit_hash_key=explicit_hash_key
     )
+    mappings.wake(project, "stream", name)  # its function's poller runs in the worker
     if output is Output.json:
         render.print_json(response)
         return

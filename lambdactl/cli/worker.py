@@ -56,7 +56,7 @@ def worker(
     from ..events import daemon
     from ..events.worker import Worker
     from ..reload import Reloader
-    from ..sources.host import Host
+    from ..sources.host import IDLE_EXIT_KINDS, Host
 
     project = session(ctx).project()
     state = project.manifest.state_dir
@@ -76,7 +76,9 @@ def worker(
         return
     stop = threading.Event()
     runner = Worker(project, concurrency=concurrency, lease=lease)
-    host = Host(project, runner.invoker)  # the event sources' pollers: we hold the lock
+    # The event sources' pollers (we hold the lock); a worker that exits when idle runs only
+    # those whose work ends (queues, streams): see `sources.host`.
+    host = Host(project, runner.invoker, kinds=IDLE_EXIT_KINDS if idle_exit is not None else None)
 
     def finish(signum: int, _frame: object) -> None:
         if stop.is_set() and signum == signal.SIGINT:
@@ -104,7 +106,10 @@ def worker(
     try:
         with status if output is Output.text else contextlib.nullcontext():  # JSON: lines only
             lost = runner.run(
-                stop, idle_exit=idle_exit, lost=daemon.watch(project.manifest.state_dir, lock)
+                stop,
+                idle_exit=idle_exit,
+                lost=daemon.watch(project.manifest.state_dir, lock),
+                also_idle=host.idle_for,
             )
     finally:
         reloader.close()

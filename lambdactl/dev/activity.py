@@ -51,6 +51,9 @@ class Invocation:
     init_ms: float | None
     """The cold start's Init Duration; None for a warm invocation."""
     failure: Failure | None = None
+    trigger: str | None = None
+    """What caused it, when known: an event source (`queue orders`, `files inbox/`), or
+    `on-change`; None for a call over the API or the CLI."""
 
     @property
     def cold(self) -> bool:
@@ -163,6 +166,7 @@ class Activity:
             duration_ms=result.duration_ms,
             init_ms=result.init_duration_ms,
             failure=failure,
+            trigger=result.trigger,
         )
         with self._lock:
             stats = self._stats.setdefault(function, _Stats())

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from .. import variables, versions
 from ..errors import LambdactlError
+from ..invoke import triggered_by
 from ..store import lifecycle
 from ..store.lifecycle import EventState
 from ..versions import LATEST
@@ -551,9 +552,10 @@ class Loop:
             self._queued_runs.discard(index)
         assert self._running is not None
         try:
-            result = self._running.invoker.invoke(
-                trigger.function, qualifier=trigger.qualifier, payload=trigger.body()
-            )
+            with triggered_by("on-change"):
+                result = self._running.invoker.invoke(
+                    trigger.function, qualifier=trigger.qualifier, payload=trigger.body()
+                )
         except LambdactlError as exc:
             self.activity.note(
                 f"on-change {trigger.target}: {exc}", level="error", function=trigger.function

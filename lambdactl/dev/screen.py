@@ -449,6 +449,7 @@ def _invocations(snapshot: Snapshot, width: int, rows: int) -> list[Text]:
     columns = (
         Column("TIME", keep=7),
         Column("FUNCTION", flex=True, minimum=8, keep=9, middle=True),
+        Column("TRIGGER", flex=True, minimum=7, keep=4),
         Column("VERSION", flex=True, minimum=4, keep=5),
         Column("STATUS", flex=True, minimum=6, keep=8),
         Column("DURATION", justify="right", keep=6),
@@ -468,6 +469,7 @@ def _invocation_cells(entry: Invocation) -> list[Text]:
     return [
         Text(_clock(entry.at)),
         Text(entry.function, style="red" if failed else ""),
+        Text(entry.trigger, style="cyan") if entry.trigger else Text("-", style="dim"),
         Text(entry.version),
         Text(entry.status, style="bold red" if failed else "green"),
         Text(_duration(entry.duration_ms)),

@@ -97,6 +97,7 @@ class Worker:
         *,
         idle_exit: float | None = None,
         lost: Callable[[], str | None] | None = None,
+        also_idle: Callable[[], float] | None = None,
     ) -> str | None:
         """Work until `stop` is set or idle for `idle_exit` s; in-flight events finish first
         (unless `interrupt` cuts them off).
@@ -109,6 +110,9 @@ class Worker:
         `lost`, asked every `WATCH_SECONDS`, says why the store is no longer there (None while
         it is): then the worker stops leasing at once and returns that reason, without waiting
         for its in-flight events (`close(abandon=True)` ends them); otherwise None.
+
+        `also_idle`: how long what else this process runs has been idle (the event sources'
+        `Host.idle_for`): the worker exits only once both have been idle for `idle_exit`.
         """
         halt = threading.Event()
         self._active_at = watched = time.monotonic()
@@ -126,7 +130,8 @@ class Worker:
                     if reason is not None:
                         return reason
                 if idle_exit is not None and self._idle_for() >= idle_exit:
-                    break
+                    if also_idle is None or also_idle() >= idle_exit:
+                        break
         finally:
             halt.set()
         for runner in self._runners:

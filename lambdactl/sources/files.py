@@ -14,6 +14,12 @@ event queue, one record per event.
   `.lambda/` directory, symbolic links, and any path whose real location is outside the
   watched directory (never followed).
 - Stop: no new event; a created file still settling is dropped (nothing was promised yet).
+- A missing directory: said once (one line naming the function, the source and the path),
+  shown as the mapping's LastProcessingResult, and looked for again, quietly, at growing
+  intervals (`RETRY_SECONDS` up to `RETRY_MAX_SECONDS`); the watch starts when it appears.
+  A directory deleted (or renamed away) while watched: said once, the same way, and the
+  watch resumes when it comes back (what happened in between is not replayed: S3 has no
+  events for a bucket that is not there).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from ..layout import STATE_DIR_NAME
 from ..project import Project
 from ..shapes import s3
 from ..timestamps import utcnow
-from . import mappings
+from . import mappings, specs
 from .specs import FilesSource
 
 log = logging.getLogger("lambdactl")
@@ -48,6 +54,17 @@ FIRED_KEPT = 100
 SETTLE_SECONDS = 0.25
 """How long a written file must stay quiet (when no close says it is done) before it fires."""
 CHUNK = 1024 * 1024
+RETRY_SECONDS = 0.25
+"""The first wait before a missing directory is looked for again (it doubles each time)."""
+RETRY_MAX_SECONDS = 5.0
+"""The longest wait between two looks for a missing directory."""
+GONE = "gone"
+"""The watcher's word for the watched directory itself deleted or renamed away."""
+
+
+def missing_result(path: str) -> str:
+    """The LastProcessingResult of a mapping whose directory is not there."""
+    return f"PROBLEM: The watched directory does not exist: {path}"
 
 
 class FilesPoller:
@@ -77,45 +94,119 @@ class FilesPoller:
         self._last: dict[str, tuple[int, int, int]] = {}
         """Path -> (inode, size, mtime_ns) as last fired: an event that changed nothing."""
         self._observer: Any = None
+        self._observers: list[Any] = []
+        """Every observer started (one per time the directory was there), for `join`."""
+        self._watching = threading.Lock()
+        """Orders starting an observer (the loop's thread) against `stop` (any thread)."""
+        self._stopped = False
+        self._missing = False
+        """The directory was not there at the last look: said once, looked for again."""
+        self._retry_in = RETRY_SECONDS
+        self._retry_at = 0.0
+        relative = specs.describe(source, project.manifest.root)
+        self.where = f"files source {relative.rstrip('/')}/ of function {source.function}"
+        """Names the source in the log: `files source inbox/ of function hello`."""
         self._thread = threading.Thread(target=self._run, name=f"files-{self.bucket}", daemon=True)
 
     def start(self) -> None:
-        from watchdog.events import FileSystemEvent, FileSystemEventHandler
-        from watchdog.observers import Observer
-
-        events = self._events
-
-        class Handler(FileSystemEventHandler):
-            def on_any_event(self, event: FileSystemEvent) -> None:
-                if event.is_directory:
-                    return
-                dest = event.dest_path if isinstance(event.dest_path, str) else ""
-                events.put((event.event_type, os.fsdecode(event.src_path), os.fsdecode(dest)))
-
-        self._observer = Observer()
-        self._observer.schedule(Handler(), self.root, recursive=True)
-        self._observer.start()
+        """Watch the directory from now on (when it is missing: from when it appears)."""
+        self._watch()
         self._thread.start()
 
     def stop(self) -> None:
         """No new event from now on."""
+        with self._watching:
+            self._stopped = True
+            observer = self._observer
         self._events.put(None)
-        if self._observer is not None:
-            self._observer.stop()
+        if observer is not None:
+            observer.stop()
 
     def join(self) -> None:
-        if self._observer is not None and self._observer.ident is not None:
-            self._observer.join()
+        for observer in list(self._observers):
+            if observer.ident is not None:
+                observer.join()
         if self._thread.ident is not None:
             self._thread.join()
+
+    @property
+    def watching(self) -> bool:
+        """Whether the directory is watched now (False while it is missing)."""
+        return not self._missing
+
+    # -- the watch -----------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        """Start an observer of the directory; when it is not there, say so (once) and look
+        again later."""
+        from watchdog.events import FileSystemEvent, FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        events, root = self._events, self.root
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: FileSystemEvent) -> None:
+                source = os.fsdecode(event.src_path)
+                if event.is_directory:
+                    if source == root and event.event_type in ("deleted", "moved"):
+                        events.put((GONE, source, ""))
+                    return
+                dest = event.dest_path if isinstance(event.dest_path, str) else ""
+                events.put((event.event_type, source, os.fsdecode(dest)))
+
+        with self._watching:
+            if self._stopped:
+                return
+            observer = Observer()
+            try:
+                if not os.path.isdir(self.root):
+                    raise FileNotFoundError(self.root)
+                observer.schedule(Handler(), self.root, recursive=True)
+                observer.start()
+            except OSError:  # not there (or not a directory, or gone meanwhile)
+                found = False
+            else:
+                found = True
+                self._observer = observer
+                self._observers.append(observer)
+        if not found:
+            self._went_missing(
+                f"directory {self.root} does not exist; the watch starts when it appears"
+            )
+        elif self._missing:
+            self._missing = False
+            self._retry_in = RETRY_SECONDS
+            log.warning(f"{self.where}: {self.root} is there now; watching it")
+            result = mappings.OK if self.fired else mappings.NO_RECORDS
+            mappings.record_result(self.project, self.source, result)
+
+    def _went_missing(self, why: str) -> None:
+        """Say once that the directory is not there, and plan the next look."""
+        if not self._missing:
+            self._missing = True
+            log.warning(f"{self.where}: {why}")
+            mappings.record_result(self.project, self.source, missing_result(self.root))
+        self._retry_at = time.monotonic() + self._retry_in
+        self._retry_in = min(self._retry_in * 2, RETRY_MAX_SECONDS)
+
+    def _lost(self) -> None:
+        """The watched directory was deleted or renamed away: its observer has ended."""
+        with self._watching:
+            observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+        self._pending.clear()
+        self._open.clear()
+        self._went_missing(f"{self.root} was deleted; the watch resumes when it comes back")
 
     # -- the loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
         while True:
-            wait = None
-            if self._pending:
-                wait = max(0.0, min(self._pending.values()) - time.monotonic())
+            wakes = list(self._pending.values())
+            if self._missing:
+                wakes.append(self._retry_at)
+            wait = max(0.0, min(wakes) - time.monotonic()) if wakes else None
             try:
                 item = self._events.get(timeout=wait)
             except queue.Empty:
@@ -123,11 +214,15 @@ class FilesPoller:
             if item is None:
                 return
             try:
-                if item:
+                if item and item[0] == GONE:
+                    self._lost()
+                elif item:
                     self._take(*item)
                 self._settled()
+                if self._missing and time.monotonic() >= self._retry_at:
+                    self._watch()
             except Exception:  # a bug must not end the watch: said, and it goes on
-                log.exception(f"files source {self.root}: event not delivered")
+                log.exception(f"{self.where}: event not delivered")
 
     def _take(self, kind: str, path: str, dest: str) -> None:
         if kind in ("created", "modified"):
@@ -237,7 +332,7 @@ class FilesPoller:
         try:
             self.invoker.invoke(self.source.function, payload=payload, invocation_type="Event")
         except LambdactlError as exc:  # the function removed, the store gone...: said
-            log.warning(f"files source {self.root}: {key}: {exc.message}")
+            log.warning(f"{self.where}: {key}: {exc.message}")
             mappings.record_result(self.project, self.source, mappings.FUNCTION_CALL_FAILED)
             return
         self.fired.append((event_name, key))

@@ -314,6 +314,27 @@ def new_uuid() -> str:
     return str(uuid_module.uuid4())
 
 
+def reads(project: Project, kind: str, name: str) -> bool:
+    """Whether an enabled mapping reads the local queue (`kind` "queue") or stream `name`."""
+    return any(
+        source.kind == kind and source.identity == name and state.enabled
+        for source, state in every(project)
+    )
+
+
+def wake(project: Project, kind: str, name: str) -> bool:
+    """After a message was sent to queue `name` (or a record put on stream `name`): start the
+    project's detached worker unless a process holds the worker lock, when an enabled mapping
+    reads it, so the message is delivered without `serve`, `dev` or `worker` running (the
+    path an asynchronous invoke takes: `daemon.ensure`). Whether a mapping reads it."""
+    from ..events import daemon
+
+    if not reads(project, kind, name):
+        return False
+    daemon.ensure(project)
+    return True
+
+
 def source_arn(project: Project, source: EventSource) -> str:
     """The ARN a mapping's EventSourceArn shows: a local queue's or stream's as AWS would
     name it, a real queue's from its URL; for the other kinds, what the source reads (a

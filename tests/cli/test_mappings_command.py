@@ -91,3 +91,24 @@ def test_an_unknown_uuid_is_aws_resource_not_found(
     assert result.err.strip().splitlines() == [
         "error: ResourceNotFoundException: The resource you requested does not exist."
     ]
+
+
+def test_list_says_schedules_and_files_need_a_running_process(
+    cli: Callable[..., Result], write_manifest: Callable[[str], Path], project_dir: Path
+) -> None:
+    (project_dir / "inbox").mkdir()
+    write_manifest(
+        MANIFEST.replace(
+            "      - queue: jobs\n",
+            "      - schedule: rate(5 minutes)\n      - files: {path: inbox}\n"
+            "      - queue: jobs\n",
+        )
+    )
+    text = cli("mappings", "list")
+    assert text.code == 0 and "schedule" in text.out
+    assert text.err.splitlines() == [
+        "files and schedule sources run only while `lambdactl serve`, `dev` or a foreground "
+        "`lambdactl worker` runs, and none runs now"
+    ]
+    write_manifest(MANIFEST)
+    assert cli("mappings", "list").err == ""  # queues: a `queue send` starts the worker

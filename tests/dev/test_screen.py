@@ -494,3 +494,41 @@ def test_control_characters_in_a_message_are_not_passed_to_the_terminal() -> Non
     fits(lines, 80, 24)
     assert any(line.startswith("Oops: boom?[2J there") for line in lines)
     assert any(line.startswith("second line") for line in lines)  # BEL: dropped by Rich
+
+
+def test_invocations_by_event_sources_show_their_trigger(
+    terminal: Callable[[tuple[int, int]], Terminal], project_dir: Path
+) -> None:
+    """Pollers' invocations appear like the others, with what triggered them (a queue, a
+    watched directory), and the sources are listed when the view starts."""
+    from lambdactl import queues
+    from lambdactl.project import Project
+
+    (project_dir / "inbox").mkdir()
+    manifest = json.loads((project_dir / "functions.yaml").read_text())
+    manifest["functions"]["hello"]["events"] = [{"queue": "orders"}, {"files": {"path": "inbox"}}]
+    manifest["queues"] = {"orders": {}}
+    (project_dir / "functions.yaml").write_text(json.dumps(manifest))
+    shown = terminal((200, 50))
+    shown.wait_for(
+        "the sources", lambda lines: "event sources: queue orders -> hello (Enabled)" in lines[-1]
+    )
+    assert "files inbox -> hello (Enabled)" in shown.lines[-1]
+    project = Project.open(project_dir / "functions.yaml")
+    try:
+        queues.send(project, "orders", "an order")
+        shown.wait_for(
+            "the queue's invocation",
+            lambda lines: row_of(lines, "hello", "queue orders", "$LATEST", "ok"),
+        )
+        deadline = time.monotonic() + 30
+        while not row_of(shown.lines, "hello", "files inbox/", "$LATEST", "ok"):
+            assert time.monotonic() < deadline, "\n".join(shown.lines)
+            (project_dir / "inbox" / "drop.txt").write_text(str(time.monotonic()))
+            shown.wait_for("a moment", lambda _lines: True)
+            time.sleep(0.3)
+        assert row_of(shown.lines, "TIME", "FUNCTION", "TRIGGER", "VERSION")
+    finally:
+        project.close()
+    shown.child.send("q")
+    assert shown.wait_exit() == 0

@@ -5,6 +5,7 @@ durable event queue, a real Worker)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 
 from lambdactl.project import Project
 from lambdactl.sources import mappings
-from lambdactl.sources.files import FilesPoller
+from lambdactl.sources.files import FilesPoller, missing_result
 from lambdactl.sources.host import POLLERS
 from lambdactl.sources.specs import FilesSource
 from tests.events import Harness, handler
@@ -188,3 +189,98 @@ def test_a_real_worker_runs_the_watch(harness: Harness, project_dir: Path) -> No
     [record] = harness.runs()[0]["event"]["Records"]
     assert record["eventName"] == "ObjectCreated:Put"
     assert record["s3"]["object"]["key"] == "probe.txt"
+
+
+def test_a_deleted_directory_is_said_once_and_watched_when_it_comes_back(
+    harness: Harness, project_dir: Path
+) -> None:
+    """In a real `lambdactl worker`: one line when the watched directory is deleted (not one
+    per look), the mapping's LastProcessingResult says it, and the watch resumes when the
+    directory comes back."""
+    import shutil
+
+    inbox = project_dir / "inbox"
+    inbox.mkdir()
+    project = harness.deploy({"drop": handler("succeeds", events=[{"files": {"path": "inbox"}}])})
+    source = project.functions["drop"].events[0]
+    log = project_dir.parent / "worker.out"
+    harness.spawn_worker()
+
+    def result() -> str:
+        return mappings.current(project, source).last_processing_result
+
+    def lines(text: str) -> list[str]:
+        return [line for line in log.read_text().splitlines() if text in line]
+
+    def until(check: Any) -> None:
+        deadline = time.monotonic() + 30
+        while not check():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+
+    def drop_until_run(name: str, runs: int) -> None:
+        deadline = time.monotonic() + 30
+        while len(harness.runs()) < runs:  # watched from some moment on: drop until seen
+            assert time.monotonic() < deadline, log.read_text()
+            (inbox / name).write_text(str(time.monotonic()))
+            time.sleep(0.3)
+
+    drop_until_run("first.txt", 1)
+    until(lambda: result() == mappings.OK)
+    shutil.rmtree(inbox)
+    until(lambda: result() == missing_result(str(inbox)))
+    time.sleep(1.5)  # several quiet looks for it
+    [said] = lines("was deleted")
+    assert f"files source inbox/ of function drop: {inbox} was deleted" in said
+    inbox.mkdir()
+    before = len(harness.runs())
+    drop_until_run("again.txt", before + 1)
+    assert harness.runs()[-1]["event"]["Records"][0]["s3"]["object"]["key"] == "again.txt"
+    until(lambda: result() == mappings.OK)
+    assert len(lines("is there now; watching it")) == 1
+    assert len(lines("was deleted")) == 1
+    assert "Traceback" not in log.read_text()
+
+
+def test_a_directory_missing_at_start_is_watched_once_it_appears(
+    harness: Harness, project_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A poller started while its directory is gone (a mapping enabled again after the
+    directory was deleted): one warning, a quiet wait, then the watch."""
+    watch = Watch(harness, project_dir)
+    watch.close()
+    watch.inbox.rmdir()
+    caplog.set_level("WARNING", logger="lambdactl")
+    logger = logging.getLogger("lambdactl")
+    logger.addHandler(caplog.handler)  # also when the CLI's setup stopped it propagating
+    poller = FilesPoller(watch.project, harness.invoker(watch.project), watch.source)
+    poller.start()
+    try:
+        assert not poller.watching
+        result = mappings.current(watch.project, watch.source).last_processing_result
+        assert result == missing_result(str(watch.inbox))
+        time.sleep(1.0)  # a few looks: said once
+        # Each record once (it may reach caplog's handler twice: here and through the root).
+        ours = {id(r): r.getMessage() for r in caplog.records if r.name == "lambdactl"}
+        said = list(ours.values())
+        assert said == [
+            f"files source inbox/ of function drop: directory {watch.inbox} does not exist; "
+            "the watch starts when it appears"
+        ]
+        watch.inbox.mkdir()
+        deadline = time.monotonic() + 20
+        while not poller.watching:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        (watch.inbox / "new.txt").write_text("new")
+        deadline = time.monotonic() + 20
+        while not poller.fired:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert list(poller.fired) == [("ObjectCreated:Put", "new.txt")]
+        result = mappings.current(watch.project, watch.source).last_processing_result
+        assert result == mappings.OK
+    finally:
+        logger.removeHandler(caplog.handler)
+        poller.stop()
+        poller.join()

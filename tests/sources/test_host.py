@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import queues
+from lambdactl import queues, streams
 from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.sources import mappings
@@ -165,3 +165,127 @@ def test_a_worker_follows_a_manifest_edit(
     worker.send_signal(signal.SIGINT)
     assert worker.wait(15) == 0
     project.close()
+
+
+# -- without serve, dev or worker: `queue send` / `stream put` start the detached worker --------
+
+
+def _detached_gone(project_dir: Path, state: Path) -> None:
+    from lambdactl.events import daemon
+    from tests.events import worker_processes
+
+    wait_for(lambda: daemon.running_pid(state) is None, seconds=30.0)
+    wait_for(lambda: not worker_processes(project_dir / "functions.yaml"), seconds=10.0)
+
+
+def test_queue_send_starts_the_detached_worker_which_delivers_then_exits(
+    project_dir: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from lambdactl.events import daemon
+
+    monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "0.5")
+    project = Project.open(manifest(project_dir))
+    state = project.manifest.state_dir
+    assert daemon.running_pid(state) is None
+    assert cli("queue", "send", "orders", "now").code == 0
+    # A second message, delayed past the worker's idle time: waiting messages keep it up.
+    assert cli("queue", "send", "orders", "later", "--delay", "2").code == 0
+    wait_for(lambda: len(batches(project_dir)) == 2, seconds=30.0)
+    _detached_gone(project_dir, state)  # idle once both are delivered: it exits by itself
+    assert sorted(batches(project_dir)) == [["later", "1"], ["now", "1"]]
+    assert queues.counts(project, "orders") == (0, 0)
+    log = (state / daemon.LOG_NAME).read_text()
+    assert "worker stopped after 0 event(s)" in log
+    project.close()
+
+
+def test_queue_send_to_an_unmapped_queue_starts_no_worker(
+    project_dir: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from lambdactl.events import daemon
+
+    monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "0.5")
+    project = Project.open(manifest(project_dir, "      - queue: orders\n        enabled: false\n"))
+    assert cli("queue", "create", "other").code == 0
+    assert cli("queue", "send", "other", "x").code == 0
+    assert cli("queue", "send", "orders", "x").code == 0  # its mapping is disabled
+    assert daemon.running_pid(project.manifest.state_dir) is None
+    assert not (project.manifest.state_dir / daemon.LOG_NAME).exists()
+    project.close()
+
+
+STREAM_HANDLER = """\
+import base64, json, os
+
+def handler(event, context):
+    with open(os.environ["BATCHES"], "a") as f:
+        for r in event["Records"]:
+            f.write(json.dumps([base64.b64decode(r["kinesis"]["data"]).decode()]) + "\\n")
+"""
+
+
+def test_stream_put_starts_the_detached_worker_which_delivers_then_exits(
+    project_dir: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+
+    monkeypatch.setenv("LAMBDACTL_WORKER_IDLE_EXIT", "0.5")
+    (project_dir / "src" / "hello" / "app.py").write_text(STREAM_HANDLER)
+    (project_dir / "functions.yaml").write_text(
+        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
+        f"    environment: {{BATCHES: {project_dir / 'batches.jsonl'}}}\n"
+        "    events:\n      - stream: clicks\n        starting_position: TRIM_HORIZON\n"
+        "streams:\n  clicks: {shards: 2}\n"
+    )
+    project = Project.open(project_dir / "functions.yaml")
+    for key in ("a", "b", "c"):
+        assert cli("stream", "put", "clicks", f"record-{key}", "--partition-key", key).code == 0
+    wait_for(lambda: len(batches(project_dir)) == 3, seconds=30.0)
+    _detached_gone(project_dir, project.manifest.state_dir)
+    assert sorted(batches(project_dir)) == [["record-a"], ["record-b"], ["record-c"]]
+    assert not streams.unread(project, "clicks", project.functions["hello"].events[0].uuid)
+    project.close()
+
+
+WAITING_HANDLER = """\
+import os, time
+
+def handler(event, context):
+    open(os.environ["STARTED"], "w").close()
+    while not os.path.exists(os.environ["RELEASE"]):
+        time.sleep(0.02)
+"""
+
+
+def test_a_host_for_an_idle_exit_runs_queues_and_streams_only_and_says_when_busy(
+    project_dir: Path,
+) -> None:
+    from lambdactl.sources.host import IDLE_EXIT_KINDS
+
+    started, release = project_dir / "started", project_dir / "release"
+    (project_dir / "src" / "hello" / "app.py").write_text(WAITING_HANDLER)
+    (project_dir / "functions.yaml").write_text(
+        "functions:\n  hello:\n    handler: app.handler\n    code: src/hello\n"
+        f"    timeout: 60\n    environment: {{STARTED: {started}, RELEASE: {release}}}\n"
+        "    events:\n      - queue: orders\n      - schedule: rate(1 minute)\n"
+        "queues:\n  orders: {visibility_timeout: 120}\n"
+    )
+    project = Project.open(project_dir / "functions.yaml")
+    invoker = Invoker(project)
+    host = Host(project, invoker, kinds=IDLE_EXIT_KINDS)
+    host.start()
+    try:
+        assert [source.kind for source, _poller in host.pollers.values()] == ["queue"]
+        assert host.idle_for() > 0.0
+        queues.send(project, "orders", "one")
+        wait_for(started.exists, seconds=20.0)
+        assert host.activity.in_flight == 1
+        assert host.idle_for() == 0.0  # in flight
+        release.touch()
+        wait_for(lambda: queues.counts(project, "orders") == (0, 0), seconds=20.0)
+        wait_for(lambda: host.idle_for() > 0.0, seconds=5.0)
+    finally:
+        release.touch()
+        host.stop()
+        invoker.close()
+        project.close()
+
