@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +39,12 @@ from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
 from .payloads import check_payload, decode_client_context
 from .project import Project
-from .runtime import debugger, dependencies, interpreters
+from .runtime import bytecode, debugger, dependencies, interpreters
 from .runtime.concurrency import ConcurrencyLimits
 from .runtime.debugger import Debug
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
 from .runtime.governor import Governor
+from .runtime.interpreters import Interpreter
 from .runtime.pool import Pool, PoolKey
 
 if TYPE_CHECKING:
@@ -205,6 +206,8 @@ class Invoker:
         """(function, RevisionId) of each `$LATEST` this invoker started environments of:
         whose bytecode cache in `.lambda/pycache/` it made."""
         self._last_bytecode: Path | None = None
+        self._bases: dict[tuple[str, Path | None], Path | None] = {}
+        """(interpreter, provided directory) -> the project's base bytecode cache for them."""
 
     def invoke(
         self,
@@ -434,8 +437,9 @@ class Invoker:
         (None: every version); those running an invocation as soon as it ends. How many were
         idle. The next invocation starts a new one, with what the function is now."""
         return self.pool.retire(
-            lambda key: (function is None or key[0] == function)
-            and (version is None or key[1] == version)
+            lambda key: (
+                (function is None or key[0] == function) and (version is None or key[1] == version)
+            )
         )
 
     def close(self) -> None:
@@ -504,18 +508,36 @@ class Invoker:
                 env.update(LOCAL_CREDENTIALS)
         return env
 
-    def _bytecode_dir(self, version: versions.Version) -> Path:
-        """The version's bytecode cache (`.lambda/pycache/<RevisionId>`), seeded from the
-        last one this invoker made when it is new (see `seed_bytecode`)."""
+    def _bytecode_dir(
+        self, version: versions.Version, interpreter: Interpreter, provided: Path | None
+    ) -> Path:
+        """The version's bytecode cache (`.lambda/pycache/<RevisionId>`), seeded when it is new
+        from the project's base cache for `interpreter` (its standard library's and the
+        provided SDK's bytecode, see `runtime.bytecode`) and from the last one this invoker
+        made (see `seed_bytecode`)."""
         root = self.project.manifest.state_dir / "pycache"
         target = root / version.revision_id
         if not target.exists():
+            sources = [self._base_bytecode(root, interpreter, provided)]
             last = self._last_bytecode
             if last is not None and last != target and last.is_dir():
-                own = (version.code_dir, *(layer.directory for layer in version.layers))
-                seed_bytecode(target, last, own)
+                sources.append(last)
+            own = (version.code_dir, *(layer.directory for layer in version.layers))
+            seed_bytecode(target, [s for s in sources if s is not None], own)
         self._last_bytecode = target
         return target
+
+    def _base_bytecode(
+        self, root: Path, interpreter: Interpreter, provided: Path | None
+    ) -> Path | None:
+        """The project's base bytecode cache for `interpreter` (made once per project; looked
+        for once per invoker)."""
+        key = (interpreter.path, provided)
+        known = self._bases.get(key)
+        if key not in self._bases or (known is not None and not known.is_dir()):
+            found = bytecode.stdlib(interpreter, self.project.manifest.state_dir / "runtime")
+            self._bases[key] = bytecode.base(root, found, provided)
+        return self._bases[key]
 
     def _spec(self, version: versions.Version, server: str | None = None) -> EnvironmentSpec:
         if not version.is_latest:
@@ -564,7 +586,7 @@ class Invoker:
             dependency_dirs=(deps,) if deps else (),
             provided_dirs=(provided,) if provided else (),
             passthrough_env=self._surroundings(server),
-            pycache_dir=self._bytecode_dir(version) if python else None,
+            pycache_dir=self._bytecode_dir(version, interpreter, provided) if python else None,
             bootstrap=interpreters.compiled_bootstrap(interpreter, state / "runtime")
             if python
             else interpreters.BOOTSTRAP,
@@ -583,32 +605,42 @@ def _log_writer(project: Project) -> LogWriter:
     )
 
 
-def seed_bytecode(target: Path, source: Path, own: tuple[Path, ...]) -> None:
-    """Make the bytecode cache `target` (a new revision's) from `source` (another's), as
-    hard links, leaving out what was compiled from the directories `own` (the version's code
-    and layers, whose files may differ at the same size and second). Python reads every
-    module's bytecode under its cache prefix, the standard library's too: without this, the
-    first cold start of each revision (each save, in `dev`) compiles again everything the
-    runtime imports (~100 ms). A link is never written through: Python replaces a file it
-    rewrites. Best effort: a cache that cannot be seeded is only slower."""
+def seed_bytecode(target: Path, sources: Sequence[Path], own: tuple[Path, ...]) -> None:
+    """Make the bytecode cache `target` (a new revision's) from `sources` (the project's base
+    cache, another revision's), as hard links (the first source's file where two have one),
+    leaving out what was compiled from the directories `own` (the version's code and layers,
+    whose files may differ at the same size and second). Python reads every module's
+    bytecode under its cache prefix, the standard library's too: without this, the first
+    cold start of each revision (each save, in `dev`) compiles again everything the runtime
+    imports (~100 ms; seconds for boto3 at 128 MB). A link is never written through: Python
+    replaces a file it rewrites. Best effort: a cache that cannot be seeded is only slower."""
     import shutil
     import tempfile
 
-    left_out = {
-        os.path.join(str(source), str(form).lstrip(os.sep))
-        for directory in own
-        for form in (directory.absolute(), directory.resolve())
-    }
-
-    def ignore(directory: str, names: list[str]) -> list[str]:
-        return [n for n in names if os.path.join(directory, n) in left_out]
+    def link(source: str, destination: str) -> None:
+        try:
+            os.link(source, destination)
+        except FileExistsError:
+            pass
 
     try:
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".seed-"))
     except OSError:
         return
     try:
-        shutil.copytree(source, staging, ignore=ignore, copy_function=os.link, dirs_exist_ok=True)
+        for source in sources:
+            left_out = {
+                os.path.join(str(source), str(form).lstrip(os.sep))
+                for directory in own
+                for form in (directory.absolute(), directory.resolve())
+            }
+
+            def ignore(
+                directory: str, names: list[str], left_out: set[str] = left_out
+            ) -> list[str]:
+                return [n for n in names if os.path.join(directory, n) in left_out]
+
+            shutil.copytree(source, staging, ignore=ignore, copy_function=link, dirs_exist_ok=True)
         os.rename(staging, target)
     except OSError:  # made meanwhile by another start, or links refused: it compiles
         shutil.rmtree(staging, ignore_errors=True)
