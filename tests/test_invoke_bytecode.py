@@ -19,6 +19,7 @@ from lambdactl import versions
 from lambdactl.invoke import Invoker, seed_bytecode
 from lambdactl.project import Project
 from lambdactl.runtime import bytecode, dependencies
+from lambdactl.runtime.interpreters import Interpreter
 
 TAG = sys.implementation.cache_tag
 
@@ -183,3 +184,17 @@ def test_the_base_mirrors_the_prefix_layout_and_a_stale_file_is_compiled_again(
     assert (
         os.stat(pkg_cached).st_ino == os.stat(real / "__pycache__" / f"__init__.{TAG}.pyc").st_ino
     )
+
+
+def test_another_interpreter_is_asked_for_its_stdlib_once(tmp_path: Path) -> None:
+    other = tmp_path / "bin" / "python-other"  # another path: not lambdactl's own Python
+    other.parent.mkdir()
+    other.symlink_to(os.path.realpath(sys.executable))
+    interpreter = Interpreter(str(other), ".".join(map(str, sys.version_info[:3])))
+    runtime = tmp_path / "runtime"
+    found = bytecode.stdlib(interpreter, runtime)
+    assert found == bytecode.Stdlib(sysconfig.get_path("stdlib"), TAG)
+    assert [p.name.startswith("stdlib-") for p in runtime.iterdir()] == [True]
+    assert bytecode.stdlib(interpreter, runtime) == found
+    gone = Interpreter(str(tmp_path / "bin" / "missing"), interpreter.version)
+    assert bytecode.stdlib(gone, runtime) is None  # no base: it only compiles, as before
