@@ -106,14 +106,18 @@ def base(pycache_root: Path, found: Stdlib | None, provided: Path | None) -> Pat
         return None
     suffix = f".{found.cache_tag}.pyc"
     files = _mirror(Path(found.directory), Path(found.directory), staging, suffix, LEFT_OUT)
-    if provided is not None:
-        for entry in sorted(os.scandir(provided), key=lambda e: e.name):
-            real = Path(os.path.realpath(entry.path))
-            if real.is_dir():  # a package: its bytecode, under the link's path
-                files += _mirror(real, Path(entry.path), staging, suffix, frozenset())
-            elif real.suffix == ".py":  # a single-file module (six.py)
-                pyc = real.parent / "__pycache__" / (real.stem + suffix)
-                files += _place(pyc, _prefixed(staging, Path(provided)) / pyc.name)
+    try:
+        entries = sorted(os.scandir(provided), key=lambda e: e.name) if provided else []
+    except OSError:
+        entries = []
+    for entry in entries:
+        real = Path(os.path.realpath(entry.path))
+        if real.is_dir():  # a package: its bytecode, under the link's path
+            files += _mirror(real, Path(entry.path), staging, suffix, frozenset())
+        elif real.suffix == ".py" and provided is not None:  # a single-file module (six.py)
+            pyc = real.parent / "__pycache__" / (real.stem + suffix)
+            if pyc.is_file():
+                files += _place(pyc, _prefixed(staging, provided) / pyc.name)
     try:
         os.rename(staging, target)
     except OSError:  # made meanwhile by another process
