@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,18 @@ from .code import left_out
 
 WRITE_EVENTS = frozenset({"created", "deleted", "modified", "moved", "closed"})
 """Events that can change a tree (`opened` and `closed_no_write` are reads)."""
+
+
+def quiet_watchdog() -> None:
+    """Silence watchdog's warning that a recursive watch registered a directory's callback
+    twice: made at once, nested directories (`mkdir -p a/b/c`) are found both by its event and
+    by its walk of the parent, and it says so with a RuntimeWarning from its own thread, which
+    a user would see printed mid-command (and under warnings-as-errors it ends that thread, and
+    with it the watch). The callback it replaces is the same one: nothing is lost. Called
+    before each watch starts, so the filter is in place whatever filters were set since."""
+    warnings.filterwarnings(
+        "ignore", message=r"Callback with id .* already exists for watch", category=RuntimeWarning
+    )
 
 
 class Changes:
@@ -91,6 +104,7 @@ class Changes:
 
     def _start(self) -> None:
         """The watcher's thread, started with the first watch (under `_lock`)."""
+        quiet_watchdog()
         if self._observer is None:
             from watchdog.observers import Observer
 

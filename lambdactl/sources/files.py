@@ -36,6 +36,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from ..changes import quiet_watchdog
 from ..code import editor_file
 from ..errors import LambdactlError
 from ..invoke import Invoker
@@ -157,6 +158,7 @@ class FilesPoller:
         with self._watching:
             if self._stopped:
                 return
+            quiet_watchdog()
             observer = Observer()
             try:
                 if not os.path.isdir(self.root):
