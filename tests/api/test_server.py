@@ -508,8 +508,10 @@ def calling(project_dir: Path) -> Path:
     write_functions(
         project_dir,
         {
-            "caller": fn("app.invoke_other", "calls_aws.py", timeout=30),
-            "sender": fn("app.send_message", "calls_aws.py", timeout=30),
+            # boto3 is imported in the handler: 1 GB (58% of a CPU), so a loaded machine does
+            # not stretch its first import past the timeout (the test is about the endpoint)
+            "caller": fn("app.invoke_other", "calls_aws.py", timeout=30, memory=1024),
+            "sender": fn("app.send_message", "calls_aws.py", timeout=30, memory=1024),
             "hello": fn("app.echo", environment={"GREETING": "Hello"}),
             "env": fn("app.environ", environment={"STAGE": "prod", "TABLE": "prod-table"}),
         },
