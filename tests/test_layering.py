@@ -67,6 +67,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "sources.schedule",
             "sources.filters",
             "sources.policies",
+            "sam",
         ),
     ),
 )
