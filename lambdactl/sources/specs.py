@@ -250,6 +250,33 @@ class DynamoDBSource:
         return f"{self.endpoint.url or self.endpoint.region} {self.table}"
 
 
+@dataclass(frozen=True, kw_only=True)
+class HttpSource:
+    """An API Gateway route to the function, served under `serve`'s `/api` prefix: an HTTP
+    API's (payload "2.0", or "1.0" when it says so) or a REST API's (payload "1.0"), as
+    SAM's `HttpApi` and `Api` events declare them."""
+
+    kind: ClassVar[str] = "http"
+    uuid: str
+    function: str
+    path: str
+    """`/users/{id}`, `/files/{proxy+}`: as API Gateway writes a route's path."""
+    method: str = "ANY"
+    payload: str = "2.0"
+    api: str = ""
+    """The API the route belongs to (its apiId in the event); "": the project's one API of
+    the route's payload format."""
+    stage: str = ""
+    """"": `$default` for payload 2.0, `Prod` for 1.0 (SAM's implicit APIs)."""
+    binary_media_types: tuple[str, ...] = ()
+    """Payload 1.0: request content types delivered base64 (an Api's BinaryMediaTypes)."""
+    enabled: bool = True
+
+    @property
+    def identity(self) -> str:
+        return f"{self.method} {self.path}"
+
+
 EventSource = (
     QueueSource
     | StreamSource
