@@ -114,7 +114,7 @@ class Resolver:
 
     def resolve(self, value: Any, path: Path, line: int) -> Any:
         """`value` with every intrinsic evaluated (NO_VALUE when it is `AWS::NoValue`)."""
-        self.lines[path] = line
+        self.lines.setdefault(path, line)  # an intrinsic's arguments keep its line
         if isinstance(value, dict):
             function = intrinsic_name(value)
             if function is not None:
@@ -207,7 +207,7 @@ class Resolver:
             template = argument[0]
             given = argument[1]
             for key, value in given.items():
-                variables[key] = self.resolve(value, (*path, key), line_of(given, key, line))
+                variables[key] = self.resolve(value, path, line_of(given, key, line))
         else:
             template = argument
         if not isinstance(template, str):
@@ -241,7 +241,7 @@ class Resolver:
         delimiter, values = self.arguments(argument, path, line, "Fn::Join", 2)
         if not isinstance(delimiter, str):
             self.fail(path, line, "Fn::Join: the delimiter must be a string")
-        found = self.items(values, (*path, 1), line_of(argument, 1, line), "Fn::Join")
+        found = self.items(values, path, line_of(argument, 1, line), "Fn::Join")
         if isinstance(found, Unresolved):
             return found
         texts = []
@@ -258,7 +258,7 @@ class Resolver:
         index = self.text(index_value, path, line, "Fn::Select")
         if isinstance(index, Unresolved):
             return index
-        found = self.items(values, (*path, 1), line_of(argument, 1, line), "Fn::Select")
+        found = self.items(values, path, line_of(argument, 1, line), "Fn::Select")
         if isinstance(found, Unresolved):
             return found
         if not index.isdigit() or int(index) >= len(found):
@@ -269,7 +269,7 @@ class Resolver:
         delimiter, source = self.arguments(argument, path, line, "Fn::Split", 2)
         if not isinstance(delimiter, str) or not delimiter:
             self.fail(path, line, "Fn::Split: the delimiter must be a non-empty string")
-        text = self.text(source, (*path, 1), line_of(argument, 1, line), "Fn::Split")
+        text = self.text(source, path, line_of(argument, 1, line), "Fn::Split")
         return text if isinstance(text, Unresolved) else text.split(delimiter)
 
     def find_in_map(self, argument: Any, path: Path, line: int) -> Any:
@@ -277,7 +277,7 @@ class Resolver:
             self.fail(path, line, "Fn::FindInMap: expects [map, top-level key, second-level key]")
         keys = []
         for index, key in enumerate(argument[:3]):
-            found = self.text(key, (*path, index), line_of(argument, index, line), "Fn::FindInMap")
+            found = self.text(key, path, line_of(argument, index, line), "Fn::FindInMap")
             if isinstance(found, Unresolved):
                 return found
             keys.append(found)
@@ -376,7 +376,7 @@ class Resolver:
         if function == "Fn::Equals":
             left, right = self.arguments(argument, path, line, "Fn::Equals", 2)
             values = [
-                self.resolve(side, (*path, i), line_of(argument, i, line))
+                self.resolve(side, path, line_of(argument, i, line))
                 for i, side in enumerate((left, right))
             ]
             for found in values:
