@@ -61,6 +61,7 @@ from ..manifest import (
     runtime_problem,
 )
 from ..sources import specs
+from . import resources
 from .template import Resource, Template, Unresolved
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ class TemplateReader:
     """Local layer ARN (any version) without its version -> the layer's directory."""
     names: dict[str, str] = field(default_factory=dict)
     """A function's logical id -> its name (FunctionName, else the logical id)."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """A FIFO queue without a QueueName: the name its ARN carries (the logical id) -> its
+    name here (with `.fifo`, as CloudFormation names it)."""
 
     @property
     def root(self) -> Path:
@@ -123,8 +127,8 @@ class TemplateReader:
 
     def manifest(self) -> Manifest:
         self.warnings.extend(self.template.warnings)
-        resources = self.template.resources
-        for resource in resources.values():
+        declared = self.template.resources
+        for resource in declared.values():
             if resource.type == "AWS::SQS::Queue":
                 self.queue(resource)
             elif resource.type == "AWS::SNS::Topic":
@@ -133,16 +137,16 @@ class TemplateReader:
                 self.layer(resource)
         self.check_dead_letters()
         self.streams = self.read_streams()
-        for resource in resources.values():
+        for resource in declared.values():
             if resource.type in FUNCTION_TYPES:
                 self.names[resource.logical_id] = self.function_name(resource)
         if not self.names:
             raise ManifestError(
                 "the template declares no AWS::Serverless::Function or AWS::Lambda::Function",
-                file=_display(self.template.path),
+                file=self.template.file,
             )
         functions: dict[str, FunctionSpec] = {}
-        for resource in resources.values():
+        for resource in declared.values():
             if resource.type in FUNCTION_TYPES:
                 spec = self.function(resource)
                 if spec.name in functions:
@@ -150,7 +154,7 @@ class TemplateReader:
                 functions[spec.name] = spec
         self.check_reserved_total(functions)
         self.check_destinations(functions)
-        for resource in resources.values():
+        for resource in declared.values():
             if resource.type == "AWS::Serverless::Function":
                 name = self.names[resource.logical_id]
                 spec = functions[name]
@@ -236,6 +240,7 @@ class TemplateReader:
         name = self.named(resource, "QueueName")
         if fifo and "QueueName" not in props and not name.endswith(".fifo"):
             name += ".fifo"  # CloudFormation's generated name of a FIFO queue ends so
+            self.aliases[resource.logical_id] = name
         problem = queue_name_problem(name, fifo=fifo)
         if problem is not None:
             self.fail(resource.where("QueueName"), problem)
@@ -266,7 +271,7 @@ class TemplateReader:
             where = resource.where("RedrivePolicy", "deadLetterTargetArn")
             if not isinstance(target, str):
                 self.fail(where, "expected the dead-letter queue's ARN")
-            given["dead_letter"] = _queue_name(target)
+            given["dead_letter"] = self.queue_of(target)
             count = policy.get("maxReceiveCount", 10)
             low, high = MAX_RECEIVE_COUNT_RANGE
             given["max_receive_count"] = self.whole(
@@ -277,6 +282,11 @@ class TemplateReader:
         elif policy is not None:
             self.fail(resource.where("RedrivePolicy"), "expected a mapping (a RedrivePolicy)")
         self.queues[name] = given
+
+    def queue_of(self, text: str) -> str:
+        """The queue an ARN or URL names (or the name itself), by its name here."""
+        name = _queue_name(text)
+        return self.aliases.get(name, name)
 
     def check_dead_letters(self) -> None:
         """A dead-letter queue is another queue of the template, of the same type (SQS's)."""
@@ -703,7 +713,7 @@ class TemplateReader:
         if not isinstance(arn, str):
             self.fail(at, f"expected the ARN of the {kind} destination")
         if kind == "SQS":
-            queue = _queue_name(arn)
+            queue = self.queue_of(arn)
             if queue not in self.queues:
                 self.warn(at, f"{arn} is not a queue of this template: no destination")
                 return None
@@ -747,7 +757,7 @@ class TemplateReader:
         if kind == "SNS" or ":sns:" in arn:
             self.warn(at, "a dead-letter topic (SNS) is not delivered locally")
             return None
-        queue = _queue_name(arn)
+        queue = self.queue_of(arn)
         if queue not in self.queues:
             self.warn(at, f"{arn} is not a queue of this template: no dead-letter queue")
             return None
@@ -807,7 +817,7 @@ class TemplateReader:
     def check_reserved_total(self, functions: Mapping[str, FunctionSpec]) -> None:
         total = sum(f.reserved_concurrency or 0 for f in functions.values())
         if total and total > ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM:
-            self.fail(f"{_display(self.template.path)}::Resources", UNRESERVED_MINIMUM_MESSAGE)
+            self.fail(f"{self.template.file}::Resources", UNRESERVED_MINIMUM_MESSAGE)
 
     def check_destinations(self, functions: Mapping[str, FunctionSpec]) -> None:
         """A destination that names a function names a function of the template."""
@@ -879,7 +889,7 @@ class TemplateReader:
             destination = at.get(("DestinationConfig", "OnFailure", "Destination"))
             if destination is not None:
                 where = at.where("DestinationConfig", "OnFailure", "Destination")
-                target = _queue_name(str(destination))
+                target = self.queue_of(str(destination))
                 values["on_failure"] = _mapping({"queue": _node(target, where)}, where)
             return _mapping(values, at.where())
         if kind == "DynamoDB":
@@ -913,7 +923,7 @@ class TemplateReader:
 
     def local_queue(self, at: _At, key: str) -> str:
         value = at.required(key)
-        name = _queue_name(str(value))
+        name = self.queue_of(str(value))
         if name not in self.queues:
             raise _Unavailable(f"{value} is not a queue of this template", at.where(key))
         return name
@@ -1009,15 +1019,16 @@ class TemplateReader:
         )
 
     def api(self, value: Any) -> str:
-        """The logical id of the Api an event's RestApiId/ApiId names ("": SAM's implicit)."""
+        """The logical id of the Api an event's RestApiId/ApiId names (its `Ref`, the
+        engine's API id of it); "": SAM's implicit API."""
         if value is None or isinstance(value, Unresolved):
             return ""
         text = str(value)
         if text in self.template.resources:
             return text
         for resource in self.template.resources.values():
-            if resource.type in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and (
-                text.endswith(resource.logical_id) or resource.logical_id.lower() in text.lower()
+            if resource.type in resources.API_TYPES and text == resources.api_id(
+                resource.logical_id
             ):
                 return resource.logical_id
         return text
@@ -1146,7 +1157,7 @@ class _NodeReader:
     ) -> NoReturn:
         where = getattr(node, "sam_where", None)
         if where is None:
-            raise ManifestError(message, file=_display(self.path), key=key, hint=hint)
+            raise ManifestError(message, file=self.owner.template.file, key=key, hint=hint)
         raise ManifestError(message, hint=hint, **_located(where))
 
     def mapping(
@@ -1289,10 +1300,3 @@ def _split(where: str) -> tuple[str, int | None, str | None]:
 def _located(where: str) -> dict[str, Any]:
     file, line, key = _split(where)
     return {"file": file, "line": line, "key": key}
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
