@@ -857,8 +857,10 @@ class TemplateReader:
                 self.warn(exc.where, f"{exc.reason}: this event is not run locally")
                 continue
             if item is None:
-                self.warn(where, f"event type {kind} is not run by lambdactl; "
-                          f"{spec.name} works without it")
+                self.warn(
+                    where, f"event type {kind} is not run by lambdactl; the function works "
+                    "without it"
+                )
                 continue
             items.append(item)
         sources: tuple[Any, ...] = ()

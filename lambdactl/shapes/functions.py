@@ -70,7 +70,12 @@ def function_configuration(
             }
             for x in version.layers
         ]
-    if status == "created":
+    spec = project.functions.get(version.function)
+    unavailable = getattr(spec, "unavailable", "")
+    if unavailable:  # a SAM template's function that cannot run here: Failed, and why
+        code = "InvalidRuntime" if unavailable.startswith("runtime ") else "InvalidConfiguration"
+        shape.update(State="Failed", StateReason=unavailable, StateReasonCode=code)
+    elif status == "created":
         shape.update(State="Pending", StateReason=CREATING, StateReasonCode="Creating")
     else:
         shape["State"] = "Active"

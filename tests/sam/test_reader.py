@@ -647,7 +647,7 @@ def test_events_lambdactl_cannot_run_are_warnings(project_dir: Path) -> None:
     cognito, dynamodb = loaded.warnings
     assert cognito == (
         "template.yaml:12:Resources.Fn.Properties.Events.SignUp: event type Cognito is not "
-        "run by lambdactl; Fn works without it"
+        "run by lambdactl; the function works without it"
     )
     assert dynamodb.endswith(
         "Resources.Fn.Properties.Events.Table.Properties.Stream: a DynamoDB stream (no local "
