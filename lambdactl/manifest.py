@@ -395,9 +395,10 @@ class FunctionSpec:
     url_changes: Mapping[str, UrlRecord | None] = field(default_factory=dict)
     """Function URLs created or changed through the API, by qualifier (`$LATEST`: the
     unqualified URL); None: the manifest's `url:` deleted at run time."""
-    events: tuple[specs.EventSource, ...] = ()
-    """The event sources the manifest declares (`events:`): not part of the configuration
-    a version freezes or a RevisionId is made of, as on AWS."""
+    events: tuple[specs.Source, ...] = ()
+    """The event sources the manifest declares (`events:`), and its API Gateway routes
+    (`http`: `specs.mapped` and `specs.routes` tell them apart): not part of the
+    configuration a version freezes or a RevisionId is made of, as on AWS."""
 
     def async_config(self, qualifier: str | None) -> AsyncConfig:
         """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
@@ -892,9 +893,10 @@ class _Reader:
         queues = self.queues(top["queues"][1]) if "queues" in top else {}
         self.check_destinations(entries, functions, queues)
         streams = specs.read_streams(self, top["streams"][1]) if "streams" in top else {}
+        routes: dict[str, tuple[str, str]] = {}  # one method and path: one function
         for name, (key, node) in self.events.items():
             declared = specs.Declared(
-                name, functions[name].config.timeout, queues, streams, region, account
+                name, functions[name].config.timeout, queues, streams, region, account, routes
             )
             events = specs.read_events(self, node, key, declared)
             functions[name] = replace(functions[name], events=events)
