@@ -250,3 +250,34 @@ def test_ready_line_routes(tmp_path_factory: pytest.TempPathFactory) -> None:
     assert {"Method": "ANY", "Url": f"{endpoint}/api/files/{{proxy+}}", "Function": "files",
             "Payload": "1.0"} in ready["Routes"]  # fmt: skip
     assert len(ready["Routes"]) == 11  # the disabled one left out
+
+
+def test_the_banner_lists_the_routes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("banner")
+    (root / "src" / "web").mkdir(parents=True)
+    (root / "src" / "web" / "app.py").write_text(HANDLER)
+    (root / "functions.yaml").write_text(MANIFEST)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lambdactl", "serve", "--port", "0"],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip())
+            if "Ctrl-C" in line:
+                break
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    endpoint = lines[1].split()[1]
+    routes = [line.split(None, 1)[1] for line in lines if line.startswith("  route ")]
+    assert routes[0] == f"GET {endpoint}/api/users/{{id}} -> users (payload 2.0)"
+    assert f"ANY {endpoint}/api/files/{{proxy+}} -> files (payload 1.0)" in routes
+    assert len(routes) == 11
