@@ -321,9 +321,10 @@ class _Reader:
         queues = self.queues(top["queues"][1]) if "queues" in top else {}
         self.check_destinations(entries, functions, queues)
         streams = specs.read_streams(self, top["streams"][1]) if "streams" in top else {}
+        routes: dict[str, tuple[str, str]] = {}  # one method and path: one function
         for name, (key, node) in self.events.items():
             declared = specs.Declared(
-                name, functions[name].config.timeout, queues, streams, region, account
+                name, functions[name].config.timeout, queues, streams, region, account, routes
             )
             events = specs.read_events(self, node, key, declared)
             functions[name] = replace(functions[name], events=events)

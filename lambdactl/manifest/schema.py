@@ -389,9 +389,10 @@ class FunctionSpec:
     url_changes: Mapping[str, UrlRecord | None] = field(default_factory=dict)
     """Function URLs created or changed through the API, by qualifier (`$LATEST`: the
     unqualified URL); None: the manifest's `url:` deleted at run time."""
-    events: tuple[specs.EventSource, ...] = ()
-    """The event sources the manifest declares (`events:`): not part of the configuration
-    a version freezes or a RevisionId is made of, as on AWS."""
+    events: tuple[specs.Source, ...] = ()
+    """The event sources the manifest declares (`events:`), and its API Gateway routes
+    (`http`: `specs.mapped` and `specs.routes` tell them apart): not part of the
+    configuration a version freezes or a RevisionId is made of, as on AWS."""
 
     def async_config(self, qualifier: str | None) -> AsyncConfig:
         """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
