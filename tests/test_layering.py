@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "doctor",
             "functions",
             "urls",
+            "routes",
             "url_configs",
             "sources",
             "cloud",
@@ -81,7 +82,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "rich": ("cli", "dev"),
     "typer": ("cli",),
     "starlette": ("api",),
-    "uvicorn": ("api", "testing"),  # testing/server.py: the api's app in a test's thread
+    "uvicorn": ("api",),
     "anyio": ("api",),
     "pytest": ("testing",),
 }
