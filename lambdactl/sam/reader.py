@@ -275,8 +275,11 @@ class TemplateReader:
             count = policy.get("maxReceiveCount", 10)
             low, high = MAX_RECEIVE_COUNT_RANGE
             given["max_receive_count"] = self.whole(
-                count, resource.where("RedrivePolicy", "maxReceiveCount"), "maxReceiveCount",
-                low, high,
+                count,
+                resource.where("RedrivePolicy", "maxReceiveCount"),
+                "maxReceiveCount",
+                low,
+                high,
             )
             given["_where"] = where
         elif policy is not None:
@@ -311,9 +314,7 @@ class TemplateReader:
             props = resource.properties
             values: dict[str, Any] = {}
             if "ShardCount" in props:
-                values["shards"] = _node(
-                    _number(props["ShardCount"]), resource.where("ShardCount")
-                )
+                values["shards"] = _node(_number(props["ShardCount"]), resource.where("ShardCount"))
             if "RetentionPeriodHours" in props:
                 values["retention_hours"] = _node(
                     _number(props["RetentionPeriodHours"]), resource.where("RetentionPeriodHours")
@@ -624,8 +625,12 @@ class TemplateReader:
         values: dict[str, str] = {}
         for key, name, aws_field, allowed in (
             ("LogFormat", "format", "logFormat", LOG_FORMATS),
-            ("ApplicationLogLevel", "application_level", "applicationLogLevel",
-             APPLICATION_LOG_LEVELS),
+            (
+                "ApplicationLogLevel",
+                "application_level",
+                "applicationLogLevel",
+                APPLICATION_LOG_LEVELS,
+            ),
             ("SystemLogLevel", "system_level", "systemLogLevel", SYSTEM_LOG_LEVELS),
         ):
             if value.get(key) is None:
@@ -650,8 +655,12 @@ class TemplateReader:
         if value is None:
             return ""
         where = resource.where("AutoPublishAlias")
-        if not isinstance(value, str) or not re.fullmatch(r"(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}", value):
-            constraint = r"Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+        if not isinstance(value, str) or not re.fullmatch(
+            r"(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}", value
+        ):
+            constraint = (
+                r"Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+            )
             self.fail(where, validation_message(value, "name", constraint))
         return value
 
@@ -697,7 +706,9 @@ class TemplateReader:
         kind = target.get("Type")
         arn = target.get("Destination")
         if kind not in ("SQS", "SNS", "Lambda", "EventBridge", "S3Bucket"):
-            constraint = "Member must satisfy enum value set: [SQS, SNS, Lambda, EventBridge, S3Bucket]"
+            constraint = (
+                "Member must satisfy enum value set: [SQS, SNS, Lambda, EventBridge, S3Bucket]"
+            )
             self.fail(resource.where(*path, "Type"), validation_message(kind, "type", constraint))
         at = resource.where(*path, "Destination")
         if isinstance(arn, Unresolved):
@@ -800,15 +811,20 @@ class TemplateReader:
             if found is not None:
                 index, message = found
                 path = ("FunctionUrlConfig", "Cors", key)
-                self.fail(resource.where(*path) if index is None else resource.where(*path, index),
-                          message)
+                self.fail(
+                    resource.where(*path) if index is None else resource.where(*path, index),
+                    message,
+                )
             values[name] = items
         if cors.get("AllowCredentials") is not None:
             values["allow_credentials"] = bool(cors["AllowCredentials"])
         if cors.get("MaxAge") is not None:
             values["max_age"] = self.whole(
-                cors["MaxAge"], resource.where("FunctionUrlConfig", "Cors", "MaxAge"),
-                "cors.maxAge", 0, 86400,
+                cors["MaxAge"],
+                resource.where("FunctionUrlConfig", "Cors", "MaxAge"),
+                "cors.maxAge",
+                0,
+                86400,
             )
         return Cors(**values)
 
@@ -858,8 +874,8 @@ class TemplateReader:
                 continue
             if item is None:
                 self.warn(
-                    where, f"event type {kind} is not run by lambdactl; the function works "
-                    "without it"
+                    where,
+                    f"event type {kind} is not run by lambdactl; the function works without it",
                 )
                 continue
             items.append(item)
@@ -1000,9 +1016,7 @@ class TemplateReader:
                 values["stage"] = stage
             binary = props.get("BinaryMediaTypes")
             if isinstance(binary, list):
-                values["binary_media_types"] = tuple(
-                    str(t).replace("~1", "/") for t in binary
-                )
+                values["binary_media_types"] = tuple(str(t).replace("~1", "/") for t in binary)
         else:
             payload = at.get(("PayloadFormatVersion",))
             if payload is None and api:
@@ -1010,7 +1024,7 @@ class TemplateReader:
                 payload = None if found is None else None
             values["payload"] = str(payload) if payload is not None else "2.0"
             if values["payload"] not in ("1.0", "2.0"):
-                self.fail(at.where("PayloadFormatVersion"), "expected \"1.0\" or \"2.0\"")
+                self.fail(at.where("PayloadFormatVersion"), 'expected "1.0" or "2.0"')
         identity = f"{method} {path}"
         return specs.HttpSource(
             uuid=specs.source_uuid(spec.name, "http", identity, index),
@@ -1081,9 +1095,7 @@ class _At:
     def required(self, key: str) -> Any:
         value = self.get((key,))
         if value is None:
-            raise ManifestError(
-                f"missing property '{key}'", **_located(self.where())
-            )
+            raise ManifestError(f"missing property '{key}'", **_located(self.where()))
         return value
 
     def node(self, key: str, value: Any) -> yaml.Node:

@@ -91,33 +91,59 @@ def test_a_template_is_found_by_the_upward_search(
 
 def test_parameter_overrides_in_both_forms_and_remembered(cli, sam_project) -> None:  # type: ignore[no-untyped-def]
     path = str(sam_project("hello"))
-    short = cli("-f", path, "--parameter-overrides", "Greeting=Hej Stage=prod", "invoke",
-                "HelloWorldFunction", "-p", "{}")
+    short = cli(
+        "-f",
+        path,
+        "--parameter-overrides",
+        "Greeting=Hej Stage=prod",
+        "invoke",
+        "HelloWorldFunction",
+        "-p",
+        "{}",
+    )
     assert body(short) == {"message": "Hej world", "stage": "prod"}
     long = cli(
-        "-f", path, "--parameter-overrides",
-        "ParameterKey=Greeting,ParameterValue=Hallo", "invoke", "HelloWorldFunction", "-p", "{}",
+        "-f",
+        path,
+        "--parameter-overrides",
+        "ParameterKey=Greeting,ParameterValue=Hallo",
+        "invoke",
+        "HelloWorldFunction",
+        "-p",
+        "{}",
     )
     assert body(long) == {"message": "Hallo world", "stage": "dev"}
     again = cli("-f", path, "invoke", "HelloWorldFunction", "-p", "{}")
     assert body(again)["message"] == "Hallo world"  # remembered in .lambda/
     remembered = options.recall(Path(path).parent / ".lambda")
     assert remembered.parameter_overrides == {"Greeting": "Hallo"}
-    cleared = cli("-f", path, "--parameter-overrides", "", "invoke", "HelloWorldFunction",
-                  "-p", "{}")
+    cleared = cli(
+        "-f", path, "--parameter-overrides", "", "invoke", "HelloWorldFunction", "-p", "{}"
+    )
     assert body(cleared)["message"] == "Hello world"
 
 
 def test_region_and_account_options(cli, sam_project) -> None:  # type: ignore[no-untyped-def]
     path = str(sam_project("hello"))
-    result = cli("-f", path, "--region", "eu-west-1", "--account", "123456789012", "show",
-                 "HelloWorldFunction", "-o", "json")
+    result = cli(
+        "-f",
+        path,
+        "--region",
+        "eu-west-1",
+        "--account",
+        "123456789012",
+        "show",
+        "HelloWorldFunction",
+        "-o",
+        "json",
+    )
     assert result.code == 0, result.err
     arn = result.json()["FunctionArn"]
     assert arn == "arn:aws:lambda:eu-west-1:123456789012:function:HelloWorldFunction"
     bad = cli("-f", path, "--region", "mars", "validate")
     assert (bad.code, bad.err) == (
-        2, "error: --region: 'mars' is not an AWS region name (like us-east-1)\n"
+        2,
+        "error: --region: 'mars' is not an AWS region name (like us-east-1)\n",
     )
 
 
@@ -149,8 +175,16 @@ def test_an_sqs_consumer_and_an_async_invoke_run_by_the_detached_worker(
     marker = tmp_path / "marker"
     marker.mkdir()
     overrides = f"MarkerDir={marker}"
-    sent = cli("-f", str(path), "--parameter-overrides", overrides, "queue", "send",
-               "OrdersQueue", "order-1")
+    sent = cli(
+        "-f",
+        str(path),
+        "--parameter-overrides",
+        overrides,
+        "queue",
+        "send",
+        "OrdersQueue",
+        "order-1",
+    )
     assert sent.code == 0, sent.err
     assert wait_for_file(marker / "orders.txt") == "order-1\n"
 
@@ -186,9 +220,11 @@ def test_functions_that_cannot_run_here_fail_alone(cli, sam_project) -> None:  #
     assert any("FromS3 cannot run here: its code is in S3" in w for w in warnings)
     assert any("runtime python3.8 is deprecated" in w for w in warnings)
     for line in warnings:
-        assert line.startswith("warning: mixed/template.yaml:") or line.startswith(
-            "warning: " + path
-        ) or "template.yaml:" in line
+        assert (
+            line.startswith("warning: mixed/template.yaml:")
+            or line.startswith("warning: " + path)
+            or "template.yaml:" in line
+        )
 
     works = cli("-f", path, "invoke", "works", "-p", "{}", "-o", "json")
     assert works.code == 0, works.err

@@ -47,7 +47,11 @@ def function(properties: str, name: str = "Fn", extra: str = "") -> str:
     body = textwrap.indent(textwrap.dedent(properties), " " * 6)
     defaults = "".join(
         f"      {key}: {value}\n"
-        for key, value in (("CodeUri", "src/"), ("Handler", "app.handler"), ("Runtime", "python3.11"))
+        for key, value in (
+            ("CodeUri", "src/"),
+            ("Handler", "app.handler"),
+            ("Runtime", "python3.11"),
+        )
         if f"{key}:" not in properties
     )
     return (
@@ -231,8 +235,11 @@ def test_what_cannot_run_here_is_a_warning_and_the_function_s_reason(
     project_dir: Path, properties: str, reason: str
 ) -> None:
     text = function(properties)
-    loaded = read(project_dir, text + "  Other:\n    Type: AWS::Serverless::Function\n"
-                  "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.11}\n")
+    loaded = read(
+        project_dir,
+        text + "  Other:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: src/, Handler: app.handler, Runtime: python3.11}\n",
+    )
     spec = loaded.functions["Fn"]
     assert reason in spec.unavailable
     assert loaded.functions["Other"].unavailable == ""
@@ -452,8 +459,10 @@ def test_queues_and_streams(project_dir: Path) -> None:
 def test_queue_errors_are_sqs_s(project_dir: Path) -> None:
     message = fails(
         project_dir,
-        function("", extra="  Q:\n    Type: AWS::SQS::Queue\n"
-                 "    Properties: {VisibilityTimeout: 50000}\n"),
+        function(
+            "",
+            extra="  Q:\n    Type: AWS::SQS::Queue\n    Properties: {VisibilityTimeout: 50000}\n",
+        ),
     )
     assert message.startswith("template.yaml:12: Resources.Q.Properties.VisibilityTimeout: ")
     assert "Member must have value less than or equal to 43200" in message
@@ -463,8 +472,10 @@ def test_queue_errors_are_sqs_s(project_dir: Path) -> None:
 
 
 def events(project_dir: Path, text: str, extra: str = "") -> tuple[object, ...]:
-    loaded = read(project_dir, function("Events:\n" + textwrap.indent(textwrap.dedent(text), "  "),
-                                        extra=extra))
+    loaded = read(
+        project_dir,
+        function("Events:\n" + textwrap.indent(textwrap.dedent(text), "  "), extra=extra),
+    )
     return loaded.functions["Fn"].events
 
 
@@ -657,6 +668,5 @@ def test_events_lambdactl_cannot_run_are_warnings(project_dir: Path) -> None:
 
 def test_no_function_is_an_error(project_dir: Path) -> None:
     assert fails(project_dir, "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n") == (
-        "template.yaml: the template declares no AWS::Serverless::Function or "
-        "AWS::Lambda::Function"
+        "template.yaml: the template declares no AWS::Serverless::Function or AWS::Lambda::Function"
     )
