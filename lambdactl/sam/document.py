@@ -42,7 +42,7 @@ SHORT_TAGS = (
 
 
 class Map(dict[str, Any]):
-    """A mapping with the line it starts on and the line of each value (1-based)."""
+    """A mapping with the line it starts on and the line of each key (1-based)."""
 
     def __init__(self, items: Iterable[tuple[str, Any]] = (), *, line: int = 0) -> None:
         super().__init__(items)
@@ -185,5 +185,5 @@ class _Builder:
         for key_node, value_node in node.value:  # explicit keys come last and win
             key = str(key_node.value)
             result[key] = self.build(value_node)
-            result.lines[key] = value_node.start_mark.line + 1
+            result.lines[key] = key_node.start_mark.line + 1
         return result
