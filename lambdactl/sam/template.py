@@ -23,7 +23,15 @@ from typing import Any, NoReturn
 from ..errors import ManifestError, UsageError
 from . import document, resources
 from .document import Map, Seq, line_of
-from .intrinsics import NO_VALUE, Resolver, Unresolved, dotted, intrinsic_name, text_of
+from .intrinsics import (
+    NO_VALUE,
+    Resolver,
+    Unresolved,
+    dotted,
+    intrinsic_name,
+    text_of,
+    unresolved_in,
+)
 from .intrinsics import Path as ValuePath
 
 __all__ = [
@@ -102,6 +110,10 @@ class Resource:
     metadata: Mapping[str, Any] = field(default_factory=dict, repr=False)
     """The resource's `Metadata` as written (`BuildMethod`, ...), not resolved."""
     condition: str | None = None
+
+    def unresolved(self) -> list[Unresolved]:
+        """Every value of the properties not knowable locally, in template order."""
+        return unresolved_in(self.properties)
 
     def where(self, *path: str | int) -> str:
         """'template.yaml:LINE:Resources.<id>.Properties.<path...>' with the line of that node

@@ -389,6 +389,7 @@ def test_sub() -> None:
     found = env(
         """\
         PLAIN: !Sub plain
+        ONE: !Sub ["${P}"]
         PARAM: !Sub "${P}-${AWS::Region}"
         ATTR: !Sub "${Q.Arn}"
         LITERAL: !Sub "${!P} and ${ P }"
@@ -402,6 +403,7 @@ def test_sub() -> None:
     )
     assert found == {
         "PLAIN": "plain",
+        "ONE": "v",
         "PARAM": "v-us-east-1",
         "ATTR": "arn:aws:lambda:us-east-1:000000000000:function:Q",
         "LITERAL": "${P} and v",
@@ -519,6 +521,7 @@ def test_what_only_aws_knows_is_unresolved() -> None:
         "template.yaml:14:Resources.Fn.Properties.Environment.Variables.SSM"
     )
     assert len(loaded.warnings) == 7
+    assert loaded.resources["Fn"].unresolved() == list(variables.values())
     assert loaded.warnings[0] == (
         "template.yaml:13:Resources.Fn.Properties.Environment.Variables.IMPORTED: "
         "!ImportValue local-Vpc is not known locally"
