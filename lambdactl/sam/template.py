@@ -816,8 +816,13 @@ def _constraint_problem(name: str, decl: Map, items: list[str], *, numbers: bool
             return f"Parameter '{name}' must be a number"
         if isinstance(allowed, list) and item not in [_parameter_text(a) for a in allowed]:
             return broken(f"Parameter '{name}' must be one of AllowedValues")
-        if isinstance(pattern, str) and not re.fullmatch(pattern, item):
-            return broken(f"Parameter {name} must match pattern {pattern}")
+        if isinstance(pattern, str):
+            try:
+                matches = re.fullmatch(pattern, item)
+            except re.error as exc:
+                return f"AllowedPattern of parameter {name} is not a valid pattern: {exc}"
+            if not matches:
+                return broken(f"Parameter {name} must match pattern {pattern}")
         for key, fits, words in (
             ("MinLength", lambda n, i=item: len(i) >= n, "must contain at least {} characters"),
             ("MaxLength", lambda n, i=item: len(i) <= n, "must contain at most {} characters"),

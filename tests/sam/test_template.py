@@ -1266,3 +1266,59 @@ def test_is_template_of_data() -> None:
     assert template.is_template({"Resources": {"F": {"Type": "AWS::Lambda::Function"}}})
     assert not template.is_template({"functions": {}})
     assert not template.is_template(None)
+
+
+def test_for_each_is_left_out_with_a_warning() -> None:
+    loaded = load(
+        "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]\n"
+        + _ONE_FUNCTION
+        + "  Fn::ForEach::Queues:\n    - Name\n    - [A, B]\n"
+        + "    - Queue${Name}: {Type: AWS::SQS::Queue}\n"
+    )
+    assert list(loaded.resources) == ["Fn"]
+    assert loaded.warnings == (
+        "template.yaml:7:Resources.Fn::ForEach::Queues: Fn::ForEach is not expanded locally; "
+        "its resources are left out",
+    )
+
+
+def test_an_invalid_allowed_pattern() -> None:
+    text = function(
+        "Timeout: 3\n", before="Parameters:\n  P: {Type: String, Default: a, AllowedPattern: '('}\n"
+    )
+    assert fails(text).startswith(
+        "template.yaml:3: Parameters.P: AllowedPattern of parameter P is not a valid pattern: "
+    )
+
+
+FUZZ_TOKENS = (
+    "!Ref X", "!GetAtt A", "!Sub", "[", "]", "{", "}", ":", "- ", "!If [a]", "!Select [9, []]",
+    "!Join [1]", "!FindInMap [A]", "!Cidr [x, 1, 1]", '!Split ["", x]', "!GetAZs 3",
+    "!Equals [1]", "!Not 1", "!And [1]", "~", "!Base64 [1]", "Fn::Sub: [1, 2, 3]", "Ref: [1]",
+    "!Length x", "!ToJsonString", "!Condition 3", "!ImportValue [1]", "!Transform x", "Type: 3",
+    "Condition: Nope", "Condition: [1]", "Properties: 3", "IgnoreGlobals: 3",
+    "Default: [1, {a: 2}]", "AllowedPattern: '('", "MinLength: x", "!Sub ['${A}', {A: [1]}]",
+)  # fmt: skip
+
+
+def test_broken_templates_give_one_line_never_a_traceback() -> None:
+    """Fixtures with lines deleted or replaced by odd values: a Template or a ManifestError."""
+    import random
+
+    chooser = random.Random(14)
+    texts = [(FIXTURES / name / "template.yaml").read_text() for name in ("orders", "hello-world")]
+    for _ in range(400):
+        lines = chooser.choice(texts).splitlines()
+        for _ in range(chooser.randint(1, 4)):
+            index = chooser.randrange(len(lines))
+            line, token = lines[index], chooser.choice(FUZZ_TOKENS)
+            if chooser.random() < 0.3:
+                del lines[index]
+            elif ":" in line:
+                lines[index] = line[: line.index(":") + 1] + " " + token
+            else:
+                lines.insert(index, line[: len(line) - len(line.lstrip())] + token)
+        try:
+            template.load(Path("template.yaml"), "\n".join(lines) + "\n")
+        except ManifestError as error:
+            assert "\n" not in str(error)
