@@ -398,12 +398,7 @@ class _Stack:
         if name in self.truths:
             return self.truths[name]
         if name not in self.condition_decls:
-            self.fail(
-                path,
-                line,
-                f"Template format error: Unresolved dependencies [{name}]. "
-                "Cannot reference resources in the Conditions block of the template",
-            )
+            self.fail(path, line, f"the condition {name} is not declared in Conditions")
         if name in self.evaluating:
             cycle = self.evaluating[self.evaluating.index(name) :]
             self.fail(
@@ -585,6 +580,13 @@ class _Stack:
         return logical_id
 
     def ref(self, name: str, path: ValuePath, line: int) -> Any:
+        if self.evaluating:  # a name that is not a parameter, in Conditions
+            self.fail(
+                path,
+                line,
+                f"Template format error: Unresolved dependencies [{name}]. "
+                "Cannot reference resources in the Conditions block of the template",
+            )
         if name in self.declared and not name.startswith("Fn::"):
             kind = self.declaration(name)["Type"]
             if not self.include(name):

@@ -1151,9 +1151,8 @@ def test_a_name_may_come_from_another_resource() -> None:
          "template.yaml:9: Resources.Fn.Properties.Description: Unable to get mapping for "
          "Nope::a::b"),
         ("Description: !If [Nope, a, b]\n",
-         "template.yaml:9: Resources.Fn.Properties.Description: Template format error: "
-         "Unresolved dependencies [Nope]. Cannot reference resources in the Conditions block "
-         "of the template"),
+         "template.yaml:9: Resources.Fn.Properties.Description: the condition Nope is not "
+         "declared in Conditions"),
         ("Description: !Join [',', a]\n",
          "template.yaml:9: Resources.Fn.Properties.Description: Fn::Join: expected a list, "
          "got str 'a'"),
@@ -1189,6 +1188,14 @@ def test_intrinsic_errors(body: str, message: str) -> None:
 )  # fmt: skip
 def test_template_errors(text: str, message: str) -> None:
     assert fails(text).startswith(message)
+
+
+def test_conditions_cannot_name_resources() -> None:
+    text = HEADER + "Conditions:\n  C: !Equals [!Ref Fn, x]\n" + _ONE_FUNCTION
+    assert fails(text) == (
+        "template.yaml:3: Conditions.C: Template format error: Unresolved dependencies [Fn]. "
+        "Cannot reference resources in the Conditions block of the template"
+    )
 
 
 def test_circular_conditions() -> None:
