@@ -480,7 +480,9 @@ class _Stack:
         if logical_id in self.merged:
             return self.merged[logical_id]
         decl = self.declaration(logical_id)
-        written = decl.get("Properties", Map(line=self.declared.line_of(logical_id)))
+        written = decl.get("Properties")
+        if written is None:  # absent, or `Properties:` with nothing under it
+            written = Map(line=self.declared.line_of(logical_id))
         path = ("Resources", logical_id, "Properties")
         if not isinstance(written, Map):
             self.fail(path, decl.line_of("Properties"), "Properties must be a mapping")

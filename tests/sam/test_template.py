@@ -272,24 +272,32 @@ def test_json_template() -> None:
                             "FunctionName": {"Fn::Sub": "fn-${AWS::Region}"},
                             "MemorySize": {"Ref": "Size"},
                             "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                            "Description": "a/b \u00e9 \U0001f600",
                         },
                     },
                     "Role": {"Type": "AWS::IAM::Role"},
                 },
             },
-            indent=2,
-        )
+            indent="\t",  # JSON may be indented with tabs, YAML may not
+        ).replace("/", "\\/")  # and JSON may escape a slash
     )
     fn = loaded.resources["Fn"]
     assert fn.properties == {
         "FunctionName": "fn-us-east-1",
         "MemorySize": 256,
         "Role": "arn:aws:iam::000000000000:role/Role",
+        "Description": "a/b \u00e9 \U0001f600",
     }
     lines = Path("template.yaml").read_text().splitlines()
-    assert fn.line == lines.index('    "Fn": {') + 1
+    assert fn.line == lines.index('\t\t"Fn": {') + 1
     memory = next(i for i, text in enumerate(lines) if '"MemorySize"' in text) + 1
     assert fn.where("MemorySize") == f"template.yaml:{memory}:Resources.Fn.Properties.MemorySize"
+
+
+def test_invalid_json_is_jsons_error() -> None:
+    assert fails('{\n  "Resources": {\n    "Fn": {"Type": "X",}\n  }\n}\n') == (
+        "template.yaml:3: invalid JSON: Expecting property name enclosed in double quotes"
+    )
 
 
 def test_timestamps_stay_text_and_yaml_merge_keys_work() -> None:
@@ -904,6 +912,7 @@ def test_globals_of_other_types_and_ignore_globals() -> None:
             Properties: {StageName: v1}
           Http:
             Type: AWS::Serverless::HttpApi
+            Properties:
           Table:
             Type: AWS::Serverless::SimpleTable
           Layer:
