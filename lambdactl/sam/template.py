@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .. import arns
 from ..errors import ManifestError, UsageError
 from . import document, resources
 from .document import Map, Seq, line_of
@@ -593,6 +594,8 @@ class _Stack:
             kind = self.declaration(name)["Type"]
             if not self.include(name):
                 return self.excluded(f"!Ref {name}", name, path, line)
+            if kind in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                return self.qualified(name, kind, path, line)
             found = self.name(name)
             if isinstance(found, Unresolved):
                 return found
@@ -609,6 +612,29 @@ class _Stack:
             path,
             line,
         )
+
+    def qualified(self, name: str, kind: str, path: ValuePath, line: int) -> Any:
+        """Ref of an `AWS::Lambda::Alias` (the function's ARN with the alias) or of an
+        `AWS::Lambda::Version` (a number only publishing gives)."""
+        written = self.properties(name)
+        prefix: ValuePath = ("Resources", name, "Properties")
+        if kind == "AWS::Lambda::Version" or "FunctionName" not in written:
+            return self.resolver.unresolved(f"!Ref {name} (a published version)", path, line)
+        values = [
+            self.resolver.resolve(written.get(key), (*prefix, key), written.line_of(key))
+            for key in ("FunctionName", "Name")
+        ]
+        for value in values:
+            if not isinstance(value, str):
+                return (
+                    value
+                    if isinstance(value, Unresolved)
+                    else self.resolver.unresolved(f"!Ref {name}", path, line)
+                )
+        function, alias = values
+        if function.startswith("arn:"):
+            return f"{function}:{alias}"
+        return arns.function_arn(self.region, self.account, function, alias)
 
     def getatt(self, name: str, attribute: str, path: ValuePath, line: int) -> Any:
         reason = f"!GetAtt {name}.{attribute}"
@@ -678,6 +704,11 @@ class _Stack:
                             "Arn": f"arn:aws:iam::{account}:role/{role}",
                             "RoleId": f"AROA{role.upper()}",
                         },
+                    )
+                if "FunctionUrlConfig" in written:  # Ref of AWS::Lambda::Url: the function
+                    url = Unresolved(f"!GetAtt {logical_id}Url.FunctionUrl (the served URL)", "")
+                    found[f"{logical_id}Url"] = _Implicit(
+                        "AWS::Lambda::Url", arn, {"FunctionArn": arn, "FunctionUrl": url}
                     )
                 if "AutoPublishAlias" in written:
                     alias = self.resolver.resolve(

@@ -1002,6 +1002,15 @@ RESOURCES = """\
         Type: AWS::Serverless::HttpApi
       Role:
         Type: AWS::IAM::Role
+      Bus:
+        Type: AWS::Events::EventBus
+        Properties: {Name: orders}
+      Alias:
+        Type: AWS::Lambda::Alias
+        Properties: {FunctionName: !Ref Unnamed, FunctionVersion: "1", Name: blue}
+      WithUrl:
+        Type: AWS::Serverless::Function
+        Properties: {Handler: a.b, FunctionUrlConfig: {AuthType: NONE}}
       Other:
         Type: AWS::CloudWatch::Alarm
       Using:
@@ -1033,6 +1042,10 @@ REFS = {
     "!Ref ServerlessRestApiProdStage": "Prod",
     "!Ref HttpApiGatewayDefaultStage": "$default",
     "!Ref UsingGet": "UsingGet",
+    "!Ref Bus": "orders",
+    "!GetAtt Bus.Arn": "arn:aws:events:eu-west-1:123456789012:event-bus/orders",
+    "!Ref Alias": "arn:aws:lambda:eu-west-1:123456789012:function:Unnamed:blue",
+    "!Ref WithUrlUrl": "arn:aws:lambda:eu-west-1:123456789012:function:WithUrl",
     "!GetAtt Named.Arn": "arn:aws:lambda:eu-west-1:123456789012:function:my-fn",
     "!GetAtt Unnamed.Arn": "arn:aws:lambda:eu-west-1:123456789012:function:Unnamed",
     "!GetAtt Queue.Arn": "arn:aws:sqs:eu-west-1:123456789012:jobs",
@@ -1091,6 +1104,7 @@ def test_attributes_with_no_local_meaning_are_unresolved() -> None:
             "          A: !GetAtt Other.Arn\n"
             "          B: !Ref Named.Version\n"
             "          C: !GetAtt Rest.RootResourceId\n"
+            "          D: !GetAtt WithUrlUrl.FunctionUrl\n"
         )
     )
     loaded = load(text)
@@ -1099,9 +1113,10 @@ def test_attributes_with_no_local_meaning_are_unresolved() -> None:
         "A": "!GetAtt Other.Arn",
         "B": "!Ref Named.Version (a published version)",
         "C": "!GetAtt Rest.RootResourceId",
+        "D": "!GetAtt WithUrlUrl.FunctionUrl (the served URL)",
     }
     assert variables["B"].where == (
-        "template.yaml:47:Resources.Using.Properties.Environment.Variables.B"
+        "template.yaml:56:Resources.Using.Properties.Environment.Variables.B"
     )
 
 
