@@ -274,6 +274,8 @@ class _Stack:
         self.naming: list[str] = []
         self.implicit: dict[str, _Implicit] | None = None
         self.lenient = False
+        """Outputs: a name only AWS knows is an `Unresolved` there, not an error."""
+        self.no_echo: set[str] = set()
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -343,7 +345,6 @@ class _Stack:
     # -- parameters -----------------------------------------------------------------------------
 
     def read_parameters(self, declared: Map, overrides: Mapping[str, str]) -> None:
-        self.no_echo: set[str] = set()
         missing = []
         for name, decl in declared.items():
             path, line = ("Parameters", name), declared.line_of(name)
