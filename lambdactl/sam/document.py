@@ -80,6 +80,7 @@ def parse(text: str, file: str) -> Any:
     and for a tag CloudFormation does not know."""
     import yaml  # ~10 ms: only when a template is read
 
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
     if text.lstrip().startswith("{"):
         text = _json_as_yaml(text, file)
     try:

@@ -294,6 +294,12 @@ def test_json_template() -> None:
     assert fn.where("MemorySize") == f"template.yaml:{memory}:Resources.Fn.Properties.MemorySize"
 
 
+def test_a_byte_order_mark_is_ignored() -> None:
+    text = json.dumps({"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}, indent="\t")
+    assert list(template.load(Path("t.json"), "\ufeff" + text).resources) == ["Q"]
+    assert list(load("\ufeffResources:\n  Q: {Type: AWS::SQS::Queue}\n").resources) == ["Q"]
+
+
 def test_invalid_json_is_jsons_error() -> None:
     assert fails('{\n  "Resources": {\n    "Fn": {"Type": "X",}\n  }\n}\n') == (
         "template.yaml:3: invalid JSON: Expecting property name enclosed in double quotes"
