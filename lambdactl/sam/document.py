@@ -8,6 +8,7 @@ stay text (`Version: 2012-10-17` is a string to CloudFormation), mapping keys ar
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ SHORT_TAGS = (
 
 
 class Map(dict[str, Any]):
-    """A mapping with the line it starts on and the line of each value (1-based)."""
+    """A mapping with the line it starts on and the line of each key (1-based)."""
 
     def __init__(self, items: Iterable[tuple[str, Any]] = (), *, line: int = 0) -> None:
         super().__init__(items)
@@ -79,6 +80,9 @@ def parse(text: str, file: str) -> Any:
     and for a tag CloudFormation does not know."""
     import yaml  # ~10 ms: only when a template is read
 
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
+    if text.lstrip().startswith("{"):
+        text = _json_as_yaml(text, file)
     try:
         root = yaml.compose(text, Loader=_loader())
     except yaml.MarkedYAMLError as exc:
@@ -92,6 +96,20 @@ def parse(text: str, file: str) -> Any:
         return None
     return _Builder(file).build(root)
 
+
+def _json_as_yaml(text: str, file: str) -> str:
+    """A JSON template, checked as JSON (JSON's words for its errors), made fit for YAML: a
+    tab may indent JSON, not YAML (and valid JSON has no raw tab inside a string)."""
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ManifestError(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno) from None
+    return text.replace("\t", " ")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _LOADER: type | None = None
 
@@ -154,9 +172,12 @@ class _Builder:
         if node.tag.startswith("!"):  # a tagged scalar: its text as written
             return str(node.value)
         try:
-            return self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError) as exc:
             raise self.fail(node, f"invalid value: {getattr(exc, 'problem', exc)}") from None
+        if isinstance(value, str) and _SURROGATE.search(value):  # JSON's "\ud83d\ude00"
+            value = value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
 
     def getatt(self, node: yaml.ScalarNode) -> Seq:
         """`!GetAtt A.B.C` is `["A", "B.C"]`: the attribute may hold dots."""
@@ -185,5 +206,5 @@ class _Builder:
         for key_node, value_node in node.value:  # explicit keys come last and win
             key = str(key_node.value)
             result[key] = self.build(value_node)
-            result.lines[key] = value_node.start_mark.line + 1
+            result.lines[key] = key_node.start_mark.line + 1
         return result

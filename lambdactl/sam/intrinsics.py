@@ -11,7 +11,6 @@ the whole result that `Unresolved`. What the resolver cannot know of the templat
 from __future__ import annotations
 
 import base64
-import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -208,6 +207,8 @@ class Resolver:
             given = argument[1]
             for key, value in given.items():
                 variables[key] = self.resolve(value, path, line_of(given, key, line))
+        elif isinstance(argument, list) and len(argument) == 1:  # ["text"]: no variables
+            template = argument[0]
         else:
             template = argument
         if not isinstance(template, str):
@@ -308,6 +309,8 @@ class Resolver:
         for value in (block, count, bits):
             if isinstance(value, Unresolved):
                 return value
+        import ipaddress  # only for Fn::Cidr
+
         try:
             network = ipaddress.ip_network(str(block), strict=False)
             prefix = network.max_prefixlen - int(str(bits))
@@ -416,16 +419,25 @@ def intrinsic_name(value: Any, *, conditions: bool = False) -> str | None:
     return None
 
 
+def unresolved_in(value: Any) -> list[Unresolved]:
+    """Every `Unresolved` inside a resolved value, in order, each once."""
+    found: list[Unresolved] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Unresolved):
+            if item not in found:
+                found.append(item)
+        elif isinstance(item, Mapping):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return found
+
+
 def _first_unresolved(value: Any) -> Unresolved | None:
-    if isinstance(value, Unresolved):
-        return value
-    children = value.values() if isinstance(value, Mapping) else value
-    if isinstance(value, (Mapping, list)):
-        for child in children:
-            found = _first_unresolved(child)
-            if found is not None:
-                return found
-    return None
+    found = unresolved_in(value)
+    return found[0] if found else None
 
 
 def _comparable(value: Any) -> Any:

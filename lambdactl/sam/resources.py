@@ -29,6 +29,8 @@ NAME_PROPERTIES: dict[str, str] = {
     "AWS::ApiGateway::RestApi": "Name",
     "AWS::ApiGatewayV2::Api": "Name",
     "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::Events::EventBus": "Name",
+    "AWS::SSM::Parameter": "Name",
     "AWS::Serverless::StateMachine": "Name",
     "AWS::StepFunctions::StateMachine": "StateMachineName",
 }
@@ -110,4 +112,6 @@ def _attributes(kind: str, logical_id: str, name: str, region: str, account: str
         return {"ApiEndpoint": f"https://{api_id(logical_id)}.execute-api.{region}.amazonaws.com"}
     if kind == "AWS::Logs::LogGroup":
         return {"Arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
+    if kind == "AWS::Events::EventBus":
+        return {"Arn": f"arn:aws:events:{region}:{account}:event-bus/{name}", "Name": name}
     return {}

@@ -20,10 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .. import arns
 from ..errors import ManifestError, UsageError
 from . import document, resources
 from .document import Map, Seq, line_of
-from .intrinsics import NO_VALUE, Resolver, Unresolved, dotted, intrinsic_name, text_of
+from .intrinsics import (
+    NO_VALUE,
+    Resolver,
+    Unresolved,
+    dotted,
+    intrinsic_name,
+    text_of,
+    unresolved_in,
+)
 from .intrinsics import Path as ValuePath
 
 __all__ = [
@@ -102,6 +111,10 @@ class Resource:
     metadata: Mapping[str, Any] = field(default_factory=dict, repr=False)
     """The resource's `Metadata` as written (`BuildMethod`, ...), not resolved."""
     condition: str | None = None
+
+    def unresolved(self) -> list[Unresolved]:
+        """Every value of the properties not knowable locally, in template order."""
+        return unresolved_in(self.properties)
 
     def where(self, *path: str | int) -> str:
         """'template.yaml:LINE:Resources.<id>.Properties.<path...>' with the line of that node
@@ -261,6 +274,8 @@ class _Stack:
         self.naming: list[str] = []
         self.implicit: dict[str, _Implicit] | None = None
         self.lenient = False
+        """Outputs: a name only AWS knows is an `Unresolved` there, not an error."""
+        self.no_echo: set[str] = set()
 
     # -- reporting ----------------------------------------------------------------------------
 
@@ -330,7 +345,6 @@ class _Stack:
     # -- parameters -----------------------------------------------------------------------------
 
     def read_parameters(self, declared: Map, overrides: Mapping[str, str]) -> None:
-        self.no_echo: set[str] = set()
         missing = []
         for name, decl in declared.items():
             path, line = ("Parameters", name), declared.line_of(name)
@@ -386,12 +400,7 @@ class _Stack:
         if name in self.truths:
             return self.truths[name]
         if name not in self.condition_decls:
-            self.fail(
-                path,
-                line,
-                f"Template format error: Unresolved dependencies [{name}]. "
-                "Cannot reference resources in the Conditions block of the template",
-            )
+            self.fail(path, line, f"the condition {name} is not declared in Conditions")
         if name in self.evaluating:
             cycle = self.evaluating[self.evaluating.index(name) :]
             self.fail(
@@ -473,7 +482,9 @@ class _Stack:
         if logical_id in self.merged:
             return self.merged[logical_id]
         decl = self.declaration(logical_id)
-        written = decl.get("Properties", Map(line=self.declared.line_of(logical_id)))
+        written = decl.get("Properties")
+        if written is None:  # absent, or `Properties:` with nothing under it
+            written = Map(line=self.declared.line_of(logical_id))
         path = ("Resources", logical_id, "Properties")
         if not isinstance(written, Map):
             self.fail(path, decl.line_of("Properties"), "Properties must be a mapping")
@@ -573,10 +584,19 @@ class _Stack:
         return logical_id
 
     def ref(self, name: str, path: ValuePath, line: int) -> Any:
+        if self.evaluating:  # a name that is not a parameter, in Conditions
+            self.fail(
+                path,
+                line,
+                f"Template format error: Unresolved dependencies [{name}]. "
+                "Cannot reference resources in the Conditions block of the template",
+            )
         if name in self.declared and not name.startswith("Fn::"):
             kind = self.declaration(name)["Type"]
             if not self.include(name):
                 return self.excluded(f"!Ref {name}", name, path, line)
+            if kind in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                return self.qualified(name, kind, path, line)
             found = self.name(name)
             if isinstance(found, Unresolved):
                 return found
@@ -593,6 +613,29 @@ class _Stack:
             path,
             line,
         )
+
+    def qualified(self, name: str, kind: str, path: ValuePath, line: int) -> Any:
+        """Ref of an `AWS::Lambda::Alias` (the function's ARN with the alias) or of an
+        `AWS::Lambda::Version` (a number only publishing gives)."""
+        written = self.properties(name)
+        prefix: ValuePath = ("Resources", name, "Properties")
+        if kind == "AWS::Lambda::Version" or "FunctionName" not in written:
+            return self.resolver.unresolved(f"!Ref {name} (a published version)", path, line)
+        values = [
+            self.resolver.resolve(written.get(key), (*prefix, key), written.line_of(key))
+            for key in ("FunctionName", "Name")
+        ]
+        for value in values:
+            if not isinstance(value, str):
+                return (
+                    value
+                    if isinstance(value, Unresolved)
+                    else self.resolver.unresolved(f"!Ref {name}", path, line)
+                )
+        function, alias = values
+        if function.startswith("arn:"):
+            return f"{function}:{alias}"
+        return arns.function_arn(self.region, self.account, function, alias)
 
     def getatt(self, name: str, attribute: str, path: ValuePath, line: int) -> Any:
         reason = f"!GetAtt {name}.{attribute}"
@@ -662,6 +705,11 @@ class _Stack:
                             "Arn": f"arn:aws:iam::{account}:role/{role}",
                             "RoleId": f"AROA{role.upper()}",
                         },
+                    )
+                if "FunctionUrlConfig" in written:  # Ref of AWS::Lambda::Url: the function
+                    url = Unresolved(f"!GetAtt {logical_id}Url.FunctionUrl (the served URL)", "")
+                    found[f"{logical_id}Url"] = _Implicit(
+                        "AWS::Lambda::Url", arn, {"FunctionArn": arn, "FunctionUrl": url}
                     )
                 if "AutoPublishAlias" in written:
                     alias = self.resolver.resolve(
@@ -804,8 +852,13 @@ def _constraint_problem(name: str, decl: Map, items: list[str], *, numbers: bool
             return f"Parameter '{name}' must be a number"
         if isinstance(allowed, list) and item not in [_parameter_text(a) for a in allowed]:
             return broken(f"Parameter '{name}' must be one of AllowedValues")
-        if isinstance(pattern, str) and not re.fullmatch(pattern, item):
-            return broken(f"Parameter {name} must match pattern {pattern}")
+        if isinstance(pattern, str):
+            try:
+                matches = re.fullmatch(pattern, item)
+            except re.error as exc:
+                return f"AllowedPattern of parameter {name} is not a valid pattern: {exc}"
+            if not matches:
+                return broken(f"Parameter {name} must match pattern {pattern}")
         for key, fits, words in (
             ("MinLength", lambda n, i=item: len(i) >= n, "must contain at least {} characters"),
             ("MaxLength", lambda n, i=item: len(i) <= n, "must contain at most {} characters"),
