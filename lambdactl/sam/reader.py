@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..errors import ManifestError, validation_message
 from ..layout import STATE_DIR_NAME
-from ..manifest import (
+from ..manifest.schema import (
     ACCOUNT_CONCURRENCY,
     APPLICATION_LOG_LEVELS,
     DEPRECATED_RUNTIMES,
@@ -115,6 +115,8 @@ class TemplateReader:
     """Local layer ARN (any version) without its version -> the layer's directory."""
     names: dict[str, str] = field(default_factory=dict)
     """A function's logical id -> its name (FunctionName, else the logical id)."""
+    routes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Every function's routes so far (`specs.Declared.routes`): one function a route."""
     aliases: dict[str, str] = field(default_factory=dict)
     """A FIFO queue without a QueueName: the name its ARN carries (the logical id) -> its
     name here (with `.fifo`, as CloudFormation names it)."""
@@ -854,7 +856,6 @@ class TemplateReader:
         if not isinstance(given, Mapping):
             self.fail(resource.where("Events"), "expected a mapping of event names to events")
         items: list[yaml.Node] = []
-        routes: list[specs.HttpSource] = []
         for event_name, event in given.items():
             where = resource.where("Events", event_name)
             if not isinstance(event, Mapping) or not isinstance(event.get("Type"), str):
@@ -865,10 +866,7 @@ class TemplateReader:
                 self.fail(resource.where("Events", event_name, "Properties"), "expected a mapping")
             at = _At(resource, ("Events", str(event_name), "Properties"), props)
             try:
-                if kind in ("Api", "HttpApi"):
-                    routes.append(self.route(at, spec, kind, len(routes)))
-                    continue
-                item = self.event(at, kind)
+                item = self.route(at, kind) if kind in ("Api", "HttpApi") else self.event(at, kind)
             except _Unavailable as exc:
                 self.warn(exc.where, f"{exc.reason}: this event is not run locally")
                 continue
@@ -879,19 +877,19 @@ class TemplateReader:
                 )
                 continue
             items.append(item)
-        sources: tuple[Any, ...] = ()
-        if items:
-            node = yaml.SequenceNode("tag:yaml.org,2002:seq", items)
-            declared = specs.Declared(
-                spec.name,
-                spec.config.timeout,
-                self.queues,
-                self.streams,
-                self.template.region,
-                self.template.account,
-            )
-            sources = specs.read_events(_NodeReader(self), node, resource.where("Events"), declared)
-        return (*sources, *routes)
+        if not items:
+            return ()
+        node = yaml.SequenceNode("tag:yaml.org,2002:seq", items)
+        declared = specs.Declared(
+            spec.name,
+            spec.config.timeout,
+            self.queues,
+            self.streams,
+            self.template.region,
+            self.template.account,
+            self.routes,
+        )
+        return specs.read_events(_NodeReader(self), node, resource.where("Events"), declared)
 
     def event(self, at: _At, kind: str) -> yaml.Node | None:
         """One local event as a functions.yaml `events:` item, or None (not run here)."""
@@ -991,48 +989,41 @@ class TemplateReader:
         }
         return _mapping({"files": _mapping(values, where)}, at.where())
 
-    def route(self, at: _At, spec: FunctionSpec, kind: str, index: int) -> specs.HttpSource:
-        """An Api (REST, payload 1.0) or HttpApi (payload 2.0 unless said) event."""
+    def route(self, at: _At, kind: str) -> yaml.Node:
+        """An Api (REST, payload 1.0) or HttpApi (payload 2.0 unless it says) event, as an
+        `http` item (its path, method and names checked as functions.yaml's are)."""
         path = at.get(("Path",))
         method = at.get(("Method",))
         if kind == "HttpApi" and path is None and method is None:
             path, method = "/{proxy+}", "ANY"  # SAM's catch-all route of an HttpApi event
-        if not isinstance(path, str) or not path.startswith("/"):
+        if not isinstance(path, str):
             self.fail(at.where("Path"), "expected a path starting with / (/users/{id})")
         if not isinstance(method, str):
             self.fail(at.where("Method"), "expected an HTTP method (get, post, any...)")
         method = method.upper()
         if method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
             method = "ANY"
+        values = {"path": at.node("Path", path), "method": at.node("Method", method)}
         api_key = "RestApiId" if kind == "Api" else "ApiId"
         api = self.api(at.get((api_key,)))
-        values: dict[str, Any] = {"api": api}
+        if api:
+            values["api"] = at.node(api_key, api)
+        found = self.template.resources.get(api) if api else None
+        props = found.properties if found is not None else {}
+        stage = props.get("StageName")
+        if isinstance(stage, str) and stage:
+            values["stage"] = _node(stage, found.where("StageName"))  # type: ignore[union-attr]
         if kind == "Api":
-            values["payload"] = "1.0"
-            found = self.template.resources.get(api) if api else None
-            props = found.properties if found is not None else {}
-            stage = props.get("StageName")
-            if isinstance(stage, str):
-                values["stage"] = stage
+            values["payload"] = at.node("Path", "1.0")
             binary = props.get("BinaryMediaTypes")
-            if isinstance(binary, list):
-                values["binary_media_types"] = tuple(str(t).replace("~1", "/") for t in binary)
+            if isinstance(binary, list) and binary:
+                types = [str(t).replace("~1", "/") for t in binary]  # OpenAPI's escape of /
+                where = found.where("BinaryMediaTypes")  # type: ignore[union-attr]
+                values["binary_media_types"] = _node(types, where)
         else:
             payload = at.get(("PayloadFormatVersion",))
-            if payload is None and api:
-                found = self.template.resources.get(api)
-                payload = None if found is None else None
-            values["payload"] = str(payload) if payload is not None else "2.0"
-            if values["payload"] not in ("1.0", "2.0"):
-                self.fail(at.where("PayloadFormatVersion"), 'expected "1.0" or "2.0"')
-        identity = f"{method} {path}"
-        return specs.HttpSource(
-            uuid=specs.source_uuid(spec.name, "http", identity, index),
-            function=spec.name,
-            path=path,
-            method=method,
-            **values,
-        )
+            values["payload"] = at.node("PayloadFormatVersion", str(payload or "2.0"))
+        return _mapping({"http": _mapping(values, at.where())}, at.where())
 
     def api(self, value: Any) -> str:
         """The logical id of the Api an event's RestApiId/ApiId names (its `Ref`, the
@@ -1147,7 +1138,7 @@ class _At:
             import yaml
 
             values["filter"] = yaml.SequenceNode("tag:yaml.org,2002:seq", patterns)
-            values["filter"].sam_where = where  # type: ignore[attr-defined]
+            setattr(values["filter"], "sam_where", where)
             values["filter"].start_mark = _mark(where)
         return values
 
@@ -1234,7 +1225,7 @@ def _mark(where: str) -> Any:
     import yaml
 
     _file, line, _key = _split(where)
-    return yaml.Mark(_file, 0, (line or 1) - 1, 0, None, None)
+    return yaml.Mark(_file, 0, (line or 1) - 1, 0, None, None)  # type: ignore[arg-type]
 
 
 def _node(value: Any, where: str) -> yaml.Node:
@@ -1259,7 +1250,7 @@ def _node(value: Any, where: str) -> yaml.Node:
         node = yaml.ScalarNode("tag:yaml.org,2002:null", "null", mark, mark)
     else:
         node = yaml.ScalarNode("tag:yaml.org,2002:str", str(value), mark, mark)
-    node.sam_where = where  # type: ignore[attr-defined]
+    setattr(node, "sam_where", where)  # where `_NodeReader.fail` finds it
     return node
 
 
@@ -1269,7 +1260,7 @@ def _mapping(values: Mapping[str, yaml.Node], where: str) -> yaml.Node:
     mark = _mark(where)
     pairs = [(_node(key, where), value) for key, value in values.items()]
     node = yaml.MappingNode("tag:yaml.org,2002:map", pairs, mark, mark)
-    node.sam_where = where  # type: ignore[attr-defined]
+    setattr(node, "sam_where", where)  # where `_NodeReader.fail` finds it
     return node
 
 

@@ -71,7 +71,7 @@ def function_configuration(
             for x in version.layers
         ]
     spec = project.functions.get(version.function)
-    unavailable = getattr(spec, "unavailable", "")
+    unavailable = spec.unavailable if spec is not None else ""
     if unavailable:  # a SAM template's function that cannot run here: Failed, and why
         code = "InvalidRuntime" if unavailable.startswith("runtime ") else "InvalidConfiguration"
         shape.update(State="Failed", StateReason=unavailable, StateReasonCode=code)

@@ -286,7 +286,7 @@ def test_a_deprecated_python_runtime_runs_with_a_warning(project_dir: Path) -> N
         ),
         (
             "Environment:\n  Variables:\n    AWS_REGION: x\n",
-            12,
+            11,
             "Environment.Variables",
             "Lambda was unable to configure your environment variables because the environment "
             "variables you have provided contains reserved keys that are currently not "
@@ -657,7 +657,7 @@ def test_events_lambdactl_cannot_run_are_warnings(project_dir: Path) -> None:
     assert loaded.functions["Fn"].unavailable == ""
     cognito, dynamodb = loaded.warnings
     assert cognito == (
-        "template.yaml:12:Resources.Fn.Properties.Events.SignUp: event type Cognito is not "
+        "template.yaml:11:Resources.Fn.Properties.Events.SignUp: event type Cognito is not "
         "run by lambdactl; the function works without it"
     )
     assert dynamodb.endswith(
