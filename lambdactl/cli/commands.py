@@ -79,6 +79,8 @@ def _global(
         region=region,
         account=account,
     )
+    if (parameter_overrides, region, account) != (None, None, None):
+        ctx.obj.manifest_path()  # remembered before any command hands its work to a server
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -257,7 +258,7 @@ def test_functions_that_cannot_run_here_fail_alone(cli, sam_project) -> None:  #
     assert plain.json()["Payload"] == {"plain": {"a": 1}}
 
 
-def test_serve_on_a_template(sam_project) -> None:  # type: ignore[no-untyped-def]
+def test_serve_on_a_template(cli, sam_project) -> None:  # type: ignore[no-untyped-def]
     path = sam_project("hello")
     server = start_server(path.parent)
     try:
@@ -268,5 +269,29 @@ def test_serve_on_a_template(sam_project) -> None:  # type: ignore[no-untyped-de
         assert json.loads(payload["body"]) == {"message": "Hello world", "stage": "dev"}
         listed = client.list_functions()["Functions"]
         assert [f["FunctionName"] for f in listed] == ["HelloWorldFunction"]
+        with urllib.request.urlopen(f"{server.url}/api/hello", timeout=60) as response:
+            assert json.loads(response.read())["message"] == "Hello world"  # the Api event
+
+        # New options: the server reads the template again with them, and the CLI hands
+        # its invoke over only once it has.
+        given = cli(
+            "-f",
+            str(path),
+            "--parameter-overrides",
+            "Greeting=Moi",
+            "invoke",
+            "HelloWorldFunction",
+            "-p",
+            "{}",
+        )
+        assert body(given)["message"] == "Moi world"
+        deadline = time.monotonic() + 30
+        while True:
+            answer = client.invoke(FunctionName="HelloWorldFunction", Payload=b"{}")
+            message = json.loads(json.loads(answer["Payload"].read())["body"])["message"]
+            if message == "Moi world":
+                break
+            assert time.monotonic() < deadline, message
+            time.sleep(0.1)
     finally:
         server.stop()
