@@ -155,7 +155,6 @@ class TemplateReader:
                     self.fail(resource.where("FunctionName"), f"a second function {spec.name}")
                 functions[spec.name] = spec
         self.check_reserved_total(functions)
-        self.check_destinations(functions)
         for resource in declared.values():
             if resource.type == "AWS::Serverless::Function":
                 name = self.names[resource.logical_id]
@@ -381,7 +380,10 @@ class TemplateReader:
         runtime, problem = self.runtime(resource, image=unavailable is not None)
         if problem is not None and unavailable is None:
             unavailable = problem
-        handler = self.handler(resource, runtime)
+        try:
+            handler = self.handler(resource, runtime)
+        except _Unavailable as exc:
+            unavailable, handler = unavailable or exc, "index.handler"
         try:
             environment = self.environment(resource)
         except _Unavailable as exc:
@@ -511,11 +513,11 @@ class TemplateReader:
     def handler(self, resource: Resource, runtime: str) -> str:
         value = resource.properties.get("Handler")
         where = resource.where("Handler")
-        if value is None or isinstance(value, Unresolved):
+        if isinstance(value, Unresolved):
+            raise _Unavailable(f"its Handler is {value.reason}, unknown here", where)
+        if value is None:
             if runtime.startswith("provided") or resource.properties.get("PackageType") == "Image":
                 return "bootstrap"
-            if isinstance(value, Unresolved):
-                return "index.handler"  # unavailable anyway: its Runtime or code says why
             self.fail(resource.where(), "missing property 'Handler' (MODULE.FUNCTION)")
         if not isinstance(value, str):
             self.fail(where, "expected MODULE.FUNCTION (app.handler)")
@@ -836,13 +838,6 @@ class TemplateReader:
         total = sum(f.reserved_concurrency or 0 for f in functions.values())
         if total and total > ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM:
             self.fail(f"{self.template.file}::Resources", UNRESERVED_MINIMUM_MESSAGE)
-
-    def check_destinations(self, functions: Mapping[str, FunctionSpec]) -> None:
-        """A destination that names a function names a function of the template."""
-        for spec in functions.values():
-            for target in (spec.asynchronous.on_success, spec.asynchronous.on_failure):
-                if target is not None and target.kind == "function":
-                    assert target.name in functions
 
     # -- events --------------------------------------------------------------------------------
 

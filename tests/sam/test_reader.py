@@ -225,6 +225,7 @@ def test_a_local_layer(project_dir: Path) -> None:
             "Environment: {Variables: {VPC: !ImportValue SharedVpc}}\n",
             "its variable VPC is !ImportValue SharedVpc",
         ),
+        ("Handler: !ImportValue HandlerName\n", "its Handler is !ImportValue HandlerName"),
         (
             "PackageType: Image\nImageUri: 1.dkr.ecr.us-east-1.amazonaws.com/a:1\n",
             "a container image (PackageType Image) is not run here",
