@@ -448,6 +448,9 @@ class Manifest:
     state: Path | None = None
     """Where the state lives instead of `.lambda/` beside the manifest: never read from the
     file; set by the pytest plugin, whose tests must not touch the project's own state."""
+    logical_ids: Mapping[str, str] = field(default_factory=dict)
+    """A SAM template's functions by logical ID, where their FunctionName differs: the
+    logical ID names the function too (as `sam local` takes either)."""
     warnings: tuple[str, ...] = ()
     """What a SAM template holds that cannot run here, one located line each
     (`template.yaml:12:Resources.Fn.Properties.CodeUri: ...`): `validate` shows them."""

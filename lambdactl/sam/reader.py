@@ -167,6 +167,7 @@ class TemplateReader:
             functions=functions,
             queues=self.queues,
             streams=self.streams,
+            logical_ids={k: v for k, v in self.names.items() if k != v},
             warnings=tuple(dict.fromkeys(self.warnings)),
         )
 

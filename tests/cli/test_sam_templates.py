@@ -230,6 +230,8 @@ def test_functions_that_cannot_run_here_fail_alone(cli, sam_project) -> None:  #
     works = cli("-f", path, "invoke", "works", "-p", "{}", "-o", "json")
     assert works.code == 0, works.err
     assert works.json()["Payload"]["layer"] == "from the layer"
+    by_logical_id = cli("-f", path, "invoke", "Works", "-p", "{}", "-o", "json")  # as sam's
+    assert by_logical_id.json()["Payload"]["layer"] == "from the layer"
 
     for name, reason in (
         ("FromS3", "its code is in S3 (s3://my-artifacts/from-s3.zip), not in this project"),

@@ -125,6 +125,7 @@ def test_the_properties_a_function_maps(project_dir: Path) -> None:
         ),
     )
     spec = loaded.functions["named-fn"]
+    assert loaded.logical_ids == {"Fn": "named-fn"}
     config = spec.config
     assert (config.memory, config.timeout, config.description) == (512, 30, "Does things")
     assert config.environment == {"COUNT": "3", "FLAG": "true", "NAME": "x"}
