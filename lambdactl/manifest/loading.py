@@ -45,7 +45,8 @@ def load(path: Path, *, remember: bool = True, text: str | None = None) -> Manif
     `ManifestError` on the first problem.
 
     A valid manifest is remembered in `.lambda/` (when it exists) and read back from there
-    while nothing it depends on changed; `remember=False` writes nothing."""
+    while nothing it depends on changed; `remember=False` writes no record (a SAM template's
+    inline code and S3 events' directories are written all the same: they are its code)."""
     path = path.resolve()
     if text is None:
         text = read(path)
