@@ -67,8 +67,7 @@ class Session:
         if not is_template_file(path):
             if self.parameter_overrides is not None:
                 raise UsageError(
-                    "--parameter-overrides is for a SAM template; "
-                    f"{path.name} has no parameters"
+                    f"--parameter-overrides is for a SAM template; {path.name} has no parameters"
                 )
             loaded = load(path)
             for name, value, own in (
@@ -81,21 +80,29 @@ class Session:
                         hint=f"a functions.yaml sets its own {name[2:]} (change it there)",
                     )
             return
-        from ..sam.template import parse_overrides
+        from ..manifest import read
+        from ..sam import template
 
         state = path.parent / STATE_DIR_NAME
         remembered = options.recall(state)
         overrides = remembered.parameter_overrides
         if self.parameter_overrides is not None:
-            overrides = parse_overrides(self.parameter_overrides)
-        options.remember(
-            state,
-            options.Options(
-                parameter_overrides=overrides,
-                region=self.region or remembered.region,
-                account=self.account or remembered.account,
-            ),
+            overrides = template.parse_overrides(self.parameter_overrides)
+        chosen = options.Options(
+            parameter_overrides=overrides,
+            region=self.region or remembered.region,
+            account=self.account or remembered.account,
         )
+        # Checked before remembered: overrides the template refuses are never kept.
+        template.load(
+            path,
+            read(path),
+            parameter_overrides=chosen.parameter_overrides,
+            region=chosen.region,
+            account=chosen.account,
+        )
+        if chosen != remembered:
+            options.remember(state, chosen)
 
     def project(self) -> Project:
         """The project, opened once per command (the manifest is validated on the way)."""

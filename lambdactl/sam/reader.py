@@ -113,6 +113,8 @@ class TemplateReader:
     topics: set[str] = field(default_factory=set)
     layers: dict[str, Path] = field(default_factory=dict)
     """Local layer ARN (any version) without its version -> the layer's directory."""
+    missing_layers: dict[str, str] = field(default_factory=dict)
+    """A layer of the template without a local directory (ARN, logical id) -> why."""
     names: dict[str, str] = field(default_factory=dict)
     """A function's logical id -> its name (FunctionName, else the logical id)."""
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -332,20 +334,25 @@ class TemplateReader:
         return specs.read_streams(_NodeReader(self), node)
 
     def layer(self, resource: Resource) -> None:
+        """A layer of the template: its directory, or why it has none here (said when a
+        function that uses it is read)."""
         props = resource.properties
         key = "ContentUri" if resource.type == "AWS::Serverless::LayerVersion" else "Content"
         content = props.get(key)
-        if not isinstance(content, str) or content.startswith("s3://"):
-            self.warn(resource.where(key), "not a local directory: functions using it cannot run")
-            return
-        directory = self.directory(content)
-        if directory is None:
-            self.warn(resource.where(key), f"directory '{content}' does not exist")
-            return
         name = self.named(resource, "LayerName")
         arn = f"arn:aws:lambda:{self.template.region}:{self.template.account}:layer:{name}"
-        self.layers[arn] = directory
-        self.layers[resource.logical_id] = directory
+        directory = None
+        if isinstance(content, str) and not content.startswith("s3://"):
+            directory = self.directory(content)
+            reason = f"its layer {resource.logical_id}'s directory '{content}' does not exist"
+        else:
+            shown = content if isinstance(content, str) else "an S3 location"
+            reason = f"its layer {resource.logical_id} is in S3 ({shown}), not in this project"
+        for known in (arn, resource.logical_id):
+            if directory is not None:
+                self.layers[known] = directory
+            else:
+                self.missing_layers[known] = reason
 
     def directory(self, raw: str) -> Path | None:
         joined = self.root / raw
@@ -607,9 +614,12 @@ class TemplateReader:
             if isinstance(item, Unresolved):
                 raise _Unavailable(f"its layer {item.reason} is unknown here", at)
             text = str(item)
-            directory = self.layers.get(text) or self.layers.get(text.rpartition(":")[0])
+            unversioned = text.rpartition(":")[0]
+            directory = self.layers.get(text) or self.layers.get(unversioned)
             if directory is None:
-                raise _Unavailable(f"its layer {text} is not a layer of this template", at)
+                missing = self.missing_layers.get(text) or self.missing_layers.get(unversioned)
+                reason = missing or f"its layer {text} is not a layer of this template"
+                raise _Unavailable(reason, at)
             if not re.fullmatch(FUNCTION_NAME_PATTERN, directory.name):
                 self.fail(
                     at,

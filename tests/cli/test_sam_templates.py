@@ -118,6 +118,10 @@ def test_parameter_overrides_in_both_forms_and_remembered(cli, sam_project) -> N
     assert body(again)["message"] == "Hallo world"  # remembered in .lambda/
     remembered = options.recall(Path(path).parent / ".lambda")
     assert remembered.parameter_overrides == {"Greeting": "Hallo"}
+    refused = cli("-f", path, "--parameter-overrides", "Stage=qa", "validate")
+    assert refused.code == 2
+    assert "Stage" in refused.err and "AllowedValues" in refused.err, refused.err
+    assert options.recall(Path(path).parent / ".lambda") == remembered  # not kept
     cleared = cli(
         "-f", path, "--parameter-overrides", "", "invoke", "HelloWorldFunction", "-p", "{}"
     )

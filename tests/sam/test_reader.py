@@ -223,6 +223,10 @@ def test_a_local_layer(project_dir: Path) -> None:
             "of this template",
         ),
         (
+            "Layers: [!Ref Remote]\n",
+            "its layer Remote is in S3 (s3://artifacts/layer.zip), not in this project",
+        ),
+        (
             "Environment: {Variables: {VPC: !ImportValue SharedVpc}}\n",
             "its variable VPC is !ImportValue SharedVpc",
         ),
@@ -236,7 +240,10 @@ def test_a_local_layer(project_dir: Path) -> None:
 def test_what_cannot_run_here_is_a_warning_and_the_function_s_reason(
     project_dir: Path, properties: str, reason: str
 ) -> None:
-    text = function(properties)
+    text = function(properties) + (
+        "  Remote:\n    Type: AWS::Serverless::LayerVersion\n"
+        "    Properties: {ContentUri: s3://artifacts/layer.zip}\n"
+    )
     loaded = read(
         project_dir,
         text + "  Other:\n    Type: AWS::Serverless::Function\n"
