@@ -80,8 +80,6 @@ SAM_DIR = "sam"
 BUCKETS_DIR = "s3"
 """S3 events watch `s3/<BucketName>/` beside the template."""
 S3_EVENTS = {"s3:ObjectCreated": "created", "s3:ObjectRemoved": "removed"}
-LOCAL_EVENTS = ("SQS", "Kinesis", "Schedule", "ScheduleV2", "S3", "SNS", "Api", "HttpApi")
-"""SAM event types lambdactl runs locally (DynamoDB is read and warned about)."""
 
 
 @dataclass
@@ -102,6 +100,8 @@ def read(template: Template, *, state_dir: Path | None = None) -> Manifest:
 
 @dataclass
 class TemplateReader:
+    """Reads one resolved template: `manifest()` once, then `directories` for the cache."""
+
     template: Template
     state_dir: Path
     warnings: list[str] = field(default_factory=list)
@@ -110,7 +110,6 @@ class TemplateReader:
     cache checks before it is trusted again."""
     queues: dict[str, dict[str, Any]] = field(default_factory=dict)
     streams: dict[str, specs.StreamConfig] = field(default_factory=dict)
-    topics: set[str] = field(default_factory=set)
     layers: dict[str, Path] = field(default_factory=dict)
     """Local layer ARN (any version) without its version -> the layer's directory."""
     missing_layers: dict[str, str] = field(default_factory=dict)
@@ -135,8 +134,6 @@ class TemplateReader:
         for resource in declared.values():
             if resource.type == "AWS::SQS::Queue":
                 self.queue(resource)
-            elif resource.type == "AWS::SNS::Topic":
-                self.topics.add(self.named(resource, "TopicName"))
             elif resource.type in LAYER_TYPES:
                 self.layer(resource)
         self.check_dead_letters()
@@ -264,31 +261,38 @@ class TemplateReader:
                     "for FIFO queues only (set FifoQueue: true)",
                 )
             given["content_based_deduplication"] = True
-        policy = props.get("RedrivePolicy")
+        given.update(self.redrive(resource))
+        self.queues[name] = given
+
+    def redrive(self, resource: Resource) -> dict[str, Any]:
+        """A queue's RedrivePolicy (a mapping or its JSON text) as functions.yaml's
+        `dead_letter`/`max_receive_count`; its target checked once every queue is known."""
+        policy = resource.properties.get("RedrivePolicy")
+        if policy is None:
+            return {}
         if isinstance(policy, str):
             try:
                 policy = json.loads(policy)
             except ValueError:
                 self.fail(resource.where("RedrivePolicy"), "not JSON: expected a RedrivePolicy")
-        if isinstance(policy, Mapping):
-            target = policy.get("deadLetterTargetArn")
-            where = resource.where("RedrivePolicy", "deadLetterTargetArn")
-            if not isinstance(target, str):
-                self.fail(where, "expected the dead-letter queue's ARN")
-            given["dead_letter"] = self.queue_of(target)
-            count = policy.get("maxReceiveCount", 10)
-            low, high = MAX_RECEIVE_COUNT_RANGE
-            given["max_receive_count"] = self.whole(
-                count,
-                resource.where("RedrivePolicy", "maxReceiveCount"),
-                "maxReceiveCount",
-                low,
-                high,
-            )
-            given["_where"] = where
-        elif policy is not None:
+        if not isinstance(policy, Mapping):
             self.fail(resource.where("RedrivePolicy"), "expected a mapping (a RedrivePolicy)")
-        self.queues[name] = given
+        target = policy.get("deadLetterTargetArn")
+        where = resource.where("RedrivePolicy", "deadLetterTargetArn")
+        if isinstance(target, Unresolved):
+            self.warn(where, f"{target.reason} is unknown here: no dead-letter queue")
+            return {}
+        if not isinstance(target, str):
+            self.fail(where, "expected the dead-letter queue's ARN")
+        low, high = MAX_RECEIVE_COUNT_RANGE
+        count = self.whole(
+            policy.get("maxReceiveCount", 10),
+            resource.where("RedrivePolicy", "maxReceiveCount"),
+            "maxReceiveCount",
+            low,
+            high,
+        )
+        return {"dead_letter": self.queue_of(target), "max_receive_count": count, "_where": where}
 
     def queue_of(self, text: str) -> str:
         """The queue an ARN or URL names (or the name itself), by its name here."""
@@ -304,8 +308,12 @@ class TemplateReader:
             target = given["dead_letter"]
             if target == name:
                 self.fail(where, "a queue cannot be its own dead-letter queue")
-            if target not in self.queues:
-                self.fail(where, f"no queue '{target}' is declared in the template")
+            if target not in self.queues:  # another stack's: not here
+                self.warn(
+                    where, f"'{target}' is not a queue of this template: no dead-letter queue"
+                )
+                del given["dead_letter"], given["max_receive_count"]
+                continue
             if bool(self.queues[target].get("fifo")) != bool(given.get("fifo")):
                 self.fail(where, "Dead-letter queue must be same type of queue as the source.")
 
@@ -317,15 +325,18 @@ class TemplateReader:
                 continue
             props = resource.properties
             values: dict[str, Any] = {}
-            if "ShardCount" in props:
-                values["shards"] = _node(_number(props["ShardCount"]), resource.where("ShardCount"))
-            if "RetentionPeriodHours" in props:
-                values["retention_hours"] = _node(
-                    _number(props["RetentionPeriodHours"]), resource.where("RetentionPeriodHours")
-                )
+            for prop, setting in (
+                ("ShardCount", "shards"),
+                ("RetentionPeriodHours", "retention_hours"),
+            ):
+                value = props.get(prop)
+                if isinstance(value, Unresolved):
+                    self.warn(resource.where(prop), f"{value.reason} is unknown here: the default")
+                elif value is not None:
+                    values[setting] = _node(_number(value), resource.where(prop))
             name = self.named(resource, "Name")
-            key = _node(name, resource.where("Name") if "Name" in props else resource.where())
-            items.append((key, _mapping(values, resource.where())))
+            where = resource.where("Name") if "Name" in props else resource.where()
+            items.append((_node(name, where), _mapping(values, resource.where())))
         if not items:
             return {}
         import yaml

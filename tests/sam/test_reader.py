@@ -679,3 +679,33 @@ def test_no_function_is_an_error(project_dir: Path) -> None:
     assert fails(project_dir, "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n") == (
         "template.yaml: the template declares no AWS::Serverless::Function or AWS::Lambda::Function"
     )
+
+
+def test_a_dead_letter_queue_of_another_stack_is_a_warning(project_dir: Path) -> None:
+    loaded = read(
+        project_dir,
+        function(
+            "",
+            extra="""\
+              Orders:
+                Type: AWS::SQS::Queue
+                Properties:
+                  RedrivePolicy:
+                    deadLetterTargetArn: arn:aws:sqs:us-east-1:111122223333:shared-dlq
+                    maxReceiveCount: 5
+              Imported:
+                Type: AWS::SQS::Queue
+                Properties:
+                  RedrivePolicy: {deadLetterTargetArn: !ImportValue SharedDlqArn}
+            """,
+        ),
+    )
+    assert loaded.queues == {"Orders": {}, "Imported": {}}
+    assert any(
+        w.endswith("'shared-dlq' is not a queue of this template: no dead-letter queue")
+        for w in loaded.warnings
+    )
+    assert any(
+        w.endswith("!ImportValue SharedDlqArn is unknown here: no dead-letter queue")
+        for w in loaded.warnings
+    )
