@@ -396,7 +396,7 @@ class TemplateReader:
             code = self.code(resource, name)
         except _Unavailable as exc:
             unavailable, code = exc, self.empty(name)
-        runtime, problem = self.runtime(resource, image=unavailable is not None)
+        runtime, problem = self.runtime(resource, lenient=unavailable is not None)
         if problem is not None and unavailable is None:
             unavailable = problem
         try:
@@ -510,14 +510,14 @@ class TemplateReader:
         self.directories.append((str(directory), str(directory.resolve())))
         return directory.resolve()
 
-    def runtime(self, resource: Resource, *, image: bool) -> tuple[str, _Unavailable | None]:
+    def runtime(self, resource: Resource, *, lenient: bool) -> tuple[str, _Unavailable | None]:
         """(runtime, why it cannot run here or None)."""
         where = resource.where("Runtime")
         value = resource.properties.get("Runtime")
         if isinstance(value, Unresolved):
             return "python3.12", _Unavailable(f"its Runtime is {value.reason}, unknown here", where)
         if value is None:
-            if image:
+            if lenient:  # its code cannot be had either: that is what it says
                 return "python3.12", None
             self.fail(resource.where(), "missing property 'Runtime'")
         if not isinstance(value, str):
