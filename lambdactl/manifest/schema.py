@@ -207,10 +207,11 @@ class FunctionConfig:
 
 @dataclass(frozen=True)
 class Destination:
-    """Where an invocation record or a dead letter goes: a function or a local queue."""
+    """Where an invocation record or a dead letter goes: a function or a local queue (or,
+    for a SAM template's SNS destination, a local topic)."""
 
     kind: str
-    """`function` or `queue`."""
+    """`function`, `queue` or `topic`."""
     name: str
 
 

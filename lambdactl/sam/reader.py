@@ -744,11 +744,17 @@ class TemplateReader:
             queue = f"{resource.logical_id}EventInvokeConfig{path[-1]}Queue"
             self.queues.setdefault(queue, {})
             return Destination("queue", queue)
-        if kind in ("SNS", "EventBridge", "S3Bucket"):
+        if kind in ("EventBridge", "S3Bucket"):
             self.warn(at, f"a {kind} destination is not delivered locally")
             return None
         if not isinstance(arn, str):
             self.fail(at, f"expected the ARN of the {kind} destination")
+        if kind == "SNS":
+            topic = self.local_topic_arn(arn)
+            if topic is None:
+                self.warn(at, f"{arn} is not a topic of this account: no destination")
+                return None
+            return Destination("topic", topic)
         if kind == "SQS":
             queue = self.queue_of(arn)
             if queue not in self.queues:
@@ -762,6 +768,15 @@ class TemplateReader:
         if function == name:
             self.fail(at, "You can't specify the function as a destination for itself.")
         return Destination("function", function)
+
+    def local_topic_arn(self, arn: str) -> str | None:
+        """The local topic an SNS ARN of this region and account names, else None."""
+        parts = arn.split(":")
+        if len(parts) != 6 or parts[:3] != ["arn", "aws", "sns"]:
+            return None
+        if parts[3] != self.template.region or parts[4] != self.template.account:
+            return None
+        return parts[5]
 
     def local_function(self, text: str) -> str | None:
         """The function an ARN (or a name) names, if it is one of the template's."""

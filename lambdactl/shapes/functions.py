@@ -163,6 +163,8 @@ def _destination(project: Project, target: Destination | None) -> dict[str, str]
     if target.kind == "function":
         return {"Destination": project.arn(target.name)}
     manifest = project.manifest
+    if target.kind == "topic":
+        return {"Destination": f"arn:aws:sns:{manifest.region}:{manifest.account}:{target.name}"}
     return {"Destination": f"arn:aws:sqs:{manifest.region}:{manifest.account}:{target.name}"}
 
 

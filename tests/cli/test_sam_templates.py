@@ -207,6 +207,11 @@ def test_an_sqs_consumer_and_an_async_invoke_run_by_the_detached_worker(
         time.sleep(0.1)
     record = json.loads(messages[0]["Body"])
     assert record["responsePayload"] == {"notified": 1}
+
+    failing = cli("-f", str(path), "invoke", "Notifier", "--async", "-p", '{"order": 2, "fail": 1}')
+    assert failing.code == 0, failing.err
+    # OnFailure (SNS): the record is published to the topic, whose subscriber gets it
+    assert wait_for_file(marker / "failures.txt") == "order 2 failed"
     pid = daemon.running_pid(path.parent / ".lambda")
     if pid is not None:
         wait_gone(pid, timeout=30)

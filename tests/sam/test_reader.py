@@ -368,6 +368,10 @@ def test_destinations_and_the_dead_letter_queue(project_dir: Path) -> None:
                   EventInvokeConfig:
                     DestinationConfig:
                       OnSuccess: {Type: SNS, Destination: !Ref Topic}
+                      OnFailure: {Type: EventBridge, Destination: !GetAtt Bus.Arn}
+              Bus:
+                Type: AWS::Events::EventBus
+                Properties: {Name: bus}
               Topic:
                 Type: AWS::SNS::Topic
             """,
@@ -380,11 +384,13 @@ def test_destinations_and_the_dead_letter_queue(project_dir: Path) -> None:
     assert spec.asynchronous.on_failure == Destination("queue", "FnEventInvokeConfigOnFailureQueue")
     assert "FnEventInvokeConfigOnFailureQueue" in loaded.queues
     assert spec.dead_letter == Destination("queue", "Dead")
-    assert loaded.functions["Other"].asynchronous.on_success is None
+    other = loaded.functions["Other"].asynchronous
+    assert other.on_success == Destination("topic", "Topic")  # published to the local topic
+    assert other.on_failure is None
     (warning,) = loaded.warnings
     assert warning.endswith(
-        "Resources.Other.Properties.EventInvokeConfig.DestinationConfig.OnSuccess.Destination: "
-        "a SNS destination is not delivered locally"
+        "Resources.Other.Properties.EventInvokeConfig.DestinationConfig.OnFailure.Destination: "
+        "a EventBridge destination is not delivered locally"
     )
 
 
