@@ -570,7 +570,9 @@ class TemplateReader:
                 self.fail(at, ENV_KEY_MESSAGE)
             if isinstance(value, Unresolved):
                 raise _Unavailable(f"its variable {key} is {value.reason}, unknown here", at)
-            if isinstance(value, bool):
+            if value is None:  # a placeholder for `--env-vars`, as sam local reads it
+                merged[str(key)] = ""
+            elif isinstance(value, bool):
                 merged[str(key)] = "true" if value else "false"
             elif isinstance(value, (str, int, float)):
                 merged[str(key)] = str(value)
@@ -724,8 +726,9 @@ class TemplateReader:
     def destination(
         self, resource: Resource, name: str, target: Any, path: tuple[str, ...]
     ) -> Destination | None:
-        """A destination {Type, Destination}: a local function or queue; SNS and EventBridge
-        (no local kind) a warning. SAM makes the queue when an SQS one names none."""
+        """A destination {Type, Destination}: a local function, queue or topic; EventBridge
+        and S3 (no local kind) a warning. SAM makes the queue or topic when an SQS or SNS one
+        names none."""
         where = resource.where(*path)
         if not isinstance(target, Mapping):
             self.fail(where, "expected a mapping with Type and Destination")
@@ -740,10 +743,12 @@ class TemplateReader:
         if isinstance(arn, Unresolved):
             self.warn(at, f"{arn.reason} is unknown here: no destination")
             return None
-        if kind == "SQS" and arn is None:  # SAM creates the queue
+        if kind == "SQS" and arn is None:  # SAM creates the queue (`<Fn>.DestinationQueue`)
             queue = f"{resource.logical_id}EventInvokeConfig{path[-1]}Queue"
             self.queues.setdefault(queue, {})
             return Destination("queue", queue)
+        if kind == "SNS" and arn is None:  # and the topic (`<Fn>.DestinationTopic`)
+            return Destination("topic", f"{resource.logical_id}EventInvokeConfig{path[-1]}Topic")
         if kind in ("EventBridge", "S3Bucket"):
             self.warn(at, f"a {kind} destination is not delivered locally")
             return None

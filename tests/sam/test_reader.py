@@ -119,7 +119,7 @@ def test_the_properties_a_function_maps(project_dir: Path) -> None:
             ReservedConcurrentExecutions: 4
             Architectures: [arm64]
             Environment:
-              Variables: {COUNT: 3, FLAG: true, NAME: x}
+              Variables: {COUNT: 3, FLAG: true, NAME: x, TABLE:}
             LoggingConfig: {LogFormat: JSON, ApplicationLogLevel: DEBUG, SystemLogLevel: WARN}
             """
         ),
@@ -128,7 +128,8 @@ def test_the_properties_a_function_maps(project_dir: Path) -> None:
     assert loaded.logical_ids == {"Fn": "named-fn"}
     config = spec.config
     assert (config.memory, config.timeout, config.description) == (512, 30, "Does things")
-    assert config.environment == {"COUNT": "3", "FLAG": "true", "NAME": "x"}
+    # a variable left empty is a placeholder for --env-vars, as sam local takes it
+    assert config.environment == {"COUNT": "3", "FLAG": "true", "NAME": "x", "TABLE": ""}
     assert config.architectures == ("arm64",)
     assert (config.logging.application_level, config.logging.system_level) == ("DEBUG", "WARN")
     assert spec.reserved_concurrency == 4
@@ -715,3 +716,20 @@ def test_a_dead_letter_queue_of_another_stack_is_a_warning(project_dir: Path) ->
         w.endswith("!ImportValue SharedDlqArn is unknown here: no dead-letter queue")
         for w in loaded.warnings
     )
+
+
+def test_a_bucket_without_a_name_is_its_logical_id_in_lower_case(project_dir: Path) -> None:
+    (source,) = events(
+        project_dir,
+        """\
+        Uploads:
+          Type: S3
+          Properties:
+            Bucket: !Ref SrcBucket
+            Events: s3:ObjectRemoved:*
+        """,
+        "  SrcBucket:\n    Type: AWS::S3::Bucket\n",
+    )
+    assert isinstance(source, specs.FilesSource)
+    assert source.path == (project_dir / "s3" / "srcbucket").resolve()
+    assert source.events == ("removed",)
