@@ -464,7 +464,8 @@ class TemplateReader:
                 return self.inline(name, code["ZipFile"], resource.where("Code", "ZipFile"))
             if isinstance(code, Mapping):
                 raise _Unavailable("its Code is in S3 (S3Bucket/S3Key), not in this project", where)
-            return self.code_directory(code, where)
+            # no Code: the template's directory, as sam local takes it (CloudFormation needs one)
+            return self.code_directory("." if code is None else code, where)
         if "InlineCode" in props:
             return self.inline(name, props["InlineCode"], resource.where("InlineCode"))
         where = resource.where("CodeUri")

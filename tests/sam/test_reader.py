@@ -184,8 +184,16 @@ def test_a_plain_cloudformation_function(project_dir: Path) -> None:
               Handler: index.handler
               Runtime: python3.12
               Code: {S3Bucket: artifacts, S3Key: fn.zip}
+          NoCode:
+            Type: AWS::Lambda::Function
+            Properties:
+              Handler: index.handler
+              Runtime: python3.12
         """,
     )
+    # no Code: the template's directory, as sam local takes it
+    assert loaded.functions["NoCode"].code == project_dir.resolve()
+    assert loaded.functions["NoCode"].unavailable == ""
     plain = loaded.functions["Plain"]
     assert plain.config.memory == 256
     assert (plain.code / "index.py").read_text() == "def handler(e, c):\n    return e\n"
