@@ -569,9 +569,8 @@ def test_the_http_api_v1_event_is_in_the_http_apis_api_not_the_rest_one() -> Non
 
 
 def test_a_named_stage_of_an_http_api_v1_is_in_its_paths() -> None:
-    event = v1(route("/ping", "GET", payload="1.0", api_type="HTTP", stage="dev"), request(
-        "GET", "/ping"
-    ))
+    staged = route("/ping", "GET", payload="1.0", api_type="HTTP", stage="dev")
+    event = v1(staged, request("GET", "/ping"))
     assert event["path"] == "/dev/ping" == event["requestContext"]["path"]
     assert (event["requestContext"]["stage"], event["resource"]) == ("dev", "/ping")
     assert event["requestContext"]["resourcePath"] == "/ping"
