@@ -428,7 +428,8 @@ class Declared:
     account: str
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)
     """The routes read so far, in this function and the ones before it (give every function
-    of a project the same dict): `route_shape` -> (function, where it is written)."""
+    of a project the same dict): `route_shape` -> (function, where it is written); and the
+    named APIs: `api NAME` -> (its kind, where first named)."""
 
 
 _QUEUE_SETTINGS = (
@@ -918,6 +919,8 @@ def _http(item: _Item) -> HttpSource:
     payload = _payload(item, api_type)
     rest = (api_type or ("REST" if payload == "1.0" else "HTTP")) == "REST"
     api = _name(item, "api", API_NAME_PATTERN)
+    if api:
+        _one_kind(item, api, "REST" if rest else "HTTP")
     stage = _name(item, "stage", STAGE_PATTERN, extra=() if rest else ("$default",))
     media = _media_types(item, rest)
     shape = route_shape(method, path)
@@ -943,6 +946,20 @@ def _http(item: _Item) -> HttpSource:
         binary_media_types=media,
         enabled=item.boolean("enabled", True),
     )
+
+
+def _one_kind(item: _Item, api: str, kind: str) -> None:
+    """A named API is a REST API or an HTTP API, not both (on AWS they are two APIs, with
+    two ids)."""
+    known = item.declared.routes.setdefault(f"api {api}", (kind, item.key))
+    if known[0] != kind:
+        article = {"REST": "a", "HTTP": "an"}
+        item.fail(
+            "api",
+            f"API '{api}' is {article[known[0]]} {known[0]} API ({known[1]}); this route is "
+            f"{article[kind]} {kind} API's",
+            hint="an API is one kind: name this route's API differently",
+        )
 
 
 def route_path_problem(path: str) -> str | None:

@@ -1251,6 +1251,24 @@ def test_the_kind_of_api_given_or_inferred(write_manifest: WriteManifest) -> Non
     assert found[1].stage == "$default"
 
 
+def test_a_named_api_is_one_kind(write_manifest: WriteManifest) -> None:
+    text = (
+        "functions:\n"
+        "  first:\n    handler: app.handler\n    code: src/hello\n    events:\n"
+        "      - http: {path: /a, payload: '1.0', api: shop}\n"
+        "  second:\n    handler: app.handler\n    code: src/hello\n    events:\n"
+        "      - http: {path: /b, payload: '1.0', api: shop}\n"
+        "      - http: {path: /c, payload: '1.0', api_type: http, api: shop}\n"
+    )
+    message = error(write_manifest, text)
+    assert message.startswith(
+        "functions.yaml:12: functions.second.events[1].http.api: API 'shop' is a REST API "
+        "(functions.first.events[0]); this route is an HTTP API's"
+    )
+    fine = text.replace("api_type: http, api: shop", "api_type: http, api: web")
+    assert load(write_manifest, fine).functions["second"].events[1].api == "web"
+
+
 def test_a_wrong_api_type_is_located(write_manifest: WriteManifest) -> None:
     message = event_error(write_manifest, "- http: {path: /a, api_type: 2}")
     assert message.startswith(
