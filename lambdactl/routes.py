@@ -234,13 +234,11 @@ def event(
     """The event the route's function receives, in the route's payload format.
     `request.raw_path` is the path below the prefix; `request_id` is API Gateway's id of the
     request (`requestContext.requestId`)."""
-    if found.route.payload == "1.0" and not found.route.rest:
-        return event_http_v1(
-            request, found, region=region, account=account, request_id=request_id
-        )
-    if found.route.payload == "1.0":
-        return event_v1(request, found, region=region, account=account, request_id=request_id)
-    return event_v2(request, found, region=region, account=account, request_id=request_id)
+    if found.route.payload != "1.0":
+        build = event_v2
+    else:
+        build = event_v1 if found.route.rest else event_http_v1
+    return build(request, found, region=region, account=account, request_id=request_id)
 
 
 def event_v2(
