@@ -15,8 +15,10 @@ Rules, so that the template means what the manifest means:
   template cannot make an older version's code again (an `AWS::Lambda::Version` snapshots
   whatever the function is at deploy time), so an alias to version 1 would silently point at
   the new code.
-- What a template cannot say (a disabled topic, file or HTTP source; a URL on another alias)
-  is left out with a note; notes are comments in the YAML and the caller's to show.
+- What a template cannot say (a disabled topic, file or HTTP source; a URL on another alias;
+  an alias to an older version) is left out with a note, kept in the template itself
+  (`Metadata.Lambdactl.Notes`, where CloudFormation lets tools keep data) so that the YAML and
+  the JSON say the same.
 - Output is deterministic: the same manifest and published state give byte-identical text.
 """
 
@@ -39,6 +41,9 @@ BASIC_EXECUTION_POLICY = (
     "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 )
 """What every Lambda execution role needs: writing its own logs."""
+
+FUNCTION_ARN = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+"""A function's ARN before its name (and `:qualifier`), as CloudFormation will make it."""
 
 QUEUE_READ = (
     "sqs:ChangeMessageVisibility",
@@ -167,7 +172,7 @@ def template(
 
 
 def yaml_text(exported: Template) -> str:
-    """The template as YAML, intrinsic functions as short tags, its notes as comments."""
+    """The template as YAML, intrinsic functions as short tags, under a header comment."""
     import yaml
 
     class Dumper(yaml.SafeDumper):
@@ -179,7 +184,7 @@ def yaml_text(exported: Template) -> str:
     )
     Dumper.add_representer(Sub, lambda d, v: d.represent_scalar("!Sub", v.text))
     Dumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
-    Dumper.choose_scalar_style = _plain_tags  # type: ignore[method-assign]
+    Dumper.choose_scalar_style = _plain_tags  # type: ignore[method-assign,assignment]
     text = yaml.dump(
         _plain_mappings(exported.body),
         Dumper=Dumper,
@@ -188,10 +193,7 @@ def yaml_text(exported: Template) -> str:
         allow_unicode=True,
         width=100000,
     )
-    comments = [f"# {line}" for line in exported.header]
-    if exported.notes:
-        comments += ["#", "# Notes:"] + [f"# - {note}" for note in exported.notes]
-    return "\n".join(comments) + "\n" + text
+    return "".join(f"# {line}\n" for line in exported.header) + text
 
 
 _SHORT_TAGS = ("!Ref", "!GetAtt", "!Sub")
@@ -323,8 +325,10 @@ class _Writer:
         elif isinstance(source, specs.HttpSource) and source.enabled:
             rest = _is_rest(source)
             key = (rest, source.api, source.stage)
-            explicit = source.api or source.stage not in ("", "$default") or (
-                rest and source.binary_media_types
+            explicit = (
+                source.api
+                or source.stage not in ("", "$default")
+                or (rest and source.binary_media_types)
             )
             if explicit and key not in self.apis:
                 base = source.api or ("Rest" if rest else "Http")
@@ -372,6 +376,8 @@ class _Writer:
             "Transform": TRANSFORM,
             "Description": f"lambdactl: the functions of {self.manifest.path.name}",
         }
+        if self.notes:
+            document["Metadata"] = {"Lambdactl": {"Notes": list(self.notes)}}
         if self.parameters:
             document["Parameters"] = self.parameters
         document["Resources"] = resources
@@ -558,9 +564,7 @@ class _Writer:
             elif target.kind == "topic":
                 allow(("sns:Publish",), Ref(self.topics[target.name]))
             else:
-                name, _, qualifier = target.name.partition(":")
-                arn = f"arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}"
-                allow(("lambda:InvokeFunction",), Sub(arn + (f":{qualifier}" if qualifier else "")))
+                allow(("lambda:InvokeFunction",), Sub(FUNCTION_ARN + target.name))
         return found
 
     def layer(self, path: Path) -> dict[str, Any]:
@@ -652,8 +656,11 @@ class _Writer:
                 properties["State"] = "DISABLED"
             return {"Type": "Schedule", "Properties": properties}
         if not source.enabled:
-            self.note(spec, f"the disabled {source.kind} source {source.identity!r}: SAM's "
-                      f"{_SAM_TYPES[source.kind]} events cannot be disabled")
+            self.note(
+                spec,
+                f"the disabled {source.kind} source {source.identity!r}: SAM's "
+                f"{_SAM_TYPES[source.kind]} events cannot be disabled",
+            )
             return None
         if isinstance(source, specs.TopicSource):
             properties = {"Topic": Ref(self.topics[source.topic])}
@@ -696,7 +703,10 @@ class _Writer:
             properties["FilterCriteria"] = _filter_criteria(settings.filters)
         if settings.on_failure:
             properties["DestinationConfig"] = {
-                "OnFailure": {"Type": "SQS", "Destination": GetAtt(self.queues[settings.on_failure])}
+                "OnFailure": {
+                    "Type": "SQS",
+                    "Destination": GetAtt(self.queues[settings.on_failure]),
+                }
             }
         if not source.enabled:
             properties["Enabled"] = False
@@ -767,7 +777,9 @@ def _destinations(spec: FunctionSpec) -> list[Destination]:
 def _is_rest(source: specs.HttpSource) -> bool:
     """A REST API's route: payload 1.0 outside an HTTP API's `$default` stage (a REST stage
     cannot be named `$default`; SAM's implicit REST API's stage is `Prod`)."""
-    return source.payload == "1.0" and (source.stage != "$default" or bool(source.binary_media_types))
+    return source.payload == "1.0" and (
+        source.stage != "$default" or bool(source.binary_media_types)
+    )
 
 
 def _event_name(source: Any, writer: _Writer) -> str:
@@ -816,3 +828,14 @@ def _logging(config: LoggingConfig) -> dict[str, str]:
         found["ApplicationLogLevel"] = config.application_level
         found["SystemLogLevel"] = config.system_level
     return found
+
+
+def save(path: Path, text: str) -> None:
+    """Write the template's text to `path` (its directory must exist); a `UsageError` naming
+    the file when it cannot be written."""
+    from ..errors import UsageError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write template {path}: {exc.strerror or exc}") from None
