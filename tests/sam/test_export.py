@@ -220,7 +220,7 @@ def test_the_sample_functions_pass_cfn_lint_but_for_their_runtimes_schedule() ->
     )
 
 
-def test_the_sample_functions_on_a_current_runtime_pass_cfn_lint(project_dir: Path) -> None:
+def test_the_sample_functions_on_a_current_runtime_pass_cfn_lint() -> None:
     text = (REPOSITORY / "functions.yaml").read_text().replace("python3.11", "python3.13")
     path = REPOSITORY / "functions.yaml"
     loaded = manifest.parse(text, path)
