@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.sam.test_export import write_everything
@@ -86,14 +86,12 @@ def test_a_bad_manifest_is_one_line(cli, write_manifest) -> None:  # type: ignor
     assert "missing key 'code'" in result.err
 
 
-@pytest.mark.skipif(shutil.which("cfn-lint") is None, reason="cfn-lint is in the test extra")
-def test_every_feature_through_the_cli_passes_the_cfn_lint_command(
-    cli, project_dir: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_every_feature_through_the_cli_passes_the_cfn_lint_command(cli, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
     """The `cfn-lint` command users run, on the file the command wrote: exit 0, silent."""
     write_everything(project_dir)
     assert cli("export", "sam", "-t", "template.yaml").code == 0
+    command = shutil.which("cfn-lint", path=str(Path(sys.executable).parent)) or "cfn-lint"
     linted = subprocess.run(
-        ["cfn-lint", "template.yaml"], cwd=project_dir, capture_output=True, text=True
+        [command, "template.yaml"], cwd=project_dir, capture_output=True, text=True
     )
     assert (linted.returncode, linted.stdout, linted.stderr) == (0, "", "")
