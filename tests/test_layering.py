@@ -81,7 +81,7 @@ ONLY_IN: dict[str, tuple[str, ...]] = {
     "rich": ("cli", "dev"),
     "typer": ("cli",),
     "starlette": ("api",),
-    "uvicorn": ("api", "testing"),  # testing/server.py: the api's app in a test's thread
+    "uvicorn": ("api",),
     "anyio": ("api",),
     "pytest": ("testing",),
 }

@@ -23,6 +23,8 @@ from .clock import Clock
 
 WAIT_POLL_SECONDS = 0.01
 """How often `wait` looks again for an event that is not due yet."""
+QUIET_SECONDS = 0.2
+"""How long the event sources must have had nothing to do before `deliver` returns."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class ProjectUnderTest:
         self.clock = Clock()
         """The time the test's asynchronous events run on (see `clock.Clock`)."""
         self._worker: Any = None
+        self._host: Any = None
 
     def __repr__(self) -> str:
         return f"<lambdactl project {self.project.manifest.path}>"
@@ -133,12 +136,34 @@ class ProjectUnderTest:
             time.sleep(WAIT_POLL_SECONDS)
 
     def queue(self, name: str) -> QueueHandle:
+        """A queue of the test's state. From now on the test's queue and stream event
+        sources run, as they do under `serve`: a queue mapped to a function is its consumer's
+        (see `deliver`)."""
         queues.get(self.project, name)  # QueueDoesNotExist now rather than at first use
+        self._sources()
         return QueueHandle(self.project, name)
 
     def stream(self, name: str) -> StreamHandle:
+        """A stream of the test's state; its event sources run from now on (a `LATEST` one
+        starts here: records put after this reach its function)."""
         streams.get(self.project, name)
+        self._sources()
         return StreamHandle(self.project, name)
+
+    def deliver(self, timeout: float = 10.0) -> None:
+        """Wait until the queue and stream event sources have delivered what waits in their
+        queues and streams (messages sent through `queue()` or an SDK client, records put)
+        and their invocations have ended. A batch that failed is not waited for: as on AWS,
+        its messages show again after the queue's visibility timeout, or the stream retries
+        it by its rules, and a later `deliver` sees them. `TimeoutError` after `timeout` real
+        seconds of work still waiting. Schedules and watched directories do not run in tests:
+        invoke their functions with `events.generate("schedule")` or `("s3-put")` instead."""
+        host = self._sources()
+        deadline = time.monotonic() + timeout
+        while host.idle_for() < QUIET_SECONDS:
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"the event sources were still busy after {timeout} s")
+            time.sleep(WAIT_POLL_SECONDS)
 
     def publish(self, name: str, *, description: str | None = None) -> str:
         """PublishVersion: the version's number (that of the newest one when nothing changed
@@ -163,7 +188,10 @@ class ProjectUnderTest:
         )
 
     def close(self) -> None:
-        """Stop the test's event worker (the session's invoker stays)."""
+        """Stop the test's event sources and event worker (the session's invoker stays)."""
+        if self._host is not None:
+            self._host.stop()
+            self._host = None
         if self._worker is not None:
             self._worker.close(keep_invoker=True)
             self._worker = None
@@ -171,6 +199,15 @@ class ProjectUnderTest:
     def _stored(self, group: str | None) -> list[StoredEvent]:
         self.invoker.logs.flush()
         return list(self.invoker.logs.store().read(group, Query()))
+
+    def _sources(self) -> Any:
+        """The test's queue and stream pollers, started on first use."""
+        if self._host is None:
+            from ..sources.host import IDLE_EXIT_KINDS, Host
+
+            self._host = Host(self.project, self.invoker, kinds=IDLE_EXIT_KINDS)
+            self._host.start()
+        return self._host
 
     def _running(self) -> Any:
         if self._worker is None:

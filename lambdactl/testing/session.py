@@ -25,7 +25,7 @@ from . import state
 from .project import ProjectUnderTest
 
 if TYPE_CHECKING:
-    from .server import Endpoint
+    from ..api.threaded import Endpoint
 
 MARKER_SOURCE = "@pytest.mark.lambdactl(env=...)"
 """What an override from the marker names as its source in warnings and errors."""
@@ -85,7 +85,7 @@ class Session:
         """The URL of the session's server (started on first use): from now on, functions
         point their SDKs at it."""
         if self.endpoint is None:
-            from .server import Endpoint
+            from ..api.threaded import Endpoint
 
             self.endpoint = Endpoint(self.project, self.invoker)
             self.invoker.attach(self.endpoint.url)

@@ -124,3 +124,63 @@ def test_a_failing_test_shows_its_functions_log(functions: pytest.Pytester) -> N
     output = result.stdout.str()
     assert "quiet" not in output  # a passing test's lines are not shown
     assert output.count("Captured lambdactl log") == 1  # nor an empty section
+
+
+SOURCES = """\
+functions:
+  consumer:
+    handler: app.consume
+    code: src/app
+    events:
+      - queue: orders
+        batch_size: 5
+      - stream: clicks
+        starting_position: LATEST
+queues:
+  orders: {}
+streams:
+  clicks: {shards: 1}
+"""
+
+CONSUMER = """
+def consume(event, context):
+    for record in event["Records"]:
+        if record.get("eventSource") == "aws:sqs":
+            print("order", record["body"])
+        else:
+            import base64
+            print("click", base64.b64decode(record["kinesis"]["data"]).decode())
+"""
+
+
+def test_deliver_runs_the_queue_and_stream_sources(functions: pytest.Pytester) -> None:
+    (functions.path / "sources").mkdir()
+    (functions.path / "sources" / "functions.yaml").write_text(SOURCES)
+    (functions.path / "sources" / "src" / "app").mkdir(parents=True)
+    (functions.path / "sources" / "src" / "app" / "app.py").write_text(CONSUMER)
+    result = run(
+        functions,
+        """
+        import pytest
+
+        pytestmark = pytest.mark.lambdactl(manifest="../sources/functions.yaml")
+
+        def test_queue_and_stream(lambdactl, sqs_client):
+            lambdactl.queue("orders").send("one")
+            url = sqs_client.get_queue_url(QueueName="orders")["QueueUrl"]
+            sqs_client.send_message(QueueUrl=url, MessageBody="two")
+            clicks = lambdactl.stream("clicks")  # LATEST starts here
+            clicks.put("left", "k")
+            clicks.put(b"right", "k")
+            lambdactl.deliver()
+            said = lambdactl.logs("consumer")
+            lines = [line for line in said if line.startswith(("order", "click"))]
+            assert sorted(lines) == ["click left", "click right", "order one", "order two"]
+            assert lambdactl.queue("orders").receive() == []  # consumed, deleted
+
+        def test_the_next_test_starts_empty(lambdactl):
+            lambdactl.deliver()
+            assert lambdactl.logs("consumer") == []
+        """,
+    )
+    result.assert_outcomes(passed=2)

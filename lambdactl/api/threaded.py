@@ -1,10 +1,10 @@
-"""`serve`'s application on 127.0.0.1 in a thread of the test process, on the session's
-invoker and each test's state: what the boto3 client fixtures, and the functions' own SDK
-clients, talk to.
+"""`serve`'s application on 127.0.0.1 in a thread of the caller's process, on the caller's
+invoker and project: the pytest plugin's server (what its boto3 client fixtures, and the
+functions' own SDK clients, talk to), following the session's state from test to test.
 
-Not `api.server.serve`: that one owns its process (signals, the worker lock, the endpoint
-file, a retry worker and the event sources' pollers), where this one follows the session
-from test to test (`follow`) and leaves asynchronous events to the test's `wait`.
+Not `server.serve`: that one owns its process (signals, the worker lock, the endpoint file,
+a retry worker and the event sources' pollers), where this one is a part of its caller's,
+which decides what else runs (the plugin leaves asynchronous events to the test's `wait`).
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from ..project import Project
 
 HOST = "127.0.0.1"
 START_SECONDS = 30.0
-"""How long the server may take to listen before the fixture gives up."""
+"""How long the server may take to listen before its caller gives up."""
 STOP_SECONDS = 10.0
 
 
 class Endpoint:
-    """The server for one session's manifest; `url` is where it answers."""
+    """The server of one project and invoker; `url` is where it answers."""
 
     def __init__(self, project: Project, invoker: Invoker) -> None:
         import uvicorn
 
-        from ..api.app import build
-        from ..api.backend import Backend
-        from ..api.server import bind, url_of
+        from .app import build
+        from .backend import Backend
+        from .server import bind, url_of
 
         self._socket = bind(HOST, 0)
         self.url = url_of(self._socket, HOST).url
@@ -54,11 +54,12 @@ class Endpoint:
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.close()
-                raise LambdactlError(f"the test server at {self.url} did not start")
+                raise LambdactlError(f"the server at {self.url} did not start")
             time.sleep(0.01)
 
     def follow(self, project: Project) -> None:
-        """Serve `project` (the next test's state) from now on: nothing is in flight."""
+        """Serve `project` (the plugin's next test's state) from now on: call it when
+        nothing is in flight."""
         self.backend.project = project
 
     def close(self) -> None:
