@@ -115,8 +115,8 @@ streams:
   clicks: {shards: 2, retention_hours: 48}
   views: {}
 """
-"""A manifest with every feature the export maps (HTTP routes, a named role, architectures
-and ephemeral storage are added by `everything`: the manifest's reader has no key for them
+"""A manifest with every feature the export maps (HTTP routes, a named role, architectures,
+ephemeral storage, tracing and a KMS key are added by `everything`: the manifest's reader has no key for them
 yet, the project gets them from the Lambda API or the routes)."""
 
 ROUTES = (
@@ -127,6 +127,8 @@ ROUTES = (
     ("/admin", "ANY", "2.0", "admin", ""),
 )
 """HTTP sources of `api`: (path, method, payload, api, stage)."""
+
+KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 PUBLISHED = {
     "api": Published(
@@ -174,7 +176,13 @@ def everything(root: Path) -> manifest.Manifest:
         )
         for path, method, payload, api_name, stage in ROUTES
     )
-    config = dataclasses.replace(api.config, architectures=("arm64",), ephemeral_storage=1024)
+    config = dataclasses.replace(
+        api.config,
+        architectures=("arm64",),
+        ephemeral_storage=1024,
+        tracing="Active",
+        kms_key_arn=KEY,
+    )
     api = dataclasses.replace(api, config=config, events=routes)
     cron = loaded.functions["cron"]
     role = "arn:aws:iam::123456789012:role/cron"
@@ -284,6 +292,8 @@ def test_a_function(exported: export.Template) -> None:
         "Environment": {"Variables": {"TABLE": "orders", "PORT": "8080"}},
         "Architectures": ["arm64"],
         "EphemeralStorage": {"Size": 1024},
+        "Tracing": "Active",
+        "KmsKeyArn": KEY,
         "LoggingConfig": {
             "LogFormat": "JSON",
             "ApplicationLogLevel": "DEBUG",
