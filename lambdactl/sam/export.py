@@ -736,15 +736,23 @@ class _Writer:
 
     def table_parameter(self, source: specs.DynamoDBSource) -> str:
         """A template parameter for a table's stream ARN: the manifest names the table, and
-        its stream's ARN (with the label DynamoDB gave it) is known only where it lives."""
+        its stream's ARN (with the label DynamoDB gave it) is known only where it lives. Its
+        default names the table's streams (`stream/*`) so that the template loads as it is
+        (`lambdactl -f`, `sam validate`); a deploy overrides it with the real ARN."""
         name = logical_id(source.table, "StreamArn")
         if name not in self.parameters:
+            region, account = source.endpoint.region, self.manifest.account
             self.parameters[name] = {
                 "Type": "String",
-                "Description": f"The ARN of the stream of DynamoDB table {source.table} "
-                f"({source.endpoint.region})",
+                "Description": f"The ARN of DynamoDB table {source.table}'s stream "
+                "(its LatestStreamArn): override the default with it to deploy",
+                "Default": f"arn:aws:dynamodb:{region}:{account}:table/{source.table}/stream/*",
                 "AllowedPattern": "arn:aws[a-zA-Z-]*:dynamodb:.+:table/.+/stream/.+",
             }
+            self.notes.append(
+                f"{source.function}: the DynamoDB table {source.table}: its stream's ARN is the "
+                f"parameter {name}, to give at deploy (--parameter-overrides {name}=ARN)"
+            )
         return name
 
     def note_runtimes(self) -> None:

@@ -115,9 +115,9 @@ streams:
   clicks: {shards: 2, retention_hours: 48}
   views: {}
 """
-"""A manifest with every feature the export maps (HTTP routes, a named role, architectures,
-ephemeral storage, tracing and a KMS key are added by `everything`: the manifest's reader has no key for them
-yet, the project gets them from the Lambda API or the routes)."""
+"""A manifest with every feature the export maps. HTTP routes, a named role, architectures,
+ephemeral storage, tracing and a KMS key are added by `everything`: the manifest's reader has
+no key for them yet, the project gets them from the Lambda API or the routes."""
 
 ROUTES = (
     ("/users/{id}", "GET", "2.0", "", ""),
@@ -436,7 +436,13 @@ def test_queue_and_stream_events(exported: export.Template) -> None:
             "BatchSize": 10,
         },
     }
-    assert exported.body["Parameters"]["OrdersStreamArn"]["Type"] == "String"
+    assert exported.body["Parameters"]["OrdersStreamArn"] == {
+        "Type": "String",
+        "Description": "The ARN of DynamoDB table Orders's stream (its LatestStreamArn): "
+        "override the default with it to deploy",
+        "Default": "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/stream/*",
+        "AllowedPattern": "arn:aws[a-zA-Z-]*:dynamodb:.+:table/.+/stream/.+",
+    }
 
 
 def test_schedule_topic_and_file_events(exported: export.Template) -> None:
@@ -548,6 +554,8 @@ def test_aliases_other_than_the_tracking_one_are_notes(exported: export.Template
         "api: alias 'stable' -> version 1: a template publishes one version per deploy "
         "(AutoPublishAlias 'live'), it cannot remake an older one; create this alias after "
         "deploying",
+        "order-worker: the DynamoDB table Orders: its stream's ARN is the parameter "
+        "OrdersStreamArn, to give at deploy (--parameter-overrides OrdersStreamArn=ARN)",
         "sink: the disabled topic source 'quiet': SAM's SNS events cannot be disabled",
     )
     assert exported.body["Metadata"] == {"Lambdactl": {"Notes": list(exported.notes)}}
