@@ -39,6 +39,26 @@ def function_arn(region: str, account: str, name: str, qualifier: str | None = N
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
+def queue_url(region: str, account: str, name: str, endpoint: str | None = None) -> str:
+    """A queue's URL, `<base>/<account>/<name>` as SQS and LocalStack shape them; the base is
+    `endpoint` (a running `lambdactl serve`), else SQS's own `https://sqs.<region>.amazonaws.com`."""
+    base = endpoint or f"https://sqs.{region}.amazonaws.com"
+    return f"{base}/{account}/{name}"
+
+
+def queue_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def stream_arn(region: str, account: str, name: str) -> str:
+    return f"arn:aws:kinesis:{region}:{account}:stream/{name}"
+
+
+def layer_arn(region: str, account: str, name: str, version: int | None = None) -> str:
+    arn = f"arn:aws:lambda:{region}:{account}:layer:{name}"
+    return arn if version is None else f"{arn}:{version}"
+
+
 def parse(text: str, *, region: str, account: str, qualifier: str | None = None) -> FunctionRef:
     """Parse a function reference, checking region and account against the project.
 

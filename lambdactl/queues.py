@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import ids
+from . import arns, ids
 from .errors import AwsError, InvalidParameterValueException
 from .manifest import (
     DEAD_LETTER_TYPE_RULE,
@@ -238,8 +238,7 @@ def url(project: Project, name: str, endpoint: str | None = None) -> str:
     if endpoint is None:
         served = endpoints.running(manifest.state_dir)
         endpoint = served.url if served is not None else None
-    base = endpoint or f"https://sqs.{manifest.region}.amazonaws.com"
-    return f"{base}/{manifest.account}/{name}"
+    return arns.queue_url(manifest.region, manifest.account, name, endpoint)
 
 
 def name_from_url(project: Project, queue_url: str) -> str:
@@ -436,7 +435,7 @@ def dead_letter_sources(project: Project, name: str) -> list[Queue]:
 
 
 def arn(project: Project, name: str) -> str:
-    return f"arn:aws:sqs:{project.manifest.region}:{project.manifest.account}:{name}"
+    return arns.queue_arn(project.manifest.region, project.manifest.account, name)
 
 
 def ensure_declared(project: Project, now: float | None = None) -> None:

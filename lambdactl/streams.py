@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import arns
 from .errors import AwsError, ResourceNotFoundException, ValidationException
 from .project import Project
 
@@ -151,8 +152,7 @@ def sequence_number(stream: Stream, shard: int, number: int) -> str:
 
 
 def arn(project: Project, name: str) -> str:
-    manifest = project.manifest
-    return f"arn:aws:kinesis:{manifest.region}:{manifest.account}:stream/{name}"
+    return arns.stream_arn(project.manifest.region, project.manifest.account, name)
 
 
 # -- streams ---------------------------------------------------------------------------------

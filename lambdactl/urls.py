@@ -241,16 +241,8 @@ def event(
 ) -> dict[str, Any]:
     """The event the function receives (payload format 2.0). `account` is the function
     owner's, shown only to `AWS_IAM` URLs (a `NONE` URL's caller is `anonymous`)."""
-    headers: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in request.headers:
-        key = name.lower()
-        if key == "cookie":
-            cookies.extend(c.strip() for c in value.split(";") if c.strip())
-            continue
-        headers[key] = f"{headers[key]},{value}" if key in headers else value
     when = request.time.astimezone(timezone.utc)
-    _forwarded(headers, request, when)
+    headers, cookies = joined_headers(request, when)
     context: dict[str, Any] = {
         "accountId": "anonymous",
         "apiId": target.url_id,
@@ -286,7 +278,7 @@ def event(
         shaped["queryStringParameters"] = parameters
     shaped["requestContext"] = context
     if request.body:
-        text = _as_text(request.body, request.header("content-type"))
+        text = text_of(request.body, request.header("content-type"))
         shaped["body"] = text if text is not None else base64.b64encode(request.body).decode()
         shaped["isBase64Encoded"] = text is None
     else:
@@ -294,7 +286,22 @@ def event(
     return shaped
 
 
-def _forwarded(headers: dict[str, str], request: HttpRequest, when: datetime) -> None:
+def joined_headers(request: HttpRequest, when: datetime) -> tuple[dict[str, str], list[str]]:
+    """Payload 2.0's headers (names lower-cased, repeated ones comma-joined, the front end's
+    `forwarded` ones added) and its cookies (the `cookie` headers' pairs, in order)."""
+    headers: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in request.headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        headers[key] = f"{headers[key]},{value}" if key in headers else value
+    forwarded(headers, request, when)
+    return headers, cookies
+
+
+def forwarded(headers: dict[str, str], request: HttpRequest, when: datetime) -> None:
     """The headers AWS's front end adds: the client's address, scheme and port, and a trace
     id (the TLS ones are left out: nothing here is TLS)."""
     given = headers.get("x-forwarded-for")
@@ -321,7 +328,7 @@ def is_text(content_type: str | None) -> bool:
     return media.startswith("text/") or media in TEXT_MEDIA_TYPES
 
 
-def _as_text(body: bytes, content_type: str | None) -> str | None:
+def text_of(body: bytes, content_type: str | None) -> str | None:
     if not is_text(content_type):
         return None
     try:
@@ -382,28 +389,36 @@ def authorize(config: UrlConfig, request: HttpRequest) -> HttpResponse | None:
 def respond(payload: bytes, *, function_error: bool, request_id: str) -> HttpResponse:
     """The HTTP response for an invocation's result (its payload and whether it failed)."""
     common = (("x-amzn-RequestId", request_id),)
-    if function_error:
+    answer = None if function_error else interpret(payload)
+    if answer is None:
         return _bad_gateway(common)
+    return HttpResponse(answer.status, (*answer.headers, *common), answer.body)
+
+
+def interpret(payload: bytes) -> HttpResponse | None:
+    """A function's answer read as payload format 2.0 reads it (function URLs, HTTP APIs):
+    a response description (`statusCode`...), or any other JSON as a 200 JSON body; None when
+    it is neither (not JSON, or a description that is not valid)."""
     try:
         value = json.loads(payload)
     except (ValueError, UnicodeDecodeError):
-        return _bad_gateway(common)
+        return None
     if isinstance(value, dict) and "statusCode" in value:
         described = _described(value)
         if described is None:
-            return _bad_gateway(common)
+            return None
         status, headers, body = described
-        return HttpResponse(status, (*headers, *common), body)
+        return HttpResponse(status, tuple(headers), body)
     if isinstance(value, str):
         body = value.encode()
     else:
-        body = _compact(value)
-    return HttpResponse(200, (("Content-Type", "application/json"), *common), body)
+        body = compact(value)
+    return HttpResponse(200, (("Content-Type", "application/json"),), body)
 
 
 def _described(value: Mapping[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
     """A response description (`statusCode`...), or None when it is not a valid one."""
-    status = _status(value["statusCode"])
+    status = status_of(value["statusCode"])
     headers_given = value.get("headers") or {}
     cookies = value.get("cookies") or []
     encoded = value.get("isBase64Encoded", False)
@@ -413,18 +428,18 @@ def _described(value: Mapping[str, Any]) -> tuple[int, list[tuple[str, str]], by
         return None
     headers: list[tuple[str, str]] = []
     for name, raw in headers_given.items():
-        text = _header_value(raw)
+        text = header_value(raw)
         if text is None:
             return None
         headers.append((name, text))
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.insert(0, ("Content-Type", "application/json"))
     headers.extend(("set-cookie", cookie) for cookie in cookies)
-    body = _body(value.get("body"), encoded)
+    body = body_of(value.get("body"), encoded)
     return None if body is None else (status, headers, body)
 
 
-def _status(raw: object) -> int | None:
+def status_of(raw: object) -> int | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, str) and re.fullmatch(r"\d{3}", raw.strip()):
@@ -432,7 +447,7 @@ def _status(raw: object) -> int | None:
     return raw if isinstance(raw, int) and 100 <= raw <= 599 else None
 
 
-def _header_value(raw: object) -> str | None:
+def header_value(raw: object) -> str | None:
     if isinstance(raw, str):
         return raw
     if isinstance(raw, bool):
@@ -442,11 +457,11 @@ def _header_value(raw: object) -> str | None:
     return None
 
 
-def _body(raw: object, encoded: bool) -> bytes | None:
+def body_of(raw: object, encoded: bool) -> bytes | None:
     if raw is None:
         return b""
     if not isinstance(raw, str):
-        return _compact(raw)
+        return compact(raw)
     if not encoded:
         return raw.encode()
     try:
@@ -455,7 +470,7 @@ def _body(raw: object, encoded: bool) -> bytes | None:
         return None
 
 
-def _compact(value: object) -> bytes:
+def compact(value: object) -> bytes:
     """JSON as AWS re-serializes a returned value: no spaces, UTF-8 kept as is."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 

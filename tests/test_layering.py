@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "doctor",
             "functions",
             "urls",
+            "routes",
             "url_configs",
             "sources",
             "cloud",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import manifest
+from lambdactl import cache, manifest
 from lambdactl.errors import ManifestError
 
 FULL = """\
@@ -45,7 +45,8 @@ def test_the_second_load_reads_the_record_and_gets_the_same_manifest(full, monke
     first = manifest.load(full)
     assert first == manifest.parse(FULL, full)
     assert (full.parent / ".lambda" / "manifest.json").is_file()
-    monkeypatch.setattr(manifest, "_read_yaml", None)  # not called: would raise TypeError
+    # Not called (it would raise TypeError): patched in reader.py, where the reader calls it.
+    monkeypatch.setattr(manifest.reader, "_read_yaml", None)
     second = manifest.load(full)
     assert second == first
     assert isinstance(second.functions["hello"].layers, tuple)
@@ -90,7 +91,7 @@ def test_a_damaged_record_is_read_past_and_replaced(full, garbage, monkeypatch):
     record = full.parent / ".lambda" / "manifest.json"
     record.write_bytes(garbage)
     assert manifest.load(full) == first
-    monkeypatch.setattr(manifest, "_read_yaml", None)
+    monkeypatch.setattr(manifest.reader, "_read_yaml", None)
     assert manifest.load(full) == first  # the record was written again
 
 
@@ -124,3 +125,11 @@ def test_the_same_text_elsewhere_is_another_manifest(full, project_dir):
     second = manifest.load(copy / "functions.yaml")
     assert second.functions["hello"].code == (copy / "src" / "hello").resolve()
     assert second != first
+
+
+def test_the_record_is_keyed_by_every_module_of_the_package(full):
+    """Editing the schema, the reader or the loader reads manifests again, not only one file."""
+    stamped = manifest.loading._cache_key(FULL, full)["reader"][0]
+    package = Path(manifest.__file__).parent
+    for module in ("__init__", "schema", "reader", "loading"):
+        assert cache.stamp(package / f"{module}.py") in stamped

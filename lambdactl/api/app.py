@@ -27,6 +27,7 @@ from . import (
     logs,
     management,
     mappings,
+    routes,
     sqs,
     urls,
     versions,
@@ -124,6 +125,7 @@ ROUTES = [
     Route(f"{MAPPINGS}/{{uuid}}", mappings.update_mapping, methods=["PUT"]),
     Route(f"{MAPPINGS}/{{uuid}}", mappings.delete_mapping, methods=["DELETE"]),
     Route(f"{urls.PREFIX}{{target:path}}", urls.serve, methods=urls.METHODS),
+    Route(f"{routes.PREFIX}{{target:path}}", routes.serve, methods=routes.METHODS),
 ]
 # AWS's API reference writes some URIs with a trailing slash (`GET /2015-03-31/functions/`,
 # `POST /2014-11-13/functions/{F}/invoke-async/`), and older SDKs send them so: every Lambda

@@ -46,20 +46,20 @@ server writes its own."""
 async def serve(request: Request) -> Response:
     """Any method on `/url/...`: the function URL's answer."""
     backend: Backend = request.app.state.backend
-    routed = urls.route(_raw_path(request))
+    routed = urls.route(raw_path(request))
     target = None
     if routed is not None:
         target = function_urls(request).get((routed[0], routed[1]))
     if routed is None or target is None:
-        return _send(urls.not_found(), request)
-    http = _http_request(request, routed[2])
+        return send(urls.not_found(), request)
+    http = http_request(request, routed[2])
     cors = target.config.cors
     if cors is not None and urls.is_preflight(cors, http):
-        return _send(urls.preflight(cors, http), request)
+        return send(urls.preflight(cors, http), request)
     answer = urls.authorize(target.config, http)
     if answer is None:
         answer = await _invoke(backend, request, http, target)
-    return _send(urls.with_cors(answer, cors, http), request)
+    return send(urls.with_cors(answer, cors, http), request)
 
 
 async def _invoke(
@@ -105,13 +105,13 @@ def function_urls(request: Request) -> dict[tuple[str, str | None], urls.Functio
     return found
 
 
-def _raw_path(request: Request) -> str:
+def raw_path(request: Request) -> str:
     """The path as sent (percent-encoding kept): `rawPath` is the client's, not a decoding."""
     raw = request.scope.get("raw_path")
     return raw.decode("latin-1") if raw else request.url.path
 
 
-def _http_request(request: Request, raw_path: str) -> urls.HttpRequest:
+def http_request(request: Request, raw_path: str) -> urls.HttpRequest:
     client = request.client
     server = request.scope.get("server")
     return urls.HttpRequest(
@@ -133,7 +133,7 @@ def _text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _send(answer: urls.HttpResponse, request: Request) -> Response:
+def send(answer: urls.HttpResponse, request: Request) -> Response:
     """`answer` as Starlette's response, headers in order (`set-cookie` may repeat)."""
     body = b"" if request.method == "HEAD" else answer.body
     response = Response(body, status_code=answer.status)

@@ -14,7 +14,7 @@ import typer
 
 from ..errors import UsageError
 from . import render
-from .serve import announce, prepare, sources_lines
+from .serve import announce, prepare, routes_lines, sources_lines
 from .session import ENV_VARS_HELP, Output, session
 
 if TYPE_CHECKING:
@@ -92,6 +92,9 @@ def dev(
             shown = [line.split(None, 1)[1] for line in sources_lines(project)]
             if shown:  # the view's footer shows it until something newer
                 activity.note("event sources: " + "; ".join(shown))
+            served = [line.split(None, 1)[1] for line in routes_lines(project, listening.url)]
+            if served:  # each invocation's TRIGGER then names its route
+                activity.note("routes: " + "; ".join(served))
             with screen.run(loop):
                 yield
 

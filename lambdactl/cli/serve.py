@@ -132,6 +132,7 @@ def announce(  # type: ignore[no-untyped-def]
                 "Endpoint": listening.url,
                 "Functions": sorted(project.functions),
                 "FunctionUrls": _function_urls(project, listening.url),
+                "Routes": routes_listed(project, listening.url),
             }
         )
     else:
@@ -142,6 +143,30 @@ def announce(  # type: ignore[no-untyped-def]
             command=command,
             extra=extra,
         )
+
+
+def routes_listed(project: Project, endpoint: str) -> list[dict[str, str]]:
+    """The API Gateway routes served (`http` events), for the ready line: method, URL (the
+    route's path as written, under `/api`), function, payload format."""
+    from .. import routes
+
+    return [
+        {
+            "Method": route.method,
+            "Url": routes.address(route, endpoint),
+            "Function": route.function,
+            "Payload": route.payload,
+        }
+        for route in routes.table(project.functions)
+    ]
+
+
+def routes_lines(project: Project, endpoint: str) -> list[str]:
+    """The banner's lines for the routes: `route  GET URL -> function (payload 2.0)`."""
+    return [
+        f"  route     {r['Method']} {r['Url']} -> {r['Function']} (payload {r['Payload']})"
+        for r in routes_listed(project, endpoint)
+    ]
 
 
 def sources_lines(project: Project) -> list[str]:
@@ -187,6 +212,8 @@ def _banner(  # type: ignore[no-untyped-def]
         say(line, "bold" if i == 0 and terminal else None)
     say(f"  try: aws lambda invoke --endpoint-url {url} --function-name NAME out.json")
     for line in extra:
+        say(line)
+    for line in routes_lines(project, url):
         say(line)
     for line in sources_lines(project):
         say(line)

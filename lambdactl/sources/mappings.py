@@ -45,6 +45,7 @@ from .specs import (
     StreamSettings,
     StreamSource,
     is_declared,
+    mapped,
     source_from_record,
     source_record,
     sqs_conflict,
@@ -116,7 +117,7 @@ def every(project: Project, function: str | None = None) -> list[tuple[EventSour
     found: list[tuple[EventSource, Mapping]] = []
     for spec in project.functions.values():
         if function is None or spec.name == function:
-            for source in spec.events:
+            for source in mapped(spec.events):
                 record = _declared_record(project, source, records.get(source.uuid))
                 found.append((_effective(source, record), _mapping(source, record)))
     made = sorted(
@@ -158,7 +159,7 @@ def plan(project: Project) -> tuple[dict[str, EventSource], dict[str, dict[str, 
     seen: dict[str, dict[str, Any]] = {}
     records = {record["uuid"]: record for record in project.store.list_mappings()}
     for spec in project.functions.values():
-        for source in spec.events:
+        for source in mapped(spec.events):
             record = _declared_record(project, source, records.get(source.uuid))
             seen[source.uuid] = record
             if _wanted(record):
@@ -367,7 +368,7 @@ def _load(project: Project, uuid: str) -> tuple[EventSource, dict[str, Any]]:
 
 def _declared_source(project: Project, uuid: str) -> EventSource:
     for spec in project.functions.values():
-        for source in spec.events:
+        for source in mapped(spec.events):
             if source.uuid == uuid:
                 return source
     raise ResourceNotFoundException(NOT_FOUND)

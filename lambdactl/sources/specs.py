@@ -287,7 +287,10 @@ EventSource = (
     | KinesisSource
     | DynamoDBSource
 )
-KINDS: dict[str, type[EventSource]] = {
+"""An event source mapping's source: what a poller reads (an API Gateway route is not one)."""
+Source = EventSource | HttpSource
+"""What a function's `events:` holds: its event source mappings' sources and its routes."""
+KINDS: dict[str, type[Source]] = {
     cls.kind: cls
     for cls in (
         QueueSource,
@@ -298,9 +301,34 @@ KINDS: dict[str, type[EventSource]] = {
         SqsSource,
         KinesisSource,
         DynamoDBSource,
+        HttpSource,
     )
 }
 """Each `events:` item's kind key, with what it becomes."""
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
+"""A route's methods (API Gateway's; ANY: every method no other route of the path takes)."""
+PAYLOAD_VERSIONS = ("1.0", "2.0")
+"""A route's payload format: 1.0 (REST APIs, SAM's `Api`), 2.0 (HTTP APIs' default)."""
+API_NAME_PATTERN = "[A-Za-z0-9_-]{1,128}"
+STAGE_PATTERN = "[A-Za-z0-9_-]{1,128}"
+"""A stage's name (API Gateway's), or `$default` for an HTTP API (payload 2.0)."""
+
+
+def mapped(events: tuple[Source, ...]) -> tuple[EventSource, ...]:
+    """The sources of event source mappings among `events` (routes left out: API Gateway
+    invokes a function directly, and ListEventSourceMappings does not list its triggers)."""
+    return tuple(source for source in events if not isinstance(source, HttpSource))
+
+
+def routes(events: tuple[Source, ...]) -> tuple[HttpSource, ...]:
+    """The API Gateway routes among `events`."""
+    return tuple(source for source in events if isinstance(source, HttpSource))
+
+
+def route_shape(method: str, path: str) -> str:
+    """What makes two routes the same for API Gateway: the method and the path with its
+    variables' names left out (`GET /users/{id}` and `GET /users/{name}` clash)."""
+    return f"{method} " + re.sub(r"\{[^}]*?(\+?)\}", r"{\1}", path)
 
 
 @dataclass(frozen=True)
@@ -329,7 +357,7 @@ def source_uuid(function: str, kind: str, identity: str, index: int) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{function}\n{kind}\n{identity}\n{index}"))
 
 
-def describe(source: EventSource, root: Path | None = None) -> str:
+def describe(source: Source, root: Path | None = None) -> str:
     """What a source reads, for a person: `orders`, `rate(5 minutes)`, `clicks at URL`, a
     watched directory relative to `root` (the project's)."""
     if isinstance(source, FilesSource) and root is not None:
@@ -381,6 +409,9 @@ class Declared:
     streams: Mapping[str, StreamConfig]
     region: str
     account: str
+    routes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """The routes read so far, in this function and the ones before it (give every function
+    of a project the same dict): `route_shape` -> (function, where it is written)."""
 
 
 _QUEUE_SETTINGS = (
@@ -415,10 +446,11 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "sqs": ("queue_url", "endpoint_url", "region", *_QUEUE_SETTINGS),
     "kinesis": ("stream_name", "endpoint_url", "region", *_STREAM_SETTINGS),
     "dynamodb": ("table", "endpoint_url", "region", *_STREAM_SETTINGS),
+    "http": ("path", "method", "payload", "api", "stage", "binary_media_types", "enabled"),
 }
 """The keys of each kind: beside the kind's name (queue, stream, schedule, topic), or in the
 mapping the kind's key holds (files, sqs, kinesis, dynamodb)."""
-_NESTED = ("files", "sqs", "kinesis", "dynamodb")
+_NESTED = ("files", "sqs", "kinesis", "dynamodb", "http")
 
 
 def read_streams(reader: Reader, node: Node) -> dict[str, StreamConfig]:
@@ -485,7 +517,7 @@ def _retention(reader: Reader, node: Node, where: str) -> int:
 
 def read_events(
     reader: Reader, node: Node, where: str, declared: Declared
-) -> tuple[EventSource, ...]:
+) -> tuple[Source, ...]:
     """A function's `events:` list (`where`: `functions.NAME.events`), each item checked
     against AWS's ranges and against what the manifest declares."""
     import yaml
@@ -508,7 +540,7 @@ def _item(
     key: str,
     declared: Declared,
     seen: tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]],
-) -> EventSource:
+) -> Source:
     every = tuple(k for kind in KINDS for k in _KEYS[kind])
     entries = reader.mapping(node, key, tuple(dict.fromkeys((*KINDS, *every))))
     kinds = [k for k in entries if k in KINDS]
@@ -844,7 +876,118 @@ def _topic(item: _Item) -> TopicSource:
     )
 
 
-_READERS: dict[str, Callable[[_Item], EventSource]] = {
+def _http(item: _Item) -> HttpSource:
+    """A route: its path (literal segments, `{name}` ones, one last greedy `{name+}`), its
+    method, payload format, API and stage; no other function's route is the same."""
+    path = item.text("path")
+    problem = route_path_problem(path)
+    if problem is not None:
+        item.fail("path", problem, hint="e.g. /users/{id} or /files/{proxy+}")
+    method = "ANY"
+    if item.get("method") is not None:
+        method = item.reader.text(item.options["method"][1], item.at("method")).upper()
+        if method not in HTTP_METHODS:
+            item.fail("method", f"unknown method '{method}': " + ", ".join(HTTP_METHODS))
+    payload = _payload(item)
+    api = _name(item, "api", API_NAME_PATTERN)
+    stage = _name(item, "stage", STAGE_PATTERN, extra=("$default",) if payload == "2.0" else ())
+    media = _media_types(item, payload)
+    shape = route_shape(method, path)
+    declared = item.declared
+    if shape in declared.routes:
+        other, where = declared.routes[shape]
+        item.fail(
+            "path",
+            f"the route {method} {path} of function {declared.function} is also function "
+            f"{other}'s ({where})",
+            hint="a method and path lead to one function: change one, or use method ANY",
+        )
+    declared.routes[shape] = (declared.function, item.key)
+    return HttpSource(
+        uuid=item.uuid("http", f"{method} {path}"),
+        function=declared.function,
+        path=path,
+        method=method,
+        payload=payload,
+        api=api,
+        stage=stage,
+        binary_media_types=media,
+        enabled=item.boolean("enabled", True),
+    )
+
+
+def route_path_problem(path: str) -> str | None:
+    """What is wrong with a route's path (as API Gateway writes them), else None."""
+    if not path.startswith("/"):
+        return f"a route's path starts with '/': got '{path}'"
+    if path == "/":
+        return None
+    segments = path[1:].split("/")
+    names: list[str] = []
+    for i, segment in enumerate(segments):
+        if not segment:
+            return f"'{path}' has an empty segment (a doubled or trailing '/')"
+        variable = re.fullmatch(r"\{([A-Za-z0-9._-]+)(\+?)\}", segment)
+        if variable is None:
+            if "{" in segment or "}" in segment:
+                return f"'{segment}' in '{path}': a variable is a whole segment, {{name}}"
+            continue
+        name, greedy = variable.groups()
+        if greedy and i != len(segments) - 1:
+            return f"'{segment}' in '{path}': a greedy variable is the path's last segment"
+        if name in names:
+            return f"'{path}' names the variable '{name}' twice"
+        names.append(name)
+    return None
+
+
+def _payload(item: _Item) -> str:
+    node = item.get("payload")
+    if node is None:
+        return "2.0"
+    value = item.reader.scalar(node, item.at("payload"))
+    text = f"{value:.1f}" if isinstance(value, float) else str(value)
+    if text not in PAYLOAD_VERSIONS:
+        item.fail("payload", f"unknown payload format '{value}': \"1.0\" or \"2.0\"")
+    return text
+
+
+def _name(item: _Item, key: str, pattern: str, *, extra: tuple[str, ...] = ()) -> str:
+    """An API's or a stage's name ("" when not given: the default)."""
+    if item.get(key) is None:
+        return ""
+    name = item.reader.text(item.options[key][1], item.at(key))
+    if name not in extra and not re.fullmatch(pattern, name):
+        allowed = "letters, digits, '-' and '_'" + (f", or {extra[0]}" if extra else "")
+        item.fail(key, f"'{name}' is not a {key} name: {allowed}")
+    return name
+
+
+def _media_types(item: _Item, payload: str) -> tuple[str, ...]:
+    import yaml
+
+    node = item.get("binary_media_types")
+    if node is None:
+        return ()
+    key = item.at("binary_media_types")
+    if payload != "1.0":
+        item.fail(
+            "binary_media_types",
+            "binary_media_types is for payload \"1.0\" (a REST API's BinaryMediaTypes); "
+            "payload 2.0 receives every non-text body base64",
+        )
+    entries = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    found = []
+    for i, entry in enumerate(entries):
+        at = f"{key}[{i}]" if isinstance(node, yaml.SequenceNode) else key
+        media = item.reader.text(entry, at)
+        if not re.fullmatch(r"[\w.+*-]+/[\w.+*-]+", media):
+            item.reader.fail(entry, at, f"'{media}' is not a media type (image/png, */*)")
+        found.append(media.lower())
+    return tuple(found)
+
+
+_READERS: dict[str, Callable[[_Item], Source]] = {
     "queue": _queue,
     "stream": _stream,
     "schedule": _schedule,
@@ -853,6 +996,7 @@ _READERS: dict[str, Callable[[_Item], EventSource]] = {
     "sqs": _sqs,
     "kinesis": _kinesis,
     "dynamodb": _dynamodb,
+    "http": _http,
 }
 
 

@@ -149,7 +149,7 @@ COMMANDS = [
     Command(
         "serve",
         "--port 0",
-        {"Status", "Endpoint", "Functions", "FunctionUrls"},
+        {"Status", "Endpoint", "Functions", "FunctionUrls", "Routes"},
         lines=True,
         process=True,
         follow=True,
@@ -157,7 +157,7 @@ COMMANDS = [
     Command(
         "dev",
         "--port 0 --no-ui",
-        {"Status", "Endpoint", "Functions", "FunctionUrls"},
+        {"Status", "Endpoint", "Functions", "FunctionUrls", "Routes"},
         lines=True,
         process=True,
         follow=True,

@@ -435,3 +435,30 @@ def test_debug_an_editor_stops_the_function_at_a_breakpoint_of_the_code_just_sav
         editor.disconnect()
     finally:
         invoke.join(60)
+
+
+def test_a_routes_invocation_is_labelled_with_its_route(
+    dev: Callable[..., Dev], project_dir: Path
+) -> None:
+    """The ready line lists the routes; an invocation through one says which (the live
+    view's TRIGGER column shows the same label)."""
+    (project_dir / "functions.yaml").write_text(
+        MANIFEST.format(greeting="Hello")
+        + '    events:\n      - http: {path: "/greet/{name}", method: GET}\n'
+    )
+    write_handler(project_dir / "src" / "hello", "1")
+    write_handler(project_dir / "src" / "other", "1")
+    running = dev()
+    ready = running.lines("ready")[0]
+    assert ready["Routes"] == [
+        {
+            "Method": "GET",
+            "Url": f"{running.url}/api/greet/{{name}}",
+            "Function": "other",
+            "Payload": "2.0",
+        }
+    ]
+    status, answer = running.request("GET", "/api/greet/ann", b"")
+    assert status == 200 and answer["version"] == "1"
+    running.pids.append(answer["pid"])
+    running.expect("invoked", Function="other", Trigger="http GET /greet/{name}")

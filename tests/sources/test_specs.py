@@ -19,6 +19,7 @@ from lambdactl.sources.specs import (
     DynamoDBSource,
     Endpoint,
     FilesSource,
+    HttpSource,
     KinesisSource,
     QueueSettings,
     QueueSource,
@@ -121,8 +122,9 @@ def test_each_kind_with_its_defaults(write_manifest: WriteManifest, project_dir:
         "- sqs: {queue_url: 'http://127.0.0.1:4566/000000000000/jobs'}",
         "- kinesis: {stream_name: orders, starting_position: TRIM_HORIZON}",
         "- dynamodb: {table: people, starting_position: LATEST}",
+        "- http: {path: /users}",
     )
-    queue, stream, schedule, files, topic, sqs, kinesis, dynamodb = found
+    queue, stream, schedule, files, topic, sqs, kinesis, dynamodb, http = found
     assert queue == QueueSource(uuid=uuid_of("queue", "orders"), function="hello", queue="orders")
     assert queue.settings == QueueSettings(
         batch_size=10,
@@ -188,6 +190,16 @@ def test_each_kind_with_its_defaults(write_manifest: WriteManifest, project_dir:
         table="people",
         endpoint=Endpoint(region="us-east-1"),
         settings=StreamSettings(starting_position="LATEST"),
+    )
+    assert http == HttpSource(
+        uuid=uuid_of("http", "ANY /users"),
+        function="hello",
+        path="/users",
+        method="ANY",
+        payload="2.0",
+        api="",
+        stage="",
+        binary_media_types=(),
     )
     assert [s.kind for s in found] == list(specs.KINDS)
     assert all(s.enabled for s in found)
@@ -676,7 +688,7 @@ def test_the_shape_of_the_list_and_its_items(write_manifest: WriteManifest) -> N
     )
     assert event_error(write_manifest, "- batch_size: 5") == (
         f"functions.yaml:{FIRST}: functions.hello.events[0]: an event source names its kind: "
-        "queue, stream, schedule, files, topic, sqs, kinesis, dynamodb"
+        "queue, stream, schedule, files, topic, sqs, kinesis, dynamodb, http"
     )
     assert event_error(write_manifest, "- queue: orders", "  stream: clicks") == (
         f"functions.yaml:{FIRST + 1}: functions.hello.events[0]: one event source per list "
@@ -1154,3 +1166,83 @@ def test_a_source_record_reads_back_the_same() -> None:
         assert not specs.is_declared(source.uuid)
     assert specs.is_declared(specs.source_uuid("hello", "queue", "orders", 0))
     assert not specs.is_declared("not a uuid")
+
+
+# --------------------------------------------------------------------------------------------
+# http: API Gateway routes
+
+
+def test_a_route_with_every_key(write_manifest: WriteManifest) -> None:
+    (route,) = sources(
+        write_manifest,
+        "- http:",
+        "    path: /items/{proxy+}",
+        "    method: any",
+        "    payload: 1.0",
+        "    api: shop",
+        "    stage: Prod",
+        "    binary_media_types: [image/png, '*/*']",
+        "    enabled: false",
+    )
+    assert route == HttpSource(
+        uuid=uuid_of("http", "ANY /items/{proxy+}"),
+        function="hello",
+        path="/items/{proxy+}",
+        method="ANY",
+        payload="1.0",
+        api="shop",
+        stage="Prod",
+        binary_media_types=("image/png", "*/*"),
+        enabled=False,
+    )
+    assert specs.mapped((route,)) == () and specs.routes((route,)) == (route,)
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["- http: {method: GET}"], f"{FIRST}: functions.hello.events[0].http: missing key 'path'"),
+        (["- http: {path: users}"], "a route's path starts with '/': got 'users'"),
+        (["- http: {path: /a//b}"], "'/a//b' has an empty segment"),
+        (["- http: {path: /a/}"], "'/a/' has an empty segment"),
+        (["- http: {path: '/a/{p+}/b'}"], "a greedy variable is the path's last segment"),
+        (["- http: {path: '/a/x{id}'}"], "a variable is a whole segment"),
+        (["- http: {path: '/{id}/{id}'}"], "names the variable 'id' twice"),
+        (["- http: {path: /a, method: FETCH}"], "http.method: unknown method 'FETCH'"),
+        (["- http: {path: /a, payload: '3.0'}"], "unknown payload format '3.0'"),
+        (["- http: {path: /a, stage: 'a b'}"], "'a b' is not a stage name"),
+        (["- http: {path: /a, payload: '1.0', stage: $default}"], "not a stage name"),
+        (["- http: {path: /a, binary_media_types: [image/png]}"], 'for payload "1.0"'),
+        (["- http: {path: /a, payload: '1.0', binary_media_types: [png]}"], "not a media type"),
+        (["- http: {path: /a, verb: GET}"], "unknown key 'verb'"),
+    ],
+)
+def test_a_route_refused(write_manifest: WriteManifest, lines: list[str], message: str) -> None:
+    assert message in event_error(write_manifest, *lines)
+
+
+def test_two_functions_with_one_route_is_an_error_naming_both(
+    write_manifest: WriteManifest,
+) -> None:
+    text = (
+        "functions:\n"
+        "  first:\n    handler: app.handler\n    code: src/hello\n    events:\n"
+        "      - http: {path: '/users/{id}', method: GET}\n"
+        "  second:\n    handler: app.handler\n    code: src/hello\n    events:\n"
+        "      - http: {path: /other}\n"
+        "      - http: {path: '/users/{name}', method: get}\n"
+    )
+    message = error(write_manifest, text)
+    assert "functions.yaml:12: functions.second.events[1].http.path" in message
+    assert "of function second is also function first's (functions.first.events[0])" in message
+
+
+def test_one_path_with_several_methods_and_any_is_fine(write_manifest: WriteManifest) -> None:
+    found = sources(
+        write_manifest,
+        "- http: {path: /a, method: GET}",
+        "- http: {path: /a, method: POST}",
+        "- http: {path: /a}",
+        "- http: {path: '/a/{id}'}",
+    )
+    assert [s.identity for s in found] == ["GET /a", "POST /a", "ANY /a", "ANY /a/{id}"]
