@@ -48,6 +48,18 @@ functions:
         expose_headers: [x-request-id]
         allow_credentials: true
         max_age: 300
+    events:
+      - http: {path: "/users/{id}", method: GET}
+      - http: {path: /legacy, method: POST, payload: "1.0"}
+      - http:
+          path: /files
+          method: PUT
+          payload: "1.0"
+          api: uploads
+          stage: v1
+          binary_media_types: [image/png]
+      - http: {path: /admin, api: admin}
+      - http: {path: /old, enabled: false}
   order-worker:
     handler: app.handler
     code: src/worker
@@ -115,18 +127,10 @@ streams:
   clicks: {shards: 2, retention_hours: 48}
   views: {}
 """
-"""A manifest with every feature the export maps. HTTP routes, a named role, architectures,
-ephemeral storage, tracing and a KMS key are added by `everything`: the manifest's reader has
-no key for them yet, the project gets them from the Lambda API or the routes."""
+"""A manifest with every feature the export maps. A named role, architectures, ephemeral
+storage, tracing, a KMS key and an HTTP API route of payload 1.0 are added by `everything`:
+the manifest has no key for them, the project gets them from the Lambda API or a template."""
 
-ROUTES = (
-    ("/users/{id}", "GET", "2.0", "", ""),
-    ("/v1/{proxy+}", "ANY", "1.0", "", "$default"),
-    ("/legacy", "POST", "1.0", "", ""),
-    ("/files", "PUT", "1.0", "uploads", "v1"),
-    ("/admin", "ANY", "2.0", "admin", ""),
-)
-"""HTTP sources of `api`: (path, method, payload, api, stage)."""
 
 KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -163,18 +167,12 @@ def everything(root: Path) -> manifest.Manifest:
     """`EVERYTHING` loaded, with what its text cannot say added as the project would."""
     loaded = manifest.load(write_everything(root), remember=False)
     api = loaded.functions["api"]
-    routes = tuple(
-        specs.HttpSource(
-            uuid=specs.source_uuid("api", "http", f"{method} {path}", 0),
-            function="api",
-            path=path,
-            method=method,
-            payload=payload,
-            api=api_name,
-            stage=stage,
-            binary_media_types=("image/png",) if api_name == "uploads" else (),
-        )
-        for path, method, payload, api_name, stage in ROUTES
+    v1_route = specs.HttpSource(  # as the SAM reader reads an HttpApi event of payload 1.0
+        uuid=specs.source_uuid("api", "http", "ANY /v1/{proxy+}", 0),
+        function="api",
+        path="/v1/{proxy+}",
+        payload="1.0",
+        stage="$default",
     )
     config = dataclasses.replace(
         api.config,
@@ -183,7 +181,7 @@ def everything(root: Path) -> manifest.Manifest:
         tracing="Active",
         kms_key_arn=KEY,
     )
-    api = dataclasses.replace(api, config=config, events=routes)
+    api = dataclasses.replace(api, config=config, events=(*api.events, v1_route))
     cron = loaded.functions["cron"]
     role = "arn:aws:iam::123456789012:role/cron"
     cron = dataclasses.replace(cron, config=dataclasses.replace(cron.config, role=role))
@@ -554,6 +552,7 @@ def test_aliases_other_than_the_tracking_one_are_notes(exported: export.Template
         "api: alias 'stable' -> version 1: a template publishes one version per deploy "
         "(AutoPublishAlias 'live'), it cannot remake an older one; create this alias after "
         "deploying",
+        "api: the disabled http source 'ANY /old': SAM's Api/HttpApi events cannot be disabled",
         "order-worker: the DynamoDB table Orders: its stream's ARN is the parameter "
         "OrdersStreamArn, to give at deploy (--parameter-overrides OrdersStreamArn=ARN)",
         "sink: the disabled topic source 'quiet': SAM's SNS events cannot be disabled",
