@@ -262,6 +262,11 @@ class _Ids:
     def __init__(self) -> None:
         self.taken: set[str] = set()
 
+    def exact(self, name: str) -> str:
+        """`name` itself, valid and not taken."""
+        self.taken.add(name)
+        return name
+
     def new(self, name: str, suffix: str = "") -> str:
         base = logical_id(name, suffix)
         candidate, n = base, 1
@@ -333,7 +338,12 @@ class _Writer:
             if explicit and key not in self.apis:
                 base = source.api or ("Rest" if rest else "Http")
                 stage = source.stage if source.stage not in ("", "$default") else ""
-                api_id = self.ids.new(f"{base} {stage}", "Api")
+                if re.fullmatch("[A-Za-z0-9]+", source.api) and source.api not in self.ids.taken:
+                    # The API's name as its logical ID: a route's API read back from the
+                    # template is its API's logical ID (the apiId), so it stays the same.
+                    api_id = self.ids.exact(source.api)
+                else:
+                    api_id = self.ids.new(f"{base} {stage}", "Api")
                 self.apis[key] = _Api(api_id, rest, source.api, stage or ("Prod" if rest else ""))
             if key in self.apis:
                 api = self.apis[key]

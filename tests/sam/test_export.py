@@ -270,8 +270,8 @@ def test_the_document(exported: export.Template) -> None:
         "QuietTopic": "AWS::SNS::Topic",
         "UploadsBucket": "AWS::S3::Bucket",
         "UploadsInBucket": "AWS::S3::Bucket",
-        "UploadsV1Api": "AWS::Serverless::Api",
-        "AdminApi": "AWS::Serverless::HttpApi",
+        "uploads": "AWS::Serverless::Api",
+        "admin": "AWS::Serverless::HttpApi",
     }
     assert (exported.functions, exported.resources) == (4, 21)
 
@@ -326,19 +326,19 @@ def test_a_function(exported: export.Template) -> None:
         "ApiPOSTLegacy": {"Type": "Api", "Properties": {"Path": "/legacy", "Method": "post"}},
         "ApiPUTFiles": {
             "Type": "Api",
-            "Properties": {"Path": "/files", "Method": "put", "RestApiId": Ref("UploadsV1Api")},
+            "Properties": {"Path": "/files", "Method": "put", "RestApiId": Ref("uploads")},
         },
         "HttpApiANYAdmin": {
             "Type": "HttpApi",
-            "Properties": {"Path": "/admin", "Method": "any", "ApiId": Ref("AdminApi")},
+            "Properties": {"Path": "/admin", "Method": "any", "ApiId": Ref("admin")},
         },
     }
-    assert properties(exported, "UploadsV1Api") == {
+    assert properties(exported, "uploads") == {
         "Name": "uploads",
         "StageName": "v1",
         "BinaryMediaTypes": ["image/png"],
     }
-    assert properties(exported, "AdminApi") == {"Name": "admin"}
+    assert properties(exported, "admin") == {"Name": "admin"}
 
 
 def test_defaults_are_left_out_but_the_essentials(project_dir: Path) -> None:
@@ -659,3 +659,43 @@ def test_the_header_names_lambdactl_and_the_manifest(project_dir: Path) -> None:
             """
         )
     )
+
+
+def test_an_api_is_named_by_its_name_where_it_can_be(
+    write_manifest: Any, project_dir: Path
+) -> None:
+    """A route's API read back from the template is the API's logical ID: the API's name,
+    when that is one (letters and digits); else a logical ID made of it."""
+    path = write_manifest(
+        """\
+        functions:
+          hello:
+            handler: app.handler
+            code: src/hello
+            runtime: python3.12
+            events:
+              - http: {path: /a, api: shop}
+              - http: {path: /b, api: my-api}
+              - http: {path: /c, payload: "1.0", stage: dev}
+        """
+    )
+    exported = export.template(manifest.load(path, remember=False), directory=project_dir)
+    apis = {
+        key: value["Properties"]
+        for key, value in resources(exported).items()
+        if value["Type"] in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")
+    }
+    assert apis == {
+        "shop": {"Name": "shop"},
+        "MyApiApi": {"Name": "my-api"},
+        "RestDevApi": {"StageName": "dev"},
+    }
+    events = properties(exported, "HelloFunction")["Events"]
+    assert [
+        e["Properties"].get("ApiId", e["Properties"].get("RestApiId")) for e in events.values()
+    ] == [
+        Ref("shop"),
+        Ref("MyApiApi"),
+        Ref("RestDevApi"),
+    ]
+    assert lint(export.yaml_text(exported)) == []
