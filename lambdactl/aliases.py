@@ -99,6 +99,18 @@ def update(
         # Changed by someone else between reading and writing: decide again on what is there.
 
 
+def point(project: Project, function: str, name: str, version: str) -> Alias:
+    """Alias `name` at `version`: created, or moved there (its routing dropped), as SAM's
+    AutoPublishAlias does on each deploy that publishes."""
+    try:
+        current = get(project, function, name)
+    except ResourceNotFoundException:
+        return create(project, function, name, version=version)
+    if current.version == version and not current.routing:
+        return current
+    return update(project, function, name, version=version, routing={})
+
+
 def delete(project: Project, function: str, name: str) -> None:
     """Delete an alias. Deleting one that does not exist succeeds, as on AWS."""
     _check_name(name)

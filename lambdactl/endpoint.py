@@ -75,12 +75,25 @@ UNREAD = "has not read the edited manifest"
 
 def stamp(manifest: Path) -> tuple[int, int]:
     """What tells one text of a manifest file from the next: (size, mtime_ns); (0, 0) when
-    it cannot be read."""
+    it cannot be read. A SAM template's remembered options (`sam/options.py`) count as part
+    of its text: a change of them is a new manifest to serve."""
     try:
         status = os.stat(manifest)
     except OSError:
         return (0, 0)
-    return (status.st_size, status.st_mtime_ns)
+    try:
+        options = os.stat(options_path(manifest))
+    except OSError:
+        return (status.st_size, status.st_mtime_ns)
+    return (status.st_size + options.st_size, max(status.st_mtime_ns, options.st_mtime_ns))
+
+
+def options_path(manifest: Path) -> Path:
+    """Where a template's options are remembered (`sam/options.py`)."""
+    from .layout import STATE_DIR_NAME
+    from .sam.options import OPTIONS_NAME
+
+    return manifest.parent / STATE_DIR_NAME / OPTIONS_NAME
 
 
 def publish(state_dir: Path, endpoint: Endpoint) -> None:

@@ -88,6 +88,17 @@ class ResourceConflictException(AwsError):
     exit_code = 4
 
 
+class FunctionUnavailable(AwsError):
+    """A function declared where lambdactl cannot run it (a SAM template's function whose code
+    is in S3, a container image, a runtime lambdactl does not run, a value not knowable
+    locally): refused when invoked, with the reason. AWS's type for invoking a function that
+    is not Active (its State), with lambdactl's own message."""
+
+    aws_type = "ResourceConflictException"
+    http_status = 409
+    exit_code = 4
+
+
 class ResourceInUseException(AwsError):
     """Lambda's: the resource is busy (an event source mapping in a transitional state)."""
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import endpoint, ids, versions
 from .errors import (
+    FunctionUnavailable,
     LambdactlError,
     StoreError,
     TooManyRequestsException,
@@ -227,6 +228,7 @@ class Invoker:
         """
         _check_enum(invocation_type, "invocationType", INVOCATION_TYPES)
         _check_enum(log_type, "logType", LOG_TYPES)
+        self._check_runnable(function)
         if invocation_type == "Event":  # queued durably; the worker runs it
             # Here, not at the top: a synchronous invoke does not pay for the event model.
             from .events.enqueue import enqueue
@@ -290,6 +292,23 @@ class Invoker:
         for observer in self._observers:
             observer(version.function, result)
         return result
+
+    def _check_runnable(self, function: str) -> None:
+        """The one place a function that cannot run here (`FunctionSpec.unavailable`: a SAM
+        template's S3 code, image, foreign runtime...) is refused, however it is invoked
+        (sync, async, through serve, through a source); names that do not resolve are left
+        to the usual path, which says what is wrong with them."""
+        try:
+            name = self.project.ref(function).name
+        except LambdactlError:
+            return
+        spec = self.project.functions.get(name)
+        if spec is not None and spec.unavailable:
+            raise FunctionUnavailable(
+                f"{name} cannot run here: {spec.unavailable}",
+                hint="the template's other functions run; `lambdactl validate` lists what "
+                "cannot",
+            )
 
     def _remember_trigger(self, request_id: str) -> None:
         trigger = _TRIGGER.get()

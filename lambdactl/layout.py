@@ -13,17 +13,25 @@ from .errors import UsageError
 MANIFEST_NAMES = ("functions.yaml", "functions.yml")
 """File names searched for, in this order, from the working directory upward."""
 
+TEMPLATE_NAMES = ("template.yaml", "template.yml")
+"""An AWS SAM template's names: the manifest of a directory without a functions.yaml."""
+
+SEARCHED = (*MANIFEST_NAMES, *TEMPLATE_NAMES)
+"""Each directory's candidates, in order: a functions.yaml wins over a template beside it."""
+
 STATE_DIR_NAME = ".lambda"
 """Directory beside the manifest that holds all lambdactl state."""
 
 
 def find(start: Path | None = None, explicit: str | None = None) -> Path:
-    """Locate the manifest: `explicit` (or $LAMBDACTL_MANIFEST), else search upward."""
+    """Locate the manifest: `explicit` (or $LAMBDACTL_MANIFEST), else search upward from
+    `start` for the first directory with a functions.yaml or a SAM template.yaml (the
+    functions.yaml when a directory has both)."""
     explicit = explicit or os.environ.get("LAMBDACTL_MANIFEST") or None
     if explicit:
         path = Path(explicit).expanduser()
         if path.is_dir():
-            for name in MANIFEST_NAMES:
+            for name in SEARCHED:
                 if (path / name).is_file():
                     return (path / name).resolve()
         if not path.is_file():
@@ -31,7 +39,7 @@ def find(start: Path | None = None, explicit: str | None = None) -> Path:
         return path.resolve()
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
-        for name in MANIFEST_NAMES:
+        for name in SEARCHED:
             if (directory / name).is_file():
                 return directory / name
     raise UsageError(

@@ -76,9 +76,13 @@ class Project:
 
     def ref(self, text: str, qualifier: str | None = None) -> arns.FunctionRef:
         """Parse a user-supplied function reference against this project's region/account."""
-        return arns.parse(
+        ref = arns.parse(
             text, region=self.manifest.region, account=self.manifest.account, qualifier=qualifier
         )
+        named = self.manifest.logical_ids.get(ref.name)  # a template function's logical ID
+        if named is not None and ref.name not in self.functions:
+            return arns.FunctionRef(named, ref.qualifier)
+        return ref
 
     @property
     def functions(self) -> Mapping[str, FunctionSpec]:

@@ -161,7 +161,7 @@ class Reloader:
             self.project.watch_code()
             changes = self.project.changes
         assert changes is not None
-        changes.watch_file(self.path, self._poked.set)
+        changes.watch_file(self.path, self._poked.set)  # a template's options: polled
         self._thread = threading.Thread(target=self._run, name="reload", daemon=True)
         self._thread.start()
 
@@ -224,12 +224,13 @@ class Reloader:
         if endpoint.stamp(self.path) != stamp:  # written meanwhile: its events will follow
             self._poked.set()
             return None
+        raw, text = text, text + _options_text(self.path)  # a template's options count too
         if text == self._seen_text and not self._declined:
             self._served = self._seen = stamp  # the same text (touched, saved unchanged)
             self._announce()
             return None
         try:
-            loaded = manifest_module.load(self.path, text=text)
+            loaded = manifest_module.load(self.path, text=raw)
         except LambdactlError as exc:
             self._decline(stamp, text, exc, quiet=quiet)
             return None
@@ -283,3 +284,11 @@ class Reloader:
             self._announced, stamp=self._served, seen=self._seen, declined=self._declined
         )
         endpoint.publish(self.project.manifest.state_dir, self._announced)
+
+
+def _options_text(manifest: Path) -> str:
+    """The options remembered for a SAM template (`sam/options.py`) as text ("" for none)."""
+    try:
+        return "\0" + endpoint.options_path(manifest).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""

@@ -51,10 +51,37 @@ def _global(
         "--manifest",
         "-f",
         metavar="PATH",
-        help="The functions.yaml to use (default: $LAMBDACTL_MANIFEST, or search upward).",
+        help="The functions.yaml or SAM template.yaml to use (default: $LAMBDACTL_MANIFEST, "
+        "or search upward).",
+    ),
+    parameter_overrides: str = typer.Option(
+        None,
+        "--parameter-overrides",
+        metavar="TEXT",
+        help="A SAM template's parameters, as sam's: 'Key=Value Key2=Value2' or "
+        "'ParameterKey=K,ParameterValue=V ...' (remembered in .lambda/ for later commands).",
+    ),
+    region: str = typer.Option(
+        None,
+        "--region",
+        metavar="REGION",
+        help="A SAM template's AWS::Region (default us-east-1; remembered in .lambda/).",
+    ),
+    account: str = typer.Option(
+        None,
+        "--account",
+        metavar="ID",
+        help="A SAM template's AWS::AccountId (default 000000000000; remembered in .lambda/).",
     ),
 ) -> None:
-    ctx.obj = Session(manifest_option=manifest)
+    ctx.obj = Session(
+        manifest_option=manifest,
+        parameter_overrides=parameter_overrides,
+        region=region,
+        account=account,
+    )
+    if (parameter_overrides, region, account) != (None, None, None):
+        ctx.obj.manifest_path()  # remembered before any command hands its work to a server
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -128,10 +155,13 @@ def _only_the_command(argv: list[str]) -> typer.Typer:
     if os.environ.get("_LAMBDACTL_COMPLETE"):
         return app
     words = iter(argv)
+    valued = ("-f", "--manifest", "--parameter-overrides", "--region", "--account")
     for word in words:
-        if word in ("-f", "--manifest"):
+        if word in valued:
             next(words, None)
-        elif word.startswith("--manifest=") or (word.startswith("-f") and len(word) > 2):
+        elif word.startswith(tuple(f"{name}=" for name in valued[1:])) or (
+            word.startswith("-f") and len(word) > 2
+        ):
             continue
         elif word.startswith("-"):
             return app

@@ -283,10 +283,13 @@ def validate(ctx: typer.Context, output: Output = OUTPUT_OPTION) -> None:
             }
             for source in sources
         ]
-        render.print_json(
-            {"Manifest": str(path), "Valid": True, "Functions": names, "EventSources": listed}
-        )
+        shown = {"Manifest": str(path), "Valid": True, "Functions": names, "EventSources": listed}
+        if loaded.warnings:
+            shown["Warnings"] = list(loaded.warnings)
+        render.print_json(shown)
         return
+    for warning in loaded.warnings:  # what cannot run here, in a SAM template
+        render.warning(render.shown(warning))
     render.success(f"{path} is valid: {len(names)} function(s): {', '.join(names)}")
     for name, spec in loaded.functions.items():
         if spec.events:

@@ -36,6 +36,7 @@ def publish(
         results = [versions.publish(project, name, description=description) for name in names]
         shaped = [shapes.function_configuration(project, v) for v, _created in results]
         created = [new for _version, new in results]
+    moved = _auto_publish_aliases(project, shaped)
     if output is Output.json:
         render.print_json(shaped[0] if len(shaped) == 1 else shaped)
         return
@@ -51,6 +52,23 @@ def publish(
         for shape, new in zip(shaped, created, strict=True)
     ]
     render.table(None, ("Function", "Version", "Status", "CodeSha256", "Size", "Description"), rows)
+    for function, alias, version in moved:
+        render.line(f"{function}: alias {alias} -> version {version} (AutoPublishAlias)")
+
+
+def _auto_publish_aliases(project, shaped: list[dict]) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """Point each published function's AutoPublishAlias (a SAM template's) at the version
+    just published, as SAM does on a deploy that publishes: (function, alias, version)."""
+    moved = []
+    for shape in shaped:
+        spec = project.functions.get(shape["FunctionName"])
+        if spec is None or not spec.auto_publish_alias:
+            continue
+        from .. import aliases
+
+        aliases.point(project, spec.name, spec.auto_publish_alias, shape["Version"])
+        moved.append((spec.name, spec.auto_publish_alias, shape["Version"]))
+    return moved
 
 
 def _publish_through_server(

@@ -407,6 +407,10 @@ class Worker:
             queues.send(self.project, delivery.name, json.dumps(delivery.record))
         elif delivery.kind == "function":
             enqueue(self.project, delivery.name, json.dumps(delivery.record).encode())
+        elif delivery.kind == "topic":  # a SAM template's SNS destination: a local topic
+            from ..topics import publish
+
+            publish(self.project, delivery.name, json.dumps(delivery.record))
         else:  # dead letter: the original event, with AWS's three attributes
             queues.send(
                 self.project,

@@ -46,6 +46,9 @@ from .loading import (
     _recall as _recall,
 )
 from .loading import (
+    is_template_file as is_template_file,
+)
+from .loading import (
     load as load,
 )
 from .loading import (

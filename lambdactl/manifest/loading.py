@@ -1,8 +1,15 @@
 """Load a manifest file, and remember a valid one: the parsed-manifest cache in `.lambda/`
-(read back without YAML while nothing it was read from changed, ~15 ms less per command)."""
+(read back without YAML while nothing it was read from changed, ~15 ms less per command).
+
+A manifest is a functions.yaml or an AWS SAM / CloudFormation template (`is_template_file`):
+a template is resolved by `sam/template.py` with the options remembered in `.lambda/`
+(`sam/options.py`: parameter overrides, region, account) and mapped by `sam/reader.py` to the
+same `Manifest`; its cache entry is keyed on those options too.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
@@ -11,7 +18,7 @@ from typing import Any
 
 from .. import cache
 from ..errors import ManifestError
-from ..layout import STATE_DIR_NAME
+from ..layout import MANIFEST_NAMES, STATE_DIR_NAME, TEMPLATE_NAMES
 from ..sources import specs
 from .reader import _Reader
 from .schema import (
@@ -38,20 +45,76 @@ def load(path: Path, *, remember: bool = True, text: str | None = None) -> Manif
     `ManifestError` on the first problem.
 
     A valid manifest is remembered in `.lambda/` (when it exists) and read back from there
-    while nothing it depends on changed; `remember=False` writes nothing."""
+    while nothing it depends on changed; `remember=False` writes no record (a SAM template's
+    inline code and S3 events' directories are written all the same: they are its code)."""
     path = path.resolve()
     if text is None:
         text = read(path)
     record = path.parent / STATE_DIR_NAME / CACHE_NAME
     key = _cache_key(text, path)
+    template = is_template_file(path, text)
+    if template:
+        from ..sam import options
+
+        chosen = options.recall(path.parent / STATE_DIR_NAME)
+        key["template"] = {**chosen.key(), "engine": _sam_stamp()}
     remembered = _recall(record, key)
     if remembered is not None:
         return remembered
-    reader = _Reader(path)
-    loaded = reader.read(text)
+    if template:
+        loaded, directories = _read_template(path, text)
+    else:
+        reader = _Reader(path)
+        loaded, directories = reader.read(text), reader.directories
     if remember and record.parent.is_dir():  # never the first to create .lambda/
-        cache.save(record, key, {"manifest": _encode(loaded), "directories": reader.directories})
+        cache.save(record, key, {"manifest": _encode(loaded), "directories": directories})
     return loaded
+
+
+def is_template_file(path: Path, text: str | None = None) -> bool:
+    """Whether the manifest at `path` is a SAM / CloudFormation template: by its name
+    (`template.yaml` is one, `functions.yaml` is not), else by its content (`text`, or the
+    file's)."""
+    if path.name in TEMPLATE_NAMES:
+        return True
+    if path.name in MANIFEST_NAMES:
+        return False
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return False
+    if "Resources" not in text:  # most manifests: no YAML parsed to tell
+        return False
+    from ..sam.template import is_template
+
+    return is_template(text)
+
+
+def _read_template(path: Path, text: str) -> tuple[Manifest, list[tuple[str, str]]]:
+    """A template's manifest, read with its remembered options, and the directories it
+    names (for the cache). Inline code and S3 events' directories are written on the way."""
+    from ..sam import options, reader, template
+
+    state = path.parent / STATE_DIR_NAME
+    chosen = options.recall(state)
+    resolved = template.load(
+        path,
+        text,
+        parameter_overrides=chosen.parameter_overrides,
+        region=chosen.region,
+        account=chosen.account,
+    )
+    mapper = reader.TemplateReader(resolved, state)
+    return mapper.manifest(), mapper.directories
+
+
+@functools.cache
+def _sam_stamp() -> list[Any]:
+    """The template engine's and reader's files (`lambdactl/sam/*.py`): a cached template's
+    manifest is read again after an edit of any of them."""
+    package = Path(__file__).parent.parent / "sam"
+    return [cache.stamp(path) for path in sorted(package.glob("*.py"))]
 
 
 def read(path: Path) -> str:
@@ -64,6 +127,8 @@ def read(path: Path) -> str:
 
 def parse(text: str, path: Path) -> Manifest:
     """Validate manifest `text` as if read from `path` (relative paths resolve against it)."""
+    if is_template_file(path, text):
+        return _read_template(path, text)[0]
     return _Reader(path).read(text)
 
 

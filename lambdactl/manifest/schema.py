@@ -207,10 +207,11 @@ class FunctionConfig:
 
 @dataclass(frozen=True)
 class Destination:
-    """Where an invocation record or a dead letter goes: a function or a local queue."""
+    """Where an invocation record or a dead letter goes: a function or a local queue (or,
+    for a SAM template's SNS destination, a local topic)."""
 
     kind: str
-    """`function` or `queue`."""
+    """`function`, `queue` or `topic`."""
     name: str
 
 
@@ -393,6 +394,12 @@ class FunctionSpec:
     """The event sources the manifest declares (`events:`), and its API Gateway routes
     (`http`: `specs.mapped` and `specs.routes` tell them apart): not part of the
     configuration a version freezes or a RevisionId is made of, as on AWS."""
+    unavailable: str = ""
+    """Why this function cannot run here ("": it can): a SAM template's function whose code
+    is in S3, a container image, a runtime lambdactl does not run, a value only AWS knows.
+    Its invocations are refused with this reason (`Invoker`); the others run."""
+    auto_publish_alias: str = ""
+    """A SAM template's AutoPublishAlias: `lambdactl publish` points it at the new version."""
 
     def async_config(self, qualifier: str | None) -> AsyncConfig:
         """What an asynchronous invocation of `qualifier` (None: `$LATEST`) follows: its own
@@ -442,6 +449,12 @@ class Manifest:
     state: Path | None = None
     """Where the state lives instead of `.lambda/` beside the manifest: never read from the
     file; set by the pytest plugin, whose tests must not touch the project's own state."""
+    logical_ids: Mapping[str, str] = field(default_factory=dict)
+    """A SAM template's functions by logical ID, where their FunctionName differs: the
+    logical ID names the function too (as `sam local` takes either)."""
+    warnings: tuple[str, ...] = ()
+    """What a SAM template holds that cannot run here, one located line each
+    (`template.yaml:12:Resources.Fn.Properties.CodeUri: ...`): `validate` shows them."""
 
     def retention(self, function: str) -> LogRetention:
         spec = self.functions.get(function)

@@ -36,6 +36,8 @@ def for_runtime(runtime: str, cache_dir: Path | None = None) -> Interpreter:
     `resolve`)."""
     wanted = runtime.removeprefix("python")
     current = ".".join(map(str, sys.version_info[:3]))
+    if runtime in DEPRECATED:
+        return _nearest(runtime, current, cache_dir)
     if current.rsplit(".", 1)[0] == wanted:
         return Interpreter(sys.executable, current)
     found = shutil.which(f"python{wanted}")
@@ -48,6 +50,31 @@ def for_runtime(runtime: str, cache_dir: Path | None = None) -> Interpreter:
         current,
         warning=f"runtime {runtime} requested but no python{wanted} is on PATH; "
         f"running it with Python {current} ({sys.executable})",
+    )
+
+
+DEPRECATED = ("python3.6", "python3.7", "python3.8")
+"""Runtimes AWS still invokes existing functions on (a SAM template may name them): run on the
+nearest Python found, from their own version upward, with a warning."""
+
+
+def _nearest(runtime: str, current: str, cache_dir: Path | None) -> Interpreter:
+    """A deprecated `python3.X`: that Python if found, else the next newer one found (this
+    Python at the latest), always with a warning saying so."""
+    minor = int(runtime.rsplit(".", 1)[1])
+    found: tuple[str, str] = (current, sys.executable)
+    for candidate in range(minor, sys.version_info[1]):
+        command = shutil.which(f"python3.{candidate}")
+        probed = resolve(command, cache_dir) if command else None
+        if probed and probed[0].rsplit(".", 1)[0] == f"3.{candidate}":
+            found = probed
+            break
+    version, path = found
+    return Interpreter(
+        path,
+        version,
+        warning=f"runtime {runtime} is deprecated; running it with Python {version} ({path}), "
+        "the nearest found",
     )
 
 

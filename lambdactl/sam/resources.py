@@ -2,7 +2,8 @@
 
 A resource's name is its name property (`FunctionName`, `QueueName`, ...) when set, else its
 logical ID (CloudFormation would make one up; locally the logical ID is the name everyone
-sees). ARNs use the template's region and account, so they match lambdactl's own.
+sees; a bucket's in lower case, as bucket names are). ARNs use the template's region and
+account, so they match lambdactl's own.
 """
 
 from __future__ import annotations
@@ -71,11 +72,14 @@ def getatt(
     kind: str, logical_id: str, name: str, attribute: str, *, region: str, account: str
 ) -> str | None:
     """What `Fn::GetAtt` returns, or None when the attribute has no local value."""
-    table = _attributes(kind, logical_id, name, region, account)
+    table = getatt_table(kind, logical_id, name, region, account)
     return table.get(attribute)
 
 
-def _attributes(kind: str, logical_id: str, name: str, region: str, account: str) -> dict:
+def getatt_table(
+    kind: str, logical_id: str, name: str, region: str, account: str
+) -> dict[str, str]:
+    """Every attribute of a resource of type `kind` that has a local value, by name."""
     if kind in FUNCTION_TYPES:
         return {"Arn": arns.function_arn(region, account, name)}
     if kind == "AWS::SQS::Queue":

@@ -358,15 +358,25 @@ class _Stack:
             elif "Default" in decl:
                 value = _parameter_text(decl["Default"])
             else:
-                missing.append((name, line))
+                # CloudFormation refuses the stack; locally only what uses it cannot run
+                self.values[name] = Unresolved(
+                    f"no value: the parameter has no Default; give it with "
+                    f"--parameter-overrides {name}=VALUE",
+                    f"{self.file}:{line}:Parameters.{name}",
+                )
+                missing.append(name)
                 continue
             if str(decl.get("NoEcho", "")).lower() == "true":
                 self.no_echo.add(name)
             self.texts[name] = value
             self.values[name] = self.typed(name, kind, decl, value, line)
         if missing:
-            names = ", ".join(name for name, _ in missing)
-            self.fail((), missing[0][1], f"Parameters: [{names}] must have values")
+            self.warn(
+                declared.line_of(missing[0]),
+                ("Parameters",),
+                f"[{', '.join(missing)}] must have values: what uses them cannot run "
+                "(--parameter-overrides gives them)",
+            )
         for name in overrides:
             if name not in declared:
                 self.warn(1, ("Parameters",), f"the override {name} names no parameter; ignored")
@@ -581,6 +591,8 @@ class _Stack:
             )
             if text_of(fifo).lower() == "true":
                 return f"{logical_id}.fifo"
+        if kind == "AWS::S3::Bucket":  # bucket names are lower case (CloudFormation's too)
+            return logical_id.lower()[:63]
         return logical_id
 
     def ref(self, name: str, path: ValuePath, line: int) -> Any:
@@ -639,6 +651,11 @@ class _Stack:
 
     def getatt(self, name: str, attribute: str, path: ValuePath, line: int) -> Any:
         reason = f"!GetAtt {name}.{attribute}"
+        generated, _, inner = attribute.partition(".")
+        implicit = self.implicit_resources().get(f"{name}.{generated}") if inner else None
+        if implicit is not None:  # `Fn.DestinationQueue.Arn`: an attribute of SAM's resource
+            value = implicit.attributes.get(inner)
+            return value if value is not None else self.resolver.unresolved(reason, path, line)
         if name in self.declared and not name.startswith("Fn::"):
             kind = self.declaration(name)["Type"]
             if not self.include(name):
@@ -671,6 +688,33 @@ class _Stack:
         if self.lenient:  # Outputs: a name only AWS would know is a warning there
             return self.resolver.unresolved(reason, path, line)
         self.fail(path, line, message)
+
+    def destinations(self, logical_id: str, config: Any) -> dict[str, _Implicit]:
+        """The queue or topic SAM makes for an EventInvokeConfig destination of Type SQS or
+        SNS that names none: `<Fn>.DestinationQueue`, `<Fn>.DestinationTopic` (named
+        `<Fn>EventInvokeConfig<OnSuccess|OnFailure><Queue|Topic>`, as SAM names them)."""
+        found: dict[str, _Implicit] = {}
+        targets = config.get("DestinationConfig") if isinstance(config, dict) else None
+        region, account = self.region, self.account
+        for which in ("OnSuccess", "OnFailure"):
+            target = targets.get(which) if isinstance(targets, dict) else None
+            if not isinstance(target, dict) or "Destination" in target:
+                continue
+            if target.get("Type") == "SQS":
+                queue = f"{logical_id}EventInvokeConfig{which}Queue"
+                found[f"{logical_id}.DestinationQueue"] = _Implicit(
+                    "AWS::SQS::Queue",
+                    arns.queue_url(region, account, queue),
+                    resources.getatt_table("AWS::SQS::Queue", queue, queue, region, account),
+                )
+            elif target.get("Type") == "SNS":
+                topic = f"{logical_id}EventInvokeConfig{which}Topic"
+                found[f"{logical_id}.DestinationTopic"] = _Implicit(
+                    "AWS::SNS::Topic",
+                    resources.ref("AWS::SNS::Topic", topic, topic, region=region, account=account),
+                    resources.getatt_table("AWS::SNS::Topic", topic, topic, region, account),
+                )
+        return found
 
     def implicit_resources(self) -> dict[str, _Implicit]:
         """The resources SAM generates that a template may name: `<Fn>Role`,
@@ -723,6 +767,13 @@ class _Stack:
                         found[f"{logical_id}.Alias"] = target
                     version = Unresolved(f"!Ref {logical_id}.Version (a published version)", "")
                     found[f"{logical_id}.Version"] = _Implicit("AWS::Lambda::Version", version)
+                if "EventInvokeConfig" in written:
+                    config = self.resolver.resolve(
+                        written["EventInvokeConfig"],
+                        (*path, "EventInvokeConfig"),
+                        written.line_of("EventInvokeConfig"),
+                    )
+                    found.update(self.destinations(logical_id, config))
                 events = written.get("Events")
                 for event, spec in events.items() if isinstance(events, dict) else ():
                     found[f"{logical_id}{event}"] = _Implicit("event", f"{logical_id}{event}")

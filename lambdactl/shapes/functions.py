@@ -70,7 +70,12 @@ def function_configuration(
             }
             for x in version.layers
         ]
-    if status == "created":
+    spec = project.functions.get(version.function)
+    unavailable = spec.unavailable if spec is not None else ""
+    if unavailable:  # a SAM template's function that cannot run here: Failed, and why
+        code = "InvalidRuntime" if unavailable.startswith("runtime ") else "InvalidConfiguration"
+        shape.update(State="Failed", StateReason=unavailable, StateReasonCode=code)
+    elif status == "created":
         shape.update(State="Pending", StateReason=CREATING, StateReasonCode="Creating")
     else:
         shape["State"] = "Active"
@@ -158,6 +163,8 @@ def _destination(project: Project, target: Destination | None) -> dict[str, str]
     if target.kind == "function":
         return {"Destination": project.arn(target.name)}
     manifest = project.manifest
+    if target.kind == "topic":
+        return {"Destination": f"arn:aws:sns:{manifest.region}:{manifest.account}:{target.name}"}
     return {"Destination": f"arn:aws:sqs:{manifest.region}:{manifest.account}:{target.name}"}
 
 

@@ -124,3 +124,48 @@ def test_a_remembered_interpreter_that_changed_is_probed_again(tmp_path, monkeyp
     assert len(calls) == 3
     interpreters.resolve("/x/python3.99", None)  # nowhere to remember: always probed
     assert len(calls) == 4
+
+
+def older_python() -> tuple[int, str] | None:
+    """(minor, executable) of an installed Python 3.8 to 3.(ours - 1), the oldest first."""
+    for minor in range(8, sys.version_info[1]):
+        pattern = str(Path(sys.base_prefix).parent / f"*/bin/python3.{minor}")
+        for candidate in sorted(glob.glob(pattern)) + [f"/usr/bin/python3.{minor}"]:
+            if os.access(candidate, os.X_OK):
+                return minor, candidate
+    return None
+
+
+@pytest.fixture
+def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`for_runtime` asked again (it remembers per process), with PATH the test's."""
+    interpreters.for_runtime.cache_clear()
+    yield tmp_path / "bin"
+    interpreters.for_runtime.cache_clear()
+
+
+def test_a_deprecated_runtime_runs_on_the_nearest_python_found(fresh, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    found = older_python()
+    if found is None:
+        pytest.skip("needs a Python from 3.8 up to ours, older than ours")
+    minor, executable = found
+    fresh.mkdir()
+    (fresh / f"python3.{minor}").symlink_to(executable)
+    monkeypatch.setenv("PATH", str(fresh))
+    chosen = interpreters.for_runtime("python3.7")  # none of 3.7 on PATH: the next one up
+    assert chosen.version.startswith(f"3.{minor}.")
+    assert chosen.warning == (
+        f"runtime python3.7 is deprecated; running it with Python {chosen.version} "
+        f"({chosen.path}), the nearest found"
+    )
+
+
+def test_a_deprecated_runtime_with_no_older_python_runs_on_lambdactl_s(fresh, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PATH", str(fresh))  # an empty PATH: nothing found
+    chosen = interpreters.for_runtime("python3.8")
+    ours = ".".join(map(str, sys.version_info[:3]))
+    assert (chosen.path, chosen.version) == (sys.executable, ours)
+    assert chosen.warning == (
+        f"runtime python3.8 is deprecated; running it with Python {ours} ({sys.executable}), "
+        "the nearest found"
+    )

@@ -732,8 +732,18 @@ def test_a_parameter_with_no_value() -> None:
           Size: {Type: Number, Default: 1}
           Team: {Type: String}
         """
-    assert fails(function("Timeout: 3\n", before=before)) == (
-        "template.yaml:3: Parameters: [Stage, Team] must have values"
+    # CloudFormation refuses the stack; here only what uses them cannot run
+    unset = load(function("Timeout: 3\n", before=before))
+    assert unset.parameters == {"Size": "1"}
+    assert unset.warnings == (
+        "template.yaml:3:Parameters: [Stage, Team] must have values: what uses them cannot "
+        "run (--parameter-overrides gives them)",
+    )
+    used = load(function("Timeout: !Ref Stage\n", before=before))
+    [gap] = used.resources["Fn"].unresolved()
+    assert gap.reason == (
+        "!Ref Stage (no value: the parameter has no Default; give it with "
+        "--parameter-overrides Stage=VALUE)"
     )
     loaded = load(function("Timeout: 3\n", before=before), parameter_overrides={
         "Stage": "dev", "Team": "a", "Unknown": "x",
@@ -1359,3 +1369,45 @@ def test_broken_templates_give_one_line_never_a_traceback() -> None:
             template.load(Path("template.yaml"), "\n".join(lines) + "\n")
         except ManifestError as error:
             assert "\n" not in str(error)
+
+
+def test_the_destinations_sam_makes_are_named() -> None:
+    loaded = load(
+        HEADER
+        + textwrap.dedent(
+            """\
+        Conditions:
+          Make: !Equals [a, a]
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              Runtime: python3.12
+              EventInvokeConfig:
+                DestinationConfig:
+                  OnSuccess: {Type: SQS}
+                  OnFailure:
+                    Type: SNS
+                    Destination: !If [Make, !Ref AWS::NoValue, arn:aws:sns:us-east-1:1:t]
+          Reader:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              Runtime: python3.12
+              Environment:
+                Variables:
+                  QUEUE: !Ref Fn.DestinationQueue
+                  QUEUE_ARN: !GetAtt Fn.DestinationQueue.Arn
+                  TOPIC: !Ref Fn.DestinationTopic
+        """
+        )
+    )
+    variables = loaded.resources["Reader"].properties["Environment"]["Variables"]
+    assert variables == {
+        "QUEUE": (
+            "https://sqs.us-east-1.amazonaws.com/000000000000/FnEventInvokeConfigOnSuccessQueue"
+        ),
+        "QUEUE_ARN": "arn:aws:sqs:us-east-1:000000000000:FnEventInvokeConfigOnSuccessQueue",
+        "TOPIC": "arn:aws:sns:us-east-1:000000000000:FnEventInvokeConfigOnFailureTopic",
+    }
