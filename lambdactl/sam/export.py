@@ -70,15 +70,19 @@ DYNAMODB_READ = (
 """Lambda's DynamoDB Streams poller's actions (AWSLambdaDynamoDBExecutionRole)."""
 
 CREATE_BLOCKED = {
+    "python3.6": "2022-07-18",
+    "python3.7": "2024-01-09",
+    "python3.8": "2026-06-01",
     "python3.9": "2026-06-01",
     "python3.10": "2026-07-31",
     "python3.11": "2026-07-31",
     "provided": "2024-02-08",
     "provided.al2": "2026-07-31",
 }
-"""Runtimes lambdactl runs that AWS's deprecation schedule stops taking for new functions,
-from that day (AWS's runtime table, as cfn-lint's rule E2533 carries it): a template using
-one fails to deploy then, so the export says so (and keeps the runtime: it is what runs)."""
+"""Runtimes lambdactl runs (the deprecated ones only from a SAM template) that AWS's
+deprecation schedule stops taking for new functions, from that day (AWS's runtime table, as
+cfn-lint's rule E2533 carries it): a template using one fails to deploy then, so the export
+says so (and keeps the runtime: it is what runs)."""
 
 FILE_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*"}
 """A watched directory's events as S3 notification types: a file appearing (by any write) or
@@ -298,14 +302,19 @@ class _Writer:
         self.notes: list[str] = []
         self.ids = _Ids()
         self.parameters: dict[str, Any] = {}
-        self.functions = {name: self.ids.new(name, "Function") for name in manifest.functions}
+        self.exported = {
+            name: spec for name, spec in manifest.functions.items() if not spec.unavailable
+        }
+        """The functions that can be exported: not one a template gave that cannot run here
+        (its code in S3, an image...: what the template said of it is not in the manifest)."""
+        self.functions = {name: self.ids.new(name, "Function") for name in self.exported}
         self.roles = {
             name: self.ids.new(name, "FunctionRole")
-            for name, spec in manifest.functions.items()
+            for name, spec in self.exported.items()
             if not spec.config.role
         }
         self.layers: dict[Path, str] = {}
-        for spec in manifest.functions.values():
+        for spec in self.exported.values():
             for layer in spec.layers:
                 if layer not in self.layers:
                     self.layers[layer] = self.ids.new(layer.name, "Layer")
@@ -314,7 +323,7 @@ class _Writer:
         self.topics: dict[str, str] = {}
         self.buckets: dict[Path, str] = {}
         self.apis: dict[tuple[bool, str, str], _Api] = {}
-        for spec in manifest.functions.values():
+        for spec in self.exported.values():
             for target in _destinations(spec):
                 if target.kind == "topic" and target.name not in self.topics:
                     self.topics[target.name] = self.ids.new(target.name, "Topic")
@@ -360,6 +369,9 @@ class _Writer:
         resources: dict[str, Any] = {}
         self.note_runtimes()
         for name, spec in self.manifest.functions.items():
+            if spec.unavailable:
+                self.notes.append(f"{name}: not exported: {spec.unavailable}")
+        for name, spec in self.exported.items():
             resources[self.functions[name]] = self.function(spec)
             if name in self.roles:
                 resources[self.roles[name]] = self.role(spec)
@@ -463,31 +475,34 @@ class _Writer:
         if target.kind == "topic":
             return Ref(self.topics[target.name])
         name, _, qualifier = target.name.partition(":")
+        if name not in self.functions:  # not exported: named by its ARN
+            return Sub(FUNCTION_ARN + target.name)
         if qualifier:
             return Sub(f"${{{self.functions[name]}.Arn}}:{qualifier}")
         return GetAtt(self.functions[name])
 
     def auto_alias(self, spec: FunctionSpec) -> str | None:
-        """The alias that tracks the newest version (the first by name if several), if any;
-        the others become notes."""
+        """The template's own AutoPublishAlias (a function read from one), else the alias that
+        tracks the newest version (the first by name if several), if any; the others become
+        notes."""
         published = self.published.get(spec.name, Published())
-        tracking = [
-            a
+        tracking = sorted(
+            a.name
             for a in published.aliases
             if published.newest is not None and a.version == published.newest and not a.routing
-        ]
-        chosen = min(tracking, key=lambda a: a.name) if tracking else None
+        )
+        chosen = spec.auto_publish_alias or (tracking[0] if tracking else None)
         for alias in sorted(published.aliases, key=lambda a: a.name):
-            if alias is chosen:
+            if alias.name == chosen:
                 continue
             routing = "".join(f" (+{w:.0%} to version {v})" for v, w in alias.routing.items())
             self.notes.append(
                 f"{spec.name}: alias '{alias.name}' -> version {alias.version}{routing}: a "
                 "template publishes one version per deploy (AutoPublishAlias"
-                + (f" '{chosen.name}'" if chosen else "")
+                + (f" '{chosen}'" if chosen else "")
                 + "), it cannot remake an older one; create this alias after deploying"
             )
-        return None if chosen is None else chosen.name
+        return chosen
 
     def url(self, spec: FunctionSpec, alias: str | None) -> dict[str, Any]:
         url = spec.url
@@ -581,7 +596,7 @@ class _Writer:
         runtimes = sorted(
             {
                 spec.config.runtime
-                for spec in self.manifest.functions.values()
+                for spec in self.exported.values()
                 if path in spec.layers
             }
         )
@@ -767,7 +782,7 @@ class _Writer:
 
     def note_runtimes(self) -> None:
         users: dict[str, list[str]] = {}
-        for spec in self.manifest.functions.values():
+        for spec in self.exported.values():
             if spec.config.runtime in CREATE_BLOCKED:
                 users.setdefault(spec.config.runtime, []).append(spec.name)
         for runtime, names in sorted(users.items()):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.sam.test_export import write_everything
+from lambdactl.sam import export
+from tests.sam.test_export import lint, write_everything
 
 
 def test_prints_the_template_as_yaml(cli) -> None:  # type: ignore[no-untyped-def]
@@ -95,3 +96,57 @@ def test_every_feature_through_the_cli_passes_the_cfn_lint_command(cli, project_
         [command, "template.yaml"], cwd=project_dir, capture_output=True, text=True
     )
     assert (linted.returncode, linted.stdout, linted.stderr) == (0, "", "")
+
+
+# -- a project read from a SAM template, exported again ------------------------------------------
+
+PROJECTS = Path(__file__).parent.parent / "fixtures" / "sam" / "projects"
+
+
+def exported_from(cli, project_dir: Path, name: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    """The reader's fixture project `name`, read with `-f` and exported (as JSON)."""
+    shutil.copytree(PROJECTS / name, project_dir / name)
+    result = cli("-f", f"{name}/template.yaml", "export", "sam", "-o", "json")
+    assert result.code == 0, result
+    template = result.json()
+    text = json.dumps(template)
+    blocked = tuple(f"Runtime '{runtime}'" for runtime in export.CREATE_BLOCKED)
+    findings = [(rule, m) for rule, m in lint(text) if not m.startswith(blocked)]
+    assert findings == []  # but for the runtimes AWS's schedule blocks, each a note
+    return template  # type: ignore[no-any-return]
+
+
+def test_a_template_s_auto_publish_alias_is_exported_again(cli, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    template = exported_from(cli, project_dir, "hello")
+    hello = template["Resources"]["HelloWorldFunctionFunction"]["Properties"]
+    assert (hello["FunctionName"], hello["AutoPublishAlias"]) == ("HelloWorldFunction", "live")
+
+
+def test_a_template_s_topic_destination_is_exported_again(cli, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    template = exported_from(cli, project_dir, "consumer")
+    notifier = template["Resources"]["NotifierFunction"]["Properties"]
+    assert notifier["EventInvokeConfig"]["DestinationConfig"]["OnFailure"] == {
+        "Type": "SNS",
+        "Destination": {"Ref": "FailuresTopic"},
+    }
+    role = template["Resources"]["NotifierFunctionRole"]["Properties"]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": {"Ref": "FailuresTopic"}} in (
+        statements
+    )
+
+
+def test_functions_that_cannot_run_here_are_notes_not_resources(cli, project_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    """A template's function whose code is in S3 (or an image, a remote layer...) is not in
+    the manifest as the template had it: it is left out, with the reader's reason."""
+    template = exported_from(cli, project_dir, "mixed")
+    names = [
+        r["Properties"]["FunctionName"]
+        for r in template["Resources"].values()
+        if r["Type"] == export.FUNCTION
+    ]
+    assert "FromS3" not in names and "Container" not in names
+    notes = template["Metadata"]["Lambdactl"]["Notes"]
+    reason = "its code is in S3 (s3://my-artifacts/from-s3.zip), not in this project"
+    assert f"FromS3: not exported: {reason}" in notes
+    assert any(note.startswith("Container: not exported: ") for note in notes)

@@ -699,3 +699,28 @@ def test_an_api_is_named_by_its_name_where_it_can_be(
         Ref("RestDevApi"),
     ]
     assert lint(export.yaml_text(exported)) == []
+
+
+def test_a_function_that_cannot_run_here_is_a_note_and_named_by_its_arn(
+    write_manifest: Any, project_dir: Path
+) -> None:
+    path = write_manifest(
+        """\
+        defaults: {runtime: python3.12}
+        functions:
+          hello: {handler: app.handler, code: src/hello, async: {on_success: {function: far}}}
+          far: {handler: app.handler, code: src/hello}
+        """
+    )
+    loaded = manifest.load(path, remember=False)
+    far = dataclasses.replace(loaded.functions["far"], unavailable="its code is in S3")
+    loaded = dataclasses.replace(loaded, functions={**loaded.functions, "far": far})
+    exported = export.template(loaded, directory=project_dir)
+    assert set(resources(exported)) == {"HelloFunction", "HelloFunctionRole"}
+    assert exported.notes == ("far: not exported: its code is in S3",)
+    arn = Sub(export.FUNCTION_ARN + "far")
+    destination = properties(exported, "HelloFunction")["EventInvokeConfig"]
+    assert destination == {
+        "DestinationConfig": {"OnSuccess": {"Type": "Lambda", "Destination": arn}}
+    }
+    assert lint(export.yaml_text(exported)) == []
