@@ -11,12 +11,14 @@ Rules, so that the template means what the manifest means:
 - Values equal to AWS's defaults are left out, except a function's Runtime, Handler,
   MemorySize and Timeout, which are always written.
 - One alias pointing to the newest published version becomes `AutoPublishAlias` (SAM publishes
-  a version at each deploy and points the alias to it). Every other alias is a note: a
+  a version at each deploy and points the alias to it); a project read from a template keeps
+  the template's own. Every other alias is a note: a
   template cannot make an older version's code again (an `AWS::Lambda::Version` snapshots
   whatever the function is at deploy time), so an alias to version 1 would silently point at
   the new code.
 - What a template cannot say (a disabled topic, file or HTTP source; a URL on another alias;
-  an alias to an older version) is left out with a note, kept in the template itself
+  an alias to an older version; a function a template gave that cannot run here, whose code
+  the manifest does not have) is left out with a note, kept in the template itself
   (`Metadata.Lambdactl.Notes`, where CloudFormation lets tools keep data) so that the YAML and
   the JSON say the same.
 - Output is deterministic: the same manifest and published state give byte-identical text.
