@@ -15,6 +15,7 @@ from . import (
     dev,
     doctor,
     events,
+    export,
     functions,
     invoke,
     logs,
@@ -112,6 +113,7 @@ app.add_typer(streams.app, name="stream")
 app.add_typer(topics.app, name="topic")
 app.add_typer(worker.app, name="worker")
 app.add_typer(events.app, name="events")
+app.add_typer(export.app, name="export")
 
 
 class _WarningLine(logging.Handler):

@@ -1005,7 +1005,8 @@ class TemplateReader:
             bucket = bucket.removeprefix("arn:aws:s3:::")
         if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
             self.fail(at.where("Bucket"), f"'{bucket}' is not an S3 bucket name")
-        directory = self.root / BUCKETS_DIR / bucket
+        watched = self.exported_directory(bucket)
+        directory = self.root / (watched or f"{BUCKETS_DIR}/{bucket}")
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -1022,10 +1023,25 @@ class TemplateReader:
             self.warn(at.where("Filter"), "every file of the directory is delivered here")
         where = at.where("Bucket")
         values = {
-            "path": _node(f"{BUCKETS_DIR}/{bucket}", where),
+            "path": _node(watched or f"{BUCKETS_DIR}/{bucket}", where),
             "events": _node(wanted, at.where("Events")),
         }
         return _mapping({"files": _mapping(values, where)}, at.where())
+
+    def exported_directory(self, bucket: str) -> str | None:
+        """The directory `lambdactl export sam` made this bucket of (its Metadata's
+        `Lambdactl.Directory`, relative to the template), when it is still there: reading
+        the template back watches the same directory."""
+        for resource in self.template.resources.values():
+            if resource.type != "AWS::S3::Bucket":
+                continue
+            name = resource.properties.get("BucketName") or resource.logical_id.lower()[:63]
+            given = resource.metadata.get("Lambdactl")
+            if name == bucket and isinstance(given, Mapping):
+                directory = given.get("Directory")
+                if isinstance(directory, str) and (self.root / directory).is_dir():
+                    return directory
+        return None
 
     def route(self, at: _At, kind: str) -> yaml.Node:
         """An Api (a REST API's, payload 1.0) or HttpApi (an HTTP API's, payload 2.0 unless

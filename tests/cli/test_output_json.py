@@ -169,6 +169,11 @@ COMMANDS = [
     Command("events redrive", "--all-failed", {"Redriven"}),
     Command("events generate", "sqs --body hi", {"Records"}),
     Command(
+        "export sam",
+        "",
+        {"AWSTemplateFormatVersion", "Transform", "Description", "Metadata", "Resources"},
+    ),
+    Command(
         "doctor",
         "",
         {"StateDirectory", "Healthy", "Checks", "Repaired", "Recovered", "Lost"},

@@ -91,6 +91,7 @@ def test_an_unknown_command_still_says_so(cli) -> None:  # type: ignore[no-untyp
         ["queue", "send", "orders", "x"],
         ["events", "list"],
         ["doctor"],
+        ["export", "sam"],
     ],
     ids=lambda argv: " ".join(argv[:2]),
 )
