@@ -265,8 +265,9 @@ class HttpSource:
     method: str = "ANY"
     payload: str = "2.0"
     api_type: str = ""
-    """"REST" or "HTTP": the kind of API the route belongs to; "": inferred from the payload
-    format (1.0 a REST API's, 2.0 an HTTP API's). See `api_kind`."""
+    """"REST" or "HTTP": the kind of API the route belongs to (the manifest and SAM readers
+    always say it); "": inferred from the payload format (1.0 a REST API's, 2.0 an HTTP
+    API's). See `api_kind`."""
     api: str = ""
     """The API the route belongs to (its apiId in the event); "": the project's one API of
     the route's kind."""
@@ -915,9 +916,10 @@ def _http(item: _Item) -> HttpSource:
         method = item.reader.text(item.options["method"][1], item.at("method")).upper()
         if method not in HTTP_METHODS:
             item.fail("method", f"unknown method '{method}': " + ", ".join(HTTP_METHODS))
-    api_type = _api_type(item)
-    payload = _payload(item, api_type)
-    rest = (api_type or ("REST" if payload == "1.0" else "HTTP")) == "REST"
+    given = _api_type(item)
+    payload = _payload(item, given)
+    api_type = given or ("REST" if payload == "1.0" else "HTTP")  # always said: as SAM's
+    rest = api_type == "REST"
     api = _name(item, "api", API_NAME_PATTERN)
     if api:
         _one_kind(item, api, "REST" if rest else "HTTP")

@@ -197,6 +197,7 @@ def test_each_kind_with_its_defaults(write_manifest: WriteManifest, project_dir:
         path="/users",
         method="ANY",
         payload="2.0",
+        api_type="HTTP",  # inferred from the payload, and said
         api="",
         stage="",
         binary_media_types=(),
@@ -1190,6 +1191,7 @@ def test_a_route_with_every_key(write_manifest: WriteManifest) -> None:
         path="/items/{proxy+}",
         method="ANY",
         payload="1.0",
+        api_type="REST",
         api="shop",
         stage="Prod",
         binary_media_types=("image/png", "*/*"),
@@ -1245,8 +1247,8 @@ def test_the_kind_of_api_given_or_inferred(write_manifest: WriteManifest) -> Non
         ("REST", "1.0", "REST"),  # a REST API's payload is 1.0: the default
         ("HTTP", "1.0", "HTTP"),
         ("HTTP", "2.0", "HTTP"),
-        ("", "1.0", "REST"),
-        ("", "2.0", "HTTP"),
+        ("REST", "1.0", "REST"),  # inferred from the payload, and said
+        ("HTTP", "2.0", "HTTP"),
     ]
     assert found[1].stage == "$default"
 
