@@ -1,4 +1,2 @@
-"""From laptop to AWS: the deployment packages (`package`) and, above them, `deploy`.
-
-Packaging is pure local work (no AWS call); boto3 is imported only where AWS is called.
-"""
+"""Deploying a project to AWS Lambda: packaging (`package`), the plan of what to create or
+change (`plan`, pure), its execution with boto3 (`apply`) and what was deployed (`state`)."""
