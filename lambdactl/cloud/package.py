@@ -32,6 +32,7 @@ from ..errors import (
     InvalidParameterValueException,
     RequestEntityTooLargeException,
     StoreError,
+    UsageError,
 )
 from ..project import Project
 from . import archive, dependencies
@@ -173,6 +174,8 @@ def _build(
     pip_options: Sequence[str],
 ) -> Package:
     dependencies.platform(architecture)  # an unknown one is refused even without requirements
+    if not code_dir.is_dir():
+        raise UsageError(f"{what}: its code directory {code_dir} does not exist")
     installed = None
     notes: list[str] = []
     requirements = code_dir / REQUIREMENTS

@@ -172,6 +172,9 @@ def test_requirements_installed_for_lambda_and_cached(
     assert ".complete" not in files
     assert first.unzipped_size == sum(len(data) for data in files.values())
 
+    shutil.rmtree(project_dir / ".lambda" / "cloud")  # installed again: the same bytes
+    assert package.function_zip(project, "hello", pip_options=offline(wheels)) == first
+
     shutil.rmtree(wheels)  # pip, if it ran again, would find nothing now
     assert package.function_zip(project, "hello", pip_options=offline(wheels)) == first
 
@@ -262,3 +265,9 @@ def test_zip_entries_are_files_only(project: Project, project_dir: Path) -> None
     (project_dir / "src" / "hello" / "pkg" / "sub" / "m.py").write_text("")
     with zipfile.ZipFile(io.BytesIO(package.function_zip(project, "hello").read())) as zf:
         assert not any(info.is_dir() for info in zf.infolist())
+
+
+def test_missing_code_directory(project: Project, project_dir: Path) -> None:
+    shutil.rmtree(project_dir / "src" / "hello")
+    with pytest.raises(UsageError, match=r"^function hello: its code directory .*src/hello "):
+        package.function_zip(project, "hello")
