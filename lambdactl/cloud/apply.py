@@ -12,6 +12,7 @@ Between a code and a configuration update, Lambda must finish the first
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -112,7 +113,7 @@ def observe(clients: Clients, names: Sequence[str]) -> Remote:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 found[name] = None
                 continue
-            _call(f"function:{name}", lambda exc=exc: _raise(exc))
+            _call(f"function:{name}", functools.partial(_raise, exc))
         else:
             found[name] = answer["Configuration"]["CodeSha256"]
     return Remote(found)
@@ -137,7 +138,9 @@ class Applier:
         self.on_step = on_step or (lambda step, phase: None)
 
     def run(self, steps: Sequence[Step]) -> int:
-        """Carry out every writing step in order; the number carried out."""
+        """Carry out every writing step in order; the number carried out. `on_step` hears
+        (step, "start"), the phases within it ("upload", "update", "publish", "alias"), and
+        (step, "done")."""
         done = 0
         for step in steps:
             if not step.writes:
@@ -145,7 +148,9 @@ class Applier:
             handler = getattr(self, f"_{step.kind}_{step.action}", None) or getattr(
                 self, f"_{step.kind}"
             )
-            _call(step.resource, lambda step=step, handler=handler: handler(step))
+            self.on_step(step, "start")
+            _call(step.resource, functools.partial(handler, step))
+            self.on_step(step, "done")
             done += 1
         return done
 
