@@ -87,6 +87,7 @@ class Clients:
 def _call(resource: str, call: Callable[[], Any]) -> Any:
     """`call()`, with any AWS or connection error as one `DeployFailed` line."""
     import botocore.exceptions
+    import botocore.parsers
 
     try:
         return call()
@@ -97,8 +98,12 @@ def _call(resource: str, call: Callable[[], Any]) -> Any:
         raise DeployFailed(f"{resource}: {code}: {message}") from None
     except botocore.exceptions.WaiterError as exc:
         raise DeployFailed(f"{resource}: {exc}") from None
-    except botocore.exceptions.BotoCoreError as exc:
-        raise DeployFailed(f"{resource}: {exc}") from None
+    except (botocore.exceptions.BotoCoreError, botocore.parsers.ResponseParserError) as exc:
+        raise DeployFailed(f"{resource}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def observe(clients: Clients, names: Sequence[str]) -> Remote:

@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import Endpoint
 
+HOP_HEADERS = ("content-length", "transfer-encoding", "connection", "server", "date")
 READS = ("Get", "List", "Describe")
 """An operation whose name starts so reads; every other one writes."""
 
@@ -62,12 +63,7 @@ class _Proxy(BaseHTTPRequestHandler):
         recorder.operations.append(operation)
         failing = recorder.fail_from is not None and not operation.startswith(READS)
         if failing and len(recorder.writes) >= (recorder.fail_from or 0):
-            payload = json.dumps({"__type": "ServiceException", "message": "injected"}).encode()
-            self.send_response(500)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self._fail(xml=not self.headers.get("X-Amz-Target") and b"Action=" in body)
             return
         connection = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
@@ -79,11 +75,28 @@ class _Proxy(BaseHTTPRequestHandler):
             connection.close()
         self.send_response(answer.status)
         for key, value in answer.getheaders():
-            if key.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+            if key.lower() not in HOP_HEADERS:
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def _fail(self, *, xml: bool) -> None:
+        """A 500 in the protocol's own shape (XML for the query protocols, else JSON)."""
+        if xml:
+            payload = (
+                b"<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceException</Code>"
+                b"<Message>injected</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+            )
+            kind = "text/xml"
+        else:
+            payload = json.dumps({"__type": "ServiceException", "message": "injected"}).encode()
+            kind = "application/json"
+        self.send_response(500)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _forward
 
@@ -183,8 +196,8 @@ def test_first_deploy_creates_everything(
     assert config["Role"].endswith(":role/hello-role")
     role = aws.client("iam").list_attached_role_policies(RoleName="hello-role")
     assert [p["PolicyName"] for p in role["AttachedPolicies"]] == ["AWSLambdaBasicExecutionRole"]
-    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="hello")["Versions"]]
-    assert versions == ["$LATEST", "1"]
+    listed = lam.list_versions_by_function(FunctionName="hello")["Versions"]
+    assert [v["Version"] for v in listed] == ["$LATEST", "1"]
     assert lam.get_alias(FunctionName="hello", Name="live")["FunctionVersion"] == "1"
     assert lam.get_function_concurrency(FunctionName="hello")["ReservedConcurrentExecutions"] == 5
     invoke_config = lam.get_function_event_invoke_config(FunctionName="hello")
@@ -200,10 +213,173 @@ def test_first_deploy_creates_everything(
     attributes = sqs.get_queue_attributes(QueueUrl=orders, AttributeNames=["VisibilityTimeout"])
     assert attributes["Attributes"]["VisibilityTimeout"] == "60"
 
+    assert recorder.writes == FIRST_DEPLOY_WRITES
     recorder.operations.clear()
     again = deploy(cli, url)
     assert again.json()["UpToDate"] is True
     assert recorder.writes == []
     text = cli("deploy", "--endpoint-url", url)
     assert text.code == 0 and "up to date" in text.out
+    assert recorder.writes == []
+
+
+def state_file(project_dir: Path, url: str) -> dict[str, Any]:
+    host = urllib.parse.urlsplit(url).netloc.replace(":", "_")
+    return json.loads((project_dir / ".lambda" / "cloud" / f"{host}-us-east-1.json").read_text())
+
+
+def test_a_code_change_publishes_a_new_remote_version_and_moves_the_alias(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    assert cli("publish", "hello").code == 0
+    assert cli("alias", "create", "hello", "live", "-v", "1").code == 0
+    steps(deploy(cli, url))
+    lam = aws.client("lambda")
+    first = lam.get_function(FunctionName="hello:1")["Configuration"]["CodeSha256"]
+
+    (project_files / "src" / "hello" / "app.py").write_text(
+        "def handler(event, context):\n    return 2\n"
+    )
+    assert cli("publish", "hello").code == 0
+    assert cli("alias", "update", "hello", "live", "-v", "2", "--routing", "1=0.25").code == 0
+    recorder.operations.clear()
+    plan = steps(deploy(cli, url))
+    assert plan["version:hello:2"] == "create"
+    assert plan["alias:hello:live"] == "update"
+    assert plan["code:hello"] == "unchanged"  # the version's publish brought $LATEST there
+    assert plan["queue:orders"] == "unchanged"
+    assert "CreateQueue" not in recorder.writes
+
+    second = lam.get_function(FunctionName="hello:2")["Configuration"]["CodeSha256"]
+    assert second != first
+    assert lam.get_function(FunctionName="hello")["Configuration"]["CodeSha256"] == second
+    alias = lam.get_alias(FunctionName="hello", Name="live")
+    assert alias["FunctionVersion"] == "2"
+    assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"1": 0.25}
+    assert state_file(project_files, url)["functions"]["hello"]["versions"] == {"1": "1", "2": "2"}
+
+    recorder.operations.clear()
+    assert deploy(cli, url).json()["UpToDate"] is True
+    assert recorder.writes == []
+
+
+def test_an_unpublished_edit_updates_latest_only(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    steps(deploy(cli, url))
+    (project_files / "src" / "hello" / "app.py").write_text("def handler(e, c):\n    return 3\n")
+    text = (project_files / "functions.yaml").read_text().replace("memory: 256", "memory: 512")
+    (project_files / "functions.yaml").write_text(text)
+    recorder.operations.clear()
+    plan = steps(deploy(cli, url))
+    assert (plan["code:hello"], plan["config:hello"]) == ("update", "update")
+    assert [op for op in recorder.writes if op.startswith("PUT")] == [
+        "PUT /2015-03-31/functions/hello/code",
+        "PUT /2015-03-31/functions/hello/configuration",
+    ]
+    lam = aws.client("lambda")
+    assert lam.get_function(FunctionName="hello")["Configuration"]["MemorySize"] == 512
+    versions = lam.list_versions_by_function(FunctionName="hello")["Versions"]
+    assert [v["Version"] for v in versions] == ["$LATEST"]
+
+
+def test_a_deleted_function_is_reported_and_removed_only_with_prune(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    (project_files / "src" / "bye").mkdir()
+    (project_files / "src" / "bye" / "app.py").write_text("def handler(e, c):\n    return 0\n")
+    manifest = (project_files / "functions.yaml").read_text()
+    bye = (
+        "  bye:\n    handler: app.handler\n    code: src/bye\n"
+        "    events: [{schedule: rate(5 minutes)}]\n"
+    )
+    (project_files / "functions.yaml").write_text(manifest.replace("queues:\n", bye + "queues:\n"))
+    plan = steps(deploy(cli, url))
+    assert plan["function:bye"] == "create"
+    lam = aws.client("lambda")
+    assert lam.get_function(FunctionName="bye")["Configuration"]["FunctionName"] == "bye"
+    rules = aws.client("events").list_rules()["Rules"]
+    assert [r["ScheduleExpression"] for r in rules] == ["rate(5 minutes)"]
+
+    (project_files / "functions.yaml").write_text(manifest)
+    recorder.operations.clear()
+    kept = deploy(cli, url)
+    plan = steps(kept)
+    assert plan["function:bye"] == "skipped"
+    reason = next(s["Reason"] for s in kept.json()["Steps"] if s["Resource"] == "function:bye")
+    assert "--prune" in reason
+    assert recorder.writes == []
+    assert lam.get_function(FunctionName="bye")["Configuration"]["FunctionName"] == "bye"
+
+    pruned = steps(deploy(cli, url, "--prune"))
+    assert pruned["function:bye"] == "delete"
+    assert pruned["role:bye"] == "delete"
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    assert names == ["hello"]
+    assert aws.client("events").list_rules()["Rules"] == []
+    assert "bye" not in state_file(project_files, url)["functions"]
+
+
+def test_dry_run_writes_nothing(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    result = deploy(cli, url, "--dry-run")
+    plan = steps(result)
+    assert plan["function:hello"] == "create" and result.json()["DryRun"] is True
+    assert recorder.writes == []
+    assert recorder.operations  # it looked (GetFunction)
+    assert aws.client("lambda").list_functions()["Functions"] == []
+    text = cli("deploy", "--endpoint-url", url, "--dry-run")
+    assert text.code == 0
+    assert "function:hello" in text.out and "dry run" in text.err
+    assert recorder.writes == []
+
+
+FIRST_DEPLOY_WRITES = [
+    "CreateQueue",
+    "CreateQueue",
+    "CreateRole",
+    "AttachRolePolicy",
+    "PutRolePolicy",
+    "POST /2015-03-31/functions",
+    "POST /2015-03-31/functions/hello/versions",
+    "PUT /2017-10-31/functions/hello/concurrency",
+    "PUT /2019-09-25/functions/hello/event-invoke-config",
+    "POST /2015-03-31/functions/hello/aliases",
+    "POST /2021-10-31/functions/hello/url",
+    "POST /2015-03-31/functions/hello/policy",
+    "POST /2015-03-31/event-source-mappings",
+]
+"""The write calls of the first deploy of MANIFEST (one published version, one alias)."""
+
+
+@pytest.mark.parametrize("fail_at", [1, 4, 6, 7, 10, 12, 13])
+def test_a_failure_half_way_is_finished_by_the_next_deploy(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint, fail_at: int
+) -> None:
+    url, recorder = proxy
+    assert cli("publish", "hello").code == 0
+    assert cli("alias", "create", "hello", "live", "-v", "1").code == 0
+    recorder.fail_from = fail_at
+    failed = deploy(cli, url)
+    assert failed.code != 0
+    assert failed.err.count("\n") == 1 and "ServiceException" in failed.err, failed.err
+    assert failed.err.startswith("error: ") and ":" in failed.err[len("error: ") :]
+
+    recorder.fail_from = None
+    steps(deploy(cli, url))
+    lam = aws.client("lambda")
+    versions = lam.list_versions_by_function(FunctionName="hello")["Versions"]
+    assert [v["Version"] for v in versions] == ["$LATEST", "1"]
+    assert lam.get_alias(FunctionName="hello", Name="live")["FunctionVersion"] == "1"
+    mappings = lam.list_event_source_mappings(FunctionName="hello")["EventSourceMappings"]
+    assert len(mappings) == 1
+    queues = aws.client("sqs").list_queues()["QueueUrls"]
+    assert sorted(q.rsplit("/", 1)[-1] for q in queues) == ["failures", "orders"]
+    recorder.operations.clear()
+    assert deploy(cli, url).json()["UpToDate"] is True
     assert recorder.writes == []
