@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..cloud.deployment import Deployment
     from ..cloud.plan import Step
 
+
 def register(app: typer.Typer) -> None:
     app.command("deploy")(deploy)
 
@@ -38,9 +39,7 @@ def deploy(
     prefix: str = typer.Option(
         "", "--prefix", metavar="TEXT", help="Put before every deployed name (dev-, prod-)."
     ),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show the plan; write nothing to AWS."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; write nothing to AWS."),
     prune: bool = typer.Option(
         False, "--prune", help="Delete what was deployed before and is gone from the manifest."
     ),
@@ -91,7 +90,7 @@ def _show_plan(deployment: Deployment) -> None:
         render.warning(f"{name}: left out ({why})")
     for note in deployment.notes:
         render.warning(note)
-    rows = [(s.resource, s.action, s.reason) for s in deployment.steps]
+    rows = [(s.shown, s.action, s.reason) for s in deployment.steps]
     render.table(None, ("Resource", "Action", "Reason"), rows, give_way={"Reason": "fold"})
 
 
@@ -105,6 +104,7 @@ def _shaped(deployment: Deployment, target: Any, *, applied: int, dry_run: bool)
         "Steps": [
             {
                 "Resource": s.resource,
+                "Name": s.shown,
                 "Action": s.action,
                 "Reason": s.reason,
                 "Function": s.function,
@@ -140,10 +140,10 @@ def _apply(deployment: Deployment, *, quiet: bool) -> int:
             task = tasks[step.function or SHARED]
             if phase == "done":
                 progress.advance(task)
-                progress.update(task, description=f"{step.resource} {step.action}d")
+                progress.update(task, description=f"{step.shown} {step.action}d")
             else:
                 word = step.action if phase == "start" else phase
-                progress.update(task, description=f"{word} {step.resource}")
+                progress.update(task, description=f"{word} {step.shown}")
 
         return deployment.apply(on_step=on_step)
 
@@ -154,4 +154,4 @@ SHARED = "(shared)"
 
 def _plain(step: Step, phase: str) -> None:
     if phase == "done":
-        render.note(f"{step.resource}: {step.action}d")
+        render.note(f"{step.shown}: {step.action}d")

@@ -108,24 +108,24 @@ def _first_line(exc: Exception) -> str:
 
 def observe(clients: Clients, names: Sequence[str]) -> Remote:
     """GetFunction of each remote name: its `$LATEST` CodeSha256, or None if there is none."""
+    return Remote(
+        {
+            name: _call(f"function:{name}", functools.partial(_code_sha, clients, name))
+            for name in names
+        }
+    )
+
+
+def _code_sha(clients: Clients, name: str) -> str | None:
     import botocore.exceptions
 
-    found: dict[str, str | None] = {}
-    for name in names:
-        try:
-            answer = clients("lambda").get_function(FunctionName=name)
-        except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-                found[name] = None
-                continue
-            _call(f"function:{name}", functools.partial(_raise, exc))
-        else:
-            found[name] = answer["Configuration"]["CodeSha256"]
-    return Remote(found)
-
-
-def _raise(exc: Exception) -> None:
-    raise exc
+    try:
+        answer = clients("lambda").get_function(FunctionName=name)
+    except botocore.exceptions.ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
+    return str(answer["Configuration"]["CodeSha256"])
 
 
 class Applier:
@@ -198,9 +198,7 @@ class Applier:
         answer = self.clients("lambda").publish_layer_version(
             LayerName=p["LayerName"], Content={"ZipFile": Path(p["zip"]).read_bytes()}
         )
-        self.state.layers.setdefault(p["directory"], {})[p["sha256"]] = answer[
-            "LayerVersionArn"
-        ]
+        self.state.layers.setdefault(p["directory"], {})[p["sha256"]] = answer["LayerVersionArn"]
         self.state.save()
 
     def _queue(self, step: Step) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +155,12 @@ class Step:
     """The local function it belongs to ("": shared: a layer, queue, stream, topic)."""
     params: Mapping[str, Any] = field(default_factory=dict)
     digest: str = ""
+    label: str = ""
+    """How a person reads the resource, where its key is not that (a source's UUID)."""
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.resource
 
     @property
     def kind(self) -> str:
@@ -226,9 +232,7 @@ def _check_runtimes(local: LocalFunction) -> None:
     for config in configs:
         if config.runtime in DEPRECATED_RUNTIMES:
             message = runtime_problem(config.runtime)
-            raise DeployRefused(
-                f"{local.spec.name}: InvalidParameterValueException: {message}"
-            )
+            raise DeployRefused(f"{local.spec.name}: InvalidParameterValueException: {message}")
 
 
 def _compare(key: str, want: str, state: DeployState) -> tuple[str, str]:
@@ -241,9 +245,7 @@ def _compare(key: str, want: str, state: DeployState) -> tuple[str, str]:
     return "unchanged", "as deployed"
 
 
-def _step(
-    key: str, state: DeployState, params: Mapping[str, Any], *, function: str = ""
-) -> Step:
+def _step(key: str, state: DeployState, params: Mapping[str, Any], *, function: str = "") -> Step:
     want = digest(params)
     action, reason = _compare(key, want, state)
     return Step(key, action, reason, function, params, want)
@@ -374,9 +376,7 @@ def _topics(desired: Desired, state: DeployState) -> list[Step]:
         for dest in _destinations(local.spec):
             if dest.kind == "topic":
                 names[dest.name] = None
-    return [
-        _step(f"topic:{name}", state, {"Name": remote_name(desired, name)}) for name in names
-    ]
+    return [_step(f"topic:{name}", state, {"Name": remote_name(desired, name)}) for name in names]
 
 
 # -- one function ----------------------------------------------------------------------------
@@ -645,7 +645,17 @@ def url_params(function: str, url: UrlConfig) -> dict[str, Any]:
     return params
 
 
-def _source(
+def _source(desired: Desired, state: DeployState, name: str, fn: str, source: specs.Source) -> Step:
+    step = _source_step(desired, state, name, fn, source)
+    identity = source.identity
+    if isinstance(source, specs.FilesSource):
+        identity = Path(identity).name
+    elif isinstance(source, specs.HttpSource):
+        identity = f"{source.method} {source.path}"
+    return replace(step, label=f"{step.kind}:{name}:{identity}")
+
+
+def _source_step(
     desired: Desired, state: DeployState, name: str, fn: str, source: specs.Source
 ) -> Step:
     key = f"{source.kind}:{name}:{source.uuid}"
