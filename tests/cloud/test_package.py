@@ -271,3 +271,14 @@ def test_missing_code_directory(project: Project, project_dir: Path) -> None:
     shutil.rmtree(project_dir / "src" / "hello")
     with pytest.raises(UsageError, match=r"^function hello: its code directory .*src/hello "):
         package.function_zip(project, "hello")
+
+
+def test_an_edit_of_the_same_size_makes_a_new_zip(project: Project, project_dir: Path) -> None:
+    app = project_dir / "src" / "hello" / "app.py"
+    app.write_text("VALUE = 1\n")
+    first = package.function_zip(project, "hello")
+    app.write_text("VALUE = 2\n")
+    second = package.function_zip(project, "hello")
+    assert second.sha256 != first.sha256
+    assert entries(second)["app.py"] == b"VALUE = 2\n"
+    assert first.path.is_file()  # the older zip is kept: a content-addressed name
