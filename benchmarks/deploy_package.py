@@ -4,8 +4,9 @@ For a function without dependencies and one whose requirements.txt names two whe
 `--files` modules, ~8 KB each, about the size of a mid-sized library such as requests with
 its dependencies; one small), built here and installed offline (`--no-index --find-links`):
   1. the first build of a fresh project (with dependencies: pip runs);
-  2. a second build (dependencies from `.lambda/cloud/deps/`: pip does not run; the zip is
-     made again, byte for byte the same).
+  2. a second build, nothing changed (the zip made last time is reused: a `stat` per file);
+  3. a build after the handler was edited (the dependencies from `.lambda/cloud/deps/`: pip
+     does not run, the zip is made again).
 Medians of `--repeat` fresh projects, in-process (`cloud.package.function_zip`).
 
 Usage: python benchmarks/deploy_package.py [--files 800] [--repeat 3]
@@ -103,6 +104,9 @@ def main() -> None:
                     assert builds[0][1] == builds[1][1], "the second zip differs"
                     times.setdefault(f"{name} first", []).append(builds[0][0])
                     times.setdefault(f"{name} second", []).append(builds[1][0])
+                    (proj.manifest.path.parent / name / "app.py").write_text(HANDLER + "# edit\n")
+                    edited = timed(lambda: package.function_zip(proj, name, pip_options=pip))
+                    times.setdefault(f"{name} edited", []).append(edited[0])
                     built = builds[0][1]
                     sizes[name] = (built.size, built.unzipped_size)  # type: ignore[attr-defined]
             finally:
