@@ -282,3 +282,15 @@ def test_an_edit_of_the_same_size_makes_a_new_zip(project: Project, project_dir:
     assert second.sha256 != first.sha256
     assert entries(second)["app.py"] == b"VALUE = 2\n"
     assert first.path.is_file()  # the older zip is kept: a content-addressed name
+
+
+def test_a_layer_over_250_mb_is_refused_before_zipping(project: Project, tmp_path: Path) -> None:
+    layer = tmp_path / "huge"
+    (layer / "python").mkdir(parents=True)
+    with open(layer / "python" / "data.bin", "wb") as out:
+        out.truncate(package.CODE_SIZE_UNZIPPED + 1)  # sparse: zipping it would take long
+    refused = ": Unzipped size must be smaller than 262144000 bytes$"
+    with pytest.raises(InvalidParameterValueException, match=refused):
+        package.layer_zip(project, layer)
+    with pytest.raises(UsageError, match=r"^layer gone: its directory .*gone does not exist$"):
+        package.layer_zip(project, tmp_path / "gone")
