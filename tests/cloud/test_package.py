@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import versions
+from lambdactl import functions, versions
 from lambdactl.cloud import package
 from lambdactl.cloud.package import Package
 from lambdactl.errors import InvalidParameterValueException, UsageError
+from lambdactl.functions import Configuration
 from lambdactl.project import Project
 from lambdactl.runtime.dependencies import DependencyError
+from tests.uploads import create_request, zip_of
 
 MANIFEST = """\
 region: us-east-1
@@ -294,3 +296,14 @@ def test_a_layer_over_250_mb_is_refused_before_zipping(project: Project, tmp_pat
         package.layer_zip(project, layer)
     with pytest.raises(UsageError, match=r"^layer gone: its directory .*gone does not exist$"):
         package.layer_zip(project, tmp_path / "gone")
+
+
+def test_a_function_created_through_the_api_is_its_zip(project: Project) -> None:
+    uploaded = zip_of({"index.py": "def handler(e, c):\n    return 1\n"})  # the client's zip
+    request = create_request(Code={"ZipFile": uploaded})
+    created = functions.create(
+        project, "made", Configuration.from_request(request), code=request["Code"]
+    )
+    built = package.function_zip(project, "made")
+    assert built.read() == uploaded
+    assert built.sha256 == created.code_sha256
