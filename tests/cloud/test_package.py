@@ -52,6 +52,7 @@ def make_wheel(directory: Path, name: str, platform: str, value: str) -> Path:
     files = {
         f"{name}/__init__.py": f"VALUE = {value!r}\n".encode(),
         f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
+        f"{dist_info}/entry_points.txt": f"[console_scripts]\n{name}-tool = {name}:main\n".encode(),
         f"{dist_info}/WHEEL": (
             "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
             f"Tag: cp312-cp312-{platform}\n"
@@ -172,6 +173,10 @@ def test_requirements_installed_for_lambda_and_cached(
     assert {"app.py", "requirements.txt"} <= set(files)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in files)
     assert ".complete" not in files
+    # pip's script, pointed at Lambda's Python rather than this machine's
+    assert files["bin/tinypkg-tool"].startswith(b"#!/usr/bin/env python3\n")
+    with zipfile.ZipFile(first.path) as zf:
+        assert zf.getinfo("bin/tinypkg-tool").external_attr >> 16 == 0o100755
     assert first.unzipped_size == sum(len(data) for data in files.values())
 
     shutil.rmtree(project_dir / ".lambda" / "cloud")  # installed again: the same bytes
