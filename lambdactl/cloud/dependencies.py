@@ -106,7 +106,7 @@ def _portable_scripts(directory: Path) -> None:
             first, _, rest = script.read().partition(b"\n")
         if not first.startswith(b"#!") or b"python" not in first or first == LAMBDA_SHEBANG:
             continue
-        tmp = f"{entry.path}.tmp"
+        tmp = f"{entry.path}.{os.getpid()}.tmp"  # two builds may rewrite it at once
         with open(tmp, "wb") as out:
             out.write(LAMBDA_SHEBANG + b"\n" + rest)
         os.chmod(tmp, entry.stat().st_mode)
