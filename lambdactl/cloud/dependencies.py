@@ -78,13 +78,39 @@ def installed(
             "-r", str(requirements),
         ]  # fmt: skip
 
-    return install(
+    installed = install(
         Interpreter(sys.executable, python_version),
         target,
         arguments,
         failure=lambda: f"{what}: pip could not install {requirements.name} for Lambda "
         f"({tag}, Python {python_version})",
     )
+    _portable_scripts(installed / "bin")
+    return installed
+
+
+LAMBDA_SHEBANG = b"#!/usr/bin/env python3"
+"""What the scripts pip writes start with in a package: Lambda's Python is on its PATH."""
+
+
+def _portable_scripts(directory: Path) -> None:
+    """Point the scripts pip generated (`bin/`) at Lambda's Python, not at this machine's
+    (pip writes its own interpreter's path): the zip would work on no Lambda, and differ from
+    one machine to the next. Idempotent; the scripts are rewritten once."""
+    try:
+        scripts = [entry for entry in os.scandir(directory) if entry.is_file()]
+    except OSError:
+        return  # no scripts
+    for entry in scripts:
+        with open(entry.path, "rb") as script:
+            first, _, rest = script.read().partition(b"\n")
+        if not first.startswith(b"#!") or b"python" not in first or first == LAMBDA_SHEBANG:
+            continue
+        tmp = f"{entry.path}.{os.getpid()}.tmp"  # two builds may rewrite it at once
+        with open(tmp, "wb") as out:
+            out.write(LAMBDA_SHEBANG + b"\n" + rest)
+        os.chmod(tmp, entry.stat().st_mode)
+        os.replace(tmp, entry.path)
 
 
 def _names_anything(content: bytes) -> bool:

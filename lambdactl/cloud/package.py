@@ -22,7 +22,7 @@ import base64
 import os
 import shutil
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,9 +156,13 @@ def layer_zip(
     if architecture is not None:
         dependencies.platform(architecture)
     del python_version, pip_options
+    what = f"layer {layer_dir.name}"
+    if not layer_dir.is_dir():
+        raise UsageError(f"{what}: its directory {layer_dir} does not exist")
     entries = code_module.files(layer_dir)
+    _check_unzipped(_sizes(entries), what, ())
     written = archive.write(entries, _build_dir(project))
-    return _checked(_package(written), f"layer {layer_dir.name}", (), "PublishLayerVersion")
+    return _checked(_package(written), what, "PublishLayerVersion")
 
 
 def _build(
@@ -194,6 +198,7 @@ def _build(
             )
     if installed is None and stored is not None and stored.is_file():
         written = _copy(stored, _build_dir(project))
+        _check_unzipped(written.unzipped_size, what, layers)
     else:
         entries = dict(code_module.files(code_dir))
         for rel, path in _installed_files(installed) if installed else ():
@@ -201,8 +206,9 @@ def _build(
                 notes.append(f"{what}: {rel} is the code's, not the one {REQUIREMENTS} installed")
                 continue
             entries[rel] = path
+        _check_unzipped(_sizes(entries.items()), what, layers)  # before deflating it all
         written = archive.write(entries.items(), _build_dir(project))
-    return _checked(_package(written, tuple(notes)), what, layers, "CreateFunction")
+    return _checked(_package(written, tuple(notes)), what, "CreateFunction")
 
 
 def _installed_files(directory: Path) -> list[tuple[str, Path]]:
@@ -219,22 +225,37 @@ def _installed_files(directory: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def _checked(package: Package, what: str, layers: Sequence[Path], operation: str) -> Package:
-    """`package`, or AWS's error for a package it would refuse (with the sizes in the hint)."""
+def _checked(package: Package, what: str, operation: str) -> Package:
+    """`package`, or AWS's error for a zip too large to upload directly (sizes in the hint)."""
     if package.size > CODE_SIZE_ZIPPED:
         raise RequestEntityTooLargeException(
             f"Request must be smaller than {REQUEST_LIMIT} bytes for the {operation} operation",
             hint=f"{what}: its zip is {package.size} bytes, over the {CODE_SIZE_ZIPPED} bytes "
             "(50 MB) AWS takes uploaded directly; leave files out with .lambdaignore",
         )
-    layered = sum(p.stat().st_size for layer in layers for _rel, p in code_module.files(layer))
-    if package.unzipped_size + layered > CODE_SIZE_UNZIPPED:
+    return package
+
+
+def _check_unzipped(own: int, what: str, layers: Sequence[Path]) -> None:
+    """AWS's error when `own` bytes and the layers' files pass 250 MB."""
+    layered = sum(_sizes(code_module.files(layer)) for layer in layers)
+    if own + layered > CODE_SIZE_UNZIPPED:
         raise InvalidParameterValueException(
             f"Unzipped size must be smaller than {CODE_SIZE_UNZIPPED} bytes",
-            hint=f"{what}: {package.unzipped_size} bytes unzipped, {layered} more in its "
-            f"layers, over AWS's {CODE_SIZE_UNZIPPED} (250 MB)",
+            hint=f"{what}: {own} bytes unzipped, {layered} more in its layers, over AWS's "
+            f"{CODE_SIZE_UNZIPPED} (250 MB)",
         )
-    return package
+
+
+def _sizes(entries: Iterable[tuple[str, Path]]) -> int:
+    """The files' total size (one that cannot be read counts 0: the zip says which)."""
+    total = 0
+    for _rel, path in entries:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _package(written: archive.Written, notes: tuple[str, ...] = ()) -> Package:

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from lambdactl import versions
+from lambdactl import functions, versions
 from lambdactl.cloud import package
 from lambdactl.cloud.package import Package
 from lambdactl.errors import InvalidParameterValueException, UsageError
+from lambdactl.functions import Configuration
 from lambdactl.project import Project
 from lambdactl.runtime.dependencies import DependencyError
+from tests.uploads import create_request, zip_of
 
 MANIFEST = """\
 region: us-east-1
@@ -50,6 +52,7 @@ def make_wheel(directory: Path, name: str, platform: str, value: str) -> Path:
     files = {
         f"{name}/__init__.py": f"VALUE = {value!r}\n".encode(),
         f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n".encode(),
+        f"{dist_info}/entry_points.txt": f"[console_scripts]\n{name}-tool = {name}:main\n".encode(),
         f"{dist_info}/WHEEL": (
             "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
             f"Tag: cp312-cp312-{platform}\n"
@@ -170,6 +173,10 @@ def test_requirements_installed_for_lambda_and_cached(
     assert {"app.py", "requirements.txt"} <= set(files)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in files)
     assert ".complete" not in files
+    # pip's script, pointed at Lambda's Python rather than this machine's
+    assert files["bin/tinypkg-tool"].startswith(b"#!/usr/bin/env python3\n")
+    with zipfile.ZipFile(first.path) as zf:
+        assert zf.getinfo("bin/tinypkg-tool").external_attr >> 16 == 0o100755
     assert first.unzipped_size == sum(len(data) for data in files.values())
 
     shutil.rmtree(project_dir / ".lambda" / "cloud")  # installed again: the same bytes
@@ -271,3 +278,37 @@ def test_missing_code_directory(project: Project, project_dir: Path) -> None:
     shutil.rmtree(project_dir / "src" / "hello")
     with pytest.raises(UsageError, match=r"^function hello: its code directory .*src/hello "):
         package.function_zip(project, "hello")
+
+
+def test_an_edit_of_the_same_size_makes_a_new_zip(project: Project, project_dir: Path) -> None:
+    app = project_dir / "src" / "hello" / "app.py"
+    app.write_text("VALUE = 1\n")
+    first = package.function_zip(project, "hello")
+    app.write_text("VALUE = 2\n")
+    second = package.function_zip(project, "hello")
+    assert second.sha256 != first.sha256
+    assert entries(second)["app.py"] == b"VALUE = 2\n"
+    assert first.path.is_file()  # the older zip is kept: a content-addressed name
+
+
+def test_a_layer_over_250_mb_is_refused_before_zipping(project: Project, tmp_path: Path) -> None:
+    layer = tmp_path / "huge"
+    (layer / "python").mkdir(parents=True)
+    with open(layer / "python" / "data.bin", "wb") as out:
+        out.truncate(package.CODE_SIZE_UNZIPPED + 1)  # sparse: zipping it would take long
+    refused = ": Unzipped size must be smaller than 262144000 bytes$"
+    with pytest.raises(InvalidParameterValueException, match=refused):
+        package.layer_zip(project, layer)
+    with pytest.raises(UsageError, match=r"^layer gone: its directory .*gone does not exist$"):
+        package.layer_zip(project, tmp_path / "gone")
+
+
+def test_a_function_created_through_the_api_is_its_zip(project: Project) -> None:
+    uploaded = zip_of({"index.py": "def handler(e, c):\n    return 1\n"})  # the client's zip
+    request = create_request(Code={"ZipFile": uploaded})
+    created = functions.create(
+        project, "made", Configuration.from_request(request), code=request["Code"]
+    )
+    built = package.function_zip(project, "made")
+    assert built.read() == uploaded
+    assert built.sha256 == created.code_sha256
