@@ -29,6 +29,9 @@ DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "t
 ROLE_PROPAGATION_SECONDS = 60.0
 """How long CreateFunction is retried while IAM has not yet propagated a new role."""
 ROLE_POLICY = "lambdactl-sources"
+CONFLICTS = ("ResourceConflictException", "ConflictException")
+"""What AWS answers for a resource that is already there (moto says ConflictException for
+an alias)."""
 """The inline policy of a generated role: what its sources and destinations need."""
 
 
@@ -228,7 +231,10 @@ class Applier:
     def _stream(self, step: Step) -> None:
         kinesis = self.clients("kinesis")
         name = step.params["StreamName"]
-        kinesis.create_stream(StreamName=name, ShardCount=step.params["ShardCount"])
+        try:
+            kinesis.create_stream(StreamName=name, ShardCount=step.params["ShardCount"])
+        except kinesis.exceptions.ResourceInUseException:
+            pass  # there already (a state file lost): taken as it is
         kinesis.get_waiter("stream_exists").wait(
             StreamName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120}
         )
@@ -459,7 +465,7 @@ class Applier:
                 answer = lam.update_alias(**p)
         except botocore.exceptions.ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
-            if code == "ResourceConflictException":
+            if code in CONFLICTS:
                 answer = lam.update_alias(**p)
             elif code == "ResourceNotFoundException" and step.action == "update":
                 answer = lam.create_alias(**p)
@@ -486,7 +492,7 @@ class Applier:
             else:
                 answer = lam.update_function_url_config(**p)
         except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ResourceConflictException":
+            if exc.response.get("Error", {}).get("Code") not in CONFLICTS:
                 raise
             answer = lam.update_function_url_config(**p)
         if p["AuthType"] == "NONE" and step.action == "create":
@@ -518,7 +524,7 @@ class Applier:
                 FunctionName=step.params["FunctionName"], **permission
             )
         except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ResourceConflictException":
+            if exc.response.get("Error", {}).get("Code") not in CONFLICTS:
                 raise
 
     def _mapping(self, step: Step) -> None:
@@ -530,8 +536,21 @@ class Applier:
             changed = {k: v for k, v in p.items() if k not in fixed}
             answer = lam.update_event_source_mapping(UUID=known["uuid"], **changed)
         else:
-            answer = lam.create_event_source_mapping(**p)
+            answer = self._create_mapping(p)
         self._record(step, uuid=answer["UUID"])
+
+    def _create_mapping(self, p: Mapping[str, Any]) -> Any:
+        """CreateEventSourceMapping, unless AWS already has one for this function and source
+        (a state file lost, a deploy stopped before recording it): that one is updated."""
+        lam = self.clients("lambda")
+        found = lam.list_event_source_mappings(
+            FunctionName=p["FunctionName"], EventSourceArn=p["EventSourceArn"]
+        )["EventSourceMappings"]
+        if not found:
+            return lam.create_event_source_mapping(**p)
+        fixed = ("EventSourceArn", "StartingPosition", "StartingPositionTimestamp")
+        changed = {k: v for k, v in p.items() if k not in fixed}
+        return lam.update_event_source_mapping(UUID=found[0]["UUID"], **changed)
 
     def _mapping_delete(self, step: Step) -> None:
         self._ignore_missing(

@@ -383,3 +383,25 @@ def test_a_failure_half_way_is_finished_by_the_next_deploy(
     recorder.operations.clear()
     assert deploy(cli, url).json()["UpToDate"] is True
     assert recorder.writes == []
+
+
+def test_without_its_state_file_a_deploy_takes_over_what_aws_has(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    assert cli("publish", "hello").code == 0
+    assert cli("alias", "create", "hello", "live", "-v", "1").code == 0
+    steps(deploy(cli, url))
+    for path in (project_files / ".lambda" / "cloud").glob("*.json"):
+        path.unlink()
+    plan = steps(deploy(cli, url))
+    assert plan["function:hello"] == "update"  # taken over
+    lam = aws.client("lambda")
+    # its configuration is written again (nothing says what it was), so version 1 is
+    # published again, as a new remote version, and the alias follows
+    remote = state_file(project_files, url)["functions"]["hello"]["versions"]["1"]
+    assert lam.get_alias(FunctionName="hello", Name="live")["FunctionVersion"] == remote
+    assert len(lam.list_event_source_mappings(FunctionName="hello")["EventSourceMappings"]) == 1
+    recorder.operations.clear()
+    assert deploy(cli, url).json()["UpToDate"] is True
+    assert recorder.writes == []
