@@ -29,6 +29,8 @@ class Recorder:
     """What went through the proxy: every operation, and from which write on it fails."""
 
     operations: list[str] = field(default_factory=list)
+    bodies: dict[str, bytes] = field(default_factory=dict)
+    """The last request body of each operation."""
     fail_from: int | None = None
     """The write (1-based) from which every write is answered 500 (None: none)."""
 
@@ -61,6 +63,7 @@ class _Proxy(BaseHTTPRequestHandler):
         operation = _operation(self.command, self.path, self.headers, body)
         recorder = self.recorder
         recorder.operations.append(operation)
+        recorder.bodies[operation] = body
         failing = recorder.fail_from is not None and not operation.startswith(READS)
         if failing and len(recorder.writes) >= (recorder.fail_from or 0):
             self._fail(xml=not self.headers.get("X-Amz-Target") and b"Action=" in body)
@@ -405,3 +408,68 @@ def test_without_its_state_file_a_deploy_takes_over_what_aws_has(
     recorder.operations.clear()
     assert deploy(cli, url).json()["UpToDate"] is True
     assert recorder.writes == []
+
+
+WIRED = """\
+region: us-east-1
+functions:
+  reader:
+    handler: app.handler
+    code: src/hello
+    runtime: python3.12
+    layers: [layers/common]
+    dead_letter: {queue: lost}
+    events:
+      - stream: clicks
+        starting_position: TRIM_HORIZON
+      - topic: news
+streams:
+  clicks: {shards: 2}
+queues:
+  lost: {}
+"""
+
+
+def test_layers_streams_topics_and_a_prefix(
+    cli: Any, project_dir: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    (project_dir / "functions.yaml").write_text(WIRED)
+    common = project_dir / "layers" / "common" / "python"
+    common.mkdir(parents=True)
+    (common / "shared.py").write_text("X = 1\n")
+    plan = steps(deploy(cli, url, "--prefix", "dev-"))
+    assert plan["stream:clicks"] == "create"
+    lam = aws.client("lambda")
+    config = lam.get_function(FunctionName="dev-reader")["Configuration"]
+    layer = config["Layers"][0]["Arn"]
+    assert ":layer:dev-common:" in layer
+    # moto keeps no DeadLetterConfig: what was sent is checked
+    created = json.loads(recorder.bodies["POST /2015-03-31/functions"])
+    assert created["DeadLetterConfig"]["TargetArn"].endswith(":dev-lost")
+    assert config["Role"].endswith(":role/dev-reader-role")
+    iam = aws.client("iam")
+    policy = iam.get_role_policy(RoleName="dev-reader-role", PolicyName="lambdactl-sources")
+    actions = {a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"]}
+    assert {"kinesis:GetRecords", "sqs:SendMessage"} <= actions
+    summary = aws.client("kinesis").describe_stream_summary(StreamName="dev-clicks")
+    assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 2
+    mappings = lam.list_event_source_mappings(FunctionName="dev-reader")["EventSourceMappings"]
+    assert [m["EventSourceArn"].rsplit("/", 1)[-1] for m in mappings] == ["dev-clicks"]
+    sns = aws.client("sns")
+    topic = sns.list_topics()["Topics"][0]["TopicArn"]
+    assert topic.endswith(":dev-news")
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [
+        ("lambda", config["FunctionArn"])
+    ]
+
+    recorder.operations.clear()
+    assert deploy(cli, url, "--prefix", "dev-").json()["UpToDate"] is True
+    assert recorder.writes == []
+
+    (common / "shared.py").write_text("X = 2\n")
+    plan = steps(deploy(cli, url, "--prefix", "dev-"))
+    assert plan["config:reader"] == "update"
+    newer = lam.get_function(FunctionName="dev-reader")["Configuration"]["Layers"][0]["Arn"]
+    assert newer != layer and newer.rsplit(":", 1)[-1] == "2"
