@@ -140,3 +140,19 @@ class DeployState:
 def state_path(state_dir: Path, target: str) -> Path:
     """Where one target's state file is."""
     return state_dir / DIRECTORY / f"{target}.json"
+
+
+def remote_versions(state_dir: Path, function: str) -> dict[str, list[tuple[str, str]]]:
+    """Each local version of `function` deployed somewhere: local number -> [(target,
+    remote number)], over every target's state file (unreadable ones left out: this only
+    informs a listing)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted((state_dir / DIRECTORY).glob("*.json")):
+        try:
+            entry = json.loads(path.read_text()).get("functions", {}).get(function, {})
+            deployed = dict(entry.get("versions", {}))
+        except (OSError, ValueError, AttributeError):
+            continue
+        for local, remote in deployed.items():
+            found.setdefault(str(local), []).append((path.stem, str(remote)))
+    return found

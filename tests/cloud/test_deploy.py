@@ -473,3 +473,24 @@ def test_layers_streams_topics_and_a_prefix(
     assert plan["config:reader"] == "update"
     newer = lam.get_function(FunctionName="dev-reader")["Configuration"]["Layers"][0]["Arn"]
     assert newer != layer and newer.rsplit(":", 1)[-1] == "2"
+
+
+def test_versions_shows_the_remote_number_beside_the_local_one(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, _recorder = proxy
+    monkeypatch.setenv("COLUMNS", "160")
+    assert cli("publish", "hello").code == 0
+    before = cli("versions", "hello")
+    assert "Remote" not in before.out
+    steps(deploy(cli, url))
+    state = project_files / ".lambda" / "cloud"
+    path = next(state.glob("*.json"))
+    data = json.loads(path.read_text())
+    data["functions"]["hello"]["versions"] = {"1": "7"}  # as when AWS had versions before
+    path.write_text(json.dumps(data))
+    listed = cli("versions", "hello")
+    assert listed.code == 0
+    header, *rows = [line.split() for line in listed.out.splitlines() if line.strip()][1:]
+    assert header[:2] == ["Version", "Remote"]
+    assert [row[:2] for row in rows if row[0] == "1"] == [["1", "7"]]
