@@ -496,13 +496,25 @@ class Applier:
                 raise
             answer = lam.update_function_url_config(**p)
         if p["AuthType"] == "NONE" and step.action == "create":
+            # public access: since October 2025 a new URL needs InvokeFunction too (through
+            # the URL only), beside InvokeFunctionUrl (Lambda's "Control access to function
+            # URLs")
+            qualified = {"Qualifier": p["Qualifier"]} if "Qualifier" in p else {}
             self._permit(
                 step,
                 StatementId="FunctionURLAllowPublicAccess",
                 Action="lambda:InvokeFunctionUrl",
                 Principal="*",
                 FunctionUrlAuthType="NONE",
-                **({"Qualifier": p["Qualifier"]} if "Qualifier" in p else {}),
+                **qualified,
+            )
+            self._permit(
+                step,
+                StatementId="FunctionURLAllowInvokeAction",
+                Action="lambda:InvokeFunction",
+                Principal="*",
+                InvokedViaFunctionUrl=True,
+                **qualified,
             )
         self._record(step, url=answer["FunctionUrl"], qualifier=p.get("Qualifier", ""))
 

@@ -207,6 +207,11 @@ def test_first_deploy_creates_everything(
     assert invoke_config["MaximumRetryAttempts"] == 1
     assert invoke_config["DestinationConfig"]["OnFailure"]["Destination"].endswith(":failures")
     assert lam.get_function_url_config(FunctionName="hello")["AuthType"] == "NONE"
+    policy = json.loads(lam.get_policy(FunctionName="hello")["Policy"])
+    assert sorted(s["Action"] for s in policy["Statement"]) == [
+        "lambda:InvokeFunction",  # through the URL only (AWS's rule since October 2025)
+        "lambda:InvokeFunctionUrl",
+    ]
     mappings = lam.list_event_source_mappings(FunctionName="hello")["EventSourceMappings"]
     assert [(m["EventSourceArn"].rsplit(":", 1)[-1], m["BatchSize"]) for m in mappings] == [
         ("orders", 5)
@@ -355,12 +360,13 @@ FIRST_DEPLOY_WRITES = [
     "POST /2015-03-31/functions/hello/aliases",
     "POST /2021-10-31/functions/hello/url",
     "POST /2015-03-31/functions/hello/policy",
+    "POST /2015-03-31/functions/hello/policy",
     "POST /2015-03-31/event-source-mappings",
 ]
 """The write calls of the first deploy of MANIFEST (one published version, one alias)."""
 
 
-@pytest.mark.parametrize("fail_at", [1, 4, 6, 7, 10, 12, 13])
+@pytest.mark.parametrize("fail_at", [1, 4, 6, 7, 10, 13, 14])
 def test_a_failure_half_way_is_finished_by_the_next_deploy(
     cli: Any, project_files: Path, proxy: tuple[str, Recorder], aws: Endpoint, fail_at: int
 ) -> None:
