@@ -291,10 +291,8 @@ class Applier:
     def _role_delete(self, step: Step) -> None:
         iam = self.clients("iam")
         name = step.params["name"]
-        policy = step.params.get("ManagedPolicy", "")
         for attached in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
             iam.detach_role_policy(RoleName=name, PolicyArn=attached["PolicyArn"])
-        del policy
         self._ignore_missing(lambda: iam.delete_role_policy(RoleName=name, PolicyName=ROLE_POLICY))
         self._ignore_missing(lambda: iam.delete_role(RoleName=name))
         self.state.forget(step.resource)
