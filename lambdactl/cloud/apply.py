@@ -77,13 +77,16 @@ class Clients:
             self._clients[service] = client
         return client
 
-    def state_file(self, state_dir: Path) -> Path:
-        """This target's state file: per endpoint, else per account (STS tells it)."""
+    def state_file(self, state_dir: Path, *, prefix: str = "") -> Path:
+        """This target's state file: per endpoint, else per account (STS tells it), and
+        per prefix."""
         endpoint = self.target.endpoint_url
         account = None
         if not endpoint:
             account = _call("sts", lambda: self("sts").get_caller_identity()["Account"])
-        name = target_name(region=self.target.region, account=account, endpoint=endpoint)
+        name = target_name(
+            region=self.target.region, account=account, endpoint=endpoint, prefix=prefix
+        )
         return state_path(state_dir, name)
 
 

@@ -128,7 +128,7 @@ def prepare(
         on_package=on_package,
     )
     clients = Clients(target)
-    state = DeployState.load(clients.state_file(project.manifest.state_dir))
+    state = DeployState.load(clients.state_file(project.manifest.state_dir, prefix=prefix))
     names = [remote_name(desired, n) for n in desired.functions]
     names += [f.name for n, f in state.functions.items() if n not in desired.functions]
     remote = observe(clients, names)

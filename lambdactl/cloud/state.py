@@ -1,5 +1,5 @@
 """What was deployed to one target (an account or an endpoint, and a region), kept in
-`.lambda/cloud/<account-or-endpoint>-<region>.json`.
+`.lambda/cloud/<account-or-endpoint>-<region>.json` (`...+<prefix>.json` with `--prefix`).
 
 The file is rewritten whole and atomically (a temporary file, then `os.replace`) after each
 successful write call to AWS, so a deploy that fails half-way leaves the truth up to its last
@@ -30,15 +30,21 @@ DIRECTORY = "cloud"
 """Under the project's `.lambda/`."""
 
 
-def target_name(*, region: str, account: str | None = None, endpoint: str | None = None) -> str:
+def target_name(
+    *, region: str, account: str | None = None, endpoint: str | None = None, prefix: str = ""
+) -> str:
     """The file name's stem for one target: the endpoint's host and port when one is given
-    (moto, LocalStack: their accounts are shared), else the account, then the region."""
+    (moto, LocalStack: their accounts are shared), else the account, then the region; then
+    `+PREFIX` for a deploy with `--prefix` (each prefix is a copy of its own)."""
     if endpoint:
         where = re.sub(r"^[a-z]+://", "", endpoint).rstrip("/")
         where = re.sub(r"[^A-Za-z0-9.-]+", "_", where)
     else:
         where = account or "unknown"
-    return f"{where}-{region}"
+    name = f"{where}-{region}"
+    if prefix:
+        name += "+" + re.sub(r"[^A-Za-z0-9._-]+", "_", prefix)
+    return name
 
 
 @dataclass

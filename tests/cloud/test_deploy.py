@@ -471,8 +471,12 @@ def test_layers_streams_topics_and_a_prefix(
     ]
 
     recorder.operations.clear()
-    assert deploy(cli, url, "--prefix", "dev-").json()["UpToDate"] is True
+    again = deploy(cli, url, "--prefix", "dev-").json()
+    assert again["UpToDate"] is True and again["StateFile"].endswith("-us-east-1+dev-.json")
     assert recorder.writes == []
+    # another prefix is another copy, with a state of its own
+    other = steps(deploy(cli, url, "--prefix", "qa-", "--dry-run"))
+    assert other["function:reader"] == "create"
 
     (common / "shared.py").write_text("X = 2\n")
     plan = steps(deploy(cli, url, "--prefix", "dev-"))

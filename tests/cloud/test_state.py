@@ -15,6 +15,9 @@ def test_a_target_is_its_endpoint_or_its_account_then_its_region() -> None:
         "127.0.0.1_5000-eu-west-1"
     )
     assert target_name(region="us-east-1", account="123456789012") == "123456789012-us-east-1"
+    assert target_name(region="us-east-1", account="123456789012", prefix="dev-") == (
+        "123456789012-us-east-1+dev-"
+    )
 
 
 def test_saved_state_reads_back_the_same(tmp_path: Path) -> None:
