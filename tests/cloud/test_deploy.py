@@ -5,6 +5,7 @@ What moto's answers are checked with boto3 calls to it, never to the proxy."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import threading
@@ -31,6 +32,10 @@ class Recorder:
     operations: list[str] = field(default_factory=list)
     bodies: dict[str, bytes] = field(default_factory=dict)
     """The last request body of each operation."""
+    invoked: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    """Each Invoke request (path, headers, body): the proxy answers them itself with
+    `answer` (moto runs no function)."""
+    answer: tuple[int, dict[str, str], bytes] = (200, {}, b"null")
     fail_from: int | None = None
     """The write (1-based) from which every write is answered 500 (None: none)."""
 
@@ -64,6 +69,16 @@ class _Proxy(BaseHTTPRequestHandler):
         recorder = self.recorder
         recorder.operations.append(operation)
         recorder.bodies[operation] = body
+        if self.path.split("?")[0].endswith("/invocations"):
+            recorder.invoked.append((self.path, dict(self.headers.items()), body))
+            status, headers, payload = recorder.answer
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         failing = recorder.fail_from is not None and not operation.startswith(READS)
         if failing and len(recorder.writes) >= (recorder.fail_from or 0):
             self._fail(xml=not self.headers.get("X-Amz-Target") and b"Action=" in body)
@@ -504,3 +519,60 @@ def test_versions_shows_the_remote_number_beside_the_local_one(
     header, *rows = [line.split() for line in listed.out.splitlines() if line.strip()][1:]
     assert header[:2] == ["Version", "Remote"]
     assert [row[:2] for row in rows if row[0] == "1"] == [["1", "7"]]
+
+
+TAIL = (
+    "START RequestId: r-1 Version: 1\nhi\nEND RequestId: r-1\n"
+    "REPORT RequestId: r-1\tDuration: 1.50 ms\tBilled Duration: 2 ms\t"
+    "Memory Size: 128 MB\tMax Memory Used: 31 MB\t\n"
+)
+
+
+def test_invoke_remote_sends_the_local_request_and_shows_the_answer_as_a_local_one(
+    cli: Any, project_files: Path, proxy: tuple[str, Recorder]
+) -> None:
+    url, recorder = proxy
+    recorder.answer = (
+        200,
+        {
+            "Content-Type": "application/json",
+            "X-Amz-Executed-Version": "1",
+            "X-Amz-Log-Result": base64.b64encode(TAIL.encode()).decode(),
+            "x-amzn-RequestId": "r-1",
+        },
+        b'{"hello": "cloud"}',
+    )
+    remote = ("--remote", "--endpoint-url", url, "--prefix", "dev-")
+    shown = cli("invoke", "hello:live", "-p", '{"name": "x"}', *remote)
+    assert shown.code == 0, shown
+    assert shown.out == '{"hello": "cloud"}'
+    assert "RequestId: r-1" in shown.err and "Duration: 1.50 ms" in shown.err
+    path, headers, body = recorder.invoked[-1]
+    assert path == "/2015-03-31/functions/dev-hello/invocations?Qualifier=live"
+    assert headers["X-Amz-Invocation-Type"] == "RequestResponse"
+    assert body == b'{"name": "x"}'
+
+    as_json = cli("invoke", "hello", "--log-type", "Tail", "-o", "json", *remote).json()
+    assert as_json == {
+        "StatusCode": 200,
+        "ExecutedVersion": "1",
+        "LogResult": base64.b64encode(TAIL.encode()).decode(),
+        "Payload": {"hello": "cloud"},
+        "RequestId": "r-1",
+    }
+    local = cli("invoke", "hello", "--log-type", "Tail", "-o", "json").json()
+    assert set(local) == set(as_json)  # the same shape as a local invoke's
+
+    recorder.answer = (200, {"X-Amz-Function-Error": "Unhandled"}, b'{"errorMessage": "no"}')
+    failed = cli("invoke", "hello", *remote)
+    assert failed.code == 1 and failed.out == '{"errorMessage": "no"}'
+
+    cli("invoke", "hello", "--async", "--client-context", '{"a": 1}', *remote)
+    _path, headers, _body = recorder.invoked[-1]
+    assert headers["X-Amz-Invocation-Type"] == "Event"
+    assert json.loads(base64.b64decode(headers["X-Amz-Client-Context"])) == {"a": 1}
+
+    refused = cli("invoke", "hello", "--remote", "--debug-port", "5678")
+    assert refused.code == 2 and "--debug-port" in refused.err
+    stray = cli("invoke", "hello", "--prefix", "dev-")
+    assert stray.code == 2 and "--remote" in stray.err
