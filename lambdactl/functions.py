@@ -52,6 +52,7 @@ from .manifest import (
     ENV_KEY_PATTERN,
     FUNCTION_NAME_PATTERN,
     LOG_FORMATS,
+    ROLE_PATTERN,
     SYSTEM_LOG_LEVELS,
     UNRESERVED_MINIMUM,
     UNRESERVED_MINIMUM_MESSAGE,
@@ -71,7 +72,6 @@ ZIPPED_LIMIT = 52_428_800
 """AWS's limit on a zip uploaded directly (bytes)."""
 UNZIPPED_LIMIT = 262_144_000
 """AWS's limit on a function's code unzipped (bytes)."""
-ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 ARCHITECTURES = ("x86_64", "arm64")
 TRACING_MODES = ("Active", "PassThrough")
 KMS_KEY_PATTERN = r"(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"

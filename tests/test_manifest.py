@@ -369,8 +369,22 @@ def test_unknown_function_key_far_from_any(write_manifest: WriteManifest):
     assert (error.line, error.key) == (5, "functions.hello.xyzzy")
     assert error.detail == "unknown key 'xyzzy'"
     assert error.hint == (
-        "allowed: handler, code, runtime, memory, timeout, environment, description, layers, "
-        "reserved_concurrency, async, dead_letter, logging, url, events"
+        "allowed: handler, code, runtime, memory, timeout, environment, description, role, "
+        "layers, reserved_concurrency, async, dead_letter, logging, url, events"
+    )
+
+
+def test_a_role_is_an_iam_role_arn(write_manifest: WriteManifest):
+    """The execution role `deploy` gives the function (none: it makes one)."""
+    arn = "arn:aws:iam::123456789012:role/service-role/reader"
+    loaded = manifest.load(write_manifest(one_function(f"role: {arn}")))
+    assert loaded.functions["hello"].config.role == arn
+    error = load_error(write_manifest, one_function("role: reader"))
+    assert (error.line, error.key) == (5, "functions.hello.role")
+    assert error.detail == (
+        "1 validation error detected: Value 'reader' at 'role' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: "
+        r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
     )
 
 

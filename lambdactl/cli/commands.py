@@ -12,6 +12,7 @@ import typer
 from ..errors import LambdactlError
 from . import (
     aliases,
+    deploy,
     dev,
     doctor,
     events,
@@ -106,6 +107,7 @@ scaffold.register(app)
 doctor.register(app)
 serve.register(app)
 dev.register(app)
+deploy.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(mappings.app, name="mappings")

@@ -69,6 +69,23 @@ def invoke(
         "editor to attach (its timeout and CPU share do not run while one is). Runs the "
         "function here, not in a running serve.",
     ),
+    remote: bool = typer.Option(
+        False,
+        "--remote",
+        help="Invoke the function deployed to AWS (`lambdactl deploy`), not the local one.",
+    ),
+    region: str = typer.Option(
+        None, "--region", metavar="REGION", help="--remote: the region (default: the manifest's)."
+    ),
+    profile: str = typer.Option(
+        None, "--profile", metavar="NAME", help="--remote: an AWS profile."
+    ),
+    endpoint_url: str = typer.Option(
+        None, "--endpoint-url", metavar="URL", help="--remote: another endpoint than AWS's."
+    ),
+    prefix: str = typer.Option(
+        "", "--prefix", metavar="TEXT", help="--remote: the deploy's --prefix."
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
@@ -82,6 +99,23 @@ def invoke(
         log_type=log_type,
         client_context=warm.client_context(client_context),
     )
+    if remote:
+        given = {"--env-vars": env_vars, "--debug-port": debug_port, "--cpu-throttle": cpu_throttle}
+        _invoke_remote(
+            ctx,
+            call,
+            [k for k, v in given.items() if v is not None],
+            region,
+            profile,
+            endpoint_url,
+            prefix,
+            json_output=output is Output.json,
+        )
+        return
+    if (region, profile, endpoint_url) != (None, None, None) or prefix:
+        from ..errors import UsageError
+
+        raise UsageError("--region, --profile, --endpoint-url and --prefix go with --remote")
     overrides = None
     if debug_port is not None and call.invocation_type == "Event":
         from ..errors import UsageError
@@ -134,3 +168,38 @@ def invoke(
 
 def _announce(debug: Debug) -> None:
     render.note(f"waiting for a debugger to attach on {debug.address}")
+
+
+def _invoke_remote(
+    ctx: typer.Context,
+    call: warm.Invocation,
+    local_only: list[str],
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    prefix: str,
+    *,
+    json_output: bool,
+) -> None:
+    """The same request to the deployed function, its answer shown as a local one's."""
+    from ..cloud import remote
+    from ..cloud.apply import Target
+
+    if local_only:
+        from ..errors import UsageError
+
+        raise UsageError(f"{local_only[0]} applies to a function run here, not with --remote")
+    project = session(ctx).project()
+    ref = project.ref(call.function, call.qualifier)
+    reply = remote.invoke(
+        Target(region or project.manifest.region, profile, endpoint_url),
+        prefix + ref.name,
+        qualifier=ref.qualifier,
+        payload=call.payload,
+        invocation_type=call.invocation_type,
+        log_type=call.log_type,
+        client_context=call.client_context,
+    )
+    code = warm.show(reply, json_output=json_output)
+    if code:
+        raise typer.Exit(code)

@@ -240,8 +240,9 @@ def invocation_summary(result) -> None:  # type: ignore[no-untyped-def]
     from ..logs import reports
 
     parts = [f"RequestId: {result.request_id}", f"Version: {result.executed_version}"]
-    if result.report is None:  # DryRun: nothing ran
-        parts.append("DryRun: OK")
+    if result.report is None:  # DryRun: nothing ran (or AWS's log tail had no REPORT)
+        if result.status_code == 204:
+            parts.append("DryRun: OK")
     else:
         parts += [f"{name}: {value}" for name, value in reports.metrics(result.report)]
         if result.function_error:

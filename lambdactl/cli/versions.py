@@ -148,7 +148,24 @@ def list_versions(
         "Timeout",
         "LastModified (UTC)",
     )
+    remote = _remote_versions(project, ref.name)
+    if remote:  # deployed somewhere (`lambdactl deploy`): the remote number beside the local
+        shown = [(row[0], remote.get(row[0], ""), *row[1:]) for row in rows]
+        render.table(ref.name, (columns[0], "Remote", *columns[1:]), shown)
+        return
     render.table(ref.name, columns, rows)
+
+
+def _remote_versions(project, function: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Local version -> its remote number ("3"; with several targets: "3 (TARGET), ...")."""
+    from ..cloud.state import remote_versions
+
+    found = remote_versions(project.manifest.state_dir, function)
+    several = len({target for pairs in found.values() for target, _ in pairs}) > 1
+    return {
+        local: ", ".join(f"{number} ({target})" if several else number for target, number in pairs)
+        for local, pairs in found.items()
+    }
 
 
 def delete_version(

@@ -133,6 +133,9 @@ from .schema import (
     RESERVED_KEYS_MESSAGE as RESERVED_KEYS_MESSAGE,
 )
 from .schema import (
+    ROLE_PATTERN as ROLE_PATTERN,
+)
+from .schema import (
     RUNTIMES as RUNTIMES,
 )
 from .schema import (

@@ -32,6 +32,7 @@ from .schema import (
     QUEUE_NAME_RULE,
     QUEUE_REDRIVE_KEYS,
     REGION_PATTERN,
+    ROLE_PATTERN,
     SYSTEM_LOG_LEVELS,
     UNRESERVED_MINIMUM,
     UNRESERVED_MINIMUM_MESSAGE,
@@ -98,6 +99,7 @@ _FUNCTION_KEYS = (
     "timeout",
     "environment",
     "description",
+    "role",
     "layers",
     "reserved_concurrency",
     "async",
@@ -380,6 +382,13 @@ class _Reader:
                     f"{where}.description",
                     validation_message(description, "description", constraint),
                 )
+        role = ""
+        if "role" in entries:
+            role = self.text(entries["role"][1], f"{where}.role")
+            if not re.fullmatch(ROLE_PATTERN, role):
+                constraint = f"Member must satisfy regular expression pattern: {ROLE_PATTERN}"
+                problem = validation_message(role, "role", constraint)
+                self.fail(entries["role"][1], f"{where}.role", problem)
         layers = self.layers(pick("layers"))
         reserved = self.optional(
             pick("reserved_concurrency"),
@@ -398,6 +407,7 @@ class _Reader:
             environment=environment,
             description=description,
             logging=logging_config,
+            role=role,
         )
         asynchronous = AsyncConfig()
         if "async" in entries and not _is_null(entries["async"][1]):

@@ -111,6 +111,8 @@ def queue_name_problem(name: str, *, fifo: bool) -> str | None:
 
 
 FUNCTION_NAME_PATTERN = "[a-zA-Z0-9-_]+"
+ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+"""An execution role's ARN, as CreateFunction's `Role` takes it."""
 ENV_KEY_PATTERN = "[a-zA-Z]([a-zA-Z0-9_])+"
 REGION_PATTERN = r"[a-z]{2}(-gov)?-[a-z]+-\d{1}"
 

@@ -79,8 +79,9 @@ def subscribed(project_dir: Path) -> dict[str, str]:
 
 
 Setup = str | Callable[[Path], dict[str, str]]
-"""A command line run first (its `-o json` values fill `{Key}` in argv), or a function of the
-project directory returning such values."""
+"""A command line run first (its `-o json` values fill `{Key}` in argv), a function of the
+project directory returning such values, or `@FIXTURE`: that fixture's value fills
+`{FIXTURE}` (`@moto_url`)."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,12 @@ COMMANDS = [
         {"AWSTemplateFormatVersion", "Transform", "Description", "Metadata", "Resources"},
     ),
     Command(
+        "deploy",
+        "--dry-run --endpoint-url {moto_url}",
+        {"Region", "StateFile", "DryRun", "UpToDate", "Written", "Steps"},
+        setup=("@moto_url",),
+    ),
+    Command(
         "doctor",
         "",
         {"StateDirectory", "Healthy", "Checks", "Repaired", "Recovered", "Lost"},
@@ -242,9 +249,12 @@ def _run_process(project_dir: Path, argv: list[str], *, follow: bool) -> str:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: f"{c.name} {c.args}".strip())
-def test_output_json(cli, project_dir: Path, command: Command) -> None:  # type: ignore[no-untyped-def]
+def test_output_json(cli, project_dir: Path, command: Command, request) -> None:  # type: ignore[no-untyped-def]
     values: dict[str, str] = {}
     for step in command.setup:
+        if isinstance(step, str) and step.startswith("@"):
+            values[step[1:]] = request.getfixturevalue(step[1:])
+            continue
         if callable(step):
             values.update(step(project_dir))
             continue
