@@ -49,7 +49,6 @@ payload formats, "Routes for HTTP APIs" for matching):
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -59,7 +58,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
-from . import urls
+from . import ids, urls
 from .sources.specs import HttpSource, routes
 from .urls import HttpRequest, HttpResponse
 
@@ -134,8 +133,8 @@ def api_id(route: HttpSource, *, account: str, region: str) -> str:
     """A stable 10-character id, like API Gateway's, for the route's API (its `api`, or
     the project's implicit API of its kind: one REST API, one HTTP API, whatever the
     payload formats of their routes)."""
-    name = route.api or ("implicit 1.0" if route.rest else "implicit 2.0")  # ids as before
-    return _short_id(f"{account}:{region}:{name}", 10)
+    name = route.api or ids.IMPLICIT_API_NAMES["REST" if route.rest else "HTTP"]
+    return ids.api_id(account, region, name)
 
 
 def domain(identifier: str, region: str) -> str:
@@ -334,7 +333,7 @@ def event_v1(
             "requestId": request_id,
             "requestTime": urls.request_time(when),
             "requestTimeEpoch": int(when.timestamp() * 1000),
-            "resourceId": _short_id(f"{identifier}:{route.path}", 6),
+            "resourceId": ids.short_id(f"{identifier}:{route.path}", 6),
             "resourcePath": route.path,
             "stage": stage,
         },
@@ -447,8 +446,6 @@ def is_binary(content_type: str | None, binary_media_types: Iterable[str]) -> bo
 def request_id(route: HttpSource) -> str:
     """API Gateway's id of a request: a UUID for a REST API, the short form
     (`JKJaXmPLvHcESHA=`) for an HTTP API, whatever the payload format."""
-    from . import ids
-
     return ids.uuid4() if route.rest else extended_id()
 
 
@@ -457,9 +454,6 @@ def extended_id() -> str:
     return base64.b64encode(os.urandom(11)).decode()
 
 
-def _short_id(seed: str, length: int) -> str:
-    digest = hashlib.sha256(seed.encode()).digest()
-    return base64.b32encode(digest).decode().lower()[:length]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1091,7 +1091,7 @@ class TemplateReader:
             return text
         for resource in self.template.resources.values():
             if resource.type in resources.API_TYPES and text == resources.api_id(
-                resource.logical_id
+                resource.logical_id, region=self.template.region, account=self.template.account
             ):
                 return resource.logical_id
         return text

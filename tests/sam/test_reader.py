@@ -768,3 +768,28 @@ def test_a_bucket_without_a_name_is_its_logical_id_in_lower_case(project_dir: Pa
     assert isinstance(source, specs.FilesSource)
     assert source.path == (project_dir / "s3" / "srcbucket").resolve()
     assert source.events == ("removed",)
+
+
+def test_a_templates_api_id_is_the_one_its_routes_events_carry(project_dir: Path) -> None:
+    from lambdactl import routes
+
+    text = function(
+        "Environment:\n  Variables:\n"
+        "    SHOP: !Ref Shop\n    IMPLICIT_REST: !Ref ServerlessRestApi\n"
+        "    IMPLICIT_HTTP: !Ref ServerlessHttpApi\n"
+        "Events:\n"
+        "  Named: {Type: Api, Properties: {Path: /a, Method: get, RestApiId: !Ref Shop}}\n"
+        "  Rest: {Type: Api, Properties: {Path: /b, Method: get}}\n"
+        "  Http: {Type: HttpApi, Properties: {Path: /c, Method: get}}\n",
+        extra="  Shop:\n    Type: AWS::Serverless::Api\n    Properties: {StageName: v1}\n",
+    )
+    loaded = read(project_dir, text)
+    spec = loaded.functions["Fn"]
+    named, rest, http = spec.events
+    pairs = (("SHOP", named), ("IMPLICIT_REST", rest), ("IMPLICIT_HTTP", http))
+    ids = {
+        key: routes.api_id(route, account=loaded.account, region=loaded.region)  # type: ignore[arg-type]
+        for key, route in pairs
+    }
+    assert spec.config.environment == ids
+    assert len(set(ids.values())) == 3
