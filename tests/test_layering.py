@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "topics",
             "shapes",
             "payloads",
+            "replies",
             "events",
             "scaffold",
             "doctor",

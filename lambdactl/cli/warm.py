@@ -3,8 +3,8 @@ environments are warm, over its own Lambda API (Invoke), with the same output as
 `exchange` also carries `lambdactl publish`'s PublishVersion requests.
 
 It has to start lean to be worth it, so it runs before the typer application is imported and
-imports the standard library (`http.client`), `endpoint`, `layout`, `errors`, `logs.reports`
-and the output helpers only: the manifest is found but not read, the store is not opened.
+imports the standard library (`http.client`), `endpoint`, `layout`, `errors`, `logs.reports`,
+`replies` and the output helpers only: the manifest is found but not read, the store is not opened.
 The command is parsed here for the common spellings only; anything else (help, short options
 run together, an event from stdin, options the server cannot honour for one call such as
 `--env-vars` and `--cpu-throttle`) goes to typer, whose `invoke` hands over the same way
@@ -36,7 +36,8 @@ TYPE_CHECKING = False  # not typing's: importing typing costs the warm path ~2.5
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..logs.reports import Report
+    from ..replies import Reply
+
 
 VALUED = {
     "-q": "qualifier",
@@ -74,23 +75,6 @@ class Invocation:
     log_type: str = "None"
     client_context: str | None = None
     """base64 of a JSON object, as the API carries it."""
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A server's answer to an Invoke, with what the CLI shows of an `InvocationResult`."""
-
-    status_code: int
-    request_id: str
-    executed_version: str = ""
-    payload: bytes = b""
-    function_error: str | None = None
-    log_result: str | None = None
-    report: Report | None = None
-
-    @property
-    def error_type(self) -> str | None:
-        return self.report.error_type if self.report else None
 
 
 def attempt(argv: list[str]) -> int | None:
@@ -280,6 +264,8 @@ def _send(server: endpoint.Endpoint, call: Invocation) -> Reply | None:
     """POST the Invoke; the server's reply, or None when it could not be reached (the
     command then runs locally) or the request cannot be written as HTTP."""
     from urllib.parse import quote
+
+    from ..replies import Reply
 
     if "/" in call.function:
         return None  # not a name the route can carry: the local run says what is wrong

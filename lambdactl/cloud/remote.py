@@ -9,27 +9,10 @@ CLI prints (duration, memory), as a local invoke's; the tail itself is shown onl
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 
 from ..logs import reports
+from ..replies import Reply
 from .apply import Clients, Target, _call
-
-
-@dataclass(frozen=True)
-class RemoteReply:
-    """Lambda's answer to an Invoke, with what the CLI shows of a local `InvocationResult`."""
-
-    status_code: int
-    request_id: str
-    executed_version: str = ""
-    payload: bytes = b""
-    function_error: str | None = None
-    log_result: str | None = None
-    report: reports.Report | None = None
-
-    @property
-    def error_type(self) -> str | None:
-        return self.report.error_type if self.report else None
 
 
 def invoke(
@@ -41,7 +24,7 @@ def invoke(
     invocation_type: str = "RequestResponse",
     log_type: str = "None",
     client_context: str | None = None,
-) -> RemoteReply:
+) -> Reply:
     """Invoke `function` (its remote name) on `target`; AWS's refusal is one line."""
     clients = Clients(target)
     request: dict[str, object] = {
@@ -65,7 +48,7 @@ def invoke(
         found = [r for r in map(reports.parse, lines) if r is not None]
         report = found[-1] if found else None
     body = answer.get("Payload")
-    return RemoteReply(
+    return Reply(
         status_code=int(answer["StatusCode"]),
         request_id=str(answer.get("ResponseMetadata", {}).get("RequestId", "")),
         executed_version=str(answer.get("ExecutedVersion", "")),
