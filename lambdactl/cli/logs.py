@@ -83,7 +83,18 @@ def logs(
     first."""
     where = Remote(region, profile, endpoint_url, prefix)
     where.refuse_unless(remote)
-    _show(ctx, function, follow, since, until, pattern, request_id, version, output, where if remote else None)
+    _show(
+        ctx,
+        function,
+        follow,
+        since,
+        until,
+        pattern,
+        request_id,
+        version,
+        output,
+        where if remote else None,
+    )
 
 
 def tail(
@@ -106,7 +117,18 @@ def tail(
     they come (Ctrl-C ends)."""
     where = Remote(region, profile, endpoint_url, prefix)
     where.refuse_unless(remote)
-    _show(ctx, function, True, since, None, pattern, request_id, version, output, where if remote else None)
+    _show(
+        ctx,
+        function,
+        True,
+        since,
+        None,
+        pattern,
+        request_id,
+        version,
+        output,
+        where if remote else None,
+    )
 
 
 def _show(
