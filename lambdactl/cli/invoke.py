@@ -11,15 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from . import completion, render, warm
-from .remote import (
-    ENDPOINT_OPTION,
-    PREFIX_OPTION,
-    PROFILE_OPTION,
-    REGION_OPTION,
-    Remote,
-    remote_option,
-)
+from . import completion, render, target, warm
 from .session import ENV_VARS_HELP, OUTPUT_OPTION, Output, session
 
 if TYPE_CHECKING:
@@ -77,11 +69,11 @@ def invoke(
         "editor to attach (its timeout and CPU share do not run while one is). Runs the "
         "function here, not in a running serve.",
     ),
-    remote: bool = remote_option("Invoke"),
-    region: str = REGION_OPTION,
-    profile: str = PROFILE_OPTION,
-    endpoint_url: str = ENDPOINT_OPTION,
-    prefix: str = PREFIX_OPTION,
+    remote: bool = target.remote_option("Invoke"),
+    region: str = target.REGION_OPTION,
+    profile: str = target.PROFILE_OPTION,
+    endpoint_url: str = target.ENDPOINT_OPTION,
+    prefix: str = target.PREFIX_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
@@ -95,7 +87,7 @@ def invoke(
         log_type=log_type,
         client_context=warm.client_context(client_context),
     )
-    where = Remote(region, profile, endpoint_url, prefix)
+    where = target.Remote(region, profile, endpoint_url, prefix)
     where.refuse_unless(remote)
     if remote:
         given = {"--env-vars": env_vars, "--debug-port": debug_port, "--cpu-throttle": cpu_throttle}
@@ -165,7 +157,7 @@ def _invoke_remote(
     ctx: typer.Context,
     call: warm.Invocation,
     local_only: list[str],
-    where: Remote,
+    where: target.Remote,
     *,
     json_output: bool,
 ) -> None:

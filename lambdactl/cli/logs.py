@@ -13,15 +13,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ..errors import UsageError, given_bytes, utf8_problem
-from . import completion, render
-from .remote import (
-    ENDPOINT_OPTION,
-    PREFIX_OPTION,
-    PROFILE_OPTION,
-    REGION_OPTION,
-    Remote,
-    remote_option,
-)
+from . import completion, render, target
 from .session import Output, session
 
 if TYPE_CHECKING:
@@ -73,15 +65,15 @@ def logs(
     request_id: str = REQUEST_OPTION,
     version: str = VERSION_OPTION,
     output: Output = LOG_OUTPUT_OPTION,
-    remote: bool = remote_option("Read the logs of"),
-    region: str = REGION_OPTION,
-    profile: str = PROFILE_OPTION,
-    endpoint_url: str = ENDPOINT_OPTION,
-    prefix: str = PREFIX_OPTION,
+    remote: bool = target.remote_option("Read the logs of"),
+    region: str = target.REGION_OPTION,
+    profile: str = target.PROFILE_OPTION,
+    endpoint_url: str = target.ENDPOINT_OPTION,
+    prefix: str = target.PREFIX_OPTION,
 ) -> None:
     """Show a function's logs (log group /aws/lambda/FUNCTION), or every function's, oldest
     first."""
-    where = Remote(region, profile, endpoint_url, prefix)
+    where = target.Remote(region, profile, endpoint_url, prefix)
     where.refuse_unless(remote)
     _show(
         ctx,
@@ -107,15 +99,15 @@ def tail(
     request_id: str = REQUEST_OPTION,
     version: str = VERSION_OPTION,
     output: Output = LOG_OUTPUT_OPTION,
-    remote: bool = remote_option("Read the logs of"),
-    region: str = REGION_OPTION,
-    profile: str = PROFILE_OPTION,
-    endpoint_url: str = ENDPOINT_OPTION,
-    prefix: str = PREFIX_OPTION,
+    remote: bool = target.remote_option("Read the logs of"),
+    region: str = target.REGION_OPTION,
+    profile: str = target.PROFILE_OPTION,
+    endpoint_url: str = target.ENDPOINT_OPTION,
+    prefix: str = target.PREFIX_OPTION,
 ) -> None:
     """Follow a function's logs (or every function's): the last 10 minutes, then new lines as
     they come (Ctrl-C ends)."""
-    where = Remote(region, profile, endpoint_url, prefix)
+    where = target.Remote(region, profile, endpoint_url, prefix)
     where.refuse_unless(remote)
     _show(
         ctx,
@@ -141,7 +133,7 @@ def _show(
     request_id: str | None,
     version: str | None,
     output: Output,
-    where: Remote | None = None,
+    where: target.Remote | None = None,
 ) -> None:
     from ..logs import lines, reader
     from ..logs.query import FilterPattern, parse_time
@@ -214,7 +206,7 @@ def _window(
 
 def _show_remote(
     project: Project,
-    where: Remote,
+    where: target.Remote,
     function: str | None,
     window: Window,
     *,
@@ -248,7 +240,7 @@ def _show_remote(
 
 
 def _remote_version(
-    project: Project, where: Remote, clients: Clients, function: str, version: str | None
+    project: Project, where: target.Remote, clients: Clients, function: str, version: str | None
 ) -> str:
     """The remote number of local `version` (they may differ), from the deploy state."""
     from ..cloud.state import DeployState
