@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -177,3 +180,26 @@ def test_remote_options_go_with_remote_and_remote_with_a_function(cli: Any) -> N
     assert stray.code == 2 and "--remote" in stray.err
     every = cli("logs", "--remote")
     assert every.code == 2 and "name the FUNCTION" in every.err
+
+
+def test_tail_remote_follows_in_a_process_until_sigterm(aws: Endpoint, deployed: str) -> None:
+    start = _now() - 1000
+    _put(aws, "/aws/lambda/hello", ["first\n"], start=start)
+    command = [sys.executable, "-m", "lambdactl", "tail", "hello", "--remote", "-o", "json"]
+    with subprocess.Popen(
+        [*command, "--endpoint-url", deployed], stdout=subprocess.PIPE, text=True
+    ) as process:
+        _follow_then_stop(process, aws, start)
+
+
+def _follow_then_stop(process: subprocess.Popen[str], aws: Endpoint, start: int) -> None:
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["message"] == "first\n"
+        _put(aws, "/aws/lambda/hello", ["second\n"], start=start + 1)
+        assert json.loads(process.stdout.readline())["message"] == "second\n"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+        process.wait()
