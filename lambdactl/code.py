@@ -14,8 +14,10 @@ import re
 import stat
 import threading
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from .digests import sha256_hex
 from .errors import UsageError, given_bytes, utf8_problem
@@ -37,8 +39,10 @@ files (`.app.py.swp`, `.swo`...), the file it creates to test that a directory i
 file is open or being saved: packaged, they would make the code's digest (and `$LATEST`'s
 RevisionId) depend on whether an editor has the file open, and each save a cold start."""
 
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 """Every entry gets this timestamp: the earliest a zip can hold."""
+COMPRESS_LEVEL = 6
+"""zlib's default (the level is part of the bytes, and so of the digest)."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,18 @@ def package(directory: Path) -> Package:
 
 def _zip(entries: list[tuple[str, Path]]) -> Package:
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    write_zip(entries, buffer)
+    data = buffer.getvalue()
+    return Package(data, sha256_hex(data), len(entries))
+
+
+def write_zip(entries: Iterable[tuple[str, Path]], out: IO[bytes]) -> int:
+    """Write `entries` (name in the zip, file) to `out` as a zip whose bytes depend on the
+    files' names, contents and exec bits only (fixed dates, fixed permissions, one level of
+    compression): what lambdactl packages and what `deploy` uploads. The bytes the files
+    hold, unzipped."""
+    unzipped = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for rel, path in entries:
             try:
                 data = path.read_bytes()
@@ -212,14 +227,14 @@ def _zip(entries: list[tuple[str, Path]]) -> Package:
                     f"{path}: the file name is not UTF-8, which a zip (and AWS) needs",
                     hint="rename it, or leave it out with .lambdaignore",
                 )
-            info = zipfile.ZipInfo(rel, date_time=_ZIP_EPOCH)
+            info = zipfile.ZipInfo(rel, date_time=ZIP_EPOCH)
             info.create_system = 3  # unix, so external_attr carries permission bits
             executable = mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
             info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data)
-    data = buffer.getvalue()
-    return Package(data, sha256_hex(data), len(entries))
+            zf.writestr(info, data, compresslevel=COMPRESS_LEVEL)
+            unzipped += len(data)
+    return unzipped
 
 
 def _ignore_specs(root: Path):  # type: ignore[no-untyped-def]

@@ -6,6 +6,8 @@ several milliseconds on every command, and these are the only UUIDs lambdactl ne
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 
 
@@ -21,3 +23,20 @@ def uuid4() -> str:
 def hex_id(length: int = 32) -> str:
     """`length` random lowercase hex digits (log stream suffixes, trace ids)."""
     return os.urandom((length + 1) // 2).hex()[:length]
+
+
+IMPLICIT_API_NAMES = {"REST": "implicit 1.0", "HTTP": "implicit 2.0"}
+"""The names `api_id` gives the project's implicit APIs (SAM's `ServerlessRestApi` and
+`ServerlessHttpApi`; routes that name no `api`)."""
+
+
+def api_id(account: str, region: str, name: str) -> str:
+    """A stable 10-character id, shaped like API Gateway's, for the API called `name`: the
+    one id an API has everywhere (the events of its routes, and a template's `!Ref` of it)."""
+    return short_id(f"{account}:{region}:{name}", 10)
+
+
+def short_id(seed: str, length: int) -> str:
+    """`length` lowercase base32 characters derived from `seed` (stable ids)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    return base64.b32encode(digest).decode().lower()[:length]

@@ -9,6 +9,11 @@ with function URLs (payload 2.0) are `lambdactl.urls`'s.
 The rules, and where they come from (AWS's API Gateway developer guide: "Lambda proxy
 integrations" for REST APIs, "Create AWS Lambda proxy integrations for HTTP APIs" for the
 payload formats, "Routes for HTTP APIs" for matching):
+- Two things are separate: the kind of API the route belongs to (`HttpSource.api_kind`:
+  REST, or HTTP) decides its default stage, its request id (a UUID in `x-amzn-RequestId`,
+  or the short form in `apigw-requestid`), its own errors and its not-found answer, and which
+  implicit API (apiId) the route is in; the payload format decides the event and how the
+  answer is read. A REST API takes 1.0 only; an HTTP API takes 2.0 or 1.0.
 - Matching: the most specific route wins, segment by segment from the left: a literal beats
   a `{variable}`, which beats a greedy `{proxy+}` (one segment or more, never none); at the
   same path a route's own method beats `ANY`.
@@ -17,7 +22,7 @@ payload formats, "Routes for HTTP APIs" for matching):
   A body that is not text arrives base64. The answer: a response description, or any other
   JSON as a 200 JSON body (`urls.interpret`); a function error or an invalid answer is 500
   `{"message":"Internal Server Error"}`; no route is 404 `{"message":"Not Found"}`.
-- Payload 1.0 (REST APIs, SAM's `Api`): header names as the server received them (an ASGI
+- Payload 1.0 of a REST API (SAM's `Api`): header names as the server received them (an ASGI
   server lower-cases them; AWS keeps the client's spelling), `headers` and
   `queryStringParameters` holding a repeated name's last value, the `multiValue` forms all of
   them; maps with nothing in them are null. A body arrives base64 only when its Content-Type
@@ -25,6 +30,16 @@ payload formats, "Routes for HTTP APIs" for matching):
   `headers`, `multiValueHeaders`, `body` (a string) and `isBase64Encoded` only; anything
   else, or a function error, is 502 `{"message": "Internal server error"}`; no route (or no
   route for the method) is 403 `{"message":"Missing Authentication Token"}`.
+- Payload 1.0 of an HTTP API (SAM's `HttpApi` with `PayloadFormatVersion: "1.0"`): the
+  event is the REST one with `"version": "1.0"` first and an HTTP API's request context
+  (the docs' example: `authorizer` with null `claims` and `scopes`, `resourceId` null, the
+  stage `$default` unless named, `requestId` and `extendedRequestId` the short id); `path`
+  and `requestContext.path` carry a named stage (as 2.0's `rawPath` does); header names
+  lower-case (HTTP APIs lower-case them); a body arrives base64 when it is not text (HTTP
+  APIs have no binary media types). The answer must have a `statusCode` (1.0 infers nothing:
+  the docs give 1.0 a required shape and 2.0 the inference); other keys are ignored
+  (`sam local`'s finding on AWS), a function error or a malformed answer is the HTTP API's
+  500, and no route its 404.
 - A function throttled (or refusing the invoke) is an integration failure for API Gateway:
   500 with the API's internal-error message (AWS re:Post, "API Gateway internal server
   error": a throttled backend answers 500; 429 "Too Many Requests" is API Gateway's own rate
@@ -34,7 +49,6 @@ payload formats, "Routes for HTTP APIs" for matching):
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
@@ -44,7 +58,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
-from . import urls
+from . import ids, urls
 from .sources.specs import HttpSource, routes
 from .urls import HttpRequest, HttpResponse
 
@@ -55,16 +69,17 @@ PREFIX = "/api"
 """Every route answers under this path on the server: `/users/{id}` at `/api/users/7`."""
 
 REST_STAGE = "Prod"
-"""A payload 1.0 route's stage when it names none (SAM's implicit REST API's)."""
+"""A REST API route's stage when it names none (SAM's implicit REST API's)."""
 HTTP_STAGE = "$default"
-"""A payload 2.0 route's stage when it names none (SAM's implicit HTTP API's)."""
+"""An HTTP API route's stage when it names none (SAM's implicit HTTP API's)."""
 
 V1_ERROR = "Internal server error"
 V2_ERROR = "Internal Server Error"
 V1_RESPONSE_KEYS = frozenset(
     {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 )
-"""What a REST API takes from a function's answer: any other key makes it malformed."""
+"""What payload 1.0 takes from a function's answer: any other key makes it malformed for a
+REST API (an HTTP API leaves it out)."""
 _IDENTITY = (
     "accessKey",
     "accountId",
@@ -105,8 +120,8 @@ def table(functions: Mapping[str, FunctionSpec]) -> tuple[HttpSource, ...]:
 
 
 def stage_of(route: HttpSource) -> str:
-    """The route's stage: its own, else the default of its payload format."""
-    return route.stage or (REST_STAGE if route.payload == "1.0" else HTTP_STAGE)
+    """The route's stage: its own, else the default of its kind of API."""
+    return route.stage or (REST_STAGE if route.rest else HTTP_STAGE)
 
 
 def route_key(route: HttpSource) -> str:
@@ -116,9 +131,10 @@ def route_key(route: HttpSource) -> str:
 
 def api_id(route: HttpSource, *, account: str, region: str) -> str:
     """A stable 10-character id, like API Gateway's, for the route's API (its `api`, or
-    the project's implicit API of its payload format)."""
-    name = route.api or f"implicit {route.payload}"
-    return _short_id(f"{account}:{region}:{name}", 10)
+    the project's implicit API of its kind: one REST API, one HTTP API, whatever the
+    payload formats of their routes)."""
+    name = route.api or ids.IMPLICIT_API_NAMES["REST" if route.rest else "HTTP"]
+    return ids.api_id(account, region, name)
 
 
 def domain(identifier: str, region: str) -> str:
@@ -217,9 +233,11 @@ def event(
     """The event the route's function receives, in the route's payload format.
     `request.raw_path` is the path below the prefix; `request_id` is API Gateway's id of the
     request (`requestContext.requestId`)."""
-    if found.route.payload == "1.0":
-        return event_v1(request, found, region=region, account=account, request_id=request_id)
-    return event_v2(request, found, region=region, account=account, request_id=request_id)
+    if found.route.payload != "1.0":
+        build = event_v2
+    else:
+        build = event_v1 if found.route.rest else event_http_v1
+    return build(request, found, region=region, account=account, request_id=request_id)
 
 
 def event_v2(
@@ -292,9 +310,6 @@ def event_v1(
             body = base64.b64encode(request.body).decode()
         else:
             body = request.body.decode("utf-8", "replace")
-    identity: dict[str, Any] = dict.fromkeys(_IDENTITY)
-    identity["sourceIp"] = request.source_ip
-    identity["userAgent"] = request.header("user-agent")
     return {
         "resource": route.path,
         "path": found.path,
@@ -312,13 +327,13 @@ def event_v1(
             "domainPrefix": identifier,
             "extendedRequestId": extended_id(),
             "httpMethod": request.method,
-            "identity": identity,
+            "identity": _identity(request),
             "path": f"/{stage}{found.path}",
             "protocol": request.protocol,
             "requestId": request_id,
             "requestTime": urls.request_time(when),
             "requestTimeEpoch": int(when.timestamp() * 1000),
-            "resourceId": _short_id(f"{identifier}:{route.path}", 6),
+            "resourceId": ids.short_id(f"{identifier}:{route.path}", 6),
             "resourcePath": route.path,
             "stage": stage,
         },
@@ -327,16 +342,75 @@ def event_v1(
     }
 
 
+def event_http_v1(
+    request: HttpRequest, found: Match, *, region: str, account: str, request_id: str
+) -> dict[str, Any]:
+    """Payload format 1.0 of an HTTP API: the REST API's shape, with `version` and an HTTP
+    API's request context (AWS's example of it, field for field)."""
+    route = found.route
+    when = request.time.astimezone(timezone.utc)
+    identifier = api_id(route, account=account, region=region)
+    stage = stage_of(route)
+    path = found.path if stage == HTTP_STAGE else f"/{stage}{found.path}"
+    headers, multi_headers = _v1_headers(request, when, lower=True)
+    query, multi_query = _v1_query(request.raw_query)
+    body: str | None = None
+    encoded = False
+    if request.body:
+        text = urls.text_of(request.body, request.header("content-type"))
+        encoded = text is None
+        body = base64.b64encode(request.body).decode() if encoded else text
+    return {
+        "version": "1.0",
+        "resource": route.path,
+        "path": path,
+        "httpMethod": request.method,
+        "headers": headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "requestContext": {
+            "accountId": account,
+            "apiId": identifier,
+            "authorizer": {"claims": None, "scopes": None},
+            "domainName": domain(identifier, region),
+            "domainPrefix": identifier,
+            "extendedRequestId": request_id,
+            "httpMethod": request.method,
+            "identity": _identity(request),
+            "path": path,
+            "protocol": request.protocol,
+            "requestId": request_id,
+            "requestTime": urls.request_time(when),
+            "requestTimeEpoch": int(when.timestamp() * 1000),
+            "resourceId": None,
+            "resourcePath": route.path,
+            "stage": stage,
+        },
+        "pathParameters": found.path_parameters,
+        "stageVariables": None,
+        "body": body,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _identity(request: HttpRequest) -> dict[str, Any]:
+    identity: dict[str, Any] = dict.fromkeys(_IDENTITY)
+    identity["sourceIp"] = request.source_ip
+    identity["userAgent"] = request.header("user-agent")
+    return identity
+
+
 def _v1_headers(
-    request: HttpRequest, when: datetime
+    request: HttpRequest, when: datetime, *, lower: bool = False
 ) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Names as received (a name's first spelling), a repeated one's last value
-    in `headers` and all of them in `multiValueHeaders`; the front end's `X-Forwarded-*` and
-    trace id set as REST APIs set them."""
+    """Names as received (a name's first spelling; `lower`: lower-cased, as HTTP APIs give
+    them), a repeated one's last value in `headers` and all of them in `multiValueHeaders`;
+    the front end's `X-Forwarded-*` and trace id set as REST APIs set them."""
     spelled: dict[str, str] = {}
     multi: dict[str, list[str]] = {}
     for name, value in request.headers:
-        shown = spelled.setdefault(name.lower(), name)
+        shown = spelled.setdefault(name.lower(), name.lower() if lower else name)
         multi.setdefault(shown, []).append(value)
     added: dict[str, str] = {}
     if "x-forwarded-for" in spelled:
@@ -345,7 +419,8 @@ def _v1_headers(
         added["x-amzn-trace-id"] = multi[spelled["x-amzn-trace-id"]][-1]
     urls.forwarded(added, request, when)
     for key, value in added.items():
-        name = spelled.setdefault(key, "-".join(w.capitalize() for w in key.split("-")))
+        written = key if lower else "-".join(w.capitalize() for w in key.split("-"))
+        name = spelled.setdefault(key, written)
         multi[name] = [value]
     return {name: values[-1] for name, values in multi.items()}, multi
 
@@ -368,12 +443,10 @@ def is_binary(content_type: str | None, binary_media_types: Iterable[str]) -> bo
     return False
 
 
-def request_id(payload: str) -> str:
-    """API Gateway's id of a request: a UUID for a REST API (1.0), the short form an HTTP
-    API gives (`JKJaXmPLvHcESHA=`) for 2.0."""
-    from . import ids
-
-    return ids.uuid4() if payload == "1.0" else extended_id()
+def request_id(route: HttpSource) -> str:
+    """API Gateway's id of a request: a UUID for a REST API, the short form
+    (`JKJaXmPLvHcESHA=`) for an HTTP API, whatever the payload format."""
+    return ids.uuid4() if route.rest else extended_id()
 
 
 def extended_id() -> str:
@@ -381,9 +454,6 @@ def extended_id() -> str:
     return base64.b64encode(os.urandom(11)).decode()
 
 
-def _short_id(seed: str, length: int) -> str:
-    digest = hashlib.sha256(seed.encode()).digest()
-    return base64.b32encode(digest).decode().lower()[:length]
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,24 +463,29 @@ def _short_id(seed: str, length: int) -> str:
 def respond(
     route: HttpSource, payload: bytes, *, function_error: bool, request_id: str
 ) -> HttpResponse:
-    """The HTTP response for the route's invocation result, as its payload format maps it."""
-    if route.payload == "1.0":
-        answer = None if function_error else interpret_v1(payload)
+    """The HTTP response for the route's invocation result: the answer read as its payload
+    format says, the errors and request id header its kind of API gives."""
+    if function_error:
+        answer = None
+    elif route.payload == "1.0":
+        answer = interpret_v1(payload, strict=route.rest)
     else:
-        answer = None if function_error else urls.interpret(payload)
+        answer = urls.interpret(payload)
     if answer is None:
-        return failed(route.payload, status=502 if route.payload == "1.0" else 500)
-    headers = (*answer.headers, *_ids(route.payload, request_id))
+        return failed(route, status=502 if route.rest else 500)
+    headers = (*answer.headers, *_ids(route, request_id))
     return HttpResponse(answer.status, headers, answer.body)
 
 
-def interpret_v1(payload: bytes) -> HttpResponse | None:
-    """A function's answer as a REST API reads it; None when it is malformed."""
+def interpret_v1(payload: bytes, *, strict: bool = True) -> HttpResponse | None:
+    """A function's answer as payload 1.0 reads it; None when it is malformed. `strict` (a
+    REST API): a key other than the five makes it malformed; else (an HTTP API) it is left
+    out. Neither infers a response: `statusCode` is required."""
     try:
         value = json.loads(payload)
     except (ValueError, UnicodeDecodeError):
         return None
-    if not isinstance(value, dict) or not set(value) <= V1_RESPONSE_KEYS:
+    if not isinstance(value, dict) or (strict and not set(value) <= V1_RESPONSE_KEYS):
         return None
     status = urls.status_of(value.get("statusCode"))
     given = value.get("headers") or {}
@@ -454,17 +529,18 @@ def _v1_response_headers(
     return headers
 
 
-def _ids(payload: str, request_id: str) -> tuple[tuple[str, str], ...]:
+def _ids(route: HttpSource, request_id: str) -> tuple[tuple[str, str], ...]:
     """The request id header each kind of API answers with."""
-    if payload == "1.0":
+    if route.rest:
         return (("x-amzn-RequestId", request_id),)
     return (("apigw-requestid", request_id),)
 
 
-def failed(payload: str, *, status: int = 500) -> HttpResponse:
+def failed(route: HttpSource, *, status: int = 500) -> HttpResponse:
     """The API's own error when the integration fails: a function error or a malformed
-    answer (502 for a REST API), a throttled or refused invoke (500)."""
-    if payload == "1.0":
+    answer (502 for a REST API), a throttled or refused invoke (500). An HTTP API's is 500
+    `Internal Server Error` for all of them, whatever the payload format."""
+    if route.rest:
         return _message(status, V1_ERROR, "InternalServerErrorException", spaced=True)
     return _message(500, V2_ERROR)
 
@@ -475,7 +551,7 @@ def not_found(found: Iterable[HttpSource], raw_path: str) -> HttpResponse:
     listed = list(found)
     segments = _segments(raw_path)
     near = [r for r in listed if _bind(r.path, segments) is not None]
-    rest = [r.payload == "1.0" for r in (near or listed)]
+    rest = [r.rest for r in (near or listed)]
     if rest and all(rest):
         return _message(403, "Missing Authentication Token", "MissingAuthenticationTokenException")
     return _message(404, "Not Found")

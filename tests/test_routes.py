@@ -455,6 +455,194 @@ def test_no_route_is_404_for_http_apis_and_403_for_rest_apis() -> None:
 
 
 def test_a_refused_invoke_is_the_apis_internal_error() -> None:
-    assert (routes.failed("2.0").status, routes.failed("2.0").body) == V2_FAILURE
-    refused = routes.failed("1.0")
+    assert (routes.failed(V2).status, routes.failed(V2).body) == V2_FAILURE
+    assert (routes.failed(HTTP_V1).status, routes.failed(HTTP_V1).body) == V2_FAILURE
+    refused = routes.failed(V1)
     assert (refused.status, refused.body) == (500, b'{"message": "Internal server error"}')
+
+
+# --------------------------------------------------------------------------------------------
+# An HTTP API with payload 1.0
+
+
+HTTP_V1 = route("/x", payload="1.0", api_type="HTTP")
+
+
+def test_the_kind_of_api_is_given_or_follows_the_payload() -> None:
+    assert (V1.api_kind, V2.api_kind, HTTP_V1.api_kind) == ("REST", "HTTP", "HTTP")
+    assert (V1.rest, V2.rest, HTTP_V1.rest) == (True, False, False)
+
+
+def test_the_http_api_v1_event_field_by_field() -> None:
+    http = request(
+        "GET",
+        "/items/a/b",
+        "q=1&q=2&empty=",
+        (
+            ("Host", "127.0.0.1:3001"),
+            ("User-Agent", "curl/8"),
+            ("X-Multi", "one"),
+            ("x-multi", "two"),
+            ("Cookie", "c1=v1"),
+        ),
+    )
+    found = route("/items/{proxy+}", "GET", payload="1.0", api_type="HTTP")
+    event = v1(found, http)
+    context = event.pop("requestContext")
+    trace = event["headers"]["x-amzn-trace-id"]
+    assert trace.startswith("Root=1-")
+    assert list(event)[0] == "version"
+    assert event == {
+        "version": "1.0",
+        "resource": "/items/{proxy+}",
+        "path": "/items/a/b",
+        "httpMethod": "GET",
+        "headers": {
+            "host": "127.0.0.1:3001",
+            "user-agent": "curl/8",
+            "x-multi": "two",
+            "cookie": "c1=v1",
+            "x-forwarded-for": "203.0.113.9",
+            "x-forwarded-proto": "http",
+            "x-forwarded-port": "3001",
+            "x-amzn-trace-id": trace,
+        },
+        "multiValueHeaders": {
+            "host": ["127.0.0.1:3001"],
+            "user-agent": ["curl/8"],
+            "x-multi": ["one", "two"],
+            "cookie": ["c1=v1"],
+            "x-forwarded-for": ["203.0.113.9"],
+            "x-forwarded-proto": ["http"],
+            "x-forwarded-port": ["3001"],
+            "x-amzn-trace-id": [trace],
+        },
+        "queryStringParameters": {"q": "2", "empty": ""},
+        "multiValueQueryStringParameters": {"q": ["1", "2"], "empty": [""]},
+        "pathParameters": {"proxy": "a/b"},
+        "stageVariables": None,
+        "body": None,
+        "isBase64Encoded": False,
+    }
+    identifier = routes.api_id(V2, account=ACCOUNT, region=REGION)  # the implicit HTTP API
+    rid = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    assert context == {
+        "accountId": ACCOUNT,
+        "apiId": identifier,
+        "authorizer": {"claims": None, "scopes": None},
+        "domainName": f"{identifier}.execute-api.us-east-1.amazonaws.com",
+        "domainPrefix": identifier,
+        "extendedRequestId": rid,
+        "httpMethod": "GET",
+        "identity": {
+            "accessKey": None,
+            "accountId": None,
+            "caller": None,
+            "cognitoAuthenticationProvider": None,
+            "cognitoAuthenticationType": None,
+            "cognitoIdentityId": None,
+            "cognitoIdentityPoolId": None,
+            "principalOrgId": None,
+            "sourceIp": "203.0.113.9",
+            "user": None,
+            "userAgent": "curl/8",
+            "userArn": None,
+        },
+        "path": "/items/a/b",
+        "protocol": "HTTP/1.1",
+        "requestId": rid,
+        "requestTime": "12/Mar/2020:19:03:58 +0000",
+        "requestTimeEpoch": 1584039838123,
+        "resourceId": None,
+        "resourcePath": "/items/{proxy+}",
+        "stage": "$default",
+    }
+
+
+def test_the_http_api_v1_event_is_in_the_http_apis_api_not_the_rest_one() -> None:
+    event = v1(HTTP_V1, request("GET", "/x"))
+    rest = routes.api_id(V1, account=ACCOUNT, region=REGION)
+    http = routes.api_id(V2, account=ACCOUNT, region=REGION)
+    assert rest != http and event["requestContext"]["apiId"] == http
+    assert v1(V1, request("GET", "/x"))["requestContext"]["apiId"] == rest
+    assert "version" not in v1(V1, request("GET", "/x"))  # a REST API's event has none
+
+
+def test_a_named_stage_of_an_http_api_v1_is_in_its_paths() -> None:
+    staged = route("/ping", "GET", payload="1.0", api_type="HTTP", stage="dev")
+    event = v1(staged, request("GET", "/ping"))
+    assert event["path"] == "/dev/ping" == event["requestContext"]["path"]
+    assert (event["requestContext"]["stage"], event["resource"]) == ("dev", "/ping")
+    assert event["requestContext"]["resourcePath"] == "/ping"
+
+
+def test_an_http_api_v1_body_is_base64_when_it_is_not_text() -> None:
+    data = bytes(range(256))
+    png = request("POST", "/x", headers=(("content-type", "image/png"),), body=data)
+    event = v1(HTTP_V1, png)
+    assert event["isBase64Encoded"] is True and base64.b64decode(event["body"]) == data
+    text = request("POST", "/x", headers=(("content-type", "application/json"),), body=b"{}")
+    assert (v1(HTTP_V1, text)["body"], v1(HTTP_V1, text)["isBase64Encoded"]) == ("{}", False)
+
+
+def test_an_http_api_v1_request_id_is_the_short_form_in_apigw_requestid() -> None:
+    rid = routes.request_id(HTTP_V1)
+    assert len(rid) == 16 and rid.endswith("=")
+    assert len(routes.request_id(V1)) == 36  # a REST API's: a UUID
+    response = answer(HTTP_V1, {"statusCode": 200, "body": "hi"})
+    assert response.header("apigw-requestid") == "rid"
+    assert response.header("x-amzn-RequestId") is None
+
+
+def test_an_http_api_v1_response_is_read_as_1_0_and_leaves_unknown_keys_out() -> None:
+    response = answer(
+        HTTP_V1,
+        {
+            "statusCode": 201,
+            "headers": {"X-One": "1"},
+            "multiValueHeaders": {"Set-Cookie": ["s=1", "t=2"]},
+            "body": base64.b64encode(b"\x00\x01").decode(),
+            "isBase64Encoded": True,
+            "cookies": ["ignored=1"],  # a 2.0 key: not read, and not an error
+        },
+    )
+    assert (response.status, response.body) == (201, b"\x00\x01")
+    assert response.headers == (
+        ("Content-Type", "application/json"),
+        ("X-One", "1"),
+        ("Set-Cookie", "s=1"),
+        ("Set-Cookie", "t=2"),
+        ("apigw-requestid", "rid"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "raw", "error"),
+    [
+        ({"hello": "world"}, None, False),  # 1.0 infers nothing: statusCode is required
+        ("just a string", None, False),
+        ({"statusCode": "teapot"}, None, False),
+        ({"statusCode": 200, "body": {"not": "a string"}}, None, False),
+        ({"statusCode": 200}, None, True),
+        (None, b"not json", False),
+    ],
+)
+def test_an_http_api_v1_function_error_or_malformed_answer_is_the_http_apis_500(
+    value: object, raw: bytes | None, error: bool
+) -> None:
+    response = answer(HTTP_V1, value, raw=raw, error=error)
+    assert (response.status, response.body) == V2_FAILURE
+    assert response.header("x-amzn-ErrorType") is None
+
+
+def test_no_route_of_an_http_api_v1_is_404() -> None:
+    rest = route("/items", "GET", payload="1.0")
+    http_v1 = route("/users", "GET", payload="1.0", api_type="HTTP")
+    wrong_method = routes.not_found([rest, http_v1], "/users")
+    assert (wrong_method.status, wrong_method.body) == (404, b'{"message":"Not Found"}')
+    assert routes.not_found([http_v1], "/nothing").status == 404
+    assert routes.not_found([rest], "/nothing").status == 403
+
+
+def test_stages_follow_the_kind_of_api() -> None:
+    assert [routes.stage_of(r) for r in (V1, V2, HTTP_V1)] == ["Prod", "$default", "$default"]

@@ -1,6 +1,7 @@
 """API Gateway routes on the server: every request under `/api/` takes the route that
 matches it (see `lambdactl.routes` for the rules), invokes the route's function through the
-invoker with the event of the route's payload format, and answers as API Gateway does. The
+invoker with the event of the route's payload format, and answers as its kind of API
+(REST or HTTP) does. The
 routes are read afresh when the project's functions change (a reloaded manifest)."""
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def _invoke(
 ) -> routes.HttpResponse:
     manifest = backend.project.manifest
     route = found.route
-    request_id = routes.request_id(route.payload)
+    request_id = routes.request_id(route)
     try:
         body = await read_body(request, MAX_SYNC_PAYLOAD_BYTES, "InvokeFunction")
         http = dataclasses.replace(http, body=body)
@@ -52,7 +53,7 @@ async def _invoke(
         )
         result = await backend.call(_call, backend, route, json.dumps(event).encode())
     except AwsError:  # throttled, too large, the function gone: the integration failed
-        return routes.failed(route.payload)
+        return routes.failed(route)
     return routes.respond(
         route,
         result.payload,

@@ -147,7 +147,8 @@ def announce(  # type: ignore[no-untyped-def]
 
 def routes_listed(project: Project, endpoint: str) -> list[dict[str, str]]:
     """The API Gateway routes served (`http` events), for the ready line: method, URL (the
-    route's path as written, under `/api`), function, payload format."""
+    route's path as written, under `/api`), function, kind of API (REST or HTTP), payload
+    format."""
     from .. import routes
 
     return [
@@ -155,6 +156,7 @@ def routes_listed(project: Project, endpoint: str) -> list[dict[str, str]]:
             "Method": route.method,
             "Url": routes.address(route, endpoint),
             "Function": route.function,
+            "Api": route.api_kind,
             "Payload": route.payload,
         }
         for route in routes.table(project.functions)
@@ -162,9 +164,11 @@ def routes_listed(project: Project, endpoint: str) -> list[dict[str, str]]:
 
 
 def routes_lines(project: Project, endpoint: str) -> list[str]:
-    """The banner's lines for the routes: `route  GET URL -> function (payload 2.0)`."""
+    """The banner's lines for the routes: `route  GET URL -> function (HTTP API, payload
+    2.0)`."""
     return [
-        f"  route     {r['Method']} {r['Url']} -> {r['Function']} (payload {r['Payload']})"
+        f"  route     {r['Method']} {r['Url']} -> {r['Function']} "
+        f"({r['Api']} API, payload {r['Payload']})"
         for r in routes_listed(project, endpoint)
     ]
 

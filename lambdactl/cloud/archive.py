@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
+from ..code import write_zip
 from ..digests import sha256_hex
-from ..errors import StoreError, UsageError, given_bytes, utf8_problem
-
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-"""Every entry's timestamp."""
-
-COMPRESS_LEVEL = 6
-"""zlib's default, as `code.package` uses (the level is part of the bytes)."""
+from ..errors import StoreError
 
 
 @dataclass(frozen=True)
@@ -60,7 +52,7 @@ def write(entries: Iterable[tuple[str, Path]], directory: Path) -> Written:
         raise StoreError.from_os(exc, directory) from None
     try:
         with os.fdopen(fd, "w+b") as out:
-            unzipped = _zip(ordered, out)
+            unzipped = write_zip(ordered, out)
             out.seek(0)
             data = out.read()
         digest = sha256_hex(data)
@@ -120,25 +112,3 @@ def _remember(record: Path, written: Written) -> None:
         pass
 
 
-def _zip(entries: list[tuple[str, Path]], out: IO[bytes]) -> int:
-    unzipped = 0
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for rel, path in entries:
-            try:
-                data = path.read_bytes()
-                mode = path.stat().st_mode
-            except OSError as exc:
-                raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-            if not rel.isascii() and utf8_problem(given_bytes(rel)):
-                raise UsageError(
-                    f"{path}: the file name is not UTF-8, which a zip (and AWS) needs",
-                    hint="rename it, or leave it out with .lambdaignore",
-                )
-            info = zipfile.ZipInfo(rel, date_time=ZIP_EPOCH)
-            info.create_system = 3  # unix, so external_attr carries permission bits
-            executable = mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-            info.external_attr = ((0o100755 if executable else 0o100644) & 0xFFFF) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, data, compresslevel=COMPRESS_LEVEL)
-            unzipped += len(data)
-    return unzipped

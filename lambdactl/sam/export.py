@@ -810,11 +810,9 @@ def _destinations(spec: FunctionSpec) -> list[Destination]:
 
 
 def _is_rest(source: specs.HttpSource) -> bool:
-    """A REST API's route: payload 1.0 outside an HTTP API's `$default` stage (a REST stage
-    cannot be named `$default`; SAM's implicit REST API's stage is `Prod`)."""
-    return source.payload == "1.0" and (
-        source.stage != "$default" or bool(source.binary_media_types)
-    )
+    """A REST API's route (an `Api` event), else an HTTP API's (`HttpApi`, with its
+    PayloadFormatVersion when 1.0): the route's kind of API, not its payload format."""
+    return source.rest
 
 
 def _event_name(source: Any, writer: _Writer) -> str:

@@ -1044,8 +1044,9 @@ class TemplateReader:
         return None
 
     def route(self, at: _At, kind: str) -> yaml.Node:
-        """An Api (REST, payload 1.0) or HttpApi (payload 2.0 unless it says) event, as an
-        `http` item (its path, method and names checked as functions.yaml's are)."""
+        """An Api (a REST API's, payload 1.0) or HttpApi (an HTTP API's, payload 2.0 unless
+        its PayloadFormatVersion says 1.0) event, as an `http` item (its path, method and
+        names checked as functions.yaml's are)."""
         path = at.get(("Path",))
         method = at.get(("Method",))
         if kind == "HttpApi" and path is None and method is None:
@@ -1067,6 +1068,7 @@ class TemplateReader:
         stage = props.get("StageName")
         if isinstance(stage, str) and stage:
             values["stage"] = _node(stage, found.where("StageName"))  # type: ignore[union-attr]
+        values["api_type"] = _node("rest" if kind == "Api" else "http", at.where())
         if kind == "Api":
             values["payload"] = at.node("Path", "1.0")
             binary = props.get("BinaryMediaTypes")
@@ -1089,7 +1091,7 @@ class TemplateReader:
             return text
         for resource in self.template.resources.values():
             if resource.type in resources.API_TYPES and text == resources.api_id(
-                resource.logical_id
+                resource.logical_id, region=self.template.region, account=self.template.account
             ):
                 return resource.logical_id
         return text

@@ -8,9 +8,7 @@ account, so they match lambdactl's own.
 
 from __future__ import annotations
 
-import hashlib
-
-from .. import arns
+from .. import arns, ids
 
 NAME_PROPERTIES: dict[str, str] = {
     "AWS::Serverless::Function": "FunctionName",
@@ -48,9 +46,16 @@ DYNAMODB_STREAM_LABEL = "1970-01-01T00:00:00.000"
 """The label of every local DynamoDB table's stream ARN (AWS's is the stream's creation time)."""
 
 
-def api_id(logical_id: str) -> str:
-    """A stable 10-character API id, shaped like API Gateway's (`a1b2c3d4e5`)."""
-    return hashlib.sha256(logical_id.encode()).hexdigest()[:10]
+IMPLICIT_APIS = {"ServerlessRestApi": "REST", "ServerlessHttpApi": "HTTP"}
+"""SAM's implicit APIs, and their kind."""
+
+
+def api_id(logical_id: str, *, region: str, account: str) -> str:
+    """The API's id: the one its routes' events carry (`routes.api_id`), so a URL a template
+    builds with `!Sub https://${ServerlessHttpApi}.execute-api...` names the same API."""
+    kind = IMPLICIT_APIS.get(logical_id)
+    name = ids.IMPLICIT_API_NAMES[kind] if kind else logical_id
+    return ids.api_id(account, region, name)
 
 
 def ref(kind: str, logical_id: str, name: str, *, region: str, account: str) -> str:
@@ -62,7 +67,7 @@ def ref(kind: str, logical_id: str, name: str, *, region: str, account: str) -> 
     if kind in ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
         return arns.layer_arn(region, account, name, 1)
     if kind in API_TYPES:
-        return api_id(logical_id)
+        return api_id(logical_id, region=region, account=account)
     if kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
         return f"arn:aws:states:{region}:{account}:stateMachine:{name}"
     return name
@@ -113,7 +118,8 @@ def getatt_table(
             "Name": name,
         }
     if kind in ("AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api"):
-        return {"ApiEndpoint": f"https://{api_id(logical_id)}.execute-api.{region}.amazonaws.com"}
+        identifier = api_id(logical_id, region=region, account=account)
+        return {"ApiEndpoint": f"https://{identifier}.execute-api.{region}.amazonaws.com"}
     if kind == "AWS::Logs::LogGroup":
         return {"Arn": f"arn:aws:logs:{region}:{account}:log-group:{name}:*"}
     if kind == "AWS::Events::EventBus":

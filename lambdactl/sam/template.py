@@ -792,11 +792,11 @@ class _Stack:
                         "AWS::ApiGatewayV2::Stage", "$default"
                     )
         if rest:
-            api = resources.api_id("ServerlessRestApi")
+            api = resources.api_id("ServerlessRestApi", region=region, account=account)
             found["ServerlessRestApi"] = _Implicit("AWS::ApiGateway::RestApi", api)
             found["ServerlessRestApiProdStage"] = _Implicit("AWS::ApiGateway::Stage", "Prod")
         if http:
-            api = resources.api_id("ServerlessHttpApi")
+            api = resources.api_id("ServerlessHttpApi", region=region, account=account)
             found["ServerlessHttpApi"] = _Implicit(
                 "AWS::ApiGatewayV2::Api",
                 api,

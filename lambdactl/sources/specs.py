@@ -252,9 +252,10 @@ class DynamoDBSource:
 
 @dataclass(frozen=True, kw_only=True)
 class HttpSource:
-    """An API Gateway route to the function, served under `serve`'s `/api` prefix: an HTTP
-    API's (payload "2.0", or "1.0" when it says so) or a REST API's (payload "1.0"), as
-    SAM's `HttpApi` and `Api` events declare them."""
+    """An API Gateway route to the function, served under `serve`'s `/api` prefix: a REST
+    API's (payload "1.0" only) or an HTTP API's (payload "2.0", or "1.0" when it says so),
+    as SAM's `Api` and `HttpApi` events declare them. The API's kind decides its stage,
+    request ids and errors; the payload format, the event and how the answer is read."""
 
     kind: ClassVar[str] = "http"
     uuid: str
@@ -263,18 +264,32 @@ class HttpSource:
     """`/users/{id}`, `/files/{proxy+}`: as API Gateway writes a route's path."""
     method: str = "ANY"
     payload: str = "2.0"
+    api_type: str = ""
+    """"REST" or "HTTP": the kind of API the route belongs to (the manifest and SAM readers
+    always say it); "": inferred from the payload format (1.0 a REST API's, 2.0 an HTTP
+    API's). See `api_kind`."""
     api: str = ""
     """The API the route belongs to (its apiId in the event); "": the project's one API of
-    the route's payload format."""
+    the route's kind."""
     stage: str = ""
-    """"": `$default` for payload 2.0, `Prod` for 1.0 (SAM's implicit APIs)."""
+    """"": `$default` for an HTTP API, `Prod` for a REST API (SAM's implicit APIs)."""
     binary_media_types: tuple[str, ...] = ()
-    """Payload 1.0: request content types delivered base64 (an Api's BinaryMediaTypes)."""
+    """A REST API's request content types delivered base64 (an Api's BinaryMediaTypes)."""
     enabled: bool = True
 
     @property
     def identity(self) -> str:
         return f"{self.method} {self.path}"
+
+    @property
+    def api_kind(self) -> str:
+        """"REST" or "HTTP": `api_type`, else what the payload format implies."""
+        return self.api_type or ("REST" if self.payload == "1.0" else "HTTP")
+
+    @property
+    def rest(self) -> bool:
+        """Whether the route is a REST API's (else an HTTP API's)."""
+        return self.api_kind == "REST"
 
 
 EventSource = (
@@ -308,10 +323,13 @@ KINDS: dict[str, type[Source]] = {
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
 """A route's methods (API Gateway's; ANY: every method no other route of the path takes)."""
 PAYLOAD_VERSIONS = ("1.0", "2.0")
-"""A route's payload format: 1.0 (REST APIs, SAM's `Api`), 2.0 (HTTP APIs' default)."""
+"""A route's payload format: 1.0 (REST APIs, SAM's `Api`, or an HTTP API that asks for it),
+2.0 (HTTP APIs' default)."""
+API_TYPES = ("REST", "HTTP")
+"""The kinds of API a route belongs to (`api_type: rest|http`)."""
 API_NAME_PATTERN = "[A-Za-z0-9_-]{1,128}"
 STAGE_PATTERN = "[A-Za-z0-9_-]{1,128}"
-"""A stage's name (API Gateway's), or `$default` for an HTTP API (payload 2.0)."""
+"""A stage's name (API Gateway's), or `$default` for an HTTP API."""
 
 
 def mapped(events: tuple[Source, ...]) -> tuple[EventSource, ...]:
@@ -411,7 +429,8 @@ class Declared:
     account: str
     routes: dict[str, tuple[str, str]] = field(default_factory=dict)
     """The routes read so far, in this function and the ones before it (give every function
-    of a project the same dict): `route_shape` -> (function, where it is written)."""
+    of a project the same dict): `route_shape` -> (function, where it is written); and the
+    named APIs: `api NAME` -> (its kind, where first named)."""
 
 
 _QUEUE_SETTINGS = (
@@ -446,7 +465,16 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "sqs": ("queue_url", "endpoint_url", "region", *_QUEUE_SETTINGS),
     "kinesis": ("stream_name", "endpoint_url", "region", *_STREAM_SETTINGS),
     "dynamodb": ("table", "endpoint_url", "region", *_STREAM_SETTINGS),
-    "http": ("path", "method", "payload", "api", "stage", "binary_media_types", "enabled"),
+    "http": (
+        "path",
+        "method",
+        "payload",
+        "api_type",
+        "api",
+        "stage",
+        "binary_media_types",
+        "enabled",
+    ),
 }
 """The keys of each kind: beside the kind's name (queue, stream, schedule, topic), or in the
 mapping the kind's key holds (files, sqs, kinesis, dynamodb)."""
@@ -888,10 +916,15 @@ def _http(item: _Item) -> HttpSource:
         method = item.reader.text(item.options["method"][1], item.at("method")).upper()
         if method not in HTTP_METHODS:
             item.fail("method", f"unknown method '{method}': " + ", ".join(HTTP_METHODS))
-    payload = _payload(item)
+    given = _api_type(item)
+    payload = _payload(item, given)
+    api_type = given or ("REST" if payload == "1.0" else "HTTP")  # always said: as SAM's
+    rest = api_type == "REST"
     api = _name(item, "api", API_NAME_PATTERN)
-    stage = _name(item, "stage", STAGE_PATTERN, extra=("$default",) if payload == "2.0" else ())
-    media = _media_types(item, payload)
+    if api:
+        _one_kind(item, api, "REST" if rest else "HTTP")
+    stage = _name(item, "stage", STAGE_PATTERN, extra=() if rest else ("$default",))
+    media = _media_types(item, rest)
     shape = route_shape(method, path)
     declared = item.declared
     if shape in declared.routes:
@@ -909,11 +942,26 @@ def _http(item: _Item) -> HttpSource:
         path=path,
         method=method,
         payload=payload,
+        api_type=api_type,
         api=api,
         stage=stage,
         binary_media_types=media,
         enabled=item.boolean("enabled", True),
     )
+
+
+def _one_kind(item: _Item, api: str, kind: str) -> None:
+    """A named API is a REST API or an HTTP API, not both (on AWS they are two APIs, with
+    two ids)."""
+    known = item.declared.routes.setdefault(f"api {api}", (kind, item.key))
+    if known[0] != kind:
+        article = {"REST": "a", "HTTP": "an"}
+        item.fail(
+            "api",
+            f"API '{api}' is {article[known[0]]} {known[0]} API ({known[1]}); this route is "
+            f"{article[kind]} {kind} API's",
+            hint="an API is one kind: name this route's API differently",
+        )
 
 
 def route_path_problem(path: str) -> str | None:
@@ -941,14 +989,32 @@ def route_path_problem(path: str) -> str | None:
     return None
 
 
-def _payload(item: _Item) -> str:
+def _api_type(item: _Item) -> str:
+    """`api_type: rest|http` (any case) as "REST" / "HTTP"; "" when not given."""
+    if item.get("api_type") is None:
+        return ""
+    value = item.reader.text(item.options["api_type"][1], item.at("api_type"))
+    if value.upper() not in API_TYPES:
+        item.fail("api_type", f"unknown API type '{value}': rest or http")
+    return value.upper()
+
+
+def _payload(item: _Item, api_type: str) -> str:
+    """The payload format: given, else 1.0 for a REST API and 2.0 otherwise. A REST API's
+    Lambda proxy integration has no payload format version: it takes 1.0 only."""
     node = item.get("payload")
     if node is None:
-        return "2.0"
+        return "1.0" if api_type == "REST" else "2.0"
     value = item.reader.scalar(node, item.at("payload"))
     text = f"{value:.1f}" if isinstance(value, float) else str(value)
     if text not in PAYLOAD_VERSIONS:
         item.fail("payload", f"unknown payload format '{value}': \"1.0\" or \"2.0\"")
+    if api_type == "REST" and text != "1.0":
+        item.fail(
+            "payload",
+            f"a REST API takes payload \"1.0\" only, got \"{text}\"",
+            hint="payload 2.0 is an HTTP API's: api_type: http",
+        )
     return text
 
 
@@ -963,18 +1029,18 @@ def _name(item: _Item, key: str, pattern: str, *, extra: tuple[str, ...] = ()) -
     return name
 
 
-def _media_types(item: _Item, payload: str) -> tuple[str, ...]:
+def _media_types(item: _Item, rest: bool) -> tuple[str, ...]:
     import yaml
 
     node = item.get("binary_media_types")
     if node is None:
         return ()
     key = item.at("binary_media_types")
-    if payload != "1.0":
+    if not rest:
         item.fail(
             "binary_media_types",
-            "binary_media_types is for payload \"1.0\" (a REST API's BinaryMediaTypes); "
-            "payload 2.0 receives every non-text body base64",
+            "binary_media_types is a REST API's (its BinaryMediaTypes); an HTTP API "
+            "receives every non-text body base64, whatever its payload format",
         )
     entries = node.value if isinstance(node, yaml.SequenceNode) else [node]
     found = []

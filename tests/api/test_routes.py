@@ -1,7 +1,7 @@
 """API Gateway routes against a real `lambdactl serve`: plain HTTP requests under `/api`,
-routes of both payload formats (path variables, a greedy proxy, ANY, repeated query keys,
-cookies, a binary POST), AWS's response mapping and errors; the ready line lists them, and
-ListEventSourceMappings does not."""
+routes of a REST API (1.0) and an HTTP API of both payload formats (path variables, a greedy
+proxy, ANY, repeated query keys, cookies, a binary POST), AWS's response mapping and errors
+of each kind of API; the ready line lists them, and ListEventSourceMappings does not."""
 
 from __future__ import annotations
 
@@ -40,6 +40,15 @@ functions:
       - http: {path: /legacy, method: GET, payload: "1.0", api: shop, stage: v1}
       - http: {path: /legacy-raise, method: GET, payload: "1.0"}
       - http: {path: /legacy-plain, method: GET, payload: "1.0"}
+  modern:
+    handler: app.handler
+    code: src/web
+    events:
+      - http: {path: "/modern/{id}", method: GET, payload: "1.0", api_type: http}
+      - http: {path: /modern-raise, method: GET, payload: "1.0", api_type: http}
+      - http: {path: /modern-plain, method: GET, payload: "1.0", api_type: http}
+      - http: {path: /modern-extra, method: GET, payload: "1.0", api_type: http}
+      - http: {path: /modern-inferred, method: GET, payload: "1.0", api_type: http}
   anything:
     handler: app.handler
     code: src/web
@@ -62,6 +71,10 @@ def handler(event, context):
         return ["not", "a", "response"]
     if path == "/cookies":
         return {"statusCode": 200, "cookies": ["a=1", "b=2"], "body": "ok"}
+    if path == "/modern-extra":
+        return {"statusCode": 200, "body": "ok", "cookies": ["a=1"], "extra": True}
+    if path == "/modern-inferred":
+        return {"hello": "world"}
     if event.get("version") == "2.0":
         return {"seen": event}  # no statusCode: inferred 200 JSON
     return {
@@ -210,6 +223,57 @@ def test_no_route(web: Server) -> None:
     assert dict(headers)["x-amzn-errortype"] == "MissingAuthenticationTokenException"
 
 
+def test_an_http_api_route_with_payload_1_0(web: Server) -> None:
+    status, headers, body = send(
+        web,
+        "GET",
+        "/api/modern/7?k=1&k=2",
+        headers={"User-Agent": "tests", "Content-Type": "image/png"},
+    )
+    assert status == 201
+    assert [v for k, v in headers if k == "x-seen"] == ["one", "two"]
+    event = json.loads(body)
+    assert event["version"] == "1.0"
+    assert (event["resource"], event["path"], event["httpMethod"]) == (
+        "/modern/{id}",
+        "/modern/7",
+        "GET",
+    )
+    assert event["pathParameters"] == {"id": "7"}
+    assert event["queryStringParameters"] == {"k": "2"}
+    assert event["multiValueQueryStringParameters"] == {"k": ["1", "2"]}
+    assert event["headers"]["user-agent"] == "tests"
+    assert event["headers"]["x-forwarded-proto"] == "http"
+    assert event["multiValueHeaders"]["user-agent"] == ["tests"]
+    context = event["requestContext"]
+    assert (context["stage"], context["path"], context["resourceId"]) == (
+        "$default",
+        "/modern/7",
+        None,
+    )
+    assert context["authorizer"] == {"claims": None, "scopes": None}
+    assert context["identity"]["userAgent"] == "tests"
+    request_id = dict(headers)["apigw-requestid"]
+    assert context["requestId"] == request_id == context["extendedRequestId"]
+    assert len(request_id) == 16 and "x-amzn-requestid" not in dict(headers)
+    # the implicit HTTP API's id (the 2.0 routes'), not the REST API's
+    http_api = call(web, "GET", "/api/users/1")[2]["seen"]["requestContext"]["apiId"]
+    rest_api = call(web, "GET", "/api/files/x")[2]["requestContext"]["apiId"]
+    assert context["apiId"] == http_api != rest_api
+
+
+def test_an_http_api_1_0_answer_and_errors(web: Server) -> None:
+    failure = (500, b'{"message":"Internal Server Error"}')
+    assert send(web, "GET", "/api/modern-raise")[0::2] == failure
+    assert send(web, "GET", "/api/modern-plain")[0::2] == failure  # 1.0 infers nothing
+    assert send(web, "GET", "/api/modern-inferred")[0::2] == failure  # no statusCode
+    status, headers, body = send(web, "GET", "/api/modern-extra")  # other keys: left out
+    assert (status, body) == (200, b"ok")
+    assert "set-cookie" not in dict(headers)
+    # no route for the method: the HTTP API's 404, not a REST API's 403
+    assert send(web, "POST", "/api/modern/7")[0::2] == (404, b'{"message":"Not Found"}')
+
+
 def test_head_answers_without_a_body(web: Server) -> None:
     status, headers, body = send(web, "HEAD", "/api/any")
     assert status == 200 and body == b"" and int(dict(headers)["content-length"]) > 0
@@ -245,11 +309,14 @@ def test_ready_line_routes(tmp_path_factory: pytest.TempPathFactory) -> None:
         "Method": "GET",
         "Url": f"{endpoint}/api/users/{{id}}",
         "Function": "users",
+        "Api": "HTTP",
         "Payload": "2.0",
     }
     assert {"Method": "ANY", "Url": f"{endpoint}/api/files/{{proxy+}}", "Function": "files",
-            "Payload": "1.0"} in ready["Routes"]  # fmt: skip
-    assert len(ready["Routes"]) == 11  # the disabled one left out
+            "Api": "REST", "Payload": "1.0"} in ready["Routes"]  # fmt: skip
+    assert {"Method": "GET", "Url": f"{endpoint}/api/modern/{{id}}", "Function": "modern",
+            "Api": "HTTP", "Payload": "1.0"} in ready["Routes"]  # fmt: skip
+    assert len(ready["Routes"]) == 16  # the disabled one left out
 
 
 def test_the_banner_lists_the_routes(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -278,6 +345,7 @@ def test_the_banner_lists_the_routes(tmp_path_factory: pytest.TempPathFactory) -
         process.communicate(timeout=30)
     endpoint = lines[1].split()[1]
     routes = [line.split(None, 1)[1] for line in lines if line.startswith("  route ")]
-    assert routes[0] == f"GET {endpoint}/api/users/{{id}} -> users (payload 2.0)"
-    assert f"ANY {endpoint}/api/files/{{proxy+}} -> files (payload 1.0)" in routes
-    assert len(routes) == 11
+    assert routes[0] == f"GET {endpoint}/api/users/{{id}} -> users (HTTP API, payload 2.0)"
+    assert f"ANY {endpoint}/api/files/{{proxy+}} -> files (REST API, payload 1.0)" in routes
+    assert f"GET {endpoint}/api/modern/{{id}} -> modern (HTTP API, payload 1.0)" in routes
+    assert len(routes) == 16

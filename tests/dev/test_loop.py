@@ -455,6 +455,7 @@ def test_a_routes_invocation_is_labelled_with_its_route(
             "Method": "GET",
             "Url": f"{running.url}/api/greet/{{name}}",
             "Function": "other",
+            "Api": "HTTP",
             "Payload": "2.0",
         }
     ]

@@ -172,7 +172,7 @@ def everything(root: Path) -> manifest.Manifest:
         function="api",
         path="/v1/{proxy+}",
         payload="1.0",
-        stage="$default",
+        api_type="HTTP",
     )
     config = dataclasses.replace(
         api.config,
@@ -724,3 +724,49 @@ def test_a_function_that_cannot_run_here_is_a_note_and_named_by_its_arn(
         "DestinationConfig": {"OnSuccess": {"Type": "Lambda", "Destination": arn}}
     }
     assert lint(export.yaml_text(exported)) == []
+
+
+def test_an_http_apis_route_is_an_http_api_event_whatever_its_payload(
+    write_manifest: Any, project_dir: Path
+) -> None:
+    """The kind of API decides the event type (`Api` / `HttpApi`), the payload format only
+    PayloadFormatVersion; read back, each route is of the same kind and payload."""
+    path = write_manifest(
+        """\
+        functions:
+          hello:
+            handler: app.handler
+            code: src/hello
+            runtime: python3.12
+            events:
+              - http: {path: /rest, payload: "1.0"}
+              - http: {path: /old, payload: "1.0", api_type: http}
+              - http: {path: /staged, payload: "1.0", api_type: http, stage: beta}
+              - http: {path: /new}
+        """
+    )
+    declared = manifest.load(path, remember=False)
+    exported = export.template(declared, directory=project_dir)
+    events = properties(exported, "HelloFunction")["Events"]
+    assert [(e["Type"], e["Properties"].get("PayloadFormatVersion")) for e in events.values()] == [
+        ("Api", None),
+        ("HttpApi", "1.0"),
+        ("HttpApi", "1.0"),
+        ("HttpApi", None),
+    ]
+    staged = [e["Properties"]["ApiId"] for e in events.values() if "ApiId" in e["Properties"]]
+    (api_id,) = staged
+    assert resources(exported)[api_id.name] == {
+        "Type": "AWS::Serverless::HttpApi",
+        "Properties": {"StageName": "beta"},
+    }
+    template = project_dir / "template.yaml"
+    template.write_text(export.yaml_text(exported))
+    read = manifest.load(template, remember=False).functions["hello"].events
+    assert [(r.path, r.api_type, r.payload) for r in read] == [
+        ("/rest", "REST", "1.0"),
+        ("/old", "HTTP", "1.0"),
+        ("/staged", "HTTP", "1.0"),
+        ("/new", "HTTP", "2.0"),
+    ]
+    assert read[2].stage == "beta"

@@ -88,6 +88,7 @@ def test_the_hello_world_template(project_dir: Path) -> None:
     (route,) = spec.events
     assert isinstance(route, specs.HttpSource)
     assert (route.method, route.path, route.payload, route.api) == ("GET", "/hello", "1.0", "")
+    assert route.api_type == "REST"
     assert (loaded.region, loaded.account) == ("us-east-1", "000000000000")
 
 
@@ -663,6 +664,32 @@ def test_api_and_http_api_events_are_routes(project_dir: Path) -> None:
     assert (http.method, http.path, http.payload, http.api) == ("POST", "/users", "1.0", "")
     assert isinstance(proxy, specs.HttpSource)
     assert (proxy.method, proxy.path, proxy.payload) == ("ANY", "/{proxy+}", "2.0")
+    # the kind of API is the event's type, whatever the payload format
+    assert (rest.api_type, http.api_type, proxy.api_type) == ("REST", "HTTP", "HTTP")
+    assert (rest.rest, http.rest, proxy.rest) == (True, False, False)
+
+
+def test_an_http_api_event_with_payload_1_0_is_an_http_apis_route(project_dir: Path) -> None:
+    legacy, own = events(
+        project_dir,
+        """\
+        Legacy:
+          Type: HttpApi
+          Properties: {Path: /legacy, Method: GET, PayloadFormatVersion: "1.0"}
+        Own:
+          Type: HttpApi
+          Properties: {Path: /own, Method: GET, PayloadFormatVersion: "1.0", ApiId: !Ref Web}
+        """,
+        """\
+          Web:
+            Type: AWS::Serverless::HttpApi
+            Properties: {StageName: beta}
+        """,
+    )
+    assert isinstance(legacy, specs.HttpSource) and isinstance(own, specs.HttpSource)
+    assert (legacy.payload, legacy.api_type, legacy.api_kind) == ("1.0", "HTTP", "HTTP")
+    assert (own.payload, own.api_type, own.api, own.stage) == ("1.0", "HTTP", "Web", "beta")
+    assert legacy.stage == "" and legacy.binary_media_types == ()
 
 
 def test_events_lambdactl_cannot_run_are_warnings(project_dir: Path) -> None:
@@ -741,3 +768,28 @@ def test_a_bucket_without_a_name_is_its_logical_id_in_lower_case(project_dir: Pa
     assert isinstance(source, specs.FilesSource)
     assert source.path == (project_dir / "s3" / "srcbucket").resolve()
     assert source.events == ("removed",)
+
+
+def test_a_templates_api_id_is_the_one_its_routes_events_carry(project_dir: Path) -> None:
+    from lambdactl import routes
+
+    text = function(
+        "Environment:\n  Variables:\n"
+        "    SHOP: !Ref Shop\n    IMPLICIT_REST: !Ref ServerlessRestApi\n"
+        "    IMPLICIT_HTTP: !Ref ServerlessHttpApi\n"
+        "Events:\n"
+        "  Named: {Type: Api, Properties: {Path: /a, Method: get, RestApiId: !Ref Shop}}\n"
+        "  Rest: {Type: Api, Properties: {Path: /b, Method: get}}\n"
+        "  Http: {Type: HttpApi, Properties: {Path: /c, Method: get}}\n",
+        extra="  Shop:\n    Type: AWS::Serverless::Api\n    Properties: {StageName: v1}\n",
+    )
+    loaded = read(project_dir, text)
+    spec = loaded.functions["Fn"]
+    named, rest, http = spec.events
+    pairs = (("SHOP", named), ("IMPLICIT_REST", rest), ("IMPLICIT_HTTP", http))
+    ids = {
+        key: routes.api_id(route, account=loaded.account, region=loaded.region)  # type: ignore[arg-type]
+        for key, route in pairs
+    }
+    assert spec.config.environment == ids
+    assert len(set(ids.values())) == 3

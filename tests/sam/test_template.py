@@ -134,7 +134,9 @@ def test_orders_app_defaults() -> None:
         )
         for e in api["Events"].values()
     }
-    http_api = resources.api_id("OrdersHttpApi")  # type: ignore[attr-defined]
+    http_api = resources.api_id(  # type: ignore[attr-defined]
+        "OrdersHttpApi", region="eu-west-1", account="123456789012"
+    )
     assert routes == {
         ("GET", "/orders"): ("HttpApi", http_api),
         ("GET", "/orders/{id}"): ("HttpApi", http_api),
@@ -1091,7 +1093,7 @@ def test_ref_and_getatt_of_each_resource_type() -> None:
     loaded = load(text, region="eu-west-1", account="123456789012")
     variables = loaded.resources["Using"].properties["Environment"]["Variables"]
     ids = {
-        name: resources.api_id(name)
+        name: resources.api_id(name, region="eu-west-1", account="123456789012")
         for name in ("Rest", "Http", "ServerlessRestApi", "ServerlessHttpApi")
     }
     expected = {f"V{i}": value.format(**ids) for i, value in enumerate(REFS.values())}

@@ -197,6 +197,7 @@ def test_each_kind_with_its_defaults(write_manifest: WriteManifest, project_dir:
         path="/users",
         method="ANY",
         payload="2.0",
+        api_type="HTTP",  # inferred from the payload, and said
         api="",
         stage="",
         binary_media_types=(),
@@ -1190,6 +1191,7 @@ def test_a_route_with_every_key(write_manifest: WriteManifest) -> None:
         path="/items/{proxy+}",
         method="ANY",
         payload="1.0",
+        api_type="REST",
         api="shop",
         stage="Prod",
         binary_media_types=("image/png", "*/*"),
@@ -1212,13 +1214,69 @@ def test_a_route_with_every_key(write_manifest: WriteManifest) -> None:
         (["- http: {path: /a, payload: '3.0'}"], "unknown payload format '3.0'"),
         (["- http: {path: /a, stage: 'a b'}"], "'a b' is not a stage name"),
         (["- http: {path: /a, payload: '1.0', stage: $default}"], "not a stage name"),
-        (["- http: {path: /a, binary_media_types: [image/png]}"], 'for payload "1.0"'),
+        (["- http: {path: /a, binary_media_types: [image/png]}"], "a REST API's"),
+        (
+            ["- http: {path: /a, payload: '1.0', api_type: http, binary_media_types: ['*/*']}"],
+            "http.binary_media_types: binary_media_types is a REST API's",
+        ),
+        (["- http: {path: /a, api_type: soap}"], "http.api_type: unknown API type 'soap'"),
+        (
+            ["- http: {path: /a, api_type: rest, payload: '2.0'}"],
+            f"{FIRST}: functions.hello.events[0].http.payload: a REST API takes payload "
+            '"1.0" only, got "2.0"',
+        ),
+        (["- http: {path: /a, api_type: rest, stage: $default}"], "not a stage name"),
         (["- http: {path: /a, payload: '1.0', binary_media_types: [png]}"], "not a media type"),
         (["- http: {path: /a, verb: GET}"], "unknown key 'verb'"),
     ],
 )
 def test_a_route_refused(write_manifest: WriteManifest, lines: list[str], message: str) -> None:
     assert message in event_error(write_manifest, *lines)
+
+
+def test_the_kind_of_api_given_or_inferred(write_manifest: WriteManifest) -> None:
+    found = sources(
+        write_manifest,
+        "- http: {path: /rest, api_type: rest}",
+        "- http: {path: /http1, api_type: HTTP, payload: '1.0', stage: $default}",
+        "- http: {path: /http2, api_type: http}",
+        "- http: {path: /implicit1, payload: 1.0}",
+        "- http: {path: /implicit2}",
+    )
+    assert [(r.api_type, r.payload, r.api_kind) for r in found] == [
+        ("REST", "1.0", "REST"),  # a REST API's payload is 1.0: the default
+        ("HTTP", "1.0", "HTTP"),
+        ("HTTP", "2.0", "HTTP"),
+        ("REST", "1.0", "REST"),  # inferred from the payload, and said
+        ("HTTP", "2.0", "HTTP"),
+    ]
+    assert found[1].stage == "$default"
+
+
+def test_a_named_api_is_one_kind(write_manifest: WriteManifest) -> None:
+    text = (
+        "functions:\n"
+        "  first:\n    handler: app.handler\n    code: src/hello\n    events:\n"
+        "      - http: {path: /a, payload: '1.0', api: shop}\n"
+        "  second:\n    handler: app.handler\n    code: src/hello\n    events:\n"
+        "      - http: {path: /b, payload: '1.0', api: shop}\n"
+        "      - http: {path: /c, payload: '1.0', api_type: http, api: shop}\n"
+    )
+    message = error(write_manifest, text)
+    assert message.startswith(
+        "functions.yaml:12: functions.second.events[1].http.api: API 'shop' is a REST API "
+        "(functions.first.events[0]); this route is an HTTP API's"
+    )
+    fine = text.replace("api_type: http, api: shop", "api_type: http, api: web")
+    assert load(write_manifest, fine).functions["second"].events[1].api == "web"
+
+
+def test_a_wrong_api_type_is_located(write_manifest: WriteManifest) -> None:
+    message = event_error(write_manifest, "- http: {path: /a, api_type: 2}")
+    assert message.startswith(
+        f"functions.yaml:{FIRST}: functions.hello.events[0].http.api_type: "
+        "unknown API type '2': rest or http"
+    )
 
 
 def test_two_functions_with_one_route_is_an_error_naming_both(
