@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from . import completion, render, warm
+from . import completion, render, target, warm
 from .session import ENV_VARS_HELP, OUTPUT_OPTION, Output, session
 
 if TYPE_CHECKING:
@@ -69,23 +69,11 @@ def invoke(
         "editor to attach (its timeout and CPU share do not run while one is). Runs the "
         "function here, not in a running serve.",
     ),
-    remote: bool = typer.Option(
-        False,
-        "--remote",
-        help="Invoke the function deployed to AWS (`lambdactl deploy`), not the local one.",
-    ),
-    region: str = typer.Option(
-        None, "--region", metavar="REGION", help="--remote: the region (default: the manifest's)."
-    ),
-    profile: str = typer.Option(
-        None, "--profile", metavar="NAME", help="--remote: an AWS profile."
-    ),
-    endpoint_url: str = typer.Option(
-        None, "--endpoint-url", metavar="URL", help="--remote: another endpoint than AWS's."
-    ),
-    prefix: str = typer.Option(
-        "", "--prefix", metavar="TEXT", help="--remote: the deploy's --prefix."
-    ),
+    remote: bool = target.remote_option("Invoke"),
+    region: str = target.REGION_OPTION,
+    profile: str = target.PROFILE_OPTION,
+    endpoint_url: str = target.ENDPOINT_OPTION,
+    prefix: str = target.PREFIX_OPTION,
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Invoke a function synchronously; its response goes to stdout (exit 1 on a function error)."""
@@ -99,23 +87,18 @@ def invoke(
         log_type=log_type,
         client_context=warm.client_context(client_context),
     )
+    where = target.Remote(region, profile, endpoint_url, prefix)
+    where.refuse_unless(remote)
     if remote:
         given = {"--env-vars": env_vars, "--debug-port": debug_port, "--cpu-throttle": cpu_throttle}
         _invoke_remote(
             ctx,
             call,
             [k for k, v in given.items() if v is not None],
-            region,
-            profile,
-            endpoint_url,
-            prefix,
+            where,
             json_output=output is Output.json,
         )
         return
-    if (region, profile, endpoint_url) != (None, None, None) or prefix:
-        from ..errors import UsageError
-
-        raise UsageError("--region, --profile, --endpoint-url and --prefix go with --remote")
     overrides = None
     if debug_port is not None and call.invocation_type == "Event":
         from ..errors import UsageError
@@ -174,16 +157,12 @@ def _invoke_remote(
     ctx: typer.Context,
     call: warm.Invocation,
     local_only: list[str],
-    region: str | None,
-    profile: str | None,
-    endpoint_url: str | None,
-    prefix: str,
+    where: target.Remote,
     *,
     json_output: bool,
 ) -> None:
     """The same request to the deployed function, its answer shown as a local one's."""
     from ..cloud import remote
-    from ..cloud.apply import Target
 
     if local_only:
         from ..errors import UsageError
@@ -192,8 +171,8 @@ def _invoke_remote(
     project = session(ctx).project()
     ref = project.ref(call.function, call.qualifier)
     reply = remote.invoke(
-        Target(region or project.manifest.region, profile, endpoint_url),
-        prefix + ref.name,
+        where.target(project),
+        where.name(ref.name),
         qualifier=ref.qualifier,
         payload=call.payload,
         invocation_type=call.invocation_type,

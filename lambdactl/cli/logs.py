@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from ..errors import UsageError, given_bytes, utf8_problem
-from . import completion, render
+from . import completion, render, target
 from .session import Output, session
 
 if TYPE_CHECKING:
+    from ..cloud.apply import Clients
+    from ..cloud.watch import CloudEvent, Window
     from ..logs.reports import Report
     from ..project import Project
 
@@ -63,10 +65,28 @@ def logs(
     request_id: str = REQUEST_OPTION,
     version: str = VERSION_OPTION,
     output: Output = LOG_OUTPUT_OPTION,
+    remote: bool = target.remote_option("Read the logs of"),
+    region: str = target.REGION_OPTION,
+    profile: str = target.PROFILE_OPTION,
+    endpoint_url: str = target.ENDPOINT_OPTION,
+    prefix: str = target.PREFIX_OPTION,
 ) -> None:
     """Show a function's logs (log group /aws/lambda/FUNCTION), or every function's, oldest
     first."""
-    _show(ctx, function, follow, since, until, pattern, request_id, version, output)
+    where = target.Remote(region, profile, endpoint_url, prefix)
+    where.refuse_unless(remote)
+    _show(
+        ctx,
+        function,
+        follow,
+        since,
+        until,
+        pattern,
+        request_id,
+        version,
+        output,
+        where if remote else None,
+    )
 
 
 def tail(
@@ -79,10 +99,28 @@ def tail(
     request_id: str = REQUEST_OPTION,
     version: str = VERSION_OPTION,
     output: Output = LOG_OUTPUT_OPTION,
+    remote: bool = target.remote_option("Read the logs of"),
+    region: str = target.REGION_OPTION,
+    profile: str = target.PROFILE_OPTION,
+    endpoint_url: str = target.ENDPOINT_OPTION,
+    prefix: str = target.PREFIX_OPTION,
 ) -> None:
     """Follow a function's logs (or every function's): the last 10 minutes, then new lines as
     they come (Ctrl-C ends)."""
-    _show(ctx, function, True, since, None, pattern, request_id, version, output)
+    where = target.Remote(region, profile, endpoint_url, prefix)
+    where.refuse_unless(remote)
+    _show(
+        ctx,
+        function,
+        True,
+        since,
+        None,
+        pattern,
+        request_id,
+        version,
+        output,
+        where if remote else None,
+    )
 
 
 def _show(
@@ -95,6 +133,7 @@ def _show(
     request_id: str | None,
     version: str | None,
     output: Output,
+    where: target.Remote | None = None,
 ) -> None:
     from ..logs import lines, reader
     from ..logs.query import FilterPattern, parse_time
@@ -105,6 +144,10 @@ def _show(
         if text is not None and utf8_problem(given_bytes(text)):
             raise UsageError(f"{option} is not UTF-8 text: {given_bytes(text)!r}")
     project = session(ctx).project()
+    if where is not None:
+        window = _window(project, function, since, until, pattern_text, request_id, version)
+        _show_remote(project, where, function, window, follow=follow, output=output)
+        return
     state = project.manifest.state_dir
     group = None if function is None else _group(project, function, ctx.info_name or "logs")
     now = lines.now_ms()
@@ -128,6 +171,102 @@ def _show(
         pass
     except BrokenPipeError:  # `lambdactl logs f | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _window(
+    project: Project,
+    function: str | None,
+    since: str | None,
+    until: str | None,
+    pattern: str | None,
+    request_id: str | None,
+    version: str | None,
+) -> Window:
+    """What `logs --remote` asks CloudWatch for: the same options as a local `logs`."""
+    from ..cloud.watch import Window
+    from ..logs import lines
+    from ..logs.query import parse_time
+
+    if function is None:
+        raise UsageError("--remote reads one function's logs: name the FUNCTION")
+    if project.ref(function).qualifier is not None:
+        raise UsageError(
+            f"logs belong to a function, not '{function}': use --version to pick a version's "
+            "streams"
+        )
+    now = lines.now_ms()
+    return Window(
+        since=parse_time(since, now=now, option="--since") if since else None,
+        until=parse_time(until, now=now, option="--until") if until else None,
+        pattern=pattern,
+        request_id=request_id,
+        version=version,
+    )
+
+
+def _show_remote(
+    project: Project,
+    where: target.Remote,
+    function: str | None,
+    window: Window,
+    *,
+    follow: bool,
+    output: Output,
+) -> None:
+    """The deployed function's log group, printed as a local one's."""
+    import dataclasses
+
+    from ..cloud import watch
+    from ..cloud.apply import Clients
+
+    assert function is not None  # _window refused None
+    name = project.ref(function).name
+    clients = Clients(where.target(project))
+    group = watch.log_group(clients, where.name(name), local=name)
+    if window.version not in (None, "$LATEST"):
+        window = dataclasses.replace(
+            window, version=_remote_version(project, where, clients, name, window.version)
+        )
+    printer = _json_cloud if output is Output.json else _Printer().print
+    if follow:  # SIGTERM ends following as Ctrl-C does: quietly, exit 0
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        for event in watch.read(clients, group, window, follow=follow):
+            printer(event)
+    except KeyboardInterrupt:
+        pass
+    except BrokenPipeError:  # `lambdactl logs f --remote | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _remote_version(
+    project: Project, where: target.Remote, clients: Clients, function: str, version: str | None
+) -> str:
+    """The remote number of local `version` (they may differ), from the deploy state."""
+    from ..cloud.state import DeployState
+
+    path = clients.state_file(project.manifest.state_dir, prefix=where.prefix)
+    deployed = DeployState.load(path).functions.get(function)
+    remote = deployed.versions.get(str(version)) if deployed else None
+    if remote is None:
+        raise UsageError(
+            f"version {version} of {function} is not deployed to this target",
+            hint=f"publish it, then `lambdactl deploy {function}`",
+        )
+    return remote
+
+
+def _json_cloud(event: CloudEvent) -> None:
+    """One event as filter-log-events returned it: the keys and order of a local one's."""
+    render.json_line(
+        {
+            "logStreamName": event.stream,
+            "timestamp": event.timestamp,
+            "message": event.text,
+            "ingestionTime": event.ingestion_time,
+            "eventId": event.event_id,
+        }
+    )
 
 
 def _group(project: Project, function: str, command: str) -> str:
