@@ -159,6 +159,7 @@ class Invoker:
         server_url: str | None = None,
         overrides: Overrides | None = None,
         debug: Debug | None = None,
+        memory: int | None = None,
     ) -> None:
         """`throttle_cpu` None follows the manifest's `cpu_throttling` (default on).
         `watch_code`: for long-running processes, notice code edits from file-system events
@@ -176,8 +177,11 @@ class Invoker:
         `debug`: run that function's environments (every version) under debugpy, one at a
         time: its environments wait for an editor to attach, and while one is attached its
         limits do not run. An invoke of it while another runs is throttled
-        (`TooManyRequestsException`, `DEBUG_THROTTLE_REASON`)."""
+        (`TooManyRequestsException`, `DEBUG_THROTTLE_REASON`).
+        `memory`: every environment this invoker starts has this memory size (MB) instead of
+        its version's (`lambdactl tune`'s trials): nothing stored changes."""
         self.project = project
+        self._memory = memory
         self.debug = debug
         self._debugging = threading.Lock()
         self._server_url = server_url
@@ -565,6 +569,8 @@ class Invoker:
         if self._overrides is not None:  # every function, published versions too
             environment = self._overrides.apply(version.function, config.environment)
             config = dataclasses.replace(config, environment=environment)
+        if self._memory is not None:  # a trial's size, for this invoker's environments only
+            config = dataclasses.replace(config, memory=self._memory)
         state = self.project.manifest.state_dir
         python = config.runtime.startswith("python")
         interpreter = interpreters.for_runtime(

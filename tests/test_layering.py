@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "url_configs",
             "sources",
             "cloud",
+            "tuning",
         ),
     ),
     ("project", ("project", "catalog")),

@@ -27,6 +27,7 @@ from . import (
     serve,
     streams,
     topics,
+    tune,
     versions,
     worker,
 )
@@ -108,6 +109,7 @@ doctor.register(app)
 serve.register(app)
 dev.register(app)
 deploy.register(app)
+tune.register(app)
 app.add_typer(aliases.app, name="alias")
 app.add_typer(queues.app, name="queue")
 app.add_typer(mappings.app, name="mappings")

@@ -1,0 +1,2 @@
+"""`lambdactl tune`: choose a memory size by measurement (trials, prices, recommendation,
+this machine's calibration)."""
