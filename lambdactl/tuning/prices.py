@@ -24,8 +24,8 @@ class Price:
 
 
 PRICES: dict[str, Price] = {
-    "x86_64": Price("x86_64", 0.0000166667, 0.20 / 1_000_000),
-    "arm64": Price("arm64", 0.0000133334, 0.20 / 1_000_000),
+    "x86_64": Price("x86_64", 0.0000166667, 0.0000002),
+    "arm64": Price("arm64", 0.0000133334, 0.0000002),
 }
 ARCHITECTURES = tuple(PRICES)
 
