@@ -111,9 +111,7 @@ def tune(
         for t in finished
         if not t.errors and t.durations_ms
     ]
-    advice = recommend.recommend(
-        candidates, strategy, weight=balanced_weight, current_mb=current
-    )
+    advice = recommend.recommend(candidates, strategy, weight=balanced_weight, current_mb=current)
     if output is Output.json:
         render.print_json(
             _json(finished, price, calibration, advice, current, interrupted, balanced_weight)
@@ -262,7 +260,19 @@ def _show(
         )
     render.table(
         f"MB and ms; {price.architecture} prices of {PRICES_TAKEN} (* = current size)",
-        ("MB", "p50", "p90", "Spread", "Billed", "Max", "Init", "$/invoke", "$/1M", "$/init", "Errors"),
+        (
+            "MB",
+            "p50",
+            "p90",
+            "Spread",
+            "Billed",
+            "Max",
+            "Init",
+            "$/invoke",
+            "$/1M",
+            "$/init",
+            "Errors",
+        ),
         rows,
         give_way={"Errors": "fold"},
     )
@@ -336,9 +346,7 @@ def _write_chart(path: Path, finished: list[Trial], price: Price) -> None:
     duration_axis.set_xlabel("memory (MB)")
     duration_axis.set_ylabel("duration p50 (ms, this machine)", color="tab:blue")
     cost_axis = duration_axis.twinx()
-    cost_axis.plot(
-        sizes, [t.cost(price) * 1_000_000 for t in measured], "s--", color="tab:orange"
-    )
+    cost_axis.plot(sizes, [t.cost(price) * 1_000_000 for t in measured], "s--", color="tab:orange")
     cost_axis.set_ylabel(f"cost per 1M invocations (USD, {price.architecture})", color="tab:orange")
     figure.suptitle("lambdactl tune")
     figure.tight_layout()

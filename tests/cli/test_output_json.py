@@ -181,6 +181,11 @@ COMMANDS = [
         setup=("@moto_url",),
     ),
     Command(
+        "tune",
+        "hello --memory 128 --runs 1 --warm-up 0",
+        {"Sizes", "Recommendation", "Prices", "Calibration", "Interrupted", "Note"},
+    ),
+    Command(
         "doctor",
         "",
         {"StateDirectory", "Healthy", "Checks", "Repaired", "Recovered", "Lost"},

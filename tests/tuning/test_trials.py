@@ -39,7 +39,9 @@ def handler(event, context):
 """
 
 
-def _trials(project_dir: Path, code: str, sizes: tuple[int, ...], **kw: int) -> dict[int, trials.Trial]:
+def _trials(
+    project_dir: Path, code: str, sizes: tuple[int, ...], **kw: int
+) -> dict[int, trials.Trial]:
     (project_dir / "src" / "work").mkdir(parents=True)
     (project_dir / "src" / "work" / "app.py").write_text(code)
     (project_dir / "functions.yaml").write_text(MANIFEST)
