@@ -84,7 +84,7 @@ def tune(
     body = warm.event_bytes(payload, event)
     project = session(ctx).project()
     ref = project.ref(function)
-    current = project.function(ref.name).config.memory
+    current = trials.current_memory(project, ref.name, ref.qualifier)
     if current not in sizes:
         sizes = sorted({*sizes, current})
     price = prices.PRICES[architecture]

@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .. import versions
 from ..invoke import Invoker
 from ..project import Project
 from . import prices
@@ -68,6 +69,11 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(pct / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def current_memory(project: Project, function: str, qualifier: str | None) -> int:
+    """The memory size the function (that version or alias's primary version) has now."""
+    return versions.resolve(project, function, qualifier).version.config.memory
 
 
 def run(

@@ -154,3 +154,14 @@ def test_ctrl_c_reports_what_finished(work: Path, tmp_path: Path) -> None:
     assert finished[0] == 128 and 512 not in finished
     assert data["Sizes"][0]["Runs"] == 2
     assert not (markers / "512").exists()
+
+
+def test_a_version_is_tuned_at_its_own_size(cli, work: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("publish", "work").code == 0
+    manifest = work / "functions.yaml"
+    manifest.write_text(manifest.read_text().replace("memory: 256", "memory: 512"))
+    result = cli("tune", "work:1", "--memory", "128", "--runs", "1", "--warm-up", "0", "-o", "json")
+    assert result.code == 0, result.err
+    data = result.json()
+    assert [s["MemoryMB"] for s in data["Sizes"]] == [128, 256]
+    assert data["Recommendation"]["CurrentMemoryMB"] == 256
