@@ -8,12 +8,19 @@ One `Governor` thread watches every busy environment of a process:
   `Runtime.OutOfMemory`. A spike shorter than the sampling interval can slip through. A
   runtime without children that has used no CPU since its last sample cannot have grown
   (a page is only made resident by running): it is not sampled again until it runs.
-- **CPU**: AWS gives 1 vCPU at 1,769 MB and proportionally less (or more, up to 6) elsewhere.
-  A token bucket meters the runtime's CPU time (Linux: the kernel's CPU clock of the
-  process, all its threads, nanosecond precision) against `share × wall time`; a process
-  that runs ahead is stopped (`SIGSTOP` on its process group) until it has banked a whole
-  period's quota, then continued. Where CPU time cannot be read, the same bucket becomes a
-  plain duty cycle (running counts as fully busy).
+- **CPU**: AWS gives 1 vCPU at 1,769 MB and proportionally less (or more, up to 6) elsewhere,
+  and enforces it as Linux's CFS bandwidth control does: per period, at most
+  `quota = share × period` of CPU; what a period leaves unused is lost (no carry-over); a
+  process that used its quota waits for the next period boundary. So does the governor, with
+  periods of `PERIOD_SECONDS` per environment: an invocation starts a fresh period with a full
+  quota; the runtime's CPU time (Linux: the kernel's CPU clock of the process, all its
+  threads, nanosecond precision) is metered against the period's quota; once it is used the
+  process group is stopped (`SIGSTOP`) and continued at the next boundary. An overrun (CPU
+  used between two checks past the quota) is owed to the next period, as CFS charges it.
+  Why not a bucket refilled continuously: it lets an invocation run unthrottled for
+  `quota / (1 − share)` (137 ms at 1,024 MB), so short handlers stopped speeding up long
+  before 1,769 MB, unlike on AWS. Where CPU time cannot be read, the same rule becomes a plain
+  duty cycle (running counts as fully busy).
   Processes the handler starts are stopped and continued with it but their CPU is not
   metered.
 
@@ -49,10 +56,11 @@ BUDGET = 0.10
 """The share of one CPU the governor's own checks may take, however many it watches."""
 
 PERIOD_SECONDS = 0.100
-"""A throttled process runs in chunks of `share × period` CPU (7 ms at 128 MB), like a CFS
-quota. Finer chunks cost the handler measurably more CPU per unit of work (cold caches after
+"""CFS's default period: a throttled process runs in chunks of `share × period` CPU (7 ms at
+128 MB), its quota. Finer chunks cost the handler measurably more CPU per unit of work (cold caches after
 every stop: +50% at 2 ms chunks, +7% at 7 ms), which would skew the share."""
 
+_PERIOD_NS = int(PERIOD_SECONDS * 1e9)
 _LINUX = sys.platform.startswith("linux")
 _CPUS = os.cpu_count() or 1
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -122,9 +130,11 @@ class _Watch:
     memory_limit_kb: int
     share: float | None
     on_oom: Callable[[], None]
-    tokens_ns: float = 0.0
+    remaining_ns: float = 0.0
+    """CPU the current period's quota has left (negative: an overrun owed to the next)."""
     last_cpu_ns: int | None = None
     last_wall_ns: int = field(default_factory=time.monotonic_ns)
+    period_start_ns: int = 0
     last_memory_ns: int = 0
     memory_cpu_ns: int | None = None
     """The runtime's CPU time at its last memory sample."""
@@ -153,19 +163,29 @@ class Governor:
             share = None  # more vCPUs than the machine has: nothing to hold back
         with self._lock:
             current = self._watches.get(pid)
-            # An invocation starts with a full quota: the environment banked it while idle.
-            quota = share * PERIOD_SECONDS * 1e9 if share is not None else 0.0
+            # An invocation starts a fresh period with a full quota, metered from now.
+            quota = share * _PERIOD_NS if share is not None else 0.0
+            now, cpu_now = time.monotonic_ns(), _cpu_ns(pid)
             if current is not None:
                 current.share = share
-                current.tokens_ns = quota
-                current.last_cpu_ns = None  # the governor's next sample starts the meter
+                current.remaining_ns = quota
+                current.last_cpu_ns, current.last_wall_ns = cpu_now, now
+                current.period_start_ns = now
                 if current.stopped:  # a full quota (or none to meter): it runs again
                     _signal_group(pid, signal.SIGCONT)
                     current.stopped = False
             else:
                 # First checks one interval from now: most invocations are over by then.
                 self._watches[pid] = _Watch(
-                    pid, memory_mb * 1024, share, on_oom, quota, last_memory_ns=time.monotonic_ns()
+                    pid,
+                    memory_mb * 1024,
+                    share,
+                    on_oom,
+                    quota,
+                    last_cpu_ns=cpu_now,
+                    last_wall_ns=now,
+                    period_start_ns=now,
+                    last_memory_ns=now,
                 )
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="governor", daemon=True)
@@ -225,6 +245,8 @@ class Governor:
                 _signal_group(watch.pid, signal.SIGKILL)
 
     def _decide(self, watch: _Watch, share: float, cpu: int | None, now: int) -> None:
+        """CFS bandwidth control: a period's quota, no carry-over, stopped until the next
+        boundary once it is used."""
         if watch.last_cpu_ns is None and cpu is not None:
             watch.last_cpu_ns, watch.last_wall_ns = cpu, now  # first sample: start metering
             return
@@ -234,13 +256,22 @@ class Governor:
         else:
             used = cpu - watch.last_cpu_ns
         watch.last_cpu_ns, watch.last_wall_ns = cpu, now
-        quota = share * PERIOD_SECONDS * 1e9
-        watch.tokens_ns = min(quota, watch.tokens_ns + share * elapsed - used)
-        if watch.tokens_ns < 0 and not watch.stopped:
+        since = now - watch.period_start_ns
+        if since < _PERIOD_NS:
+            watch.remaining_ns -= used
+        else:
+            watch.period_start_ns += since - since % _PERIOD_NS
+            # The part of `used` after the boundary (pro rata) is the new period's.
+            later = used * min(1.0, (now - watch.period_start_ns) / elapsed) if elapsed else 0
+            left = watch.remaining_ns - (used - later)
+            # A fresh quota: what was left is lost, an overrun is owed (CFS charges it too).
+            watch.remaining_ns = share * _PERIOD_NS + min(0.0, left) - later
+        if watch.stopped:
+            if watch.remaining_ns > 0:  # a new period's quota: run again
+                _signal_group(watch.pid, signal.SIGCONT)
+                watch.stopped = False
+        elif watch.remaining_ns <= 0:
             watch.stopped = _signal_group(watch.pid, signal.SIGSTOP)
-        elif watch.stopped and watch.tokens_ns >= quota:  # a whole quota banked: run again
-            _signal_group(watch.pid, signal.SIGCONT)
-            watch.stopped = False
 
 
 def _signal_group(pid: int, signum: int) -> bool:

@@ -267,6 +267,38 @@ def test_cpu_bound_handler_at_128_mb_gets_128_over_1769_of_a_vcpu(launch: Launch
     assert never_held(big), big  # a whole vCPU at 1,769 MB
 
 
+def unheld_ratio(run: dict[str, float]) -> float:
+    """Wall time not spent waiting for a CPU, over CPU time: 1 when never held stopped."""
+    return (run["elapsed"] - run["waited"]) / run["cpu"]
+
+
+def test_a_short_handler_is_throttled_below_one_vcpu(launch: Launch) -> None:
+    """CFS bandwidth control, as AWS: 120 ms of CPU at 1,024 MB (0.58 vCPU, a 58 ms quota
+    per 100 ms period) is held stopped until each boundary once its quota is used (~200 ms
+    in all); a continuously refilled bucket let it run unthrottled (137 ms of credit). At
+    1,769 MB (one vCPU) it never waits."""
+    invoker = launch(
+        mid=fn("app.burn", LIMITS, memory=1024, timeout=10),
+        big=fn("app.burn", LIMITS, memory=ONE_VCPU_MB, timeout=10),
+    )
+    burn(invoker, "mid", 0.001)
+    burn(invoker, "big", 0.001)
+    mid = burn(invoker, "mid", 0.12)
+    assert unheld_ratio(mid) > 1.2, mid
+    big = burn(invoker, "big", 0.12)
+    assert unheld_ratio(big) < 1.2, big
+
+
+def test_long_run_duty_cycle_is_the_share(launch: Launch) -> None:
+    """Over many periods, the CPU granted is the share (0.29 at 512 MB): no carry-over lifts
+    it, and being continued only at boundaries does not sink it far below."""
+    invoker = launch(f=fn("app.burn", LIMITS, memory=512, timeout=10))
+    burn(invoker, "f", 0.001)
+    run = burn(invoker, "f", 0.3)
+    granted = 1 / unheld_ratio(run)
+    assert cpu_share(512) * 0.7 < granted < cpu_share(512) * (1 + TOLERANCE), run
+
+
 @pytest.mark.parametrize("where", ["invoker", "manifest"])
 def test_cpu_throttling_can_be_turned_off(launch: Launch, where: str) -> None:
     if where == "invoker":

@@ -26,6 +26,14 @@ def handler(event, context):
         total += i * i
     return total
 """
+SHORT_CPU = """\
+import time
+
+def handler(event, context):
+    until = time.process_time() + 0.12
+    while time.process_time() < until:
+        pass
+"""
 SLEEP = """\
 import time
 
@@ -74,6 +82,16 @@ def test_cpu_bound_is_faster_with_more_memory(project_dir: Path) -> None:
     assert small.init_ms is not None and large.init_ms is not None
     assert small.p50_ms / large.p50_ms > 1.5, (small, large)
     assert small.cost(trials.prices.PRICES["x86_64"]) > 0
+
+
+def test_short_cpu_bound_keeps_speeding_up_to_one_vcpu(project_dir: Path) -> None:
+    """120 ms of CPU: throttled at 1,024 MB (a 58 ms quota per 100 ms period: ~200 ms), not
+    at 1,769 MB, as AWS's curve falls until one vCPU. A CPU credit carried over from idle
+    time (137 ms at 1,024 MB) flattened it early: ~1.0."""
+    found = _trials(project_dir, SHORT_CPU, (1024, 1769))
+    mid, large = found[1024], found[1769]
+    assert not mid.errors and not large.errors
+    assert mid.p50_ms / large.p50_ms > 1.3, (mid, large)
 
 
 def test_sleep_bound_is_flat(project_dir: Path) -> None:
