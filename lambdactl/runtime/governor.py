@@ -57,8 +57,8 @@ BUDGET = 0.10
 
 PERIOD_SECONDS = 0.100
 """CFS's default period: a throttled process runs in chunks of `share × period` CPU (7 ms at
-128 MB), its quota. Finer chunks cost the handler measurably more CPU per unit of work (cold caches after
-every stop: +50% at 2 ms chunks, +7% at 7 ms), which would skew the share."""
+128 MB), its quota. Finer chunks cost the handler measurably more CPU per unit of work (cold
+caches after every stop: +50% at 2 ms chunks, +7% at 7 ms), which would skew the share."""
 
 _PERIOD_NS = int(PERIOD_SECONDS * 1e9)
 _LINUX = sys.platform.startswith("linux")
