@@ -14,9 +14,10 @@ One `Governor` thread watches every busy environment of a process:
   process that used its quota waits for the next period boundary. So does the governor, with
   periods of `PERIOD_SECONDS` per environment: an invocation starts a fresh period with a full
   quota; the runtime's CPU time (Linux: the kernel's CPU clock of the process, all its
-  threads, nanosecond precision) is metered against the period's quota; once it is used the
-  process group is stopped (`SIGSTOP`) and continued at the next boundary. An overrun (CPU
-  used between two checks past the quota) is owed to the next period, as CFS charges it.
+  threads) is metered against the period's quota; once it is used (give or take the clock's
+  granularity, `CLOCK_SLACK`) the process group is stopped (`SIGSTOP`) and continued at the
+  next boundary. An overrun (CPU used past the quota before a check saw it) is owed to the
+  next period, as CFS charges it.
   Why not a bucket refilled continuously: it lets an invocation run unthrottled for
   `quota / (1 − share)` (137 ms at 1,024 MB), so short handlers stopped speeding up long
   before 1,769 MB, unlike on AWS. Where CPU time cannot be read, the same rule becomes a plain
@@ -60,7 +61,14 @@ PERIOD_SECONDS = 0.100
 128 MB), its quota. Finer chunks cost the handler measurably more CPU per unit of work (cold
 caches after every stop: +50% at 2 ms chunks, +7% at 7 ms), which would skew the share."""
 
+CLOCK_SLACK = 0.005
+"""How far past its quota a process may seem to be before it is stopped. The kernel's CPU
+clock of a whole process advances in scheduler ticks while it runs (4 ms steps measured here),
+so a process using a whole vCPU appeared up to a tick ahead of wall time and was stopped near
+the end of each period. The overrun is owed to the next period: the share is unchanged."""
+
 _PERIOD_NS = int(PERIOD_SECONDS * 1e9)
+_SLACK_NS = CLOCK_SLACK * 1e9
 _LINUX = sys.platform.startswith("linux")
 _CPUS = os.cpu_count() or 1
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -165,7 +173,7 @@ class Governor:
             current = self._watches.get(pid)
             # An invocation starts a fresh period with a full quota, metered from now.
             quota = share * _PERIOD_NS if share is not None else 0.0
-            now, cpu_now = time.monotonic_ns(), _cpu_ns(pid)
+            cpu_now, now = _cpu_ns(pid), time.monotonic_ns()
             if current is not None:
                 current.share = share
                 current.remaining_ns = quota
@@ -213,11 +221,13 @@ class Governor:
             began = time.thread_time()
             with self._lock:
                 watches = list(self._watches.values())
-            now = time.monotonic_ns()
             for watch in watches:
                 if watch.killed:
                     continue
+                # CPU, then wall time, read together: a clock read after a preemption would
+                # make CPU time outrun wall time (stopping a whole vCPU's process).
                 cpu = _cpu_ns(watch.pid)
+                now = time.monotonic_ns()
                 if now - watch.last_memory_ns >= MEMORY_INTERVAL * 1e9:
                     watch.last_memory_ns = now
                     self._check_memory(watch, cpu)
@@ -270,7 +280,7 @@ class Governor:
             if watch.remaining_ns > 0:  # a new period's quota: run again
                 _signal_group(watch.pid, signal.SIGCONT)
                 watch.stopped = False
-        elif watch.remaining_ns <= 0:
+        elif watch.remaining_ns < -_SLACK_NS:
             watch.stopped = _signal_group(watch.pid, signal.SIGSTOP)
 
 
