@@ -310,8 +310,7 @@ class Invoker:
         if spec is not None and spec.unavailable:
             raise FunctionUnavailable(
                 f"{name} cannot run here: {spec.unavailable}",
-                hint="the template's other functions run; `lambdactl validate` lists what "
-                "cannot",
+                hint="the template's other functions run; `lambdactl validate` lists what cannot",
             )
 
     def _remember_trigger(self, request_id: str) -> None:
@@ -579,6 +578,17 @@ class Invoker:
         if python and interpreter.warning and interpreter.warning not in self._warned:
             self._warned.add(interpreter.warning)
             log.warning(interpreter.warning)
+        node = None
+        if config.runtime.startswith("nodejs"):
+            node = interpreters.node_for_runtime(config.runtime)
+            if node is None:
+                raise UsageError(
+                    f"cannot run {version.function}: runtime {config.runtime} needs node on PATH, "
+                    "and none was found"
+                )
+            if node.warning and node.warning not in self._warned:
+                self._warned.add(node.warning)
+                log.warning(node.warning)
         debug = self.debug if self.debug and self.debug.function == version.function else None
         if debug is not None and not python:
             raise UsageError(
@@ -620,6 +630,7 @@ class Invoker:
             ),
             debug=debug,
             debugger_dir=debugger_dir,
+            node=node,
         )
 
 

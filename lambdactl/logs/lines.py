@@ -50,6 +50,8 @@ def runtime_version(runtime: str, interpreter_version: str, region: str) -> tupl
     """(Runtime Version, Runtime Version ARN) for INIT_START, stable per interpreter."""
     name = runtime.removesuffix(".al2023").removesuffix(".al2")
     label = f"python:{interpreter_version.rsplit('.', 1)[0]}" if name.startswith("python") else name
+    if name.startswith("nodejs"):  # AWS's `nodejs:22.v52`
+        label = f"nodejs:{interpreter_version.split('.', 1)[0]}"
     version = f"{label}.v{interpreter_version.rsplit('.', 1)[-1]}"
     digest = sha256_hex(f"{runtime}:{interpreter_version}".encode())
     return version, f"arn:aws:lambda:{region}::runtime:{digest}"

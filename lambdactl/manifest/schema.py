@@ -25,13 +25,31 @@ RUNTIMES = (
     "python3.12",
     "python3.13",
     "python3.14",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
     "provided",
     "provided.al2",
     "provided.al2023",
 )
-"""Runtimes lambdactl can run: the managed Python runtimes and the OS-only ones."""
+"""Runtimes lambdactl can run: the managed Python and Node.js runtimes and the OS-only ones."""
 
-DEPRECATED_RUNTIMES = ("python2.7", "python3.6", "python3.7", "python3.8")
+DEPRECATED_RUNTIMES = (
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs4.3-edge",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs18.x",
+)
 """Runtimes AWS no longer accepts for creating or updating functions."""
 
 RESERVED_ENVIRONMENT_KEYS = (

@@ -31,7 +31,7 @@ from ..manifest import FunctionConfig
 from . import protocol
 from .debugger import Deadline, Debug, state
 from .governor import Governor, forget_process, peak_memory_mb, rusage_peak_mb
-from .interpreters import BOOTSTRAP, LAUNCHER, Interpreter
+from .interpreters import BOOTSTRAP, LAUNCHER, NODE_BOOTSTRAP, Interpreter
 from .output import OutputPipe
 from .protocol import Invocation, Posted
 from .server import RuntimeApiServer
@@ -102,6 +102,8 @@ class EnvironmentSpec:
     the limits (Init, timeout, CPU share) do not run (see `debugger.py`)."""
     debugger_dir: Path | None = None
     """Where debugpy is installed: last on the path of a debugged environment only."""
+    node: Interpreter | None = None
+    """The `node` that runs a `nodejs*` runtime (the Python `interpreter` runs the launcher)."""
 
 
 @dataclass(frozen=True)
@@ -223,9 +225,7 @@ class Environment:
                 cognito_identity=request.cognito_identity,
             )
         )
-        deadline = Deadline(
-            started + timeout, self.spec.debug, on_attach=self._debugger_attached
-        )
+        deadline = Deadline(started + timeout, self.spec.debug, on_attach=self._debugger_attached)
         outcome = self._wait(request.request_id, deadline)
         if outcome is None:
             return self._timeout(request, log, init_ms, init_log, stray)
@@ -276,8 +276,9 @@ class Environment:
     def _init(self) -> tuple[Posted | None, float, list[LogEvent]]:
         """Start the runtime and wait for its first `/next`: (failure or None, ms, log)."""
         self._reset_channel()
+        interpreter = self.spec.node or self.spec.interpreter
         version, version_arn = lines.runtime_version(
-            self.spec.config.runtime, self.spec.interpreter.version, self.spec.region
+            self.spec.config.runtime, interpreter.version, self.spec.region
         )
         with _INIT_TURNS:  # its turn: the wait is not Init (nor counted in its limit)
             log = self._platform.init_start(version, version_arn)
@@ -337,7 +338,7 @@ class Environment:
                 self._runtime = SPAWNER.start(
                     command,
                     python=self._python(),
-                    script=not self._is_provided,
+                    script=not (self._is_provided or self._is_node),
                     cwd=self.spec.code_dir,
                     env=self._environ(),
                     output_fd=write_fd,
@@ -564,6 +565,10 @@ class Environment:
         return self.spec.config.runtime.startswith("provided")
 
     @property
+    def _is_node(self) -> bool:
+        return self.spec.config.runtime.startswith("nodejs")
+
+    @property
     def _exit_key(self) -> str:
         """How the runtime's exit is posted: by the pid of the process reaped."""
         return str(self._runtime.process.pid) if self._runtime else ""
@@ -577,13 +582,16 @@ class Environment:
                 if candidate.is_file() and os.access(candidate, os.X_OK):
                     return [str(candidate)]
             return None
+        if self._is_node:
+            node = self.spec.node.path if self.spec.node else "node"
+            return [node, str(NODE_BOOTSTRAP), self.spec.config.handler]
         return [str(self.spec.bootstrap), self.spec.config.handler]
 
     def _python(self) -> list[str]:
         """The interpreter and its options that run the launcher and the Python runtime client."""
         # -I: no user site, no PYTHON* variables, no script directory on sys.path;
         # -S: no site-packages at all. The bootstrap builds the function's sys.path itself.
-        if self._is_provided:
+        if self._is_provided or self._is_node:
             return [self.spec.interpreter.path, "-I", "-S"]
         pycache = ["-X", f"pycache_prefix={self.spec.pycache_dir}"] if self.spec.pycache_dir else []
         if self.spec.debug is not None:
@@ -599,6 +607,8 @@ class Environment:
             python_paths.append(layer / "python" / "lib" / f"{config.runtime}" / "site-packages")
             python_paths.append(layer / "python")
         path_dirs = [str(layer / "bin") for layer in spec.layer_dirs]
+        if spec.node is not None:
+            path_dirs.append(str(Path(spec.node.path).parent))
         path_dirs += [str(Path(spec.interpreter.path).parent), os.environ.get("PATH", os.defpath)]
         env = {
             **spec.passthrough_env,
@@ -626,6 +636,14 @@ class Environment:
         if config.logging.json:  # as on AWS, only when the function is set to JSON
             env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
             env["AWS_LAMBDA_LOG_LEVEL"] = config.logging.application_level
+        if self._is_node:
+            env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
+            major = config.runtime.removeprefix("nodejs").removesuffix(".x")
+            modules = [
+                layer / "nodejs" / f"node{major}" / "node_modules" for layer in spec.layer_dirs
+            ]
+            modules += [layer / "nodejs" / "node_modules" for layer in spec.layer_dirs]
+            env["NODE_PATH"] = os.pathsep.join(str(p) for p in [*modules, spec.code_dir])
         if config.runtime.startswith("python"):
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
             search = [spec.code_dir, *spec.dependency_dirs, *python_paths]

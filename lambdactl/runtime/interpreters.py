@@ -18,6 +18,9 @@ BOOTSTRAP = Path(__file__).parent / "bootstrap" / "python_runtime.py"
 LAUNCHER = Path(__file__).parent / "bootstrap" / "launcher.py"
 """The stdlib-only launcher that runs each runtime on Linux (see `spawner.py`)."""
 
+NODE_BOOTSTRAP = Path(__file__).parent / "bootstrap" / "node" / "runtime.mjs"
+"""The Node.js runtime client (Node's own modules only) that runs inside the child."""
+
 
 @dataclass(frozen=True)
 class Interpreter:
@@ -174,3 +177,28 @@ def _looks_compiled(pyc: Path, source: bytes) -> bool:
         return False
     size = int.from_bytes(header[12:16], "little")  # hash-based (flags 1, 3): a hash instead
     return bool(flags & 1) or size == len(source) & 0xFFFFFFFF
+
+
+@functools.cache
+def node_for_runtime(runtime: str) -> Interpreter | None:
+    """`nodejs22.x` -> the `node` on PATH, with a warning naming both versions when its major
+    version is not 22; None when there is no `node` that runs."""
+    wanted = runtime.removeprefix("nodejs").removesuffix(".x")
+    found = shutil.which("node")
+    if found is None:
+        return None
+    try:
+        done = subprocess.run([found, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    version = done.stdout.strip().removeprefix("v")
+    if done.returncode != 0 or not version:
+        return None
+    if version.split(".", 1)[0] == wanted:
+        return Interpreter(found, version)
+    return Interpreter(
+        found,
+        version,
+        warning=f"runtime {runtime} requested but the node on PATH is Node.js {version}; "
+        f"running it with Node.js {version} ({found})",
+    )

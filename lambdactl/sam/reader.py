@@ -72,7 +72,7 @@ LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 FALLBACK_RUNTIMES = tuple(r for r in DEPRECATED_RUNTIMES if r.startswith("python3"))
 """Deprecated runtimes a template may still name: run on the nearest Python found (AWS still
 invokes existing functions on them); functions.yaml keeps refusing them for new functions."""
-FOREIGN_RUNTIMES = ("nodejs", "java", "dotnet", "go", "ruby", "python2")
+FOREIGN_RUNTIMES = ("java", "dotnet", "go", "ruby", "python2")
 """Runtime families AWS has and lambdactl does not run (yet): a deferred error."""
 ARCHITECTURES = ("x86_64", "arm64")
 SAM_DIR = "sam"
@@ -525,6 +525,8 @@ class TemplateReader:
             self.fail(where, "expected a runtime name (python3.12)")
         if value in FALLBACK_RUNTIMES or runtime_problem(value) is None:
             return value, None
+        if value in DEPRECATED_RUNTIMES and value.startswith("nodejs"):
+            return value, _Unavailable(runtime_problem(value) or "", where)
         if value.startswith(FOREIGN_RUNTIMES):
             reason = f"runtime {value} is not supported by lambdactl yet"
             return value, _Unavailable(reason, where)

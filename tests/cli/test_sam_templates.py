@@ -240,7 +240,7 @@ def test_functions_that_cannot_run_here_fail_alone(cli, sam_project) -> None:  #
 
     for name, reason in (
         ("FromS3", "its code is in S3 (s3://my-artifacts/from-s3.zip), not in this project"),
-        ("NodeFunction", "runtime nodejs20.x is not supported by lambdactl yet"),
+        ("NodeFunction", "The runtime parameter of nodejs16.x is no longer supported"),
         ("Container", "a container image (PackageType Image) is not run here"),
         ("Imported", "its variable VPC_ID is !ImportValue SharedVpcId"),
         ("WithPowertools", "is not a layer of this template"),

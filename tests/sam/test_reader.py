@@ -225,7 +225,7 @@ def test_a_local_layer(project_dir: Path) -> None:
         ("CodeUri: s3://bucket/code.zip\n", "its code is in S3 (s3://bucket/code.zip)"),
         ("CodeUri: {Bucket: b, Key: k}\n", "its code is in S3"),
         ("CodeUri: missing/\n", "its code directory 'missing/' does not exist"),
-        ("Runtime: nodejs20.x\n", "runtime nodejs20.x is not supported by lambdactl yet"),
+        ("Runtime: nodejs16.x\n", "The runtime parameter of nodejs16.x is no longer supported"),
         ("Runtime: java21\n", "runtime java21 is not supported by lambdactl yet"),
         (
             "Layers: [arn:aws:lambda:us-east-1:017000801446:layer:Powertools:68]\n",
