@@ -37,6 +37,7 @@ def write_functions(root: Path, functions: dict[str, dict]) -> Path:
         code = root / "src" / name
         code.mkdir(parents=True, exist_ok=True)
         for target, source in spec.pop("files", {}).items():
+            (code / target).parent.mkdir(parents=True, exist_ok=True)  # `lib/app.py`
             shutil.copyfile(HANDLERS / source, code / target)
         declared[name] = {"code": f"src/{name}", **spec}
     manifest = {"region": "us-east-1", "account": "123456789012", "functions": declared}

@@ -460,7 +460,7 @@ async function invokeOnce(handler) {
   // A handler that ends without answering (no callback, no promise): `null`, once the event
   // loop is empty, as on AWS.
   beforeExit = () => {
-    if (!isCompleted()) callback(null, null);
+    if (!isCompleted()) callbackContext.succeed(null);
   };
   try {
     const event = JSON.parse(next.body.toString("utf8") || "null");
