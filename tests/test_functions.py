@@ -196,7 +196,8 @@ def test_a_second_process_lists_shows_and_invokes_a_created_function(
             InvalidParameterValueException,
             "Value cobol at 'runtime' failed to satisfy constraint: Member must satisfy enum "
             "value set: [python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, "
-            "provided, provided.al2, provided.al2023] or be a valid ARN",
+            "nodejs20.x, nodejs22.x, nodejs24.x, provided, provided.al2, provided.al2023] or be a "
+            "valid ARN",
         ),
         (
             "made",

@@ -15,7 +15,7 @@ WriteManifest = Callable[[str], Path]
 
 RUNTIME_ENUM = (
     "python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, "
-    "provided, provided.al2, provided.al2023"
+    "nodejs20.x, nodejs22.x, nodejs24.x, provided, provided.al2, provided.al2023"
 )
 ENV_KEY_MESSAGE = (
     "1 validation error detected: Value at 'environment.variables' failed to satisfy "
@@ -611,7 +611,9 @@ def test_unknown_runtime_uses_aws_enum_message(write_manifest: WriteManifest):
     )
 
 
-@pytest.mark.parametrize("runtime", ["python3.8", "python3.7", "python2.7"])
+@pytest.mark.parametrize(
+    "runtime", ["python3.8", "python3.7", "python2.7", "nodejs18.x", "nodejs16.x", "nodejs"]
+)
 def test_deprecated_runtime_uses_aws_message(write_manifest: WriteManifest, runtime: str):
     error = load_error(write_manifest, one_function(f"runtime: {runtime}"))
     assert (error.line, error.key) == (5, "functions.hello.runtime")

@@ -169,3 +169,42 @@ def test_a_deprecated_runtime_with_no_older_python_runs_on_lambdactl_s(fresh, mo
         f"runtime python3.8 is deprecated; running it with Python {ours} ({sys.executable}), "
         "the nearest found"
     )
+
+
+@pytest.fixture
+def fake_node(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """`fake_node(version)`: a `node` on PATH (only it) that says it is `version`."""
+    interpreters.node_for_runtime.cache_clear()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", str(bin_dir))
+
+    def make(version: str | None) -> str:
+        script = bin_dir / "node"
+        if version is not None:
+            script.write_text(f"#!/bin/sh\necho v{version}\n")
+            script.chmod(0o755)
+        return str(script)
+
+    yield make
+    interpreters.node_for_runtime.cache_clear()
+
+
+def test_node_of_the_runtime_s_major_version_runs_without_a_warning(fake_node) -> None:  # type: ignore[no-untyped-def]
+    path = fake_node("22.11.0")
+    assert interpreters.node_for_runtime("nodejs22.x") == interpreters.Interpreter(path, "22.11.0")
+
+
+def test_node_of_another_major_version_warns_naming_both(fake_node) -> None:  # type: ignore[no-untyped-def]
+    path = fake_node("20.20.2")
+    found = interpreters.node_for_runtime("nodejs24.x")
+    assert found is not None and (found.path, found.version) == (path, "20.20.2")
+    assert found.warning == (
+        "runtime nodejs24.x requested but the node on PATH is Node.js 20.20.2; "
+        f"running it with Node.js 20.20.2 ({path})"
+    )
+
+
+def test_no_node_on_path(fake_node) -> None:  # type: ignore[no-untyped-def]
+    fake_node(None)
+    assert interpreters.node_for_runtime("nodejs22.x") is None

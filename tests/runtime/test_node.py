@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -328,3 +329,22 @@ def test_console_json_format_with_levels(deploy: Deployment) -> None:
         assert list(record) == ["timestamp", "level", "requestId", "message"]
         assert record["requestId"] == result.request_id
         assert re.fullmatch(TIMESTAMP, record["timestamp"])
+
+
+def test_no_node_on_path_is_one_clear_error(
+    deploy: Deployment, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from lambdactl.errors import UsageError
+    from lambdactl.runtime import interpreters
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    interpreters.node_for_runtime.cache_clear()
+    try:
+        invoker = deploy(f=node("index.echo", runtime="nodejs22.x"))
+        with pytest.raises(UsageError) as raised:
+            invoker.invoke("f")
+    finally:
+        interpreters.node_for_runtime.cache_clear()
+    assert str(raised.value) == (
+        "cannot run f: runtime nodejs22.x needs node on PATH, and none was found"
+    )
