@@ -230,6 +230,18 @@ def test_init_errors(
     assert error_of(invoker.invoke("f"))["errorType"] == error_type  # init runs again
 
 
+def test_esm_missing_import_is_a_plain_error(deploy: Deployment) -> None:
+    result = deploy(f=node("index.handler", "esm_imports_missing.mjs", "index.mjs")).invoke("f")
+    value = error_of(result)
+    code = deploy.code_dir("f")
+    assert value["errorType"] == "Error"
+    assert value["errorMessage"] == (
+        f"Cannot find package 'no-such-package' imported from {code / 'index.mjs'}"
+    )
+    assert value["trace"][0] == f"Error [ERR_MODULE_NOT_FOUND]: {value['errorMessage']}"
+    assert result.error_type == "Error"
+
+
 def test_unhandled_rejection_fails_the_invocation_and_ends_the_runtime(
     deploy: Deployment,
 ) -> None:

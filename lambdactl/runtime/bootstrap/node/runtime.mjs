@@ -295,9 +295,9 @@ async function loadUserApp(appRoot, moduleRoot, module) {
     return await tryRequire(appRoot, moduleRoot, module);
   } catch (e) {
     if (e instanceof SyntaxError) throw new UserCodeSyntaxError(e);
-    if (e.code === "MODULE_NOT_FOUND" || e.code === "ERR_MODULE_NOT_FOUND") {
-      throw new ImportModuleError(e);
-    }
+    // CommonJS's code only: an ES module's missing import (ERR_MODULE_NOT_FOUND) stays an
+    // `Error`, as AWS's "Cannot find package 'x' imported from /var/task/index.mjs".
+    if (e.code === "MODULE_NOT_FOUND") throw new ImportModuleError(e);
     throw e;
   }
 }
