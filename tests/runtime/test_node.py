@@ -360,3 +360,33 @@ def test_no_node_on_path_is_one_clear_error(
     assert str(raised.value) == (
         "cannot run f: runtime nodejs22.x needs node on PATH, and none was found"
     )
+
+
+def test_allocation_past_memory_is_killed_as_out_of_memory(launch: Any) -> None:
+    # CPU share off, as for Python: a throttled allocation loop could outlast its timeout.
+    invoker = launch(throttle_cpu=False, f=node("index.allocate", memory=128, timeout=5))
+    assert payload(call(invoker, mb=1))["mb"] == 1
+    result = call(invoker, mb=300)
+    rid = result.request_id
+    assert json.loads(result.payload) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed",
+    }
+    assert (result.function_error, result.error_type) == ("Unhandled", "Runtime.OutOfMemory")
+    assert report_line(result.log).endswith("\tStatus: error\tError Type: Runtime.OutOfMemory")
+    assert payload(call(invoker, mb=1))["mb"] == 1  # a new runtime: its module state is new
+
+
+def test_unhandled_rejection_after_the_response_ends_the_runtime(deploy: Deployment) -> None:
+    invoker = deploy(f=node("index.late_rejection"))
+    first = invoker.invoke("f")
+    assert first.function_error is None
+    pid = payload(first)["pid"]
+    deadline = time.monotonic() + 10
+    while not process_gone(pid) and time.monotonic() < deadline:  # it exits (128) soon after
+        time.sleep(0.01)
+    assert process_gone(pid)
+    second = invoker.invoke("f")
+    assert second.function_error is None
+    assert payload(second)["pid"] != pid
+    assert any(line.startswith("INIT_START ") for line in second.init_log)

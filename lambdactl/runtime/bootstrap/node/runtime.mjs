@@ -173,7 +173,8 @@ function patchConsole() {
 
 // -- the Runtime API -------------------------------------------------------------------------
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// Any number of connections: an error posted while `/next` waits needs one of its own.
+const agent = new http.Agent({ keepAlive: true });
 const [HOST, PORT] = API.split(":");
 
 function request(method, urlPath, body, headers = {}) {
