@@ -188,7 +188,21 @@ class Environment:
 
     @property
     def alive(self) -> bool:
-        return self._runtime is not None and self._runtime.process.poll() is None
+        """Whether the runtime still runs. Under a launcher, the runtime itself is asked too:
+        one that ended between invocations (a Node runtime exits right after posting an
+        unhandled rejection) leaves its launcher cleaning up for a moment, and an invocation
+        handed to it then would fail as a crash instead of starting a new runtime."""
+        runtime = self._runtime
+        if runtime is None or runtime.process.poll() is not None:
+            return False
+        if runtime.pid != runtime.process.pid:
+            try:
+                os.kill(runtime.pid, 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:
+                pass
+        return True
 
     @property
     def attached(self) -> bool:

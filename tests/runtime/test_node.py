@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from lambdactl.invoke import Invoker
-from tests.runtime import REQUEST_ID, Deployment, call, payload, process_gone, report_line
+from tests.runtime import REQUEST_ID, Deployment, call, payload, report_line
 
 TIMESTAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 
@@ -26,6 +27,15 @@ def node(handler: str, source: str = "cjs.js", target: str = "index.js", **extra
     """One Node function: `tests/fixtures/node/<source>` becomes its `<target>`."""
     files = {target: f"../node/{source}", **extra.pop("files", {})}
     return {"handler": handler, "runtime": "nodejs20.x", "files": files, "timeout": 3, **extra}
+
+
+def reaped(pid: int) -> bool:
+    """Whether `pid` has ended and been reaped (by its launcher): no such process left."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def error_of(result: Any) -> dict[str, Any]:
@@ -79,6 +89,22 @@ def test_callback_handlers_and_sync_return(deploy: Deployment) -> None:
     assert (failed["errorType"], failed["errorMessage"]) == ("Error", "callback failed")
     # A non-async handler that neither calls back nor returns a promise answers null.
     assert invoker.invoke("sync").payload == b"null"
+
+
+def test_undefined_context_methods_and_one_answer(deploy: Deployment) -> None:
+    invoker = deploy(
+        undefined=node("index.returns_undefined"),
+        succeeds=node("index.succeeds"),
+        fails=node("index.fails"),
+        twice=node("index.twice"),
+    )
+    assert invoker.invoke("undefined").payload == b"null"
+    assert payload(invoker.invoke("succeeds")) == {"via": "succeed"}
+    failed = error_of(invoker.invoke("fails"))
+    assert (failed["errorType"], failed["errorMessage"]) == ("RangeError", "failed via context")
+    twice = invoker.invoke("twice")  # the second callback is ignored, silently
+    assert payload(twice) == "first"
+    assert not any("\tERROR\t" in line for line in twice.log), twice.log
 
 
 def test_callback_waits_for_the_empty_event_loop_unless_told_not_to(deploy: Deployment) -> None:
@@ -251,10 +277,13 @@ def test_unhandled_rejection_fails_the_invocation_and_ends_the_runtime(
     assert value["errorType"] == "Runtime.UnhandledPromiseRejection"
     assert value["errorMessage"] == "Error: nobody waits"
     assert value["trace"][0] == "Runtime.UnhandledPromiseRejection: Error: nobody waits"
-    assert any("\tERROR\tUnhandled Promise Rejection \t{" in line for line in result.log)
+    assert any("\tERROR\tUnhandled Promise Rejection \t{" in line for line in result.log), (
+        result.log,
+        result.init_log,
+    )
     (pid,) = [int(line.rsplit(" ", 1)[1]) for line in result.log if "\tINFO\tpid " in line]
     deadline = time.monotonic() + 10
-    while not process_gone(pid) and time.monotonic() < deadline:  # it exits right after
+    while not reaped(pid) and time.monotonic() < deadline:  # it exits right after
         time.sleep(0.01)
     again = invoker.invoke("f")  # the runtime exited (128): the next invoke inits again
     assert error_of(again)["errorType"] == "Runtime.UnhandledPromiseRejection"
@@ -383,9 +412,9 @@ def test_unhandled_rejection_after_the_response_ends_the_runtime(deploy: Deploym
     assert first.function_error is None
     pid = payload(first)["pid"]
     deadline = time.monotonic() + 10
-    while not process_gone(pid) and time.monotonic() < deadline:  # it exits (128) soon after
+    while not reaped(pid) and time.monotonic() < deadline:  # it exits (128) soon after
         time.sleep(0.01)
-    assert process_gone(pid)
+    assert reaped(pid)
     second = invoker.invoke("f")
     assert second.function_error is None
     assert payload(second)["pid"] != pid

@@ -427,7 +427,20 @@ function callbacks(id, next) {
     fail: (error) => done(error === undefined || error === null ? "handled" : error, null),
     done,
   };
-  return [callback, context, () => completed];
+  // Only the first of callback/succeed/fail/done counts; later calls are ignored, silently.
+  let finished = false;
+  const once =
+    (toWrap) =>
+    (...args) => {
+      if (!finished) {
+        finished = true;
+        toWrap(...args);
+      }
+    };
+  context.succeed = once(context.succeed);
+  context.fail = once(context.fail);
+  context.done = once(context.done);
+  return [once(callback), context, () => completed];
 }
 
 function fatal(error) {
