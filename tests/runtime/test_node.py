@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -419,3 +420,35 @@ def test_unhandled_rejection_after_the_response_ends_the_runtime(deploy: Deploym
     assert second.function_error is None
     assert payload(second)["pid"] != pid
     assert any(line.startswith("INIT_START ") for line in second.init_log)
+
+
+def test_another_major_version_is_one_warning_line_naming_both(
+    cli: Any, project_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A `node` on PATH that says it is Node.js 18 (and runs as the real one)."""
+    from lambdactl.runtime import interpreters
+    from tests.runtime import write_functions
+
+    real = shutil.which("node")
+    assert real is not None
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "node"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$1" = --version ]; then echo v18.20.0; exit 0; fi\nexec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    interpreters.node_for_runtime.cache_clear()
+    path = write_functions(project_dir, {"f": node("index.echo", runtime="nodejs22.x")})
+    try:
+        done = cli("-f", str(path), "invoke", "f", "-p", '{"a": 1}')
+    finally:
+        interpreters.node_for_runtime.cache_clear()
+    assert done.code == 0, done.err
+    assert json.loads(done.out) == {"a": 1}
+    warnings = [line for line in done.err.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: runtime nodejs22.x requested but the node on PATH is Node.js 18.20.0; "
+        f"running it with Node.js 18.20.0 ({wrapper})"
+    ]
