@@ -452,3 +452,18 @@ def test_another_major_version_is_one_warning_line_naming_both(
         "warning: runtime nodejs22.x requested but the node on PATH is Node.js 18.20.0; "
         f"running it with Node.js 18.20.0 ({wrapper})"
     ]
+
+
+def test_json_format_logs_an_invoke_error_as_the_record_s_message(deploy: Deployment) -> None:
+    result = deploy(f=node("index.throws", logging={"format": "JSON"})).invoke("f")
+    records = [json.loads(line) for line in result.log]
+    (record,) = [r for r in records if r.get("level") == "ERROR"]
+    assert list(record) == ["timestamp", "level", "requestId", "message"]
+    message = record["message"]
+    assert list(message) == ["errorType", "errorMessage", "stackTrace", "code"]
+    assert (message["errorType"], message["errorMessage"], message["code"]) == (
+        "TypeError",
+        "bad thing",
+        "E_BAD",
+    )
+    assert message["stackTrace"][0] == "TypeError: bad thing"

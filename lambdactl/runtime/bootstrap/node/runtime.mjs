@@ -171,6 +171,13 @@ function patchConsole() {
   }
 }
 
+/** An error the runtime reports in the log: `<what> \t{...}` in text, in JSON the error
+ * itself as the record's message (errorType, errorMessage, stackTrace and its own fields). */
+function logError(what, error) {
+  if (JSON_FORMAT) console.error(error);
+  else console.error(what, toFormatted(error));
+}
+
 // -- the Runtime API -------------------------------------------------------------------------
 
 // Any number of connections: an error posted while `/next` waits needs one of its own.
@@ -340,12 +347,12 @@ let onRejection = async (error) => {
 let beforeExit = null; // what to do once the event loop is empty (callbacks' default wait)
 
 process.on("uncaughtException", (error) => {
-  console.error("Uncaught Exception", toFormatted(error));
+  logError("Uncaught Exception", error);
   onUncaught(error);
 });
 process.on("unhandledRejection", (reason, promise) => {
   const wrapped = new UnhandledPromiseRejection(reason?.toString(), promise);
-  console.error("Unhandled Promise Rejection", toFormatted(wrapped));
+  logError("Unhandled Promise Rejection", wrapped);
   onRejection(wrapped);
 });
 process.on("beforeExit", () => {
@@ -399,7 +406,7 @@ function callbacks(id, next) {
   const failed = (error) => {
     if (completed) return;
     completed = true;
-    console.error("Invoke Error", toFormatted(error));
+    logError("Invoke Error", error);
     postInvocationError(error, id).then(next, fatal);
   };
   const callback = (error, result) => {
@@ -498,7 +505,7 @@ async function main() {
   try {
     handler = await load(TASK_ROOT, HANDLER);
   } catch (error) {
-    console.error("Uncaught Exception", toFormatted(error));
+    logError("Uncaught Exception", error);
     await postInitError(error).catch(() => {});
     process.exit(129);
   }
