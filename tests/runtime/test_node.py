@@ -121,10 +121,19 @@ def test_callback_waits_for_the_empty_event_loop_unless_told_not_to(deploy: Depl
 def test_nodejs24_refuses_callback_handlers(deploy: Deployment) -> None:
     invoker = deploy(
         cb=node("index.callback", runtime="nodejs24.x"),
+        async_three=node("index.async_three", runtime="nodejs24.x"),
         ok=node("index.sync_value", runtime="nodejs24.x"),
     )
-    refused = error_of(invoker.invoke("cb"))
-    assert refused["errorType"] == "Runtime.CallbackHandlerDeprecated"
+    for name in ("cb", "async_three"):  # by the declared parameters alone, async or not
+        refused = invoker.invoke(name)
+        assert error_of(refused)["errorType"] == "Runtime.CallbackHandlerDeprecated"
+        assert error_of(refused)["errorMessage"] == (
+            "ERROR: AWS Lambda has removed support for callback-based function handlers "
+            "starting with Node.js 24. You need to modify this function to use a supported "
+            "handler signature to use Node.js 24 or later. For more information see "
+            "https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html."
+        )
+        assert any("\tERROR\tInit Error \t{" in line for line in refused.init_log)
     # Without callbacks, a synchronous handler's return value is the response.
     assert payload(invoker.invoke("ok")) == {"ignored": True}
 

@@ -323,7 +323,8 @@ async function load(appRoot, fullHandler) {
   const handler = resolveHandler(userApp, handlerPath);
   if (!handler) throw new HandlerNotFound(`${fullHandler} is undefined or not exported`);
   if (typeof handler !== "function") throw new HandlerNotFound(`${fullHandler} is not a function`);
-  if (!CALLBACKS && handler.constructor?.name !== "AsyncFunction" && handler.length >= 3) {
+  // nodejs24.x judges by the declared parameters alone: three make a callback handler.
+  if (!CALLBACKS && handler.length >= 3) {
     throw new CallbackHandlerDeprecated(
       "ERROR: AWS Lambda has removed support for callback-based function handlers starting " +
         "with Node.js 24. You need to modify this function to use a supported handler " +
@@ -505,7 +506,7 @@ async function main() {
   try {
     handler = await load(TASK_ROOT, HANDLER);
   } catch (error) {
-    logError("Uncaught Exception", error);
+    logError(CALLBACKS ? "Uncaught Exception" : "Init Error", error); // nodejs24.x's client
     await postInitError(error).catch(() => {});
     process.exit(129);
   }
