@@ -156,6 +156,9 @@ def test_context_fields(deploy: Deployment) -> None:
     assert value["identity"] == "absent"
     assert value["callbackWaitsForEmptyEventLoop"] is True
     assert value["env"] == "AWS_Lambda_nodejs20.x"
+    assert re.fullmatch(
+        r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", value["trace"]
+    )
     assert payload(invoker.invoke("f"))["clientContext"] == "absent"
 
 
