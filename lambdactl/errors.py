@@ -45,6 +45,18 @@ class ManifestError(UsageError):
         super().__init__(prefix + message, hint=hint)
 
 
+def yaml_error(exc: Exception, file: str) -> ManifestError:
+    """PyYAML's error as one located line (`invalid YAML: ...` at its line, when it has one):
+    the same for functions.yaml and a SAM template."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None and getattr(exc, "problem", None) is None:
+        return ManifestError(f"invalid YAML: {exc}", file=file)
+    problem = getattr(exc, "problem", None) or str(exc)
+    return ManifestError(
+        f"invalid YAML: {problem}", file=file, line=mark.line + 1 if mark else None
+    )
+
+
 class AwsError(LambdactlError):
     """An error AWS Lambda defines: its exception type, HTTP status and exact message."""
 

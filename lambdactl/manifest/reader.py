@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..errors import ManifestError, enum_constraint, validation_message
+from ..errors import ManifestError, enum_constraint, validation_message, yaml_error
 from ..sources import specs
 from .schema import (
     ACCOUNT_CONCURRENCY,
@@ -65,13 +65,8 @@ def _read_yaml(text: str, file: str) -> Any:
 
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        raise ManifestError(f"invalid YAML: {problem}", file=file, line=line) from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"invalid YAML: {exc}", file=file) from None
+        raise yaml_error(exc, file) from None
 
 
 # --------------------------------------------------------------------------------------------

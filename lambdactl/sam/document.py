@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ManifestError
+from ..errors import ManifestError, yaml_error
 
 if TYPE_CHECKING:
     import yaml
@@ -85,13 +85,8 @@ def parse(text: str, file: str) -> Any:
         text = _json_as_yaml(text, file)
     try:
         root = yaml.compose(text, Loader=_loader())
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or str(exc)
-        raise ManifestError(f"invalid YAML: {problem}", file=file, line=line) from None
     except yaml.YAMLError as exc:
-        raise ManifestError(f"invalid YAML: {exc}", file=file) from None
+        raise yaml_error(exc, file) from None
     if root is None:
         return None
     return _Builder(file).build(root)
