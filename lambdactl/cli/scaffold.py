@@ -17,12 +17,15 @@ def register(app: typer.Typer) -> None:
 
 def init(
     directory: Path = typer.Argument(Path("."), metavar="[DIR]"),
+    runtime: str = typer.Option(
+        "python3.11", "--runtime", help="python3.9..python3.14, nodejs20.x, 22.x or 24.x"
+    ),
     output: Output = OUTPUT_OPTION,
 ) -> None:
     """Scaffold a manifest and a first function (refuses to overwrite anything)."""
     from .. import scaffold
 
-    written = scaffold.init(directory)
+    written = scaffold.init(directory, runtime)
     if output is Output.json:
         render.print_json({"Directory": str(directory.resolve()), "Files": list(map(str, written))})
         return

@@ -215,6 +215,54 @@ def test_init_scaffolds_and_refuses_to_overwrite(cli, tmp_path, monkeypatch):
     assert "already exists" in again.err
 
 
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "nodejs22.x", "nodejs24.x"])
+def test_init_scaffolds_a_node_function_that_runs(cli, tmp_path, monkeypatch, runtime):
+    """`--runtime nodejs*`: AWS console's `index.mjs` (an async `handler`), the same messages as
+    the Python scaffold; what it made publishes and answers."""
+    target = tmp_path / "fresh"
+    result = cli("init", str(target), "--runtime", runtime)
+    assert result.code == 0, result.err
+    code = target / "functions" / "hello"
+    assert [line.split()[-1] for line in result.out.splitlines()[:3]] == [
+        str(target / "functions.yaml"),
+        str(code / "index.mjs"),
+        str(target / ".gitignore"),
+    ]
+    assert "next: cd " in result.out and "lambdactl publish && lambdactl versions hello" in result.out
+    assert "export const handler = async (event, context) =>" in (code / "index.mjs").read_text()
+    assert (target / ".gitignore").read_text().split() == [".lambda/", "node_modules/"]
+    monkeypatch.chdir(target)
+    shown = cli("show", "hello", "-o", "json").json()
+    assert (shown["Runtime"], shown["Handler"]) == (runtime, "index.handler")
+    assert cli("publish", "-o", "json").json()["Version"] == "1"
+    answer = cli("invoke", "hello:1", "--payload", '{"name": "Ann"}')
+    assert answer.code == 0, answer.err
+    assert json.loads(answer.out) == {"statusCode": 200, "body": '{"message":"Hello, Ann!"}'}
+    events = [json.loads(line) for line in cli("logs", "hello", "-o", "json").out.splitlines()]
+    assert any(e["message"].endswith("\tINFO\tgreeting Ann from hello\n") for e in events), events
+
+
+@pytest.mark.parametrize(
+    ("runtime", "reason"),
+    [
+        ("nodejs18.x", "The runtime parameter of nodejs18.x is no longer supported for creating"),
+        ("python3.8", "The runtime parameter of python3.8 is no longer supported for creating"),
+        ("provided.al2023", "not a runtime init scaffolds"),
+        ("node", "not a runtime init scaffolds"),
+    ],
+)
+def test_init_refuses_a_runtime_it_cannot_scaffold(cli, tmp_path, runtime, reason):
+    result = cli("init", str(tmp_path / "fresh"), "--runtime", runtime)
+    assert result.code == 2
+    error, hint = result.err.strip().splitlines()
+    assert error.startswith(f"error: --runtime {runtime}: {reason}")
+    assert hint == (
+        "hint: choose one of: python3.9, python3.10, python3.11, python3.12, python3.13, "
+        "python3.14, nodejs20.x, nodejs22.x, nodejs24.x"
+    )
+    assert not (tmp_path / "fresh").exists()  # refused before writing anything
+
+
 def test_console_script_never_prints_a_traceback(project_dir):
     (project_dir / "functions.yaml").write_text("functions:\n  hello: [1, 2\n")
     done = subprocess.run(
