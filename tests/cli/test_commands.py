@@ -228,7 +228,8 @@ def test_init_scaffolds_a_node_function_that_runs(cli, tmp_path, monkeypatch, ru
         str(code / "index.mjs"),
         str(target / ".gitignore"),
     ]
-    assert "next: cd " in result.out and "lambdactl publish && lambdactl versions hello" in result.out
+    [next_line] = [line for line in result.out.splitlines() if line.startswith("next: ")]
+    assert next_line.endswith("&& lambdactl publish && lambdactl versions hello")
     assert "export const handler = async (event, context) =>" in (code / "index.mjs").read_text()
     assert (target / ".gitignore").read_text().split() == [".lambda/", "node_modules/"]
     monkeypatch.chdir(target)
