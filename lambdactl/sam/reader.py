@@ -13,8 +13,8 @@ is a warning too, and the function works without it.
 Mapped to local things: `AWS::SQS::Queue` -> `queues`, `AWS::Kinesis::Stream` -> `streams`,
 `AWS::SNS::Topic` -> topics (named by SNS events), S3 events -> a watched directory
 `s3/<BucketName>/` beside the template (made when missing), `InlineCode` (and `Code.ZipFile`)
--> `.lambda/sam/inline/<Function>/index.py`. DynamoDB stream events are not run locally (no
-local DynamoDB): a warning.
+-> `.lambda/sam/inline/<Function>/index.py` (`index.js` for Node.js). DynamoDB stream events
+are not run locally (no local DynamoDB): a warning.
 """
 
 from __future__ import annotations
@@ -461,13 +461,15 @@ class TemplateReader:
             code = props.get("Code")
             where = resource.where("Code")
             if isinstance(code, Mapping) and "ZipFile" in code:
-                return self.inline(name, code["ZipFile"], resource.where("Code", "ZipFile"))
+                where = resource.where("Code", "ZipFile")
+                return self.inline(name, code["ZipFile"], where, _inline_file(resource))
             if isinstance(code, Mapping):
                 raise _Unavailable("its Code is in S3 (S3Bucket/S3Key), not in this project", where)
             # no Code: the template's directory, as sam local takes it (CloudFormation needs one)
             return self.code_directory("." if code is None else code, where)
         if "InlineCode" in props:
-            return self.inline(name, props["InlineCode"], resource.where("InlineCode"))
+            where = resource.where("InlineCode")
+            return self.inline(name, props["InlineCode"], where, _inline_file(resource))
         where = resource.where("CodeUri")
         return self.code_directory(props.get("CodeUri", "."), where)
 
@@ -485,15 +487,15 @@ class TemplateReader:
             raise _Unavailable(f"its code directory '{value}' {what}", where)
         return directory
 
-    def inline(self, name: str, text: Any, where: str) -> Path:
-        """Inline code written as `index.py` of `.lambda/sam/inline/<name>/` (CloudFormation's
-        name for a ZipFile's file), rewritten only when it changed."""
+    def inline(self, name: str, text: Any, where: str, file_name: str) -> Path:
+        """Inline code written as `file_name` of `.lambda/sam/inline/<name>/`, rewritten only
+        when it changed."""
         if isinstance(text, Unresolved):
             raise _Unavailable(f"its inline code is {text.reason}, unknown here", where)
         if not isinstance(text, str):
             self.fail(where, "expected the function's source code as text")
         directory = self.state_dir / SAM_DIR / "inline" / name
-        target = directory / "index.py"
+        target = directory / file_name
         try:
             if not target.is_file() or target.read_text(encoding="utf-8") != text:
                 directory.mkdir(parents=True, exist_ok=True)
@@ -1363,3 +1365,11 @@ def _split(where: str) -> tuple[str, int | None, str | None]:
 def _located(where: str) -> dict[str, Any]:
     file, line, key = _split(where)
     return {"file": file, "line": line, "key": key}
+
+
+def _inline_file(resource: Resource) -> str:
+    """CloudFormation's file for a function's inline code: `index.js` for Node.js (a CommonJS
+    module: AWS's documentation of Code.ZipFile), else `index.py`."""
+    runtime = resource.properties.get("Runtime")
+    nodejs = isinstance(runtime, str) and runtime.startswith("nodejs")
+    return "index.js" if nodejs else "index.py"
