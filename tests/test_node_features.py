@@ -80,6 +80,10 @@ def test_the_sample_node_function_greets_logs_and_fails_with_its_error_type(
             "InvalidInput",
             message,
         )
+        # the handler's frame as on AWS, whose client calls it as its Runtime object's method
+        frame = error["Payload"]["trace"][1]
+        assert frame.startswith("    at Runtime.handler (file://"), frame
+        assert "/sample-functions/greet/index.mjs:" in frame
 
 
 # -- a mixed project through serve ----------------------------------------------------------------

@@ -456,7 +456,15 @@ function fatal(error) {
   process.exit(129);
 }
 
-async function invokeOnce(handler) {
+// AWS's client calls the handler as a method of its Runtime object: the handler's frame in a
+// trace reads `Runtime.handler` (`Runtime.exports.handler` for CommonJS), as on AWS.
+class Runtime {
+  constructor(handler) {
+    this.handler = handler;
+  }
+}
+
+async function invokeOnce(runtime) {
   const next = await request("GET", "/2018-06-01/runtime/invocation/next");
   if (next.status < 200 || next.status > 299) {
     throw new Error(`Failed to get next invocation: ${next.status}`);
@@ -469,7 +477,7 @@ async function invokeOnce(handler) {
   } else {
     delete process.env._X_AMZN_TRACE_ID;
   }
-  const scheduleNext = () => setImmediate(() => invokeOnce(handler).catch(fatal));
+  const scheduleNext = () => setImmediate(() => invokeOnce(runtime).catch(fatal));
   const [callback, callbackContext, isCompleted] = callbacks(id, scheduleNext);
   onUncaught = async (error) => {
     await postInvocationError(error, id).catch(() => {});
@@ -494,7 +502,9 @@ async function invokeOnce(handler) {
           xRayTraceId: headers["lambda-runtime-trace-id"],
           tenantId: headers["lambda-runtime-aws-tenant-id"],
         });
-    const result = CALLBACKS ? handler(event, context, callback) : handler(event, context);
+    const result = CALLBACKS
+      ? runtime.handler(event, context, callback)
+      : runtime.handler(event, context);
     if (result && typeof result.then === "function") {
       Promise.resolve(result)
         .then(callbackContext.succeed, callbackContext.fail)
@@ -517,7 +527,7 @@ async function main() {
     await postInitError(error).catch(() => {});
     process.exit(129);
   }
-  await invokeOnce(handler);
+  await invokeOnce(new Runtime(handler));
 }
 
 main().catch(fatal);
