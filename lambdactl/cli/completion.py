@@ -182,6 +182,14 @@ def event_states(ctx: typer.Context, incomplete: str) -> list[str]:
     return [state.value for state in EventState if state.value.startswith(incomplete)]
 
 
+@_quiet
+def runtimes(ctx: typer.Context, incomplete: str) -> list[str]:
+    """The runtimes `init` scaffolds."""
+    from ..scaffold import SCAFFOLDED
+
+    return [runtime for runtime in SCAFFOLDED if runtime.startswith(incomplete)]
+
+
 def _use_whole_words_in_bash() -> None:
     """Register the bash completion below in place of typer's (which typer registers when
     the command is built, so just before completing is the moment)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from . import render
+from . import completion, render
 from .session import OUTPUT_OPTION, Output
 
 
@@ -18,7 +18,10 @@ def register(app: typer.Typer) -> None:
 def init(
     directory: Path = typer.Argument(Path("."), metavar="[DIR]"),
     runtime: str = typer.Option(
-        "python3.11", "--runtime", help="python3.9..python3.14, nodejs20.x, 22.x or 24.x"
+        "python3.11",
+        "--runtime",
+        help="python3.9..python3.14, nodejs20.x, 22.x or 24.x",
+        autocompletion=completion.runtimes,
     ),
     output: Output = OUTPUT_OPTION,
 ) -> None:

@@ -108,6 +108,8 @@ def complete(cwd: Path, line: str, **extra: str) -> list[str]:
         ("lambdactl alias create hello ", []),  # a new name: nothing to suggest
         ("lambdactl alias create hello canary -v ", ["$LATEST", "1", "2"]),
         ("lambdactl al", ["alias"]),
+        ("lambdactl init --runtime node", ["nodejs20.x", "nodejs22.x", "nodejs24.x"]),
+        ("lambdactl init new --runtime python3.1", [f"python3.1{n}" for n in range(5)]),
     ],
 )
 def test_completes_functions_qualifiers_and_aliases(
