@@ -278,18 +278,6 @@ def test_a_sam_template_s_node_functions_run(cli: Any, project_dir: Path) -> Non
     assert cli("-f", str(template), "publish", "Counter", "-o", "json").json()["Version"] == "1"
 
 
-def test_exporting_a_nodejs20_function_notes_aws_s_schedule(cli: Any, project_dir: Path) -> None:
-    """cfn-lint's E2533 (AWS's runtime table): nodejs20.x takes no new function from
-    2026-06-01, as the export says of python3.11's date."""
-    write_functions(project_dir, {"old": node("counter", runtime="nodejs20.x")})
-    result = cli("export", "sam", "-t", "template.yaml")
-    assert result.code == 0, result.err
-    assert (
-        "warning: nodejs20.x (old): AWS stops creating functions on it from 2026-06-01 (its "
-        "deprecation schedule); deploy with a newer runtime"
-    ) in result.err
-
-
 # -- dev ----------------------------------------------------------------------------------------
 
 DEV_HANDLER = """\
