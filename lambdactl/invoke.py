@@ -584,7 +584,8 @@ class Invoker:
             if node is None:
                 raise UsageError(
                     f"cannot run {version.function}: runtime {config.runtime} needs node on PATH, "
-                    "and none was found"
+                    "and none was found",
+                    hint="install Node.js, or pip install 'lambdactl[node]'",
                 )
             if node.warning and node.warning not in self._warned:
                 self._warned.add(node.warning)

