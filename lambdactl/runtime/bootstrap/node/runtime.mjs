@@ -12,10 +12,11 @@
 
 import fs from "node:fs";
 import http from "node:http";
-import { createRequire } from "node:module";
+import module, { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import util from "node:util";
+import { searched, syncHooks } from "./resolve.mjs";
 
 const API = process.env.AWS_LAMBDA_RUNTIME_API;
 const HANDLER = process.argv[2] ?? process.env._HANDLER;
@@ -23,6 +24,7 @@ const TASK_ROOT = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
 const RUNTIME = (process.env.AWS_EXECUTION_ENV ?? "").replace(/^AWS_Lambda_/, "");
 const MAJOR = Number.parseInt(RUNTIME.replace(/^nodejs/, ""), 10);
 const CALLBACKS = !(MAJOR >= 24); // nodejs24.x dropped callback handlers
+const MAJOR_OF_NODE = Number.parseInt(process.versions.node, 10);
 const commonJsRequire = createRequire(import.meta.url);
 
 // -- errors --------------------------------------------------------------------------------
@@ -500,8 +502,20 @@ async function invokeOnce(handler) {
   }
 }
 
+/** ES module imports search NODE_PATH's node_modules directories, as on AWS (resolve.mjs). */
+function resolveThroughNodePath() {
+  const directories = searched();
+  if (directories.length === 0) return;
+  if (MAJOR_OF_NODE >= 24 && typeof module.registerHooks === "function") {
+    module.registerHooks(syncHooks(directories));
+  } else {
+    module.register(new URL("./resolve.mjs", import.meta.url), { data: { directories } });
+  }
+}
+
 async function main() {
   patchConsole();
+  resolveThroughNodePath();
   let handler;
   try {
     handler = await load(TASK_ROOT, HANDLER);
