@@ -173,12 +173,12 @@ def module_dirs(code_dir: Path, layer_dirs: Sequence[Path], runtime_major: str) 
 
 
 def npm_error(stderr: str) -> str:
-    """npm's own error in one line: its `npm error` lines but the code, the blank ones and
-    where its log went (`npm ERR!` in npm up to 9)."""
+    """npm's own error in one line: its first `npm error` lines (`npm ERR!` up to npm 9),
+    without the code, the stack, single words and where its log went."""
     kept = []
     for line in stderr.splitlines():
         text = re.sub(r"^npm (?:error|ERR!)\s?", "", line).strip()
-        if not text or text.startswith(("code ", "A complete log", "errno ")):
+        if " " not in text or text.startswith(("code ", "A complete log", "errno ", "at ")):
             continue
         if text.startswith(("syscall ", "path ", "command ", "signal ")):
             continue

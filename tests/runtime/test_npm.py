@@ -10,7 +10,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lambdactl import versions
+from lambdactl.invoke import Invoker
 from lambdactl.project import Project
 from lambdactl.runtime import dependencies, interpreters, npm
 from tests.runtime import Deployment, payload
@@ -71,8 +74,6 @@ def test_package_json_is_installed_once_and_found_by_require_and_import(
     project = Project.open(project_dir / "functions.yaml")
     try:
         versions.publish(project, "esm")
-        from lambdactl.invoke import Invoker
-
         with Invoker(project) as again:
             assert payload(again.invoke("cjs"))["ms"] == 7200000
             assert payload(again.invoke("esm:1")) == {"kind": "esm", "ms": 7200000}
@@ -249,3 +250,101 @@ def test_npm_error_is_npm_s_own_lines_in_one() -> None:
         "one of your dependencies are requesting"
     )
 
+
+
+SDK_CALLER = """\
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+
+const client = new LambdaClient({});
+
+export const handler = async (event) => {
+  const out = await client.send(
+    new InvokeCommand({ FunctionName: "py", Payload: JSON.stringify(event) }),
+  );
+  return {
+    status: out.StatusCode,
+    payload: JSON.parse(Buffer.from(out.Payload).toString()),
+    sdk: import.meta.resolve("@aws-sdk/client-lambda"),
+  };
+};
+"""
+
+
+@pytest.fixture(scope="session")
+def sdk_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The AWS SDK cache of the session's projects: each links `.lambda/deps/aws-sdk-node<N>`
+    here, so `@aws-sdk/client-lambda` is installed once per test session."""
+    return tmp_path_factory.mktemp("aws-sdk")
+
+
+def test_the_aws_sdk_a_function_imports_is_offered_and_calls_serve(
+    deploy: Deployment, project_dir: Path, sdk_cache: Path
+) -> None:
+    from lambdactl.api.threaded import Endpoint
+    from tests.runtime import fn, write_functions
+
+    node = interpreters.node_for_runtime(runtime())
+    assert node is not None
+    deps = project_dir / ".lambda" / "deps"
+    deps.mkdir(parents=True)
+    (deps / f"aws-sdk-node{npm.major(node)}").symlink_to(sdk_cache, target_is_directory=True)
+    path = write_functions(
+        project_dir,
+        {
+            "caller": {"handler": "app.handler", "runtime": runtime(), "timeout": 60},
+            "py": fn("app.echo", "basic.py"),
+        },
+    )
+    function(deploy, "caller", {"app.mjs": SDK_CALLER})
+    project = Project.open(path)
+    invoker = Invoker(project)
+    endpoint = Endpoint(project, invoker)
+    try:
+        invoker.attach(endpoint.url)  # its environments get AWS_ENDPOINT_URL_LAMBDA
+        result = invoker.invoke("caller", payload=b'{"from": "node"}')
+    finally:
+        endpoint.close()
+        invoker.close()
+        project.close()
+    assert result.function_error is None, result.payload
+    answer = json.loads(result.payload)
+    assert answer["status"] == 200
+    assert answer["payload"] == {"from": "node"}
+    assert answer["sdk"].startswith(f"file://{sdk_cache}/node_modules/@aws-sdk/client-lambda/")
+    assert not (deploy.code_dir("caller") / "node_modules").exists()
+
+
+def test_an_sdk_package_the_function_brings_is_not_installed(tmp_path: Path) -> None:
+    node = interpreters.node_for_runtime(runtime())
+    assert node is not None
+    code, own = tmp_path / "code", tmp_path / "layer" / "nodejs" / "node_modules"
+    (own / "@aws-sdk" / "client-lambda").mkdir(parents=True)
+    (own / "@aws-sdk" / "client-lambda" / "package.json").write_text("{}")
+    code.mkdir()
+    (code / "index.js").write_text('require("@aws-sdk/client-lambda");\n')
+    assert npm.sdk(code, tmp_path / "state", node, own=[own]) is None
+    assert not (tmp_path / "state").exists()
+
+
+def test_an_sdk_install_that_cannot_reach_the_registry_is_one_clear_line(
+    deploy: Deployment, cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on: the registry is unreachable
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    monkeypatch.setenv("npm_config_registry", f"http://127.0.0.1:{port}/")
+    monkeypatch.setenv("npm_config_cache", str(tmp_path / "npm-cache"))
+    monkeypatch.setenv("npm_config_fetch_retries", "0")
+    deploy(f={"handler": "index.handler", "runtime": runtime(), "timeout": 10})
+    function(deploy, "f", {"index.js": 'const s3 = require("@aws-sdk/client-s3");\n'})
+    done = cli("invoke", "f")
+    assert done.code == dependencies.DependencyError.exit_code
+    first = done.err.splitlines()[0]
+    assert first.startswith(
+        "error: installing @aws-sdk/client-s3 (the AWS SDK for JavaScript v3, which AWS's "
+        "Node.js runtimes include) failed: "
+    )
+    assert "ECONNREFUSED" in first
+    assert "Traceback" not in done.err
