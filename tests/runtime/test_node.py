@@ -162,6 +162,22 @@ def test_context_fields(deploy: Deployment) -> None:
     assert payload(invoker.invoke("f"))["clientContext"] == "absent"
 
 
+def test_nodejs24_context_has_no_callback_half(deploy: Deployment) -> None:
+    """nodejs24.x's client dropped done/succeed/fail and callbackWaitsForEmptyEventLoop."""
+    invoker = deploy(
+        old=node("index.context_keys", runtime="nodejs22.x"),
+        new=node("index.context_keys", runtime="nodejs24.x"),
+    )
+    old = payload(invoker.invoke("old"))["keys"]
+    new = payload(invoker.invoke("new"))
+    for key in ("done", "succeed", "fail", "callbackWaitsForEmptyEventLoop"):
+        assert key in old
+        assert key not in new["keys"]
+    for key in ("awsRequestId", "functionName", "getRemainingTimeInMillis", "xRayTraceId"):
+        assert key in new["keys"]
+    assert new["trace"].startswith("Root=1-")
+
+
 # -- errors: AWS's exact payloads -----------------------------------------------------------------
 
 

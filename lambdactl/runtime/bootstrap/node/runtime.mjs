@@ -488,7 +488,14 @@ async function invokeOnce(handler) {
   };
   try {
     const event = JSON.parse(next.body.toString("utf8") || "null");
-    const context = contextOf(headers, callbackContext);
+    // nodejs24.x's client (v4) left done/succeed/fail and callbackWaitsForEmptyEventLoop out
+    // of the context and added the trace id and tenant id.
+    const context = CALLBACKS
+      ? contextOf(headers, callbackContext)
+      : contextOf(headers, {
+          xRayTraceId: headers["lambda-runtime-trace-id"],
+          tenantId: headers["lambda-runtime-aws-tenant-id"],
+        });
     const result = CALLBACKS ? handler(event, context, callback) : handler(event, context);
     if (result && typeof result.then === "function") {
       Promise.resolve(result)
