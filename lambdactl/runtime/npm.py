@@ -139,16 +139,32 @@ def sdk(
 
 def imported_sdk(code_dir: Path) -> list[str]:
     """The `@aws-sdk/*` packages the function's own sources (outside `node_modules/`)
-    import or require, sorted."""
-    found: set[str] = set()
+    import or require, sorted. Read again only when a source changed (every cold start
+    asks; a bundle can be megabytes)."""
+    stamps = []
     for source in _sources(code_dir):
         try:
-            text = source.read_text(encoding="utf-8", errors="replace")
+            stat = source.stat()
+        except OSError:
+            continue
+        stamps.append((str(source), stat.st_mtime_ns, stat.st_size))
+    known = _SCANNED.get(str(code_dir))
+    if known is not None and known[0] == stamps:
+        return known[1]
+    found: set[str] = set()
+    for name, _mtime, _size in stamps:
+        try:
+            text = Path(name).read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         if SDK_SCOPE in text:
             found.update(match.group(2) for match in _IMPORTED.finditer(text))
+    _SCANNED[str(code_dir)] = (stamps, sorted(found))
     return sorted(found)
+
+
+_SCANNED: dict[str, tuple[list[tuple[str, int, int]], list[str]]] = {}
+"""Code directory -> (its sources' paths, mtimes and sizes; what they import)."""
 
 
 def _sources(code_dir: Path) -> Iterable[Path]:

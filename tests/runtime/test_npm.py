@@ -236,6 +236,12 @@ def test_imported_sdk_packages_are_read_from_the_sources(tmp_path: Path) -> None
         "@aws-sdk/lib-storage",
         "@aws-sdk/util-dynamodb",
     ]
+    (tmp_path / "lib" / "a.mjs").write_text('import { STS } from "@aws-sdk/client-sts";\n')
+    assert npm.imported_sdk(tmp_path) == [
+        "@aws-sdk/client-lambda",
+        "@aws-sdk/client-s3",
+        "@aws-sdk/client-sts",
+    ]
 
 
 def test_npm_error_is_npm_s_own_lines_in_one() -> None:

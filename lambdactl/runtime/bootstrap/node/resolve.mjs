@@ -4,9 +4,9 @@
 // its layers' (`/opt/nodejs/node<major>/node_modules`, `/opt/nodejs/node_modules`) and the
 // runtime's AWS SDK. CommonJS `require` reads NODE_PATH itself.
 //
-// Used in-thread through `module.registerHooks` where Node has it (24 and later), else as
-// `module.register`'s hooks module (a thread of its own: ~30 ms of the cold start, paid only
-// by functions that have such directories).
+// Used in-thread through `module.registerHooks` where Node has it (22.15 and later: free),
+// else as `module.register`'s hooks module (Node 20: a thread of its own, ~50 ms of the cold
+// start, paid only by functions that have such directories).
 
 import fs from "node:fs";
 import path from "node:path";

@@ -24,7 +24,6 @@ const TASK_ROOT = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
 const RUNTIME = (process.env.AWS_EXECUTION_ENV ?? "").replace(/^AWS_Lambda_/, "");
 const MAJOR = Number.parseInt(RUNTIME.replace(/^nodejs/, ""), 10);
 const CALLBACKS = !(MAJOR >= 24); // nodejs24.x dropped callback handlers
-const MAJOR_OF_NODE = Number.parseInt(process.versions.node, 10);
 const commonJsRequire = createRequire(import.meta.url);
 
 // -- errors --------------------------------------------------------------------------------
@@ -513,7 +512,7 @@ async function invokeOnce(handler) {
 function resolveThroughNodePath() {
   const directories = searched();
   if (directories.length === 0) return;
-  if (MAJOR_OF_NODE >= 24 && typeof module.registerHooks === "function") {
+  if (typeof module.registerHooks === "function") {
     module.registerHooks(syncHooks(directories));
   } else {
     module.register(new URL("./resolve.mjs", import.meta.url), { data: { directories } });
