@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -49,19 +48,22 @@ def major(node: Interpreter) -> str:
 
 def packages(code_dir: Path, state_dir: Path, node: Interpreter) -> Path | None:
     """The `node_modules` installed from `code_dir`'s package.json, installing it on first
-    use; None when there is no package.json, or the code has its own `node_modules/`.
+    use; None when there is no package.json, it names no dependencies, or the code has its
+    own `node_modules/`.
     Raises `DependencyError` naming the file, with npm's own error."""
     spec = code_dir / "package.json"
     if not spec.is_file() or (code_dir / "node_modules").is_dir():
         return None
     lock = code_dir / "package-lock.json"
     content = spec.read_bytes()
+    if not _depends(content):
+        return None  # often there only for `"type": "module"`
     locked = lock.read_bytes() if lock.is_file() else None
     where = f"\0node{major(node)}\0{os.uname().machine}"
     key = sha256_hex(content + b"\0" + (locked or b"") + where.encode())
 
     def command(staging: Path) -> list[str]:
-        shutil.copyfile(spec, staging / "package.json")
+        (staging / "package.json").write_bytes(content)
         if locked is not None:
             (staging / "package-lock.json").write_bytes(locked)
         verb = "ci" if locked is not None else "install"
@@ -78,6 +80,17 @@ def packages(code_dir: Path, state_dir: Path, node: Interpreter) -> Path | None:
     modules = target / "node_modules"
     modules.mkdir(exist_ok=True)  # a package.json without dependencies
     return modules
+
+
+def _depends(content: bytes) -> bool:
+    """Whether a package.json names packages to install (one npm cannot read: npm says why)."""
+    try:
+        manifest = json.loads(content)
+    except ValueError:
+        return True
+    if not isinstance(manifest, dict):
+        return True
+    return any(manifest.get(field) for field in ("dependencies", "optionalDependencies"))
 
 
 QUIET = ("--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error")

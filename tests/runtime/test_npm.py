@@ -354,3 +354,11 @@ def test_an_sdk_install_that_cannot_reach_the_registry_is_one_clear_line(
     )
     assert "ECONNREFUSED" in first
     assert "Traceback" not in done.err
+
+
+def test_a_package_json_without_dependencies_installs_nothing(deploy: Deployment) -> None:
+    invoker = deploy(f={"handler": "index.handler", "runtime": runtime(), "timeout": 10})
+    module = 'export const handler = async () => "esm by package.json";\n'
+    function(deploy, "f", {"index.js": module, "package.json": '{"type": "module"}'})
+    assert payload(invoker.invoke("f")) == "esm by package.json"
+    assert not (deploy.root / ".lambda" / "deps").exists()
