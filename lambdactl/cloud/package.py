@@ -3,7 +3,10 @@
 A function's package is its code directory as its `$LATEST` sees it (`.lambdaignore` and
 what `code.files` always leaves out are honoured) plus its `requirements.txt` installed for
 Lambda's platform (`cloud.dependencies`), side by side at the zip's root as AWS's Python
-runtimes expect; on a clash the code's file wins (noted in `Package.notes`). boto3 is kept
+runtimes expect; on a clash the code's file wins (noted in `Package.notes`). A Node.js
+function's `package.json` is installed for production instead (`cloud.node_modules`), as
+`node_modules/` at the zip's root, where Node resolves it from `/var/task`; a code directory
+that holds its own `node_modules/` is packaged as it is, npm not run (noted). boto3 is kept
 when requirements.txt names it: AWS's runtimes provide one, but a pinned one is the user's
 choice, and it wins on AWS too (the code's directory comes first on `sys.path`).
 
@@ -35,7 +38,7 @@ from ..errors import (
     UsageError,
 )
 from ..project import Project
-from . import archive, dependencies
+from . import archive, dependencies, node_modules
 
 CODE_SIZE_ZIPPED = 52_428_800
 """AWS's CodeSizeZipped: the largest zip uploaded directly (50 MB)."""
@@ -183,6 +186,16 @@ def _build(
     installed = None
     notes: list[str] = []
     requirements = code_dir / REQUIREMENTS
+    if runtime.startswith("nodejs"):
+        if node_modules.wanted(code_dir):
+            installed = node_modules.installed(
+                code_dir,
+                project.manifest.state_dir,
+                what=what,
+                architecture=architecture,
+            )
+        elif (code_dir / "node_modules").is_dir():
+            notes.append(f"{what}: its own node_modules/ is packaged as it is (npm not run)")
     if requirements.is_file():
         version = python_version or _python_version(runtime)
         if version is None:
@@ -203,7 +216,8 @@ def _build(
         entries = dict(code_module.files(code_dir))
         for rel, path in _installed_files(installed) if installed else ():
             if rel in entries:
-                notes.append(f"{what}: {rel} is the code's, not the one {REQUIREMENTS} installed")
+                source = "package.json" if runtime.startswith("nodejs") else REQUIREMENTS
+                notes.append(f"{what}: {rel} is the code's, not the one {source} installed")
                 continue
             entries[rel] = path
         _check_unzipped(_sizes(entries.items()), what, layers)  # before deflating it all
@@ -212,7 +226,7 @@ def _build(
 
 
 def _installed_files(directory: Path) -> list[tuple[str, Path]]:
-    """What pip put in `directory`, as (posix relative path, file); its `.complete` marker
+    """What pip or npm put in `directory`, as (posix relative path, file); its `.complete` marker
     and any `__pycache__` left out."""
     found = []
     for current, dirs, files in os.walk(directory):

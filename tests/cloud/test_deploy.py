@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import base64
 import http.client
+import io
 import json
+import shutil
 import threading
 import urllib.parse
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -576,3 +579,70 @@ def test_invoke_remote_sends_the_local_request_and_shows_the_answer_as_a_local_o
     assert refused.code == 2 and "--debug-port" in refused.err
     stray = cli("invoke", "hello", "--prefix", "dev-")
     assert stray.code == 2 and "--remote" in stray.err
+
+
+NODE = """\
+region: us-east-1
+account: "123456789012"
+functions:
+  greeter:
+    handler: lib/index.handler
+    code: src/greeter
+    runtime: nodejs24.x
+    layers: [layers/shared]
+"""
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+def test_a_node_function_is_created_with_its_runtime_and_production_node_modules(
+    cli: Any, project_dir: Path, proxy: tuple[str, Recorder], aws: Endpoint
+) -> None:
+    url, recorder = proxy
+    (project_dir / "functions.yaml").write_text(NODE)
+    code = project_dir / "src" / "greeter"
+    (code / "lib").mkdir(parents=True)
+    (code / "lib" / "index.mjs").write_text(
+        "import isNumber from 'is-number';\nexport const handler = async (e) => isNumber(e);\n"
+    )
+    (code / "package.json").write_text(
+        json.dumps({"name": "greeter", "type": "module", "dependencies": {"is-number": "7.0.0"}})
+    )
+    shared = project_dir / "layers" / "shared" / "nodejs" / "node_modules" / "shared"
+    shared.mkdir(parents=True)
+    (shared / "index.js").write_text("module.exports = 1;\n")
+
+    plan = steps(deploy(cli, url))
+    assert plan["function:greeter"] == "create"
+    created = json.loads(recorder.bodies["POST /2015-03-31/functions"])
+    assert (created["Runtime"], created["Handler"]) == ("nodejs24.x", "lib/index.handler")
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(created["Code"]["ZipFile"]))) as zf:
+        names = set(zf.namelist())
+    assert {"lib/index.mjs", "package.json", "node_modules/is-number/index.js"} <= names
+    assert not (code / "node_modules").exists()
+    published = json.loads(recorder.bodies["POST /2018-10-31/layers/shared/versions"])
+    with zipfile.ZipFile(io.BytesIO(base64.b64decode(published["Content"]["ZipFile"]))) as zf:
+        assert zf.namelist() == ["nodejs/node_modules/shared/index.js"]  # as the layer holds it
+
+    config = aws.client("lambda").get_function(FunctionName="greeter")["Configuration"]
+    assert (config["Runtime"], config["Handler"]) == ("nodejs24.x", "lib/index.handler")
+
+    recorder.operations.clear()
+    assert deploy(cli, url).json()["UpToDate"] is True  # the same zip: nothing sent again
+    assert recorder.writes == []
+
+
+def test_a_deprecated_node_runtime_is_refused_before_anything_is_written(
+    cli: Any, project_dir: Path, proxy: tuple[str, Recorder]
+) -> None:
+    url, recorder = proxy
+    (project_dir / "functions.yaml").write_text(NODE.replace("nodejs24.x", "nodejs18.x"))
+    (project_dir / "src" / "greeter").mkdir(parents=True)
+    refused = cli("deploy", "--endpoint-url", url)
+    assert refused.code != 0
+    assert (
+        "The runtime parameter of nodejs18.x is no longer supported for creating or updating "
+        "AWS Lambda functions. We recommend you use a supported runtime while creating or "
+        "updating functions." in refused.err
+    )
+    assert "Traceback" not in refused.err
+    assert recorder.writes == []

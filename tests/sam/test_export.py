@@ -770,3 +770,65 @@ def test_an_http_apis_route_is_an_http_api_event_whatever_its_payload(
         ("/new", "HTTP", "2.0"),
     ]
     assert read[2].stage == "beta"
+
+
+NODE_MANIFEST = """\
+region: us-east-1
+account: "123456789012"
+functions:
+  api:
+    handler: lib/api.handler
+    code: src/api
+    runtime: nodejs22.x
+    layers: [layers/shared]
+  worker:
+    handler: worker.main
+    code: src/worker
+    runtime: nodejs24.x
+    layers: [layers/shared]
+"""
+
+
+def test_node_functions_keep_their_runtime_and_handler_and_pass_cfn_lint(
+    write_manifest: Any, project_dir: Path
+) -> None:
+    for name in ("api", "worker"):
+        (project_dir / "src" / name).mkdir(parents=True)
+    (project_dir / "src" / "api" / "lib").mkdir()
+    (project_dir / "src" / "api" / "lib" / "api.mjs").write_text("export const handler = 1;\n")
+    (project_dir / "src" / "worker" / "worker.js").write_text("exports.main = 1;\n")
+    (project_dir / "layers" / "shared" / "nodejs" / "node_modules").mkdir(parents=True)
+    loaded = manifest.load(write_manifest(NODE_MANIFEST), remember=False)
+    exported = export.template(loaded, directory=project_dir)
+    api = properties(exported, "ApiFunction")
+    assert (api["Runtime"], api["Handler"], api["CodeUri"]) == (
+        "nodejs22.x",
+        "lib/api.handler",
+        "src/api",
+    )
+    worker = properties(exported, "WorkerFunction")
+    assert (worker["Runtime"], worker["Handler"]) == ("nodejs24.x", "worker.main")
+    layer = next(r for r in resources(exported).values() if r["Type"].endswith("LayerVersion"))
+    assert layer["Properties"]["CompatibleRuntimes"] == ["nodejs22.x", "nodejs24.x"]
+    assert exported.notes == ()
+    assert lint(export.yaml_text(exported)) == []
+
+
+def test_nodejs20_is_noted_with_aws_schedule_as_cfn_lint_says(
+    write_manifest: Any, project_dir: Path
+) -> None:
+    """AWS's schedule (cfn-lint's copy of it): nodejs20.x deprecated 2026-04-30, creation
+    blocked from 2026-06-01; the export keeps the runtime and says so."""
+    (project_dir / "src" / "api" / "lib").mkdir(parents=True)
+    (project_dir / "src" / "worker").mkdir(parents=True)
+    (project_dir / "layers" / "shared").mkdir(parents=True)
+    text = NODE_MANIFEST.replace("nodejs22.x", "nodejs20.x")
+    loaded = manifest.load(write_manifest(text), remember=False)
+    exported = export.template(loaded, directory=project_dir)
+    assert properties(exported, "ApiFunction")["Runtime"] == "nodejs20.x"
+    assert exported.notes == (
+        "nodejs20.x (api): AWS stops creating functions on it from 2026-06-01 (its "
+        "deprecation schedule); deploy with a newer runtime",
+    )
+    found = lint(export.yaml_text(exported))
+    assert found and all("nodejs20.x" in message for _rule, message in found)
