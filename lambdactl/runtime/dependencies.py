@@ -11,6 +11,9 @@
   nothing else of lambdactl's environment becomes importable. It goes last on `sys.path`,
   after the code, its requirements and its layers, so a function that brings its own boto3
   gets that one, as on AWS.
+
+Node.js functions' counterparts (package.json, the AWS SDK for JavaScript) are in `npm.py`,
+which installs through `staged` as pip does here.
 """
 
 from __future__ import annotations
