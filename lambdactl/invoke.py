@@ -40,7 +40,7 @@ from .logs.store import LogEntry, Query
 from .logs.writer import LogWriter
 from .payloads import check_payload, decode_client_context
 from .project import Project
-from .runtime import bytecode, debugger, dependencies, interpreters
+from .runtime import bytecode, debugger, dependencies, interpreters, npm
 from .runtime.concurrency import ConcurrencyLimits
 from .runtime.debugger import Debug
 from .runtime.environment import Environment, EnvironmentSpec, Request, Result
@@ -584,7 +584,8 @@ class Invoker:
             if node is None:
                 raise UsageError(
                     f"cannot run {version.function}: runtime {config.runtime} needs node on PATH, "
-                    "and none was found"
+                    "and none was found",
+                    hint="install Node.js, or pip install 'lambdactl[node]'",
                 )
             if node.warning and node.warning not in self._warned:
                 self._warned.add(node.warning)
@@ -604,6 +605,13 @@ class Invoker:
                     version.code_dir, state, interpreter, content=version.requirements
                 )
                 provided = dependencies.provided(state)
+            elif node is not None:
+                deps = npm.packages(version.code_dir, state, node)
+                runtime_major = config.runtime.removeprefix("nodejs").removesuffix(".x")
+                layers = [layer.directory for layer in version.layers]
+                own = [*([deps] if deps else [])]
+                own += npm.module_dirs(version.code_dir, layers, runtime_major)
+                provided = npm.sdk(version.code_dir, state, node, own=own)
         except OSError as exc:  # .lambda/deps or .lambda/runtime cannot be made or written
             raise StoreError.from_os(exc, state) from None
         if debug is not None:

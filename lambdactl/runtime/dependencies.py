@@ -11,6 +11,9 @@
   nothing else of lambdactl's environment becomes importable. It goes last on `sys.path`,
   after the code, its requirements and its layers, so a function that brings its own boto3
   gets that one, as on AWS.
+
+Node.js functions' counterparts (package.json, the AWS SDK for JavaScript) are in `npm.py`,
+which installs through `staged` as pip does here.
 """
 
 from __future__ import annotations
@@ -92,11 +95,43 @@ def install(
     started: Callable[[subprocess.Popen[str]], None] | None = None,
 ) -> Path:
     """`target`, holding what `pip install --target` makes of `arguments()` for
-    `interpreter`, installed on first use. One installer at a time per target (a lock file
-    beside it; `arguments` is called under it); staged beside it and renamed into place, so a
-    failed or interrupted install leaves nothing behind. `started` is told the pip process,
-    which runs in a session of its own, so that the caller can stop it and all it started.
-    Raises `DependencyError`: `failure()`, then pip's last line."""
+    `interpreter`, installed on first use (see `staged`). Raises `DependencyError`:
+    `failure()`, then pip's last line."""
+
+    def command(staging: Path) -> list[str]:
+        return [
+            interpreter.path,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-warn-script-location",
+            "--target",
+            str(staging),
+            *arguments(),
+        ]
+
+    return staged(target, command, failure=failure, started=started)
+
+
+def staged(
+    target: Path,
+    command: Callable[[Path], list[str]],
+    *,
+    failure: Callable[[], str],
+    started: Callable[[subprocess.Popen[str]], None] | None = None,
+    env: dict[str, str] | None = None,
+    in_staging: bool = False,
+    detail: Callable[[str], str] | None = None,
+) -> Path:
+    """`target`, made on first use by the installer `command(staging)` (run in `staging`
+    when `in_staging`, with `env` when given). One installer at a time per target (a lock
+    file beside it; `command` is called under it); staged beside it and renamed into place,
+    so a failed or interrupted install leaves nothing behind. `started` is told the
+    installer's process, which runs in a session of its own, so that the caller can stop it
+    and all it started. Raises `DependencyError`: `failure()`, then `detail(stderr)` (the
+    last line of it by default)."""
     import fcntl
     import subprocess
     import tempfile
@@ -114,33 +149,27 @@ def install(
         if (target / ".complete").exists():
             return target
         staging = Path(tempfile.mkdtemp(dir=root, prefix=".install-"))
-        command = [
-            interpreter.path,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-warn-script-location",
-            "--target",
-            str(staging),
-            *arguments(),
-        ]
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=started is not None,
-        )
+        try:
+            process = subprocess.Popen(
+                command(staging),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=staging if in_staging else None,
+                env=env,
+                start_new_session=started is not None,
+            )
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise DependencyError(f"{failure()}: {exc}") from None
         if started is not None:
             started(process)
         _out, stderr = process.communicate()
         if process.returncode != 0:
             shutil.rmtree(staging, ignore_errors=True)
-            detail = (stderr.strip().splitlines() or ["pip failed"])[-1]
-            raise DependencyError(f"{failure()}: {detail}")
+            last = (stderr.strip().splitlines() or ["the installer failed"])[-1]
+            raise DependencyError(f"{failure()}: {detail(stderr) if detail else last}")
         (staging / ".complete").touch()
         shutil.rmtree(target, ignore_errors=True)
         os.rename(staging, target)

@@ -81,9 +81,11 @@ class EnvironmentSpec:
     account: str
     interpreter: Interpreter
     dependency_dirs: tuple[Path, ...] = ()
-    """`requirements.txt` installs: on the path right after the code."""
+    """`requirements.txt` installs (`package.json`'s `node_modules`): on the path right after
+    the code."""
     provided_dirs: tuple[Path, ...] = ()
-    """What the managed runtime itself provides (boto3): last on the path."""
+    """What the managed runtime itself provides (boto3; the AWS SDK's `node_modules`): last
+    on the path."""
     passthrough_env: dict[str, str] = field(default_factory=dict)
     """What the function gets from its surroundings rather than its configuration (on AWS,
     its role's credentials): the caller's credentials, the SDKs' endpoints of the project's
@@ -657,7 +659,10 @@ class Environment:
                 layer / "nodejs" / f"node{major}" / "node_modules" for layer in spec.layer_dirs
             ]
             modules += [layer / "nodejs" / "node_modules" for layer in spec.layer_dirs]
-            env["NODE_PATH"] = os.pathsep.join(str(p) for p in [*modules, spec.code_dir])
+            # AWS's order: the function's packages (its node_modules, beside the handler),
+            # the layers', the runtime's own (the AWS SDK), the code.
+            search = [*spec.dependency_dirs, *modules, *spec.provided_dirs, spec.code_dir]
+            env["NODE_PATH"] = os.pathsep.join(str(p) for p in search)
         if config.runtime.startswith("python"):
             env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
             search = [spec.code_dir, *spec.dependency_dirs, *python_paths]

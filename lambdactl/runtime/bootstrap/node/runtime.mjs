@@ -12,10 +12,11 @@
 
 import fs from "node:fs";
 import http from "node:http";
-import { createRequire } from "node:module";
+import module, { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import util from "node:util";
+import { searched, syncHooks } from "./resolve.mjs";
 
 const API = process.env.AWS_LAMBDA_RUNTIME_API;
 const HANDLER = process.argv[2] ?? process.env._HANDLER;
@@ -517,8 +518,20 @@ async function invokeOnce(runtime) {
   }
 }
 
+/** ES module imports search NODE_PATH's node_modules directories, as on AWS (resolve.mjs). */
+function resolveThroughNodePath() {
+  const directories = searched();
+  if (directories.length === 0) return;
+  if (typeof module.registerHooks === "function") {
+    module.registerHooks(syncHooks(directories));
+  } else {
+    module.register(new URL("./resolve.mjs", import.meta.url), { data: { directories } });
+  }
+}
+
 async function main() {
   patchConsole();
+  resolveThroughNodePath();
   let handler;
   try {
     handler = await load(TASK_ROOT, HANDLER);
