@@ -22,13 +22,19 @@ from tests.api.conftest import Server, serve  # noqa: F401  (a fixture)
 from tests.dev.conftest import Dev, dev  # noqa: F401  (a fixture)
 from tests.runtime import call, fn, payload, write_functions
 from tests.runtime.test_concurrency import together
-from tests.runtime.test_governor import FAST_SECONDS, TOLERANCE, burn, held, held_back, never_held
+from tests.runtime.test_governor import TOLERANCE, burn, held, held_back, never_held
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 FEATURES = "../node/features.js"
 """tests/fixtures/node/features.js, as write_functions names a fixture."""
 
 Launch = Callable[..., Any]
+
+BURN_SECONDS = 0.3
+"""CPU seconds the Node `burn` handler uses (~4 s of wall time at 128 MB): longer than the
+Python test's 0.18, as a Node process's CPU clock also counts V8's helper threads (GC), whose
+bursts at the end of a short burn put it past the tolerance under load (seen: 1.16 of its
+share at 0.18 s; within 1.04 at 0.3 s)."""
 
 
 def node(handler: str, runtime: str = "nodejs22.x", **extra: Any) -> dict[str, Any]:
@@ -166,11 +172,11 @@ def test_a_cpu_bound_node_handler_gets_the_share_of_its_memory(launch: Launch) -
     burn(invoker, "small", 0.001)  # both warm: init is not throttled, an invocation is
     burn(invoker, "big", 0.001)
     share = 128 / 1769
-    small = burn(invoker, "small", FAST_SECONDS)
+    small = burn(invoker, "small", BURN_SECONDS)
     assert small["cpu"] < share * small["elapsed"] * (1 + TOLERANCE), small
     assert held_back(small), small
     assert held(small) * share < small["cpu"] * (1 + TOLERANCE), small
-    big = burn(invoker, "big", FAST_SECONDS)
+    big = burn(invoker, "big", BURN_SECONDS)
     assert never_held(big), big
 
 
