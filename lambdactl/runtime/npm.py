@@ -73,7 +73,7 @@ def packages(code_dir: Path, state_dir: Path, node: Interpreter) -> Path | None:
         state_dir / "deps" / key[:32],
         command,
         failure=lambda: f"installing {spec} failed",
-        env=_npm_environment(node),
+        env=npm_environment(node),
         in_staging=True,
         detail=npm_error,
     )
@@ -135,7 +135,7 @@ def sdk(
         done = subprocess.run(
             [*npm_command(node.path), "install", "--omit=dev", *QUIET, *missing],
             cwd=root,
-            env=_npm_environment(node),
+            env=npm_environment(node),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -216,7 +216,7 @@ def npm_error(stderr: str) -> str:
     return "; ".join(kept[:3]) or "npm failed"
 
 
-def _npm_environment(node: Interpreter) -> dict[str, str]:
+def npm_environment(node: Interpreter) -> dict[str, str]:
     """npm's environment: the chosen node first on PATH (install scripts run `node`)."""
     path = os.pathsep.join([str(Path(node.path).parent), os.environ.get("PATH", os.defpath)])
     return {**os.environ, "PATH": path, "npm_config_update_notifier": "false"}
