@@ -364,6 +364,9 @@ def test_a_package_json_without_dependencies_installs_nothing(deploy: Deployment
     assert not (deploy.root / ".lambda" / "deps").exists()
 
 
+OUT_OF_SYNC = "package.json failed: .*in sync"
+
+
 def test_a_held_latest_installs_the_packages_it_holds_and_prepare_the_tree_s(
     deploy: Deployment,
 ) -> None:
@@ -383,12 +386,12 @@ def test_a_held_latest_installs_the_packages_it_holds_and_prepare_the_tree_s(
             assert payload(invoker.invoke("f")) == "no packages"
             assert not (deploy.root / ".lambda" / "deps").exists()  # npm never ran
             seen: list[Any] = []
-            with pytest.raises(dependencies.DependencyError, match="package.json failed: .*in sync"):
+            with pytest.raises(dependencies.DependencyError, match=OUT_OF_SYNC):
                 invoker.prepare("f", started=seen.append)
             assert len(seen) == 1 and seen[0].returncode not in (None, 0)
             versions.release(project, "f")
             invoker.retire("f")
-            with pytest.raises(dependencies.DependencyError, match="package.json failed: .*in sync"):
+            with pytest.raises(dependencies.DependencyError, match=OUT_OF_SYNC):
                 invoker.invoke("f")
     finally:
         project.close()
