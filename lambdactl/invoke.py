@@ -371,16 +371,26 @@ class Invoker:
         started: Callable[[subprocess.Popen[str]], None] | None = None,
     ) -> Path | None:
         """Install what a new environment of `function`'s `$LATEST` needs from its working tree
-        (requirements.txt), without starting one, whatever `$LATEST` is held at: the dev
-        loop does it in the background before letting `$LATEST` follow. The installed
-        directory (None: nothing to install); `DependencyError` if pip fails. `started`: see
-        `dependencies.requirements`."""
+        (requirements.txt; a Node.js function's package.json and lock file), without starting
+        one, whatever `$LATEST` is held at: the dev loop does it in the background before
+        letting `$LATEST` follow. The installed directory (None: nothing to install);
+        `DependencyError` if pip or npm fails. `started`: see `dependencies.requirements`."""
         spec = self.project.function(function)
-        if spec.upload is not None or not spec.config.runtime.startswith("python"):
+        runtime = spec.config.runtime
+        if spec.upload is not None or not runtime.startswith(("python", "nodejs")):
             return None
         state = self.project.manifest.state_dir
-        interpreter = interpreters.for_runtime(spec.config.runtime, state / "runtime")
         try:
+            if runtime.startswith("nodejs"):
+                node = interpreters.node_for_runtime(runtime)
+                if node is None:
+                    raise UsageError(
+                        f"cannot install {function}'s packages: runtime {runtime} needs node "
+                        "on PATH, and none was found",
+                        hint="install Node.js, or pip install 'lambdactl[node]'",
+                    )
+                return npm.packages(spec.code, state, node, started=started)
+            interpreter = interpreters.for_runtime(runtime, state / "runtime")
             return dependencies.requirements(spec.code, state, interpreter, started=started)
         except OSError as exc:
             raise StoreError.from_os(exc, state) from None
@@ -606,7 +616,7 @@ class Invoker:
                 )
                 provided = dependencies.provided(state)
             elif node is not None:
-                deps = npm.packages(version.code_dir, state, node)
+                deps = npm.packages(version.code_dir, state, node, content=version.packages)
                 runtime_major = config.runtime.removeprefix("nodejs").removesuffix(".x")
                 layers = [layer.directory for layer in version.layers]
                 own = [*([deps] if deps else [])]

@@ -71,6 +71,9 @@ class Version:
     requirements: bytes | None = None
     """The requirements.txt its environments install, when not their code directory's own:
     `$LATEST` held while the file's new content installs (see `hold`; empty: none)."""
+    packages: tuple[bytes, bytes | None] | None = None
+    """The same for a Node.js function: the package.json (empty: none) and package-lock.json
+    (None: none) its environments install, when not their code directory's own."""
 
     @property
     def is_latest(self) -> bool:
@@ -83,6 +86,8 @@ class Hold:
 
     requirements: bytes
     """What its environments install (empty: nothing), whatever requirements.txt says."""
+    packages: tuple[bytes, bytes | None] | None = None
+    """A Node.js function's package.json and package-lock.json, as `Version.packages`."""
     version: Version | None = None
     """`$LATEST` itself, as it was when held; None: it follows the working tree again, but
     for its requirements."""
@@ -127,18 +132,28 @@ def latest(project: Project, name: str, *, now: datetime | None = None) -> Versi
             version = _latest(project, name, spec, now)
             project.latest_versions[name] = (spec, version)
         if held is not None:
-            return dataclasses.replace(version, requirements=held.requirements)
+            return dataclasses.replace(
+                version, requirements=held.requirements, packages=held.packages
+            )
         return version
 
 
-def hold(project: Project, name: str, requirements: bytes, *, follow: bool = False) -> None:
+def hold(
+    project: Project,
+    name: str,
+    requirements: bytes,
+    *,
+    packages: tuple[bytes, bytes | None] | None = None,
+    follow: bool = False,
+) -> None:
     """Keep `name`'s `$LATEST` running with `requirements` (the content of the
     requirements.txt it was running with; empty: none) until `release`, so that an edit of
     the file does not make an invoke wait for its install: the dev loop installs it in the
-    background meanwhile. Without `follow`, `$LATEST` stays what it was last worked out to be
-    (its code too: the environments already warm keep answering); with it, `$LATEST` follows
-    the working tree again but for its requirements (their install failed). For a project
-    that watches its code (a long-running process's)."""
+    background meanwhile. A Node.js function's are `packages` (its package.json, empty:
+    none, and package-lock.json, None: none). Without `follow`, `$LATEST` stays what it was
+    last worked out to be (its code too: the environments already warm keep answering); with
+    it, `$LATEST` follows the working tree again but for its requirements (their install
+    failed). For a project that watches its code (a long-running process's)."""
     lock = project.latest_locks.get(name) or project.latest_locks.setdefault(
         name, threading.Lock()
     )
@@ -147,7 +162,10 @@ def hold(project: Project, name: str, requirements: bytes, *, follow: bool = Fal
         now = cached[1] if cached is not None and not follow else None
         project.held[name] = Hold(
             requirements=requirements,
-            version=dataclasses.replace(now, requirements=requirements) if now else None,
+            packages=packages,
+            version=dataclasses.replace(now, requirements=requirements, packages=packages)
+            if now
+            else None,
         )
 
 

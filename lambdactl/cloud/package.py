@@ -193,6 +193,7 @@ def _build(
                 project.manifest.state_dir,
                 what=what,
                 architecture=architecture,
+                runtime=runtime,
             )
         elif (code_dir / "node_modules").is_dir():
             notes.append(f"{what}: its own node_modules/ is packaged as it is (npm not run)")
@@ -214,7 +215,9 @@ def _build(
         _check_unzipped(written.unzipped_size, what, layers)
     else:
         entries = dict(code_module.files(code_dir))
-        for rel, path in _installed_files(installed) if installed else ():
+        prefix = "node_modules/" if installed and installed.name == "node_modules" else ""
+        for found, path in _installed_files(installed) if installed else ():
+            rel = prefix + found
             if rel in entries:
                 source = "package.json" if runtime.startswith("nodejs") else REQUIREMENTS
                 notes.append(f"{what}: {rel} is the code's, not the one {source} installed")

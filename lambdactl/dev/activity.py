@@ -100,7 +100,8 @@ class FunctionRow:
     p50_ms: float | None = None
     last_reload: float | None = None
     status: str = ""
-    """What is under way for it (`installing requirements`), or empty."""
+    """What is under way for it (`installing requirements`, `installing packages`), or
+    empty."""
 
 
 @dataclass(frozen=True)

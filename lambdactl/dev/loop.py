@@ -14,7 +14,9 @@ as soon as it is written. The one exception is requirements.txt: its edit holds 
 where it was (`versions.hold`, from the watcher's thread, before any invoke can see it) while
 the new requirements install in the background; invokes keep getting the old code meanwhile,
 and `$LATEST` follows once they are installed. If the install fails, the old code keeps
-running, and later code edits run with the last requirements that installed.
+running, and later code edits run with the last requirements that installed. A Node.js
+function's package.json and package-lock.json are its requirements.txt: an edit of either
+installs its packages (`npm ci`, or `npm install` without a lock file) in the same way.
 
 Everything that changes state runs in the loop's own thread, one cycle at a time; the view's
 keys (`reload_all`, `clear`, `quit`) only ask it.
@@ -47,6 +49,7 @@ from .triggers import Trigger, outcome
 if TYPE_CHECKING:
     from ..api.server import Running
     from ..invoke import InvocationResult
+    from ..manifest import FunctionSpec
     from ..project import Project
     from ..reload import Reload
     from ..runtime.debugger import Debug
@@ -64,13 +67,20 @@ LOOK_SECONDS = 1.0
 COUNT_SECONDS = 0.5
 """How long the asynchronous events' counts shown are reused (a query each)."""
 REQUIREMENTS = "requirements.txt"
+PACKAGE_JSON = "package.json"
+PACKAGE_LOCK = "package-lock.json"
+
+Contents = dict[str, bytes | None]
+"""A function's dependency files (`_files_of`) by name: their content (see `_contents`)."""
 
 
 @dataclass
 class _Install:
-    """A requirements install under way in the background."""
+    """A requirements (or npm packages) install under way in the background."""
 
-    content: bytes
+    content: Contents
+    files: list[str]
+    """The dependency files whose edit it installs (what the reload will name)."""
     thread: threading.Thread | None = None
     process: subprocess.Popen[str] | None = None
     deferred: list[str] = field(default_factory=list)
@@ -85,7 +95,7 @@ class _Pending:
     env_vars: bool = False
     everything: bool = False
     reloads: list[Reload] = field(default_factory=list)
-    installed: list[tuple[str, bytes, str | None]] = field(default_factory=list)
+    installed: list[tuple[str, Contents, str | None]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(
@@ -121,13 +131,15 @@ class Loop:
         self._thread: threading.Thread | None = None
         self._known: dict[str, str] = {}
         """The `$LATEST` RevisionId each function was last reported at."""
-        self._requirements: dict[str, bytes] = {}
-        """The requirements.txt each function's `$LATEST` runs with (empty: none)."""
-        self._requirement_files: dict[str, tuple[str, ...]] = {}
-        """requirements.txt (real path) -> the functions whose code directory holds it."""
+        self._dependencies: dict[str, Contents] = {}
+        """The dependency files each function's `$LATEST` runs with (requirements.txt; a
+        Node.js function's package.json and package-lock.json)."""
+        self._dependency_files: dict[str, tuple[tuple[str, str], ...]] = {}
+        """A dependency file (real path) -> (function, file name) of each function whose code
+        directory holds it."""
         self._installs: dict[str, _Install] = {}
         self._failed: set[str] = set()
-        """Functions whose latest requirements did not install (held at the last that did)."""
+        """Functions whose latest dependencies did not install (held at the last that did)."""
         self._env_text: bytes | None = None
         self._env_refused: bytes | None = None
         self._runs = ThreadPoolExecutor(1, thread_name_prefix="on-change")
@@ -216,7 +228,7 @@ class Loop:
         self._thread.start()
 
     def _stop(self) -> None:
-        """No more cycles; installs under way stopped (pip and what it started); the
+        """No more cycles; installs under way stopped (pip or npm and what it started); the
         `--on-change` run under way ends (or is cut off with the environments)."""
         with self._lock:
             self._closed = True
@@ -235,10 +247,11 @@ class Loop:
 
     def _heard(self, path: str) -> None:
         """A file that can change a function's package changed. An edited requirements.txt
-        holds the functions' `$LATEST` at once, before an invoke can see the new file."""
-        for function in self._requirement_files.get(path, ()):
+        (package.json, package-lock.json) holds the functions' `$LATEST` at once, before an
+        invoke can see the new file."""
+        for function, _name in self._dependency_files.get(path, ()):
             if function not in self.project.held:
-                versions.hold(self.project, function, self._requirements.get(function, b""))
+                self._hold(function)
         with self._lock:
             self._pending.paths[path] = None
         self._wake.set()
@@ -298,9 +311,9 @@ class Loop:
         self._map_files()
         if (pending.env_vars or pending.everything) and self.env_vars is not None:
             self._env_vars_edited(reasons, forced, again=pending.everything)
-        edited_requirements = self._files_edited(list(pending.paths), reasons)
-        for function in edited_requirements:
-            self._requirements_edited(function, reasons)
+        edited_dependencies = self._files_edited(list(pending.paths), reasons)
+        for function, names in edited_dependencies.items():
+            self._dependencies_edited(function, names, reasons)
         for function, content, error in pending.installed:
             self._installed(function, content, error, reasons, forced)
         if pending.everything:
@@ -318,7 +331,7 @@ class Loop:
         if function not in self.project.functions:
             return
         install = self._installs.get(function)
-        if install is not None:  # held: reloads once its requirements are in
+        if install is not None:  # held: reloads once its dependencies are in
             install.deferred += [w for w in why if w not in install.deferred]
             return
         try:
@@ -338,17 +351,33 @@ class Loop:
         spec = self.project.functions.get(function)
         if spec is None:
             return
-        self._requirements[function] = _read(spec.code / REQUIREMENTS) or b""
+        self._dependencies[function] = _contents(spec)
         with contextlib.suppress(LambdactlError):
             self._known[function] = versions.latest(self.project, function).revision_id
 
     def _map_files(self) -> None:
-        files: dict[str, tuple[str, ...]] = {}
+        files: dict[str, tuple[tuple[str, str], ...]] = {}
         for name, spec in self.project.functions.items():
             if spec.upload is None:
-                path = os.path.realpath(spec.code / REQUIREMENTS)
-                files[path] = (*files.get(path, ()), name)
-        self._requirement_files = files
+                for file in _files_of(spec):
+                    path = os.path.realpath(spec.code / file)
+                    files[path] = (*files.get(path, ()), (name, file))
+        self._dependency_files = files
+
+    def _hold(self, function: str, *, follow: bool = False) -> None:
+        """Hold `function`'s `$LATEST` at the dependency files that installed last (see
+        `versions.hold`; with `follow`, its code follows the tree)."""
+        installed = self._dependencies.get(function, {})
+        packages = None
+        if PACKAGE_JSON in installed:
+            packages = (installed[PACKAGE_JSON] or b"", installed.get(PACKAGE_LOCK))
+        versions.hold(
+            self.project,
+            function,
+            installed.get(REQUIREMENTS) or b"",
+            packages=packages,
+            follow=follow,
+        )
 
     # -- the manifest ---------------------------------------------------------------------------
 
@@ -361,13 +390,17 @@ class Loop:
         why = reload.manifest.name
         for function in reload.removed:
             self._known.pop(function, None)
-            self._requirements.pop(function, None)
+            self._dependencies.pop(function, None)
             self._failed.discard(function)
             versions.release(self.project, function)
         for function in reload.added:
-            self._requirements[function] = (
-                _read(self.project.function(function).code / REQUIREMENTS) or b""
-            )
+            self._dependencies[function] = _contents(self.project.function(function))
+        for function in reload.changed:
+            spec = self.project.functions.get(function)
+            known = self._dependencies.get(function, {})
+            if spec is not None and set(_files_of(spec)) != set(known):
+                # Another runtime (Python <-> Node.js): other files, as they are now.
+                self._dependencies[function] = _contents(spec)
         everything = any(key in EVERY_ENVIRONMENT for key in reload.settings)
         touched = self.project.functions if everything else (*reload.changed, *reload.added)
         for function in touched:
@@ -408,26 +441,30 @@ class Loop:
             reasons.setdefault(function, []).append(path.name)
             forced.add(function)
 
-    # -- code and requirements ------------------------------------------------------------------
+    # -- code and dependencies ------------------------------------------------------------------
 
-    def _files_edited(self, paths: list[str], reasons: dict[str, list[str]]) -> list[str]:
+    def _files_edited(
+        self, paths: list[str], reasons: dict[str, list[str]]
+    ) -> dict[str, list[str]]:
         """Note each function whose code or layers `paths` are in; the functions whose
-        requirements.txt is among them."""
+        dependency files (requirements.txt; package.json, package-lock.json) are among them,
+        with those files' names."""
         roots = [
             (os.path.realpath(directory), name)
             for name, spec in self.project.functions.items()
             if spec.upload is None
             for directory in (spec.code, *spec.layers)
         ]
-        requirements: list[str] = []
+        dependencies: dict[str, list[str]] = {}
         base = self.project.manifest.path.parent
         for path in paths:
             for root, function in roots:
                 if path != root and not path.startswith(root + os.sep):
                     continue
-                if path in self._requirement_files and function in self._requirement_files[path]:
-                    if function not in requirements:
-                        requirements.append(function)
+                names = [n for f, n in self._dependency_files.get(path, ()) if f == function]
+                if names:
+                    edited = dependencies.setdefault(function, [])
+                    edited += [name for name in names if name not in edited]
                     continue
                 shown = _shown(path, base)
                 why = reasons.setdefault(function, [])
@@ -435,33 +472,39 @@ class Loop:
                     why.append(shown)
                 if function in self._failed and function not in self._installs:
                     # Their install failed: the code follows again, with what installed last.
-                    versions.hold(
-                        self.project, function, self._requirements.get(function, b""), follow=True
-                    )
-        return requirements
+                    self._hold(function, follow=True)
+        return dependencies
 
-    def _requirements_edited(self, function: str, reasons: dict[str, list[str]]) -> None:
+    def _dependencies_edited(
+        self, function: str, names: list[str], reasons: dict[str, list[str]]
+    ) -> None:
+        """`names`, dependency files of `function`, were edited: installed in the background
+        if they say something new."""
         spec = self.project.functions.get(function)
         if spec is None:
             return
-        if function in self._installs:
-            return  # looked at again when it ends
-        content = _read(spec.code / REQUIREMENTS) or b""
-        if content == self._requirements.get(function, b""):
+        install = self._installs.get(function)
+        if install is not None:  # looked at again when it ends
+            install.files += [name for name in names if name not in install.files]
+            return
+        content = _contents(spec)
+        if content == self._dependencies.get(function):
             # Touched, saved unchanged, or put back as it was when it last installed: nothing
             # to install, and `$LATEST` follows the tree again (a reload if it changed).
             self._failed.discard(function)
             versions.release(self.project, function)
-            reasons.setdefault(function, []).append(REQUIREMENTS)
+            why = reasons.setdefault(function, [])
+            why += [name for name in names if name not in why]
             return
         if function not in self.project.held:
-            versions.hold(self.project, function, self._requirements.get(function, b""))
-        self._install(function, content)
+            self._hold(function)
+        self._install(function, content, names)
 
-    def _install(self, function: str, content: bytes) -> None:
+    def _install(self, function: str, content: Contents, files: list[str]) -> None:
         assert self._running is not None
         invoker = self._running.invoker
-        install = _Install(content)
+        install = _Install(content, list(files))
+        shown = ", ".join(files)
 
         def started(process: subprocess.Popen[str]) -> None:
             install.process = process
@@ -475,15 +518,16 @@ class Loop:
             except LambdactlError as exc:
                 error = str(exc)
             except Exception as exc:  # said, never fatal to the loop
-                error = f"installing {REQUIREMENTS} failed: {exc!r}"
+                error = f"installing {shown} failed: {exc!r}"
             with self._lock:
                 self._pending.installed.append((function, content, error))
             self._wake.set()
 
         self._installs[function] = install
-        self.activity.status(function, "installing requirements")
+        node = PACKAGE_JSON in content
+        self.activity.status(function, f"installing {'packages' if node else 'requirements'}")
         self.activity.note(
-            f"{function}: {REQUIREMENTS} changed: installing; the previous code answers meanwhile",
+            f"{function}: {shown} changed: installing; the previous code answers meanwhile",
             function=function,
         )
         install.thread = threading.Thread(target=run, name=f"install-{function}", daemon=True)
@@ -492,7 +536,7 @@ class Loop:
     def _installed(
         self,
         function: str,
-        content: bytes,
+        content: Contents,
         error: str | None,
         reasons: dict[str, list[str]],
         forced: set[str],
@@ -502,19 +546,20 @@ class Loop:
         spec = self.project.functions.get(function)
         if install is None or spec is None:
             return
-        now = _read(spec.code / REQUIREMENTS) or b""
+        now = _contents(spec)
         if error is None:
             if now != content:  # edited again meanwhile
-                self._install(function, now)
+                self._install(function, now, install.files)
                 self._installs[function].deferred = install.deferred
                 return
-            self._requirements[function] = content
+            self._dependencies[function] = content
             self._failed.discard(function)
             versions.release(self.project, function)
             self.activity.status(function, "")
-            # Environments started while it was held run the previous requirements.
+            # Environments started while it was held run the previous dependencies.
             self._running.invoker.retire(function, LATEST)
-            reasons.setdefault(function, []).extend([*install.deferred, REQUIREMENTS])
+            why = reasons.setdefault(function, [])
+            why += [w for w in [*install.deferred, *install.files] if w not in why]
             forced.add(function)
             return
         self.activity.status(function, "")
@@ -525,12 +570,10 @@ class Loop:
         )
         self._failed.add(function)
         if now != content:
-            self._install(function, now)
+            self._install(function, now, install.files)
             self._installs[function].deferred = install.deferred
         elif install.deferred:  # code edited meanwhile: it runs, with what installed last
-            versions.hold(
-                self.project, function, self._requirements.get(function, b""), follow=True
-            )
+            self._hold(function, follow=True)
             reasons.setdefault(function, []).extend(install.deferred)
 
     # -- --on-change ----------------------------------------------------------------------------
@@ -595,6 +638,22 @@ class Loop:
         return queued, retrying
 
 
+def _files_of(spec: FunctionSpec) -> tuple[str, ...]:
+    """The files whose edit is installed in the background before `$LATEST` follows it."""
+    if spec.config.runtime.startswith("nodejs"):
+        return (PACKAGE_JSON, PACKAGE_LOCK)
+    return (REQUIREMENTS,)
+
+
+def _contents(spec: FunctionSpec) -> Contents:
+    """`spec`'s dependency files as they are now: a missing requirements.txt or package.json
+    reads as empty (nothing to install), a missing lock file as None (`npm install`)."""
+    return {
+        name: _read(spec.code / name) if name == PACKAGE_LOCK else _read(spec.code / name) or b""
+        for name in _files_of(spec)
+    }
+
+
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
@@ -616,7 +675,7 @@ def _reason(why: list[str]) -> str:
 
 
 def _kill(process: subprocess.Popen[str] | None) -> None:
-    """Stop a pip process and everything it started (its own session)."""
+    """Stop an installer (pip, npm) and everything it started (its own session)."""
     if process is None or process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -22,12 +22,16 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..digests import sha256_hex
 from .dependencies import DependencyError, staged
 from .interpreters import Interpreter, npm_command
+
+if TYPE_CHECKING:
+    import subprocess
 
 SDK_SCOPE = "@aws-sdk/"
 """The packages of the AWS SDK for JavaScript v3."""
@@ -46,24 +50,41 @@ def major(node: Interpreter) -> str:
     return node.version.split(".", 1)[0]
 
 
-def packages(code_dir: Path, state_dir: Path, node: Interpreter) -> Path | None:
+def packages(
+    code_dir: Path,
+    state_dir: Path,
+    node: Interpreter,
+    *,
+    content: tuple[bytes, bytes | None] | None = None,
+    started: Callable[[subprocess.Popen[str]], None] | None = None,
+) -> Path | None:
     """The `node_modules` installed from `code_dir`'s package.json, installing it on first
     use; None when there is no package.json, it names no dependencies, or the code has its
     own `node_modules/`.
+
+    `content`: install this package.json and package-lock.json (None: no lock file) rather
+    than the code directory's (an empty package.json: none), as a held `$LATEST` does (see
+    `versions.hold`). `started`: told the npm process as it starts, in a session of its own,
+    so that the caller can stop it and all it started (see `dependencies.staged`).
     Raises `DependencyError` naming the file, with npm's own error."""
     spec = code_dir / "package.json"
-    if not spec.is_file() or (code_dir / "node_modules").is_dir():
+    if (code_dir / "node_modules").is_dir():
         return None
     lock = code_dir / "package-lock.json"
-    content = spec.read_bytes()
-    if not _depends(content):
+    if content is None:
+        if not spec.is_file():
+            return None
+        content = (spec.read_bytes(), lock.read_bytes() if lock.is_file() else None)
+    elif not content[0].strip():
+        return None
+    manifest, locked = content
+    if not _depends(manifest):
         return None  # often there only for `"type": "module"`
-    locked = lock.read_bytes() if lock.is_file() else None
     where = f"\0node{major(node)}\0{os.uname().machine}"
-    key = sha256_hex(content + b"\0" + (locked or b"") + where.encode())
+    key = sha256_hex(manifest + b"\0" + (locked or b"") + where.encode())
 
     def command(staging: Path) -> list[str]:
-        (staging / "package.json").write_bytes(content)
+        (staging / "package.json").write_bytes(manifest)
         if locked is not None:
             (staging / "package-lock.json").write_bytes(locked)
         verb = "ci" if locked is not None else "install"
@@ -73,7 +94,8 @@ def packages(code_dir: Path, state_dir: Path, node: Interpreter) -> Path | None:
         state_dir / "deps" / key[:32],
         command,
         failure=lambda: f"installing {spec} failed",
-        env=_npm_environment(node),
+        started=started,
+        env=npm_environment(node),
         in_staging=True,
         detail=npm_error,
     )
@@ -135,7 +157,7 @@ def sdk(
         done = subprocess.run(
             [*npm_command(node.path), "install", "--omit=dev", *QUIET, *missing],
             cwd=root,
-            env=_npm_environment(node),
+            env=npm_environment(node),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -216,7 +238,7 @@ def npm_error(stderr: str) -> str:
     return "; ".join(kept[:3]) or "npm failed"
 
 
-def _npm_environment(node: Interpreter) -> dict[str, str]:
+def npm_environment(node: Interpreter) -> dict[str, str]:
     """npm's environment: the chosen node first on PATH (install scripts run `node`)."""
     path = os.pathsep.join([str(Path(node.path).parent), os.environ.get("PATH", os.defpath)])
     return {**os.environ, "PATH": path, "npm_config_update_notifier": "false"}

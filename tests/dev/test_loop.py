@@ -338,6 +338,130 @@ def test_a_requirements_edit_installs_in_the_background_while_the_old_code_answe
     assert all(process_gone(pid) for pid in running.pids)
 
 
+USES_MS = """\
+exports.handler = async () => {
+  let ms = null;
+  try {
+    ms = require("ms")("2h");
+  } catch {}
+  return { ms: ms === null ? null : ms + ADDED, pid: process.pid };
+};
+const ADDED = 0;
+"""
+
+NODE_MANIFEST = """\
+region: us-east-1
+account: "123456789012"
+functions:
+  hello:
+    handler: index.handler
+    runtime: {runtime}
+    code: src/hello
+"""
+
+MS_LOCK = {
+    "name": "f",
+    "version": "1.0.0",
+    "lockfileVersion": 3,
+    "requires": True,
+    "packages": {
+        "": {"name": "f", "version": "1.0.0", "dependencies": {"ms": "2.1.3"}},
+        "node_modules/ms": {
+            "version": "2.1.3",
+            "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R"
+            "9xAOtHnSO/tXtF3WRTlA==",
+        },
+    },
+}
+"""What `npm install --package-lock-only` writes for `ms` 2.1.3 (a tiny package with no
+dependencies of its own, from the npm registry)."""
+
+
+def _gated_package(started: Path, gate: Path, ms: str = "2.1.3") -> str:
+    """A package.json needing `ms`, whose install (npm runs the root package's `postinstall`)
+    writes its pid and its parent's into `started`, then waits until `gate` exists: the test
+    sees the install under way for as long as it needs."""
+    script = (
+        f"const fs = require('fs'); fs.writeFileSync('{started}', process.pid + ' ' + "
+        f"process.ppid); const end = Date.now() + 120000; const t = setInterval(() => "
+        f"{{ if (fs.existsSync('{gate}') || Date.now() > end) clearInterval(t); }}, 20);"
+    )
+    return json.dumps(
+        {
+            "name": "f",
+            "version": "1.0.0",
+            "dependencies": {"ms": ms},
+            "scripts": {"postinstall": f'node -e "{script}"'},
+        }
+    )
+
+
+def _wait_for(path: Path, running: Dev) -> str:
+    deadline = time.monotonic() + 60
+    while not path.is_file() or not path.read_text():
+        assert time.monotonic() < deadline, running.seen
+        time.sleep(0.02)
+    return path.read_text()
+
+
+def test_a_package_json_edit_installs_in_the_background_while_the_old_code_answers(
+    dev: Callable[..., Dev], project_dir: Path, tmp_path: Path
+) -> None:
+    """A Node.js function's package.json and package-lock.json are its requirements.txt: while
+    npm installs, invokes get the old code at once; then the function reloads with the
+    packages. An install that fails is npm's one line, and the old code keeps answering.
+    Ctrl-C during an install leaves no npm behind. (Real npm and registry: `ms`.)"""
+    from lambdactl.runtime import interpreters, npm
+
+    node = interpreters.node_for_runtime("nodejs20.x")
+    assert node is not None
+    (project_dir / "functions.yaml").write_text(
+        NODE_MANIFEST.format(runtime=f"nodejs{npm.major(node)}.x")
+    )
+    code = project_dir / "src" / "hello"
+    (code / "app.py").unlink()
+    (code / "index.js").write_text(USES_MS)
+    started, gate = tmp_path / "started", tmp_path / "gate"
+    running = dev()
+    old = running.invoke("hello")
+    assert old["ms"] is None
+    (code / "package.json").write_text(_gated_package(started, gate))
+    running.expect("notice", Text="hello: package.json changed: installing")
+    _wait_for(started, running)  # npm installed `ms` and runs the postinstall: under way
+    assert running.invoke("hello") == old  # the old code, warm, while npm waits
+    gate.touch()
+    assert running.expect("reloaded", Function="hello")["Reason"] == "package.json"
+    new = running.invoke("hello")
+    assert new["ms"] == 7200000 and new["pid"] != old["pid"]
+
+    (code / "package.json").write_text(_gated_package(started, gate, ms="99.0.0"))
+    failed = running.expect("notice", Level="error")
+    assert "ms@99.0.0" in failed["Text"] and "previous code keeps running" in failed["Text"]
+    assert failed["Text"].startswith("installing ") and "\n" not in failed["Text"]
+    assert running.invoke("hello") == new
+    # Code edited after the failure runs, with what installed last; the good file put back
+    # installs nothing and lets `$LATEST` follow it.
+    (code / "index.js").write_text(USES_MS.replace("ADDED = 0", "ADDED = 1"))
+    assert running.expect("reloaded", Function="hello")["Reason"] == "src/hello/index.js"
+    assert running.invoke("hello")["ms"] == 7200001
+    (code / "package.json").write_text(_gated_package(started, gate))
+    assert running.expect("reloaded", Function="hello")["Reason"] == "package.json"
+    assert running.invoke("hello")["ms"] == 7200001
+    assert len(running.lines("notice", Level="error")) == 1
+
+    # A lock file is an edit too (`npm ci` now); stopped while its install is under way.
+    gate.unlink()
+    started.unlink()
+    (code / "package-lock.json").write_text(json.dumps(MS_LOCK))
+    running.expect("notice", Text="hello: package-lock.json changed: installing")
+    npm_pids = [int(pid) for pid in _wait_for(started, running).split()]
+    assert running.invoke("hello")["ms"] == 7200001
+    assert running.stop(signal.SIGINT) == 0
+    assert all(process_gone(pid) for pid in npm_pids)  # npm's script, and the shell running it
+    assert leftovers(project_dir) == []
+    assert all(process_gone(pid) for pid in running.pids)
+
+
 @pytest.fixture
 def attached(two_functions: Path) -> Iterator[tuple[Loop, threading.Event]]:
     """A `Loop` attached in this process to what a server would give it (the project, its

@@ -362,3 +362,36 @@ def test_a_package_json_without_dependencies_installs_nothing(deploy: Deployment
     function(deploy, "f", {"index.js": module, "package.json": '{"type": "module"}'})
     assert payload(invoker.invoke("f")) == "esm by package.json"
     assert not (deploy.root / ".lambda" / "deps").exists()
+
+
+OUT_OF_SYNC = "package.json failed: .*in sync"
+
+
+def test_a_held_latest_installs_the_packages_it_holds_and_prepare_the_tree_s(
+    deploy: Deployment,
+) -> None:
+    """What `lambdactl dev` does while an edited package.json installs: a cold start of the
+    held `$LATEST` installs the package files it is held at (none here), not the tree's;
+    `Invoker.prepare` installs the tree's, telling `started` npm's process; once released,
+    `$LATEST` installs the tree's again. (npm fails here, offline: a lock file out of sync.)"""
+    deploy(f={"handler": "index.handler", "runtime": runtime(), "timeout": 10})
+    handler = 'exports.handler = async () => "no packages";\n'
+    stale = {"lockfileVersion": 3, "packages": {"": {"dependencies": {"ms": "1.0.0"}}}}
+    files = {"package.json": json.dumps(PACKAGE), "package-lock.json": json.dumps(stale)}
+    function(deploy, "f", {"index.js": handler, **files})
+    project = Project.open(deploy.root / "functions.yaml")
+    try:
+        with Invoker(project, watch_code=True) as invoker:
+            versions.hold(project, "f", b"", packages=(b"", None))
+            assert payload(invoker.invoke("f")) == "no packages"
+            assert not (deploy.root / ".lambda" / "deps").exists()  # npm never ran
+            seen: list[Any] = []
+            with pytest.raises(dependencies.DependencyError, match=OUT_OF_SYNC):
+                invoker.prepare("f", started=seen.append)
+            assert len(seen) == 1 and seen[0].returncode not in (None, 0)
+            versions.release(project, "f")
+            invoker.retire("f")
+            with pytest.raises(dependencies.DependencyError, match=OUT_OF_SYNC):
+                invoker.invoke("f")
+    finally:
+        project.close()
