@@ -541,9 +541,7 @@ def test_a_streaming_handler_error_before_and_after_writing(deploy: Deployment) 
 def test_the_awslambda_global_and_its_opt_out(deploy: Deployment) -> None:
     invoker = deploy(
         on=streaming("index.globals"),
-        off=streaming(
-            "index.globals", environment={"AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA": "1"}
-        ),
+        off=streaming("index.globals", environment={"AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA": "1"}),
         off_true=streaming(
             "index.globals", environment={"AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA": "true"}
         ),
