@@ -119,6 +119,9 @@ class InvocationResult:
     stream_name: str = ""
     trigger: str | None = None
     """What caused it (`triggered_by`), when that was said: an event source's poller."""
+    stream_type: str | None = None
+    """The content type of a response the function streamed (`awslambda.streamifyResponse`);
+    None for a buffered one. `payload` holds the bytes written, as Invoke returns them."""
 
     @property
     def duration_ms(self) -> float:
@@ -292,6 +295,7 @@ class Invoker:
             init_log=outcome.init_log,
             stream_name=outcome.stream_name,
             trigger=self._trigger_of(request_id),
+            stream_type=outcome.stream_type,
         )
         for observer in self._observers:
             observer(version.function, result)

@@ -20,6 +20,13 @@ The rules, and where they come from:
   is sent as its text (AWS, recorded November 2025: "hello" -> `hello`, 5 bytes; {"hello":
   "world"} -> 17 bytes; the guide's example shows the string quoted, which AWS no longer does).
 - A function error, or a response that is not valid, is 502 `Internal Server Error`.
+- A `RESPONSE_STREAM` URL whose function streamed its response (Node's
+  `awslambda.streamifyResponse`) answers with the bytes written, 200 with the stream's
+  content type; after `HttpResponseStream.from` (content type
+  `application/vnd.awslambda.http-integration-response`) the JSON prelude before the first
+  8 NUL bytes gives the status, headers and cookies, and the rest is the body (AWS
+  "Response streaming", and its Node client's HttpResponseStream). A plain Invoke returns
+  the bytes as written, prelude included, as AWS's does.
 - A URL that does not exist is 403 `{"Message":null}` (AccessDeniedException); one whose alias
   is gone, or an unsigned request to an `AWS_IAM` URL, is 403 with the Forbidden message.
 - CORS (urls-configuration): a preflight is answered by the URL without invoking the function
@@ -393,6 +400,38 @@ def respond(payload: bytes, *, function_error: bool, request_id: str) -> HttpRes
     if answer is None:
         return _bad_gateway(common)
     return HttpResponse(answer.status, (*answer.headers, *common), answer.body)
+
+
+HTTP_INTEGRATION_RESPONSE = "application/vnd.awslambda.http-integration-response"
+"""A streamed response that starts with its HTTP status, headers and cookies (the prelude)."""
+PRELUDE_END = b"\0" * 8
+"""What ends the prelude: 8 NUL bytes."""
+
+
+def respond_streamed(
+    payload: bytes, content_type: str, *, function_error: bool, request_id: str
+) -> HttpResponse:
+    """The HTTP response of a `RESPONSE_STREAM` URL for a response the function streamed."""
+    common = (("x-amzn-RequestId", request_id),)
+    if function_error:
+        return _bad_gateway(common)
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media != HTTP_INTEGRATION_RESPONSE:
+        return HttpResponse(200, (("Content-Type", content_type), *common), payload)
+    prelude, found, body = payload.partition(PRELUDE_END)
+    if not found:  # nothing was written: the prelude is sent with the first byte only
+        return HttpResponse(200, (("Content-Type", content_type), *common), payload)
+    try:
+        value = json.loads(prelude)
+    except (ValueError, UnicodeDecodeError):
+        return _bad_gateway(common)
+    if not isinstance(value, dict):
+        return _bad_gateway(common)
+    described = _described({"statusCode": 200, **value, "body": None, "isBase64Encoded": False})
+    if described is None:
+        return _bad_gateway(common)
+    status, headers, _ = described
+    return HttpResponse(status, (*headers, *common), body)
 
 
 def interpret(payload: bytes) -> HttpResponse | None:

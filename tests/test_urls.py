@@ -537,3 +537,35 @@ def test_declared_urls_come_from_the_manifest(write_manifest, project_dir: Path)
         "LastModifiedTime": found.modified,
         "InvokeMode": "BUFFERED",
     }
+
+
+# -- streamed responses (RESPONSE_STREAM URLs) -------------------------------------------------
+
+PRELUDE_TYPE = "application/vnd.awslambda.http-integration-response"
+
+
+def streamed(payload: bytes, content_type: str = PRELUDE_TYPE, **kw: bool) -> HttpResponse:
+    return urls.respond_streamed(
+        payload, content_type, function_error=kw.get("failed", False), request_id="r"
+    )
+
+
+def test_a_streamed_prelude_gives_status_headers_and_cookies() -> None:
+    prelude = {"statusCode": 404, "headers": {"X-A": "1"}, "cookies": ["c=1"]}
+    answer = streamed(json.dumps(prelude).encode() + b"\0" * 8 + b"gone\0 with NULs\0")
+    assert (answer.status, answer.body) == (404, b"gone\0 with NULs\0")
+    assert answer.header("x-a") == "1" and answer.header("set-cookie") == "c=1"
+    assert answer.header("x-amzn-RequestId") == "r"
+    # No status in the prelude: 200.
+    assert streamed(b'{"headers": {}}' + b"\0" * 8 + b"ok").status == 200
+
+
+def test_streamed_bytes_without_a_prelude_and_failures() -> None:
+    answer = streamed(b"raw,csv", "text/csv")
+    assert (answer.status, answer.header("content-type")) == (200, "text/csv")
+    assert answer.body == b"raw,csv"
+    # Ended before the first write: no prelude was sent.
+    assert streamed(b"").status == 200
+    assert streamed(b"not json" + b"\0" * 8 + b"x").status == 502
+    assert streamed(b'{"statusCode": "teapot"}' + b"\0" * 8).status == 502
+    assert streamed(b"partial", "text/plain", failed=True).status == 502

@@ -6,7 +6,9 @@ URL configurations (Create, Get, Update, Delete and ListFunctionUrlConfig(s), th
 reads the project's URLs afresh when the store says something changed.
 
 `RESPONSE_STREAM` URLs are served buffered: the whole response is sent once the function
-returns (the same bytes, without the early first byte).
+returns (the same bytes, without the early first byte). A response the function streamed
+(Node's `awslambda.streamifyResponse`) is read as AWS's streaming URLs read it (its prelude:
+status, headers, cookies); a buffered one as a `BUFFERED` URL reads it.
 """
 
 from __future__ import annotations
@@ -86,9 +88,12 @@ async def _invoke(
         return urls.error_response(403, "AccessDeniedException", urls.FORBIDDEN)
     except AwsError as exc:  # a request too large (413), or another refusal before running
         return urls.error_response(exc.http_status, exc.aws_type, exc.message)
-    return urls.respond(
-        result.payload, function_error=result.function_error is not None, request_id=request_id
-    )
+    failed = result.function_error is not None
+    if target.config.invoke_mode == "RESPONSE_STREAM" and result.stream_type is not None:
+        return urls.respond_streamed(
+            result.payload, result.stream_type, function_error=failed, request_id=request_id
+        )
+    return urls.respond(result.payload, function_error=failed, request_id=request_id)
 
 
 def function_urls(request: Request) -> dict[tuple[str, str | None], urls.FunctionUrl]:

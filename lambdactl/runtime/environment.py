@@ -132,6 +132,10 @@ class Result:
     init_events: tuple[LogEvent, ...] = ()
     stream_name: str = ""
     stray_events: tuple[LogEvent, ...] = ()
+    stream_type: str | None = None
+    """For a response the function streamed: its content type (`application/octet-stream`
+    unless it said otherwise; AWS's http-integration-response type after
+    `HttpResponseStream.from`). None for a buffered response."""
 
     @property
     def log(self) -> tuple[str, ...]:
@@ -270,6 +274,9 @@ class Environment:
             init_ms=init_ms,
             memory=memory,
             stray=stray,
+            stream_type=(outcome.content_type or "application/octet-stream")
+            if outcome.streamed
+            else None,
         )
 
     def shutdown(self) -> None:
@@ -544,6 +551,7 @@ class Environment:
         status: str = "success",
         error_type: str | None = None,
         stray: list[LogEvent] | None = None,
+        stream_type: str | None = None,
     ) -> Result:
         """END and REPORT (with `Status` unless it succeeded), and the invocation's result."""
         log += self._platform.end(
@@ -572,6 +580,7 @@ class Environment:
             tuple(init_log),
             self.stream_name,
             tuple(stray or ()),
+            stream_type,
         )
 
     # -- plumbing ------------------------------------------------------------------------------

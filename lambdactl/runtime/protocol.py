@@ -25,6 +25,10 @@ H_TRACE = "Lambda-Runtime-Trace-Id"
 H_CLIENT_CONTEXT = "Lambda-Runtime-Client-Context"
 H_COGNITO = "Lambda-Runtime-Cognito-Identity"
 H_ERROR_TYPE = "Lambda-Runtime-Function-Error-Type"
+H_ERROR_BODY = "Lambda-Runtime-Function-Error-Body"
+"""A streamed response's error, in a trailer: the error payload's JSON, base64."""
+H_RESPONSE_MODE = "Lambda-Runtime-Function-Response-Mode"
+"""`streaming` on a response the runtime streams (chunked, its own content type)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Posted:
     body: bytes = b""
     error_type: str | None = None
     content_type: str | None = None
+    streamed: bool = False
+    """A `response` sent in streaming mode: `content_type` says how to read its bytes."""
     exit_status: int | None = None
     peak_memory_mb: int | None = None
     """For `exit`: the process's peak resident memory, from the kernel's accounting."""
@@ -84,6 +90,22 @@ def route(method: str, path: str) -> tuple[str, str]:
         if action in ("response", "error") and request_id:
             return action, request_id
     return "unknown", ""
+
+
+def streamed_error(trailers: dict[str, str]) -> tuple[str, bytes] | None:
+    """A streamed response's error trailers as (error type, error payload), or None when the
+    stream ended well."""
+    import base64
+    import binascii
+
+    error_type = trailers.get(H_ERROR_TYPE.lower())
+    if not error_type:
+        return None
+    try:
+        body = base64.b64decode(trailers.get(H_ERROR_BODY.lower(), ""), validate=True)
+    except (binascii.Error, ValueError):
+        body = b""
+    return error_type, body or error_body(error_type, "")
 
 
 def error_body(error_type: str, message: str) -> bytes:

@@ -174,13 +174,23 @@ class RuntimeApiServer:
                     f"Exceeded maximum allowed payload size ({protocol.MAX_RESPONSE_BYTES} bytes)."
                 )
                 return 413, [], protocol.error_body("RequestEntityTooLarge", message)
+            streamed = (
+                kind == "response"
+                and headers.get(protocol.H_RESPONSE_MODE.lower(), "").lower() == "streaming"
+            )
+            error_type = headers.get("lambda-runtime-function-error-type")
+            failed = protocol.streamed_error(headers) if streamed else None
+            if failed is not None:  # the stream ended with its error in the trailers
+                kind, streamed = "error", False
+                error_type, body = failed
             self._on_post(
                 Posted(
                     kind,
                     request_id,
                     body,
-                    error_type=headers.get("lambda-runtime-function-error-type"),
+                    error_type=error_type,
                     content_type=headers.get("content-type"),
+                    streamed=streamed,
                     at=time.monotonic(),
                 )
             )
@@ -235,7 +245,7 @@ def _read_request(
     if headers.get("expect", "").lower() == "100-continue":
         conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
     if headers.get("transfer-encoding", "").lower() == "chunked":
-        body = _read_chunked(reader)
+        body = _read_chunked(reader, headers)
     else:
         body = _read_exact(reader, int(headers.get("content-length") or 0))
     if len(body) > protocol.MAX_RESPONSE_BYTES:
@@ -250,13 +260,15 @@ def _read_exact(reader, length: int) -> bytes:  # type: ignore[no-untyped-def]
     return data
 
 
-def _read_chunked(reader) -> bytes:  # type: ignore[no-untyped-def]
+def _read_chunked(reader, headers: dict[str, str]) -> bytes:  # type: ignore[no-untyped-def]
+    """The body; its trailers (a streamed response's error) join `headers`."""
     parts: list[bytes] = []
     while True:
         size = int(reader.readline(_MAX_HEAD).split(b";", 1)[0].strip() or b"0", 16)
         if size == 0:
-            while reader.readline(_MAX_HEAD) not in (b"\r\n", b"\n", b""):
-                pass  # trailers
+            while (raw := reader.readline(_MAX_HEAD)) not in (b"\r\n", b"\n", b""):
+                name, _, value = raw.decode("latin-1").partition(":")
+                headers[name.strip().lower()] = value.strip()
             return b"".join(parts)
         parts.append(_read_exact(reader, size))
         reader.readline(_MAX_HEAD)

@@ -537,3 +537,70 @@ def test_a_manifest_edit_of_url_drops_what_the_api_changed(
     assert len(listed["FunctionUrlConfigs"]) == 1  # the alias's URL went too
     assert send(restarted, "GET", "/url/hello/")[0] == 200
     assert "run time" not in lambdactl(project_dir, "show", "hello")
+
+
+STREAMING_MANIFEST = """\
+region: us-east-1
+account: "123456789012"
+functions:
+  streamer:
+    handler: index.web
+    runtime: nodejs20.x
+    code: src/node
+    url: {invoke_mode: RESPONSE_STREAM}
+  csv:
+    handler: index.plain
+    runtime: nodejs20.x
+    code: src/node
+    url: {invoke_mode: RESPONSE_STREAM}
+  broken:
+    handler: index.fails
+    runtime: nodejs20.x
+    code: src/node
+    url: {invoke_mode: RESPONSE_STREAM}
+  buffered:
+    handler: index.web
+    runtime: nodejs20.x
+    code: src/node
+    url: true
+"""
+
+
+def test_a_streamed_node_response_through_a_response_stream_url(tmp_path: Path) -> None:
+    """`awslambda.streamifyResponse` + `HttpResponseStream.from`: the prelude becomes the
+    status, headers and cookies; a plain Invoke returns the bytes as written, prelude too."""
+    fixture = Path(__file__).parents[1] / "fixtures" / "node" / "streaming.mjs"
+    (tmp_path / "src" / "node").mkdir(parents=True)
+    (tmp_path / "src" / "node" / "index.mjs").write_text(fixture.read_text())
+    (tmp_path / "functions.yaml").write_text(STREAMING_MANIFEST)
+    server = start_server(tmp_path)
+    try:
+        status, lines, body = send(server, "GET", "/url/streamer/some/path")
+        assert (status, body) == (201, b"first /some/path piped streamer"), body
+        assert header(lines, "content-type") == "text/plain"
+        assert header(lines, "x-streamed") == "yes"
+        assert [v for k, v in lines if k == "set-cookie"] == ["a=1", "b=2; Path=/"]
+        assert header(lines, "x-amzn-requestid")
+
+        status, lines, body = send(server, "GET", "/url/csv/")
+        assert (status, body, header(lines, "content-type")) == (200, b'a,b\n{"n":1}\n', "text/csv")
+
+        status, _lines, body = send(server, "GET", "/url/broken/")
+        assert (status, body) == (502, b"Internal Server Error")
+
+        # A BUFFERED URL reads the same bytes as a payload 2.0 answer: not one.
+        status, _lines, body = send(server, "GET", "/url/buffered/")
+        assert (status, body) == (502, b"Internal Server Error")
+
+        client = server.client()
+        answer = client.invoke(FunctionName="streamer", Payload=b'{"rawPath": "/direct"}')
+        assert "FunctionError" not in answer
+        prelude, delimiter, rest = answer["Payload"].read().partition(b"\0" * 8)
+        assert delimiter and rest == b"first /direct piped streamer"
+        assert json.loads(prelude) == {
+            "statusCode": 201,
+            "headers": {"Content-Type": "text/plain", "X-Streamed": "yes"},
+            "cookies": ["a=1", "b=2; Path=/"],
+        }
+    finally:
+        server.stop()

@@ -496,3 +496,70 @@ def test_json_format_logs_an_invoke_error_as_the_record_s_message(deploy: Deploy
         "E_BAD",
     )
     assert message["stackTrace"][0] == "TypeError: bad thing"
+
+
+# -- response streaming (awslambda.streamifyResponse) -----------------------------------------
+
+
+def streaming(handler: str, **extra: Any) -> dict:
+    return node(handler, "streaming.mjs", "index.mjs", **extra)
+
+
+def test_a_streamed_response_is_the_bytes_written(deploy: Deployment) -> None:
+    invoker = deploy(
+        web=streaming("index.web"),
+        csv=streaming("index.plain"),
+        v24=streaming("index.web", runtime="nodejs24.x"),  # three parameters, not a callback
+    )
+    for function in ("web", "web", "v24"):  # cold, warm, nodejs24.x
+        result = call(invoker, function, rawPath="/p")
+        assert result.function_error is None, result.payload
+        assert result.stream_type == "application/vnd.awslambda.http-integration-response"
+        prelude, delimiter, body = result.payload.partition(b"\0" * 8)
+        assert delimiter and body == f"first /p piped {function}".encode()
+        assert json.loads(prelude)["statusCode"] == 201
+    result = invoker.invoke("csv")
+    assert (result.stream_type, result.payload) == ("text/csv", b'a,b\n{"n":1}\n')
+    # A handler that does not stream still answers as before.
+    plain = deploy(f=node("index.counter"))
+    assert (plain.invoke("f").stream_type, payload(plain.invoke("f"))) == (None, {"count": 2})
+
+
+def test_a_streaming_handler_error_before_and_after_writing(deploy: Deployment) -> None:
+    invoker = deploy(early=streaming("index.fails"), late=streaming("index.failsLate"))
+    early = invoker.invoke("early")
+    value = error_of(early)
+    assert (value["errorType"], value["errorMessage"]) == ("TypeError", "no stream today")
+    assert early.stream_type is None
+    assert any("\tERROR\tInvoke Error \t" in line for line in early.log), early.log
+    late = error_of(invoker.invoke("late"))
+    assert (late["errorType"], late["errorMessage"]) == ("Error", "broke mid-stream")
+    # The environment goes on serving.
+    assert error_of(invoker.invoke("early"))["errorType"] == "TypeError"
+
+
+def test_the_awslambda_global_and_its_opt_out(deploy: Deployment) -> None:
+    invoker = deploy(
+        on=streaming("index.globals"),
+        off=streaming("index.globals", environment={"AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA": "1"}),
+        off_true=streaming(
+            "index.globals", environment={"AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA": "true"}
+        ),
+    )
+    assert payload(invoker.invoke("on")) == {
+        "awslambda": "object",
+        "streamify": "function",
+        "from": "function",
+    }
+    absent = {"awslambda": "undefined", "streamify": "undefined", "from": "undefined"}
+    assert payload(invoker.invoke("off")) == absent
+    assert payload(invoker.invoke("off_true")) == absent
+    # Code that names the global without it fails as Node says, as on AWS with the opt-out.
+    bare = deploy(
+        f=streaming("index.web", environment={"AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA": "1"})
+    )
+    value = error_of(bare.invoke("f"))
+    assert (value["errorType"], value["errorMessage"]) == (
+        "ReferenceError",
+        "awslambda is not defined",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import queue
@@ -281,6 +282,50 @@ def test_chunked_request_body_is_accepted(api: Api) -> None:
     response = conn.getresponse()
     assert (response.status, json.loads(response.read())) == (202, {"status": "OK"})
     assert api.take("response").body == b'{"part": "one", "more": 2}'
+
+
+def _stream(api: Api, chunks: list[bytes], trailers: str = "") -> bytes:
+    """A streaming-mode response, as AWS's Node client sends it: the reply's status line."""
+    _deliver(api)
+    head = (
+        "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\n"
+        f"Host: {api.server.address}\r\nLambda-Runtime-Function-Response-Mode: streaming\r\n"
+        "Transfer-Encoding: chunked\r\nContent-Type: text/csv\r\n"
+        "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n"
+    )
+    body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for chunk in chunks)
+    with socket.create_connection((api.host, api.port), timeout=5) as sock:
+        sock.sendall(head.encode() + body + b"0\r\n" + trailers.encode() + b"\r\n")
+        reply = b""
+        while b"\r\n" not in reply:
+            reply += sock.recv(4096)
+    return reply.split(b"\r\n", 1)[0]
+
+
+def test_a_streamed_response_keeps_its_content_type(api: Api) -> None:
+    assert _stream(api, [b"a,b\n", b"\0" * 8, b"1,2\n"]).startswith(b"HTTP/1.1 202 ")
+    posted = api.take("response")
+    assert (posted.body, posted.content_type, posted.streamed) == (
+        b"a,b\n" + b"\0" * 8 + b"1,2\n",
+        "text/csv",
+        True,
+    )
+
+
+def test_a_streamed_responses_error_trailers_make_it_an_error(api: Api) -> None:
+    error = {"errorType": "TypeError", "errorMessage": "late", "trace": []}
+    encoded = base64.b64encode(json.dumps(error).encode()).decode()
+    trailers = (
+        "Lambda-Runtime-Function-Error-Type: TypeError\r\n"
+        f"Lambda-Runtime-Function-Error-Body: {encoded}\r\n"
+    )
+    assert _stream(api, [b"partial"], trailers).startswith(b"HTTP/1.1 202 ")
+    posted = api.take("error")
+    assert (posted.error_type, json.loads(posted.body), posted.streamed) == (
+        "TypeError",
+        error,
+        False,
+    )
 
 
 def test_response_at_the_limit_is_accepted(api: Api) -> None:

@@ -8,12 +8,14 @@
 // `.mjs` `.cjs`, ESM where package.json says "type": "module"), the error payloads
 // ({errorType, errorMessage, trace}), the context object, callbacks (up to nodejs22.x) with
 // callbackWaitsForEmptyEventLoop, console lines in the text and JSON log formats, and exit
-// codes (129 after an uncaught exception, 128 after an unhandled rejection).
+// codes (129 after an uncaught exception, 128 after an unhandled rejection), and response
+// streaming (the `awslambda` global: streamifyResponse, HttpResponseStream).
 
 import fs from "node:fs";
 import http from "node:http";
 import module, { createRequire } from "node:module";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import util from "node:util";
 import { searched, syncHooks } from "./resolve.mjs";
@@ -325,7 +327,7 @@ async function load(appRoot, fullHandler) {
   if (!handler) throw new HandlerNotFound(`${fullHandler} is undefined or not exported`);
   if (typeof handler !== "function") throw new HandlerNotFound(`${fullHandler} is not a function`);
   // nodejs24.x judges by the declared parameters alone: three make a callback handler.
-  if (!CALLBACKS && handler.length >= 3) {
+  if (!CALLBACKS && handler.length >= 3 && !isStreaming(handler)) {
     throw new CallbackHandlerDeprecated(
       "ERROR: AWS Lambda has removed support for callback-based function handlers starting " +
         "with Node.js 24. You need to modify this function to use a supported handler " +
@@ -334,6 +336,168 @@ async function load(appRoot, fullHandler) {
     );
   }
   return handler;
+}
+
+// -- response streaming ----------------------------------------------------------------------
+
+// The marks streamifyResponse leaves on a handler (the keys AWS's client reads them by).
+const STREAMING = Symbol.for("aws.lambda.runtime.handler.streaming");
+const HIGH_WATER_MARK = Symbol.for("aws.lambda.runtime.handler.streaming.highWaterMark");
+const STREAM_RESPONSE = "response";
+const HTTP_INTEGRATION_RESPONSE = "application/vnd.awslambda.http-integration-response";
+const ERROR_TRAILERS = ["Lambda-Runtime-Function-Error-Type", "Lambda-Runtime-Function-Error-Body"];
+
+function isStreaming(handler) {
+  return handler?.[STREAMING] === STREAM_RESPONSE;
+}
+
+class InvalidStreamingOperation extends Error {}
+InvalidStreamingOperation.prototype.name = "Runtime.InvalidStreamingOperation";
+
+/** `awslambda.HttpResponseStream`: a function URL's status, headers and cookies, sent as a
+ * JSON prelude and 8 NUL bytes before the body's first byte. */
+class HttpResponseStream {
+  static from(responseStream, prelude) {
+    responseStream.setContentType(HTTP_INTEGRATION_RESPONSE);
+    const metadata = JSON.stringify(prelude); // JSON: no NUL byte can end it early
+    responseStream._onBeforeFirstWrite = (write) => {
+      write(metadata);
+      write(new Uint8Array(8));
+    };
+    return responseStream;
+  }
+}
+
+/** The `awslambda` global AWS's Node runtimes define before loading the handler, unless
+ * AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA is 1 or true. */
+function defineGlobals() {
+  const optOut = process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
+  if (optOut === "1" || optOut === "true") return;
+  globalThis.awslambda = {
+    ...globalThis.awslambda,
+    streamifyResponse(handler, options) {
+      handler[STREAMING] = STREAM_RESPONSE;
+      if (typeof options?.highWaterMark === "number") {
+        handler[HIGH_WATER_MARK] = Number.parseInt(String(options.highWaterMark), 10);
+      }
+      return handler;
+    },
+    HttpResponseStream,
+  };
+}
+
+/** The response stream a streaming handler writes to: one chunked `POST .../response` in the
+ * Runtime API's streaming mode, its headers sent with the first byte (or at the end). An
+ * error ends it with AWS's error trailers. `done` settles once the Runtime API answered. */
+function responseStream(id, highWaterMark) {
+  let started = false;
+  let settle;
+  const done = new Promise((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  const req = http.request({
+    host: HOST,
+    port: Number(PORT),
+    method: "POST",
+    path: `/2018-06-01/runtime/invocation/${id}/response`,
+    agent,
+    headers: {
+      "Lambda-Runtime-Function-Response-Mode": "streaming",
+      "Transfer-Encoding": "chunked",
+      Trailer: ERROR_TRAILERS.join(", "),
+      "Content-Type": "application/octet-stream",
+    },
+  });
+  req.on("response", (res) => {
+    res.resume();
+    res.on("end", () => settle.resolve(res.statusCode));
+    res.on("error", settle.reject);
+  });
+  req.on("error", settle.reject);
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk, _encoding, callback) {
+      if (req.write(chunk)) callback();
+      else req.once("drain", () => callback());
+    },
+    final(callback) {
+      req.end(() => callback());
+    },
+  });
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, encoding, callback) => {
+    // AWS's stream takes any value: what is not text or bytes is written as its JSON.
+    if (typeof chunk !== "string" && !Buffer.isBuffer(chunk) && !(chunk instanceof Uint8Array)) {
+      chunk = JSON.stringify(chunk);
+    }
+    if (!started && typeof stream._onBeforeFirstWrite === "function") {
+      started = true;
+      stream._onBeforeFirstWrite((first) => write(first));
+    }
+    started = true;
+    return write(chunk, encoding, callback);
+  };
+  stream.setContentType = (contentType) => {
+    if (started) throw new InvalidStreamingOperation("Cannot set content-type, too late.");
+    req.setHeader("Content-Type", contentType);
+  };
+  const fail = (error) => {
+    logError("Invoke Error", error);
+    if (req.writableEnded) return;
+    const payload = toRapidResponse(error);
+    req.addTrailers({
+      [ERROR_TRAILERS[0]]: payload.errorType,
+      [ERROR_TRAILERS[1]]: Buffer.from(JSON.stringify(payload)).toString("base64"),
+    });
+    req.end();
+  };
+  return { stream, done, fail };
+}
+
+/** One invocation of a streamified handler, as AWS's client runs it: `handler(event,
+ * responseStream, context)` must return a promise; the response is what it wrote, complete
+ * once the stream has ended; an error (thrown, rejected, or the stream left open) ends the
+ * stream with the error in its trailers. */
+async function invokeStreaming(runtime, headers, body, id, scheduleNext) {
+  const { stream, done, fail } = responseStream(id, runtime.handler[HIGH_WATER_MARK]);
+  let finished = false;
+  const finish = (error) => {
+    if (finished) return;
+    finished = true;
+    beforeExit = null;
+    if (error !== undefined) fail(error);
+    done.then(scheduleNext, fatal);
+  };
+  // Left open with nothing more to run: AWS's client fails the invocation.
+  beforeExit = () => finish("Response stream is not finished.");
+  try {
+    const event = JSON.parse(body.toString("utf8") || "null");
+    const context = CALLBACKS
+      ? contextOf(headers, { callbackWaitsForEmptyEventLoop: true })
+      : contextOf(headers, {
+          xRayTraceId: headers["lambda-runtime-trace-id"],
+          tenantId: headers["lambda-runtime-aws-tenant-id"],
+        });
+    const result = runtime.handler(event, stream, context);
+    if (!result || typeof result.then !== "function") {
+      finish("Streaming does not support non-async handlers.");
+      return;
+    }
+    if ((await result) !== undefined) console.warn("Streaming handlers ignore return values.");
+    if (!stream.writableFinished) {
+      await new Promise((resolve) => {
+        stream.once("finish", resolve);
+        stream.once("error", resolve);
+      });
+      if (!stream.writableFinished) {
+        finish(stream.errored ?? "Response stream is not finished.");
+        return;
+      }
+    }
+    finish();
+  } catch (error) {
+    finish(error);
+  }
 }
 
 // -- the invocation loop ---------------------------------------------------------------------
@@ -479,6 +643,18 @@ async function invokeOnce(runtime) {
     delete process.env._X_AMZN_TRACE_ID;
   }
   const scheduleNext = () => setImmediate(() => invokeOnce(runtime).catch(fatal));
+  if (isStreaming(runtime.handler)) {
+    onUncaught = async (error) => {
+      await postInvocationError(error, id).catch(() => {});
+      process.exit(129);
+    };
+    onRejection = async (error) => {
+      await postInvocationError(error, id).catch(() => {});
+      process.exit(128);
+    };
+    await invokeStreaming(runtime, headers, next.body, id, scheduleNext);
+    return;
+  }
   const [callback, callbackContext, isCompleted] = callbacks(id, scheduleNext);
   onUncaught = async (error) => {
     await postInvocationError(error, id).catch(() => {});
@@ -532,6 +708,7 @@ function resolveThroughNodePath() {
 async function main() {
   patchConsole();
   resolveThroughNodePath();
+  defineGlobals();
   let handler;
   try {
     handler = await load(TASK_ROOT, HANDLER);
