@@ -18,6 +18,7 @@ import pytest
 from lambdactl.dev.loop import Loop
 from tests.dev.conftest import MANIFEST, Dev, leftovers, write_handler
 from tests.runtime import process_gone
+from tests.runtime.test_npm import MS_LOCK
 
 
 @pytest.fixture
@@ -358,23 +359,6 @@ functions:
     runtime: {runtime}
     code: src/hello
 """
-
-MS_LOCK = {
-    "name": "f",
-    "version": "1.0.0",
-    "lockfileVersion": 3,
-    "requires": True,
-    "packages": {
-        "": {"name": "f", "version": "1.0.0", "dependencies": {"ms": "2.1.3"}},
-        "node_modules/ms": {
-            "version": "2.1.3",
-            "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R"
-            "9xAOtHnSO/tXtF3WRTlA==",
-        },
-    },
-}
-"""What `npm install --package-lock-only` writes for `ms` 2.1.3 (a tiny package with no
-dependencies of its own, from the npm registry)."""
 
 
 def _gated_package(started: Path, gate: Path, ms: str = "2.1.3") -> str:

@@ -84,30 +84,34 @@ def test_package_json_is_installed_once_and_found_by_require_and_import(
     assert [p.name for p in installed.parent.iterdir() if p.is_dir()] == [installed.name]
 
 
+MS_LOCK = {
+    "name": "f",
+    "version": "1.0.0",
+    "lockfileVersion": 3,
+    "requires": True,
+    "packages": {
+        "": {"name": "f", "version": "1.0.0", "dependencies": {"ms": "2.1.3"}},
+        "node_modules/ms": {
+            "version": "2.1.3",
+            "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+            "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/X"
+            "XP6tz7R9xAOtHnSO/tXtF3WRTlA==",
+        },
+    },
+}
+"""What `npm install --package-lock-only` writes for `ms` 2.1.3 (a tiny package with no
+dependencies of its own, from the npm registry)."""
+
+
 def test_a_lock_file_installs_with_npm_ci(deploy: Deployment) -> None:
     invoker = deploy(f={"handler": "app.handler", "runtime": runtime(), "timeout": 10})
-    lock = {
-        "name": "f",
-        "version": "1.0.0",
-        "lockfileVersion": 3,
-        "requires": True,
-        "packages": {
-            "": {"name": "f", "version": "1.0.0", "dependencies": {"ms": "2.1.3"}},
-            "node_modules/ms": {
-                "version": "2.1.3",
-                "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
-                "integrity": "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/X"
-                "XP6tz7R9xAOtHnSO/tXtF3WRTlA==",
-            },
-        },
-    }
     code = function(
         deploy,
         "f",
         {
             "app.mjs": ESM,
             "package.json": json.dumps(PACKAGE),
-            "package-lock.json": json.dumps(lock),
+            "package-lock.json": json.dumps(MS_LOCK),
         },
     )
     assert payload(invoker.invoke("f")) == {"kind": "esm", "ms": 7200000}
@@ -255,7 +259,6 @@ def test_npm_error_is_npm_s_own_lines_in_one() -> None:
         "notarget No matching version found for ms@99.99.99.; notarget In most cases you or "
         "one of your dependencies are requesting"
     )
-
 
 
 SDK_CALLER = """\

@@ -171,8 +171,11 @@ def test_starting_positions_skip_what_came_before(
 def test_a_failing_batch_is_retried_then_sent_to_the_on_failure_queue(
     hosted: Hosted, project_dir: Path
 ) -> None:
-    project, _host = hosted("maximum_retry_attempts: 2\non_failure: {queue: failed}")
-    numbers = put(project, "x", "bad")
+    settings = "maximum_retry_attempts: 2\non_failure: {queue: failed}"
+    project = Project.open(manifest(project_dir, settings))
+    numbers = put(project, "x", "bad")  # both there before the poller's first read: one batch
+    project.close()
+    project, _host = hosted(settings)
     wait_for(lambda: len(batches(project_dir)) >= 3)
     [record] = wait_for(lambda: failures(project))
     put(project, "after")

@@ -643,19 +643,6 @@ async function invokeOnce(runtime) {
     delete process.env._X_AMZN_TRACE_ID;
   }
   const scheduleNext = () => setImmediate(() => invokeOnce(runtime).catch(fatal));
-  if (isStreaming(runtime.handler)) {
-    onUncaught = async (error) => {
-      await postInvocationError(error, id).catch(() => {});
-      process.exit(129);
-    };
-    onRejection = async (error) => {
-      await postInvocationError(error, id).catch(() => {});
-      process.exit(128);
-    };
-    await invokeStreaming(runtime, headers, next.body, id, scheduleNext);
-    return;
-  }
-  const [callback, callbackContext, isCompleted] = callbacks(id, scheduleNext);
   onUncaught = async (error) => {
     await postInvocationError(error, id).catch(() => {});
     process.exit(129);
@@ -664,6 +651,11 @@ async function invokeOnce(runtime) {
     await postInvocationError(error, id).catch(() => {});
     process.exit(128);
   };
+  if (isStreaming(runtime.handler)) {
+    await invokeStreaming(runtime, headers, next.body, id, scheduleNext);
+    return;
+  }
+  const [callback, callbackContext, isCompleted] = callbacks(id, scheduleNext);
   // A handler that ends without answering (no callback, no promise): `null`, once the event
   // loop is empty, as on AWS.
   beforeExit = () => {
