@@ -9,7 +9,6 @@ import base64
 import http.client
 import io
 import json
-import shutil
 import threading
 import urllib.parse
 import zipfile
@@ -593,7 +592,6 @@ functions:
 """
 
 
-@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
 def test_a_node_function_is_created_with_its_runtime_and_production_node_modules(
     cli: Any, project_dir: Path, proxy: tuple[str, Recorder], aws: Endpoint
 ) -> None:
