@@ -386,13 +386,7 @@ class Invoker:
         state = self.project.manifest.state_dir
         try:
             if runtime.startswith("nodejs"):
-                node = interpreters.node_for_runtime(runtime)
-                if node is None:
-                    raise UsageError(
-                        f"cannot install {function}'s packages: runtime {runtime} needs node "
-                        "on PATH, and none was found",
-                        hint="install Node.js, or pip install 'lambdactl[node]'",
-                    )
+                node = _node(runtime, f"cannot install {function}'s packages")
                 return npm.packages(spec.code, state, node, started=started)
             interpreter = interpreters.for_runtime(runtime, state / "runtime")
             return dependencies.requirements(spec.code, state, interpreter, started=started)
@@ -594,13 +588,7 @@ class Invoker:
             log.warning(interpreter.warning)
         node = None
         if config.runtime.startswith("nodejs"):
-            node = interpreters.node_for_runtime(config.runtime)
-            if node is None:
-                raise UsageError(
-                    f"cannot run {version.function}: runtime {config.runtime} needs node on PATH, "
-                    "and none was found",
-                    hint="install Node.js, or pip install 'lambdactl[node]'",
-                )
+            node = _node(config.runtime, f"cannot run {version.function}")
             if node.warning and node.warning not in self._warned:
                 self._warned.add(node.warning)
                 log.warning(node.warning)
@@ -719,3 +707,14 @@ def _check_snapshots(version: versions.Version) -> None:
 def _check_enum(value: str, field_name: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValidationException(validation_message(value, field_name, enum_constraint(allowed)))
+
+
+def _node(runtime: str, doing: str) -> interpreters.Interpreter:
+    """The `node` that runs `runtime`; `UsageError` (`doing`: what needed it) when none."""
+    node = interpreters.node_for_runtime(runtime)
+    if node is None:
+        raise UsageError(
+            f"{doing}: runtime {runtime} needs node on PATH, and none was found",
+            hint="install Node.js, or pip install 'lambdactl[node]'",
+        )
+    return node
